@@ -1,0 +1,394 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * Kernel side of tracee-rs: syscalls (raw_tracepoint sys_enter/sys_exit)
+ * and process lifecycle (raw_tracepoint sched_process_*). Raw tracepoints
+ * need neither tracefs nor kernel BTF to attach, so the same programs run
+ * on kernels that only have a minimized BTF for CO-RE.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_tracing.h>
+#include "tracee.h"
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
+
+/* Data section of one record: room for two strings (e.g. renameat paths). */
+#define DATA_CAP (2 * (sizeof(struct data_item) + MAX_STR_LEN))
+/* Upper bound the verifier can see on a record's size. */
+#define RECORD_CAP (sizeof(struct event) + DATA_CAP)
+
+/* Set by user space before load. */
+const volatile __u32 self_tgid = 0;
+/* Wake the consumer only once this many bytes wait in the ring: a wake-up
+ * per record costs microseconds (../shared/MEASURED.md); the consumer also
+ * polls on a timer, so latency stays bounded. */
+const volatile __u64 wakeup_bytes = 0;
+
+/* Force the types into BTF so the skeleton and the TS generator see them. */
+struct event _event = {};
+struct data_item _data_item = {};
+struct event_config _event_config = {};
+enum tracee_event_id _event_id = 0;
+enum tracee_arg_kind _arg_kind = 0;
+enum tracee_event_flags _event_flags = 0;
+enum tracee_record_flags _record_flags = 0;
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20); /* resized by user space */
+} events SEC(".maps");
+
+/* Records that could not be written: the exact loss. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, __u64);
+} lost SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, MAX_EVENT_ID);
+	__type(key, __u32);
+	__type(value, struct event_config);
+} event_configs SEC(".maps");
+
+/* A syscall between entry and exit: its arguments, captured at entry. */
+struct pending {
+	__u64 args[MAX_ARGS];
+	__u64 timestamp;
+	__u32 id;
+	__u32 data_len; /* > 0: strings captured at entry are in entry_data */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32); /* host tid */
+	__type(value, struct pending);
+} pending SEC(".maps");
+
+/* Where a record is built before it is copied into the ring. struct event
+ * ends in a flexible array; data is that array's storage. */
+#pragma clang diagnostic ignored "-Wgnu-variable-sized-type-not-at-end"
+struct scratch {
+	struct event ev;
+	__u8 data[DATA_CAP];
+};
+
+/* Records half-built at entry (strings of execve), keyed by host tid. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} entry_data SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 2);
+	__type(key, __u32);
+	__type(value, struct scratch);
+} scratch SEC(".maps");
+
+static __always_inline struct scratch *scratch_buf(__u32 slot)
+{
+	return bpf_map_lookup_elem(&scratch, &slot);
+}
+
+static __always_inline int is_self(void)
+{
+	return (bpf_get_current_pid_tgid() >> 32) == self_tgid;
+}
+
+static __always_inline struct event_config *event_config(__u32 id)
+{
+	if (id >= MAX_EVENT_ID)
+		return NULL;
+	struct event_config *cfg = bpf_map_lookup_elem(&event_configs, &id);
+	if (!cfg || !cfg->policies)
+		return NULL;
+	return cfg;
+}
+
+/* pid of a task (thread id) in the task's own pid namespace */
+static __always_inline __u32 task_ns_tid(struct task_struct *task)
+{
+	struct pid *pid = BPF_CORE_READ(task, thread_pid);
+	unsigned int level = BPF_CORE_READ(pid, level);
+	return BPF_CORE_READ(pid, numbers[level].nr);
+}
+
+static __always_inline __u32 task_pid_ns_id(struct task_struct *task)
+{
+	struct pid *pid = BPF_CORE_READ(task, thread_pid);
+	unsigned int level = BPF_CORE_READ(pid, level);
+	return BPF_CORE_READ(pid, numbers[level].ns, ns.inum);
+}
+
+static __always_inline void fill_header(struct event_header *h, __u32 event_id, __s32 syscall)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct task_struct *leader = BPF_CORE_READ(task, group_leader);
+	struct task_struct *parent = BPF_CORE_READ(leader, real_parent);
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u64 uid_gid = bpf_get_current_uid_gid();
+
+	h->timestamp = bpf_ktime_get_boot_ns();
+	h->thread_start_time = BPF_CORE_READ(task, start_time);
+	h->cgroup_id = bpf_get_current_cgroup_id();
+	h->return_value = 0;
+	h->event_id = event_id;
+	h->syscall = syscall;
+	h->host_process_id = pid_tgid >> 32;
+	h->host_thread_id = (__u32)pid_tgid;
+	h->host_parent_process_id = BPF_CORE_READ(parent, tgid);
+	h->process_id = task_ns_tid(leader);
+	h->thread_id = task_ns_tid(task);
+	h->parent_process_id = task_ns_tid(parent);
+	h->user_id = (__u32)uid_gid;
+	h->group_id = uid_gid >> 32;
+	h->mount_namespace = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
+	h->pid_namespace = task_pid_ns_id(task);
+	h->processor_id = bpf_get_smp_processor_id();
+	h->flags = 0;
+	bpf_get_current_comm(&h->process_name, sizeof(h->process_name));
+}
+
+/* Append one string as a data item at offset off; returns the new offset. */
+static __always_inline __u32 put_str(struct scratch *b, __u32 off, __u8 arg, __u8 kind,
+				     const void *src)
+{
+	/* a string may start only in the first half of the data section; one
+	 * that would start later is dropped and the record marked truncated */
+	if (off >= MAX_STR_LEN) {
+		b->ev.header.flags |= RECORD_FLAG_TRUNCATED;
+		return off;
+	}
+	/* a no-op for the value but a bound the verifier keeps; the barrier stops
+	 * clang from dropping the mask as redundant after the check above */
+	barrier_var(off);
+	off &= MAX_STR_LEN - 1;
+	struct data_item *item = (void *)&b->data[off];
+	void *dst = &b->data[off + sizeof(*item)];
+	long n;
+
+	if (kind == ARG_KSTR)
+		n = bpf_probe_read_kernel_str(dst, MAX_STR_LEN, src);
+	else
+		n = bpf_probe_read_user_str(dst, MAX_STR_LEN, src);
+	if (n <= 0)
+		n = 1; /* unreadable pointer: empty string */
+	if (n == MAX_STR_LEN)
+		b->ev.header.flags |= RECORD_FLAG_TRUNCATED;
+	item->arg = arg;
+	item->kind = kind;
+	item->len = n - 1; /* without the NUL */
+	return off + sizeof(*item) + (n - 1);
+}
+
+/* Copy the strings an event's config asks for into the data section. */
+static __always_inline __u32 put_strings(struct scratch *b, struct event_config *cfg)
+{
+	__u32 off = 0;
+#pragma unroll
+	for (int i = 0; i < MAX_ARGS; i++) {
+		if (cfg->arg_kinds[i] == ARG_STR)
+			off = put_str(b, off, i, ARG_STR, (const void *)b->ev.args[i]);
+	}
+	return off;
+}
+
+static __always_inline void submit(struct scratch *b, __u32 data_len)
+{
+	__u64 size = sizeof(struct event) + data_len;
+	__u64 flags;
+
+	if (size > RECORD_CAP)
+		size = RECORD_CAP;
+	b->ev.header.size = size;
+	flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP
+									   : BPF_RB_NO_WAKEUP;
+	if (bpf_ringbuf_output(&events, b, size, flags)) {
+		__u32 zero = 0;
+		__u64 *n = bpf_map_lookup_elem(&lost, &zero);
+		if (n)
+			*n += 1;
+	}
+}
+
+static __always_inline void read_syscall_args(struct pt_regs *regs, __u64 *args)
+{
+	args[0] = PT_REGS_PARM1_CORE_SYSCALL(regs);
+	args[1] = PT_REGS_PARM2_CORE_SYSCALL(regs);
+	args[2] = PT_REGS_PARM3_CORE_SYSCALL(regs);
+	args[3] = PT_REGS_PARM4_CORE_SYSCALL(regs);
+	args[4] = PT_REGS_PARM5_CORE_SYSCALL(regs);
+	args[5] = PT_REGS_PARM6_CORE_SYSCALL(regs);
+}
+
+SEC("raw_tracepoint/sys_enter")
+int tracee_sys_enter(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
+	__u32 id = ctx->args[1];
+	struct event_config *cfg = event_config(id);
+	struct pending p = {};
+
+	if (!cfg || is_self())
+		return 0;
+
+	/* exit and exit_group never reach sys_exit: report them now */
+	if (cfg->flags & EVENT_FLAG_NORETURN) {
+		struct scratch *b = scratch_buf(0);
+		if (!b)
+			return 0;
+		fill_header(&b->ev.header, id, id);
+		b->ev.header.flags |= RECORD_FLAG_AT_ENTRY;
+		read_syscall_args(regs, b->ev.args);
+		submit(b, 0);
+		return 0;
+	}
+
+	read_syscall_args(regs, p.args);
+	p.timestamp = bpf_ktime_get_boot_ns();
+	p.id = id;
+
+	/* execve replaces user memory before sys_exit: copy its strings now */
+	if (cfg->flags & EVENT_FLAG_STR_AT_ENTRY) {
+		struct scratch *b = scratch_buf(1);
+		__u32 tid = (__u32)bpf_get_current_pid_tgid();
+		if (!b)
+			return 0;
+		b->ev.header.flags = 0;
+		__builtin_memcpy(b->ev.args, p.args, sizeof(p.args));
+		p.data_len = put_strings(b, cfg);
+		bpf_map_update_elem(&entry_data, &tid, b, BPF_ANY);
+	}
+
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	bpf_map_update_elem(&pending, &tid, &p, BPF_ANY);
+	return 0;
+}
+
+SEC("raw_tracepoint/sys_exit")
+int tracee_sys_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
+	__u32 id = BPF_CORE_READ(regs, orig_ax);
+	struct event_config *cfg = event_config(id);
+	__u32 tid;
+	struct pending *p;
+	struct scratch *b;
+	__u32 data_len = 0;
+
+	if (!cfg || is_self())
+		return 0;
+	tid = (__u32)bpf_get_current_pid_tgid();
+	p = bpf_map_lookup_elem(&pending, &tid);
+	if (!p)
+		return 0;
+	b = scratch_buf(0);
+	if (!b || p->id != id)
+		goto out;
+
+	fill_header(&b->ev.header, id, id);
+	b->ev.header.timestamp = p->timestamp;
+	b->ev.header.return_value = (long)ctx->args[1];
+	__builtin_memcpy(b->ev.args, p->args, sizeof(p->args));
+
+	if (cfg->flags & EVENT_FLAG_STR_AT_ENTRY) {
+		struct scratch *ed = bpf_map_lookup_elem(&entry_data, &tid);
+		if (ed) {
+			data_len = p->data_len;
+			if (data_len > DATA_CAP)
+				data_len = DATA_CAP;
+			b->ev.header.flags |= ed->ev.header.flags;
+			bpf_probe_read_kernel(b->data, data_len, ed->data);
+			bpf_map_delete_elem(&entry_data, &tid);
+		}
+	} else {
+		data_len = put_strings(b, cfg);
+	}
+	submit(b, data_len);
+out:
+	bpf_map_delete_elem(&pending, &tid);
+	return 0;
+}
+
+/* raw_tp args: (struct task_struct *parent, struct task_struct *child) */
+SEC("raw_tracepoint/sched_process_fork")
+int tracee_sched_process_fork(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct task_struct *child = (struct task_struct *)ctx->args[1];
+	struct scratch *b;
+
+	if (!event_config(EVENT_SCHED_PROCESS_FORK) || is_self())
+		return 0;
+	b = scratch_buf(0);
+	if (!b)
+		return 0;
+	fill_header(&b->ev.header, EVENT_SCHED_PROCESS_FORK, -1);
+	b->ev.args[0] = BPF_CORE_READ(child, pid);
+	b->ev.args[1] = BPF_CORE_READ(child, tgid);
+	b->ev.args[2] = task_ns_tid(child);
+	b->ev.args[3] = task_ns_tid(BPF_CORE_READ(child, group_leader));
+	b->ev.args[4] = BPF_CORE_READ(child, start_time);
+	b->ev.args[5] = 0;
+	submit(b, 0);
+	return 0;
+}
+
+/* raw_tp args: (struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm) */
+SEC("raw_tracepoint/sched_process_exec")
+int tracee_sched_process_exec(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct linux_binprm *bprm = (struct linux_binprm *)ctx->args[2];
+	struct scratch *b;
+	__u32 off;
+
+	if (!event_config(EVENT_SCHED_PROCESS_EXEC) || is_self())
+		return 0;
+	b = scratch_buf(0);
+	if (!b)
+		return 0;
+	fill_header(&b->ev.header, EVENT_SCHED_PROCESS_EXEC, -1);
+	b->ev.args[0] = (__u64)BPF_CORE_READ(bprm, filename);
+	b->ev.args[1] = (__u32)ctx->args[1];
+	b->ev.args[2] = BPF_CORE_READ(bprm, argc);
+	b->ev.args[3] = 0;
+	b->ev.args[4] = 0;
+	b->ev.args[5] = 0;
+	off = put_str(b, 0, 0, ARG_KSTR, (const void *)b->ev.args[0]);
+	submit(b, off);
+	return 0;
+}
+
+/* raw_tp args: (struct task_struct *p) */
+SEC("raw_tracepoint/sched_process_exit")
+int tracee_sched_process_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct scratch *b;
+
+	/* a thread that exits inside a syscall leaves no pending entry behind */
+	bpf_map_delete_elem(&pending, &tid);
+	if (!event_config(EVENT_SCHED_PROCESS_EXIT) || is_self())
+		return 0;
+	b = scratch_buf(0);
+	if (!b)
+		return 0;
+	fill_header(&b->ev.header, EVENT_SCHED_PROCESS_EXIT, -1);
+	int code = BPF_CORE_READ(task, exit_code);
+	b->ev.args[0] = (code >> 8) & 0xff; /* exit status, as wait(2) reports it */
+	/* the last thread of the group: the process is gone */
+	b->ev.args[1] = BPF_CORE_READ(task, signal, live.counter) == 0;
+	b->ev.args[2] = code & 0x7f; /* terminating signal, 0 if none */
+	b->ev.args[3] = 0;
+	b->ev.args[4] = 0;
+	b->ev.args[5] = 0;
+	submit(b, 0);
+	return 0;
+}

@@ -1,0 +1,97 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * The records that cross from the kernel to user space, and the
+ * configuration user space writes into the kernel. This header is the one
+ * definition of that layout: Rust reads it through the skeleton types that
+ * libbpf-cargo derives from the object's BTF, TypeScript through a decoder
+ * generated from the same BTF (crates/tracee-core/build.rs). Field names are
+ * Tracee's JSON names in snake_case, so camelCasing them gives Tracee's keys.
+ */
+#ifndef __TRACEE_H
+#define __TRACEE_H
+
+#define TASK_COMM_LEN 16
+#define MAX_ARGS 6
+/* A path is captured up to PATH_MAX; longer ones are cut and flagged. */
+#define MAX_STR_LEN 4096
+/* Event ids index the config map: syscalls below 1000, others above. */
+#define MAX_EVENT_ID 2048
+
+/* Events that are not syscalls. Same ids as Tracee's, so tools keyed on
+ * Tracee's eventId read ours. Each name is the constant, lowercased, without
+ * the EVENT_ prefix. */
+enum tracee_event_id {
+	EVENT_SCHED_PROCESS_FORK = 1002,
+	EVENT_SCHED_PROCESS_EXEC = 1003,
+	EVENT_SCHED_PROCESS_EXIT = 1004,
+};
+
+/* How the kernel side captures one argument. */
+enum tracee_arg_kind {
+	ARG_INT = 0,  /* raw register value */
+	ARG_STR = 1,  /* user-space C string, copied into the record's data */
+	ARG_KSTR = 2, /* kernel C string (e.g. bprm->filename) */
+};
+
+/* Per-event configuration written by user space before tracing starts. */
+enum tracee_event_flags {
+	/* the syscall never returns on success (exit, exit_group): report at entry */
+	EVENT_FLAG_NORETURN = 1 << 0,
+	/* user memory is gone at exit (execve): copy strings at entry */
+	EVENT_FLAG_STR_AT_ENTRY = 1 << 1,
+};
+
+struct event_config {
+	/* bit N set: policy N selects this event. 0 = not traced. Scope filters
+	 * (pid, comm, uid, mntns, cgroup) will clear bits per task. */
+	__u64 policies;
+	__u8 arg_kinds[MAX_ARGS];
+	__u8 flags;
+	__u8 _pad;
+};
+
+/* Record flags. */
+enum tracee_record_flags {
+	RECORD_FLAG_TRUNCATED = 1 << 0, /* a string was cut at MAX_STR_LEN */
+	RECORD_FLAG_AT_ENTRY = 1 << 1,	/* reported at syscall entry, no return value */
+};
+
+/* The context every record carries. */
+struct event_header {
+	__u64 timestamp;	 /* ns since boot (bpf_ktime_get_boot_ns) */
+	__u64 thread_start_time; /* ns since boot */
+	__u64 cgroup_id;
+	__s64 return_value;
+	__u32 event_id;
+	__s32 syscall; /* syscall number, -1 for non-syscall events */
+	__u32 host_process_id;
+	__u32 host_thread_id;
+	__u32 host_parent_process_id;
+	__u32 process_id; /* as seen in the task's own pid namespace */
+	__u32 thread_id;
+	__u32 parent_process_id;
+	__u32 user_id;
+	__u32 group_id;
+	__u32 mount_namespace;
+	__u32 pid_namespace;
+	__u32 processor_id;
+	__u16 size;  /* whole record, header included, in bytes */
+	__u16 flags; /* enum tracee_record_flags */
+	char process_name[TASK_COMM_LEN];
+};
+
+/* Variable-length data follows args: a sequence of items, each a
+ * struct data_item then len bytes (a string without its NUL). */
+struct data_item {
+	__u8 arg;  /* index into args */
+	__u8 kind; /* enum tracee_arg_kind */
+	__u16 len;
+};
+
+struct event {
+	struct event_header header;
+	__u64 args[MAX_ARGS];
+	__u8 data[];
+};
+
+#endif /* __TRACEE_H */

@@ -1,0 +1,379 @@
+//! Builds the eBPF object and derives everything user space needs from it.
+//!
+//! 1. `vmlinux.h` from the build host's kernel BTF (`bpftool btf dump`).
+//! 2. `tracee.bpf.o` and its Rust skeleton (libbpf-cargo), CO-RE (`-DCORE`).
+//! 3. The record layout and the enums, read back from the object's BTF, so
+//!    the C header stays the one definition of what crosses to user space.
+//! 4. The event catalog: syscall numbers and names from `<asm/unistd_64.h>`,
+//!    non-syscall ids from `enum tracee_event_id`, arguments from
+//!    `bpf/events.tbl`. Written as Rust (`catalog.rs`) and as JSON
+//!    (`schema.json`, which the TypeScript decoder is generated from).
+//!
+//! Nothing generated here is committed.
+
+use std::collections::BTreeMap;
+use std::env;
+use std::fmt::Write as _;
+use std::fs;
+use std::path::PathBuf;
+use std::process::Command;
+
+use libbpf_cargo::SkeletonBuilder;
+use serde_json::{json, Value};
+
+const BPF_DIR: &str = "../../bpf";
+const BPF_SRC: &str = "../../bpf/tracee.bpf.c";
+const BPF_HEADER: &str = "../../bpf/tracee.h";
+const CATALOG: &str = "../../bpf/events.tbl";
+const KERNEL_BTF: &str = "/sys/kernel/btf/vmlinux";
+const UNISTD_H: &str = "/usr/include/x86_64-linux-gnu/asm/unistd_64.h";
+
+fn main() {
+    for f in [BPF_SRC, BPF_HEADER, CATALOG] {
+        println!("cargo:rerun-if-changed={f}");
+    }
+    for v in ["TRACEE_VMLINUX_BTF", "TRACEE_UNISTD_H", "BPFTOOL", "CLANG"] {
+        println!("cargo:rerun-if-env-changed={v}");
+    }
+    let out = PathBuf::from(env::var_os("OUT_DIR").expect("OUT_DIR"));
+
+    let vmlinux_btf = env::var("TRACEE_VMLINUX_BTF").unwrap_or_else(|_| KERNEL_BTF.into());
+    let vmlinux_h = bpftool(&["btf", "dump", "file", &vmlinux_btf, "format", "c"]);
+    fs::write(out.join("vmlinux.h"), vmlinux_h).expect("write vmlinux.h");
+
+    let obj = out.join("tracee.bpf.o");
+    let mut skel = SkeletonBuilder::new();
+    skel.source(BPF_SRC).obj(&obj).clang_args([
+        "-I".as_ref(),
+        out.as_os_str(),
+        "-I".as_ref(),
+        BPF_DIR.as_ref(),
+        "-DCORE".as_ref(),
+        "-Wall".as_ref(),
+    ]);
+    if let Ok(clang) = env::var("CLANG") {
+        skel.clang(clang);
+    }
+    if let Err(e) = skel.build_and_generate(out.join("tracee.skel.rs")) {
+        panic!("compiling {BPF_SRC} failed: {e:#}\n(needs clang >= 14: apt-get install clang, or run scripts/setup.sh)");
+    }
+
+    let btf: Value = serde_json::from_slice(&bpftool(&[
+        "-j",
+        "btf",
+        "dump",
+        "file",
+        obj.to_str().unwrap(),
+    ]))
+    .expect("bpftool -j btf dump: bad JSON");
+    let btf = Btf::new(&btf);
+
+    let unistd = env::var("TRACEE_UNISTD_H").unwrap_or_else(|_| UNISTD_H.into());
+    println!("cargo:rerun-if-changed={unistd}");
+    let syscalls = parse_unistd(&unistd);
+    let catalog = parse_catalog(&fs::read_to_string(CATALOG).expect("read events.tbl"));
+    let events = join_events(&syscalls, &btf.enum_values("tracee_event_id"), catalog);
+
+    fs::write(out.join("catalog.rs"), catalog_rs(&events)).expect("write catalog.rs");
+    let schema = json!({
+        "record": {
+            "header": btf.struct_fields("event_header"),
+            "headerSize": btf.struct_size("event_header"),
+            "argsOffset": btf.member_offset("event", "args"),
+            "argCount": btf.array_len("event", "args"),
+            "dataOffset": btf.member_offset("event", "data"),
+            "item": btf.struct_fields("data_item"),
+            "itemSize": btf.struct_size("data_item"),
+        },
+        "recordFlags": strip_prefix_map(&btf.enum_values("tracee_record_flags"), "RECORD_FLAG_"),
+        "argKinds": strip_prefix_map(&btf.enum_values("tracee_arg_kind"), "ARG_"),
+        "events": events.iter().map(|e| json!({
+            "id": e.id,
+            "name": e.name,
+            "syscall": e.syscall,
+            "args": e.args.iter().map(|a| json!({"name": a.name, "type": a.ty, "kind": a.kind})).collect::<Vec<_>>(),
+            "sets": e.sets,
+        })).collect::<Vec<_>>(),
+    });
+    fs::write(out.join("schema.json"), serde_json::to_string_pretty(&schema).unwrap())
+        .expect("write schema.json");
+}
+
+fn bpftool(args: &[&str]) -> Vec<u8> {
+    let tool = env::var("BPFTOOL").unwrap_or_else(|_| "bpftool".into());
+    let output = Command::new(&tool).args(args).output().unwrap_or_else(|e| {
+        panic!("cannot run {tool}: {e} (apt-get install bpftool, or run scripts/setup.sh)")
+    });
+    if !output.status.success() {
+        panic!(
+            "{tool} {} failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&output.stderr)
+        );
+    }
+    output.stdout
+}
+
+/// The parts of bpftool's BTF JSON this build needs.
+struct Btf<'a> {
+    types: BTreeMap<u64, &'a Value>,
+    by_name: BTreeMap<&'a str, &'a Value>,
+}
+
+impl<'a> Btf<'a> {
+    fn new(doc: &'a Value) -> Self {
+        let mut types = BTreeMap::new();
+        let mut by_name = BTreeMap::new();
+        for t in doc["types"].as_array().expect("types") {
+            types.insert(t["id"].as_u64().unwrap(), t);
+            if let Some(n) = t["name"].as_str() {
+                if matches!(t["kind"].as_str(), Some("STRUCT" | "ENUM")) {
+                    by_name.insert(n, t);
+                }
+            }
+        }
+        Btf { types, by_name }
+    }
+
+    fn named(&self, name: &str) -> &'a Value {
+        self.by_name
+            .get(name)
+            .unwrap_or_else(|| panic!("{name} is not in the object's BTF"))
+    }
+
+    /// Follows typedefs and qualifiers to the type that has a layout.
+    fn resolve(&self, mut id: u64) -> &'a Value {
+        loop {
+            let t = self.types[&id];
+            match t["kind"].as_str() {
+                Some("TYPEDEF" | "CONST" | "VOLATILE" | "RESTRICT" | "TYPE_TAG") => {
+                    id = t["type_id"].as_u64().unwrap()
+                }
+                _ => return t,
+            }
+        }
+    }
+
+    fn member(&self, st: &str, name: &str) -> &'a Value {
+        self.named(st)["members"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|m| m["name"] == name)
+            .unwrap_or_else(|| panic!("{st}.{name} is not in the object's BTF"))
+    }
+
+    fn member_offset(&self, st: &str, name: &str) -> u64 {
+        self.member(st, name)["bits_offset"].as_u64().unwrap() / 8
+    }
+
+    fn array_len(&self, st: &str, name: &str) -> u64 {
+        let t = self.resolve(self.member(st, name)["type_id"].as_u64().unwrap());
+        t["nr_elems"].as_u64().unwrap()
+    }
+
+    fn struct_size(&self, st: &str) -> u64 {
+        self.named(st)["size"].as_u64().unwrap()
+    }
+
+    /// Fields of a struct of integers and char arrays: name, offset, size,
+    /// and whether the integer is signed or the field a string.
+    fn struct_fields(&self, st: &str) -> Vec<Value> {
+        let mut fields = Vec::new();
+        for m in self.named(st)["members"].as_array().unwrap() {
+            let t = self.resolve(m["type_id"].as_u64().unwrap());
+            let offset = m["bits_offset"].as_u64().unwrap() / 8;
+            let name = m["name"].as_str().unwrap();
+            let field = match t["kind"].as_str() {
+                Some("INT") | Some("ENUM") => json!({
+                    "name": name, "offset": offset, "size": t["size"],
+                    "type": if t["encoding"] == "SIGNED" { "signed" } else { "unsigned" },
+                }),
+                Some("ARRAY") => {
+                    let elem = self.resolve(t["type_id"].as_u64().unwrap());
+                    assert_eq!(elem["size"], 1, "{st}.{name}: only char arrays are supported");
+                    json!({"name": name, "offset": offset, "size": t["nr_elems"], "type": "string"})
+                }
+                k => panic!("{st}.{name}: unsupported field kind {k:?}"),
+            };
+            fields.push(field);
+        }
+        fields
+    }
+
+    fn enum_values(&self, name: &str) -> Vec<(String, u64)> {
+        self.named(name)["values"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|v| (v["name"].as_str().unwrap().to_string(), v["val"].as_u64().unwrap()))
+            .collect()
+    }
+}
+
+fn strip_prefix_map(values: &[(String, u64)], prefix: &str) -> BTreeMap<String, u64> {
+    values
+        .iter()
+        .map(|(n, v)| (n.trim_start_matches(prefix).to_string(), *v))
+        .collect()
+}
+
+/// `#define __NR_openat 257` lines.
+fn parse_unistd(path: &str) -> Vec<(u32, String)> {
+    let text = fs::read_to_string(path).unwrap_or_else(|e| {
+        panic!("cannot read {path}: {e} (apt-get install linux-libc-dev, or set TRACEE_UNISTD_H)")
+    });
+    let mut out: Vec<(u32, String)> = text
+        .lines()
+        .filter_map(|l| {
+            let mut w = l.split_whitespace();
+            if w.next()? != "#define" {
+                return None;
+            }
+            let name = w.next()?.strip_prefix("__NR_")?;
+            let nr = w.next()?.parse().ok()?;
+            Some((nr, name.to_string()))
+        })
+        .collect();
+    assert!(out.len() > 300, "{path}: only {} syscalls found", out.len());
+    out.sort();
+    out
+}
+
+struct ArgDef {
+    name: String,
+    ty: String,
+    kind: &'static str,
+}
+
+/// How an argument of C type `ty` is decoded: the only place that rule lives.
+fn arg_kind(ty: &str) -> Option<&'static str> {
+    let stars = ty.matches('*').count();
+    if stars == 1 && ty.contains("char") {
+        return Some("Str");
+    }
+    if stars > 0 {
+        return Some("Ptr");
+    }
+    Some(match ty.trim_start_matches("const ") {
+        "int" | "pid_t" | "bool" => "I32",
+        "unsigned int" | "uid_t" | "gid_t" | "umode_t" | "u32" => "U32",
+        "long" | "off_t" | "ssize_t" => "I64",
+        "unsigned long" | "size_t" | "u64" => "U64",
+        _ => return None,
+    })
+}
+
+struct CatalogEntry {
+    args: Vec<ArgDef>,
+    sets: Vec<String>,
+    noreturn: bool,
+    str_at_entry: bool,
+}
+
+struct EventDef {
+    id: u32,
+    name: String,
+    syscall: bool,
+    args: Vec<ArgDef>,
+    sets: Vec<String>,
+    noreturn: bool,
+    str_at_entry: bool,
+}
+
+/// `name [@attr ...] (type name, ...) [set, ...]`
+fn parse_catalog(text: &str) -> BTreeMap<String, CatalogEntry> {
+    let mut out = BTreeMap::new();
+    for (lineno, raw) in text.lines().enumerate() {
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let err = |what: &str| -> ! { panic!("{CATALOG}:{}: {what}: {raw}", lineno + 1) };
+        let open = line.find('(').unwrap_or_else(|| err("missing '('"));
+        let close = line.rfind(')').unwrap_or_else(|| err("missing ')'"));
+        let mut head = line[..open].split_whitespace();
+        let name = head.next().unwrap_or_else(|| err("missing name")).to_string();
+        let mut entry = CatalogEntry {
+            args: Vec::new(),
+            sets: Vec::new(),
+            noreturn: false,
+            str_at_entry: false,
+        };
+        for attr in head {
+            match attr {
+                "@noreturn" => entry.noreturn = true,
+                "@entry" => entry.str_at_entry = true,
+                _ => err("unknown attribute"),
+            }
+        }
+        for arg in line[open + 1..close].split(',').map(str::trim).filter(|a| !a.is_empty()) {
+            let split = arg.rfind([' ', '*']).unwrap_or_else(|| err("argument needs a type and a name"));
+            let ty = arg[..split + 1].trim().to_string();
+            let kind = arg_kind(&ty).unwrap_or_else(|| err("unknown argument type (add it to arg_kind in build.rs)"));
+            entry.args.push(ArgDef { name: arg[split + 1..].trim().to_string(), ty, kind });
+        }
+        if entry.args.len() > 6 {
+            err("more than 6 arguments");
+        }
+        let rest = line[close + 1..].trim();
+        if let Some(sets) = rest.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
+            entry.sets = sets.split(',').map(|s| s.trim().to_string()).collect();
+        } else if !rest.is_empty() {
+            err("expected [sets] after the arguments");
+        }
+        if out.insert(name, entry).is_some() {
+            err("event listed twice");
+        }
+    }
+    out
+}
+
+fn join_events(
+    syscalls: &[(u32, String)],
+    ids: &[(String, u64)],
+    mut catalog: BTreeMap<String, CatalogEntry>,
+) -> Vec<EventDef> {
+    let mut events = Vec::new();
+    let mut push = |id: u32, name: &str, syscall: bool, catalog: &mut BTreeMap<String, CatalogEntry>| {
+        let e = catalog.remove(name);
+        let (args, sets, noreturn, str_at_entry) = match e {
+            Some(e) => (e.args, e.sets, e.noreturn, e.str_at_entry),
+            None => (Vec::new(), Vec::new(), false, false),
+        };
+        let mut sets = sets;
+        if syscall {
+            sets.push("syscalls".into());
+        }
+        events.push(EventDef { id, name: name.into(), syscall, args, sets, noreturn, str_at_entry });
+    };
+    for (nr, name) in syscalls {
+        push(*nr, name, true, &mut catalog);
+    }
+    for (constant, id) in ids {
+        let name = constant.strip_prefix("EVENT_").expect("enum tracee_event_id: EVENT_ prefix");
+        push(*id as u32, &name.to_ascii_lowercase(), false, &mut catalog);
+    }
+    if let Some(name) = catalog.keys().next() {
+        panic!("{CATALOG}: '{name}' is neither a syscall in the unistd header nor in enum tracee_event_id");
+    }
+    events
+}
+
+fn catalog_rs(events: &[EventDef]) -> String {
+    let mut s = String::from("// Generated by build.rs from bpf/events.tbl, <asm/unistd_64.h> and tracee.h.\n");
+    s.push_str("pub static EVENTS: &[EventDef] = &[\n");
+    for e in events {
+        let _ = write!(
+            s,
+            "    EventDef {{ id: {}, name: {:?}, syscall: {}, noreturn: {}, strings_at_entry: {}, sets: &{:?}, args: &[",
+            e.id, e.name, e.syscall, e.noreturn, e.str_at_entry, e.sets
+        );
+        for a in &e.args {
+            let _ = write!(s, "ArgDef {{ name: {:?}, ty: {:?}, kind: ArgKind::{} }}, ", a.name, a.ty, a.kind);
+        }
+        s.push_str("] },\n");
+    }
+    s.push_str("];\n");
+    s
+}

@@ -1,0 +1,139 @@
+//! The events tracee-rs knows: every syscall of the build's kernel headers
+//! plus the non-syscall events of `enum tracee_event_id`, with the argument
+//! names and types of `bpf/events.tbl`.
+
+use crate::Error;
+
+/// One argument of an event, as declared in `bpf/events.tbl`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ArgDef {
+    pub name: &'static str,
+    /// The C type, as written in the catalog.
+    pub ty: &'static str,
+    pub kind: ArgKind,
+}
+
+/// How an argument is captured and decoded (derived from its C type by
+/// build.rs).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ArgKind {
+    /// A C string, copied into the record's data section.
+    Str,
+    /// An address, shown in hex.
+    Ptr,
+    I32,
+    U32,
+    I64,
+    U64,
+}
+
+/// One event: a syscall (its number is its id) or a kernel event (id ≥ 1000).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct EventDef {
+    pub id: u32,
+    pub name: &'static str,
+    pub syscall: bool,
+    /// Reported at entry: the syscall does not return on success.
+    pub noreturn: bool,
+    /// Strings copied at entry: user memory is replaced before exit.
+    pub strings_at_entry: bool,
+    pub sets: &'static [&'static str],
+    pub args: &'static [ArgDef],
+}
+
+include!(concat!(env!("OUT_DIR"), "/catalog.rs"));
+
+pub fn by_name(name: &str) -> Option<&'static EventDef> {
+    EVENTS.iter().find(|e| e.name == name)
+}
+
+pub fn by_id(id: u32) -> Option<&'static EventDef> {
+    EVENTS.iter().find(|e| e.id == id)
+}
+
+/// Resolves event names and set names (`default`, `fs`, `proc`, `net`,
+/// `syscalls`) into events, without duplicates, in catalog order.
+pub fn resolve<S: AsRef<str>>(names: &[S]) -> Result<Vec<&'static EventDef>, Error> {
+    let mut wanted = vec![false; EVENTS.len()];
+    for name in names {
+        let name = name.as_ref().trim();
+        if name.is_empty() {
+            continue;
+        }
+        let mut found = false;
+        for (i, e) in EVENTS.iter().enumerate() {
+            if e.name == name || e.sets.contains(&name) {
+                wanted[i] = true;
+                found = true;
+            }
+        }
+        if !found {
+            return Err(Error::UnknownEvent {
+                name: name.to_string(),
+                suggestions: closest(name, 3),
+            });
+        }
+    }
+    let events: Vec<_> = EVENTS.iter().zip(wanted).filter(|(_, w)| *w).map(|(e, _)| e).collect();
+    if events.is_empty() {
+        return Err(Error::NoEvents);
+    }
+    Ok(events)
+}
+
+/// The known event and set names nearest to `name` by edit distance.
+pub fn closest(name: &str, n: usize) -> Vec<String> {
+    let mut names: Vec<&str> = EVENTS.iter().map(|e| e.name).collect();
+    names.extend(EVENTS.iter().flat_map(|e| e.sets.iter().copied()));
+    names.sort_unstable();
+    names.dedup();
+    let mut scored: Vec<(usize, &str)> = names.into_iter().map(|c| (edit_distance(name, c), c)).collect();
+    scored.sort();
+    scored.into_iter().take(n).map(|(_, c)| c.to_string()).collect()
+}
+
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut prev: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut cur = vec![i + 1; b.len() + 1];
+        for (j, cb) in b.iter().enumerate() {
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+        }
+        prev = cur;
+    }
+    prev[b.len()]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn syscalls_and_kernel_events_are_known() {
+        assert_eq!(by_name("openat").unwrap().id, 257);
+        assert_eq!(by_name("execve").unwrap().id, 59);
+        assert_eq!(by_name("sched_process_exec").unwrap().id, 1003);
+        assert!(by_name("execve").unwrap().strings_at_entry);
+        assert!(by_name("exit_group").unwrap().noreturn);
+        let openat = by_name("openat").unwrap();
+        assert_eq!(openat.args[1], ArgDef { name: "pathname", ty: "const char *", kind: ArgKind::Str });
+        assert_eq!(openat.args[2].kind, ArgKind::I32);
+        assert_eq!(by_name("execve").unwrap().args[1].kind, ArgKind::Ptr, "argv is not one string");
+    }
+
+    #[test]
+    fn sets_expand_and_unknown_names_suggest() {
+        let fs = resolve(&["fs"]).unwrap();
+        assert!(fs.iter().any(|e| e.name == "openat"));
+        assert!(resolve(&["syscalls"]).unwrap().len() > 300);
+        match resolve(&["opnat"]) {
+            Err(Error::UnknownEvent { name, suggestions }) => {
+                assert_eq!(name, "opnat");
+                assert_eq!(suggestions[0], "openat");
+            }
+            other => panic!("{other:?}"),
+        }
+        assert!(matches!(resolve::<&str>(&[]), Err(Error::NoEvents)));
+    }
+}

@@ -1,0 +1,32 @@
+//! tracee-core: the kernel half of tracee-rs.
+//!
+//! The data path, in order:
+//! - [`catalog`]: which events exist (generated at build from `bpf/`);
+//! - [`Tracer::start`]: checks privileges, loads the embedded CO-RE object,
+//!   writes the selection into the kernel, attaches, and starts the poll
+//!   thread that drains the ring buffer into [`Batch`]es of raw records;
+//! - [`record`]: decodes those records into typed [`Event`]s.
+//!
+//! The Node binding (crates/tracee-node) hands batches to JavaScript as they
+//! are, where a decoder generated from the same layout reads them.
+
+mod bpf {
+    #![allow(clippy::all, non_camel_case_types, non_upper_case_globals, unused)]
+    include!(concat!(env!("OUT_DIR"), "/tracee.skel.rs"));
+}
+
+pub mod catalog;
+mod error;
+mod libbpf_log;
+mod privileges;
+pub mod record;
+mod tracer;
+
+pub use catalog::{ArgDef, ArgKind, EventDef};
+pub use error::Error;
+pub use record::{DecodeError, Event, Header, Records};
+pub use tracer::{Batch, Stats, TraceOptions, Tracer, TracerInfo};
+
+/// The record layout and the event catalog as JSON: what the TypeScript
+/// decoder is generated from (packages/core/scripts/codegen.mjs).
+pub const SCHEMA_JSON: &str = include_str!(concat!(env!("OUT_DIR"), "/schema.json"));

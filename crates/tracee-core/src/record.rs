@@ -1,0 +1,256 @@
+//! Decoding of the records the kernel side writes (layout: bpf/tracee.h).
+//!
+//! The Rust types are the skeleton's, which libbpf-cargo derives from the
+//! object's BTF; nothing here restates the C structs. Records come from the
+//! local kernel, so integers are in native byte order.
+
+use std::mem::size_of;
+
+use crate::bpf::types;
+use crate::catalog::{self, EventDef};
+
+/// The context header of every record (fields as in `struct event_header`).
+pub type Header = types::event_header;
+
+/// Bytes before a record's data section: header and the six arguments.
+pub const FIXED_SIZE: usize = size_of::<types::event>();
+const ITEM_SIZE: usize = size_of::<types::data_item>();
+
+/// A string argument was cut at the kernel side's limit (PATH_MAX).
+pub const FLAG_TRUNCATED: u16 = types::tracee_record_flags::RECORD_FLAG_TRUNCATED.0 as u16;
+/// Reported at syscall entry: the syscall does not return.
+pub const FLAG_AT_ENTRY: u16 = types::tracee_record_flags::RECORD_FLAG_AT_ENTRY.0 as u16;
+
+/// One decoded record.
+#[derive(Debug, Clone)]
+pub struct Event {
+    pub header: Header,
+    /// Raw argument values; for strings, the address they were read from.
+    pub args: [u64; 6],
+    /// Strings captured by the kernel side, with the argument they belong to.
+    pub strings: Vec<(u8, String)>,
+}
+
+impl Event {
+    pub fn def(&self) -> Option<&'static EventDef> {
+        catalog::by_id(self.header.event_id)
+    }
+
+    pub fn name(&self) -> &'static str {
+        self.def().map_or("unknown", |d| d.name)
+    }
+
+    /// The task's comm (`process_name`).
+    pub fn process_name(&self) -> String {
+        let bytes: Vec<u8> = self.header.process_name.iter().map(|&c| c as u8).take_while(|&c| c != 0).collect();
+        String::from_utf8_lossy(&bytes).into_owned()
+    }
+
+    /// The string captured for argument `index`, if any.
+    pub fn string_arg(&self, index: u8) -> Option<&str> {
+        self.strings.iter().find(|(i, _)| *i == index).map(|(_, s)| s.as_str())
+    }
+
+    /// The string captured for the argument named `name`, if any.
+    pub fn string(&self, name: &str) -> Option<&str> {
+        let index = self.def()?.args.iter().position(|a| a.name == name)?;
+        self.string_arg(index as u8)
+    }
+}
+
+/// Why a record could not be decoded.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DecodeError {
+    #[error("record truncated: {need} bytes needed, {have} present")]
+    Truncated { need: usize, have: usize },
+    #[error("record declares size {size}, below the fixed part of {FIXED_SIZE} bytes")]
+    BadSize { size: usize },
+    #[error("data item at offset {offset} is malformed: {what}")]
+    BadItem { offset: usize, what: &'static str },
+}
+
+/// Decodes the record at the start of `buf`; returns it and its size.
+pub fn decode(buf: &[u8]) -> Result<(Event, usize), DecodeError> {
+    if buf.len() < FIXED_SIZE {
+        return Err(DecodeError::Truncated { need: FIXED_SIZE, have: buf.len() });
+    }
+    // SAFETY: buf holds at least size_of::<event>() bytes, and event is
+    // repr(C) made only of integers and arrays of them, valid for any bits.
+    let raw: types::event = unsafe { std::ptr::read_unaligned(buf.as_ptr().cast()) };
+    let size = usize::from(raw.header.size);
+    if size < FIXED_SIZE {
+        return Err(DecodeError::BadSize { size });
+    }
+    if size > buf.len() {
+        return Err(DecodeError::Truncated { need: size, have: buf.len() });
+    }
+    let mut strings = Vec::new();
+    let mut offset = FIXED_SIZE;
+    while offset < size {
+        let rest = &buf[offset..size];
+        if rest.len() < ITEM_SIZE {
+            return Err(DecodeError::BadItem { offset, what: "item header cut short" });
+        }
+        // SAFETY: ITEM_SIZE bytes are present; data_item is plain integers.
+        let item: types::data_item = unsafe { std::ptr::read_unaligned(rest.as_ptr().cast()) };
+        let len = usize::from(item.len);
+        if usize::from(item.arg) >= raw.args.len() {
+            return Err(DecodeError::BadItem { offset, what: "argument index out of range" });
+        }
+        if ITEM_SIZE + len > rest.len() {
+            return Err(DecodeError::BadItem { offset, what: "string runs past the record" });
+        }
+        let bytes = &rest[ITEM_SIZE..ITEM_SIZE + len];
+        strings.push((item.arg, String::from_utf8_lossy(bytes).into_owned()));
+        offset += ITEM_SIZE + len;
+    }
+    Ok((Event { header: raw.header, args: raw.args, strings }, size))
+}
+
+/// The records of a batch, in order. Stops after the first error.
+pub struct Records<'a> {
+    buf: &'a [u8],
+}
+
+impl<'a> Records<'a> {
+    pub fn new(buf: &'a [u8]) -> Self {
+        Records { buf }
+    }
+}
+
+impl Iterator for Records<'_> {
+    type Item = Result<Event, DecodeError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.buf.is_empty() {
+            return None;
+        }
+        match decode(self.buf) {
+            Ok((event, size)) => {
+                self.buf = &self.buf[size..];
+                Some(Ok(event))
+            }
+            Err(e) => {
+                self.buf = &[];
+                Some(Err(e))
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Builds a record the way the kernel side lays it out.
+    fn record(event_id: u32, strings: &[(u8, &[u8])]) -> Vec<u8> {
+        let mut ev = types::event::default();
+        ev.header.event_id = event_id;
+        ev.header.host_process_id = 42;
+        ev.header.return_value = -2;
+        for (i, c) in b"cat".iter().enumerate() {
+            ev.header.process_name[i] = *c as i8;
+        }
+        ev.args = [1, 2, 3, 4, 5, 6];
+        let mut data = Vec::new();
+        for (arg, s) in strings {
+            let item = types::data_item { arg: *arg, kind: 1, len: s.len() as u16 };
+            // SAFETY: data_item is repr(C) plain integers.
+            data.extend_from_slice(unsafe {
+                std::slice::from_raw_parts((&item as *const types::data_item).cast::<u8>(), ITEM_SIZE)
+            });
+            data.extend_from_slice(s);
+        }
+        ev.header.size = (FIXED_SIZE + data.len()) as u16;
+        // SAFETY: event is repr(C) plain integers.
+        let mut out = unsafe { std::slice::from_raw_parts((&ev as *const types::event).cast::<u8>(), FIXED_SIZE) }.to_vec();
+        out.extend_from_slice(&data);
+        out
+    }
+
+    #[test]
+    fn decodes_header_args_and_strings() {
+        let buf = record(257, &[(1, b"/etc/passwd")]);
+        let (ev, size) = decode(&buf).unwrap();
+        assert_eq!(size, buf.len());
+        assert_eq!(ev.name(), "openat");
+        assert_eq!(ev.header.host_process_id, 42);
+        assert_eq!(ev.header.return_value, -2);
+        assert_eq!(ev.process_name(), "cat");
+        assert_eq!(ev.args, [1, 2, 3, 4, 5, 6]);
+        assert_eq!(ev.string("pathname"), Some("/etc/passwd"));
+    }
+
+    #[test]
+    fn iterates_a_batch_of_records() {
+        let mut buf = record(257, &[(1, b"/a")]);
+        buf.extend(record(1003, &[(0, b"/bin/true")]));
+        buf.extend(record(39, &[]));
+        let names: Vec<_> = Records::new(&buf).map(|r| r.unwrap().name()).collect();
+        assert_eq!(names, ["openat", "sched_process_exec", "getpid"]);
+    }
+
+    #[test]
+    fn truncated_records_are_errors() {
+        let buf = record(257, &[(1, b"/etc/passwd")]);
+        for cut in [0, 1, FIXED_SIZE - 1, FIXED_SIZE, buf.len() - 1] {
+            assert!(matches!(decode(&buf[..cut]), Err(DecodeError::Truncated { .. })), "cut at {cut}");
+        }
+    }
+
+    #[test]
+    fn corrupt_records_are_errors_not_panics() {
+        // declared size below the fixed part
+        let mut buf = record(257, &[]);
+        buf[offset_of_size()..offset_of_size() + 2].copy_from_slice(&10u16.to_ne_bytes());
+        assert_eq!(decode(&buf).unwrap_err(), DecodeError::BadSize { size: 10 });
+
+        // a string length that runs past the record
+        let mut buf = record(257, &[(1, b"abc")]);
+        buf[FIXED_SIZE + 2..FIXED_SIZE + 4].copy_from_slice(&400u16.to_ne_bytes());
+        assert!(matches!(decode(&buf), Err(DecodeError::BadItem { what: "string runs past the record", .. })));
+
+        // an argument index past the six arguments
+        let mut buf = record(257, &[(1, b"abc")]);
+        buf[FIXED_SIZE] = 9;
+        assert!(matches!(decode(&buf), Err(DecodeError::BadItem { what: "argument index out of range", .. })));
+
+        // an item header cut short: two stray bytes counted into the record
+        let mut buf = record(257, &[]);
+        buf.extend([0, 0]);
+        let size = (FIXED_SIZE + 2) as u16;
+        buf[offset_of_size()..offset_of_size() + 2].copy_from_slice(&size.to_ne_bytes());
+        assert!(matches!(decode(&buf), Err(DecodeError::BadItem { what: "item header cut short", .. })));
+
+        // a batch stops at the first bad record
+        let mut batch = record(257, &[]);
+        batch.extend([1, 2, 3]);
+        let results: Vec<_> = Records::new(&batch).collect();
+        assert_eq!(results.len(), 2);
+        assert!(results[0].is_ok() && results[1].is_err());
+    }
+
+    #[test]
+    fn random_bytes_never_panic() {
+        // xorshift: deterministic noise, including valid-looking sizes
+        let mut x: u64 = 0x9e37_79b9_7f4a_7c15;
+        for _ in 0..20_000 {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            let len = (x % 400) as usize;
+            let mut buf: Vec<u8> = (0..len).map(|i| (x >> (i % 56)) as u8).collect();
+            if len >= FIXED_SIZE {
+                let size = (FIXED_SIZE + (x as usize >> 8) % (len - FIXED_SIZE + 8)) as u16;
+                buf[offset_of_size()..offset_of_size() + 2].copy_from_slice(&size.to_ne_bytes());
+            }
+            for r in Records::new(&buf) {
+                let _ = r;
+            }
+        }
+    }
+
+    fn offset_of_size() -> usize {
+        std::mem::offset_of!(types::event_header, size)
+    }
+}

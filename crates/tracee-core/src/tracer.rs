@@ -1,0 +1,446 @@
+//! Load, select, attach, poll: the life of one trace.
+//!
+//! Everything the kernel holds for a trace (object, maps, links) is created
+//! and dropped on the poll thread, so stopping that thread is what detaches
+//! it: there is no path on which a program stays attached after `stop`.
+
+use std::cell::RefCell;
+use std::mem::MaybeUninit;
+use std::rc::Rc;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::Arc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use crossbeam_channel::{bounded, Receiver, SendTimeoutError, Sender};
+use libbpf_rs::skel::{OpenSkel, SkelBuilder};
+use libbpf_rs::{Link, MapCore, MapFlags, OpenObject, RingBufferBuilder};
+
+use crate::bpf::{types, TraceeSkel, TraceeSkelBuilder};
+use crate::catalog::{ArgKind, EventDef};
+use crate::record::FIXED_SIZE;
+use crate::{catalog, libbpf_log, privileges, Error};
+
+/// Highest event id + 1 (`MAX_EVENT_ID` in bpf/tracee.h).
+const MAX_EVENT_ID: usize = 2048;
+const KERNEL_BTF: &str = "/sys/kernel/btf/vmlinux";
+
+/// What to trace and how to deliver it.
+#[derive(Debug, Clone)]
+pub struct TraceOptions {
+    /// Event names and set names (see [`catalog::resolve`]).
+    pub events: Vec<String>,
+    /// Size of the kernel ring buffer; a power of two, at least a page.
+    pub ring_buffer_bytes: u32,
+    /// A batch is handed over once it holds this many records...
+    pub batch_events: u32,
+    /// ...or this many bytes...
+    pub batch_bytes: usize,
+    /// ...or this long has passed: the bound on delivery latency.
+    pub flush_interval: Duration,
+    /// Batches waiting for the consumer. When they are all taken the poll
+    /// thread waits, the kernel ring fills, and the kernel counts the loss:
+    /// memory stays bounded and no record is dropped silently.
+    pub queue_batches: usize,
+}
+
+impl Default for TraceOptions {
+    fn default() -> Self {
+        TraceOptions {
+            events: vec!["default".into()],
+            ring_buffer_bytes: 8 << 20,
+            batch_events: 4096,
+            batch_bytes: 1 << 20,
+            flush_interval: Duration::from_millis(20),
+            queue_batches: 8,
+        }
+    }
+}
+
+/// Raw records, back to back, each starting with its `event_header` (whose
+/// `size` gives its length). Decode with [`crate::Records`].
+#[derive(Debug, Default)]
+pub struct Batch {
+    pub data: Vec<u8>,
+    pub events: u32,
+}
+
+/// What a running trace is made of, for the "attached" line and `btf info`.
+#[derive(Debug, Clone)]
+pub struct TracerInfo {
+    pub events: Vec<&'static str>,
+    pub programs: Vec<&'static str>,
+    /// Where CO-RE relocations were resolved from.
+    pub btf: String,
+    pub ring_buffer_bytes: u32,
+}
+
+/// Counters of a trace; `lost` is exact (failed ring-buffer writes).
+#[derive(Debug, Clone, Default)]
+pub struct Stats {
+    pub received: u64,
+    pub lost: u64,
+    pub batches: u64,
+    /// (event name, records received), for events with at least one.
+    pub per_event: Vec<(&'static str, u64)>,
+}
+
+struct Shared {
+    received: AtomicU64,
+    lost: AtomicU64,
+    batches: AtomicU64,
+    per_event: Box<[AtomicU64]>,
+}
+
+/// A running trace. Dropping it stops it.
+pub struct Tracer {
+    info: TracerInfo,
+    batches: Receiver<Batch>,
+    stop: Arc<AtomicBool>,
+    shared: Arc<Shared>,
+    thread: Option<JoinHandle<Result<(), Error>>>,
+}
+
+impl Tracer {
+    /// Loads, attaches and starts polling; returns once every program is
+    /// attached, or with the reason nothing is.
+    pub fn start(opts: TraceOptions) -> Result<Tracer, Error> {
+        let events = catalog::resolve(&opts.events)?;
+        privileges::check()?;
+        check_ring_buffer()?;
+        libbpf_log::install();
+
+        let (tx, rx) = bounded(opts.queue_batches.max(1));
+        let (ready_tx, ready_rx) = bounded(1);
+        let stop = Arc::new(AtomicBool::new(false));
+        let shared = Arc::new(Shared {
+            received: AtomicU64::new(0),
+            lost: AtomicU64::new(0),
+            batches: AtomicU64::new(0),
+            per_event: (0..MAX_EVENT_ID).map(|_| AtomicU64::new(0)).collect(),
+        });
+        let thread = {
+            let (stop, shared) = (stop.clone(), shared.clone());
+            std::thread::Builder::new()
+                .name("tracee-poll".into())
+                .spawn(move || run(&opts, &events, &tx, &ready_tx, &stop, &shared))
+                .map_err(|e| Error::Thread { cause: e.to_string() })?
+        };
+        match ready_rx.recv() {
+            Ok(Ok(info)) => Ok(Tracer { info, batches: rx, stop, shared, thread: Some(thread) }),
+            Ok(Err(e)) => {
+                let _ = thread.join();
+                Err(e)
+            }
+            Err(_) => Err(Error::Thread { cause: join_cause(thread) }),
+        }
+    }
+
+    pub fn info(&self) -> &TracerInfo {
+        &self.info
+    }
+
+    /// Batches in arrival order; disconnected once the trace has stopped.
+    pub fn batches(&self) -> &Receiver<Batch> {
+        &self.batches
+    }
+
+    pub fn stats(&self) -> Stats {
+        let s = &self.shared;
+        let per_event = s
+            .per_event
+            .iter()
+            .enumerate()
+            .filter_map(|(id, n)| {
+                let n = n.load(Ordering::Relaxed);
+                (n > 0).then(|| (catalog::by_id(id as u32).map_or("unknown", |d| d.name), n))
+            })
+            .collect();
+        Stats {
+            received: s.received.load(Ordering::Relaxed),
+            lost: s.lost.load(Ordering::Relaxed),
+            batches: s.batches.load(Ordering::Relaxed),
+            per_event,
+        }
+    }
+
+    /// Detaches every program and frees every map; idempotent. Returns the
+    /// error that ended the poll thread, if one did.
+    pub fn stop(&mut self) -> Result<(), Error> {
+        self.stop.store(true, Ordering::SeqCst);
+        match self.thread.take() {
+            Some(t) => match t.join() {
+                Ok(r) => r,
+                Err(p) => Err(Error::Thread { cause: panic_message(&p) }),
+            },
+            None => Ok(()),
+        }
+    }
+
+    /// True once the poll thread has ended (stopped, or failed).
+    pub fn is_stopped(&self) -> bool {
+        self.thread.as_ref().is_none_or(|t| t.is_finished())
+    }
+}
+
+impl Drop for Tracer {
+    fn drop(&mut self) {
+        let _ = self.stop();
+    }
+}
+
+fn check_ring_buffer() -> Result<(), Error> {
+    // SAFETY: a plain feature probe; NULL options are allowed.
+    let r = unsafe {
+        libbpf_rs::libbpf_sys::libbpf_probe_bpf_map_type(libbpf_rs::libbpf_sys::BPF_MAP_TYPE_RINGBUF, std::ptr::null())
+    };
+    match r {
+        1 => Ok(()),
+        0 => Err(Error::NoRingBuffer { cause: "BPF_MAP_TYPE_RINGBUF is not supported".into() }),
+        // The probe itself failed (e.g. EPERM): loading will say why.
+        _ => Ok(()),
+    }
+}
+
+/// Accumulates raw records into the batch being built.
+struct Batcher {
+    batch: Batch,
+    max_events: u32,
+    max_bytes: usize,
+}
+
+impl Batcher {
+    fn push(&mut self, record: &[u8], shared: &Shared) {
+        self.batch.data.extend_from_slice(record);
+        self.batch.events += 1;
+        shared.received.fetch_add(1, Ordering::Relaxed);
+        if record.len() >= FIXED_SIZE {
+            let off = std::mem::offset_of!(types::event_header, event_id);
+            let id = u32::from_ne_bytes(record[off..off + 4].try_into().unwrap()) as usize;
+            if let Some(n) = shared.per_event.get(id) {
+                n.fetch_add(1, Ordering::Relaxed);
+            }
+        }
+    }
+
+    fn full(&self) -> bool {
+        self.batch.events >= self.max_events || self.batch.data.len() >= self.max_bytes
+    }
+
+    fn take(&mut self) -> Batch {
+        let cap = self.batch.data.capacity();
+        std::mem::replace(&mut self.batch, Batch { data: Vec::with_capacity(cap), events: 0 })
+    }
+}
+
+/// Hands a batch to the consumer, waiting while the queue is full. False
+/// when the trace is stopping or the consumer is gone.
+fn deliver(tx: &Sender<Batch>, mut batch: Batch, stop: &AtomicBool, shared: &Shared) -> bool {
+    loop {
+        match tx.send_timeout(batch, Duration::from_millis(50)) {
+            Ok(()) => {
+                shared.batches.fetch_add(1, Ordering::Relaxed);
+                return true;
+            }
+            Err(SendTimeoutError::Timeout(b)) if !stop.load(Ordering::Relaxed) => batch = b,
+            Err(_) => return false,
+        }
+    }
+}
+
+/// The poll thread: everything the kernel holds for this trace lives here.
+fn run(
+    opts: &TraceOptions,
+    events: &[&'static EventDef],
+    tx: &Sender<Batch>,
+    ready: &Sender<Result<TracerInfo, Error>>,
+    stop: &AtomicBool,
+    shared: &Shared,
+) -> Result<(), Error> {
+    let mut object = MaybeUninit::uninit();
+    let (skel, links, info) = match load_and_attach(&mut object, opts, events) {
+        Ok(v) => v,
+        Err(e) => {
+            let _ = ready.send(Err(e));
+            return Ok(());
+        }
+    };
+
+    let batcher = Rc::new(RefCell::new(Batcher {
+        batch: Batch { data: Vec::with_capacity(opts.batch_bytes + 16 * 1024), events: 0 },
+        max_events: opts.batch_events.max(1),
+        max_bytes: opts.batch_bytes.max(1),
+    }));
+    let mut builder = RingBufferBuilder::new();
+    let cb_batcher = batcher.clone();
+    let added = builder.add(&skel.maps.events, move |record: &[u8]| {
+        let mut b = cb_batcher.borrow_mut();
+        b.push(record, shared);
+        if b.full() && !deliver(tx, b.take(), stop, shared) {
+            return -1; // stopping: leave the rest in the ring
+        }
+        0
+    });
+    let ring = match added.map(|_| ()).and_then(|_| builder.build()) {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = ready.send(Err(Error::Load { cause: format!("ring buffer: {e}"), log: libbpf_log::take() }));
+            return Ok(());
+        }
+    };
+    if ready.send(Ok(info)).is_err() {
+        return Ok(());
+    }
+
+    let mut result = Ok(());
+    while !stop.load(Ordering::Relaxed) {
+        // The kernel side wakes us only once the ring is a quarter full; the
+        // timeout bounds latency below that, and consume() drains the rest.
+        let polled = ring.poll(opts.flush_interval).and_then(|_| ring.consume());
+        if let Err(e) = polled {
+            if stop.load(Ordering::Relaxed) {
+                break;
+            }
+            if e.kind() != libbpf_rs::ErrorKind::Interrupted {
+                result = Err(Error::Poll { cause: e.to_string() });
+                break;
+            }
+        }
+        let batch = batcher.borrow_mut().take();
+        if batch.events > 0 && !deliver(tx, batch, stop, shared) {
+            break;
+        }
+        shared.lost.store(read_lost(&skel), Ordering::Relaxed);
+    }
+    shared.lost.store(read_lost(&skel), Ordering::Relaxed);
+    drop(ring);
+    drop(links);
+    drop(skel);
+    result
+}
+
+fn load_and_attach<'o>(
+    object: &'o mut MaybeUninit<OpenObject>,
+    opts: &TraceOptions,
+    events: &[&'static EventDef],
+) -> Result<(TraceeSkel<'o>, Vec<Link>, TracerInfo), Error> {
+    libbpf_log::take();
+    let builder = TraceeSkelBuilder::default();
+    let mut open = builder.open(object).map_err(load_error)?;
+    let rodata = open.maps.rodata_data.as_deref_mut().expect("skeleton has .rodata");
+    // The tracer's own threads (poll, napi, node) would trace themselves.
+    rodata.self_tgid = std::process::id();
+    rodata.wakeup_bytes = u64::from(opts.ring_buffer_bytes / 4);
+    open.maps.events.set_max_entries(opts.ring_buffer_bytes).map_err(load_error)?;
+    let skel = open.load().map_err(load_error)?;
+
+    for e in events {
+        let cfg = event_config(e);
+        // SAFETY: event_config is repr(C), integers only, no implicit padding.
+        let value = unsafe {
+            std::slice::from_raw_parts((&cfg as *const types::event_config).cast::<u8>(), size_of_val(&cfg))
+        };
+        skel.maps
+            .event_configs
+            .update(&e.id.to_ne_bytes(), value, MapFlags::ANY)
+            .map_err(|err| Error::Load { cause: format!("selecting {}: {err}", e.name), log: String::new() })?;
+    }
+
+    let mut links = Vec::new();
+    let mut programs = Vec::new();
+    let wants = |name: &str| events.iter().any(|e| e.name == name);
+    let progs = &skel.progs;
+    let mut attach = |prog: &libbpf_rs::ProgramMut<'_>, name: &'static str| -> Result<(), Error> {
+        let link = prog.attach().map_err(|e| Error::Attach { program: name.into(), cause: e.to_string() })?;
+        links.push(link);
+        programs.push(name);
+        Ok(())
+    };
+    if events.iter().any(|e| e.syscall) {
+        attach(&progs.tracee_sys_enter, "raw_tracepoint/sys_enter")?;
+        attach(&progs.tracee_sys_exit, "raw_tracepoint/sys_exit")?;
+    }
+    if wants("sched_process_fork") {
+        attach(&progs.tracee_sched_process_fork, "raw_tracepoint/sched_process_fork")?;
+    }
+    if wants("sched_process_exec") {
+        attach(&progs.tracee_sched_process_exec, "raw_tracepoint/sched_process_exec")?;
+    }
+    if wants("sched_process_exit") {
+        attach(&progs.tracee_sched_process_exit, "raw_tracepoint/sched_process_exit")?;
+    }
+
+    let info = TracerInfo {
+        events: events.iter().map(|e| e.name).collect(),
+        programs,
+        btf: format!("kernel ({KERNEL_BTF})"),
+        ring_buffer_bytes: opts.ring_buffer_bytes,
+    };
+    Ok((skel, links, info))
+}
+
+fn event_config(e: &EventDef) -> types::event_config {
+    let mut cfg = types::event_config { policies: 1, ..Default::default() };
+    for (i, a) in e.args.iter().enumerate() {
+        if a.kind == ArgKind::Str {
+            cfg.arg_kinds[i] = types::tracee_arg_kind::ARG_STR.0 as u8;
+        }
+    }
+    if e.noreturn {
+        cfg.flags |= types::tracee_event_flags::EVENT_FLAG_NORETURN.0 as u8;
+    }
+    if e.strings_at_entry {
+        cfg.flags |= types::tracee_event_flags::EVENT_FLAG_STR_AT_ENTRY.0 as u8;
+    }
+    cfg
+}
+
+fn read_lost(skel: &TraceeSkel<'_>) -> u64 {
+    match skel.maps.lost.lookup_percpu(&0u32.to_ne_bytes(), MapFlags::ANY) {
+        Ok(Some(per_cpu)) => per_cpu
+            .iter()
+            .filter_map(|v| v.get(..8).map(|b| u64::from_ne_bytes(b.try_into().unwrap())))
+            .sum(),
+        _ => 0,
+    }
+}
+
+/// Turns a libbpf failure into the error that explains it, using what
+/// libbpf printed (the verifier log above all).
+fn load_error(e: libbpf_rs::Error) -> Error {
+    let log = libbpf_log::take();
+    if e.kind() == libbpf_rs::ErrorKind::PermissionDenied {
+        return Error::Privileges { missing: format!("the kernel refused: {e}") };
+    }
+    if let Some(start) = log.find("-- BEGIN PROG LOAD LOG --") {
+        let program = log
+            .lines()
+            .find_map(|l| l.strip_prefix("libbpf: prog '").and_then(|r| r.split('\'').next()))
+            .unwrap_or("?")
+            .to_string();
+        let body = &log[start..];
+        let cause = body
+            .lines()
+            .rev()
+            .find(|l| !l.is_empty() && !l.starts_with("--") && !l.starts_with("processed") && !l.starts_with("libbpf"))
+            .unwrap_or("rejected")
+            .to_string();
+        return Error::Verifier { program, cause, log: body.to_string() };
+    }
+    Error::Load { cause: e.to_string(), log }
+}
+
+fn join_cause(t: JoinHandle<Result<(), Error>>) -> String {
+    match t.join() {
+        Ok(Ok(())) => "exited before attaching".into(),
+        Ok(Err(e)) => e.to_string(),
+        Err(p) => panic_message(&p),
+    }
+}
+
+fn panic_message(p: &Box<dyn std::any::Any + Send>) -> String {
+    p.downcast_ref::<String>()
+        .cloned()
+        .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
+        .unwrap_or_else(|| "panicked".into())
+}
