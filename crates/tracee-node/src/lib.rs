@@ -1,1 +1,172 @@
+//! The Node binding of tracee-core, and nothing else.
+//!
+//! Records cross to JavaScript as they came from the kernel: one Buffer per
+//! batch (1–4k records), decoded in TypeScript by a decoder generated from
+//! the same layout (packages/core/scripts/codegen.mjs). JavaScript pulls:
+//! it asks for the next batch once it has handled the last, so a slow
+//! subscriber slows the poll thread, the kernel ring fills, and the kernel
+//! counts the loss, instead of memory growing without bound.
 
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::Duration;
+
+use crossbeam_channel::Receiver;
+use napi::bindgen_prelude::*;
+use napi_derive::napi;
+use tracee_core::{Batch, Tracer};
+
+/// Options of `NativeTracer.start`; unset fields take tracee-core's defaults.
+#[napi(object)]
+pub struct NativeTraceOptions {
+    pub events: Vec<String>,
+    pub ring_buffer_bytes: Option<u32>,
+    pub batch_events: Option<u32>,
+    pub flush_interval_ms: Option<u32>,
+    pub queue_batches: Option<u32>,
+}
+
+#[napi(object)]
+pub struct NativeTraceInfo {
+    pub events: Vec<String>,
+    pub programs: Vec<String>,
+    pub btf: String,
+    pub ring_buffer_bytes: u32,
+}
+
+#[napi(object)]
+pub struct NativeStats {
+    pub received: f64,
+    pub lost: f64,
+    pub batches: f64,
+    pub per_event: HashMap<String, f64>,
+}
+
+/// A running trace; `stop()` detaches everything.
+#[napi]
+pub struct NativeTracer {
+    tracer: Mutex<Option<Tracer>>,
+    batches: Receiver<Batch>,
+    info: NativeTraceInfo,
+    last_stats: Mutex<tracee_core::Stats>,
+}
+
+fn to_napi(e: tracee_core::Error) -> Error {
+    // err.code carries the stable code; the message names cause and fix.
+    Error::new(Status::GenericFailure, format!("{}: {e}", e.code()))
+}
+
+#[napi]
+impl NativeTracer {
+    /// Loads and attaches; throws with `CODE: message` if anything fails, in
+    /// which case nothing stays attached.
+    #[napi(factory)]
+    pub fn start(options: NativeTraceOptions) -> Result<NativeTracer> {
+        let defaults = tracee_core::TraceOptions::default();
+        let opts = tracee_core::TraceOptions {
+            events: options.events,
+            ring_buffer_bytes: options.ring_buffer_bytes.unwrap_or(defaults.ring_buffer_bytes),
+            batch_events: options.batch_events.unwrap_or(defaults.batch_events),
+            flush_interval: options
+                .flush_interval_ms
+                .map_or(defaults.flush_interval, |ms| Duration::from_millis(u64::from(ms))),
+            queue_batches: options.queue_batches.map_or(defaults.queue_batches, |n| n as usize),
+            ..defaults
+        };
+        let tracer = Tracer::start(opts).map_err(to_napi)?;
+        let info = tracer.info();
+        let info = NativeTraceInfo {
+            events: info.events.iter().map(|s| s.to_string()).collect(),
+            programs: info.programs.iter().map(|s| s.to_string()).collect(),
+            btf: info.btf.clone(),
+            ring_buffer_bytes: info.ring_buffer_bytes,
+        };
+        Ok(NativeTracer {
+            batches: tracer.batches().clone(),
+            tracer: Mutex::new(Some(tracer)),
+            info,
+            last_stats: Mutex::new(Default::default()),
+        })
+    }
+
+    /// Resolves with the next batch of packed records, or null once the
+    /// trace has stopped and every batch has been taken.
+    #[napi(ts_return_type = "Promise<Buffer | null>")]
+    pub fn next_batch(&self) -> AsyncTask<NextBatch> {
+        AsyncTask::new(NextBatch { batches: self.batches.clone() })
+    }
+
+    #[napi]
+    pub fn info(&self) -> NativeTraceInfo {
+        NativeTraceInfo {
+            events: self.info.events.clone(),
+            programs: self.info.programs.clone(),
+            btf: self.info.btf.clone(),
+            ring_buffer_bytes: self.info.ring_buffer_bytes,
+        }
+    }
+
+    /// Counters so far; still readable after `stop()` (final values).
+    #[napi]
+    pub fn stats(&self) -> NativeStats {
+        let guard = self.tracer.lock().unwrap_or_else(|e| e.into_inner());
+        let stats = match guard.as_ref() {
+            Some(t) => {
+                let s = t.stats();
+                *self.last_stats.lock().unwrap_or_else(|e| e.into_inner()) = s.clone();
+                s
+            }
+            None => self.last_stats.lock().unwrap_or_else(|e| e.into_inner()).clone(),
+        };
+        NativeStats {
+            received: stats.received as f64,
+            lost: stats.lost as f64,
+            batches: stats.batches as f64,
+            per_event: stats.per_event.into_iter().map(|(k, v)| (k.to_string(), v as f64)).collect(),
+        }
+    }
+
+    /// Detaches every program and frees every map; idempotent. Throws the
+    /// error that ended the trace, if one did.
+    #[napi]
+    pub fn stop(&self) -> Result<()> {
+        let mut guard = self.tracer.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(mut t) = guard.take() {
+            let result = t.stop();
+            *self.last_stats.lock().unwrap_or_else(|e| e.into_inner()) = t.stats();
+            result.map_err(to_napi)?;
+        }
+        Ok(())
+    }
+
+    /// True once the trace has ended, by `stop()` or by an error.
+    #[napi(getter)]
+    pub fn stopped(&self) -> bool {
+        self.tracer.lock().unwrap_or_else(|e| e.into_inner()).as_ref().is_none_or(|t| t.is_stopped())
+    }
+}
+
+/// Waits on the libuv pool for the next batch.
+pub struct NextBatch {
+    batches: Receiver<Batch>,
+}
+
+impl Task for NextBatch {
+    type Output = Option<Vec<u8>>;
+    type JsValue = Option<Buffer>;
+
+    fn compute(&mut self) -> Result<Self::Output> {
+        Ok(self.batches.recv().ok().map(|b| b.data))
+    }
+
+    fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
+        Ok(output.map(Buffer::from))
+    }
+}
+
+/// The record layout and the event catalog, as JSON (see tracee-core's
+/// build.rs); the TypeScript decoder is generated from it.
+#[napi]
+pub fn schema() -> &'static str {
+    tracee_core::SCHEMA_JSON
+}

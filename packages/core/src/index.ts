@@ -1,0 +1,23 @@
+export { trace, type TraceObserverOptions } from './trace.js';
+export { TraceSession, type TraceInfo, type TraceOptions, type TraceStats } from './session.js';
+export { TraceeError, type TraceeErrorCode } from './errors.js';
+export {
+  EVENTS,
+  eventById,
+  decodeBatch,
+  type ArgDef,
+  type ArgKind,
+  type EventArg,
+  type EventDef,
+  type EventName,
+  type EventSet,
+  type TraceeEvent,
+} from './generated/schema.js';
+export { platformTriple } from './binding.js';
+
+import { EVENTS, type EventDef } from './generated/schema.js';
+
+/** Every event tracee-rs can trace, optionally only those of one set. */
+export function listEvents(set?: string): readonly EventDef[] {
+  return set ? EVENTS.filter((e) => (e.sets as readonly string[]).includes(set)) : EVENTS;
+}

@@ -1,0 +1,102 @@
+import { loadBinding } from './binding.js';
+import { TraceeError } from './errors.js';
+import { CorruptBatchError, decodeBatch, type EventName, type EventSet, type TraceeEvent } from './generated/schema.js';
+import type { NativeTracer } from './generated/native.js';
+
+export interface TraceOptions {
+  /** Event names (`openat`), sets (`default`, `fs`, `proc`, `net`, `syscalls`). Default: `default`. */
+  events?: readonly (EventName | EventSet | (string & {}))[];
+  /** Kernel ring buffer size in bytes, a power of two (default 8 MiB). */
+  ringBufferBytes?: number;
+  /** Records per batch handed to JavaScript (default 4096). */
+  batchEvents?: number;
+  /** Longest wait before a partial batch is delivered, in ms (default 20). */
+  flushIntervalMs?: number;
+}
+
+/** What was attached, and with which BTF. */
+export interface TraceInfo {
+  events: string[];
+  programs: string[];
+  btf: string;
+  ringBufferBytes: number;
+}
+
+/** Counters of a trace; `lost` is exact (records the kernel could not write). */
+export interface TraceStats {
+  received: number;
+  lost: number;
+  batches: number;
+  perEvent: Record<string, number>;
+}
+
+/**
+ * One trace, pulled batch by batch: the next batch is read from the kernel
+ * side only when the last one was taken, so a slow consumer backs up into
+ * the kernel ring (where loss is counted) instead of into memory.
+ */
+export class TraceSession {
+  readonly info: TraceInfo;
+  #native: NativeTracer;
+  #stopped = false;
+
+  private constructor(native: NativeTracer) {
+    this.#native = native;
+    this.info = native.info();
+  }
+
+  /** Loads and attaches; throws a {@link TraceeError} naming the cause and the fix. */
+  static start(options: TraceOptions = {}): TraceSession {
+    const { NativeTracer } = loadBinding();
+    try {
+      return new TraceSession(
+        NativeTracer.start({
+          events: [...(options.events ?? ['default'])],
+          ringBufferBytes: options.ringBufferBytes,
+          batchEvents: options.batchEvents,
+          flushIntervalMs: options.flushIntervalMs,
+        }),
+      );
+    } catch (e) {
+      throw TraceeError.from(e);
+    }
+  }
+
+  /** The next batch of decoded events; null once the trace has stopped. */
+  async next(): Promise<TraceeEvent[] | null> {
+    const buf = await this.#native.nextBatch();
+    if (buf === null || this.#stopped) {
+      // The poll thread ended: by stop(), or by an error stop() reports.
+      this.stop();
+      return null;
+    }
+    const events: TraceeEvent[] = [];
+    try {
+      decodeBatch(buf, (e) => events.push(e));
+    } catch (e) {
+      this.stop();
+      if (e instanceof CorruptBatchError) throw new TraceeError('ECORRUPT', `corrupt batch from the kernel side: ${e.message}`);
+      throw e;
+    }
+    return events;
+  }
+
+  stats(): TraceStats {
+    return this.#native.stats();
+  }
+
+  get stopped(): boolean {
+    return this.#stopped;
+  }
+
+  /** Detaches every program and frees every map; idempotent. */
+  stop(): void {
+    if (this.#stopped) return;
+    this.#stopped = true;
+    try {
+      this.#native.stop();
+    } catch (e) {
+      throw TraceeError.from(e);
+    }
+  }
+}

@@ -1,0 +1,60 @@
+import { Observable } from 'rxjs';
+import type { TraceeEvent } from './generated/schema.js';
+import { TraceSession, type TraceInfo, type TraceOptions, type TraceStats } from './session.js';
+
+export interface TraceObserverOptions extends TraceOptions {
+  /** Called once every program is attached, with what was attached and live stats. */
+  onAttach?: (info: TraceInfo, stats: () => TraceStats) => void;
+}
+
+/**
+ * Traces the host: each subscription loads and attaches the eBPF programs
+ * for `options.events` and emits every decoded event; unsubscribing detaches
+ * everything, after which the process can exit by itself.
+ *
+ * ## Example
+ * ```ts
+ * const sub = trace({ events: ['execve', 'openat'] }).subscribe((e) => console.log(e.eventName, e.args));
+ * // later
+ * sub.unsubscribe();
+ * ```
+ */
+export function trace(options: TraceObserverOptions = {}): Observable<TraceeEvent> {
+  return new Observable<TraceeEvent>((subscriber) => {
+    let session: TraceSession;
+    try {
+      session = TraceSession.start(options);
+    } catch (e) {
+      subscriber.error(e);
+      return;
+    }
+    options.onAttach?.(session.info, () => session.stats());
+
+    const pump = (): void => {
+      session.next().then(
+        (events) => {
+          if (subscriber.closed) return;
+          if (events === null) {
+            subscriber.complete();
+            return;
+          }
+          for (const e of events) {
+            subscriber.next(e);
+            if (subscriber.closed) return;
+          }
+          pump();
+        },
+        (err) => subscriber.error(err),
+      );
+    };
+    pump();
+
+    return () => {
+      try {
+        session.stop();
+      } catch {
+        // The trace ended with an error after the subscriber left: nobody to tell.
+      }
+    };
+  });
+}
