@@ -18,7 +18,6 @@ use libbpf_rs::{Link, MapCore, MapFlags, OpenObject, RingBufferBuilder};
 
 use crate::bpf::{types, TraceeSkel, TraceeSkelBuilder};
 use crate::catalog::{ArgKind, EventDef};
-use crate::record::FIXED_SIZE;
 use crate::{catalog, libbpf_log, privileges, Error};
 
 /// Highest event id + 1 (`MAX_EVENT_ID` in bpf/tracee.h).
@@ -205,48 +204,60 @@ fn check_ring_buffer() -> Result<(), Error> {
 /// Accumulates raw records into the batch being built.
 struct Batcher {
     batch: Batch,
+    /// Event id of each record in the batch, counted once it is delivered.
+    ids: Vec<u32>,
     max_events: u32,
     max_bytes: usize,
 }
 
 impl Batcher {
-    fn push(&mut self, record: &[u8], shared: &Shared) {
+    fn push(&mut self, record: &[u8]) {
         self.batch.data.extend_from_slice(record);
         self.batch.events += 1;
-        shared.received.fetch_add(1, Ordering::Relaxed);
-        if record.len() >= FIXED_SIZE {
-            let off = std::mem::offset_of!(types::event_header, event_id);
-            let id = u32::from_ne_bytes(record[off..off + 4].try_into().unwrap()) as usize;
-            if let Some(n) = shared.per_event.get(id) {
-                n.fetch_add(1, Ordering::Relaxed);
-            }
-        }
+        let off = std::mem::offset_of!(types::event_header, event_id);
+        let id = record.get(off..off + 4).map_or(u32::MAX, |b| u32::from_ne_bytes(b.try_into().unwrap()));
+        self.ids.push(id);
     }
 
     fn full(&self) -> bool {
         self.batch.events >= self.max_events || self.batch.data.len() >= self.max_bytes
     }
 
-    fn take(&mut self) -> Batch {
+    /// Hands the batch to the consumer, waiting while the queue is full (up
+    /// to `patience` once stopping). Counts what was delivered; false when
+    /// the batch could not be delivered.
+    fn deliver(&mut self, tx: &Sender<Batch>, stop: &AtomicBool, shared: &Shared, patience: Duration) -> bool {
+        if self.batch.events == 0 {
+            return true;
+        }
         let cap = self.batch.data.capacity();
-        std::mem::replace(&mut self.batch, Batch { data: Vec::with_capacity(cap), events: 0 })
+        let mut batch = std::mem::replace(&mut self.batch, Batch { data: Vec::with_capacity(cap), events: 0 });
+        let deadline = std::time::Instant::now() + patience;
+        let delivered = loop {
+            match tx.send_timeout(batch, Duration::from_millis(50)) {
+                Ok(()) => break true,
+                Err(SendTimeoutError::Timeout(b)) if !stop.load(Ordering::Relaxed) || std::time::Instant::now() < deadline => {
+                    batch = b
+                }
+                Err(_) => break false,
+            }
+        };
+        if delivered {
+            shared.batches.fetch_add(1, Ordering::Relaxed);
+            shared.received.fetch_add(self.ids.len() as u64, Ordering::Relaxed);
+            for &id in &self.ids {
+                if let Some(n) = shared.per_event.get(id as usize) {
+                    n.fetch_add(1, Ordering::Relaxed);
+                }
+            }
+        }
+        self.ids.clear();
+        delivered
     }
 }
 
-/// Hands a batch to the consumer, waiting while the queue is full. False
-/// when the trace is stopping or the consumer is gone.
-fn deliver(tx: &Sender<Batch>, mut batch: Batch, stop: &AtomicBool, shared: &Shared) -> bool {
-    loop {
-        match tx.send_timeout(batch, Duration::from_millis(50)) {
-            Ok(()) => {
-                shared.batches.fetch_add(1, Ordering::Relaxed);
-                return true;
-            }
-            Err(SendTimeoutError::Timeout(b)) if !stop.load(Ordering::Relaxed) => batch = b,
-            Err(_) => return false,
-        }
-    }
-}
+/// How long a stopping trace waits for its consumer to take the last batch.
+const FINAL_PATIENCE: Duration = Duration::from_millis(200);
 
 /// The poll thread: everything the kernel holds for this trace lives here.
 fn run(
@@ -268,6 +279,7 @@ fn run(
 
     let batcher = Rc::new(RefCell::new(Batcher {
         batch: Batch { data: Vec::with_capacity(opts.batch_bytes + 16 * 1024), events: 0 },
+        ids: Vec::with_capacity(opts.batch_events as usize),
         max_events: opts.batch_events.max(1),
         max_bytes: opts.batch_bytes.max(1),
     }));
@@ -275,8 +287,8 @@ fn run(
     let cb_batcher = batcher.clone();
     let added = builder.add(&skel.maps.events, move |record: &[u8]| {
         let mut b = cb_batcher.borrow_mut();
-        b.push(record, shared);
-        if b.full() && !deliver(tx, b.take(), stop, shared) {
+        b.push(record);
+        if b.full() && !b.deliver(tx, stop, shared, Duration::ZERO) {
             return -1; // stopping: leave the rest in the ring
         }
         0
@@ -306,12 +318,13 @@ fn run(
                 break;
             }
         }
-        let batch = batcher.borrow_mut().take();
-        if batch.events > 0 && !deliver(tx, batch, stop, shared) {
+        if !batcher.borrow_mut().deliver(tx, stop, shared, Duration::ZERO) {
             break;
         }
         shared.lost.store(read_lost(&skel), Ordering::Relaxed);
     }
+    // Records already taken from the ring reach the consumer if it still reads.
+    batcher.borrow_mut().deliver(tx, stop, shared, FINAL_PATIENCE);
     shared.lost.store(read_lost(&skel), Ordering::Relaxed);
     drop(ring);
     drop(links);

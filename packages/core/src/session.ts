@@ -62,10 +62,13 @@ export class TraceSession {
     }
   }
 
-  /** The next batch of decoded events; null once the trace has stopped. */
+  /**
+   * The next batch of decoded events; null once the trace has stopped and
+   * every batch the kernel side handed over has been taken.
+   */
   async next(): Promise<TraceeEvent[] | null> {
     const buf = await this.#native.nextBatch();
-    if (buf === null || this.#stopped) {
+    if (buf === null) {
       // The poll thread ended: by stop(), or by an error stop() reports.
       this.stop();
       return null;

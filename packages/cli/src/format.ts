@@ -1,0 +1,45 @@
+import { eventById, type TraceeEvent } from '@tracee/core';
+
+/** One JSON object per line, Tracee's field names. */
+export function jsonLine(e: TraceeEvent): string {
+  return JSON.stringify(e) + '\n';
+}
+
+const COLUMNS = [
+  ['TIME', 16],
+  ['UID', 6],
+  ['COMM', 16],
+  ['PID', 8],
+  ['TID', 8],
+  ['RET', 8],
+  ['EVENT', 20],
+] as const;
+
+/** The header line of the table output. */
+export function tableHeader(): string {
+  return COLUMNS.map(([name, width]) => name.padEnd(width)).join(' ') + ' ARGS\n';
+}
+
+/** One aligned row: seconds since boot, uid, comm, pid, tid, return value, event, args. */
+export function tableRow(e: TraceeEvent): string {
+  const cells = [
+    (e.timestamp / 1e9).toFixed(6),
+    String(e.userId),
+    e.processName,
+    String(e.hostProcessId),
+    String(e.hostThreadId),
+    e.atEntry ? '-' : String(e.returnValue),
+    e.eventName,
+  ];
+  const defs = eventById(e.eventId)?.args;
+  const args = e.args.map((a, i) => `${a.name}: ${defs?.[i]?.kind === 'Str' ? JSON.stringify(a.value) : a.value}`);
+  return cells.map((c, i) => c.padEnd(COLUMNS[i][1])).join(' ') + ' ' + args.join(', ') + '\n';
+}
+
+/** `10s`, `500ms`, `2m`, `1h`, or plain seconds, in milliseconds. */
+export function parseDuration(text: string): number {
+  const m = /^(\d+(?:\.\d+)?)(ms|s|m|h)?$/.exec(text.trim());
+  if (!m) throw new Error(`invalid duration '${text}': use e.g. 10s, 500ms, 2m or 1h`);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] ?? 's'] as number;
+  return Number(m[1]) * unit;
+}
