@@ -345,6 +345,15 @@ fn load_and_attach<'o>(
     rodata.self_tgid = std::process::id();
     rodata.wakeup_bytes = u64::from(opts.ring_buffer_bytes / 4);
     open.maps.events.set_max_entries(opts.ring_buffer_bytes).map_err(load_error)?;
+    // Load only the programs the selection needs.
+    let wants = |name: &str| events.iter().any(|e| e.name == name);
+    let syscalls = events.iter().any(|e| e.syscall);
+    let progs = &mut open.progs;
+    progs.tracee_sys_enter.set_autoload(syscalls);
+    progs.tracee_sys_exit.set_autoload(syscalls);
+    progs.tracee_sched_process_fork.set_autoload(wants("sched_process_fork"));
+    progs.tracee_sched_process_exec.set_autoload(wants("sched_process_exec"));
+    progs.tracee_sched_process_exit.set_autoload(wants("sched_process_exit"));
     let skel = open.load().map_err(load_error)?;
 
     for e in events {
@@ -361,7 +370,6 @@ fn load_and_attach<'o>(
 
     let mut links = Vec::new();
     let mut programs = Vec::new();
-    let wants = |name: &str| events.iter().any(|e| e.name == name);
     let progs = &skel.progs;
     let mut attach = |prog: &libbpf_rs::ProgramMut<'_>, name: &'static str| -> Result<(), Error> {
         let link = prog.attach().map_err(|e| Error::Attach { program: name.into(), cause: e.to_string() })?;
@@ -369,7 +377,7 @@ fn load_and_attach<'o>(
         programs.push(name);
         Ok(())
     };
-    if events.iter().any(|e| e.syscall) {
+    if syscalls {
         attach(&progs.tracee_sys_enter, "raw_tracepoint/sys_enter")?;
         attach(&progs.tracee_sys_exit, "raw_tracepoint/sys_exit")?;
     }

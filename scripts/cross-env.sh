@@ -1,0 +1,36 @@
+# Sourced by the build and the tests: compile all native code (libbpf, the
+# vendored libelf and zlib, the Rust core) against glibc 2.17 with napi-rs's
+# cross toolchain (an npm package), so the .node loads on the old hosts that
+# lack kernel BTF (RHEL/CentOS 8 and older). The toolchain's sysroot has
+# CentOS 7's kernel headers, too old for libbpf; Debian's UAPI headers
+# (linux-libc-dev), which do not depend on the libc, are put in front.
+# shellcheck shell=bash
+_root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+_pkg="$_root/node_modules/@napi-rs/cross-toolchain-x64-target-x86_64"
+[[ -f "$_pkg/package.json" ]] || { echo "cross-env: $_pkg is missing; run npm ci (scripts/setup.sh)" >&2; return 1; }
+_version=$(node -p "require('$_pkg/package.json').version")
+_tc="$_root/.cache/cross-toolchain/$_version"
+if [[ ! -x "$_tc/bin/x86_64-unknown-linux-gnu-gcc" ]]; then
+  rm -rf "$_tc.tmp" && mkdir -p "$_tc.tmp"
+  tar xJf "$_pkg/x86_64-unknown-linux-gnu.tar.xz" -C "$_tc.tmp"
+  rm -rf "$_tc" && mv "$_tc.tmp" "$_tc"
+fi
+_uapi="$_root/.cache/cross-toolchain/uapi"
+mkdir -p "$_uapi"
+ln -sfn /usr/include/linux "$_uapi/linux"
+ln -sfn /usr/include/x86_64-linux-gnu/asm "$_uapi/asm"
+ln -sfn /usr/include/asm-generic "$_uapi/asm-generic"
+_cc="$_tc/bin/x86_64-unknown-linux-gnu"
+export CC_x86_64_unknown_linux_gnu="$_cc-gcc"
+export CXX_x86_64_unknown_linux_gnu="$_cc-g++"
+export AR_x86_64_unknown_linux_gnu="$_cc-ar"
+export CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER="$_cc-gcc"
+export LIBBPF_SYS_EXTRA_CFLAGS="-I$_uapi"
+# the target every native build and test uses, so they share artifacts
+export TRACEE_CARGO_TARGET=x86_64-unknown-linux-gnu
+# Runs a command with the compiler also named in the dashed form, the only
+# one libbpf-sys's build script watches (bash cannot export that name).
+with_cross_env() {
+  env "CC_x86_64-unknown-linux-gnu=$CC_x86_64_unknown_linux_gnu" "$@"
+}
+unset _root _pkg _version _tc _uapi _cc

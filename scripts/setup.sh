@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# Installs everything tracee-rs needs to build and run, then builds it.
+# Idempotent: a second run installs nothing and rebuilds only what changed.
+# Needs root (apt-get) on Debian 12, with Node.js >= 20 and Rust >= 1.88
+# on PATH (as on this project's machines).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf 'setup: %s\n' "$*" >&2; }
+die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
+
+# Build tools: clang compiles the BPF object; bpftool generates vmlinux.h;
+# autotools, flex, bison and gawk build the vendored libelf that libbpf-sys
+# links statically; linux-libc-dev provides the syscall table.
+DEBIAN_PACKAGES=(clang llvm bpftool make pkg-config gcc libc6-dev linux-libc-dev
+  autoconf autopoint automake libtool flex bison gawk zlib1g-dev libelf-dev util-linux)
+
+missing=()
+for p in "${DEBIAN_PACKAGES[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if ((${#missing[@]})); then
+  [[ $EUID -eq 0 ]] || die "missing Debian packages (${missing[*]}); run this script as root"
+  log "installing ${missing[*]}"
+  apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+
+command -v node >/dev/null || die "Node.js >= 20 is not on PATH"
+node_major=$(node -p 'process.versions.node.split(".")[0]')
+((node_major >= 20)) || die "Node.js >= 20 is needed, found $(node --version)"
+command -v cargo >/dev/null || die "Rust (cargo >= 1.88) is not on PATH; install it with rustup"
+
+if [[ ! -d node_modules/.package-lock.json && ! -f node_modules/.package-lock.json ]] || [[ package-lock.json -nt node_modules/.package-lock.json ]]; then
+  log "installing npm packages"
+  npm ci --no-audit --no-fund --loglevel=error
+fi
+
+log "building (BPF object, Rust core, Node binding, TypeScript)"
+npm run build --silent
+# The CLI's bin link is made at install time, before dist/ exists.
+npm rebuild tracee-rs --silent >/dev/null 2>&1 || true
+log "ready: npx tracee-rs --help"

@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Sets everything up (scripts/setup.sh) and runs every test: Rust unit and
+# real-kernel tests, then the TypeScript suite (vitest) against the real
+# kernel. Needs root: the kernel tests load and attach eBPF programs.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+[[ $EUID -eq 0 ]] || { echo "test: error: the kernel tests need root (they attach eBPF programs); run as root" >&2; exit 1; }
+bash scripts/setup.sh
+
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+
+echo "== cargo test (tracee-core: decoding, catalog, real kernel)"
+# Same profile, target and toolchain as the napi build: its artifacts are reused.
+source scripts/cross-env.sh
+with_cross_env cargo test -p tracee-core --release --target "$TRACEE_CARGO_TARGET" 2>&1 | tee "$out/cargo.txt"
+
+echo "== vitest (kernel -> Rust -> napi -> RxJS, CLI)"
+npx vitest run --reporter=default --reporter=json --outputFile="$out/vitest.json"
+
+
+read -r cargo_passed cargo_failed < <(awk '/^test result:/ { p += $4; f += $6 } END { print p+0, f+0 }' "$out/cargo.txt")
+read -r vitest_passed vitest_failed < <(node -e '
+  const r = require(process.argv[1]);
+  console.log(r.numPassedTests, r.numFailedTests + r.numPendingTests);
+' "$out/vitest.json")
+passed=$((cargo_passed + vitest_passed))
+failed=$((cargo_failed + vitest_failed))
+echo "tests: ${passed} passed, ${failed} failed"
+((failed == 0))

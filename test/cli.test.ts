@@ -1,0 +1,80 @@
+// The tracee-rs command as a script would use it: start, wait for the
+// attached line, run a workload, stop, read the summary.
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import { CLI, until } from './helpers.js';
+
+function startCli(args: string[]) {
+  const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const out = { stdout: '', stderr: '' };
+  child.stdout.on('data', (d) => (out.stdout += d));
+  child.stderr.on('data', (d) => (out.stderr += d));
+  return { child, out };
+}
+
+describe('tracee-rs CLI', () => {
+  it('prints the attached line, JSON lines, and a summary on SIGTERM', async () => {
+    const { child, out } = startCli(['--events', 'execve,sched_process_exec', '--output', 'json']);
+    await until(() => out.stderr.includes('attached'), 10_000, 'the attached line');
+    expect(out.stderr).toMatch(
+      /^tracee-rs: attached 3 programs for 2 events \(execve,sched_process_exec\); BTF: kernel \(\/sys\/kernel\/btf\/vmlinux\)\n$/,
+    );
+    const t = spawnSync('/bin/true');
+    await until(() => out.stdout.includes('"processName":"true"'), 10_000, 'the workload in the output');
+    child.kill('SIGTERM');
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(0);
+
+    const events = out.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    const exec = events.find((e) => e.eventName === 'sched_process_exec' && e.hostProcessId === t.pid);
+    expect(exec).toMatchObject({ processName: 'true', eventId: 1003, hostParentProcessId: process.pid });
+    expect(exec.args[0]).toEqual({ name: 'pathname', type: 'const char *', value: '/bin/true' });
+    const summary = /tracee-rs: (\d+) events seen, (\d+) lost, (\d+) printed\n$/.exec(out.stderr);
+    expect(summary).not.toBeNull();
+    expect(Number(summary![1])).toBe(events.length);
+    expect(Number(summary![2])).toBe(0);
+    expect(Number(summary![3])).toBe(events.length);
+  });
+
+  it('stops by itself after --duration, with an aligned table', async () => {
+    const started = Date.now();
+    const { child, out } = startCli(['-e', 'sched_process_exec', '-o', 'table', '-d', '1500ms']);
+    await until(() => out.stderr.includes('attached'), 10_000, 'the attached line');
+    const t = spawnSync('/bin/true');
+    const [code] = await once(child, 'exit');
+    expect(code).toBe(0);
+    expect(Date.now() - started).toBeGreaterThanOrEqual(1500);
+    const lines = out.stdout.trimEnd().split('\n');
+    expect(lines[0]).toMatch(/^TIME\s+UID\s+COMM\s+PID\s+TID\s+RET\s+EVENT\s+ARGS$/);
+    const row = lines.find((l) => l.includes(` ${t.pid} `));
+    expect(row).toBeDefined();
+    // columns line up with the header
+    expect(row!.indexOf('sched_process_exec')).toBe(lines[0].indexOf('EVENT'));
+    expect(row).toContain('pathname: "/bin/true"');
+  });
+
+  it('rejects bad input with one line and a non-zero exit', () => {
+    const cases: [string[], RegExp][] = [
+      [['-e', 'opnat'], /^tracee-rs: error: unknown event 'opnat'; did you mean openat/],
+      [['-d', 'soon'], /^tracee-rs: error: invalid duration 'soon': use e\.g\. 10s/],
+      [['--ring-buffer-mb', '3'], /^tracee-rs: error: --ring-buffer-mb must be a power of two/],
+    ];
+    for (const [args, expected] of cases) {
+      const r = spawnSync(process.execPath, [CLI, ...args], { encoding: 'utf8' });
+      expect(r.status, args.join(' ')).toBe(1);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+      expect(r.stderr).toMatch(expected);
+    }
+    const bad = spawnSync(process.execPath, [CLI, '--no-such-flag'], { encoding: 'utf8' });
+    expect(bad.status).not.toBe(0);
+  });
+
+  it('--help lists every option with examples', () => {
+    const r = spawnSync(process.execPath, [CLI, '--help'], { encoding: 'utf8' });
+    expect(r.status).toBe(0);
+    for (const opt of ['--events', '--output', '--duration', '--ring-buffer-mb', '--help', 'Examples:']) {
+      expect(r.stdout).toContain(opt);
+    }
+  });
+});

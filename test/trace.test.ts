@@ -1,0 +1,135 @@
+// The spine, end to end on the real kernel: kernel → Rust → napi → RxJS.
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { trace, type TraceeEvent } from '@tracee/core';
+import { arg, nsId, until } from './helpers.js';
+
+/** Subscribes, runs `work`, collects until `done`, unsubscribes. */
+async function traceWhile(
+  events: string[],
+  work: () => Promise<number>,
+  done: (seen: TraceeEvent[], pid: number) => boolean,
+): Promise<{ seen: TraceeEvent[]; pid: number }> {
+  const seen: TraceeEvent[] = [];
+  let failure: unknown;
+  let attached = false;
+  const sub = trace({ events, onAttach: () => (attached = true) }).subscribe({
+    next: (e) => seen.push(e),
+    error: (e) => (failure = e),
+  });
+  try {
+    expect(failure).toBeUndefined();
+    expect(attached).toBe(true);
+    const pid = await work();
+    await until(() => failure !== undefined || done(seen, pid), 10_000, 'the workload events');
+    expect(failure).toBeUndefined();
+    return { seen, pid };
+  } finally {
+    sub.unsubscribe();
+  }
+}
+
+async function run(cmd: string, args: string[]): Promise<number> {
+  const child = spawn(cmd, args, { stdio: 'ignore' });
+  const [code] = await once(child, 'exit');
+  expect(code).toBe(0);
+  return child.pid!;
+}
+
+describe('trace()', () => {
+  it('yields exactly the syscalls of a child that opens, writes 5 bytes and execs', async () => {
+    const path = join(tmpdir(), `tracee-rs-test-${process.pid}-${Date.now()}`);
+    const { seen, pid } = await traceWhile(
+      ['openat', 'write', 'execve', 'sched_process_exec'],
+      () => run('/bin/sh', ['-c', 'printf hello > "$1"; exec /bin/true', 'sh', path]),
+      (seen, pid) => seen.some((e) => e.hostProcessId === pid && e.eventName === 'execve' && arg(e, 'pathname') === '/bin/true'),
+    );
+    expect(readFileSync(path, 'utf8')).toBe('hello');
+    rmSync(path);
+    const mine = seen.filter((e) => e.hostProcessId === pid);
+
+    // the child was execve'd into /bin/sh by node's spawn, then into /bin/true
+    const execs = mine.filter((e) => e.eventName === 'execve');
+    expect(execs.map((e) => [arg(e, 'pathname'), e.returnValue])).toEqual([['/bin/sh', 0], ['/bin/true', 0]]);
+    expect(execs[1].processName).toBe('true');
+    const schedExecs = mine.filter((e) => e.eventName === 'sched_process_exec');
+    expect(schedExecs.map((e) => arg(e, 'pathname'))).toEqual(['/bin/sh', '/bin/true']);
+
+    const opens = mine.filter((e) => e.eventName === 'openat' && arg(e, 'pathname') === path);
+    expect(opens).toHaveLength(1);
+    const [open] = opens;
+    expect(arg(open, 'flags')).toBe(0o1 | 0o100 | 0o1000); // O_WRONLY|O_CREAT|O_TRUNC, as sh opens for '>'
+    expect(arg(open, 'dirfd')).toBe(-100); // AT_FDCWD
+    expect(open.returnValue).toBeGreaterThanOrEqual(0);
+    expect(open.processName).toBe('sh');
+
+    // Before its exec the child runs libuv's spawn code (comm "node"), which
+    // writes one byte to a pipe of its parent; the workload is what sh does.
+    const writes = mine.filter((e) => e.eventName === 'write' && e.processName === 'sh');
+    expect(writes).toHaveLength(1);
+    expect(arg(writes[0], 'fd')).toBe(1); // sh dup2'ed the file onto stdout
+    expect(arg(writes[0], 'count')).toBe(5);
+    expect(writes[0].returnValue).toBe(5);
+
+    for (const e of mine) {
+      expect(e.hostThreadId).toBe(pid);
+      expect(e.hostParentProcessId).toBe(process.pid);
+      expect(e.processId).toBe(pid); // same pid namespace as the host here
+      expect(e.parentProcessId).toBe(process.pid);
+      expect(e.userId).toBe(process.getuid!());
+      expect(e.groupId).toBe(process.getgid!());
+      expect(e.mountNamespace).toBe(nsId('mnt'));
+      expect(e.pidNamespace).toBe(nsId('pid'));
+      expect(e.timestamp).toBeGreaterThan(0);
+      expect(e.truncated).toBe(false);
+    }
+    // cgroup v2: the id is the inode of the cgroup's directory
+    const cgroup = /^0::(.*)$/m.exec(readFileSync('/proc/self/cgroup', 'utf8'))?.[1];
+    if (cgroup !== undefined && statSync('/sys/fs/cgroup/cgroup.controllers', { throwIfNoEntry: false })) {
+      expect(mine[0].cgroupId).toBe(statSync(join('/sys/fs/cgroup', cgroup)).ino);
+    }
+    // this process is excluded in the kernel
+    expect(seen.some((e) => e.hostProcessId === process.pid)).toBe(false);
+    // events arrive in timestamp order per thread
+    const ts = mine.map((e) => e.timestamp);
+    expect([...ts].sort((a, b) => a - b)).toEqual(ts.slice().sort((a, b) => a - b));
+  });
+
+  it('reports fork and exec with the right parent and child pids', async () => {
+    const { seen, pid: shPid } = await traceWhile(
+      ['sched_process_fork', 'sched_process_exec', 'sched_process_exit'],
+      // ':' keeps sh from exec'ing its last command in place: it must fork
+      () => run('/bin/sh', ['-c', '/bin/true; :']),
+      (seen, sh) => seen.some((e) => e.eventName === 'sched_process_exit' && e.hostProcessId === sh),
+    );
+    const forks = seen.filter((e) => e.eventName === 'sched_process_fork' && e.hostProcessId === shPid);
+    expect(forks).toHaveLength(1);
+    const child = arg(forks[0], 'child_pid') as number;
+    expect(arg(forks[0], 'child_tid')).toBe(child);
+    expect(child).not.toBe(shPid);
+
+    const exec = seen.find((e) => e.eventName === 'sched_process_exec' && e.hostProcessId === child)!;
+    expect(exec).toBeDefined();
+    expect(arg(exec, 'pathname')).toBe('/bin/true');
+    expect(exec.hostParentProcessId).toBe(shPid);
+    expect(exec.processName).toBe('true');
+
+    const exits = seen.filter((e) => e.eventName === 'sched_process_exit' && [child, shPid].includes(e.hostProcessId));
+    expect(exits.map((e) => [e.hostProcessId, arg(e, 'exit_code'), arg(e, 'process_group_exit')])).toEqual([
+      [child, 0, 1],
+      [shPid, 0, 1],
+    ]);
+  });
+
+  it('fails with a clear error for an unknown event, before attaching anything', async () => {
+    const err = await new Promise<Error & { code?: string }>((resolve) =>
+      trace({ events: ['opnat'] }).subscribe({ error: resolve }),
+    );
+    expect(err.code).toBe('EUNKNOWNEVENT');
+    expect(err.message).toMatch(/unknown event 'opnat'; did you mean openat/);
+  });
+});
