@@ -12,7 +12,7 @@ die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
 # Build tools: clang compiles the BPF object; bpftool generates vmlinux.h;
 # autotools, flex, bison and gawk build the vendored libelf that libbpf-sys
 # links statically; linux-libc-dev provides the syscall table.
-DEBIAN_PACKAGES=(clang llvm bpftool make pkg-config gcc libc6-dev linux-libc-dev
+DEBIAN_PACKAGES=(clang llvm bpftool make pkg-config gcc libc6-dev linux-libc-dev binutils xz-utils
   autoconf autopoint automake libtool flex bison gawk zlib1g-dev libelf-dev util-linux)
 
 missing=()
@@ -31,7 +31,7 @@ node_major=$(node -p 'process.versions.node.split(".")[0]')
 ((node_major >= 20)) || die "Node.js >= 20 is needed, found $(node --version)"
 command -v cargo >/dev/null || die "Rust (cargo >= 1.88) is not on PATH; install it with rustup"
 
-if [[ ! -d node_modules/.package-lock.json && ! -f node_modules/.package-lock.json ]] || [[ package-lock.json -nt node_modules/.package-lock.json ]]; then
+if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules/.package-lock.json ]]; then
   log "installing npm packages"
   npm ci --no-audit --no-fund --loglevel=error
 fi
