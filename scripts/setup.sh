@@ -36,6 +36,13 @@ if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
+# Kernels without BTF whose minimized BTF is embedded: btfhub-archive layout
+# directories, colon-separated (the build also embeds this host's own).
+if [[ -z ${TRACEE_BTFHUB_ARCHIVE:-} && -d ../shared/btfhub-archive ]]; then
+  export TRACEE_BTFHUB_ARCHIVE=$(realpath ../shared/btfhub-archive)
+fi
+log "embedding minimized BTFs from: ${TRACEE_BTFHUB_ARCHIVE:-(none)} and this host"
+
 log "building (BPF object, Rust core, Node binding, TypeScript)"
 npm run build --silent
 # The CLI's bin link is made at install time, before dist/ exists.

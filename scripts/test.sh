@@ -6,6 +6,9 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 [[ $EUID -eq 0 ]] || { echo "test: error: the kernel tests need root (they attach eBPF programs); run as root" >&2; exit 1; }
+if [[ -z ${TRACEE_BTFHUB_ARCHIVE:-} && -d ../shared/btfhub-archive ]]; then
+  export TRACEE_BTFHUB_ARCHIVE=$(realpath ../shared/btfhub-archive)
+fi
 bash scripts/setup.sh
 
 out=$(mktemp -d)
@@ -14,7 +17,7 @@ trap 'rm -rf "$out"' EXIT
 echo "== cargo test (tracee-core: decoding, catalog, real kernel)"
 # Same profile, target and toolchain as the napi build: its artifacts are reused.
 source scripts/cross-env.sh
-with_cross_env cargo test -p tracee-core --release --target "$TRACEE_CARGO_TARGET" 2>&1 | tee "$out/cargo.txt"
+with_cross_env cargo test -p tracee-core -p btfhub --features btfhub/pack --release --target "$TRACEE_CARGO_TARGET" 2>&1 | tee "$out/cargo.txt"
 
 echo "== vitest (kernel -> Rust -> napi -> RxJS, CLI)"
 npx vitest run --reporter=default --reporter=json --outputFile="$out/vitest.json"

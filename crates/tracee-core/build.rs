@@ -15,7 +15,7 @@ use std::collections::BTreeMap;
 use std::env;
 use std::fmt::Write as _;
 use std::fs;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use libbpf_cargo::SkeletonBuilder;
@@ -32,7 +32,7 @@ fn main() {
     for f in [BPF_SRC, BPF_HEADER, CATALOG] {
         println!("cargo:rerun-if-changed={f}");
     }
-    for v in ["TRACEE_VMLINUX_BTF", "TRACEE_UNISTD_H", "BPFTOOL", "CLANG"] {
+    for v in ["TRACEE_VMLINUX_BTF", "TRACEE_UNISTD_H", "BPFTOOL", "CLANG", "TRACEE_BTFHUB_ARCHIVE", "TRACEE_EMBED_HOST_BTF"] {
         println!("cargo:rerun-if-env-changed={v}");
     }
     let out = PathBuf::from(env::var_os("OUT_DIR").expect("OUT_DIR"));
@@ -57,6 +57,8 @@ fn main() {
     if let Err(e) = skel.build_and_generate(out.join("tracee.skel.rs")) {
         panic!("compiling {BPF_SRC} failed: {e:#}\n(needs clang >= 14: apt-get install clang, or run scripts/setup.sh)");
     }
+
+    pack_btf_archive(&obj, &out, &vmlinux_btf);
 
     let btf: Value = serde_json::from_slice(&bpftool(&[
         "-j",
@@ -97,6 +99,100 @@ fn main() {
     });
     fs::write(out.join("schema.json"), serde_json::to_string_pretty(&schema).unwrap())
         .expect("write schema.json");
+}
+
+/// Minimizes every input BTF against the object and packs the archive.
+fn pack_btf_archive(obj: &Path, out: &Path, host_btf: &str) {
+    use btfhub::pack::{self, Input, Packer};
+
+    let target_arch = env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_else(|_| std::env::consts::ARCH.into());
+    let target_arch = btfhub::normalize_arch(&target_arch).to_string();
+    let mut inputs: Vec<Input> = Vec::new();
+    if let Ok(dirs) = env::var("TRACEE_BTFHUB_ARCHIVE") {
+        for dir in dirs.split(':').filter(|d| !d.is_empty()) {
+            println!("cargo:rerun-if-changed={dir}");
+            if !Path::new(dir).is_dir() {
+                panic!("TRACEE_BTFHUB_ARCHIVE: {dir} is not a directory");
+            }
+            inputs.extend(pack::discover(Path::new(dir), &format!("btfhub-archive {dir}")));
+        }
+    }
+    if env::var("TRACEE_EMBED_HOST_BTF").as_deref() != Ok("0") && Path::new(host_btf).exists() {
+        match btfhub::host::this_kernel() {
+            Ok(key) => inputs.push(Input { key, path: host_btf.into(), origin: "build host".into() }),
+            Err(e) => println!("cargo:warning=btfhub: the build host's BTF is not embedded: {e}"),
+        }
+    }
+
+    let work = out.join("btfhub");
+    let _ = fs::remove_dir_all(&work);
+    fs::create_dir_all(&work).expect("create btfhub work dir");
+    let tool = env::var("BPFTOOL").unwrap_or_else(|_| "bpftool".into());
+    let mut packer = Packer::default();
+    let mut report = String::new();
+    let (mut full_total, mut min_total) = (0u64, 0u64);
+    let _ = writeln!(report, "{:<64} {:>10} {:>9}  {}", "kernel", "full BTF", "minimized", "origin");
+    for input in &inputs {
+        if input.key.arch != target_arch {
+            let _ = writeln!(report, "{:<64} skipped: {} kernel, this object is {target_arch}", input.key.to_string(), input.key.arch);
+            continue;
+        }
+        let raw = pack::raw_btf(input, &work).unwrap_or_else(|e| panic!("btfhub: {}: {e}", input.key));
+        let full = fs::metadata(&raw).map(|m| m.len()).unwrap_or(0);
+        let min_path = work.join(format!("{}.min.btf", input.key.to_string().replace('/', "_")));
+        let min = pack::minimize(&tool, &raw, obj, &min_path).unwrap_or_else(|e| panic!("btfhub: {}: {e}", input.key));
+        if raw != Path::new(host_btf) && raw.starts_with(&work) {
+            let _ = fs::remove_file(&raw);
+        }
+        let _ = writeln!(report, "{:<64} {:>10} {:>9}  {}", input.key.to_string(), full, min.bytes.len(), input.origin);
+        for missing in &min.unresolved {
+            // Reported, not dropped: CO-RE existence checks may cover it;
+            // if not, the load on that kernel names the same relocation.
+            let _ = writeln!(report, "    lacks {missing}");
+            println!("cargo:warning=btfhub: {} lacks {missing}", input.key);
+        }
+        full_total += full;
+        min_total += min.bytes.len() as u64;
+        packer.add(input.key.clone(), min.bytes);
+    }
+    let archive = packer.finish(19);
+    let raw = packer.raw();
+    let xz = xz_size(&raw);
+    let kernels = packer.kernels().max(1) as u64;
+    let _ = writeln!(
+        report,
+        "{} kernels from {} inputs: full BTF {full_total} B, minimized {min_total} B in {} distinct blobs",
+        packer.kernels(),
+        inputs.len(),
+        packer.blobs()
+    );
+    let _ = writeln!(
+        report,
+        "archive (embedded): {} B zstd-19, {} B per kernel; uncompressed {} B; xz -9 would be {}",
+        archive.len(),
+        archive.len() as u64 / kernels,
+        raw.len(),
+        xz.map_or("unmeasured (no xz)".into(), |n| format!("{n} B"))
+    );
+    let _ = writeln!(report, "stored as Tracee does (one raw minimized .btf per kernel): {min_total} B");
+    for line in report.lines() {
+        println!("cargo:warning=btfhub: {line}");
+    }
+    fs::write(out.join("btf-archive.zst"), &archive).expect("write btf-archive.zst");
+    fs::write(out.join("btf-report.txt"), report).expect("write btf-report.txt");
+    let _ = fs::remove_dir_all(&work);
+}
+
+fn xz_size(raw: &[u8]) -> Option<usize> {
+    use std::io::Write;
+    let mut child = Command::new("xz")
+        .args(["-9", "-c"])
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .ok()?;
+    child.stdin.take()?.write_all(raw).ok()?;
+    Some(child.wait_with_output().ok()?.stdout.len())
 }
 
 fn bpftool(args: &[&str]) -> Vec<u8> {

@@ -24,6 +24,21 @@ pub enum Error {
     #[error("attaching {program} failed: {cause}")]
     Attach { program: String, cause: String },
 
+    #[error("TRACEE_BPF_FILE={} is a CO-RE object, but this kernel has no BTF ({kernel_btf}) and TRACEE_BTF_FILE is not set; use a non-CO-RE object built for this kernel, or set TRACEE_BTF_FILE to a BTF for it, or unset TRACEE_BPF_FILE to use the embedded object", path.display())]
+    BpfFileNeedsBtf { path: std::path::PathBuf, kernel_btf: String },
+
+    #[error("no BTF for this kernel: the kernel exposes none ({kernel_btf}) and {key} is not embedded{}; set TRACEE_BTF_FILE to this kernel's BTF (from btfhub-archive, or made with `pahole --btf_encode_detached` from a debug vmlinux)", if closest.is_empty() { String::new() } else { format!(" (closest embedded: {})", closest.join(", ")) })]
+    NoBtf { key: String, closest: Vec<String>, kernel_btf: String },
+
+    #[error("TRACEE_BTF_FILE={}: {cause}; point it to a BTF file for this kernel (btfhub-archive's <release>.btf, or `pahole --btf_encode_detached`)", path.display())]
+    BtfFile { path: std::path::PathBuf, cause: String },
+
+    #[error("TRACEE_BPF_FILE={}: {cause}; point it to a tracee.bpf.o built from this version's bpf/, or unset it", path.display())]
+    BpfFile { path: std::path::PathBuf, cause: String },
+
+    #[error("the embedded BTF archive is unreadable ({cause}); the build is broken, rebuild tracee-rs")]
+    Archive { cause: String },
+
     #[error("reading the ring buffer failed: {cause}")]
     Poll { cause: String },
 
@@ -43,6 +58,11 @@ impl Error {
             Error::Load { .. } => "ELOAD",
             Error::Attach { .. } => "EATTACH",
             Error::Poll { .. } => "EPOLL",
+            Error::BpfFileNeedsBtf { .. } => "EBPFNEEDSBTF",
+            Error::NoBtf { .. } => "ENOBTF",
+            Error::BtfFile { .. } => "EBTFFILE",
+            Error::BpfFile { .. } => "EBPFFILE",
+            Error::Archive { .. } => "EARCHIVE",
             Error::Thread { .. } => "ETHREAD",
         }
     }

@@ -15,6 +15,7 @@ mod bpf {
     include!(concat!(env!("OUT_DIR"), "/tracee.skel.rs"));
 }
 
+pub mod btf;
 pub mod catalog;
 mod error;
 mod libbpf_log;

@@ -5,24 +5,27 @@
 //! it: there is no path on which a program stays attached after `stop`.
 
 use std::cell::RefCell;
-use std::mem::MaybeUninit;
 use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
-use crossbeam_channel::{bounded, Receiver, SendTimeoutError, Sender};
-use libbpf_rs::skel::{OpenSkel, SkelBuilder};
-use libbpf_rs::{Link, MapCore, MapFlags, OpenObject, RingBufferBuilder};
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
-use crate::bpf::{types, TraceeSkel, TraceeSkelBuilder};
+use crossbeam_channel::{bounded, Receiver, SendTimeoutError, Sender};
+use libbpf_rs::{Link, Map, MapCore, MapFlags, Object, ObjectBuilder, RingBufferBuilder};
+
+use crate::bpf::types;
+use crate::btf::{self, BtfSource, Decision, ObjectSource};
 use crate::catalog::{ArgKind, EventDef};
 use crate::{catalog, libbpf_log, privileges, Error};
 
 /// Highest event id + 1 (`MAX_EVENT_ID` in bpf/tracee.h).
 const MAX_EVENT_ID: usize = 2048;
-const KERNEL_BTF: &str = "/sys/kernel/btf/vmlinux";
+
+/// The CO-RE object built from bpf/ (crates/tracee-core/build.rs).
+pub(crate) static BPF_OBJECT: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/tracee.bpf.o"));
 
 /// What to trace and how to deliver it.
 #[derive(Debug, Clone)]
@@ -71,6 +74,8 @@ pub struct TracerInfo {
     pub programs: Vec<&'static str>,
     /// Where CO-RE relocations were resolved from.
     pub btf: String,
+    /// Which object and BTF were chosen, and why.
+    pub decision: Decision,
     pub ring_buffer_bytes: u32,
 }
 
@@ -105,6 +110,10 @@ impl Tracer {
     /// attached, or with the reason nothing is.
     pub fn start(opts: TraceOptions) -> Result<Tracer, Error> {
         let events = catalog::resolve(&opts.events)?;
+        let decision = btf::decide(&btf::Environment::read(), btf::embedded()?)?;
+        if let BtfSource::File(path) = &decision.btf {
+            btf::check_btf_header(path).map_err(|cause| Error::BtfFile { path: path.clone(), cause })?;
+        }
         privileges::check()?;
         check_ring_buffer()?;
         libbpf_log::install();
@@ -122,7 +131,7 @@ impl Tracer {
             let (stop, shared) = (stop.clone(), shared.clone());
             std::thread::Builder::new()
                 .name("tracee-poll".into())
-                .spawn(move || run(&opts, &events, &tx, &ready_tx, &stop, &shared))
+                .spawn(move || run(&opts, &events, &decision, &tx, &ready_tx, &stop, &shared))
                 .map_err(|e| Error::Thread { cause: e.to_string() })?
         };
         match ready_rx.recv() {
@@ -263,13 +272,13 @@ const FINAL_PATIENCE: Duration = Duration::from_millis(200);
 fn run(
     opts: &TraceOptions,
     events: &[&'static EventDef],
+    decision: &Decision,
     tx: &Sender<Batch>,
     ready: &Sender<Result<TracerInfo, Error>>,
     stop: &AtomicBool,
     shared: &Shared,
 ) -> Result<(), Error> {
-    let mut object = MaybeUninit::uninit();
-    let (skel, links, info) = match load_and_attach(&mut object, opts, events) {
+    let (obj, links, info) = match load_and_attach(opts, events, decision) {
         Ok(v) => v,
         Err(e) => {
             let _ = ready.send(Err(e));
@@ -285,7 +294,9 @@ fn run(
     }));
     let mut builder = RingBufferBuilder::new();
     let cb_batcher = batcher.clone();
-    let added = builder.add(&skel.maps.events, move |record: &[u8]| {
+    let events_map = find_map(&obj, "events")?;
+    let lost_map = find_map(&obj, "lost")?;
+    let added = builder.add(&events_map, move |record: &[u8]| {
         let mut b = cb_batcher.borrow_mut();
         b.push(record);
         if b.full() && !b.deliver(tx, stop, shared, Duration::ZERO) {
@@ -321,83 +332,163 @@ fn run(
         if !batcher.borrow_mut().deliver(tx, stop, shared, Duration::ZERO) {
             break;
         }
-        shared.lost.store(read_lost(&skel), Ordering::Relaxed);
+        shared.lost.store(read_lost(&lost_map), Ordering::Relaxed);
     }
     // Records already taken from the ring reach the consumer if it still reads.
     batcher.borrow_mut().deliver(tx, stop, shared, FINAL_PATIENCE);
-    shared.lost.store(read_lost(&skel), Ordering::Relaxed);
+    shared.lost.store(read_lost(&lost_map), Ordering::Relaxed);
     drop(ring);
     drop(links);
-    drop(skel);
+    drop(obj);
     result
 }
 
-fn load_and_attach<'o>(
-    object: &'o mut MaybeUninit<OpenObject>,
+fn find_map<'o>(obj: &'o Object, name: &str) -> Result<Map<'o>, Error> {
+    obj.maps()
+        .find(|m| m.name() == name)
+        .ok_or_else(|| Error::Load { cause: format!("the object has no map '{name}'"), log: String::new() })
+}
+
+/// The BTF bytes in a memfd, for libbpf's `btf_custom_path`: no file on
+/// disk to clean up, gone when the fd is closed.
+fn memfd_with(bytes: &[u8]) -> Result<OwnedFd, Error> {
+    let fail = |what: &str| Error::Load { cause: format!("{what}: {}", std::io::Error::last_os_error()), log: String::new() };
+    // SAFETY: the name is a NUL-terminated literal.
+    let fd = unsafe { libc::memfd_create(c"tracee-btf".as_ptr(), libc::MFD_CLOEXEC) };
+    if fd < 0 {
+        return Err(fail("memfd_create"));
+    }
+    // SAFETY: fd was just created and is owned by nobody else.
+    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+    let mut file = std::fs::File::from(fd.try_clone().map_err(|_| fail("dup"))?);
+    std::io::Write::write_all(&mut file, bytes).map_err(|_| fail("write memfd"))?;
+    Ok(fd)
+}
+
+fn load_and_attach(
     opts: &TraceOptions,
     events: &[&'static EventDef],
-) -> Result<(TraceeSkel<'o>, Vec<Link>, TracerInfo), Error> {
+    decision: &Decision,
+) -> Result<(Object, Vec<Link>, TracerInfo), Error> {
     libbpf_log::take();
-    let builder = TraceeSkelBuilder::default();
-    let mut open = builder.open(object).map_err(load_error)?;
-    let rodata = open.maps.rodata_data.as_deref_mut().expect("skeleton has .rodata");
-    // The tracer's own threads (poll, napi, node) would trace themselves.
-    rodata.self_tgid = std::process::id();
-    rodata.wakeup_bytes = u64::from(opts.ring_buffer_bytes / 4);
-    open.maps.events.set_max_entries(opts.ring_buffer_bytes).map_err(load_error)?;
+    let mut builder = ObjectBuilder::default();
+    // Held until load() has resolved the CO-RE relocations.
+    let mut _memfd = None;
+    match &decision.btf {
+        BtfSource::Kernel(_) => {}
+        BtfSource::File(path) => {
+            builder.btf_custom_path(path).map_err(load_error)?;
+        }
+        BtfSource::Embedded(key) => {
+            let bytes = btf::embedded()?.get(key).ok_or_else(|| Error::Archive { cause: format!("{key} vanished") })?;
+            let fd = memfd_with(bytes)?;
+            builder.btf_custom_path(format!("/proc/self/fd/{}", fd.as_raw_fd())).map_err(load_error)?;
+            _memfd = Some(fd);
+        }
+    }
+    let mut open = match &decision.object {
+        ObjectSource::Embedded => builder.open_memory(BPF_OBJECT).map_err(load_error)?,
+        ObjectSource::File(path) => builder
+            .open_file(path)
+            .map_err(|e| Error::BpfFile { path: path.clone(), cause: format!("libbpf cannot open it: {e}") })?,
+    };
+
+    for mut map in open.maps_mut() {
+        let name = map.name().to_string_lossy().into_owned();
+        if name.ends_with(".rodata") {
+            let init = map.initial_value_mut().ok_or_else(|| Error::Load { cause: ".rodata has no initial value".into(), log: String::new() })?;
+            // The layout of .rodata is the skeleton's: an object whose
+            // .rodata differs was not built from this tree's bpf/.
+            if init.len() != std::mem::size_of::<types::rodata>() {
+                let cause = format!(".rodata is {} bytes, this version's is {}", init.len(), std::mem::size_of::<types::rodata>());
+                return Err(match &decision.object {
+                    ObjectSource::File(path) => Error::BpfFile { path: path.clone(), cause },
+                    ObjectSource::Embedded => Error::Load { cause, log: String::new() },
+                });
+            }
+            let mut put = |offset: usize, bytes: &[u8]| init[offset..offset + bytes.len()].copy_from_slice(bytes);
+            // The tracer's own threads (poll, napi, node) would trace themselves.
+            put(std::mem::offset_of!(types::rodata, self_tgid), &std::process::id().to_ne_bytes());
+            put(std::mem::offset_of!(types::rodata, wakeup_bytes), &u64::from(opts.ring_buffer_bytes / 4).to_ne_bytes());
+        } else if name == "events" {
+            map.set_max_entries(opts.ring_buffer_bytes).map_err(load_error)?;
+        }
+    }
+
     // Load only the programs the selection needs.
     let wants = |name: &str| events.iter().any(|e| e.name == name);
     let syscalls = events.iter().any(|e| e.syscall);
-    let progs = &mut open.progs;
-    progs.tracee_sys_enter.set_autoload(syscalls);
-    progs.tracee_sys_exit.set_autoload(syscalls);
-    progs.tracee_sched_process_fork.set_autoload(wants("sched_process_fork"));
-    progs.tracee_sched_process_exec.set_autoload(wants("sched_process_exec"));
-    progs.tracee_sched_process_exit.set_autoload(wants("sched_process_exit"));
-    let skel = open.load().map_err(load_error)?;
+    let needed = |prog: &str| match prog {
+        "tracee_sys_enter" | "tracee_sys_exit" => syscalls,
+        "tracee_sched_process_fork" => wants("sched_process_fork"),
+        "tracee_sched_process_exec" => wants("sched_process_exec"),
+        "tracee_sched_process_exit" => wants("sched_process_exit"),
+        _ => false,
+    };
+    for mut prog in open.progs_mut() {
+        let name = prog.name().to_string_lossy().into_owned();
+        prog.set_autoload(needed(&name));
+    }
+    let obj = open.load().map_err(|e| {
+        let err = load_error(e);
+        match (&decision.btf, err) {
+            // A BTF that does not describe this kernel fails CO-RE relocation.
+            (BtfSource::File(path), Error::Verifier { log, .. } | Error::Load { log, .. }) if log.contains("CO-RE relocat") => {
+                // "failed to resolve CO-RE relocation <byte_off> [408] struct pt_regs.di (0:14 @ offset 112)"
+                let field = log
+                    .lines()
+                    .find_map(|l| l.split_once("failed to resolve CO-RE relocation"))
+                    .map(|(_, rest)| rest.split_once("] ").map_or(rest, |(_, f)| f).split(" (").next().unwrap_or("").trim().to_string())
+                    .unwrap_or_else(|| "a type or field the programs read".into());
+                Error::BtfFile { path: path.clone(), cause: format!("it does not describe this kernel: {field} is not in it (libbpf could not resolve that CO-RE relocation)") }
+            }
+            (BtfSource::File(path), Error::Load { cause, .. }) => Error::BtfFile { path: path.clone(), cause: format!("libbpf cannot use it: {cause}") },
+            (_, err) => err,
+        }
+    })?;
 
+    let configs = find_map(&obj, "event_configs")?;
     for e in events {
         let cfg = event_config(e);
         // SAFETY: event_config is repr(C), integers only, no implicit padding.
         let value = unsafe {
             std::slice::from_raw_parts((&cfg as *const types::event_config).cast::<u8>(), size_of_val(&cfg))
         };
-        skel.maps
-            .event_configs
+        configs
             .update(&e.id.to_ne_bytes(), value, MapFlags::ANY)
             .map_err(|err| Error::Load { cause: format!("selecting {}: {err}", e.name), log: String::new() })?;
     }
 
+    // Attach in a fixed order; any failure drops what was attached.
     let mut links = Vec::new();
     let mut programs = Vec::new();
-    let progs = &skel.progs;
-    let mut attach = |prog: &libbpf_rs::ProgramMut<'_>, name: &'static str| -> Result<(), Error> {
-        let link = prog.attach().map_err(|e| Error::Attach { program: name.into(), cause: e.to_string() })?;
+    for (prog_name, attach_point) in [
+        ("tracee_sys_enter", "raw_tracepoint/sys_enter"),
+        ("tracee_sys_exit", "raw_tracepoint/sys_exit"),
+        ("tracee_sched_process_fork", "raw_tracepoint/sched_process_fork"),
+        ("tracee_sched_process_exec", "raw_tracepoint/sched_process_exec"),
+        ("tracee_sched_process_exit", "raw_tracepoint/sched_process_exit"),
+    ] {
+        if !needed(prog_name) {
+            continue;
+        }
+        let prog = obj
+            .progs_mut()
+            .find(|p| p.name() == prog_name)
+            .ok_or_else(|| Error::Load { cause: format!("the object has no program {prog_name}"), log: String::new() })?;
+        let link = prog.attach().map_err(|e| Error::Attach { program: attach_point.into(), cause: e.to_string() })?;
         links.push(link);
-        programs.push(name);
-        Ok(())
-    };
-    if syscalls {
-        attach(&progs.tracee_sys_enter, "raw_tracepoint/sys_enter")?;
-        attach(&progs.tracee_sys_exit, "raw_tracepoint/sys_exit")?;
-    }
-    if wants("sched_process_fork") {
-        attach(&progs.tracee_sched_process_fork, "raw_tracepoint/sched_process_fork")?;
-    }
-    if wants("sched_process_exec") {
-        attach(&progs.tracee_sched_process_exec, "raw_tracepoint/sched_process_exec")?;
-    }
-    if wants("sched_process_exit") {
-        attach(&progs.tracee_sched_process_exit, "raw_tracepoint/sched_process_exit")?;
+        programs.push(attach_point);
     }
 
     let info = TracerInfo {
         events: events.iter().map(|e| e.name).collect(),
         programs,
-        btf: format!("kernel ({KERNEL_BTF})"),
+        btf: decision.btf.to_string(),
+        decision: decision.clone(),
         ring_buffer_bytes: opts.ring_buffer_bytes,
     };
-    Ok((skel, links, info))
+    Ok((obj, links, info))
 }
 
 fn event_config(e: &EventDef) -> types::event_config {
@@ -416,8 +507,8 @@ fn event_config(e: &EventDef) -> types::event_config {
     cfg
 }
 
-fn read_lost(skel: &TraceeSkel<'_>) -> u64 {
-    match skel.maps.lost.lookup_percpu(&0u32.to_ne_bytes(), MapFlags::ANY) {
+fn read_lost(lost: &Map<'_>) -> u64 {
+    match lost.lookup_percpu(&0u32.to_ne_bytes(), MapFlags::ANY) {
         Ok(Some(per_cpu)) => per_cpu
             .iter()
             .filter_map(|v| v.get(..8).map(|b| u64::from_ne_bytes(b.try_into().unwrap())))

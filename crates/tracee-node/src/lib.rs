@@ -31,6 +31,9 @@ pub struct NativeTraceInfo {
     pub events: Vec<String>,
     pub programs: Vec<String>,
     pub btf: String,
+    /// Tracee's decision case, 1–4.
+    pub decision_case: u32,
+    pub decision_reason: String,
     pub ring_buffer_bytes: u32,
 }
 
@@ -79,6 +82,8 @@ impl NativeTracer {
             events: info.events.iter().map(|s| s.to_string()).collect(),
             programs: info.programs.iter().map(|s| s.to_string()).collect(),
             btf: info.btf.clone(),
+            decision_case: u32::from(info.decision.case),
+            decision_reason: info.decision.reason.clone(),
             ring_buffer_bytes: info.ring_buffer_bytes,
         };
         Ok(NativeTracer {
@@ -102,6 +107,8 @@ impl NativeTracer {
             events: self.info.events.clone(),
             programs: self.info.programs.clone(),
             btf: self.info.btf.clone(),
+            decision_case: self.info.decision_case,
+            decision_reason: self.info.decision_reason.clone(),
             ring_buffer_bytes: self.info.ring_buffer_bytes,
         }
     }
@@ -169,4 +176,97 @@ impl Task for NextBatch {
 #[napi]
 pub fn schema() -> &'static str {
     tracee_core::SCHEMA_JSON
+}
+
+/// What `tracee-rs btf info` prints: the environment read, the decision
+/// (or why there is none) and the embedded archive.
+#[napi(object)]
+pub struct NativeBtfInfo {
+    pub bpf_file: Option<String>,
+    pub btf_file: Option<String>,
+    /// The kernel BTF path if usable, else why not.
+    pub kernel_btf: String,
+    pub kernel_btf_usable: bool,
+    /// This kernel's key (os id/version/arch/release), or why it is unknown.
+    pub kernel_key: String,
+    /// Whether this kernel's key is in the embedded archive.
+    pub embedded_match: bool,
+    pub decision_case: Option<u32>,
+    pub object: Option<String>,
+    pub btf_source: Option<String>,
+    pub reason: String,
+    /// Set when no decision could be made: `CODE: message`.
+    pub error: Option<String>,
+    pub embedded_kernels: u32,
+    pub embedded_blobs: u32,
+    pub embedded_bytes: u32,
+}
+
+#[napi]
+pub fn btf_info() -> Result<NativeBtfInfo> {
+    use tracee_core::btf::{self, ObjectSource};
+    let env = btf::Environment::read();
+    let archive = btf::embedded().map_err(to_napi)?;
+    let decision = btf::decide(&env, archive);
+    let key = env.kernel.as_ref().map(|k| k.to_string());
+    Ok(NativeBtfInfo {
+        bpf_file: env.bpf_file.as_ref().map(|p| p.display().to_string()),
+        btf_file: env.btf_file.as_ref().map(|p| p.display().to_string()),
+        kernel_btf: match &env.kernel_btf {
+            Ok(p) => p.display().to_string(),
+            Err(why) => why.clone(),
+        },
+        kernel_btf_usable: env.kernel_btf.is_ok(),
+        embedded_match: env.kernel.as_ref().is_ok_and(|k| archive.get(k).is_some()),
+        kernel_key: key.unwrap_or_else(|e| format!("unknown: {e}")),
+        decision_case: decision.as_ref().ok().map(|d| u32::from(d.case)),
+        object: decision.as_ref().ok().map(|d| match &d.object {
+            ObjectSource::Embedded => "embedded".to_string(),
+            ObjectSource::File(p) => p.display().to_string(),
+        }),
+        btf_source: decision.as_ref().ok().map(|d| d.btf.to_string()),
+        reason: decision.as_ref().map(|d| d.reason.clone()).unwrap_or_default(),
+        error: decision.as_ref().err().map(|e| format!("{}: {e}", e.code())),
+        embedded_kernels: archive.len() as u32,
+        embedded_blobs: archive.blob_count() as u32,
+        embedded_bytes: btf::embedded_size() as u32,
+    })
+}
+
+#[napi(object)]
+pub struct NativeEmbeddedBtf {
+    pub key: String,
+    pub bytes: u32,
+}
+
+/// The kernels whose minimized BTF is embedded.
+#[napi]
+pub fn btf_list() -> Result<Vec<NativeEmbeddedBtf>> {
+    let archive = tracee_core::btf::embedded().map_err(to_napi)?;
+    Ok(archive
+        .keys()
+        .map(|k| NativeEmbeddedBtf { key: k.to_string(), bytes: archive.get(k).map_or(0, |b| b.len() as u32) })
+        .collect())
+}
+
+/// One embedded minimized BTF, by key (`id/version/arch/release`).
+#[napi]
+pub fn btf_extract(key: String) -> Result<Buffer> {
+    let archive = tracee_core::btf::embedded().map_err(to_napi)?;
+    let parsed = tracee_core::btf::KernelKey::parse(&key).ok_or_else(|| {
+        Error::new(Status::InvalidArg, format!("EBADKEY: '{key}' is not a kernel key; use id/version/arch/release as `tracee-rs btf list` prints it"))
+    })?;
+    match archive.get(&parsed) {
+        Some(bytes) => Ok(bytes.to_vec().into()),
+        None => {
+            let near: Vec<String> = archive.closest(&parsed, 3).iter().map(|k| k.to_string()).collect();
+            Err(Error::new(Status::InvalidArg, format!("ENOKEY: {key} is not embedded (closest: {}); `tracee-rs btf list` lists them", near.join(", "))))
+        }
+    }
+}
+
+/// The build's size report of the embedded archive.
+#[napi]
+pub fn btf_report() -> &'static str {
+    tracee_core::btf::BUILD_REPORT
 }

@@ -9,7 +9,14 @@ export type TraceeErrorCode =
   | 'EATTACH'
   | 'EPOLL'
   | 'ETHREAD'
-  | 'ECORRUPT';
+  | 'ECORRUPT'
+  | 'EBPFNEEDSBTF'
+  | 'ENOBTF'
+  | 'EBTFFILE'
+  | 'EBPFFILE'
+  | 'EARCHIVE'
+  | 'EBADKEY'
+  | 'ENOKEY';
 
 /** An error of the tracer: `code` for programs, `message` for people (cause and fix). */
 export class TraceeError extends Error {

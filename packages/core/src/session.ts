@@ -18,7 +18,11 @@ export interface TraceOptions {
 export interface TraceInfo {
   events: string[];
   programs: string[];
+  /** Where CO-RE relocations were resolved from. */
   btf: string;
+  /** Tracee's load decision: 1 BPF file + BTF, 3 embedded object + kernel/given BTF, 4 embedded minimized BTF. */
+  decisionCase: number;
+  decisionReason: string;
   ringBufferBytes: number;
 }
 
