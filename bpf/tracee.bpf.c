@@ -11,6 +11,18 @@
 #include <bpf/bpf_tracing.h>
 #include "tracee.h"
 
+#if defined(__TARGET_ARCH_arm64) && defined(TRACEE_FOREIGN_VMLINUX)
+/* Built for BTFGen on a host of another arch (build.rs): vmlinux.h is the
+ * host's, so arm64's register block is declared here; CO-RE resolves it
+ * against each arm64 kernel's BTF by name. */
+struct user_pt_regs {
+	__u64 regs[31];
+	__u64 sp;
+	__u64 pc;
+	__u64 pstate;
+} __attribute__((preserve_access_index));
+#endif
+
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 /* Data section of one record: room for two strings (e.g. renameat paths). */
@@ -218,6 +230,20 @@ static __always_inline void submit(struct scratch *b, __u32 data_len)
 	}
 }
 
+/* The syscall number as sys_exit sees it. */
+static __always_inline __u32 syscall_nr(struct pt_regs *regs)
+{
+#if defined(__TARGET_ARCH_arm64)
+	/* a CO-RE flavor: matches arm64's struct pt_regs, whatever vmlinux.h says */
+	struct pt_regs___tracee_arm64 {
+		int syscallno;
+	} __attribute__((preserve_access_index)) *r = (void *)regs;
+	return BPF_CORE_READ(r, syscallno);
+#else
+	return BPF_CORE_READ(regs, orig_ax);
+#endif
+}
+
 static __always_inline void read_syscall_args(struct pt_regs *regs, __u64 *args)
 {
 	args[0] = PT_REGS_PARM1_CORE_SYSCALL(regs);
@@ -276,7 +302,7 @@ SEC("raw_tracepoint/sys_exit")
 int tracee_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 {
 	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
-	__u32 id = BPF_CORE_READ(regs, orig_ax);
+	__u32 id = syscall_nr(regs);
 	struct event_config *cfg = event_config(id);
 	__u32 tid;
 	struct pending *p;

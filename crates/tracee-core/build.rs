@@ -58,7 +58,7 @@ fn main() {
         panic!("compiling {BPF_SRC} failed: {e:#}\n(needs clang >= 14: apt-get install clang, or run scripts/setup.sh)");
     }
 
-    pack_btf_archive(&obj, &out, &vmlinux_btf);
+    pack_btf_archives(&obj, &out, &vmlinux_btf);
 
     let btf: Value = serde_json::from_slice(&bpftool(&[
         "-j",
@@ -101,8 +101,13 @@ fn main() {
         .expect("write schema.json");
 }
 
-/// Minimizes every input BTF against the object and packs the archive.
-fn pack_btf_archive(obj: &Path, out: &Path, host_btf: &str) {
+/// The architectures BTFGen can minimize for: each needs the object built
+/// for it (pt_regs differs), from the same source.
+const ARCHES: [(&str, &str); 2] = [("x86_64", "x86"), ("arm64", "arm64")];
+
+/// Minimizes every input BTF against the object of its architecture, packs
+/// one archive per architecture and embeds the target's.
+fn pack_btf_archives(target_obj: &Path, out: &Path, host_btf: &str) {
     use btfhub::pack::{self, Input, Packer};
 
     let target_arch = env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_else(|_| std::env::consts::ARCH.into());
@@ -128,59 +133,98 @@ fn pack_btf_archive(obj: &Path, out: &Path, host_btf: &str) {
     let _ = fs::remove_dir_all(&work);
     fs::create_dir_all(&work).expect("create btfhub work dir");
     let tool = env::var("BPFTOOL").unwrap_or_else(|_| "bpftool".into());
-    let mut packer = Packer::default();
     let mut report = String::new();
-    let (mut full_total, mut min_total) = (0u64, 0u64);
     let _ = writeln!(report, "{:<64} {:>10} {:>9}  {}", "kernel", "full BTF", "minimized", "origin");
-    for input in &inputs {
-        if input.key.arch != target_arch {
-            let _ = writeln!(report, "{:<64} skipped: {} kernel, this object is {target_arch}", input.key.to_string(), input.key.arch);
+    let mut summaries = Vec::new();
+    for (arch, clang_arch) in ARCHES {
+        let arch_inputs: Vec<&Input> = inputs.iter().filter(|i| i.key.arch == arch).collect();
+        if arch != target_arch && arch_inputs.is_empty() {
             continue;
         }
-        let raw = pack::raw_btf(input, &work).unwrap_or_else(|e| panic!("btfhub: {}: {e}", input.key));
-        let full = fs::metadata(&raw).map(|m| m.len()).unwrap_or(0);
-        let min_path = work.join(format!("{}.min.btf", input.key.to_string().replace('/', "_")));
-        let min = pack::minimize(&tool, &raw, obj, &min_path).unwrap_or_else(|e| panic!("btfhub: {}: {e}", input.key));
-        if raw != Path::new(host_btf) && raw.starts_with(&work) {
-            let _ = fs::remove_file(&raw);
+        // Raw BTFs first: another arch's object is built against one of them.
+        let raws: Vec<PathBuf> = arch_inputs
+            .iter()
+            .map(|i| pack::raw_btf(i, &work).unwrap_or_else(|e| panic!("btfhub: {}: {e}", i.key)))
+            .collect();
+        let obj = if arch == target_arch {
+            target_obj.to_path_buf()
+        } else {
+            build_object_for(arch, clang_arch, out)
+        };
+        let mut packer = Packer::default();
+        let (mut full_total, mut min_total) = (0u64, 0u64);
+        for (input, raw) in arch_inputs.iter().zip(&raws) {
+            let full = fs::metadata(raw).map(|m| m.len()).unwrap_or(0);
+            let min_path = work.join(format!("{}.min.btf", input.key.to_string().replace('/', "_")));
+            let min = pack::minimize(&tool, raw, &obj, &min_path).unwrap_or_else(|e| panic!("btfhub: {}: {e}", input.key));
+            let _ = writeln!(report, "{:<64} {:>10} {:>9}  {}", input.key.to_string(), full, min.bytes.len(), input.origin);
+            for missing in &min.unresolved {
+                // Reported, not dropped: CO-RE existence checks may cover it;
+                // if not, the load on that kernel names the same relocation.
+                let _ = writeln!(report, "    lacks {missing}");
+                println!("cargo:warning=btfhub: {} lacks {missing}", input.key);
+            }
+            full_total += full;
+            min_total += min.bytes.len() as u64;
+            packer.add(input.key.clone(), min.bytes);
         }
-        let _ = writeln!(report, "{:<64} {:>10} {:>9}  {}", input.key.to_string(), full, min.bytes.len(), input.origin);
-        for missing in &min.unresolved {
-            // Reported, not dropped: CO-RE existence checks may cover it;
-            // if not, the load on that kernel names the same relocation.
-            let _ = writeln!(report, "    lacks {missing}");
-            println!("cargo:warning=btfhub: {} lacks {missing}", input.key);
+        let archive = packer.finish(19);
+        let raw = packer.raw();
+        let kernels = packer.kernels().max(1) as u64;
+        let embedded = if arch == target_arch { "embedded" } else { "built, not embedded in this target" };
+        summaries.push(format!(
+            "{arch}: {} kernels from {} inputs: full BTF {full_total} B, minimized {min_total} B in {} distinct blobs\n\
+             {arch}: archive ({embedded}): {} B zstd-19, {} B per kernel; uncompressed {} B; xz -9 would be {}\n\
+             {arch}: stored as Tracee does (one raw minimized .btf per kernel): {min_total} B",
+            packer.kernels(),
+            arch_inputs.len(),
+            packer.blobs(),
+            archive.len(),
+            archive.len() as u64 / kernels,
+            raw.len(),
+            xz_size(&raw).map_or("unmeasured (no xz)".into(), |n| format!("{n} B")),
+        ));
+        fs::write(out.join(format!("btf-archive-{arch}.zst")), &archive).expect("write archive");
+        if arch == target_arch {
+            fs::write(out.join("btf-archive.zst"), &archive).expect("write btf-archive.zst");
         }
-        full_total += full;
-        min_total += min.bytes.len() as u64;
-        packer.add(input.key.clone(), min.bytes);
     }
-    let archive = packer.finish(19);
-    let raw = packer.raw();
-    let xz = xz_size(&raw);
-    let kernels = packer.kernels().max(1) as u64;
-    let _ = writeln!(
-        report,
-        "{} kernels from {} inputs: full BTF {full_total} B, minimized {min_total} B in {} distinct blobs",
-        packer.kernels(),
-        inputs.len(),
-        packer.blobs()
-    );
-    let _ = writeln!(
-        report,
-        "archive (embedded): {} B zstd-19, {} B per kernel; uncompressed {} B; xz -9 would be {}",
-        archive.len(),
-        archive.len() as u64 / kernels,
-        raw.len(),
-        xz.map_or("unmeasured (no xz)".into(), |n| format!("{n} B"))
-    );
-    let _ = writeln!(report, "stored as Tracee does (one raw minimized .btf per kernel): {min_total} B");
+    for s in summaries {
+        let _ = writeln!(report, "{s}");
+    }
     for line in report.lines() {
         println!("cargo:warning=btfhub: {line}");
     }
-    fs::write(out.join("btf-archive.zst"), &archive).expect("write btf-archive.zst");
     fs::write(out.join("btf-report.txt"), report).expect("write btf-report.txt");
     let _ = fs::remove_dir_all(&work);
+}
+
+/// The same BPF source built for another architecture, only for BTFGen:
+/// against the host's vmlinux.h (CO-RE relocates by name; old kernels'
+/// headers lack ring buffers), with that arch's registers declared by the
+/// source under TRACEE_FOREIGN_VMLINUX.
+fn build_object_for(arch: &str, clang_arch: &str, out: &Path) -> PathBuf {
+    let dir = out.join(format!("bpf-{arch}"));
+    fs::create_dir_all(&dir).expect("create arch dir");
+    let obj = dir.join("tracee.bpf.o");
+    let define = format!("-D__TARGET_ARCH_{clang_arch}");
+    let mut builder = SkeletonBuilder::new();
+    builder.source(BPF_SRC).obj(&obj).clang_args([
+        "-I".as_ref(),
+        out.as_os_str(),
+        "-I".as_ref(),
+        BPF_DIR.as_ref(),
+        "-DCORE".as_ref(),
+        "-DTRACEE_FOREIGN_VMLINUX".as_ref(),
+        define.as_ref(),
+    ]);
+    if let Ok(clang) = env::var("CLANG") {
+        builder.clang(clang);
+    }
+    if let Err(e) = builder.build() {
+        panic!("compiling {BPF_SRC} for {arch} failed: {e:#}");
+    }
+    obj
 }
 
 fn xz_size(raw: &[u8]) -> Option<usize> {

@@ -1,0 +1,191 @@
+// Embedded minimized BTF and Tracee's load decision, on the real kernel,
+// with the kernel's own BTF hidden in a private mount namespace.
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { btfExtract, btfInfo, btfList, btfReport } from '@tracee/core';
+import { moveMember } from './btf-edit.js';
+import { CLI, tracePrograms } from './helpers.js';
+
+const FIXTURE = new URL('./fixtures/trace-workload.mjs', import.meta.url).pathname;
+const ARCHIVE = process.env.TRACEE_BTFHUB_ARCHIVE ?? new URL('../../shared/btfhub-archive', import.meta.url).pathname;
+const tmp = mkdtempSync(join(tmpdir(), 'tracee-rs-btf-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** Both ways of hiding the kernel's BTF must count as "no kernel BTF". */
+const HIDE = {
+  'tmpfs over /sys/kernel/btf': 'mount -t tmpfs none /sys/kernel/btf',
+  '/dev/null over /sys/kernel/btf/vmlinux': 'mount --bind /dev/null /sys/kernel/btf/vmlinux',
+} as const;
+
+/** Runs `argv` in a private mount namespace after `setup` (shell commands). */
+function inPrivateMounts(setup: string, argv: string[], env: NodeJS.ProcessEnv = process.env) {
+  const script = `${setup} && exec "$@"`;
+  return spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', ...argv], { encoding: 'utf8', env });
+}
+
+interface WorkloadRun {
+  error?: { code: string; message: string };
+  info: { btf: string; decisionCase: number };
+  path: string;
+  pid: number;
+  self: { pid: number; mountNamespace: number; pidNamespace: number };
+  events: { eventName: string; processName: string; returnValue: number; hostParentProcessId: number; mountNamespace: number; pidNamespace: number; args: { name: string; value: unknown }[] }[];
+}
+
+function parseRun(r: { stdout: string; stderr: string; status: number | null }): WorkloadRun {
+  expect(r.status, r.stderr).toBe(0);
+  return JSON.parse(r.stdout) as WorkloadRun;
+}
+
+/** The spine's end-to-end checks, on whatever BTF the run used. */
+function expectWorkload(run: WorkloadRun) {
+  expect(run.error).toBeUndefined();
+  const val = (e: WorkloadRun['events'][number], name: string) => e.args.find((a) => a.name === name)?.value;
+  const open = run.events.filter((e) => e.eventName === 'openat' && val(e, 'pathname') === run.path);
+  expect(open).toHaveLength(1);
+  expect(open[0].returnValue).toBeGreaterThanOrEqual(0);
+  const writes = run.events.filter((e) => e.eventName === 'write' && e.processName === 'sh');
+  expect(writes.map((e) => [val(e, 'count'), e.returnValue])).toEqual([[5, 5]]);
+  const execs = run.events.filter((e) => e.eventName === 'execve').map((e) => [val(e, 'pathname'), e.returnValue]);
+  expect(execs).toEqual([['/bin/sh', 0], ['/bin/true', 0]]);
+  for (const e of run.events) {
+    // fields read with CO-RE: parent pid, namespaces
+    expect(e.hostParentProcessId).toBe(run.self.pid);
+    expect(e.mountNamespace).toBe(run.self.mountNamespace);
+    expect(e.pidNamespace).toBe(run.self.pidNamespace);
+  }
+}
+
+const hostKey = () => btfInfo().kernelKey;
+
+describe('embedded minimized BTF', () => {
+  it('minimizes every btfhub-archive input, embeds this arch\'s and this host, and reports sizes', () => {
+    const report = btfReport();
+    console.log(report);
+    const keys = btfList().map((k) => k.key);
+    expect(keys).toContain(hostKey());
+    const inputs = execFileSync('find', [ARCHIVE, '-name', '*.btf.tar.xz'], { encoding: 'utf8' }).trim().split('\n');
+    expect(inputs.length).toBeGreaterThan(0);
+    for (const input of inputs) {
+      const [arch, version, id] = input.split('/').reverse().slice(1, 4);
+      const release = input.split('/').pop()!.replace(/\.btf\.tar\.xz$/, '');
+      const line = report.split('\n').find((l) => l.includes(release));
+      expect(line, `${input} in the report`).toBeDefined();
+      expect(line).toMatch(/\s\d+\s+\d+\s+btfhub-archive /); // full and minimized sizes
+      const next = report.split('\n')[report.split('\n').indexOf(line!) + 1];
+      expect(next, `${input}: nothing the object needs is missing`).not.toMatch(/^\s+lacks /);
+      if (['x86_64', 'amd64'].includes(arch)) expect(keys).toContain(`${id}/${version}/x86_64/${release}`);
+    }
+    expect(report).toMatch(/x86_64: archive \(embedded\): \d+ B zstd-19/);
+    expect(report).toMatch(/arm64: archive \(built, not embedded in this target\): \d+ B zstd-19/);
+    expect(report).toMatch(/stored as Tracee does/);
+  });
+
+  it('extracts one minimized BTF that bpftool reads', () => {
+    const out = join(tmp, 'host.btf');
+    const r = spawnSync(process.execPath, [CLI, 'btf', 'extract', hostKey(), '-o', out], { encoding: 'utf8' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(readFileSync(out).equals(btfExtract(hostKey()))).toBe(true);
+    const dump = execFileSync('bpftool', ['btf', 'dump', 'file', out], { encoding: 'utf8' });
+    expect(dump).toContain("STRUCT 'task_struct'");
+    expect(readFileSync(out).length).toBeLessThan(8192); // minimized: kilobytes, not megabytes
+
+    const bad = spawnSync(process.execPath, [CLI, 'btf', 'extract', 'nonesuch/1/x86_64/0.0', '-o', out], { encoding: 'utf8' });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/^tracee-rs: error: nonesuch\/1\/x86_64\/0\.0 is not embedded \(closest: /);
+  });
+
+  for (const [how, hide] of Object.entries(HIDE)) {
+    it(`with kernel BTF hidden (${how}): case 4, and the end-to-end events are right`, () => {
+      const info = JSON.parse(inPrivateMounts(hide, [process.execPath, CLI, 'btf', 'info', '--json']).stdout);
+      expect(info).toMatchObject({ kernelBtfUsable: false, embeddedMatch: true, decisionCase: 4, object: 'embedded' });
+      expect(info.btfSource).toBe(`embedded minimized (${hostKey()})`);
+
+      const run = parseRun(inPrivateMounts(hide, [process.execPath, FIXTURE]));
+      expect(run.info.decisionCase).toBe(4);
+      expect(run.info.btf).toBe(`embedded minimized (${hostKey()})`);
+      expectWorkload(run);
+    });
+  }
+
+  it('with kernel BTF hidden and this kernel not embedded: the case-5 error, exit 1, nothing attached', () => {
+    const osRelease = join(tmp, 'os-release');
+    writeFileSync(osRelease, 'ID=nonesuch\nVERSION_ID=1\n');
+    const setup = `${HIDE['/dev/null over /sys/kernel/btf/vmlinux']} && mount --bind ${osRelease} /etc/os-release`;
+    const r = inPrivateMounts(setup, [process.execPath, CLI, '-e', 'execve', '-d', '5s']);
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe('');
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^tracee-rs: error: no BTF for this kernel: the kernel exposes none \(.*\) and nonesuch\/1\/x86_64\/\S+ is not embedded \(closest embedded: .*\); set TRACEE_BTF_FILE .*pahole/);
+    expect(lines[0]).toContain(hostKey()); // among the closest
+
+    const info = inPrivateMounts(setup, [process.execPath, CLI, 'btf', 'info']);
+    expect(info.status).toBe(1);
+    expect(info.stdout).toMatch(/case\s+none: tracing cannot start/);
+    expect(tracePrograms()).toEqual([]);
+  });
+
+  it('TRACEE_BTF_FILE that is empty, corrupt, for another kernel or missing: a clear error naming the file', () => {
+    const empty = join(tmp, 'empty.btf');
+    const corrupt = join(tmp, 'corrupt.btf');
+    writeFileSync(empty, '');
+    writeFileSync(corrupt, Buffer.from('this is not BTF, just bytes in a file'.repeat(20)));
+    // an arm64 kernel's BTF: no x86 pt_regs in it
+    const arm64 = execFileSync('find', [ARCHIVE, '-path', '*/arm64/*', '-o', '-path', '*/aarch64/*', '-name', '*.btf.tar.xz'], { encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .find((f) => f.endsWith('.btf.tar.xz'))!;
+    execFileSync('tar', ['-xJf', arm64, '-C', tmp]);
+    const other = join(tmp, readdirSync(tmp).find((f) => f.endsWith('.btf'))!);
+    const cases: [string, RegExp][] = [
+      [empty, /0 bytes, too short to be BTF/],
+      [corrupt, /not BTF \(bad magic\)/],
+      [other, /it does not describe this kernel: struct pt_regs\.\w+ is not in it/],
+      [join(tmp, 'missing.btf'), /No such file or directory/],
+    ];
+    for (const [file, why] of cases) {
+      const r = spawnSync(process.execPath, [CLI, '-e', 'execve', '-d', '5s'], { encoding: 'utf8', env: { ...process.env, TRACEE_BTF_FILE: file } });
+      expect(r.status, file).toBe(1);
+      const lines = r.stderr.trim().split('\n');
+      expect(lines, r.stderr).toHaveLength(1);
+      expect(lines[0]).toMatch(new RegExp(`^tracee-rs: error: TRACEE_BTF_FILE=${file.replace(/[.*+?^${}()|[\]\\/]/g, '\\$&')}: `));
+      expect(lines[0]).toMatch(why);
+    }
+    expect(tracePrograms()).toEqual([]);
+  });
+
+  it('offsets come from the BTF handed to libbpf: a moved field changes what is read', () => {
+    const good = join(tmp, 'good.btf');
+    const moved = join(tmp, 'moved.btf');
+    const host = btfExtract(hostKey());
+    writeFileSync(good, host);
+    // ns_common.inum is how mount and pid namespace ids are read
+    writeFileSync(moved, moveMember(host, 'ns_common', 'inum', 32));
+    const env = (f: string) => ({ ...process.env, TRACEE_BTF_FILE: f });
+    const ok = parseRun(spawnSync(process.execPath, [FIXTURE], { encoding: 'utf8', env: env(good) }));
+    expect(ok.info.btf).toBe(`TRACEE_BTF_FILE (${good})`);
+    expectWorkload(ok);
+    const off = parseRun(spawnSync(process.execPath, [FIXTURE], { encoding: 'utf8', env: env(moved) }));
+    expect(off.events.length).toBeGreaterThan(0);
+    for (const e of off.events) {
+      expect(e.mountNamespace).not.toBe(off.self.mountNamespace);
+      expect(e.pidNamespace).not.toBe(off.self.pidNamespace);
+      expect(e.hostParentProcessId).toBe(off.self.pid); // fields not moved read right
+    }
+  });
+
+  it('TRACEE_BPF_FILE without any BTF: case 2, a non-CO-RE object is needed', () => {
+    const obj = join(tmp, 'not-used.bpf.o');
+    writeFileSync(obj, 'x');
+    const r = inPrivateMounts(HIDE['tmpfs over /sys/kernel/btf'], [process.execPath, CLI, '-e', 'execve'], { ...process.env, TRACEE_BPF_FILE: obj });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^tracee-rs: error: TRACEE_BPF_FILE=\S+ is a CO-RE object, but this kernel has no BTF .* use a non-CO-RE object built for this kernel/);
+    const bad = spawnSync(process.execPath, [CLI, '-e', 'execve'], { encoding: 'utf8', env: { ...process.env, TRACEE_BPF_FILE: obj } });
+    expect(bad.status).toBe(1);
+    expect(bad.stderr).toMatch(/^tracee-rs: error: TRACEE_BPF_FILE=\S+: libbpf cannot open it/);
+  });
+});
