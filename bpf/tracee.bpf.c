@@ -36,6 +36,9 @@ const volatile __u32 self_tgid = 0;
  * per record costs microseconds (../shared/MEASURED.md); the consumer also
  * polls on a timer, so latency stays bounded. */
 const volatile __u64 wakeup_bytes = 0;
+/* Kernels before 5.8 have no BPF ring buffer: records go through a perf
+ * event array instead (user space decides, and can force it). */
+const volatile bool use_perf_buffer = false;
 
 /* Force the types into BTF so the skeleton and the TS generator see them. */
 struct event _event = {};
@@ -50,6 +53,12 @@ struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 4 << 20); /* resized by user space */
 } events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERF_EVENT_ARRAY);
+	__uint(key_size, sizeof(__u32));
+	__uint(value_size, sizeof(__u32));
+} perf_events SEC(".maps");
 
 /* Records that could not be written: the exact loss. */
 struct {
@@ -212,17 +221,25 @@ static __always_inline __u32 put_strings(struct scratch *b, struct event_config 
 	return off;
 }
 
-static __always_inline void submit(struct scratch *b, __u32 data_len)
+static __always_inline void submit(void *ctx, struct scratch *b, __u32 data_len)
 {
 	__u64 size = sizeof(struct event) + data_len;
-	__u64 flags;
+	long err;
 
 	if (size > RECORD_CAP)
 		size = RECORD_CAP;
 	b->ev.header.size = size;
-	flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP
-									   : BPF_RB_NO_WAKEUP;
-	if (bpf_ringbuf_output(&events, b, size, flags)) {
+	/* use_perf_buffer is constant once loaded: the verifier drops the other
+	 * branch, so kernels without ring-buffer helpers load this too */
+	if (use_perf_buffer) {
+		err = bpf_perf_event_output(ctx, &perf_events, BPF_F_CURRENT_CPU, b, size);
+	} else {
+		__u64 flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes
+				      ? BPF_RB_FORCE_WAKEUP
+				      : BPF_RB_NO_WAKEUP;
+		err = bpf_ringbuf_output(&events, b, size, flags);
+	}
+	if (err) {
 		__u32 zero = 0;
 		__u64 *n = bpf_map_lookup_elem(&lost, &zero);
 		if (n)
@@ -273,7 +290,7 @@ int tracee_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 		fill_header(&b->ev.header, id, id);
 		b->ev.header.flags |= RECORD_FLAG_AT_ENTRY;
 		read_syscall_args(regs, b->ev.args);
-		submit(b, 0);
+		submit(ctx, b, 0);
 		return 0;
 	}
 
@@ -337,7 +354,7 @@ int tracee_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	} else {
 		data_len = put_strings(b, cfg);
 	}
-	submit(b, data_len);
+	submit(ctx, b, data_len);
 out:
 	bpf_map_delete_elem(&pending, &tid);
 	return 0;
@@ -362,7 +379,7 @@ int tracee_sched_process_fork(struct bpf_raw_tracepoint_args *ctx)
 	b->ev.args[3] = task_ns_tid(BPF_CORE_READ(child, group_leader));
 	b->ev.args[4] = BPF_CORE_READ(child, start_time);
 	b->ev.args[5] = 0;
-	submit(b, 0);
+	submit(ctx, b, 0);
 	return 0;
 }
 
@@ -387,7 +404,7 @@ int tracee_sched_process_exec(struct bpf_raw_tracepoint_args *ctx)
 	b->ev.args[4] = 0;
 	b->ev.args[5] = 0;
 	off = put_str(b, 0, 0, ARG_KSTR, (const void *)b->ev.args[0]);
-	submit(b, off);
+	submit(ctx, b, off);
 	return 0;
 }
 
@@ -415,6 +432,6 @@ int tracee_sched_process_exit(struct bpf_raw_tracepoint_args *ctx)
 	b->ev.args[3] = 0;
 	b->ev.args[4] = 0;
 	b->ev.args[5] = 0;
-	submit(b, 0);
+	submit(ctx, b, 0);
 	return 0;
 }

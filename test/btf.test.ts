@@ -28,7 +28,7 @@ function inPrivateMounts(setup: string, argv: string[], env: NodeJS.ProcessEnv =
 
 interface WorkloadRun {
   error?: { code: string; message: string };
-  info: { btf: string; decisionCase: number };
+  info: { btf: string; decisionCase: number; transport: string };
   path: string;
   pid: number;
   self: { pid: number; mountNamespace: number; pidNamespace: number };
@@ -176,6 +176,17 @@ describe('embedded minimized BTF', () => {
       expect(e.pidNamespace).not.toBe(off.self.pidNamespace);
       expect(e.hostParentProcessId).toBe(off.self.pid); // fields not moved read right
     }
+  });
+
+  it('the end-to-end events are right with the perf-buffer path forced (kernels before 5.8), with kernel and embedded BTF', () => {
+    const env = { ...process.env, TRACE_WORKLOAD_PERF_BUFFER: '1' };
+    const withKernelBtf = parseRun(spawnSync(process.execPath, [FIXTURE], { encoding: 'utf8', env }));
+    expect(withKernelBtf.info).toMatchObject({ decisionCase: 3, transport: 'perf buffer (forced)' });
+    expectWorkload(withKernelBtf);
+    // what a 4.x kernel without BTF looks like: embedded BTF and a perf buffer
+    const oldKernel = parseRun(inPrivateMounts(HIDE['tmpfs over /sys/kernel/btf'], [process.execPath, FIXTURE], env));
+    expect(oldKernel.info).toMatchObject({ decisionCase: 4, transport: 'perf buffer (forced)' });
+    expectWorkload(oldKernel);
   });
 
   it('TRACEE_BPF_FILE without any BTF: case 2, a non-CO-RE object is needed', () => {

@@ -18,7 +18,7 @@ describe('tracee-rs CLI', () => {
     const { child, out } = startCli(['--events', 'execve,sched_process_exec', '--output', 'json']);
     await until(() => out.stderr.includes('attached'), 10_000, 'the attached line');
     expect(out.stderr).toMatch(
-      /^tracee-rs: attached 3 programs for 2 events \(execve,sched_process_exec\); BTF: kernel \(\/sys\/kernel\/btf\/vmlinux\) \[case 3\]\n$/,
+      /^tracee-rs: attached 3 programs for 2 events \(execve,sched_process_exec\); BTF: kernel \(\/sys\/kernel\/btf\/vmlinux\) \[case 3\]; via BPF ring buffer\n$/,
     );
     const t = spawnSync('/bin/true');
     await until(() => out.stdout.includes('"processName":"true"'), 10_000, 'the workload in the output');
@@ -73,7 +73,7 @@ describe('tracee-rs CLI', () => {
   it('--help lists every option with examples', () => {
     const r = spawnSync(process.execPath, [CLI, '--help'], { encoding: 'utf8' });
     expect(r.status).toBe(0);
-    for (const opt of ['--events', '--output', '--duration', '--ring-buffer-mb', '--help', 'Examples:']) {
+    for (const opt of ['--events', '--output', '--duration', '--ring-buffer-mb', '--perf-buffer', 'btf', '--help', 'Examples:']) {
       expect(r.stdout).toContain(opt);
     }
   });

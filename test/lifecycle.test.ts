@@ -53,10 +53,13 @@ describe('lifecycle', () => {
     expect(out).toBe('got sched_process_exec\n');
   });
 
-  it('a slow subscriber bounds memory and the kernel counts every record it could not keep', async () => {
+  it.each([
+    ['BPF ring buffer', false],
+    ['perf buffer', true],
+  ])('a slow subscriber bounds memory and the kernel counts every record it could not keep (%s)', async (_, perfBuffer) => {
     // A small ring and small batches; the JavaScript thread is blocked
     // (spawnSync) while dd makes 40,000 syscalls, so the ring overflows.
-    const session = TraceSession.start({ events: ['read', 'write'], ringBufferBytes: 64 * 1024, batchEvents: 256 });
+    const session = TraceSession.start({ events: ['read', 'write'], ringBufferBytes: 64 * 1024, batchEvents: 256, perfBuffer });
     let stats: TraceStats;
     let ddSeen = 0;
     let ddPid = 0;

@@ -12,9 +12,6 @@ pub enum Error {
     #[error("no events selected; pass event names, e.g. --events execve,openat")]
     NoEvents,
 
-    #[error("this kernel has no BPF ring buffer (needs Linux 5.8 or later): {cause}")]
-    NoRingBuffer { cause: String },
-
     #[error("the kernel's verifier rejected BPF program '{program}': {cause}; this is a bug in tracee-rs for this kernel, please report it with the log below\n{log}")]
     Verifier { program: String, cause: String, log: String },
 
@@ -53,7 +50,6 @@ impl Error {
             Error::Privileges { .. } => "EPRIVILEGES",
             Error::UnknownEvent { .. } => "EUNKNOWNEVENT",
             Error::NoEvents => "ENOEVENTS",
-            Error::NoRingBuffer { .. } => "ENORINGBUF",
             Error::Verifier { .. } => "EVERIFIER",
             Error::Load { .. } => "ELOAD",
             Error::Attach { .. } => "EATTACH",

@@ -14,7 +14,7 @@ use std::time::Duration;
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 
 use crossbeam_channel::{bounded, Receiver, SendTimeoutError, Sender};
-use libbpf_rs::{Link, Map, MapCore, MapFlags, Object, ObjectBuilder, RingBufferBuilder};
+use libbpf_rs::{Link, Map, MapCore, MapFlags, Object, ObjectBuilder, PerfBufferBuilder, RingBufferBuilder};
 
 use crate::bpf::types;
 use crate::btf::{self, BtfSource, Decision, ObjectSource};
@@ -44,6 +44,9 @@ pub struct TraceOptions {
     /// thread waits, the kernel ring fills, and the kernel counts the loss:
     /// memory stays bounded and no record is dropped silently.
     pub queue_batches: usize,
+    /// Use a perf event array even where the kernel has a BPF ring buffer
+    /// (it is used anyway on kernels before 5.8, which have none).
+    pub perf_buffer: bool,
 }
 
 impl Default for TraceOptions {
@@ -55,6 +58,7 @@ impl Default for TraceOptions {
             batch_bytes: 1 << 20,
             flush_interval: Duration::from_millis(20),
             queue_batches: 8,
+            perf_buffer: false,
         }
     }
 }
@@ -77,6 +81,8 @@ pub struct TracerInfo {
     /// Which object and BTF were chosen, and why.
     pub decision: Decision,
     pub ring_buffer_bytes: u32,
+    /// How records reach user space, and why that way.
+    pub transport: String,
 }
 
 /// Counters of a trace; `lost` is exact (failed ring-buffer writes).
@@ -115,7 +121,11 @@ impl Tracer {
             btf::check_btf_header(path).map_err(|cause| Error::BtfFile { path: path.clone(), cause })?;
         }
         privileges::check()?;
-        check_ring_buffer()?;
+        let transport = match (opts.perf_buffer, ring_buffer_supported()) {
+            (true, _) => Transport::PerfBuffer("perf buffer (forced)"),
+            (false, Some(false)) => Transport::PerfBuffer("perf buffer (this kernel has no BPF ring buffer)"),
+            (false, _) => Transport::RingBuffer,
+        };
         libbpf_log::install();
 
         let (tx, rx) = bounded(opts.queue_batches.max(1));
@@ -131,7 +141,7 @@ impl Tracer {
             let (stop, shared) = (stop.clone(), shared.clone());
             std::thread::Builder::new()
                 .name("tracee-poll".into())
-                .spawn(move || run(&opts, &events, &decision, &tx, &ready_tx, &stop, &shared))
+                .spawn(move || run(&opts, &events, &decision, transport, &tx, &ready_tx, &stop, &shared))
                 .map_err(|e| Error::Thread { cause: e.to_string() })?
         };
         match ready_rx.recv() {
@@ -197,16 +207,34 @@ impl Drop for Tracer {
     }
 }
 
-fn check_ring_buffer() -> Result<(), Error> {
+/// How records cross to user space.
+#[derive(Debug, Clone, Copy)]
+enum Transport {
+    RingBuffer,
+    /// With the reason it is used.
+    PerfBuffer(&'static str),
+}
+
+/// Whether the kernel has BPF ring buffers (5.8+); None if the probe failed.
+fn ring_buffer_supported() -> Option<bool> {
     // SAFETY: a plain feature probe; NULL options are allowed.
     let r = unsafe {
         libbpf_rs::libbpf_sys::libbpf_probe_bpf_map_type(libbpf_rs::libbpf_sys::BPF_MAP_TYPE_RINGBUF, std::ptr::null())
     };
     match r {
-        1 => Ok(()),
-        0 => Err(Error::NoRingBuffer { cause: "BPF_MAP_TYPE_RINGBUF is not supported".into() }),
-        // The probe itself failed (e.g. EPERM): loading will say why.
-        _ => Ok(()),
+        1 => Some(true),
+        0 => Some(false),
+        _ => None,
+    }
+}
+
+/// The length of the record at the start of `data`: perf buffer samples
+/// are padded to 8 bytes, ring buffer samples are exact.
+fn record_len(data: &[u8]) -> usize {
+    let off = std::mem::offset_of!(types::event_header, size);
+    match data.get(off..off + 2) {
+        Some(b) => (u16::from_ne_bytes([b[0], b[1]]) as usize).clamp(1, data.len()),
+        None => data.len(),
     }
 }
 
@@ -220,7 +248,8 @@ struct Batcher {
 }
 
 impl Batcher {
-    fn push(&mut self, record: &[u8]) {
+    fn push(&mut self, data: &[u8]) {
+        let record = &data[..record_len(data)];
         self.batch.data.extend_from_slice(record);
         self.batch.events += 1;
         let off = std::mem::offset_of!(types::event_header, event_id);
@@ -273,12 +302,13 @@ fn run(
     opts: &TraceOptions,
     events: &[&'static EventDef],
     decision: &Decision,
+    transport: Transport,
     tx: &Sender<Batch>,
     ready: &Sender<Result<TracerInfo, Error>>,
     stop: &AtomicBool,
     shared: &Shared,
 ) -> Result<(), Error> {
-    let (obj, links, info) = match load_and_attach(opts, events, decision) {
+    let (obj, links, info) = match load_and_attach(opts, events, decision, transport) {
         Ok(v) => v,
         Err(e) => {
             let _ = ready.send(Err(e));
@@ -292,22 +322,40 @@ fn run(
         max_events: opts.batch_events.max(1),
         max_bytes: opts.batch_bytes.max(1),
     }));
-    let mut builder = RingBufferBuilder::new();
-    let cb_batcher = batcher.clone();
-    let events_map = find_map(&obj, "events")?;
     let lost_map = find_map(&obj, "lost")?;
-    let added = builder.add(&events_map, move |record: &[u8]| {
-        let mut b = cb_batcher.borrow_mut();
+    let on_record = |record: &[u8]| -> bool {
+        let mut b = batcher.borrow_mut();
         b.push(record);
-        if b.full() && !b.deliver(tx, stop, shared, Duration::ZERO) {
-            return -1; // stopping: leave the rest in the ring
+        // false: stopping, leave the rest in the kernel
+        !b.full() || b.deliver(tx, stop, shared, Duration::ZERO)
+    };
+    let poller = match transport {
+        Transport::RingBuffer => {
+            let events_map = find_map(&obj, "events")?;
+            let mut builder = RingBufferBuilder::new();
+            let built = builder
+                .add(&events_map, move |record: &[u8]| if on_record(record) { 0 } else { -1 })
+                .map(|_| ())
+                .and_then(|_| builder.build());
+            built.map(Poller::Ring)
         }
-        0
-    });
-    let ring = match added.map(|_| ()).and_then(|_| builder.build()) {
-        Ok(r) => r,
+        Transport::PerfBuffer(_) => {
+            let perf_map = find_map(&obj, "perf_events")?;
+            let cpus = libbpf_rs::num_possible_cpus().unwrap_or(1).max(1);
+            let pages = ((opts.ring_buffer_bytes as usize / 4096) / cpus).max(1).next_power_of_two();
+            PerfBufferBuilder::new(&perf_map)
+                .pages(pages)
+                .sample_cb(move |_cpu, record: &[u8]| {
+                    on_record(record);
+                })
+                .build()
+                .map(Poller::Perf)
+        }
+    };
+    let poller = match poller {
+        Ok(p) => p,
         Err(e) => {
-            let _ = ready.send(Err(Error::Load { cause: format!("ring buffer: {e}"), log: libbpf_log::take() }));
+            let _ = ready.send(Err(Error::Load { cause: format!("{transport:?}: {e}"), log: libbpf_log::take() }));
             return Ok(());
         }
     };
@@ -319,7 +367,7 @@ fn run(
     while !stop.load(Ordering::Relaxed) {
         // The kernel side wakes us only once the ring is a quarter full; the
         // timeout bounds latency below that, and consume() drains the rest.
-        let polled = ring.poll(opts.flush_interval).and_then(|_| ring.consume());
+        let polled = poller.poll(opts.flush_interval);
         if let Err(e) = polled {
             if stop.load(Ordering::Relaxed) {
                 break;
@@ -337,10 +385,27 @@ fn run(
     // Records already taken from the ring reach the consumer if it still reads.
     batcher.borrow_mut().deliver(tx, stop, shared, FINAL_PATIENCE);
     shared.lost.store(read_lost(&lost_map), Ordering::Relaxed);
-    drop(ring);
+    drop(poller);
     drop(links);
     drop(obj);
     result
+}
+
+/// Drains records from the kernel, whichever way they come.
+enum Poller<'a> {
+    Ring(libbpf_rs::RingBuffer<'a>),
+    Perf(libbpf_rs::PerfBuffer<'a>),
+}
+
+impl Poller<'_> {
+    fn poll(&self, timeout: Duration) -> libbpf_rs::Result<()> {
+        match self {
+            // The kernel side wakes us only once the ring is a quarter full;
+            // the timeout bounds latency below that, and consume() drains the rest.
+            Poller::Ring(r) => r.poll(timeout).and_then(|_| r.consume()),
+            Poller::Perf(p) => p.poll(timeout),
+        }
+    }
 }
 
 fn find_map<'o>(obj: &'o Object, name: &str) -> Result<Map<'o>, Error> {
@@ -369,7 +434,9 @@ fn load_and_attach(
     opts: &TraceOptions,
     events: &[&'static EventDef],
     decision: &Decision,
+    transport: Transport,
 ) -> Result<(Object, Vec<Link>, TracerInfo), Error> {
+    let perf = matches!(transport, Transport::PerfBuffer(_));
     libbpf_log::take();
     let mut builder = ObjectBuilder::default();
     // Held until load() has resolved the CO-RE relocations.
@@ -399,8 +466,10 @@ fn load_and_attach(
             let init = map.initial_value_mut().ok_or_else(|| Error::Load { cause: ".rodata has no initial value".into(), log: String::new() })?;
             // The layout of .rodata is the skeleton's: an object whose
             // .rodata differs was not built from this tree's bpf/.
-            if init.len() != std::mem::size_of::<types::rodata>() {
-                let cause = format!(".rodata is {} bytes, this version's is {}", init.len(), std::mem::size_of::<types::rodata>());
+            // (the Rust struct may carry trailing padding the section lacks)
+            let needed = std::mem::offset_of!(types::rodata, use_perf_buffer) + 1;
+            if init.len() < needed || init.len() > std::mem::size_of::<types::rodata>() {
+                let cause = format!(".rodata is {} bytes, this version's is {needed}", init.len());
                 return Err(match &decision.object {
                     ObjectSource::File(path) => Error::BpfFile { path: path.clone(), cause },
                     ObjectSource::Embedded => Error::Load { cause, log: String::new() },
@@ -410,8 +479,14 @@ fn load_and_attach(
             // The tracer's own threads (poll, napi, node) would trace themselves.
             put(std::mem::offset_of!(types::rodata, self_tgid), &std::process::id().to_ne_bytes());
             put(std::mem::offset_of!(types::rodata, wakeup_bytes), &u64::from(opts.ring_buffer_bytes / 4).to_ne_bytes());
+            put(std::mem::offset_of!(types::rodata, use_perf_buffer), &[u8::from(perf)]);
         } else if name == "events" {
-            map.set_max_entries(opts.ring_buffer_bytes).map_err(load_error)?;
+            if perf {
+                // never created: kernels before 5.8 cannot
+                map.set_autocreate(false).map_err(load_error)?;
+            } else {
+                map.set_max_entries(opts.ring_buffer_bytes).map_err(load_error)?;
+            }
         }
     }
 
@@ -487,6 +562,10 @@ fn load_and_attach(
         btf: decision.btf.to_string(),
         decision: decision.clone(),
         ring_buffer_bytes: opts.ring_buffer_bytes,
+        transport: match transport {
+            Transport::RingBuffer => "BPF ring buffer".into(),
+            Transport::PerfBuffer(why) => why.into(),
+        },
     };
     Ok((obj, links, info))
 }

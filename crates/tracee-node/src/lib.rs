@@ -24,6 +24,8 @@ pub struct NativeTraceOptions {
     pub batch_events: Option<u32>,
     pub flush_interval_ms: Option<u32>,
     pub queue_batches: Option<u32>,
+    /// Force the perf-buffer transport (used anyway before Linux 5.8).
+    pub perf_buffer: Option<bool>,
 }
 
 #[napi(object)]
@@ -35,6 +37,8 @@ pub struct NativeTraceInfo {
     pub decision_case: u32,
     pub decision_reason: String,
     pub ring_buffer_bytes: u32,
+    /// How records reach user space: BPF ring buffer or perf buffer, and why.
+    pub transport: String,
 }
 
 #[napi(object)]
@@ -74,6 +78,7 @@ impl NativeTracer {
                 .flush_interval_ms
                 .map_or(defaults.flush_interval, |ms| Duration::from_millis(u64::from(ms))),
             queue_batches: options.queue_batches.map_or(defaults.queue_batches, |n| n as usize),
+            perf_buffer: options.perf_buffer.unwrap_or(false),
             ..defaults
         };
         let tracer = Tracer::start(opts).map_err(to_napi)?;
@@ -85,6 +90,7 @@ impl NativeTracer {
             decision_case: u32::from(info.decision.case),
             decision_reason: info.decision.reason.clone(),
             ring_buffer_bytes: info.ring_buffer_bytes,
+            transport: info.transport.clone(),
         };
         Ok(NativeTracer {
             batches: tracer.batches().clone(),
@@ -110,6 +116,7 @@ impl NativeTracer {
             decision_case: self.info.decision_case,
             decision_reason: self.info.decision_reason.clone(),
             ring_buffer_bytes: self.info.ring_buffer_bytes,
+            transport: self.info.transport.clone(),
         }
     }
 

@@ -36,6 +36,11 @@ await yargs(hideBin(process.argv))
           type: 'number',
           default: 8,
           describe: 'size of the kernel ring buffer in MiB (a power of two)',
+        })
+        .option('perf-buffer', {
+          type: 'boolean',
+          default: false,
+          describe: 'send records through a perf buffer even where the kernel has a BPF ring buffer (used anyway before Linux 5.8)',
         }),
     (argv) => runTrace(argv),
   )
@@ -71,6 +76,7 @@ await yargs(hideBin(process.argv))
   .example('$0 -e sched_process_exec,sched_process_exit', 'process starts and exits')
   .example('$0 -e syscalls --ring-buffer-mb 64 -o json > trace.jsonl', 'every syscall, with a larger kernel ring for bursts')
   .example('$0 btf info', 'which BTF tracee-rs would use on this kernel, and why')
+  .example('$0 -e execve --perf-buffer', 'the transport of kernels before 5.8, on this one')
   .epilogue('Once every program is attached, one line on stderr says so; at exit a summary line gives events seen and lost.')
   .strict()
   .help()

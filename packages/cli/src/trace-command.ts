@@ -24,6 +24,7 @@ export interface TraceArgs {
   output: 'table' | 'json';
   duration?: string;
   'ring-buffer-mb': number;
+  'perf-buffer': boolean;
 }
 
 /** The default command: trace until Ctrl-C, SIGTERM or --duration. */
@@ -42,14 +43,14 @@ export async function runTrace(argv: TraceArgs): Promise<void> {
 
   let session: TraceSession;
   try {
-    session = TraceSession.start({ events, ringBufferBytes: ringMb * 1024 * 1024 });
+    session = TraceSession.start({ events, ringBufferBytes: ringMb * 1024 * 1024, perfBuffer: argv['perf-buffer'] });
   } catch (e) {
     fail(e instanceof TraceeError ? e.message : String((e as Error).message ?? e));
   }
   const { info } = session;
   const names = info.events.length <= 16 ? info.events.join(',') : `${events.join(',')}: ${info.events.slice(0, 8).join(',')},...`;
   process.stderr.write(
-    `tracee-rs: attached ${info.programs.length} programs for ${info.events.length} events (${names}); BTF: ${info.btf} [case ${info.decisionCase}]\n`,
+    `tracee-rs: attached ${info.programs.length} programs for ${info.events.length} events (${names}); BTF: ${info.btf} [case ${info.decisionCase}]; via ${info.transport}\n`,
   );
 
   const stop = (): void => session.stop();

@@ -3,7 +3,6 @@ export type TraceeErrorCode =
   | 'EPRIVILEGES'
   | 'EUNKNOWNEVENT'
   | 'ENOEVENTS'
-  | 'ENORINGBUF'
   | 'EVERIFIER'
   | 'ELOAD'
   | 'EATTACH'

@@ -12,6 +12,8 @@ export interface TraceOptions {
   batchEvents?: number;
   /** Longest wait before a partial batch is delivered, in ms (default 20). */
   flushIntervalMs?: number;
+  /** Use a perf buffer even where the kernel has a BPF ring buffer (it is used anyway before Linux 5.8). */
+  perfBuffer?: boolean;
 }
 
 /** What was attached, and with which BTF. */
@@ -24,6 +26,8 @@ export interface TraceInfo {
   decisionCase: number;
   decisionReason: string;
   ringBufferBytes: number;
+  /** How records reach user space: BPF ring buffer or perf buffer, and why. */
+  transport: string;
 }
 
 /** Counters of a trace; `lost` is exact (records the kernel could not write). */
@@ -59,6 +63,7 @@ export class TraceSession {
           ringBufferBytes: options.ringBufferBytes,
           batchEvents: options.batchEvents,
           flushIntervalMs: options.flushIntervalMs,
+          perfBuffer: options.perfBuffer,
         }),
       );
     } catch (e) {
