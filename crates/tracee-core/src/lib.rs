@@ -17,6 +17,7 @@ mod bpf {
 
 pub mod btf;
 pub mod catalog;
+pub mod doctor;
 mod error;
 mod libbpf_log;
 mod privileges;

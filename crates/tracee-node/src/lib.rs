@@ -277,3 +277,32 @@ pub fn btf_extract(key: String) -> Result<Buffer> {
 pub fn btf_report() -> &'static str {
     tracee_core::btf::BUILD_REPORT
 }
+
+#[napi(object)]
+pub struct NativeCheck {
+    pub name: String,
+    /// ok, warn (works, at a cost) or fail (tracing cannot start)
+    pub status: String,
+    pub detail: String,
+    pub fix: Option<String>,
+}
+
+/// The preflight checks of `tracee-rs doctor`.
+#[napi]
+pub fn doctor() -> Vec<NativeCheck> {
+    use tracee_core::doctor::Status;
+    tracee_core::doctor::run()
+        .into_iter()
+        .map(|c| NativeCheck {
+            name: c.name.to_string(),
+            status: match c.status {
+                Status::Ok => "ok",
+                Status::Warn => "warn",
+                Status::Fail => "fail",
+            }
+            .to_string(),
+            detail: c.detail,
+            fix: c.fix,
+        })
+        .collect()
+}

@@ -4,6 +4,7 @@
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { btfExtractCommand, btfInfoCommand, btfListCommand } from './btf-command.js';
+import { doctorCommand } from './doctor-command.js';
 import { fail, runTrace } from './trace-command.js';
 
 await yargs(hideBin(process.argv))
@@ -71,11 +72,18 @@ await yargs(hideBin(process.argv))
       .example('$0 btf info', 'explain which BTF a trace would use here, and why')
       .example('$0 btf extract centos/8/x86_64/4.18.0-305.el8.x86_64 -o 4.18.btf', 'write one minimized BTF'),
   )
+  .command(
+    'doctor',
+    'preflight: privileges, lockdown, kernel BTF, the embedded match, ring buffer, BPF LSM, kprobes, tracefs; exit 0 if tracing can start',
+    (y) => y.option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
+    (argv) => doctorCommand(argv.json),
+  )
   .example('$0 --events execve,openat --output json', 'JSON lines of every execve and openat on the host')
   .example('$0 -e fs -o table -d 10s', 'a table of file-system syscalls for 10 seconds')
   .example('$0 -e sched_process_exec,sched_process_exit', 'process starts and exits')
   .example('$0 -e syscalls --ring-buffer-mb 64 -o json > trace.jsonl', 'every syscall, with a larger kernel ring for bursts')
   .example('$0 btf info', 'which BTF tracee-rs would use on this kernel, and why')
+  .example('$0 doctor', 'what this host allows, and what is missing')
   .example('$0 -e execve --perf-buffer', 'the transport of kernels before 5.8, on this one')
   .epilogue('Once every program is attached, one line on stderr says so; at exit a summary line gives events seen and lost.')
   .strict()

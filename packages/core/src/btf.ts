@@ -1,6 +1,6 @@
 import { loadBinding } from './binding.js';
 import { TraceeError } from './errors.js';
-import type { NativeBtfInfo, NativeEmbeddedBtf } from './generated/native.js';
+import type { NativeBtfInfo, NativeCheck, NativeEmbeddedBtf } from './generated/native.js';
 
 /** The environment read, Tracee's load decision (or why there is none) and the embedded archive. */
 export type BtfInfo = NativeBtfInfo;
@@ -33,4 +33,12 @@ export function btfExtract(key: string): Buffer {
 /** The build's size report of the embedded archive. */
 export function btfReport(): string {
   return call(() => loadBinding().btfReport());
+}
+
+/** One preflight check: ok, warn (works at a cost) or fail (tracing cannot start). */
+export type DoctorCheck = NativeCheck;
+
+/** The preflight checks of `tracee-rs doctor`: privileges, lockdown, BTF, ring buffer, LSM, kprobes, tracefs. */
+export function doctor(): DoctorCheck[] {
+  return call(() => loadBinding().doctor());
 }

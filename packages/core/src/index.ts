@@ -14,7 +14,7 @@ export {
   type TraceeEvent,
 } from './generated/schema.js';
 export { platformTriple } from './binding.js';
-export { btfExtract, btfInfo, btfList, btfReport, type BtfInfo, type EmbeddedBtf } from './btf.js';
+export { btfExtract, btfInfo, btfList, btfReport, doctor, type BtfInfo, type DoctorCheck, type EmbeddedBtf } from './btf.js';
 
 import { EVENTS, type EventDef } from './generated/schema.js';
 

@@ -1,0 +1,164 @@
+//! `tracee-rs doctor`: what this host allows, checked before trusting the
+//! tool on it. Each check says ok, or what it costs and how to fix it.
+
+use std::path::Path;
+
+use crate::{btf, privileges};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    Ok,
+    /// Works, with a cost (some events or a faster path unavailable).
+    Warn,
+    /// Tracing cannot start.
+    Fail,
+}
+
+#[derive(Debug, Clone)]
+pub struct Check {
+    pub name: &'static str,
+    pub status: Status,
+    /// What was found.
+    pub detail: String,
+    /// How to get the missing part, when something is missing.
+    pub fix: Option<String>,
+}
+
+fn check(name: &'static str, status: Status, detail: impl Into<String>, fix: Option<&str>) -> Check {
+    Check { name, status, detail: detail.into(), fix: fix.map(str::to_string) }
+}
+
+/// Whether a trace can start, given the checks.
+pub fn can_trace(checks: &[Check]) -> bool {
+    checks.iter().all(|c| c.status != Status::Fail)
+}
+
+const SECURITYFS: &str = "/sys/kernel/security";
+
+/// Runs every check; reads only, changes nothing on the host.
+pub fn run() -> Vec<Check> {
+    let mut out = Vec::new();
+
+    out.push(match privileges::check() {
+        Ok(()) => check("privileges", Status::Ok, "can load eBPF programs (CAP_SYS_ADMIN, or CAP_BPF and CAP_PERFMON)", None),
+        Err(e) => check("privileges", Status::Fail, e.to_string(), Some("run as root, or grant CAP_BPF, CAP_PERFMON and CAP_SYS_RESOURCE")),
+    });
+
+    let securityfs = Path::new(SECURITYFS).join("lsm").exists();
+    out.push(match std::fs::read_to_string(Path::new(SECURITYFS).join("lockdown")) {
+        Ok(text) => {
+            let mode = text.split_whitespace().find(|w| w.starts_with('[')).unwrap_or("[none]").trim_matches(|c| c == '[' || c == ']').to_string();
+            if mode == "confidentiality" {
+                check("lockdown", Status::Fail, "lockdown=confidentiality: BPF may not read kernel memory", Some("boot with lockdown=integrity or lockdown=none"))
+            } else {
+                check("lockdown", Status::Ok, format!("lockdown={mode}: BPF may read kernel memory"), None)
+            }
+        }
+        Err(_) if !securityfs => check(
+            "lockdown",
+            Status::Warn,
+            format!("unknown: securityfs is not mounted at {SECURITYFS}"),
+            Some("mount -t securityfs securityfs /sys/kernel/security"),
+        ),
+        Err(_) => check("lockdown", Status::Ok, "no lockdown support in this kernel", None),
+    });
+
+    let kernel_btf = btf::check_btf_header(Path::new(btf::KERNEL_BTF)).and_then(|_| parse_btf(btf::KERNEL_BTF));
+    out.push(match &kernel_btf {
+        Ok(types) => check("kernel BTF", Status::Ok, format!("{} parses ({types} types)", btf::KERNEL_BTF), None),
+        Err(why) => check(
+            "kernel BTF",
+            Status::Warn,
+            format!("none ({why}): CO-RE uses an embedded minimized BTF; tp_btf, fentry and lsm programs cannot attach (no tracee-rs event needs them yet)"),
+            Some("a kernel built with CONFIG_DEBUG_INFO_BTF=y"),
+        ),
+    });
+
+    let env = btf::Environment::read();
+    out.push(match btf::embedded().and_then(|a| btf::decide(&env, a)) {
+        Ok(d) => check("load decision", Status::Ok, format!("case {}: {}", d.case, d.reason), None),
+        Err(e) => check("load decision", Status::Fail, e.to_string(), Some("set TRACEE_BTF_FILE to this kernel's BTF (btfhub-archive)")),
+    });
+    let key = env.kernel.as_ref().map(|k| k.to_string()).unwrap_or_else(|e| format!("unknown ({e})"));
+    let embedded = env.kernel.as_ref().ok().and_then(|k| btf::embedded().ok()?.get(k)).is_some();
+    out.push(check(
+        "embedded BTF",
+        if embedded || kernel_btf.is_ok() { Status::Ok } else { Status::Warn },
+        if embedded { format!("this kernel ({key}) is embedded") } else { format!("this kernel ({key}) is not embedded") },
+        (!embedded && kernel_btf.is_err()).then_some("build tracee-rs with this kernel's BTF in TRACEE_BTFHUB_ARCHIVE"),
+    ));
+
+    let probe_map = |t| {
+        // SAFETY: a plain feature probe; NULL options are allowed.
+        unsafe { libbpf_rs::libbpf_sys::libbpf_probe_bpf_map_type(t, std::ptr::null()) }
+    };
+    let probe_prog = |t| {
+        // SAFETY: as above.
+        unsafe { libbpf_rs::libbpf_sys::libbpf_probe_bpf_prog_type(t, std::ptr::null()) }
+    };
+    out.push(match probe_map(libbpf_rs::libbpf_sys::BPF_MAP_TYPE_RINGBUF) {
+        1 => check("ring buffer", Status::Ok, "BPF ring buffer available", None),
+        0 => check("ring buffer", Status::Warn, "no BPF ring buffer (Linux < 5.8): records go through a perf buffer, one wake-up per record", Some("Linux 5.8 or later")),
+        e => check("ring buffer", Status::Warn, format!("could not probe ({e})"), None),
+    });
+    out.push(match probe_prog(libbpf_rs::libbpf_sys::BPF_PROG_TYPE_RAW_TRACEPOINT) {
+        1 => check("raw tracepoints", Status::Ok, "raw tracepoint programs load (every tracee-rs event uses them)", None),
+        0 => check("raw tracepoints", Status::Fail, "raw tracepoint programs are not supported (Linux < 4.17)", Some("Linux 4.17 or later (RHEL 8's 4.18 works)")),
+        e => check("raw tracepoints", Status::Warn, format!("could not probe ({e})"), None),
+    });
+
+    out.push(match std::fs::read_to_string(Path::new(SECURITYFS).join("lsm")) {
+        Ok(list) if list.trim().split(',').any(|l| l == "bpf") => check("BPF LSM", Status::Ok, format!("bpf is in the active LSM list ({})", list.trim()), None),
+        Ok(list) => check(
+            "BPF LSM",
+            Status::Warn,
+            format!("bpf is not in the active LSM list ({}): lsm programs unavailable (no tracee-rs event needs them yet)", list.trim()),
+            Some("boot with lsm=<current list>,bpf"),
+        ),
+        Err(_) => check(
+            "BPF LSM",
+            Status::Warn,
+            format!("unknown: securityfs is not mounted at {SECURITYFS}"),
+            Some("mount -t securityfs securityfs /sys/kernel/security"),
+        ),
+    });
+
+    let kprobes = Path::new("/sys/bus/event_source/devices/kprobe").exists();
+    out.push(if kprobes {
+        check("kprobes", Status::Ok, "kprobes available", None)
+    } else {
+        check(
+            "kprobes",
+            Status::Warn,
+            "no kprobe PMU (/sys/bus/event_source/devices/kprobe): kprobe programs unavailable (no tracee-rs event needs them yet)",
+            Some("a kernel built with CONFIG_KPROBES=y and CONFIG_KPROBE_EVENTS=y"),
+        )
+    });
+
+    let tracefs = ["/sys/kernel/tracing/trace", "/sys/kernel/debug/tracing/trace"].iter().find(|p| Path::new(p).exists());
+    out.push(match tracefs {
+        Some(p) => check("tracefs", Status::Ok, format!("mounted ({})", Path::new(p).parent().unwrap().display()), None),
+        None => check(
+            "tracefs",
+            Status::Warn,
+            "not mounted: tracepoint (tp/) programs unavailable; tracee-rs uses raw tracepoints, which need none",
+            Some("mount -t tracefs nodev /sys/kernel/tracing"),
+        ),
+    });
+    out
+}
+
+/// Parses a BTF file with libbpf; returns its number of types.
+fn parse_btf(path: &str) -> Result<u32, String> {
+    let c = std::ffi::CString::new(path).map_err(|e| e.to_string())?;
+    // SAFETY: c is a valid C string; btf__parse returns NULL (errno set) or
+    // a BTF object we free below.
+    let btf = unsafe { libbpf_rs::libbpf_sys::btf__parse(c.as_ptr(), std::ptr::null_mut()) };
+    if btf.is_null() {
+        return Err(format!("libbpf cannot parse it: {}", std::io::Error::last_os_error()));
+    }
+    // SAFETY: btf is a valid object from btf__parse, freed once.
+    let n = unsafe { libbpf_rs::libbpf_sys::btf__type_cnt(btf) };
+    unsafe { libbpf_rs::libbpf_sys::btf__free(btf) };
+    Ok(n)
+}
