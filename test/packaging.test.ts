@@ -57,6 +57,17 @@ describe('npm packages', () => {
     const newest = versions.reduce((a, b) => (a[0] * 1000 + a[1] >= b[0] * 1000 + b[1] ? a : b));
     expect(newest[0] * 1000 + newest[1], `needs GLIBC_${newest.join('.')}`).toBeLessThanOrEqual(2028);
 
+    // A .node may leave symbols undefined, so a call glibc 2.17 lacks would
+    // only fail at load on an old host: every strong undefined symbol must
+    // be versioned (glibc, libgcc) or come from Node (napi_*).
+    const unversioned = symbols
+      .split('\n')
+      .filter((l) => l.includes('*UND*') && !/^[0-9a-f]+\s+w\s/.test(l))
+      .filter((l) => !/\b(GLIBC|GCC)_[0-9.]+/.test(l))
+      .map((l) => l.trim().split(/\s+/).pop()!)
+      .filter((name) => !name.startsWith('napi_'));
+    expect(unversioned).toEqual([]);
+
     const dynamic = execFileSync('readelf', ['-d', NODE_BINARY], { encoding: 'utf8' });
     const needed = [...dynamic.matchAll(/\(NEEDED\)\s+Shared library: \[([^\]]+)\]/g)].map((m) => m[1]);
     // glibc's libraries and libgcc; librt is glibc's too (on glibc < 2.17,

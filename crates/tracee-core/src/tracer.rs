@@ -418,8 +418,9 @@ fn find_map<'o>(obj: &'o Object, name: &str) -> Result<Map<'o>, Error> {
 /// disk to clean up, gone when the fd is closed.
 fn memfd_with(bytes: &[u8]) -> Result<OwnedFd, Error> {
     let fail = |what: &str| Error::Load { cause: format!("{what}: {}", std::io::Error::last_os_error()), log: String::new() };
-    // SAFETY: the name is a NUL-terminated literal.
-    let fd = unsafe { libc::memfd_create(c"tracee-btf".as_ptr(), libc::MFD_CLOEXEC) };
+    // The raw syscall: glibc has a wrapper only since 2.27, and the binary
+    // targets older ones. SAFETY: the name is a NUL-terminated literal.
+    let fd = unsafe { libc::syscall(libc::SYS_memfd_create, c"tracee-btf".as_ptr(), libc::MFD_CLOEXEC) } as i32;
     if fd < 0 {
         return Err(fail("memfd_create"));
     }
