@@ -20,6 +20,24 @@ function extraBytes(kind: number, vlen: number): number {
 /** A copy of `btf` where `struct.member` sits `deltaBits` further on. */
 export function moveMember(btf: Buffer, struct: string, member: string, deltaBits: number): Buffer {
   const out = Buffer.from(btf);
+  const m = findMember(out, struct, member);
+  out.writeUInt32LE(out.readUInt32LE(m + 8) + deltaBits, m + 8);
+  return out;
+}
+
+/** A copy of `btf` where `struct.member` is named `newName` (a string the BTF already has), as a kernel that renamed it. */
+export function renameMember(btf: Buffer, struct: string, member: string, newName: string): Buffer {
+  const out = Buffer.from(btf);
+  const m = findMember(out, struct, member);
+  const strOff = out.readUInt32LE(4) + out.readUInt32LE(16);
+  const at = out.indexOf(Buffer.from(`\0${newName}\0`, 'latin1'), strOff);
+  if (at < 0) throw new Error(`no string ${newName} in this BTF`);
+  out.writeUInt32LE(at + 1 - strOff, m);
+  return out;
+}
+
+/** Byte offset of the btf_member `struct.member`. */
+function findMember(out: Buffer, struct: string, member: string): number {
   if (out.readUInt16LE(0) !== 0xeb9f) throw new Error('not BTF');
   const hdrLen = out.readUInt32LE(4);
   const typeOff = hdrLen + out.readUInt32LE(8);
@@ -33,10 +51,7 @@ export function moveMember(btf: Buffer, struct: string, member: string, deltaBit
     if (kind === 4 && name(out.readUInt32LE(p)) === struct) {
       for (let i = 0; i < vlen; i++) {
         const m = p + 12 + 12 * i;
-        if (name(out.readUInt32LE(m)) === member) {
-          out.writeUInt32LE(out.readUInt32LE(m + 8) + deltaBits, m + 8);
-          return out;
-        }
+        if (name(out.readUInt32LE(m)) === member) return m;
       }
     }
     p += 12 + extraBytes(kind, vlen);

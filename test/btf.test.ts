@@ -6,8 +6,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { btfExtract, btfInfo, btfList, btfReport } from '@tracee/core';
-import { moveMember } from './btf-edit.js';
-import { CLI, tracePrograms } from './helpers.js';
+import { moveMember, renameMember } from './btf-edit.js';
+import { CLI, tracePrograms, until } from './helpers.js';
 
 const FIXTURE = new URL('./fixtures/trace-workload.mjs', import.meta.url).pathname;
 const ARCHIVE = process.env.TRACEE_BTFHUB_ARCHIVE ?? new URL('../../shared/btfhub-archive', import.meta.url).pathname;
@@ -176,6 +176,24 @@ describe('embedded minimized BTF', () => {
       expect(e.pidNamespace).not.toBe(off.self.pidNamespace);
       expect(e.hostParentProcessId).toBe(off.self.pid); // fields not moved read right
     }
+  });
+
+  it('a field renamed in this kernel disables only the events that read it, with the reason', async () => {
+    const renamed = join(tmp, 'renamed.btf');
+    // as if a kernel renamed linux_binprm.filename: only sched_process_exec reads it
+    writeFileSync(renamed, renameMember(btfExtract(hostKey()), 'linux_binprm', 'filename', 'tgid'));
+    const r = spawnSync(process.execPath, [CLI, '-e', 'execve,sched_process_exec', '-o', 'json', '-d', '1500ms'], {
+      encoding: 'utf8',
+      env: { ...process.env, TRACEE_BTF_FILE: renamed },
+    });
+    expect(r.status, r.stderr).toBe(0);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines[0]).toMatch(
+      /^tracee-rs: warning: sched_process_exec unavailable on this kernel: tracee_sched_process_exec: struct linux_binprm\.filename is not in this kernel's BTF \(TRACEE_BTF_FILE /,
+    );
+    expect(lines[1]).toMatch(/^tracee-rs: attached 2 programs for 1 events \(execve\)/);
+    // the rejected attempt left nothing behind (the kernel frees after an RCU grace period)
+    await until(() => tracePrograms().length === 0, 5000, 'the kernel to free the programs');
   });
 
   it('the end-to-end events are right with the perf-buffer path forced (kernels before 5.8), with kernel and embedded BTF', () => {

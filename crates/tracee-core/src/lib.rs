@@ -27,7 +27,7 @@ mod tracer;
 pub use catalog::{ArgDef, ArgKind, EventDef};
 pub use error::Error;
 pub use record::{DecodeError, Event, Header, Records};
-pub use tracer::{Batch, Stats, TraceOptions, Tracer, TracerInfo};
+pub use tracer::{Batch, Disabled, Stats, TraceOptions, Tracer, TracerInfo};
 
 /// The record layout and the event catalog as JSON: what the TypeScript
 /// decoder is generated from (packages/core/scripts/codegen.mjs).

@@ -12,6 +12,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::path::PathBuf;
 
 use crossbeam_channel::{bounded, Receiver, SendTimeoutError, Sender};
 use libbpf_rs::{Link, Map, MapCore, MapFlags, Object, ObjectBuilder, PerfBufferBuilder, RingBufferBuilder};
@@ -83,6 +84,8 @@ pub struct TracerInfo {
     pub ring_buffer_bytes: u32,
     /// How records reach user space, and why that way.
     pub transport: String,
+    /// Selected events this kernel cannot provide, and why.
+    pub disabled: Vec<Disabled>,
 }
 
 /// Counters of a trace; `lost` is exact (failed ring-buffer writes).
@@ -438,21 +441,179 @@ fn load_and_attach(
     transport: Transport,
 ) -> Result<(Object, Vec<Link>, TracerInfo), Error> {
     let perf = matches!(transport, Transport::PerfBuffer(_));
-    libbpf_log::take();
-    let mut builder = ObjectBuilder::default();
     // Held until load() has resolved the CO-RE relocations.
     let mut _memfd = None;
-    match &decision.btf {
-        BtfSource::Kernel(_) => {}
-        BtfSource::File(path) => {
-            builder.btf_custom_path(path).map_err(load_error)?;
-        }
+    let custom_btf: Option<PathBuf> = match &decision.btf {
+        BtfSource::Kernel(_) => None,
+        BtfSource::File(path) => Some(path.clone()),
         BtfSource::Embedded(key) => {
             let bytes = btf::embedded()?.get(key).ok_or_else(|| Error::Archive { cause: format!("{key} vanished") })?;
             let fd = memfd_with(bytes)?;
-            builder.btf_custom_path(format!("/proc/self/fd/{}", fd.as_raw_fd())).map_err(load_error)?;
+            let path = PathBuf::from(format!("/proc/self/fd/{}", fd.as_raw_fd()));
             _memfd = Some(fd);
+            Some(path)
         }
+    };
+    // Load only the programs the selection needs.
+    let wants = |name: &str| events.iter().any(|e| e.name == name);
+    let syscalls = events.iter().any(|e| e.syscall);
+    let needed = |prog: &str| match prog {
+        "tracee_sys_enter" | "tracee_sys_exit" => syscalls,
+        "tracee_sched_process_fork" => wants("sched_process_fork"),
+        "tracee_sched_process_exec" => wants("sched_process_exec"),
+        "tracee_sched_process_exit" => wants("sched_process_exit"),
+        _ => false,
+    };
+    // A program the kernel rejects (a field renamed or missing in this
+    // kernel) disables only the events that need it: reopen without it and
+    // load again, until what is left loads or nothing selected is left.
+    let mut disabled: Vec<Disabled> = Vec::new();
+    let mut first_error = None;
+    let obj = loop {
+        let off: Vec<&str> = disabled.iter().flat_map(|d| d.programs.iter().copied()).collect();
+        let enabled = |prog: &str| needed(prog) && !off.contains(&prog);
+        if !PROGRAMS.iter().any(|(p, _)| enabled(p)) {
+            // nothing selected can load here: the first failure explains it
+            return Err(btf_file_error(first_error.expect("a failure disabled them"), decision));
+        }
+        let err = match open_and_load(custom_btf.as_deref(), opts, decision, perf, &enabled) {
+            Ok(obj) => break obj,
+            Err(err) => err,
+        };
+        let group = match &err {
+            Error::Verifier { program, .. } => program_group(program).filter(|g| enabled(g[0])),
+            _ => None,
+        };
+        let Some(group) = group else { return Err(btf_file_error(err, decision)) };
+        let events_of_group = events.iter().filter(|e| group.iter().any(|p| serves(p, e))).map(|e| e.name).collect();
+        disabled.push(Disabled { programs: group, events: events_of_group, reason: disabled_reason(&err, decision) });
+        first_error.get_or_insert(err);
+    };
+    let active = |prog: &str| needed(prog) && !disabled.iter().any(|d| d.programs.contains(&prog));
+    let events: Vec<&'static EventDef> =
+        events.iter().copied().filter(|e| !disabled.iter().any(|d| d.events.contains(&e.name))).collect();
+
+    let configs = find_map(&obj, "event_configs")?;
+    for e in &events {
+        let cfg = event_config(e);
+        // SAFETY: event_config is repr(C), integers only, no implicit padding.
+        let value = unsafe {
+            std::slice::from_raw_parts((&cfg as *const types::event_config).cast::<u8>(), size_of_val(&cfg))
+        };
+        configs
+            .update(&e.id.to_ne_bytes(), value, MapFlags::ANY)
+            .map_err(|err| Error::Load { cause: format!("selecting {}: {err}", e.name), log: String::new() })?;
+    }
+
+    // Attach in a fixed order; any failure drops what was attached.
+    let mut links = Vec::new();
+    let mut programs = Vec::new();
+    for (prog_name, attach_point) in PROGRAMS {
+        if !active(prog_name) {
+            continue;
+        }
+        let prog = obj
+            .progs_mut()
+            .find(|p| p.name() == prog_name)
+            .ok_or_else(|| Error::Load { cause: format!("the object has no program {prog_name}"), log: String::new() })?;
+        let link = prog.attach().map_err(|e| Error::Attach { program: attach_point.into(), cause: e.to_string() })?;
+        links.push(link);
+        programs.push(attach_point);
+    }
+
+    let info = TracerInfo {
+        disabled,
+        events: events.iter().map(|e| e.name).collect(),
+        programs,
+        btf: decision.btf.to_string(),
+        decision: decision.clone(),
+        ring_buffer_bytes: opts.ring_buffer_bytes,
+        transport: match transport {
+            Transport::RingBuffer => "BPF ring buffer".into(),
+            Transport::PerfBuffer(why) => why.into(),
+        },
+    };
+    Ok((obj, links, info))
+}
+
+/// Programs, in attach order, with where they attach.
+const PROGRAMS: [(&str, &str); 5] = [
+    ("tracee_sys_enter", "raw_tracepoint/sys_enter"),
+    ("tracee_sys_exit", "raw_tracepoint/sys_exit"),
+    ("tracee_sched_process_fork", "raw_tracepoint/sched_process_fork"),
+    ("tracee_sched_process_exec", "raw_tracepoint/sched_process_exec"),
+    ("tracee_sched_process_exit", "raw_tracepoint/sched_process_exit"),
+];
+
+/// Programs that only work together: a syscall needs both halves.
+fn program_group(program: &str) -> Option<Vec<&'static str>> {
+    match program {
+        "tracee_sys_enter" | "tracee_sys_exit" => Some(vec!["tracee_sys_enter", "tracee_sys_exit"]),
+        p => PROGRAMS.iter().find(|(name, _)| *name == p).map(|(name, _)| vec![*name]),
+    }
+}
+
+/// Whether `program` produces event `e`.
+fn serves(program: &str, e: &EventDef) -> bool {
+    match program {
+        "tracee_sys_enter" | "tracee_sys_exit" => e.syscall,
+        p => p.strip_prefix("tracee_") == Some(e.name),
+    }
+}
+
+/// Events switched off because their program could not load here.
+#[derive(Debug, Clone)]
+pub struct Disabled {
+    pub programs: Vec<&'static str>,
+    pub events: Vec<&'static str>,
+    pub reason: String,
+}
+
+fn disabled_reason(err: &Error, decision: &Decision) -> String {
+    match err {
+        Error::Verifier { program, cause, log } => match unresolved_field(log) {
+            Some(field) => format!("{program}: {field} is not in this kernel's BTF ({})", decision.btf),
+            None => format!("{program}: rejected by the verifier: {cause}"),
+        },
+        other => other.to_string(),
+    }
+}
+
+/// "failed to resolve CO-RE relocation <byte_off> [408] struct pt_regs.di (0:14 @ offset 112)"
+fn unresolved_field(log: &str) -> Option<String> {
+    log.lines()
+        .find_map(|l| l.split_once("failed to resolve CO-RE relocation"))
+        .map(|(_, rest)| rest.split_once("] ").map_or(rest, |(_, f)| f).split(" (").next().unwrap_or("").trim().to_string())
+}
+
+/// A BTF given in TRACEE_BTF_FILE that fails CO-RE is that file's fault.
+fn btf_file_error(err: Error, decision: &Decision) -> Error {
+    match (&decision.btf, err) {
+        (BtfSource::File(path), Error::Verifier { log, .. } | Error::Load { log, .. }) if log.contains("CO-RE relocat") => {
+            let field = unresolved_field(&log).unwrap_or_else(|| "a type or field the programs read".into());
+            Error::BtfFile {
+                path: path.clone(),
+                cause: format!("it does not describe this kernel: {field} is not in it (libbpf could not resolve that CO-RE relocation)"),
+            }
+        }
+        (BtfSource::File(path), Error::Load { cause, .. }) => Error::BtfFile { path: path.clone(), cause: format!("libbpf cannot use it: {cause}") },
+        (_, err) => err,
+    }
+}
+
+/// Opens the object, sets what user space decides before load, and loads
+/// the programs `enabled` says.
+fn open_and_load(
+    custom_btf: Option<&std::path::Path>,
+    opts: &TraceOptions,
+    decision: &Decision,
+    perf: bool,
+    enabled: &dyn Fn(&str) -> bool,
+) -> Result<Object, Error> {
+    libbpf_log::take();
+    let mut builder = ObjectBuilder::default();
+    if let Some(path) = custom_btf {
+        builder.btf_custom_path(path).map_err(load_error)?;
     }
     let mut open = match &decision.object {
         ObjectSource::Embedded => builder.open_memory(BPF_OBJECT).map_err(load_error)?,
@@ -491,84 +652,11 @@ fn load_and_attach(
         }
     }
 
-    // Load only the programs the selection needs.
-    let wants = |name: &str| events.iter().any(|e| e.name == name);
-    let syscalls = events.iter().any(|e| e.syscall);
-    let needed = |prog: &str| match prog {
-        "tracee_sys_enter" | "tracee_sys_exit" => syscalls,
-        "tracee_sched_process_fork" => wants("sched_process_fork"),
-        "tracee_sched_process_exec" => wants("sched_process_exec"),
-        "tracee_sched_process_exit" => wants("sched_process_exit"),
-        _ => false,
-    };
     for mut prog in open.progs_mut() {
         let name = prog.name().to_string_lossy().into_owned();
-        prog.set_autoload(needed(&name));
+        prog.set_autoload(enabled(&name));
     }
-    let obj = open.load().map_err(|e| {
-        let err = load_error(e);
-        match (&decision.btf, err) {
-            // A BTF that does not describe this kernel fails CO-RE relocation.
-            (BtfSource::File(path), Error::Verifier { log, .. } | Error::Load { log, .. }) if log.contains("CO-RE relocat") => {
-                // "failed to resolve CO-RE relocation <byte_off> [408] struct pt_regs.di (0:14 @ offset 112)"
-                let field = log
-                    .lines()
-                    .find_map(|l| l.split_once("failed to resolve CO-RE relocation"))
-                    .map(|(_, rest)| rest.split_once("] ").map_or(rest, |(_, f)| f).split(" (").next().unwrap_or("").trim().to_string())
-                    .unwrap_or_else(|| "a type or field the programs read".into());
-                Error::BtfFile { path: path.clone(), cause: format!("it does not describe this kernel: {field} is not in it (libbpf could not resolve that CO-RE relocation)") }
-            }
-            (BtfSource::File(path), Error::Load { cause, .. }) => Error::BtfFile { path: path.clone(), cause: format!("libbpf cannot use it: {cause}") },
-            (_, err) => err,
-        }
-    })?;
-
-    let configs = find_map(&obj, "event_configs")?;
-    for e in events {
-        let cfg = event_config(e);
-        // SAFETY: event_config is repr(C), integers only, no implicit padding.
-        let value = unsafe {
-            std::slice::from_raw_parts((&cfg as *const types::event_config).cast::<u8>(), size_of_val(&cfg))
-        };
-        configs
-            .update(&e.id.to_ne_bytes(), value, MapFlags::ANY)
-            .map_err(|err| Error::Load { cause: format!("selecting {}: {err}", e.name), log: String::new() })?;
-    }
-
-    // Attach in a fixed order; any failure drops what was attached.
-    let mut links = Vec::new();
-    let mut programs = Vec::new();
-    for (prog_name, attach_point) in [
-        ("tracee_sys_enter", "raw_tracepoint/sys_enter"),
-        ("tracee_sys_exit", "raw_tracepoint/sys_exit"),
-        ("tracee_sched_process_fork", "raw_tracepoint/sched_process_fork"),
-        ("tracee_sched_process_exec", "raw_tracepoint/sched_process_exec"),
-        ("tracee_sched_process_exit", "raw_tracepoint/sched_process_exit"),
-    ] {
-        if !needed(prog_name) {
-            continue;
-        }
-        let prog = obj
-            .progs_mut()
-            .find(|p| p.name() == prog_name)
-            .ok_or_else(|| Error::Load { cause: format!("the object has no program {prog_name}"), log: String::new() })?;
-        let link = prog.attach().map_err(|e| Error::Attach { program: attach_point.into(), cause: e.to_string() })?;
-        links.push(link);
-        programs.push(attach_point);
-    }
-
-    let info = TracerInfo {
-        events: events.iter().map(|e| e.name).collect(),
-        programs,
-        btf: decision.btf.to_string(),
-        decision: decision.clone(),
-        ring_buffer_bytes: opts.ring_buffer_bytes,
-        transport: match transport {
-            Transport::RingBuffer => "BPF ring buffer".into(),
-            Transport::PerfBuffer(why) => why.into(),
-        },
-    };
-    Ok((obj, links, info))
+    open.load().map_err(load_error)
 }
 
 fn event_config(e: &EventDef) -> types::event_config {
@@ -605,9 +693,11 @@ fn load_error(e: libbpf_rs::Error) -> Error {
         return Error::Privileges { missing: format!("the kernel refused: {e}") };
     }
     if let Some(start) = log.find("-- BEGIN PROG LOAD LOG --") {
+        // "libbpf: prog 'tracee_sys_enter': BPF program load failed: ..."
         let program = log
             .lines()
-            .find_map(|l| l.strip_prefix("libbpf: prog '").and_then(|r| r.split('\'').next()))
+            .filter(|l| l.contains("load failed") || l.contains("failed to load"))
+            .find_map(|l| l.split_once("prog '").and_then(|(_, r)| r.split('\'').next()))
             .unwrap_or("?")
             .to_string();
         let body = &log[start..];

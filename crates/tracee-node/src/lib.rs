@@ -39,6 +39,15 @@ pub struct NativeTraceInfo {
     pub ring_buffer_bytes: u32,
     /// How records reach user space: BPF ring buffer or perf buffer, and why.
     pub transport: String,
+    /// Selected events this kernel cannot provide, and why.
+    pub disabled: Vec<NativeDisabled>,
+}
+
+#[napi(object)]
+#[derive(Clone)]
+pub struct NativeDisabled {
+    pub events: Vec<String>,
+    pub reason: String,
 }
 
 #[napi(object)]
@@ -91,6 +100,11 @@ impl NativeTracer {
             decision_reason: info.decision.reason.clone(),
             ring_buffer_bytes: info.ring_buffer_bytes,
             transport: info.transport.clone(),
+            disabled: info
+                .disabled
+                .iter()
+                .map(|d| NativeDisabled { events: d.events.iter().map(|e| e.to_string()).collect(), reason: d.reason.clone() })
+                .collect(),
         };
         Ok(NativeTracer {
             batches: tracer.batches().clone(),
@@ -117,6 +131,7 @@ impl NativeTracer {
             decision_reason: self.info.decision_reason.clone(),
             ring_buffer_bytes: self.info.ring_buffer_bytes,
             transport: self.info.transport.clone(),
+            disabled: self.info.disabled.clone(),
         }
     }
 

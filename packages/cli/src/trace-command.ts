@@ -48,6 +48,9 @@ export async function runTrace(argv: TraceArgs): Promise<void> {
     fail(e instanceof TraceeError ? e.message : String((e as Error).message ?? e));
   }
   const { info } = session;
+  for (const d of info.disabled) {
+    process.stderr.write(`tracee-rs: warning: ${d.events.join(',')} unavailable on this kernel: ${d.reason}\n`);
+  }
   const names = info.events.length <= 16 ? info.events.join(',') : `${events.join(',')}: ${info.events.slice(0, 8).join(',')},...`;
   process.stderr.write(
     `tracee-rs: attached ${info.programs.length} programs for ${info.events.length} events (${names}); BTF: ${info.btf} [case ${info.decisionCase}]; via ${info.transport}\n`,

@@ -28,6 +28,8 @@ export interface TraceInfo {
   ringBufferBytes: number;
   /** How records reach user space: BPF ring buffer or perf buffer, and why. */
   transport: string;
+  /** Selected events this kernel cannot provide (a program it rejects), and why; the rest run. */
+  disabled: { events: string[]; reason: string }[];
 }
 
 /** Counters of a trace; `lost` is exact (records the kernel could not write). */
