@@ -5,6 +5,8 @@
 # on PATH (as on this project's machines).
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# Progress goes to stderr; stdout (fd 3) carries only what --print-env asks.
+exec 3>&1 1>&2
 
 log() { printf 'setup: %s\n' "$*" >&2; }
 die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
@@ -12,7 +14,7 @@ die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
 # Build tools: clang compiles the BPF object; bpftool generates vmlinux.h;
 # autotools, flex, bison and gawk build the vendored libelf that libbpf-sys
 # links statically; linux-libc-dev provides the syscall table.
-DEBIAN_PACKAGES=(clang llvm bpftool make pkg-config gcc libc6-dev linux-libc-dev binutils xz-utils
+DEBIAN_PACKAGES=(clang llvm bpftool make pkg-config gcc libc6-dev linux-libc-dev binutils xz-utils zstd
   autoconf autopoint automake libtool flex bison gawk zlib1g-dev libelf-dev util-linux)
 
 missing=()
@@ -36,15 +38,27 @@ if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
-# Kernels without BTF whose minimized BTF is embedded: btfhub-archive layout
-# directories, colon-separated (the build also embeds this host's own).
-if [[ -z ${TRACEE_BTFHUB_ARCHIVE:-} && -d ../shared/btfhub-archive ]]; then
-  export TRACEE_BTFHUB_ARCHIVE=$(realpath ../shared/btfhub-archive)
+# Kernels whose minimized BTF is embedded: btfhub-archive layout directories,
+# colon-separated. By default: a btfhub-archive checkout beside the project
+# (../shared/btfhub-archive) and Debian's packaged kernels (fetched once,
+# cached in /var/cache/tracee-rs); the build also embeds this host's own.
+if [[ -z ${TRACEE_BTFHUB_ARCHIVE:-} ]]; then
+  debian_btf=/var/cache/tracee-rs/btfhub-debian
+  bash btfhub/fetch-debian.sh "$debian_btf"
+  TRACEE_BTFHUB_ARCHIVE=$debian_btf
+  if [[ -d ../shared/btfhub-archive ]]; then
+    TRACEE_BTFHUB_ARCHIVE=$(realpath ../shared/btfhub-archive):$TRACEE_BTFHUB_ARCHIVE
+  fi
+  export TRACEE_BTFHUB_ARCHIVE
 fi
-log "embedding minimized BTFs from: ${TRACEE_BTFHUB_ARCHIVE:-(none)} and this host"
+log "embedding minimized BTFs from: $TRACEE_BTFHUB_ARCHIVE and this host"
 
 log "building (BPF object, Rust core, Node binding, TypeScript)"
 npm run build --silent
 # The CLI's bin link is made at install time, before dist/ exists.
 npm rebuild tracee-rs --silent >/dev/null 2>&1 || true
 log "ready: npx tracee-rs --help"
+if [[ ${1:-} == --print-env ]]; then
+  # for scripts/test.sh: the inputs the build used
+  printf 'export TRACEE_BTFHUB_ARCHIVE=%q\n' "$TRACEE_BTFHUB_ARCHIVE" >&3
+fi

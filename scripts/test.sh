@@ -6,10 +6,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 [[ $EUID -eq 0 ]] || { echo "test: error: the kernel tests need root (they attach eBPF programs); run as root" >&2; exit 1; }
-if [[ -z ${TRACEE_BTFHUB_ARCHIVE:-} && -d ../shared/btfhub-archive ]]; then
-  export TRACEE_BTFHUB_ARCHIVE=$(realpath ../shared/btfhub-archive)
-fi
-bash scripts/setup.sh
+# setup.sh picks the btfhub inputs; the tests read the same list.
+source <(bash scripts/setup.sh --print-env)
 
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT

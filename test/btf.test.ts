@@ -10,7 +10,9 @@ import { moveMember, renameMember } from './btf-edit.js';
 import { CLI, tracePrograms, until } from './helpers.js';
 
 const FIXTURE = new URL('./fixtures/trace-workload.mjs', import.meta.url).pathname;
-const ARCHIVE = process.env.TRACEE_BTFHUB_ARCHIVE ?? new URL('../../shared/btfhub-archive', import.meta.url).pathname;
+// The btfhub inputs the build used (scripts/setup.sh exports them).
+const INPUT_DIRS = (process.env.TRACEE_BTFHUB_ARCHIVE ?? new URL('../../shared/btfhub-archive', import.meta.url).pathname).split(':').filter(Boolean);
+const ARCHIVE = INPUT_DIRS.find((d) => d.includes('btfhub-archive')) ?? INPUT_DIRS[0];
 const tmp = mkdtempSync(join(tmpdir(), 'tracee-rs-btf-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
@@ -67,7 +69,7 @@ describe('embedded minimized BTF', () => {
     console.log(report);
     const keys = btfList().map((k) => k.key);
     expect(keys).toContain(hostKey());
-    const inputs = execFileSync('find', [ARCHIVE, '-name', '*.btf.tar.xz'], { encoding: 'utf8' }).trim().split('\n');
+    const inputs = execFileSync('find', [...INPUT_DIRS, '-name', '*.btf.tar.xz'], { encoding: 'utf8' }).trim().split('\n');
     expect(inputs.length).toBeGreaterThan(0);
     for (const input of inputs) {
       const [arch, version, id] = input.split('/').reverse().slice(1, 4);
@@ -75,6 +77,7 @@ describe('embedded minimized BTF', () => {
       const line = report.split('\n').find((l) => l.includes(release));
       expect(line, `${input} in the report`).toBeDefined();
       expect(line).toMatch(/\s\d+\s+\d+\s+btfhub-archive /); // full and minimized sizes
+      expect(line).toContain(`${id}/${version}/`);
       const next = report.split('\n')[report.split('\n').indexOf(line!) + 1];
       expect(next, `${input}: nothing the object needs is missing`).not.toMatch(/^\s+lacks /);
       if (['x86_64', 'amd64'].includes(arch)) expect(keys).toContain(`${id}/${version}/x86_64/${release}`);
