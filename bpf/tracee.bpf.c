@@ -39,6 +39,8 @@ const volatile __u64 wakeup_bytes = 0;
 /* Kernels before 5.8 have no BPF ring buffer: records go through a perf
  * event array instead (user space decides, and can force it). */
 const volatile bool use_perf_buffer = false;
+/* bpf_ktime_get_boot_ns exists (Linux 5.8+); user space probes it. */
+const volatile bool has_ktime_boot = true;
 
 /* Force the types into BTF so the skeleton and the TS generator see them. */
 struct event _event = {};
@@ -148,6 +150,16 @@ static __always_inline __u32 task_pid_ns_id(struct task_struct *task)
 	return BPF_CORE_READ(pid, numbers[level].ns, ns.inum);
 }
 
+/* ns since boot; before 5.8 (no bpf_ktime_get_boot_ns) the monotonic clock,
+ * which differs only by time spent suspended. has_ktime_boot is probed by
+ * user space and constant once loaded, so the verifier drops the other call. */
+static __always_inline __u64 now_ns(void)
+{
+	if (has_ktime_boot)
+		return bpf_ktime_get_boot_ns();
+	return bpf_ktime_get_ns();
+}
+
 static __always_inline void fill_header(struct event_header *h, __u32 event_id, __s32 syscall)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
@@ -156,7 +168,7 @@ static __always_inline void fill_header(struct event_header *h, __u32 event_id, 
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u64 uid_gid = bpf_get_current_uid_gid();
 
-	h->timestamp = bpf_ktime_get_boot_ns();
+	h->timestamp = now_ns();
 	h->thread_start_time = BPF_CORE_READ(task, start_time);
 	h->cgroup_id = bpf_get_current_cgroup_id();
 	h->return_value = 0;
@@ -295,7 +307,7 @@ int tracee_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 	}
 
 	read_syscall_args(regs, p.args);
-	p.timestamp = bpf_ktime_get_boot_ns();
+	p.timestamp = now_ns();
 	p.id = id;
 
 	/* execve replaces user memory before sys_exit: copy its strings now */

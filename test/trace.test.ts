@@ -17,7 +17,14 @@ async function traceWhile(
   const seen: TraceeEvent[] = [];
   let failure: unknown;
   let attached = false;
-  const sub = trace({ events, onAttach: () => (attached = true) }).subscribe({
+  const sub = trace({
+    events,
+    onAttach: (info, stats) => {
+      attached = true;
+      // a running trace explains its BTF in its stats too
+      expect(stats()).toMatchObject({ btf: info.btf, decisionCase: info.decisionCase, transport: 'BPF ring buffer' });
+    },
+  }).subscribe({
     next: (e) => seen.push(e),
     error: (e) => (failure = e),
   });

@@ -81,8 +81,12 @@ pub fn raw_btf(input: &Input, workdir: &Path) -> Result<PathBuf, String> {
 #[derive(Debug, Clone)]
 pub struct Minimized {
     pub bytes: Vec<u8>,
-    /// `program: type.field` for each CO-RE relocation with no match.
+    /// `program: type.field` for each CO-RE relocation with no match: a
+    /// program that reads it cannot load on that kernel.
     pub unresolved: Vec<String>,
+    /// What existence checks (`bpf_core_*_exists`) found absent: the object
+    /// takes its fallback there; listed once per thing, not per program.
+    pub fallbacks: Vec<String>,
 }
 
 /// BTFGen: keeps only the types and fields the object's CO-RE relocations use.
@@ -100,15 +104,17 @@ pub fn minimize(bpftool: &str, btf: &Path, object: &Path, out: &Path) -> Result<
         return Err(format!("bpftool gen min_core_btf failed: {}", tail.into_iter().rev().collect::<Vec<_>>().join(" | ")));
     }
     let bytes = std::fs::read(out).map_err(|e| format!("{}: {e}", out.display()))?;
-    Ok(Minimized { bytes, unresolved: unresolved_relocations(&log) })
+    let (unresolved, fallbacks) = unresolved_relocations(&log);
+    Ok(Minimized { bytes, unresolved, fallbacks })
 }
 
 /// From libbpf's debug log: `prog 'P': relo #N: <kind> [id] struct T.f (...)`
 /// describes relocation N; `prog 'P': relo #N: no matching targets found`
 /// says the kernel has nothing for it.
-fn unresolved_relocations(log: &str) -> Vec<String> {
+fn unresolved_relocations(log: &str) -> (Vec<String>, Vec<String>) {
     let mut specs: HashMap<(String, String), String> = HashMap::new();
     let mut missing = BTreeSet::new();
+    let mut absent = BTreeSet::new();
     for line in log.lines() {
         let Some(rest) = line.strip_prefix("libbpf: prog '") else { continue };
         let Some((prog, rest)) = rest.split_once("': relo #") else { continue };
@@ -116,15 +122,25 @@ fn unresolved_relocations(log: &str) -> Vec<String> {
         let id = (prog.to_string(), num.to_string());
         if what.starts_with("no matching targets found") {
             let spec = specs.get(&id).cloned().unwrap_or_else(|| format!("relocation #{num}"));
-            missing.insert(format!("{prog}: {spec}"));
+            // "<enumval_exists> ..." and the like ask a question; "no" is an answer
+            match spec.split_once("> ") {
+                Some((kind, thing)) if kind.ends_with("_exists") => {
+                    absent.insert(thing.to_string());
+                }
+                _ => {
+                    let thing = spec.split_once("> ").map_or(spec.as_str(), |(_, t)| t);
+                    missing.insert(format!("{prog}: {thing}"));
+                }
+            }
         } else if what.starts_with('<') && !specs.contains_key(&id) {
             // "<byte_off> [65] struct pt_regs.di (0:14 @ offset 112)"
+            let kind = what.split_once(' ').map_or(what, |(k, _)| k);
             let spec = what.split_once("] ").map_or(what, |(_, s)| s);
             let spec = spec.split(" (").next().unwrap_or(spec);
-            specs.insert(id, spec.to_string());
+            specs.insert(id, format!("{kind} {spec}"));
         }
     }
-    missing.into_iter().collect()
+    (missing.into_iter().collect(), absent.into_iter().collect())
 }
 
 /// Collects minimized BTFs; identical ones are stored once.
@@ -178,7 +194,14 @@ mod tests {
                    libbpf: prog 'raw_tracepoint/sys_enter': relo #25: no matching targets found\n\
                    libbpf: prog 'raw_tracepoint/sys_enter': relo #26: <byte_off> [65] struct pt_regs.si (0:13 @ offset 104)\n\
                    libbpf: prog 'raw_tracepoint/sys_enter': relo #26: matching candidate #0 <byte_off> [5] struct pt_regs.si\n";
-        assert_eq!(unresolved_relocations(log), ["raw_tracepoint/sys_enter: struct pt_regs.di"]);
+        assert_eq!(unresolved_relocations(log).0, ["raw_tracepoint/sys_enter: struct pt_regs.di"]);
+        let exists = "libbpf: prog 'a': relo #3: <enumval_exists> [9] enum bpf_func_id::BPF_FUNC_ktime_get_boot_ns = 125\n\
+                      libbpf: prog 'a': relo #3: no matching targets found\n\
+                      libbpf: prog 'b': relo #1: <enumval_exists> [9] enum bpf_func_id::BPF_FUNC_ktime_get_boot_ns = 125\n\
+                      libbpf: prog 'b': relo #1: no matching targets found\n";
+        let (missing, absent) = unresolved_relocations(exists);
+        assert!(missing.is_empty());
+        assert_eq!(absent, ["enum bpf_func_id::BPF_FUNC_ktime_get_boot_ns = 125"]);
     }
 
     #[test]

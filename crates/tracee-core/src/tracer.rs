@@ -231,6 +231,16 @@ fn ring_buffer_supported() -> Option<bool> {
     }
 }
 
+/// Whether raw tracepoint programs may call `helper` on this kernel. A
+/// failed probe (e.g. no privileges) counts as yes: loading will say why.
+fn helper_supported(helper: libbpf_rs::libbpf_sys::bpf_func_id) -> bool {
+    // SAFETY: a plain feature probe; NULL options are allowed.
+    let r = unsafe {
+        libbpf_rs::libbpf_sys::libbpf_probe_bpf_helper(libbpf_rs::libbpf_sys::BPF_PROG_TYPE_RAW_TRACEPOINT, helper, std::ptr::null())
+    };
+    r != 0
+}
+
 /// The length of the record at the start of `data`: perf buffer samples
 /// are padded to 8 bytes, ring buffer samples are exact.
 fn record_len(data: &[u8]) -> usize {
@@ -629,7 +639,7 @@ fn open_and_load(
             // The layout of .rodata is the skeleton's: an object whose
             // .rodata differs was not built from this tree's bpf/.
             // (the Rust struct may carry trailing padding the section lacks)
-            let needed = std::mem::offset_of!(types::rodata, use_perf_buffer) + 1;
+            let needed = std::mem::offset_of!(types::rodata, has_ktime_boot) + 1;
             if init.len() < needed || init.len() > std::mem::size_of::<types::rodata>() {
                 let cause = format!(".rodata is {} bytes, this version's is {needed}", init.len());
                 return Err(match &decision.object {
@@ -642,6 +652,7 @@ fn open_and_load(
             put(std::mem::offset_of!(types::rodata, self_tgid), &std::process::id().to_ne_bytes());
             put(std::mem::offset_of!(types::rodata, wakeup_bytes), &u64::from(opts.ring_buffer_bytes / 4).to_ne_bytes());
             put(std::mem::offset_of!(types::rodata, use_perf_buffer), &[u8::from(perf)]);
+            put(std::mem::offset_of!(types::rodata, has_ktime_boot), &[u8::from(helper_supported(libbpf_rs::libbpf_sys::BPF_FUNC_ktime_get_boot_ns))]);
         } else if name == "events" {
             if perf {
                 // never created: kernels before 5.8 cannot

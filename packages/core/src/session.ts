@@ -38,6 +38,10 @@ export interface TraceStats {
   lost: number;
   batches: number;
   perEvent: Record<string, number>;
+  /** Where CO-RE relocations were resolved from, and Tracee's decision case. */
+  btf: string;
+  decisionCase: number;
+  transport: string;
 }
 
 /**
@@ -96,7 +100,8 @@ export class TraceSession {
   }
 
   stats(): TraceStats {
-    return this.#native.stats();
+    const { btf, decisionCase, transport } = this.info;
+    return { ...this.#native.stats(), btf, decisionCase, transport };
   }
 
   get stopped(): boolean {
