@@ -42,14 +42,37 @@ const volatile bool use_perf_buffer = false;
 /* bpf_ktime_get_boot_ns exists (Linux 5.8+); user space probes it. */
 const volatile bool has_ktime_boot = true;
 
-/* Force the types into BTF so the skeleton and the TS generator see them. */
-struct event _event = {};
-struct data_item _data_item = {};
-struct event_config _event_config = {};
-enum tracee_event_id _event_id = 0;
-enum tracee_arg_kind _arg_kind = 0;
-enum tracee_event_flags _event_flags = 0;
-enum tracee_record_flags _record_flags = 0;
+/* Puts the record types and enums into the object's BTF, where the skeleton
+ * and the TypeScript generator read them. A map, never created, rather than
+ * globals: kernels before 5.2 have no global data. */
+struct btf_anchor {
+	struct data_item item;
+	struct event_config config;
+	enum tracee_event_id event_id;
+	enum tracee_arg_kind arg_kind;
+	enum tracee_event_flags event_flags;
+	enum tracee_record_flags record_flags;
+	struct event event; /* last: it ends in a flexible array */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct btf_anchor);
+} btf_anchor SEC(".maps");
+
+/* What the legacy programs (kernels before 5.2) read instead of .rodata. */
+struct legacy_settings {
+	__u32 self_tgid;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct legacy_settings);
+} legacy_settings SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -120,9 +143,16 @@ static __always_inline struct scratch *scratch_buf(__u32 slot)
 	return bpf_map_lookup_elem(&scratch, &slot);
 }
 
-static __always_inline int is_self(void)
+static __always_inline int is_self(const bool legacy)
 {
-	return (bpf_get_current_pid_tgid() >> 32) == self_tgid;
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	if (legacy) {
+		__u32 zero = 0;
+		struct legacy_settings *s = bpf_map_lookup_elem(&legacy_settings, &zero);
+		return s && tgid == s->self_tgid;
+	}
+	return tgid == self_tgid;
 }
 
 static __always_inline struct event_config *event_config(__u32 id)
@@ -153,14 +183,15 @@ static __always_inline __u32 task_pid_ns_id(struct task_struct *task)
 /* ns since boot; before 5.8 (no bpf_ktime_get_boot_ns) the monotonic clock,
  * which differs only by time spent suspended. has_ktime_boot is probed by
  * user space and constant once loaded, so the verifier drops the other call. */
-static __always_inline __u64 now_ns(void)
+static __always_inline __u64 now_ns(const bool legacy)
 {
-	if (has_ktime_boot)
+	if (!legacy && has_ktime_boot)
 		return bpf_ktime_get_boot_ns();
 	return bpf_ktime_get_ns();
 }
 
-static __always_inline void fill_header(struct event_header *h, __u32 event_id, __s32 syscall)
+static __always_inline void fill_header(struct event_header *h, __u32 event_id, __s32 syscall,
+					const bool legacy)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct task_struct *leader = BPF_CORE_READ(task, group_leader);
@@ -168,7 +199,7 @@ static __always_inline void fill_header(struct event_header *h, __u32 event_id, 
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u64 uid_gid = bpf_get_current_uid_gid();
 
-	h->timestamp = now_ns();
+	h->timestamp = now_ns(legacy);
 	h->thread_start_time = BPF_CORE_READ(task, start_time);
 	h->cgroup_id = bpf_get_current_cgroup_id();
 	h->return_value = 0;
@@ -233,7 +264,7 @@ static __always_inline __u32 put_strings(struct scratch *b, struct event_config 
 	return off;
 }
 
-static __always_inline void submit(void *ctx, struct scratch *b, __u32 data_len)
+static __always_inline void submit(void *ctx, struct scratch *b, __u32 data_len, const bool legacy)
 {
 	__u64 size = sizeof(struct event) + data_len;
 	long err;
@@ -243,7 +274,7 @@ static __always_inline void submit(void *ctx, struct scratch *b, __u32 data_len)
 	b->ev.header.size = size;
 	/* use_perf_buffer is constant once loaded: the verifier drops the other
 	 * branch, so kernels without ring-buffer helpers load this too */
-	if (use_perf_buffer) {
+	if (legacy || use_perf_buffer) {
 		err = bpf_perf_event_output(ctx, &perf_events, BPF_F_CURRENT_CPU, b, size);
 	} else {
 		__u64 flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes
@@ -283,15 +314,14 @@ static __always_inline void read_syscall_args(struct pt_regs *regs, __u64 *args)
 	args[5] = PT_REGS_PARM6_CORE_SYSCALL(regs);
 }
 
-SEC("raw_tracepoint/sys_enter")
-int tracee_sys_enter(struct bpf_raw_tracepoint_args *ctx)
+static __always_inline int on_sys_enter(struct bpf_raw_tracepoint_args *ctx, const bool legacy)
 {
 	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
 	__u32 id = ctx->args[1];
 	struct event_config *cfg = event_config(id);
 	struct pending p = {};
 
-	if (!cfg || is_self())
+	if (!cfg || is_self(legacy))
 		return 0;
 
 	/* exit and exit_group never reach sys_exit: report them now */
@@ -299,15 +329,15 @@ int tracee_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 		struct scratch *b = scratch_buf(0);
 		if (!b)
 			return 0;
-		fill_header(&b->ev.header, id, id);
+		fill_header(&b->ev.header, id, id, legacy);
 		b->ev.header.flags |= RECORD_FLAG_AT_ENTRY;
 		read_syscall_args(regs, b->ev.args);
-		submit(ctx, b, 0);
+		submit(ctx, b, 0, legacy);
 		return 0;
 	}
 
 	read_syscall_args(regs, p.args);
-	p.timestamp = now_ns();
+	p.timestamp = now_ns(legacy);
 	p.id = id;
 
 	/* execve replaces user memory before sys_exit: copy its strings now */
@@ -327,8 +357,7 @@ int tracee_sys_enter(struct bpf_raw_tracepoint_args *ctx)
 	return 0;
 }
 
-SEC("raw_tracepoint/sys_exit")
-int tracee_sys_exit(struct bpf_raw_tracepoint_args *ctx)
+static __always_inline int on_sys_exit(struct bpf_raw_tracepoint_args *ctx, const bool legacy)
 {
 	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
 	__u32 id = syscall_nr(regs);
@@ -338,7 +367,7 @@ int tracee_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	struct scratch *b;
 	__u32 data_len = 0;
 
-	if (!cfg || is_self())
+	if (!cfg || is_self(legacy))
 		return 0;
 	tid = (__u32)bpf_get_current_pid_tgid();
 	p = bpf_map_lookup_elem(&pending, &tid);
@@ -348,7 +377,7 @@ int tracee_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	if (!b || p->id != id)
 		goto out;
 
-	fill_header(&b->ev.header, id, id);
+	fill_header(&b->ev.header, id, id, legacy);
 	b->ev.header.timestamp = p->timestamp;
 	b->ev.header.return_value = (long)ctx->args[1];
 	__builtin_memcpy(b->ev.args, p->args, sizeof(p->args));
@@ -366,49 +395,47 @@ int tracee_sys_exit(struct bpf_raw_tracepoint_args *ctx)
 	} else {
 		data_len = put_strings(b, cfg);
 	}
-	submit(ctx, b, data_len);
+	submit(ctx, b, data_len, legacy);
 out:
 	bpf_map_delete_elem(&pending, &tid);
 	return 0;
 }
 
 /* raw_tp args: (struct task_struct *parent, struct task_struct *child) */
-SEC("raw_tracepoint/sched_process_fork")
-int tracee_sched_process_fork(struct bpf_raw_tracepoint_args *ctx)
+static __always_inline int on_sched_process_fork(struct bpf_raw_tracepoint_args *ctx, const bool legacy)
 {
 	struct task_struct *child = (struct task_struct *)ctx->args[1];
 	struct scratch *b;
 
-	if (!event_config(EVENT_SCHED_PROCESS_FORK) || is_self())
+	if (!event_config(EVENT_SCHED_PROCESS_FORK) || is_self(legacy))
 		return 0;
 	b = scratch_buf(0);
 	if (!b)
 		return 0;
-	fill_header(&b->ev.header, EVENT_SCHED_PROCESS_FORK, -1);
+	fill_header(&b->ev.header, EVENT_SCHED_PROCESS_FORK, -1, legacy);
 	b->ev.args[0] = BPF_CORE_READ(child, pid);
 	b->ev.args[1] = BPF_CORE_READ(child, tgid);
 	b->ev.args[2] = task_ns_tid(child);
 	b->ev.args[3] = task_ns_tid(BPF_CORE_READ(child, group_leader));
 	b->ev.args[4] = BPF_CORE_READ(child, start_time);
 	b->ev.args[5] = 0;
-	submit(ctx, b, 0);
+	submit(ctx, b, 0, legacy);
 	return 0;
 }
 
 /* raw_tp args: (struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm) */
-SEC("raw_tracepoint/sched_process_exec")
-int tracee_sched_process_exec(struct bpf_raw_tracepoint_args *ctx)
+static __always_inline int on_sched_process_exec(struct bpf_raw_tracepoint_args *ctx, const bool legacy)
 {
 	struct linux_binprm *bprm = (struct linux_binprm *)ctx->args[2];
 	struct scratch *b;
 	__u32 off;
 
-	if (!event_config(EVENT_SCHED_PROCESS_EXEC) || is_self())
+	if (!event_config(EVENT_SCHED_PROCESS_EXEC) || is_self(legacy))
 		return 0;
 	b = scratch_buf(0);
 	if (!b)
 		return 0;
-	fill_header(&b->ev.header, EVENT_SCHED_PROCESS_EXEC, -1);
+	fill_header(&b->ev.header, EVENT_SCHED_PROCESS_EXEC, -1, legacy);
 	b->ev.args[0] = (__u64)BPF_CORE_READ(bprm, filename);
 	b->ev.args[1] = (__u32)ctx->args[1];
 	b->ev.args[2] = BPF_CORE_READ(bprm, argc);
@@ -416,13 +443,12 @@ int tracee_sched_process_exec(struct bpf_raw_tracepoint_args *ctx)
 	b->ev.args[4] = 0;
 	b->ev.args[5] = 0;
 	off = put_str(b, 0, 0, ARG_KSTR, (const void *)b->ev.args[0]);
-	submit(ctx, b, off);
+	submit(ctx, b, off, legacy);
 	return 0;
 }
 
 /* raw_tp args: (struct task_struct *p) */
-SEC("raw_tracepoint/sched_process_exit")
-int tracee_sched_process_exit(struct bpf_raw_tracepoint_args *ctx)
+static __always_inline int on_sched_process_exit(struct bpf_raw_tracepoint_args *ctx, const bool legacy)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
@@ -430,12 +456,12 @@ int tracee_sched_process_exit(struct bpf_raw_tracepoint_args *ctx)
 
 	/* a thread that exits inside a syscall leaves no pending entry behind */
 	bpf_map_delete_elem(&pending, &tid);
-	if (!event_config(EVENT_SCHED_PROCESS_EXIT) || is_self())
+	if (!event_config(EVENT_SCHED_PROCESS_EXIT) || is_self(legacy))
 		return 0;
 	b = scratch_buf(0);
 	if (!b)
 		return 0;
-	fill_header(&b->ev.header, EVENT_SCHED_PROCESS_EXIT, -1);
+	fill_header(&b->ev.header, EVENT_SCHED_PROCESS_EXIT, -1, legacy);
 	int code = BPF_CORE_READ(task, exit_code);
 	b->ev.args[0] = (code >> 8) & 0xff; /* exit status, as wait(2) reports it */
 	/* the last thread of the group: the process is gone */
@@ -444,6 +470,29 @@ int tracee_sched_process_exit(struct bpf_raw_tracepoint_args *ctx)
 	b->ev.args[3] = 0;
 	b->ev.args[4] = 0;
 	b->ev.args[5] = 0;
-	submit(ctx, b, 0);
+	submit(ctx, b, 0, legacy);
 	return 0;
 }
+
+/* Entry points, two per hook: the programs for kernels with global data
+ * (5.2+), and the legacy ones (no .rodata, no ring buffer, no boot-time
+ * clock) for older kernels such as RHEL 8's 4.18. User space loads one set;
+ * `legacy` is a compile-time constant in each, so neither carries the
+ * other's helper calls. */
+#define ENTRY(hook)                                                                           \
+	SEC("raw_tracepoint/" #hook)                                                          \
+	int tracee_##hook(struct bpf_raw_tracepoint_args *ctx)                                \
+	{                                                                                     \
+		return on_##hook(ctx, false);                                                 \
+	}                                                                                     \
+	SEC("raw_tracepoint/" #hook)                                                          \
+	int tracee_##hook##_legacy(struct bpf_raw_tracepoint_args *ctx)                       \
+	{                                                                                     \
+		return on_##hook(ctx, true);                                                  \
+	}
+
+ENTRY(sys_enter)
+ENTRY(sys_exit)
+ENTRY(sched_process_fork)
+ENTRY(sched_process_exec)
+ENTRY(sched_process_exit)

@@ -42,19 +42,7 @@ fn main() {
     fs::write(out.join("vmlinux.h"), vmlinux_h).expect("write vmlinux.h");
 
     let obj = out.join("tracee.bpf.o");
-    let mut skel = SkeletonBuilder::new();
-    skel.source(BPF_SRC).obj(&obj).clang_args([
-        "-I".as_ref(),
-        out.as_os_str(),
-        "-I".as_ref(),
-        BPF_DIR.as_ref(),
-        "-DCORE".as_ref(),
-        "-Wall".as_ref(),
-    ]);
-    if let Ok(clang) = env::var("CLANG") {
-        skel.clang(clang);
-    }
-    if let Err(e) = skel.build_and_generate(out.join("tracee.skel.rs")) {
+    if let Err(e) = bpf_compiler(&obj, out.as_os_str(), &["-Wall"]).build_and_generate(out.join("tracee.skel.rs")) {
         panic!("compiling {BPF_SRC} failed: {e:#}\n(needs clang >= 14: apt-get install clang, or run scripts/setup.sh)");
     }
 
@@ -212,23 +200,22 @@ fn build_object_for(arch: &str, clang_arch: &str, out: &Path) -> PathBuf {
     fs::create_dir_all(&dir).expect("create arch dir");
     let obj = dir.join("tracee.bpf.o");
     let define = format!("-D__TARGET_ARCH_{clang_arch}");
-    let mut builder = SkeletonBuilder::new();
-    builder.source(BPF_SRC).obj(&obj).clang_args([
-        "-I".as_ref(),
-        out.as_os_str(),
-        "-I".as_ref(),
-        BPF_DIR.as_ref(),
-        "-DCORE".as_ref(),
-        "-DTRACEE_FOREIGN_VMLINUX".as_ref(),
-        define.as_ref(),
-    ]);
-    if let Ok(clang) = env::var("CLANG") {
-        builder.clang(clang);
-    }
-    if let Err(e) = builder.build() {
+    if let Err(e) = bpf_compiler(&obj, out.as_os_str(), &["-DTRACEE_FOREIGN_VMLINUX", &define]).build() {
         panic!("compiling {BPF_SRC} for {arch} failed: {e:#}");
     }
     obj
+}
+
+/// clang on bpf/tracee.bpf.c, CO-RE, with vmlinux.h from `vmlinux_dir`.
+fn bpf_compiler(obj: &Path, vmlinux_dir: &std::ffi::OsStr, extra: &[&str]) -> SkeletonBuilder {
+    let mut args: Vec<std::ffi::OsString> = vec!["-I".into(), vmlinux_dir.into(), "-I".into(), BPF_DIR.into(), "-DCORE".into()];
+    args.extend(extra.iter().map(Into::into));
+    let mut builder = SkeletonBuilder::new();
+    builder.source(BPF_SRC).obj(obj).clang_args(args);
+    if let Ok(clang) = env::var("CLANG") {
+        builder.clang(clang);
+    }
+    builder
 }
 
 fn xz_size(raw: &[u8]) -> Option<usize> {

@@ -48,6 +48,9 @@ pub struct TraceOptions {
     /// Use a perf event array even where the kernel has a BPF ring buffer
     /// (it is used anyway on kernels before 5.8, which have none).
     pub perf_buffer: bool,
+    /// Use the legacy programs even where the kernel has global data (they
+    /// are used anyway on kernels before 5.2, which have none).
+    pub legacy_programs: bool,
 }
 
 impl Default for TraceOptions {
@@ -60,6 +63,7 @@ impl Default for TraceOptions {
             flush_interval: Duration::from_millis(20),
             queue_batches: 8,
             perf_buffer: false,
+            legacy_programs: false,
         }
     }
 }
@@ -124,10 +128,13 @@ impl Tracer {
             btf::check_btf_header(path).map_err(|cause| Error::BtfFile { path: path.clone(), cause })?;
         }
         privileges::check()?;
-        let transport = match (opts.perf_buffer, ring_buffer_supported()) {
-            (true, _) => Transport::PerfBuffer("perf buffer (forced)"),
-            (false, Some(false)) => Transport::PerfBuffer("perf buffer (this kernel has no BPF ring buffer)"),
-            (false, _) => Transport::RingBuffer,
+        let legacy = opts.legacy_programs || global_data_supported() == Some(false);
+        let transport = match (legacy, opts.perf_buffer, ring_buffer_supported()) {
+            (true, _, _) if opts.legacy_programs => Transport::PerfBuffer("perf buffer, legacy programs (forced)"),
+            (true, _, _) => Transport::PerfBuffer("perf buffer, legacy programs (this kernel has no BPF global data)"),
+            (false, true, _) => Transport::PerfBuffer("perf buffer (forced)"),
+            (false, false, Some(false)) => Transport::PerfBuffer("perf buffer (this kernel has no BPF ring buffer)"),
+            (false, false, _) => Transport::RingBuffer,
         };
         libbpf_log::install();
 
@@ -144,7 +151,7 @@ impl Tracer {
             let (stop, shared) = (stop.clone(), shared.clone());
             std::thread::Builder::new()
                 .name("tracee-poll".into())
-                .spawn(move || run(&opts, &events, &decision, transport, &tx, &ready_tx, &stop, &shared))
+                .spawn(move || run(&opts, &events, &decision, transport, legacy, &tx, &ready_tx, &stop, &shared))
                 .map_err(|e| Error::Thread { cause: e.to_string() })?
         };
         match ready_rx.recv() {
@@ -216,6 +223,28 @@ enum Transport {
     RingBuffer,
     /// With the reason it is used.
     PerfBuffer(&'static str),
+}
+
+/// Whether the kernel has global data (read-only array maps, 5.2+), which
+/// `.rodata` needs; None if the probe could not tell (e.g. no privileges).
+fn global_data_supported() -> Option<bool> {
+    use libbpf_rs::libbpf_sys as sys;
+    let opts = sys::bpf_map_create_opts {
+        sz: std::mem::size_of::<sys::bpf_map_create_opts>() as _,
+        map_flags: sys::BPF_F_RDONLY_PROG,
+        ..Default::default()
+    };
+    // SAFETY: creates a 1-entry array map, closed right away.
+    let fd = unsafe { sys::bpf_map_create(sys::BPF_MAP_TYPE_ARRAY, std::ptr::null(), 4, 4, 1, &opts) };
+    if fd >= 0 {
+        // SAFETY: fd was just returned to us.
+        unsafe { libc::close(fd) };
+        return Some(true);
+    }
+    match -fd {
+        libc::EINVAL => Some(false),
+        _ => None,
+    }
 }
 
 /// Whether the kernel has BPF ring buffers (5.8+); None if the probe failed.
@@ -316,12 +345,13 @@ fn run(
     events: &[&'static EventDef],
     decision: &Decision,
     transport: Transport,
+    legacy: bool,
     tx: &Sender<Batch>,
     ready: &Sender<Result<TracerInfo, Error>>,
     stop: &AtomicBool,
     shared: &Shared,
 ) -> Result<(), Error> {
-    let (obj, links, info) = match load_and_attach(opts, events, decision, transport) {
+    let (obj, links, info) = match load_and_attach(opts, events, decision, transport, legacy) {
         Ok(v) => v,
         Err(e) => {
             let _ = ready.send(Err(e));
@@ -449,6 +479,7 @@ fn load_and_attach(
     events: &[&'static EventDef],
     decision: &Decision,
     transport: Transport,
+    legacy: bool,
 ) -> Result<(Object, Vec<Link>, TracerInfo), Error> {
     let perf = matches!(transport, Transport::PerfBuffer(_));
     // Held until load() has resolved the CO-RE relocations.
@@ -482,16 +513,23 @@ fn load_and_attach(
     let obj = loop {
         let off: Vec<&str> = disabled.iter().flat_map(|d| d.programs.iter().copied()).collect();
         let enabled = |prog: &str| needed(prog) && !off.contains(&prog);
+        // the object's names: the base name, or with _legacy
+        let load = |actual: &str| match actual.strip_suffix("_legacy") {
+            Some(base) => legacy && enabled(base),
+            None => !legacy && enabled(actual),
+        };
         if !PROGRAMS.iter().any(|(p, _)| enabled(p)) {
             // nothing selected can load here: the first failure explains it
             return Err(btf_file_error(first_error.expect("a failure disabled them"), decision));
         }
-        let err = match open_and_load(custom_btf.as_deref(), opts, decision, perf, &enabled) {
+        let err = match open_and_load(custom_btf.as_deref(), opts, decision, perf, legacy, &load) {
             Ok(obj) => break obj,
             Err(err) => err,
         };
         let group = match &err {
-            Error::Verifier { program, .. } => program_group(program).filter(|g| enabled(g[0])),
+            Error::Verifier { program, .. } => {
+                program_group(program.strip_suffix("_legacy").unwrap_or(program)).filter(|g| enabled(g[0]))
+            }
             _ => None,
         };
         let Some(group) = group else { return Err(btf_file_error(err, decision)) };
@@ -503,6 +541,13 @@ fn load_and_attach(
     let events: Vec<&'static EventDef> =
         events.iter().copied().filter(|e| !disabled.iter().any(|d| d.events.contains(&e.name))).collect();
 
+    if legacy {
+        // what .rodata says to the other programs
+        let settings = find_map(&obj, "legacy_settings")?;
+        settings
+            .update(&0u32.to_ne_bytes(), &std::process::id().to_ne_bytes(), MapFlags::ANY)
+            .map_err(|err| Error::Load { cause: format!("legacy_settings: {err}"), log: String::new() })?;
+    }
     let configs = find_map(&obj, "event_configs")?;
     for e in &events {
         let cfg = event_config(e);
@@ -518,13 +563,14 @@ fn load_and_attach(
     // Attach in a fixed order; any failure drops what was attached.
     let mut links = Vec::new();
     let mut programs = Vec::new();
-    for (prog_name, attach_point) in PROGRAMS {
-        if !active(prog_name) {
+    for (base, attach_point) in PROGRAMS {
+        if !active(base) {
             continue;
         }
+        let prog_name = if legacy { format!("{base}_legacy") } else { base.to_string() };
         let prog = obj
             .progs_mut()
-            .find(|p| p.name() == prog_name)
+            .find(|p| p.name() == prog_name.as_str())
             .ok_or_else(|| Error::Load { cause: format!("the object has no program {prog_name}"), log: String::new() })?;
         let link = prog.attach().map_err(|e| Error::Attach { program: attach_point.into(), cause: e.to_string() })?;
         links.push(link);
@@ -618,6 +664,7 @@ fn open_and_load(
     opts: &TraceOptions,
     decision: &Decision,
     perf: bool,
+    legacy: bool,
     enabled: &dyn Fn(&str) -> bool,
 ) -> Result<Object, Error> {
     libbpf_log::take();
@@ -634,7 +681,10 @@ fn open_and_load(
 
     for mut map in open.maps_mut() {
         let name = map.name().to_string_lossy().into_owned();
-        if name.ends_with(".rodata") {
+        if name == "btf_anchor" || (legacy && name.ends_with(".rodata")) || (!legacy && name == "legacy_settings") {
+            // only for BTF, or for the other set of programs
+            map.set_autocreate(false).map_err(load_error)?;
+        } else if name.ends_with(".rodata") {
             let init = map.initial_value_mut().ok_or_else(|| Error::Load { cause: ".rodata has no initial value".into(), log: String::new() })?;
             // The layout of .rodata is the skeleton's: an object whose
             // .rodata differs was not built from this tree's bpf/.

@@ -26,6 +26,8 @@ pub struct NativeTraceOptions {
     pub queue_batches: Option<u32>,
     /// Force the perf-buffer transport (used anyway before Linux 5.8).
     pub perf_buffer: Option<bool>,
+    /// Force the legacy programs (used anyway before Linux 5.2).
+    pub legacy_programs: Option<bool>,
 }
 
 #[napi(object)]
@@ -88,6 +90,7 @@ impl NativeTracer {
                 .map_or(defaults.flush_interval, |ms| Duration::from_millis(u64::from(ms))),
             queue_batches: options.queue_batches.map_or(defaults.queue_batches, |n| n as usize),
             perf_buffer: options.perf_buffer.unwrap_or(false),
+            legacy_programs: options.legacy_programs.unwrap_or(false),
             ..defaults
         };
         let tracer = Tracer::start(opts).map_err(to_napi)?;

@@ -42,6 +42,11 @@ await yargs(hideBin(process.argv))
           type: 'boolean',
           default: false,
           describe: 'send records through a perf buffer even where the kernel has a BPF ring buffer (used anyway before Linux 5.8)',
+        })
+        .option('legacy-programs', {
+          type: 'boolean',
+          default: false,
+          describe: 'load the programs for kernels before 5.2 (no BPF global data; perf buffer, monotonic clock) even on newer ones',
         }),
     (argv) => runTrace(argv),
   )
@@ -85,6 +90,7 @@ await yargs(hideBin(process.argv))
   .example('$0 btf info', 'which BTF tracee-rs would use on this kernel, and why')
   .example('$0 doctor', 'what this host allows, and what is missing')
   .example('$0 -e execve --perf-buffer', 'the transport of kernels before 5.8, on this one')
+  .example('$0 -e execve --legacy-programs', 'the programs of kernels before 5.2, on this one')
   .epilogue('Once every program is attached, one line on stderr says so; at exit a summary line gives events seen and lost.')
   .strict()
   .help()

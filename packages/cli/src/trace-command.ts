@@ -25,6 +25,7 @@ export interface TraceArgs {
   duration?: string;
   'ring-buffer-mb': number;
   'perf-buffer': boolean;
+  'legacy-programs': boolean;
 }
 
 /** The default command: trace until Ctrl-C, SIGTERM or --duration. */
@@ -43,7 +44,7 @@ export async function runTrace(argv: TraceArgs): Promise<void> {
 
   let session: TraceSession;
   try {
-    session = TraceSession.start({ events, ringBufferBytes: ringMb * 1024 * 1024, perfBuffer: argv['perf-buffer'] });
+    session = TraceSession.start({ events, ringBufferBytes: ringMb * 1024 * 1024, perfBuffer: argv['perf-buffer'], legacyPrograms: argv['legacy-programs'] });
   } catch (e) {
     fail(e instanceof TraceeError ? e.message : String((e as Error).message ?? e));
   }

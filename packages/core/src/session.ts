@@ -14,6 +14,8 @@ export interface TraceOptions {
   flushIntervalMs?: number;
   /** Use a perf buffer even where the kernel has a BPF ring buffer (it is used anyway before Linux 5.8). */
   perfBuffer?: boolean;
+  /** Use the programs for kernels before 5.2 (no global data, perf buffer, monotonic clock) even on newer ones. */
+  legacyPrograms?: boolean;
 }
 
 /** What was attached, and with which BTF. */
@@ -70,6 +72,7 @@ export class TraceSession {
           batchEvents: options.batchEvents,
           flushIntervalMs: options.flushIntervalMs,
           perfBuffer: options.perfBuffer,
+          legacyPrograms: options.legacyPrograms,
         }),
       );
     } catch (e) {
