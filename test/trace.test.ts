@@ -132,6 +132,21 @@ describe('trace()', () => {
     ]);
   });
 
+  it('reports pids as seen in the task\'s own pid namespace, beside the host pids', async () => {
+    // sh is pid 1 of a new pid namespace; the /bin/true it forks is pid 2
+    const { seen } = await traceWhile(
+      ['sched_process_exec'],
+      () => run('unshare', ['--pid', '--fork', '/bin/sh', '-c', '/bin/true; :']),
+      (seen) => seen.some((e) => e.processName === 'true' && e.processId === 2),
+    );
+    const exec = seen.find((e) => e.processName === 'true' && e.processId === 2)!;
+    expect(exec).toMatchObject({ processId: 2, threadId: 2, parentProcessId: 1 });
+    expect(exec.hostProcessId).not.toBe(2);
+    expect(exec.hostParentProcessId).not.toBe(1);
+    expect(exec.pidNamespace).not.toBe(nsId('pid'));
+    expect(exec.mountNamespace).toBe(nsId('mnt'));
+  });
+
   it('fails with a clear error for an unknown event, before attaching anything', async () => {
     const err = await new Promise<Error & { code?: string }>((resolve) =>
       trace({ events: ['opnat'] }).subscribe({ error: resolve }),
