@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Source 2 of the btfhub pipeline: Debian's packaged kernels.
 #
-# Downloads kernel image packages with apt, using private apt state under
-# OUT (the host's apt configuration is not touched), extracts each vmlinux
+# Downloads kernel image packages with apt, using private apt state beside
+# OUT (the host's apt configuration is not touched; OUT itself changes only
+# when a kernel is filed, since builds watch it), extracts each vmlinux
 # from its bzImage and the .BTF section from the vmlinux, and files it in
 # btfhub-archive layout: OUT/debian/<version>/x86_64/<release>.btf.tar.xz.
 # Idempotent: kernels already filed are not fetched again.
@@ -28,8 +29,10 @@ for tool in apt-get apt-cache dpkg-deb objcopy xz tar grep; do
   command -v "$tool" >/dev/null || die "$tool is missing (apt-get install apt dpkg binutils xz-utils tar grep)"
 done
 
-state="$out/.apt"
-mkdir -p "$state"/{lists/partial,cache/archives/partial,preferences.d} "$out/.work"
+state="$out.apt"
+work_root="$out.work"
+mkdir -p "$state"/{lists/partial,cache/archives/partial,preferences.d} "$work_root" "$out"
+rm -rf "$out/.apt" "$out/.work" # where older versions kept them
 : > "$state/sources.list"
 for suite in bullseye bookworm trixie; do
   echo "deb http://deb.debian.org/debian $suite main" >> "$state/sources.list"
@@ -75,7 +78,7 @@ for entry in "${KERNELS[@]}"; do
     continue
   fi
   log "fetching $pkg ($suite)"
-  work="$out/.work/$release"
+  work="$work_root/$release"
   rm -rf "$work" && mkdir -p "$work/pkg"
   (cd "$work" && apt-get "${APT[@]}" download -qq "$pkg" >/dev/null) || die "apt-get download $pkg failed"
   dpkg-deb -x "$work"/*.deb "$work/pkg"
@@ -90,4 +93,4 @@ for entry in "${KERNELS[@]}"; do
   rm -rf "$work"
   log "filed debian/$version/x86_64/$release ($(stat -c %s "$dest") bytes)"
 done
-rm -rf "$out/.work"
+rm -rf "$work_root"
