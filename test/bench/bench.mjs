@@ -1,0 +1,188 @@
+#!/usr/bin/env node
+// `npm run bench [-- --quick]`: tracee-rs beside the tracers users would pick
+// instead, on the same machine in one run. Each configuration runs alone,
+// pinned to CPU 0, while each workload runs pinned to CPU 1; the figure is
+// the median of RUNS runs, in ns per operation, and what the tracer adds to
+// the no-tracer baseline. Results: one table on stdout, all samples as JSON
+// in target/bench/.
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
+const OUT = join(ROOT, 'target/bench');
+const QUICK = process.argv.includes('--quick');
+const RUNS = 5;
+const OPS = QUICK ? { getppid: 300_000, openat: 60_000, exec: 150 } : { getppid: 3_000_000, openat: 600_000, exec: 1500 };
+const WORKLOADS = [
+  { id: 'W1', name: 'getppid()', arg: 'getppid', syscalls: 1 },
+  { id: 'W2', name: 'openat+close', arg: 'openat', syscalls: 2 },
+  { id: 'W3', name: 'fork+exec+wait', arg: 'exec', syscalls: null },
+];
+
+const log = (m) => process.stderr.write(`bench: ${m}\n`);
+
+function ensureTools() {
+  if (process.getuid() !== 0) throw new Error('the bench attaches eBPF programs and installs tools: run it as root');
+  const packages = { bpftrace: 'bpftrace', strace: 'strace', perf: 'linux-perf', opensnoop: 'libbpf-tools', clang: 'clang', bpftool: 'bpftool', make: 'make' };
+  const missing = Object.entries(packages).filter(([cmd]) => spawnSync('sh', ['-c', `command -v ${cmd}`]).status !== 0).map(([, p]) => p);
+  if (!existsSync('/usr/include/bpf/libbpf.h')) missing.push('libbpf-dev');
+  if (missing.length) {
+    log(`installing ${missing.join(' ')}`);
+    execFileSync('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...missing], { stdio: 'inherit', env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  }
+  if (!existsSync(join(ROOT, 'packages/cli/dist/cli.js'))) {
+    log('building tracee-rs (scripts/setup.sh)');
+    execFileSync('bash', [join(ROOT, 'scripts/setup.sh')], { stdio: 'inherit' });
+  }
+  execFileSync('make', ['-s', '-C', join(ROOT, 'test/bench/c'), `OUT=${OUT}`], { stdio: 'inherit' });
+  // bpftrace, perf trace and the libbpf-tools use tracepoints, which need tracefs
+  if (!existsSync('/sys/kernel/tracing/events')) execFileSync('mount', ['-t', 'tracefs', 'nodev', '/sys/kernel/tracing']);
+}
+
+const node = process.execPath;
+const CONFIGS = [
+  { name: 'no tracer', baseline: true },
+  { name: 'limit: no-op raw_tp sys_enter', cmd: [join(OUT, 'loader'), 'noop', join(OUT, 'noop.bpf.o')], ready: /ready/, limit: true },
+  { name: 'C reference (libbpf, 1 record/syscall)', cmd: [join(OUT, 'loader'), 'cref', join(OUT, 'cref.bpf.o')], ready: /ready/, reference: true },
+  { name: 'tracee-rs all syscalls -> RxJS', cmd: [node, join(ROOT, 'test/bench/tracee-subscriber.mjs'), 'syscalls'], ready: /ready/ },
+  { name: 'tracee-rs openat only -> RxJS', cmd: [node, join(ROOT, 'test/bench/tracee-subscriber.mjs'), 'openat'], ready: /ready/ },
+  { name: 'tracee-rs CLI all syscalls, JSON', cmd: [node, join(ROOT, 'packages/cli/dist/cli.js'), '-e', 'syscalls', '-o', 'json'], ready: /attached/, discard: true },
+  { name: 'bpftrace count per comm', cmd: ['bpftrace', '-e', 'tracepoint:raw_syscalls:sys_enter { @c[comm] = count(); }'], ready: /Attaching/ },
+  { name: 'bpftrace printf per openat', cmd: ['bpftrace', '-e', 'tracepoint:syscalls:sys_enter_openat { printf("%s %s\\n", comm, str(args->filename)); }'], ready: /Attaching/, discard: true },
+  // line-buffered: they print their header with stdio, block-buffered into a pipe
+  { name: 'opensnoop (libbpf-tools)', cmd: ['stdbuf', '-oL', 'opensnoop'], ready: /PID/, discard: true },
+  { name: 'execsnoop (libbpf-tools)', cmd: ['stdbuf', '-oL', 'execsnoop'], ready: /PID/, discard: true },
+  // these stop the traced process on every syscall: 100x fewer operations
+  { name: 'strace -f', wrap: ['strace', '-f', '-o', '/dev/null'], opsDivisor: 100 },
+  { name: 'perf trace', wrap: ['perf', 'trace', '-o', '/dev/null', '--'], opsDivisor: 100 },
+];
+
+/** Starts a tracer on CPU 0 and resolves once it says it is attached. */
+function startTracer(config) {
+  return new Promise((resolve, reject) => {
+    const child = spawn('taskset', ['-c', '0', ...config.cmd], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    let ready = false;
+    const timer = setTimeout(() => fail(new Error(`not attached after 30 s: ${output.slice(-300)}`)), 30_000);
+    const fail = (e) => {
+      clearTimeout(timer);
+      child.kill('SIGKILL');
+      reject(e);
+    };
+    const onData = (d) => {
+      if (ready && config.discard) return;
+      output += d;
+      if (!ready && config.ready.test(output)) {
+        ready = true;
+        clearTimeout(timer);
+        resolve({ child, output: () => output });
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('error', fail);
+    child.on('exit', (code) => !ready && fail(new Error(`exited with ${code}: ${output.trim().split('\n').slice(-2).join(' | ')}`)));
+  });
+}
+
+async function stopTracer(t) {
+  const exited = new Promise((r) => t.child.on('exit', r));
+  t.child.kill('SIGINT');
+  const timer = setTimeout(() => t.child.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timer);
+  return t.output();
+}
+
+function runWorkload(w, wrap = [], opsDivisor = 1) {
+  const samples = [];
+  const ops = Math.max(20, Math.round(OPS[w.arg] / opsDivisor));
+  for (let i = 0; i < RUNS; i++) {
+    const argv = [...wrap, join(OUT, 'workload'), w.arg, String(ops), '1'];
+    const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8' });
+    if (r.status !== 0) throw new Error(`${argv.join(' ')}: ${(r.stderr || '').trim().split('\n').pop()}`);
+    // strace and perf trace write their own lines; the workload's figure is the last number
+    samples.push(Number(r.stdout.trim().split('\n').pop()));
+  }
+  return samples;
+}
+
+const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+
+function versions() {
+  const v = (cmd, args) => {
+    const r = spawnSync(cmd, args, { encoding: 'utf8' });
+    return ((r.stdout || '') + (r.stderr || '')).trim().split('\n')[0];
+  };
+  return {
+    bpftrace: v('bpftrace', ['--version']),
+    strace: v('strace', ['-V']),
+    perf: v('perf', ['--version']),
+    'libbpf-tools': v('dpkg-query', ['-W', '-f=${Version}', 'libbpf-tools']),
+    node: process.version,
+  };
+}
+
+async function main() {
+  ensureTools();
+  const machine = {
+    kernel: execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim(),
+    cpu: /model name\s*:\s*(.*)/.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1],
+    cpus: Number(execFileSync('nproc', { encoding: 'utf8' })),
+    date: new Date().toISOString(),
+    quick: QUICK,
+    runs: RUNS,
+    ops: OPS,
+  };
+  const results = [];
+  for (const config of CONFIGS) {
+    const row = { name: config.name, workloads: {} };
+    results.push(row);
+    let tracer;
+    try {
+      if (config.cmd) tracer = await startTracer(config);
+      for (const w of WORKLOADS) {
+        const samples = runWorkload(w, config.wrap, config.opsDivisor);
+        row.workloads[w.id] = { samples, median: median(samples) };
+        log(`${config.name}: ${w.id} ${median(samples).toFixed(1)} ns/op`);
+      }
+    } catch (e) {
+      row.error = e.message;
+      log(`${config.name}: cannot run here: ${e.message}`);
+    }
+    if (tracer) row.tracerOutput = (await stopTracer(tracer)).slice(-2000);
+  }
+  print(results);
+  mkdirSync(OUT, { recursive: true });
+  const file = join(OUT, `results-${machine.date.replace(/[:.]/g, '-')}.json`);
+  writeFileSync(file, JSON.stringify({ machine, versions: versions(), results }, null, 2));
+  log(`samples: ${file}`);
+}
+
+function print(results) {
+  const base = results.find((r) => r.name === 'no tracer');
+  const limit = results.find((r) => r.name.startsWith('limit'));
+  const ref = results.find((r) => r.name.startsWith('C reference'));
+  const cell = (row, w) => {
+    const m = row.workloads[w.id]?.median;
+    if (m === undefined) return '-';
+    const added = m - base.workloads[w.id].median;
+    const perSyscall = w.syscalls ? `${(added / w.syscalls).toFixed(0)}/sc` : '';
+    const vsRef = ref?.workloads[w.id] && row !== ref ? ` ${(added / (ref.workloads[w.id].median - base.workloads[w.id].median)).toFixed(2)}xC` : '';
+    return `${m.toFixed(0)} (+${added.toFixed(0)} ${perSyscall}${vsRef})`.replace(' )', ')');
+  };
+  const header = ['configuration', ...WORKLOADS.map((w) => `${w.id} ${w.name} ns/op (+added, per syscall, vs C ref)`)];
+  const rows = results.map((r) => (r.error ? [r.name, `cannot run here: ${r.error}`] : [r.name, ...WORKLOADS.map((w) => (r === base ? `${r.workloads[w.id].median.toFixed(0)}` : cell(r, w)))]));
+  const widths = header.map((_, i) => Math.max(...[header, ...rows].map((r) => (r[i] ?? '').length)));
+  const line = (r) => r.map((c, i) => (c ?? '').padEnd(widths[i])).join('  ');
+  console.log(line(header));
+  for (const r of rows) console.log(line(r));
+  if (limit?.workloads.W1) console.log(`\nlimit (no-op hook) adds ${(limit.workloads.W1.median - base.workloads.W1.median).toFixed(0)} ns per syscall on W1.`);
+}
+
+main().catch((e) => {
+  console.error(`bench: error: ${e.message}`);
+  process.exit(1);
+});

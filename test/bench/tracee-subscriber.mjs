@@ -1,0 +1,28 @@
+// A bench configuration: tracee-rs tracing `events` into an RxJS subscriber
+// that counts them. Prints "ready" once attached; on SIGINT/SIGTERM
+// unsubscribes and prints one JSON line of counts.
+//   node tracee-subscriber.mjs <events>
+import { trace } from '../../packages/core/dist/index.js';
+
+let count = 0;
+let stats;
+const sub = trace({
+  events: process.argv[2].split(','),
+  onAttach: (_, s) => {
+    stats = s;
+    console.log('ready');
+  },
+}).subscribe({
+  next: () => count++,
+  error: (e) => {
+    console.error(e.message);
+    process.exit(1);
+  },
+});
+const stop = () => {
+  const s = stats();
+  sub.unsubscribe();
+  console.log(JSON.stringify({ delivered: count, received: s.received, lost: s.lost }));
+};
+process.once('SIGINT', stop);
+process.once('SIGTERM', stop);
