@@ -13,6 +13,8 @@ import { fileURLToPath } from 'node:url';
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const OUT = join(ROOT, 'target/bench');
 const QUICK = process.argv.includes('--quick');
+// --only a,b: just the configurations whose names contain one of these (and the baseline)
+const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1].split(',') : null;
 const RUNS = 5;
 const OPS = QUICK ? { getppid: 300_000, openat: 60_000, exec: 150 } : { getppid: 3_000_000, openat: 600_000, exec: 1500 };
 const WORKLOADS = [
@@ -137,7 +139,7 @@ async function main() {
     ops: OPS,
   };
   const results = [];
-  for (const config of CONFIGS) {
+  for (const config of CONFIGS.filter((c) => !ONLY || c.baseline || c.limit || c.reference || ONLY.some((o) => c.name.includes(o)))) {
     const row = { name: config.name, workloads: {} };
     results.push(row);
     let tracer;

@@ -497,9 +497,13 @@ fn load_and_attach(
     };
     // Load only the programs the selection needs.
     let wants = |name: &str| events.iter().any(|e| e.name == name);
-    let syscalls = events.iter().any(|e| e.syscall);
+    // sys_enter only for what must be caught at entry (exit's no-return,
+    // execve's strings); every other syscall is reported from sys_exit alone
+    let at_entry = events.iter().any(|e| e.syscall && (e.noreturn || e.strings_at_entry));
+    let at_exit = events.iter().any(|e| e.syscall && !e.noreturn);
     let needed = |prog: &str| match prog {
-        "tracee_sys_enter" | "tracee_sys_exit" => syscalls,
+        "tracee_sys_enter" => at_entry,
+        "tracee_sys_exit" => at_exit,
         "tracee_sched_process_fork" => wants("sched_process_fork"),
         "tracee_sched_process_exec" => wants("sched_process_exec"),
         "tracee_sched_process_exit" => wants("sched_process_exit"),
