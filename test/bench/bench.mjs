@@ -157,10 +157,42 @@ async function main() {
     if (tracer) row.tracerOutput = (await stopTracer(tracer)).slice(-2000);
   }
   print(results);
+  const throughput = await measureThroughput();
   mkdirSync(OUT, { recursive: true });
   const file = join(OUT, `results-${machine.date.replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, JSON.stringify({ machine, versions: versions(), results }, null, 2));
+  writeFileSync(file, JSON.stringify({ machine, versions: versions(), results, throughput }, null, 2));
   log(`samples: ${file}`);
+}
+
+/**
+ * Throughput: getppid() as fast as one CPU can, traced into an RxJS
+ * subscriber that counts: events delivered per second, and the exact loss.
+ * Two rates: one workload process, and one per CPU (both CPUs busy).
+ */
+async function measureThroughput() {
+  const out = [];
+  const ops = QUICK ? 2_000_000 : 10_000_000;
+  for (const cpus of [[1], [0, 1]]) {
+    const tracer = await startTracer({ cmd: [node, join(ROOT, 'test/bench/tracee-subscriber.mjs'), 'getppid'], ready: /ready/ });
+    const started = process.hrtime.bigint();
+    await Promise.all(
+      cpus.map(
+        (cpu) =>
+          new Promise((resolve) => spawn(join(OUT, 'workload'), ['getppid', String(ops), String(cpu)], { stdio: 'ignore' }).on('exit', resolve)),
+      ),
+    );
+    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+    // let the subscriber catch up before stopping (what is still in the ring is not lost)
+    await new Promise((r) => setTimeout(r, 1000));
+    const counts = JSON.parse((await stopTracer(tracer)).trim().split('\n').pop());
+    const row = { workloads: cpus.length, syscalls: ops * cpus.length, seconds, ...counts, perSecond: counts.delivered / seconds };
+    out.push(row);
+    console.log(
+      `throughput, ${cpus.length} workload(s): ${(row.perSecond / 1e6).toFixed(2)} M events/s delivered to an RxJS subscriber ` +
+        `(${counts.delivered} delivered, ${counts.lost} lost, of ${row.syscalls} getppid calls in ${seconds.toFixed(2)} s)`,
+    );
+  }
+  return out;
 }
 
 function print(results) {
