@@ -80,7 +80,8 @@ pub struct Batch {
 #[derive(Debug, Clone)]
 pub struct TracerInfo {
     pub events: Vec<&'static str>,
-    pub programs: Vec<&'static str>,
+    /// Where each attached program attaches, e.g. `raw_tracepoint/sys_enter`.
+    pub programs: Vec<String>,
     /// Where CO-RE relocations were resolved from.
     pub btf: String,
     /// Which object and BTF were chosen, and why.
@@ -496,19 +497,7 @@ fn load_and_attach(
         }
     };
     // Load only the programs the selection needs.
-    let wants = |name: &str| events.iter().any(|e| e.name == name);
-    // sys_enter only for what must be caught at entry (exit's no-return,
-    // execve's strings); every other syscall is reported from sys_exit alone
-    let at_entry = events.iter().any(|e| e.syscall && (e.noreturn || e.strings_at_entry));
-    let at_exit = events.iter().any(|e| e.syscall && !e.noreturn);
-    let needed = |prog: &str| match prog {
-        "tracee_sys_enter" => at_entry,
-        "tracee_sys_exit" => at_exit,
-        "tracee_sched_process_fork" => wants("sched_process_fork"),
-        "tracee_sched_process_exec" => wants("sched_process_exec"),
-        "tracee_sched_process_exit" => wants("sched_process_exit"),
-        _ => false,
-    };
+    let needed = |prog: &str| events.iter().any(|e| serves(prog, e));
     // A program the kernel rejects (a field renamed or missing in this
     // kernel) disables only the events that need it: reopen without it and
     // load again, until what is left loads or nothing selected is left.
@@ -522,7 +511,7 @@ fn load_and_attach(
             Some(base) => legacy && enabled(base),
             None => !legacy && enabled(actual),
         };
-        if !PROGRAMS.iter().any(|(p, _)| enabled(p)) {
+        if !PROGRAMS.iter().any(|p| enabled(p)) {
             // nothing selected can load here: the first failure explains it
             return Err(btf_file_error(first_error.expect("a failure disabled them"), decision));
         }
@@ -567,7 +556,7 @@ fn load_and_attach(
     // Attach in a fixed order; any failure drops what was attached.
     let mut links = Vec::new();
     let mut programs = Vec::new();
-    for (base, attach_point) in PROGRAMS {
+    for base in PROGRAMS {
         if !active(base) {
             continue;
         }
@@ -576,7 +565,9 @@ fn load_and_attach(
             .progs_mut()
             .find(|p| p.name() == prog_name.as_str())
             .ok_or_else(|| Error::Load { cause: format!("the object has no program {prog_name}"), log: String::new() })?;
-        let link = prog.attach().map_err(|e| Error::Attach { program: attach_point.into(), cause: e.to_string() })?;
+        // where it attaches is its section name, e.g. raw_tracepoint/sys_enter
+        let attach_point = prog.section().to_string_lossy().into_owned();
+        let link = prog.attach().map_err(|e| Error::Attach { program: attach_point.clone(), cause: e.to_string() })?;
         links.push(link);
         programs.push(attach_point);
     }
@@ -596,27 +587,27 @@ fn load_and_attach(
     Ok((obj, links, info))
 }
 
-/// Programs, in attach order, with where they attach.
-const PROGRAMS: [(&str, &str); 5] = [
-    ("tracee_sys_enter", "raw_tracepoint/sys_enter"),
-    ("tracee_sys_exit", "raw_tracepoint/sys_exit"),
-    ("tracee_sched_process_fork", "raw_tracepoint/sched_process_fork"),
-    ("tracee_sched_process_exec", "raw_tracepoint/sched_process_exec"),
-    ("tracee_sched_process_exit", "raw_tracepoint/sched_process_exit"),
-];
+/// The object's programs (each also as `<name>_legacy`), in attach order.
+const PROGRAMS: [&str; 5] =
+    ["tracee_sys_enter", "tracee_sys_exit", "tracee_sched_process_fork", "tracee_sched_process_exec", "tracee_sched_process_exit"];
 
 /// Programs that only work together: a syscall needs both halves.
 fn program_group(program: &str) -> Option<Vec<&'static str>> {
     match program {
         "tracee_sys_enter" | "tracee_sys_exit" => Some(vec!["tracee_sys_enter", "tracee_sys_exit"]),
-        p => PROGRAMS.iter().find(|(name, _)| *name == p).map(|(name, _)| vec![*name]),
+        p => PROGRAMS.iter().find(|name| **name == p).map(|name| vec![*name]),
     }
 }
 
-/// Whether `program` produces event `e`.
+/// Whether `program` is needed for event `e`: the one rule of which
+/// program serves which event (bpf/tracee.bpf.c's entry points).
 fn serves(program: &str, e: &EventDef) -> bool {
     match program {
-        "tracee_sys_enter" | "tracee_sys_exit" => e.syscall,
+        // only what must be caught at entry: exit's no-return, execve's strings
+        "tracee_sys_enter" => e.syscall && (e.noreturn || e.strings_at_entry),
+        // every other syscall is reported from sys_exit alone
+        "tracee_sys_exit" => e.syscall && !e.noreturn,
+        // tracee_sched_process_exec serves sched_process_exec, and so on
         p => p.strip_prefix("tracee_") == Some(e.name),
     }
 }

@@ -58,7 +58,7 @@ const events = schema.events.map((e) => ({
 
 const ts = `${header}
 /** How an argument is decoded (derived from its C type in tracee-core's build.rs). */
-export type ArgKind = ${[...new Set(['Str', 'Ptr', 'I32', 'U32', 'I64', 'U64'])].map((k) => `'${k}'`).join(' | ')};
+export type ArgKind = ${[...new Set(schema.events.flatMap((e) => e.args.map((a) => a.kind)))].sort().map((k) => `'${k}'`).join(' | ')};
 
 export interface ArgDef {
   readonly name: string;
