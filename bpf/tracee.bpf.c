@@ -25,6 +25,9 @@ struct user_pt_regs {
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
+/* include/linux/proc_ns.h: the inode number of the initial pid namespace */
+#define PROC_PID_INIT_INO 0xEFFFFFFCU
+
 /* Data section of one record: room for two strings (e.g. renameat paths). */
 #define DATA_CAP (2 * (sizeof(struct data_item) + MAX_STR_LEN))
 /* Upper bound the verifier can see on a record's size. */
@@ -217,7 +220,8 @@ static __always_inline void fill_header(struct event_header *h, __u32 event_id, 
 	h->user_id = (__u32)uid_gid;
 	h->group_id = uid_gid >> 32;
 	h->mount_namespace = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
-	h->pid_namespace = BPF_CORE_READ(pid, numbers[level].ns, ns.inum);
+	/* the initial pid namespace's id is fixed (PROC_PID_INIT_INO) */
+	h->pid_namespace = level == 0 ? PROC_PID_INIT_INO : BPF_CORE_READ(pid, numbers[level].ns, ns.inum);
 	h->processor_id = bpf_get_smp_processor_id();
 	h->flags = 0;
 	bpf_get_current_comm(&h->process_name, sizeof(h->process_name));
