@@ -122,7 +122,7 @@ fn pack_btf_archives(target_obj: &Path, out: &Path, host_btf: &str) {
     fs::create_dir_all(&work).expect("create btfhub work dir");
     let tool = env::var("BPFTOOL").unwrap_or_else(|_| "bpftool".into());
     let mut report = String::new();
-    let _ = writeln!(report, "{:<64} {:>10} {:>9}  {}", "kernel", "full BTF", "minimized", "origin");
+    let _ = writeln!(report, "{:<64} {:>10} {:>9}  origin", "kernel", "full BTF", "minimized");
     let mut summaries = Vec::new();
     for (arch, clang_arch) in ARCHES {
         let arch_inputs: Vec<&Input> = inputs.iter().filter(|i| i.key.arch == arch).collect();

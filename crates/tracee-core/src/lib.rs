@@ -19,7 +19,9 @@ pub mod btf;
 pub mod catalog;
 pub mod doctor;
 mod error;
+mod features;
 mod libbpf_log;
+mod loader;
 mod privileges;
 pub mod record;
 mod tracer;
@@ -27,7 +29,8 @@ mod tracer;
 pub use catalog::{ArgDef, ArgKind, EventDef};
 pub use error::Error;
 pub use record::{DecodeError, Event, Header, Records};
-pub use tracer::{Batch, Disabled, Stats, TraceOptions, Tracer, TracerInfo};
+pub use loader::Disabled;
+pub use tracer::{Batch, Stats, TraceOptions, Tracer, TracerInfo};
 
 /// The record layout and the event catalog as JSON: what the TypeScript
 /// decoder is generated from (packages/core/scripts/codegen.mjs).

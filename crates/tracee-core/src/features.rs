@@ -1,0 +1,57 @@
+//! What the running kernel can do, probed before loading: each answer picks
+//! a path (ring or perf buffer, usual or legacy programs, clock helper).
+
+use libbpf_rs::libbpf_sys as sys;
+
+/// How records cross to user space.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Transport {
+    RingBuffer,
+    /// With the reason it is used.
+    PerfBuffer(&'static str),
+}
+
+/// Whether the kernel has global data (read-only array maps, 5.2+), which
+/// `.rodata` needs; None if the probe could not tell (e.g. no privileges).
+pub(crate) fn global_data_supported() -> Option<bool> {
+    let opts = sys::bpf_map_create_opts {
+        sz: std::mem::size_of::<sys::bpf_map_create_opts>() as _,
+        map_flags: sys::BPF_F_RDONLY_PROG,
+        ..Default::default()
+    };
+    // SAFETY: creates a 1-entry array map, closed right away.
+    let fd = unsafe { sys::bpf_map_create(sys::BPF_MAP_TYPE_ARRAY, std::ptr::null(), 4, 4, 1, &opts) };
+    if fd >= 0 {
+        // SAFETY: fd was just returned to us.
+        unsafe { libc::close(fd) };
+        return Some(true);
+    }
+    match -fd {
+        libc::EINVAL => Some(false),
+        _ => None,
+    }
+}
+
+/// Whether the kernel has BPF ring buffers (5.8+); None if the probe failed.
+pub(crate) fn ring_buffer_supported() -> Option<bool> {
+    // SAFETY: a plain feature probe; NULL options are allowed.
+    let r = unsafe {
+        sys::libbpf_probe_bpf_map_type(sys::BPF_MAP_TYPE_RINGBUF, std::ptr::null())
+    };
+    match r {
+        1 => Some(true),
+        0 => Some(false),
+        _ => None,
+    }
+}
+
+/// Whether raw tracepoint programs may call `helper` on this kernel. A
+/// failed probe (e.g. no privileges) counts as yes: loading will say why.
+pub(crate) fn helper_supported(helper: sys::bpf_func_id) -> bool {
+    // SAFETY: a plain feature probe; NULL options are allowed.
+    let r = unsafe {
+        sys::libbpf_probe_bpf_helper(sys::BPF_PROG_TYPE_RAW_TRACEPOINT, helper, std::ptr::null())
+    };
+    r != 0
+}
+

@@ -1,0 +1,332 @@
+//! Opening, loading and attaching the object for one trace: the decision's
+//! object and BTF, the settings user space writes before load, the
+//! selection, and the programs a kernel rejects (their events disabled, the
+//! rest loaded).
+
+use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
+use std::path::PathBuf;
+
+use libbpf_rs::{Link, Map, MapCore, MapFlags, Object, ObjectBuilder};
+
+use crate::bpf::types;
+use crate::btf::{self, BtfSource, Decision, ObjectSource};
+use crate::catalog::{ArgKind, EventDef};
+use crate::features::{helper_supported, Transport};
+use crate::tracer::{TraceOptions, TracerInfo};
+use crate::{libbpf_log, Error};
+
+/// The CO-RE object built from bpf/ (crates/tracee-core/build.rs).
+static BPF_OBJECT: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/tracee.bpf.o"));
+
+pub(crate) fn find_map<'o>(obj: &'o Object, name: &str) -> Result<Map<'o>, Error> {
+    obj.maps()
+        .find(|m| m.name() == name)
+        .ok_or_else(|| Error::Load { cause: format!("the object has no map '{name}'"), log: String::new() })
+}
+
+/// The BTF bytes in a memfd, for libbpf's `btf_custom_path`: no file on
+/// disk to clean up, gone when the fd is closed.
+fn memfd_with(bytes: &[u8]) -> Result<OwnedFd, Error> {
+    let fail = |what: &str| Error::Load { cause: format!("{what}: {}", std::io::Error::last_os_error()), log: String::new() };
+    // The raw syscall: glibc has a wrapper only since 2.27, and the binary
+    // targets older ones. SAFETY: the name is a NUL-terminated literal.
+    let fd = unsafe { libc::syscall(libc::SYS_memfd_create, c"tracee-btf".as_ptr(), libc::MFD_CLOEXEC) } as i32;
+    if fd < 0 {
+        return Err(fail("memfd_create"));
+    }
+    // SAFETY: fd was just created and is owned by nobody else.
+    let fd = unsafe { OwnedFd::from_raw_fd(fd) };
+    let mut file = std::fs::File::from(fd.try_clone().map_err(|_| fail("dup"))?);
+    std::io::Write::write_all(&mut file, bytes).map_err(|_| fail("write memfd"))?;
+    Ok(fd)
+}
+
+/// Everything decided before the poll thread starts.
+pub(crate) struct Plan {
+    pub opts: TraceOptions,
+    pub events: Vec<&'static EventDef>,
+    pub decision: Decision,
+    pub transport: Transport,
+    /// Load the legacy programs (kernels without BPF global data).
+    pub legacy: bool,
+}
+
+pub(crate) fn load_and_attach(plan: &Plan) -> Result<(Object, Vec<Link>, TracerInfo), Error> {
+    let Plan { opts, events, decision, transport, legacy } = plan;
+    let (events, transport, legacy) = (events.as_slice(), *transport, *legacy);
+    let perf = matches!(transport, Transport::PerfBuffer(_));
+    // Held until load() has resolved the CO-RE relocations.
+    let mut _memfd = None;
+    let custom_btf: Option<PathBuf> = match &decision.btf {
+        BtfSource::Kernel(_) => None,
+        BtfSource::File(path) => Some(path.clone()),
+        BtfSource::Embedded(key) => {
+            let bytes = btf::embedded()?.get(key).ok_or_else(|| Error::Archive { cause: format!("{key} vanished") })?;
+            let fd = memfd_with(bytes)?;
+            let path = PathBuf::from(format!("/proc/self/fd/{}", fd.as_raw_fd()));
+            _memfd = Some(fd);
+            Some(path)
+        }
+    };
+    // Load only the programs the selection needs.
+    let needed = |prog: &str| events.iter().any(|e| serves(prog, e));
+    // A program the kernel rejects (a field renamed or missing in this
+    // kernel) disables only the events that need it: reopen without it and
+    // load again, until what is left loads or nothing selected is left.
+    let mut disabled: Vec<Disabled> = Vec::new();
+    let mut first_error = None;
+    let obj = loop {
+        let off: Vec<&str> = disabled.iter().flat_map(|d| d.programs.iter().copied()).collect();
+        let enabled = |prog: &str| needed(prog) && !off.contains(&prog);
+        // the object's names: the base name, or with _legacy
+        let load = |actual: &str| match actual.strip_suffix("_legacy") {
+            Some(base) => legacy && enabled(base),
+            None => !legacy && enabled(actual),
+        };
+        if !PROGRAMS.iter().any(|p| enabled(p)) {
+            // nothing selected can load here: the first failure explains it
+            return Err(btf_file_error(first_error.expect("a failure disabled them"), decision));
+        }
+        let err = match open_and_load(custom_btf.as_deref(), opts, decision, perf, legacy, &load) {
+            Ok(obj) => break obj,
+            Err(err) => err,
+        };
+        let group = match &err {
+            Error::Verifier { program, .. } => {
+                program_group(program.strip_suffix("_legacy").unwrap_or(program)).filter(|g| enabled(g[0]))
+            }
+            _ => None,
+        };
+        let Some(group) = group else { return Err(btf_file_error(err, decision)) };
+        let events_of_group = events.iter().filter(|e| group.iter().any(|p| serves(p, e))).map(|e| e.name).collect();
+        disabled.push(Disabled { programs: group, events: events_of_group, reason: disabled_reason(&err, decision) });
+        first_error.get_or_insert(err);
+    };
+    let active = |prog: &str| needed(prog) && !disabled.iter().any(|d| d.programs.contains(&prog));
+    let events: Vec<&'static EventDef> =
+        events.iter().copied().filter(|e| !disabled.iter().any(|d| d.events.contains(&e.name))).collect();
+
+    if legacy {
+        // what .rodata says to the other programs
+        let settings = find_map(&obj, "legacy_settings")?;
+        settings
+            .update(&0u32.to_ne_bytes(), &std::process::id().to_ne_bytes(), MapFlags::ANY)
+            .map_err(|err| Error::Load { cause: format!("legacy_settings: {err}"), log: String::new() })?;
+    }
+    let configs = find_map(&obj, "event_configs")?;
+    for e in &events {
+        let cfg = event_config(e);
+        // SAFETY: event_config is repr(C), integers only, no implicit padding.
+        let value = unsafe {
+            std::slice::from_raw_parts((&cfg as *const types::event_config).cast::<u8>(), size_of_val(&cfg))
+        };
+        configs
+            .update(&e.id.to_ne_bytes(), value, MapFlags::ANY)
+            .map_err(|err| Error::Load { cause: format!("selecting {}: {err}", e.name), log: String::new() })?;
+    }
+
+    // Attach in a fixed order; any failure drops what was attached.
+    let mut links = Vec::new();
+    let mut programs = Vec::new();
+    for base in PROGRAMS {
+        if !active(base) {
+            continue;
+        }
+        let prog_name = if legacy { format!("{base}_legacy") } else { base.to_string() };
+        let prog = obj
+            .progs_mut()
+            .find(|p| p.name() == prog_name.as_str())
+            .ok_or_else(|| Error::Load { cause: format!("the object has no program {prog_name}"), log: String::new() })?;
+        // where it attaches is its section name, e.g. raw_tracepoint/sys_enter
+        let attach_point = prog.section().to_string_lossy().into_owned();
+        let link = prog.attach().map_err(|e| Error::Attach { program: attach_point.clone(), cause: e.to_string() })?;
+        links.push(link);
+        programs.push(attach_point);
+    }
+
+    let info = TracerInfo {
+        disabled,
+        events: events.iter().map(|e| e.name).collect(),
+        programs,
+        btf: decision.btf.to_string(),
+        decision: decision.clone(),
+        ring_buffer_bytes: opts.ring_buffer_bytes,
+        transport: match transport {
+            Transport::RingBuffer => "BPF ring buffer".into(),
+            Transport::PerfBuffer(why) => why.into(),
+        },
+    };
+    Ok((obj, links, info))
+}
+
+/// The object's programs (each also as `<name>_legacy`), in attach order.
+const PROGRAMS: [&str; 5] =
+    ["tracee_sys_enter", "tracee_sys_exit", "tracee_sched_process_fork", "tracee_sched_process_exec", "tracee_sched_process_exit"];
+
+/// Programs that only work together: a syscall needs both halves.
+fn program_group(program: &str) -> Option<Vec<&'static str>> {
+    match program {
+        "tracee_sys_enter" | "tracee_sys_exit" => Some(vec!["tracee_sys_enter", "tracee_sys_exit"]),
+        p => PROGRAMS.iter().find(|name| **name == p).map(|name| vec![*name]),
+    }
+}
+
+/// Whether `program` is needed for event `e`: the one rule of which
+/// program serves which event (bpf/tracee.bpf.c's entry points).
+fn serves(program: &str, e: &EventDef) -> bool {
+    match program {
+        // only what must be caught at entry: exit's no-return, execve's strings
+        "tracee_sys_enter" => e.syscall && (e.noreturn || e.strings_at_entry),
+        // every other syscall is reported from sys_exit alone
+        "tracee_sys_exit" => e.syscall && !e.noreturn,
+        // tracee_sched_process_exec serves sched_process_exec, and so on
+        p => p.strip_prefix("tracee_") == Some(e.name),
+    }
+}
+
+/// Events switched off because their program could not load here.
+#[derive(Debug, Clone)]
+pub struct Disabled {
+    pub programs: Vec<&'static str>,
+    pub events: Vec<&'static str>,
+    pub reason: String,
+}
+
+fn disabled_reason(err: &Error, decision: &Decision) -> String {
+    match err {
+        Error::Verifier { program, cause, log } => match unresolved_field(log) {
+            Some(field) => format!("{program}: {field} is not in this kernel's BTF ({})", decision.btf),
+            None => format!("{program}: rejected by the verifier: {cause}"),
+        },
+        other => other.to_string(),
+    }
+}
+
+/// "failed to resolve CO-RE relocation <byte_off> [408] struct pt_regs.di (0:14 @ offset 112)"
+fn unresolved_field(log: &str) -> Option<String> {
+    log.lines()
+        .find_map(|l| l.split_once("failed to resolve CO-RE relocation"))
+        .map(|(_, rest)| rest.split_once("] ").map_or(rest, |(_, f)| f).split(" (").next().unwrap_or("").trim().to_string())
+}
+
+/// A BTF given in TRACEE_BTF_FILE that fails CO-RE is that file's fault.
+fn btf_file_error(err: Error, decision: &Decision) -> Error {
+    match (&decision.btf, err) {
+        (BtfSource::File(path), Error::Verifier { log, .. } | Error::Load { log, .. }) if log.contains("CO-RE relocat") => {
+            let field = unresolved_field(&log).unwrap_or_else(|| "a type or field the programs read".into());
+            Error::BtfFile {
+                path: path.clone(),
+                cause: format!("it does not describe this kernel: {field} is not in it (libbpf could not resolve that CO-RE relocation)"),
+            }
+        }
+        (BtfSource::File(path), Error::Load { cause, .. }) => Error::BtfFile { path: path.clone(), cause: format!("libbpf cannot use it: {cause}") },
+        (_, err) => err,
+    }
+}
+
+/// Opens the object, sets what user space decides before load, and loads
+/// the programs `enabled` says.
+fn open_and_load(
+    custom_btf: Option<&std::path::Path>,
+    opts: &TraceOptions,
+    decision: &Decision,
+    perf: bool,
+    legacy: bool,
+    enabled: &dyn Fn(&str) -> bool,
+) -> Result<Object, Error> {
+    libbpf_log::take();
+    let mut builder = ObjectBuilder::default();
+    if let Some(path) = custom_btf {
+        builder.btf_custom_path(path).map_err(load_error)?;
+    }
+    let mut open = match &decision.object {
+        ObjectSource::Embedded => builder.open_memory(BPF_OBJECT).map_err(load_error)?,
+        ObjectSource::File(path) => builder
+            .open_file(path)
+            .map_err(|e| Error::BpfFile { path: path.clone(), cause: format!("libbpf cannot open it: {e}") })?,
+    };
+
+    for mut map in open.maps_mut() {
+        let name = map.name().to_string_lossy().into_owned();
+        if name == "btf_anchor" || (legacy && name.ends_with(".rodata")) || (!legacy && name == "legacy_settings") {
+            // only for BTF, or for the other set of programs
+            map.set_autocreate(false).map_err(load_error)?;
+        } else if name.ends_with(".rodata") {
+            let init = map.initial_value_mut().ok_or_else(|| Error::Load { cause: ".rodata has no initial value".into(), log: String::new() })?;
+            // The layout of .rodata is the skeleton's: an object whose
+            // .rodata differs was not built from this tree's bpf/.
+            // (the Rust struct may carry trailing padding the section lacks)
+            let needed = std::mem::offset_of!(types::rodata, has_ktime_boot) + 1;
+            if init.len() < needed || init.len() > std::mem::size_of::<types::rodata>() {
+                let cause = format!(".rodata is {} bytes, this version's is {needed}", init.len());
+                return Err(match &decision.object {
+                    ObjectSource::File(path) => Error::BpfFile { path: path.clone(), cause },
+                    ObjectSource::Embedded => Error::Load { cause, log: String::new() },
+                });
+            }
+            let mut put = |offset: usize, bytes: &[u8]| init[offset..offset + bytes.len()].copy_from_slice(bytes);
+            // The tracer's own threads (poll, napi, node) would trace themselves.
+            put(std::mem::offset_of!(types::rodata, self_tgid), &std::process::id().to_ne_bytes());
+            put(std::mem::offset_of!(types::rodata, wakeup_bytes), &u64::from(opts.ring_buffer_bytes / 4).to_ne_bytes());
+            put(std::mem::offset_of!(types::rodata, use_perf_buffer), &[u8::from(perf)]);
+            put(std::mem::offset_of!(types::rodata, has_ktime_boot), &[u8::from(helper_supported(libbpf_rs::libbpf_sys::BPF_FUNC_ktime_get_boot_ns))]);
+        } else if name == "events" {
+            if perf {
+                // never created: kernels before 5.8 cannot
+                map.set_autocreate(false).map_err(load_error)?;
+            } else {
+                map.set_max_entries(opts.ring_buffer_bytes).map_err(load_error)?;
+            }
+        }
+    }
+
+    for mut prog in open.progs_mut() {
+        let name = prog.name().to_string_lossy().into_owned();
+        prog.set_autoload(enabled(&name));
+    }
+    open.load().map_err(load_error)
+}
+
+fn event_config(e: &EventDef) -> types::event_config {
+    let mut cfg = types::event_config { policies: 1, ..Default::default() };
+    for (i, a) in e.args.iter().enumerate() {
+        if a.kind == ArgKind::Str {
+            cfg.arg_kinds[i] = types::tracee_arg_kind::ARG_STR.0 as u8;
+        }
+    }
+    if e.noreturn {
+        cfg.flags |= types::tracee_event_flags::EVENT_FLAG_NORETURN.0 as u8;
+    }
+    if e.strings_at_entry {
+        cfg.flags |= types::tracee_event_flags::EVENT_FLAG_STR_AT_ENTRY.0 as u8;
+    }
+    cfg
+}
+
+/// Turns a libbpf failure into the error that explains it, using what
+/// libbpf printed (the verifier log above all).
+fn load_error(e: libbpf_rs::Error) -> Error {
+    let log = libbpf_log::take();
+    if e.kind() == libbpf_rs::ErrorKind::PermissionDenied {
+        return Error::Privileges { missing: format!("the kernel refused: {e}") };
+    }
+    if let Some(start) = log.find("-- BEGIN PROG LOAD LOG --") {
+        // "libbpf: prog 'tracee_sys_enter': BPF program load failed: ..."
+        let program = log
+            .lines()
+            .filter(|l| l.contains("load failed") || l.contains("failed to load"))
+            .find_map(|l| l.split_once("prog '").and_then(|(_, r)| r.split('\'').next()))
+            .unwrap_or("?")
+            .to_string();
+        let body = &log[start..];
+        let cause = body
+            .lines()
+            .rev()
+            .find(|l| !l.is_empty() && !l.starts_with("--") && !l.starts_with("processed") && !l.starts_with("libbpf"))
+            .unwrap_or("rejected")
+            .to_string();
+        return Error::Verifier { program, cause, log: body.to_string() };
+    }
+    Error::Load { cause: e.to_string(), log }
+}
+
