@@ -394,7 +394,10 @@ static __always_inline int on_sys_exit(struct bpf_raw_tracepoint_args *ctx, cons
 		/* the common path: one hook, arguments from the saved registers */
 		fill_header(&b->ev.header, id, id, legacy);
 		b->ev.header.return_value = (long)ctx->args[1];
-		read_syscall_args(regs, b->ev.args);
+		if (cfg->nargs)
+			read_syscall_args(regs, b->ev.args);
+		else
+			__builtin_memset(b->ev.args, 0, sizeof(b->ev.args));
 		data_len = put_strings(b, cfg);
 		submit(ctx, b, data_len, legacy);
 		return 0;

@@ -47,7 +47,8 @@ struct event_config {
 	__u64 policies;
 	__u8 arg_kinds[MAX_ARGS];
 	__u8 flags;
-	__u8 _pad;
+	/* arguments the catalog declares: registers are read only when > 0 */
+	__u8 nargs;
 };
 
 /* Record flags. */

@@ -288,7 +288,7 @@ fn open_and_load(
 }
 
 fn event_config(e: &EventDef) -> types::event_config {
-    let mut cfg = types::event_config { policies: 1, ..Default::default() };
+    let mut cfg = types::event_config { policies: 1, nargs: e.args.len() as u8, ..Default::default() };
     for (i, a) in e.args.iter().enumerate() {
         if a.kind == ArgKind::Str {
             cfg.arg_kinds[i] = types::tracee_arg_kind::ARG_STR.0 as u8;
