@@ -21,6 +21,8 @@ const WORKLOADS = [
   { id: 'W1', name: 'getppid()', arg: 'getppid', syscalls: 1 },
   { id: 'W2', name: 'openat+close', arg: 'openat', syscalls: 2 },
   { id: 'W3', name: 'fork+exec+wait', arg: 'exec', syscalls: null },
+  // something real: tar of a header tree into /dev/null, ns per whole run
+  { id: 'W4', name: 'tar of headers', tar: QUICK ? '/usr/include/linux' : '/usr/include', syscalls: null },
 ];
 
 const log = (m) => process.stderr.write(`bench: ${m}\n`);
@@ -100,6 +102,16 @@ async function stopTracer(t) {
 
 function runWorkload(w, wrap = [], opsDivisor = 1) {
   const samples = [];
+  if (w.tar) {
+    for (let i = 0; i < RUNS; i++) {
+      const argv = ['taskset', '-c', '1', ...wrap, 'tar', '-cf', '/dev/null', '-C', w.tar, '.'];
+      const t0 = process.hrtime.bigint();
+      const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`${argv.join(' ')}: ${(r.stderr || '').trim().split('\n').pop()}`);
+      samples.push(Number(process.hrtime.bigint() - t0));
+    }
+    return samples;
+  }
   const ops = Math.max(20, Math.round(OPS[w.arg] / opsDivisor));
   for (let i = 0; i < RUNS; i++) {
     const argv = [...wrap, join(OUT, 'workload'), w.arg, String(ops), '1'];
@@ -158,9 +170,11 @@ async function main() {
   }
   print(results);
   const throughput = await measureThroughput();
+  const startup = await measureStartup();
+  const memory = await measureMemory();
   mkdirSync(OUT, { recursive: true });
   const file = join(OUT, `results-${machine.date.replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, JSON.stringify({ machine, versions: versions(), results, throughput }, null, 2));
+  writeFileSync(file, JSON.stringify({ machine, versions: versions(), results, throughput, startup, memory }, null, 2));
   log(`samples: ${file}`);
 }
 
@@ -193,6 +207,89 @@ async function measureThroughput() {
     );
   }
   return out;
+}
+
+/**
+ * Start-up: from spawning the tracer to its first delivered event, while a
+ * paced getppid() loop runs; tracee-rs with kernel BTF and with the embedded
+ * minimized BTF (kernel BTF hidden), beside a bpftrace one-liner.
+ */
+async function measureStartup() {
+  const cli = join(ROOT, 'packages/cli/dist/cli.js');
+  const background = spawn(join(OUT, 'workload'), ['getppid', '1000000000', '1', '100000'], { stdio: 'ignore' });
+  const cases = [
+    { name: 'tracee-rs CLI, kernel BTF', cmd: [node, cli, '-e', 'getppid', '-o', 'json'], event: /^\{/ },
+    {
+      name: 'tracee-rs CLI, embedded minimized BTF',
+      cmd: ['unshare', '-m', 'sh', '-c', 'mount --bind /dev/null /sys/kernel/btf/vmlinux && exec "$@"', 'sh', node, cli, '-e', 'getppid', '-o', 'json'],
+      event: /^\{/,
+    },
+    { name: 'bpftrace one-liner', cmd: ['bpftrace', '-e', 'tracepoint:syscalls:sys_enter_getppid { printf("%d\\n", pid); }'], event: /^\d+$/ },
+  ];
+  const out = [];
+  for (const c of cases) {
+    const samples = [];
+    try {
+      for (let i = 0; i < 3; i++) samples.push(await timeToFirstEvent(c));
+      const row = { name: c.name, samples, medianMs: median(samples) };
+      out.push(row);
+      console.log(`start-up to first event, ${c.name}: ${row.medianMs.toFixed(0)} ms`);
+    } catch (e) {
+      out.push({ name: c.name, error: e.message });
+      console.log(`start-up to first event, ${c.name}: cannot run here: ${e.message}`);
+    }
+  }
+  background.kill('SIGKILL');
+  return out;
+}
+
+function timeToFirstEvent(c) {
+  return new Promise((resolve, reject) => {
+    const t0 = process.hrtime.bigint();
+    const child = spawn('taskset', ['-c', '0', ...c.cmd], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let buf = '';
+    let done = false;
+    const timer = setTimeout(() => finish(new Error('no event within 30 s')), 30_000);
+    const finish = (err, ms) => {
+      if (done) return;
+      done = true;
+      clearTimeout(timer);
+      child.on('exit', () => (err ? reject(err) : resolve(ms)));
+      child.kill('SIGINT');
+      setTimeout(() => child.kill('SIGKILL'), 5000);
+    };
+    child.stdout.on('data', (d) => {
+      buf += d;
+      if (buf.split('\n').some((l) => c.event.test(l.trim()))) finish(null, Number(process.hrtime.bigint() - t0) / 1e6);
+    });
+    child.stderr.resume();
+    child.on('exit', (code) => !done && finish(new Error(`exited with ${code}`)));
+  });
+}
+
+/**
+ * Memory: peak RSS of the tracing process (an RxJS subscriber) while
+ * getppid() runs at 1 M calls/s, sampled through the run to see it stay flat.
+ */
+async function measureMemory() {
+  const seconds = QUICK ? 5 : 30;
+  const rate = 1_000_000;
+  const tracer = await startTracer({ cmd: [node, join(ROOT, 'test/bench/tracee-subscriber.mjs'), 'getppid'], ready: /ready/ });
+  const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${tracer.child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+  const samples = [];
+  const sampler = setInterval(() => samples.push(rss()), 250);
+  await new Promise((resolve) => spawn(join(OUT, 'workload'), ['getppid', String(rate * seconds), '1', String(rate)], { stdio: 'ignore' }).on('exit', resolve));
+  clearInterval(sampler);
+  const peak = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${tracer.child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
+  const counts = JSON.parse((await stopTracer(tracer)).trim().split('\n').pop());
+  const third = Math.max(1, Math.floor(samples.length / 3));
+  const avg = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+  const row = { seconds, rate, peakMB: peak, firstThirdMB: avg(samples.slice(0, third)), lastThirdMB: avg(samples.slice(-third)), samplesMB: samples, ...counts };
+  console.log(
+    `memory at ${rate / 1e6} M events/s for ${seconds} s: peak RSS ${peak.toFixed(0)} MB; ` +
+      `${row.firstThirdMB.toFixed(0)} MB in the first third, ${row.lastThirdMB.toFixed(0)} MB in the last (${counts.delivered} delivered, ${counts.lost} lost)`,
+  );
+  return row;
 }
 
 function print(results) {
