@@ -176,6 +176,11 @@ async function main() {
   const file = join(OUT, `results-${machine.date.replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, JSON.stringify({ machine, versions: versions(), results, throughput, startup, memory }, null, 2));
   log(`samples: ${file}`);
+  const chart = file.replace(/\.json$/, '.svg');
+  writeFileSync(chart, chartSvg(results, machine));
+  const png = chart.replace(/\.svg$/, '.png');
+  const r = spawnSync('rsvg-convert', ['-o', png, chart]);
+  log(`chart: ${r.status === 0 ? png : chart}`);
 }
 
 /**
@@ -290,6 +295,43 @@ async function measureMemory() {
       `${row.firstThirdMB.toFixed(0)} MB in the first third, ${row.lastThirdMB.toFixed(0)} MB in the last (${counts.delivered} delivered, ${counts.lost} lost)`,
   );
   return row;
+}
+
+/**
+ * One chart a person can look at: for W1 and W2, bars of the ns each
+ * tracer adds per syscall, on a log scale (strace is ~1000x the rest).
+ */
+function chartSvg(results, machine) {
+  const base = results.find((r) => r.name === 'no tracer');
+  const rows = results.filter((r) => r !== base && !r.error);
+  const series = WORKLOADS.filter((w) => w.syscalls).map((w, i) => ({ w, color: ['#4c78a8', '#f58518'][i] }));
+  const added = (r, w) => Math.max(1, (r.workloads[w.id].median - base.workloads[w.id].median) / w.syscalls);
+  const max = Math.max(...rows.flatMap((r) => series.map(({ w }) => added(r, w))));
+  const x = (v) => 300 + (Math.log10(v) / Math.log10(max)) * 560;
+  const barH = 12;
+  const rowH = series.length * barH + 10;
+  const height = 80 + rows.length * rowH;
+  const esc = (t) => t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+  let svg = `<svg xmlns="http://www.w3.org/2000/svg" width="900" height="${height}" font-family="sans-serif" font-size="12">`;
+  svg += `<rect width="100%" height="100%" fill="white"/>`;
+  svg += `<text x="10" y="20" font-size="14" font-weight="bold">Added ns per syscall (log scale), ${esc(machine.cpu ?? '')}, kernel ${esc(machine.kernel)}</text>`;
+  series.forEach(({ w, color }, i) => {
+    svg += `<rect x="${300 + i * 200}" y="32" width="12" height="12" fill="${color}"/><text x="${316 + i * 200}" y="43">${esc(`${w.id} ${w.name}`)}</text>`;
+  });
+  for (const t of [1, 10, 100, 1000, 10000, 100000].filter((t) => t <= max * 1.01)) {
+    svg += `<line x1="${x(t)}" y1="55" x2="${x(t)}" y2="${height - 10}" stroke="#ddd"/><text x="${x(t) + 2}" y="${height - 2}" fill="#888">${t}</text>`;
+  }
+  rows.forEach((r, i) => {
+    const y = 60 + i * rowH;
+    const bold = r.name.startsWith('tracee-rs') ? ' font-weight="bold"' : '';
+    svg += `<text x="10" y="${y + rowH / 2}"${bold}>${esc(r.name)}</text>`;
+    series.forEach(({ w, color }, j) => {
+      const v = added(r, w);
+      svg += `<rect x="300" y="${y + j * barH}" width="${x(v) - 300}" height="${barH - 2}" fill="${color}"/>`;
+      svg += `<text x="${x(v) + 4}" y="${y + j * barH + 9}" font-size="10">${v.toFixed(0)}</text>`;
+    });
+  });
+  return svg + '</svg>\n';
 }
 
 function print(results) {
