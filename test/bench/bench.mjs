@@ -156,12 +156,14 @@ async function main() {
     results.push(row);
     let tracer;
     try {
+      const before = config.cmd ? loadedProgramIds() : null;
       if (config.cmd) tracer = await startTracer(config);
       for (const w of WORKLOADS) {
         const samples = runWorkload(w, config.wrap, config.opsDivisor);
         row.workloads[w.id] = { samples, median: median(samples) };
         log(`${config.name}: ${w.id} ${median(samples).toFixed(1)} ns/op`);
       }
+      if (before) row.bpfNsPerRun = bpfRunTime(before);
     } catch (e) {
       row.error = e.message;
       log(`${config.name}: cannot run here: ${e.message}`);
@@ -181,6 +183,36 @@ async function main() {
   const png = chart.replace(/\.svg$/, '.png');
   const r = spawnSync('rsvg-convert', ['-o', png, chart]);
   log(`chart: ${r.status === 0 ? png : chart}`);
+}
+
+/** Ids of the BPF programs loaded on the host now. */
+function loadedProgramIds() {
+  return new Set(JSON.parse(execFileSync('bpftool', ['-j', 'prog', 'show'], { encoding: 'utf8' })).map((p) => p.id));
+}
+
+/**
+ * The kernel's own account of a tracer's programs (kernel.bpf_stats_enabled),
+ * in a separate pass of W1 so its overhead stays out of the timed runs:
+ * mean ns per run of every program loaded since `before`, summed, i.e. the
+ * BPF time one getppid() costs. Low noise: the figure to compare tracers by.
+ */
+function bpfRunTime(before) {
+  execFileSync('sysctl', ['-qw', 'kernel.bpf_stats_enabled=1']);
+  try {
+    const read = () =>
+      JSON.parse(execFileSync('bpftool', ['-j', 'prog', 'show'], { encoding: 'utf8' })).filter((p) => !before.has(p.id));
+    const start = new Map(read().map((p) => [p.id, p]));
+    const ops = OPS.getppid;
+    spawnSync(join(OUT, 'workload'), ['getppid', String(ops), '1']);
+    let ns = 0;
+    for (const p of read()) {
+      const s0 = start.get(p.id) ?? { run_time_ns: 0 };
+      ns += ((p.run_time_ns ?? 0) - (s0.run_time_ns ?? 0)) / ops;
+    }
+    return ns;
+  } finally {
+    execFileSync('sysctl', ['-qw', 'kernel.bpf_stats_enabled=0']);
+  }
 }
 
 /**
@@ -353,6 +385,12 @@ function print(results) {
   console.log(line(header));
   for (const r of rows) console.log(line(r));
   if (limit?.workloads.W1) console.log(`\nlimit (no-op hook) adds ${(limit.workloads.W1.median - base.workloads.W1.median).toFixed(0)} ns per syscall on W1.`);
+  console.log('\nBPF time per getppid() by the kernel\'s own stats (kernel.bpf_stats_enabled, includes their ~10-20 ns/run overhead):');
+  const refNs = ref?.bpfNsPerRun;
+  for (const r of results.filter((r) => r.bpfNsPerRun !== undefined)) {
+    const vs = refNs && r !== ref ? ` (${(r.bpfNsPerRun / refNs).toFixed(2)}x C reference)` : '';
+    console.log(`  ${r.name.padEnd(40)} ${r.bpfNsPerRun.toFixed(0)} ns${vs}`);
+  }
 }
 
 main().catch((e) => {
