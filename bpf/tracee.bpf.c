@@ -55,6 +55,7 @@ struct btf_anchor {
 	enum tracee_arg_kind arg_kind;
 	enum tracee_event_flags event_flags;
 	enum tracee_record_flags record_flags;
+	enum tracee_limits limits;
 	struct event event; /* last: it ends in a flexible array */
 };
 

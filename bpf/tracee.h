@@ -14,8 +14,11 @@
 #define MAX_ARGS 6
 /* A path is captured up to PATH_MAX; longer ones are cut and flagged. */
 #define MAX_STR_LEN 4096
-/* Event ids index the config map: syscalls below 1000, others above. */
-#define MAX_EVENT_ID 2048
+/* Event ids index the config map: syscalls below 1000, others above. An
+ * enum, not a #define, so user space reads it from the object's BTF. */
+enum tracee_limits {
+	MAX_EVENT_ID = 2048,
+};
 
 /* Events that are not syscalls. Same ids as Tracee's, so tools keyed on
  * Tracee's eventId read ours. Each name is the constant, lowercased, without

@@ -63,6 +63,11 @@ fn main() {
     let syscalls = parse_unistd(&unistd);
     let catalog = parse_catalog(&fs::read_to_string(CATALOG).expect("read events.tbl"));
     let events = join_events(&syscalls, &btf.enum_values("tracee_event_id"), catalog);
+    let max_id = btf.enum_values("tracee_limits").iter().find(|(n, _)| n == "MAX_EVENT_ID").expect("MAX_EVENT_ID").1;
+    for e in &events {
+        // the config map is indexed by id: a larger one could never be selected
+        assert!(u64::from(e.id) < max_id, "event {} has id {} >= MAX_EVENT_ID {max_id} (bpf/tracee.h)", e.name, e.id);
+    }
 
     fs::write(out.join("catalog.rs"), catalog_rs(&events)).expect("write catalog.rs");
     let schema = json!({

@@ -21,8 +21,8 @@ use crate::features::{global_data_supported, ring_buffer_supported, Transport};
 use crate::loader::{find_map, load_and_attach, Disabled, Plan};
 use crate::{libbpf_log, privileges, Error};
 
-/// Highest event id + 1 (`MAX_EVENT_ID` in bpf/tracee.h).
-const MAX_EVENT_ID: usize = 2048;
+/// Highest event id + 1, from bpf/tracee.h through the object's BTF.
+const MAX_EVENT_ID: usize = types::tracee_limits::MAX_EVENT_ID.0 as usize;
 
 /// What to trace and how to deliver it.
 #[derive(Debug, Clone)]

@@ -31,6 +31,7 @@ pub struct NativeTraceOptions {
 }
 
 #[napi(object)]
+#[derive(Clone)]
 pub struct NativeTraceInfo {
     pub events: Vec<String>,
     pub programs: Vec<String>,
@@ -126,16 +127,7 @@ impl NativeTracer {
 
     #[napi]
     pub fn info(&self) -> NativeTraceInfo {
-        NativeTraceInfo {
-            events: self.info.events.clone(),
-            programs: self.info.programs.clone(),
-            btf: self.info.btf.clone(),
-            decision_case: self.info.decision_case,
-            decision_reason: self.info.decision_reason.clone(),
-            ring_buffer_bytes: self.info.ring_buffer_bytes,
-            transport: self.info.transport.clone(),
-            disabled: self.info.disabled.clone(),
-        }
+        self.info.clone()
     }
 
     /// Counters so far; still readable after `stop()` (final values).
