@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
 /*
- * Kernel side of tracee-rs: syscalls (raw_tracepoint sys_enter/sys_exit)
- * and process lifecycle (raw_tracepoint sched_process_*). Raw tracepoints
- * need neither tracefs nor kernel BTF to attach, so the same programs run
- * on kernels that only have a minimized BTF for CO-RE.
+ * Kernel side of tracee-rs: syscalls (raw_tracepoint sys_enter/sys_exit,
+ * or the per-syscall tracepoints of the selected syscalls) and process
+ * lifecycle (raw_tracepoint sched_process_*). Neither kind needs kernel BTF
+ * to attach, so the same programs run on kernels that only have a
+ * minimized BTF for CO-RE.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -44,6 +45,11 @@ const volatile __u64 wakeup_bytes = 0;
 const volatile bool use_perf_buffer = false;
 /* bpf_ktime_get_boot_ns exists (Linux 5.8+); user space probes it. */
 const volatile bool has_ktime_boot = true;
+/* CO-RE resolved against the kernel's own BTF, which the verifier also uses
+ * to type bpf_get_current_task_btf() (5.11+): the task's fields are then
+ * plain loads instead of one probe-read helper call each. Not with a BTF
+ * given or embedded, whose offsets the verifier would not agree with. */
+const volatile bool direct_task_reads = false;
 
 /* Puts the record types and enums into the object's BTF, where the skeleton
  * and the TypeScript generator read them. A map, never created, rather than
@@ -190,23 +196,39 @@ static __always_inline __u64 now_ns(const bool legacy)
 static __always_inline void fill_header(struct event_header *h, __u32 event_id, __s32 syscall,
 					const bool legacy)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	/* threads share their leader's parent */
-	struct task_struct *parent = BPF_CORE_READ(task, real_parent);
-	struct pid *pid = BPF_CORE_READ(task, thread_pid);
-	unsigned int level = BPF_CORE_READ(pid, level);
+	struct task_struct *task, *parent;
+	struct pid *pid;
+	unsigned int level;
 	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	__u64 uid_gid = bpf_get_current_uid_gid();
 
+	/* direct_task_reads is constant once loaded: the verifier drops the
+	 * other branch. Both read the same fields (CO-RE relocated alike). */
+	if (!legacy && direct_task_reads) {
+		task = bpf_get_current_task_btf();
+		/* threads share their leader's parent */
+		parent = task->real_parent;
+		pid = task->thread_pid;
+		level = pid->level;
+		h->thread_start_time = task->start_time;
+		h->host_parent_process_id = parent->tgid;
+		h->mount_namespace = task->nsproxy->mnt_ns->ns.inum;
+	} else {
+		task = (struct task_struct *)bpf_get_current_task();
+		parent = BPF_CORE_READ(task, real_parent);
+		pid = BPF_CORE_READ(task, thread_pid);
+		level = BPF_CORE_READ(pid, level);
+		h->thread_start_time = BPF_CORE_READ(task, start_time);
+		h->host_parent_process_id = BPF_CORE_READ(parent, tgid);
+		h->mount_namespace = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
+	}
 	h->timestamp = now_ns(legacy);
-	h->thread_start_time = BPF_CORE_READ(task, start_time);
 	h->cgroup_id = bpf_get_current_cgroup_id();
 	h->return_value = 0;
 	h->event_id = event_id;
 	h->syscall = syscall;
 	h->host_process_id = pid_tgid >> 32;
 	h->host_thread_id = (__u32)pid_tgid;
-	h->host_parent_process_id = BPF_CORE_READ(parent, tgid);
 	if (level == 0) {
 		/* the initial pid namespace: the pids are the host's (and the
 		 * parent, in the same or an ancestor namespace, is there too) */
@@ -220,7 +242,6 @@ static __always_inline void fill_header(struct event_header *h, __u32 event_id, 
 	}
 	h->user_id = (__u32)uid_gid;
 	h->group_id = uid_gid >> 32;
-	h->mount_namespace = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
 	/* the initial pid namespace's id is fixed (PROC_PID_INIT_INO) */
 	h->pid_namespace = level == 0 ? PROC_PID_INIT_INO : BPF_CORE_READ(pid, numbers[level].ns, ns.inum);
 	h->processor_id = bpf_get_smp_processor_id();
@@ -272,6 +293,49 @@ static __always_inline __u32 put_strings(struct scratch *b, struct event_config 
 	return off;
 }
 
+static __always_inline void count_lost(void)
+{
+	__u32 zero = 0;
+	__u64 *n = bpf_map_lookup_elem(&lost, &zero);
+	if (n)
+		*n += 1;
+}
+
+/* Wake the consumer only past wakeup_bytes (see there). */
+static __always_inline __u64 wakeup_flags(void)
+{
+	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP
+									      : BPF_RB_NO_WAKEUP;
+}
+
+/* A record without a data section, built where it is sent from: in the
+ * ring itself (no copy), or, for the perf buffer, in the scratch slot.
+ * Hand it to commit_fixed() once filled. */
+static __always_inline struct event *reserve_fixed(const bool legacy)
+{
+	struct event *ev;
+
+	if (legacy || use_perf_buffer) {
+		struct scratch *b = scratch_buf(0);
+		return b ? &b->ev : NULL;
+	}
+	ev = bpf_ringbuf_reserve(&events, sizeof(*ev), 0);
+	if (!ev)
+		count_lost();
+	return ev;
+}
+
+static __always_inline void commit_fixed(void *ctx, struct event *ev, const bool legacy)
+{
+	ev->header.size = sizeof(*ev);
+	if (legacy || use_perf_buffer) {
+		if (bpf_perf_event_output(ctx, &perf_events, BPF_F_CURRENT_CPU, ev, sizeof(*ev)))
+			count_lost();
+	} else {
+		bpf_ringbuf_submit(ev, wakeup_flags());
+	}
+}
+
 static __always_inline void submit(void *ctx, struct scratch *b, __u32 data_len, const bool legacy)
 {
 	__u64 size = sizeof(struct event) + data_len;
@@ -285,17 +349,10 @@ static __always_inline void submit(void *ctx, struct scratch *b, __u32 data_len,
 	if (legacy || use_perf_buffer) {
 		err = bpf_perf_event_output(ctx, &perf_events, BPF_F_CURRENT_CPU, b, size);
 	} else {
-		__u64 flags = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes
-				      ? BPF_RB_FORCE_WAKEUP
-				      : BPF_RB_NO_WAKEUP;
-		err = bpf_ringbuf_output(&events, b, size, flags);
+		err = bpf_ringbuf_output(&events, b, size, wakeup_flags());
 	}
-	if (err) {
-		__u32 zero = 0;
-		__u64 *n = bpf_map_lookup_elem(&lost, &zero);
-		if (n)
-			*n += 1;
-	}
+	if (err)
+		count_lost();
 }
 
 /* The syscall number as sys_exit sees it. */
@@ -312,41 +369,68 @@ static __always_inline __u32 syscall_nr(struct pt_regs *regs)
 #endif
 }
 
-static __always_inline void read_syscall_args(struct pt_regs *regs, __u64 *args)
+/* Reads the six argument registers; with expect_nr >= 0, only if they are
+ * that syscall's (the registers a per-syscall tracepoint finds by address). */
+static __always_inline bool read_syscall_args(struct pt_regs *regs, __u64 *args, long expect_nr)
 {
 #if defined(__TARGET_ARCH_x86) && !defined(TRACEE_FOREIGN_VMLINUX)
 	/* One read of the register block instead of six: each probe read costs
 	 * ~10 ns. The field accesses below are CO-RE relocated all the same. */
 	struct pt_regs r;
 	if (bpf_probe_read_kernel(&r, sizeof(r), regs) == 0) {
+		if (expect_nr >= 0 && r.orig_ax != expect_nr)
+			return false;
 		args[0] = r.di;
 		args[1] = r.si;
 		args[2] = r.dx;
 		args[3] = r.r10;
 		args[4] = r.r8;
 		args[5] = r.r9;
-		return;
+		return true;
 	}
 #endif
+	if (expect_nr >= 0 && syscall_nr(regs) != expect_nr)
+		return false;
 	args[0] = PT_REGS_PARM1_CORE_SYSCALL(regs);
 	args[1] = PT_REGS_PARM2_CORE_SYSCALL(regs);
 	args[2] = PT_REGS_PARM3_CORE_SYSCALL(regs);
 	args[3] = PT_REGS_PARM4_CORE_SYSCALL(regs);
 	args[4] = PT_REGS_PARM5_CORE_SYSCALL(regs);
 	args[5] = PT_REGS_PARM6_CORE_SYSCALL(regs);
+	return true;
 }
 
-static __always_inline int on_sys_enter(struct bpf_raw_tracepoint_args *ctx, const bool legacy)
-{
-	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
-	__u32 id = ctx->args[1];
-	struct event_config *cfg = event_config(id);
-	struct pending p = {};
+/* Kernel stack size, x86_64 and arm64 alike (KASAN builds double it; the
+ * syscall number check in read_syscall_args catches such a kernel). */
+#define THREAD_SIZE (16 << 10)
 
-	/* Most syscalls are reported from sys_exit alone, where the argument
-	 * registers are still intact; only these two kinds need the entry. */
+/* The user registers saved at syscall entry, found as the kernel's
+ * task_pt_regs() finds them: at the top of the task's kernel stack. A
+ * tracepoint program has no pointer to them, and bpf_task_pt_regs() needs
+ * kernel BTF, which the embedded-BTF path does not have. */
+static __always_inline struct pt_regs *current_regs(void)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	void *stack = BPF_CORE_READ(task, stack);
+	return (struct pt_regs *)(stack + THREAD_SIZE - bpf_core_type_size(struct pt_regs));
+}
+
+/* Only these syscalls need their entry: exit's no-return, execve's strings.
+ * Every other one is reported from its exit alone, where the argument
+ * registers are still intact. */
+static __always_inline struct event_config *entry_config(__u32 id, const bool legacy)
+{
+	struct event_config *cfg = event_config(id);
 	if (!cfg || !(cfg->flags & (EVENT_FLAG_NORETURN | EVENT_FLAG_STR_AT_ENTRY)) || is_self(legacy))
-		return 0;
+		return NULL;
+	return cfg;
+}
+
+/* Syscall entry, from either hook, with its arguments read. */
+static __always_inline int syscall_enter(void *ctx, __u32 id, struct event_config *cfg, __u64 *args,
+					 const bool legacy)
+{
+	struct pending p = {};
 
 	/* exit and exit_group never reach sys_exit: report them now */
 	if (cfg->flags & EVENT_FLAG_NORETURN) {
@@ -355,14 +439,14 @@ static __always_inline int on_sys_enter(struct bpf_raw_tracepoint_args *ctx, con
 			return 0;
 		fill_header(&b->ev.header, id, id, legacy);
 		b->ev.header.flags |= RECORD_FLAG_AT_ENTRY;
-		read_syscall_args(regs, b->ev.args);
+		__builtin_memcpy(b->ev.args, args, sizeof(b->ev.args));
 		submit(ctx, b, 0, legacy);
 		return 0;
 	}
 
 	/* execve replaces user memory and registers before sys_exit: keep its
 	 * arguments and copy its strings now */
-	read_syscall_args(regs, p.args);
+	__builtin_memcpy(p.args, args, sizeof(p.args));
 	p.timestamp = now_ns(legacy);
 	p.id = id;
 	struct scratch *b = scratch_buf(1);
@@ -377,29 +461,51 @@ static __always_inline int on_sys_enter(struct bpf_raw_tracepoint_args *ctx, con
 	return 0;
 }
 
-static __always_inline int on_sys_exit(struct bpf_raw_tracepoint_args *ctx, const bool legacy)
+/* Syscall exit, from either hook. regs are the saved user registers;
+ * per_syscall: they were found by address and must be checked. */
+static __always_inline int syscall_exit(void *ctx, __u32 id, long ret, struct pt_regs *regs,
+					const bool per_syscall, const bool legacy)
 {
-	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
-	__u32 id = syscall_nr(regs);
 	struct event_config *cfg = event_config(id);
 	struct scratch *b;
 	__u32 data_len;
 
 	if (!cfg || (cfg->flags & EVENT_FLAG_NORETURN) || is_self(legacy))
 		return 0;
+
+	if (!(cfg->flags & (EVENT_FLAG_STR_AT_ENTRY | EVENT_FLAG_STRINGS))) {
+		/* the most common record: no strings, a fixed size */
+		struct event *ev = reserve_fixed(legacy);
+		if (!ev)
+			return 0;
+		fill_header(&ev->header, id, id, legacy);
+		ev->header.return_value = ret;
+		if (!cfg->nargs) {
+			__builtin_memset(ev->args, 0, sizeof(ev->args));
+		} else if (!read_syscall_args(regs, ev->args, per_syscall ? (long)id : -1)) {
+			__builtin_memset(ev->args, 0, sizeof(ev->args));
+			ev->header.flags |= RECORD_FLAG_ARGS_UNKNOWN;
+		}
+		commit_fixed(ctx, ev, legacy);
+		return 0;
+	}
+
 	b = scratch_buf(0);
 	if (!b)
 		return 0;
-
 	if (!(cfg->flags & EVENT_FLAG_STR_AT_ENTRY)) {
 		/* the common path: one hook, arguments from the saved registers */
 		fill_header(&b->ev.header, id, id, legacy);
-		b->ev.header.return_value = (long)ctx->args[1];
-		if (cfg->nargs)
-			read_syscall_args(regs, b->ev.args);
-		else
+		b->ev.header.return_value = ret;
+		data_len = 0;
+		if (!cfg->nargs) {
 			__builtin_memset(b->ev.args, 0, sizeof(b->ev.args));
-		data_len = put_strings(b, cfg);
+		} else if (read_syscall_args(regs, b->ev.args, per_syscall ? (long)id : -1)) {
+			data_len = put_strings(b, cfg);
+		} else {
+			__builtin_memset(b->ev.args, 0, sizeof(b->ev.args));
+			b->ev.header.flags |= RECORD_FLAG_ARGS_UNKNOWN;
+		}
 		submit(ctx, b, data_len, legacy);
 		return 0;
 	}
@@ -411,7 +517,7 @@ static __always_inline int on_sys_exit(struct bpf_raw_tracepoint_args *ctx, cons
 	if (p->id == id) {
 		fill_header(&b->ev.header, id, id, legacy);
 		b->ev.header.timestamp = p->timestamp;
-		b->ev.header.return_value = (long)ctx->args[1];
+		b->ev.header.return_value = ret;
 		__builtin_memcpy(b->ev.args, p->args, sizeof(p->args));
 		data_len = 0;
 		struct scratch *ed = bpf_map_lookup_elem(&entry_data, &tid);
@@ -427,6 +533,71 @@ static __always_inline int on_sys_exit(struct bpf_raw_tracepoint_args *ctx, cons
 	}
 	bpf_map_delete_elem(&pending, &tid);
 	return 0;
+}
+
+/* raw_tp args: (struct pt_regs *regs, long id). Runs on every syscall:
+ * user space attaches it only when no per-syscall entry hooks exist. */
+static __always_inline int on_sys_enter(struct bpf_raw_tracepoint_args *ctx, const bool legacy)
+{
+	__u32 id = ctx->args[1];
+	struct event_config *cfg = entry_config(id, legacy);
+	__u64 args[MAX_ARGS];
+
+	if (!cfg)
+		return 0;
+	read_syscall_args((struct pt_regs *)ctx->args[0], args, -1);
+	return syscall_enter(ctx, id, cfg, args, legacy);
+}
+
+/* raw_tp args: (struct pt_regs *regs, long ret). Runs on every syscall. */
+static __always_inline int on_sys_exit(struct bpf_raw_tracepoint_args *ctx, const bool legacy)
+{
+	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
+	return syscall_exit(ctx, syscall_nr(regs), (long)ctx->args[1], regs, false, legacy);
+}
+
+/* The records of the per-syscall tracepoints (syscalls/sys_enter_<name>,
+ * syscalls/sys_exit_<name>), as tracefs' format files describe them: a
+ * fixed layout, not a kernel struct, so not relocated. */
+struct syscall_tp_enter {
+	__u64 common;
+	__s32 nr;
+	__u64 args[MAX_ARGS];
+};
+
+struct syscall_tp_exit {
+	__u64 common;
+	__s32 nr;
+	__s64 ret;
+};
+
+/* Attached to syscalls/sys_enter_<name> of the syscalls that need their
+ * entry: unlike raw sys_enter, other syscalls never run it. */
+static __always_inline int on_sys_enter_per_syscall(struct syscall_tp_enter *ctx, const bool legacy)
+{
+	__u32 id = ctx->nr;
+	struct event_config *cfg = entry_config(id, legacy);
+	__u64 args[MAX_ARGS];
+
+	if (!cfg)
+		return 0;
+	/* The kernel refuses to attach a program that reads its context past the
+	 * tracepoint's record, and exit's record has one argument: copy them
+	 * with a helper, and keep only the ones this syscall has. */
+	bpf_probe_read_kernel(args, sizeof(args), ctx->args);
+#pragma unroll
+	for (int i = 0; i < MAX_ARGS; i++) {
+		if (i >= cfg->nargs)
+			args[i] = 0;
+	}
+	return syscall_enter(ctx, id, cfg, args, legacy);
+}
+
+/* Attached to syscalls/sys_exit_<name> of each selected syscall, for a
+ * narrow selection: unselected syscalls then run no program at all. */
+static __always_inline int on_sys_exit_per_syscall(struct syscall_tp_exit *ctx, const bool legacy)
+{
+	return syscall_exit(ctx, ctx->nr, ctx->ret, current_regs(), true, legacy);
 }
 
 /* raw_tp args: (struct task_struct *parent, struct task_struct *child) */
@@ -507,20 +678,27 @@ static __always_inline int on_sched_process_exit(struct bpf_raw_tracepoint_args 
  * clock) for older kernels such as RHEL 8's 4.18. User space loads one set;
  * `legacy` is a compile-time constant in each, so neither carries the
  * other's helper calls. */
-#define ENTRY(hook)                                                                           \
-	SEC("raw_tracepoint/" #hook)                                                          \
-	int tracee_##hook(struct bpf_raw_tracepoint_args *ctx)                                \
+#define ENTRY(section, hook, ctx_type)                                                        \
+	SEC(section)                                                                          \
+	int tracee_##hook(ctx_type *ctx)                                                      \
 	{                                                                                     \
 		return on_##hook(ctx, false);                                                 \
 	}                                                                                     \
-	SEC("raw_tracepoint/" #hook)                                                          \
-	int tracee_##hook##_legacy(struct bpf_raw_tracepoint_args *ctx)                       \
+	SEC(section)                                                                          \
+	int tracee_##hook##_legacy(ctx_type *ctx)                                             \
 	{                                                                                     \
 		return on_##hook(ctx, true);                                                  \
 	}
 
-ENTRY(sys_enter)
-ENTRY(sys_exit)
-ENTRY(sched_process_fork)
-ENTRY(sched_process_exec)
-ENTRY(sched_process_exit)
+/* raw tracepoints: attached by name, no tracefs needed */
+#define RAW_TP(hook) ENTRY("raw_tracepoint/" #hook, hook, struct bpf_raw_tracepoint_args)
+
+RAW_TP(sys_enter)
+RAW_TP(sys_exit)
+RAW_TP(sched_process_fork)
+RAW_TP(sched_process_exec)
+RAW_TP(sched_process_exit)
+/* one program, many tracepoints: user space attaches it to each selected
+ * syscall's tracepoint through perf_event_open (the ids come from tracefs) */
+ENTRY("tracepoint", sys_enter_per_syscall, struct syscall_tp_enter)
+ENTRY("tracepoint", sys_exit_per_syscall, struct syscall_tp_exit)

@@ -42,6 +42,8 @@ enum tracee_event_flags {
 	EVENT_FLAG_NORETURN = 1 << 0,
 	/* user memory is gone at exit (execve): copy strings at entry */
 	EVENT_FLAG_STR_AT_ENTRY = 1 << 1,
+	/* some argument is a string: the record has a data section */
+	EVENT_FLAG_STRINGS = 1 << 2,
 };
 
 struct event_config {
@@ -58,6 +60,9 @@ struct event_config {
 enum tracee_record_flags {
 	RECORD_FLAG_TRUNCATED = 1 << 0, /* a string was cut at MAX_STR_LEN */
 	RECORD_FLAG_AT_ENTRY = 1 << 1,	/* reported at syscall entry, no return value */
+	/* the registers saved at syscall entry were not where they were looked
+	 * for (a per-syscall tracepoint on an unusual kernel stack): args are 0 */
+	RECORD_FLAG_ARGS_UNKNOWN = 1 << 2,
 };
 
 /* The context every record carries. */

@@ -8,62 +8,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { btfExtract, btfInfo, btfList, btfReport } from '@tracee/core';
 import { moveMember, renameMember } from './btf-edit.js';
 import { CLI, tracePrograms, until } from './helpers.js';
+import { expectWorkload, FIXTURE, HIDE, inPrivateMounts, parseRun } from './workload.js';
 
-const FIXTURE = new URL('./fixtures/trace-workload.mjs', import.meta.url).pathname;
 // The btfhub inputs the build used (scripts/setup.sh exports them).
 const INPUT_DIRS = (process.env.TRACEE_BTFHUB_ARCHIVE ?? new URL('../../shared/btfhub-archive', import.meta.url).pathname).split(':').filter(Boolean);
 const ARCHIVE = INPUT_DIRS.find((d) => d.includes('btfhub-archive')) ?? INPUT_DIRS[0];
 const tmp = mkdtempSync(join(tmpdir(), 'tracee-rs-btf-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
-
-/** Both ways of hiding the kernel's BTF must count as "no kernel BTF". */
-const HIDE = {
-  'tmpfs over /sys/kernel/btf': 'mount -t tmpfs none /sys/kernel/btf',
-  '/dev/null over /sys/kernel/btf/vmlinux': 'mount --bind /dev/null /sys/kernel/btf/vmlinux',
-} as const;
-
-/** Runs `argv` in a private mount namespace after `setup` (shell commands). */
-function inPrivateMounts(setup: string, argv: string[], env: NodeJS.ProcessEnv = process.env) {
-  const script = `${setup} && exec "$@"`;
-  return spawnSync('unshare', ['-m', '--propagation', 'private', 'sh', '-c', script, 'sh', ...argv], { encoding: 'utf8', env });
-}
-
-interface WorkloadRun {
-  error?: { code: string; message: string };
-  info: { btf: string; decisionCase: number; transport: string };
-  maps: string[];
-  path: string;
-  pid: number;
-  self: { pid: number; mountNamespace: number; pidNamespace: number };
-  events: { timestamp: number; eventName: string; processName: string; returnValue: number; hostParentProcessId: number; mountNamespace: number; pidNamespace: number; args: { name: string; value: unknown }[] }[];
-}
-
-function parseRun(r: { stdout: string; stderr: string; status: number | null }): WorkloadRun {
-  expect(r.status, r.stderr).toBe(0);
-  return JSON.parse(r.stdout) as WorkloadRun;
-}
-
-/** The spine's end-to-end checks, on whatever BTF the run used. */
-function expectWorkload(run: WorkloadRun) {
-  expect(run.error).toBeUndefined();
-  // a perf buffer is ordered per CPU only, and the child may move between
-  // CPUs: compare sequences in time order
-  run.events.sort((a, b) => a.timestamp - b.timestamp);
-  const val = (e: WorkloadRun['events'][number], name: string) => e.args.find((a) => a.name === name)?.value;
-  const open = run.events.filter((e) => e.eventName === 'openat' && val(e, 'pathname') === run.path);
-  expect(open).toHaveLength(1);
-  expect(open[0].returnValue).toBeGreaterThanOrEqual(0);
-  const writes = run.events.filter((e) => e.eventName === 'write' && e.processName === 'sh');
-  expect(writes.map((e) => [val(e, 'count'), e.returnValue])).toEqual([[5, 5]]);
-  const execs = run.events.filter((e) => e.eventName === 'execve').map((e) => [val(e, 'pathname'), e.returnValue]);
-  expect(execs).toEqual([['/bin/sh', 0], ['/bin/true', 0]]);
-  for (const e of run.events) {
-    // fields read with CO-RE: parent pid, namespaces
-    expect(e.hostParentProcessId).toBe(run.self.pid);
-    expect(e.mountNamespace).toBe(run.self.mountNamespace);
-    expect(e.pidNamespace).toBe(run.self.pidNamespace);
-  }
-}
 
 const hostKey = () => btfInfo().kernelKey;
 
@@ -205,7 +156,7 @@ describe('embedded minimized BTF', () => {
     expect(lines[0]).toMatch(
       /^tracee-rs: warning: sched_process_exec unavailable on this kernel: tracee_sched_process_exec: struct linux_binprm\.filename is not in this kernel's BTF \(TRACEE_BTF_FILE /,
     );
-    expect(lines[1]).toMatch(/^tracee-rs: attached 2 programs for 1 events \(execve\)/);
+    expect(lines[1]).toMatch(/^tracee-rs: attached to 2 hooks for 1 events \(execve\); syscalls: 2 per-syscall tracepoints;/);
     // the rejected attempt left nothing behind
     await noProgramsLeft();
   });

@@ -18,7 +18,7 @@ describe('tracee-rs CLI', () => {
     const { child, out } = startCli(['--events', 'execve,sched_process_exec', '--output', 'json']);
     await until(() => out.stderr.includes('attached'), 10_000, 'the attached line');
     expect(out.stderr).toMatch(
-      /^tracee-rs: attached 3 programs for 2 events \(execve,sched_process_exec\); BTF: kernel \(\/sys\/kernel\/btf\/vmlinux\) \[case 3\]; via BPF ring buffer\n$/,
+      /^tracee-rs: attached to 3 hooks for 2 events \(execve,sched_process_exec\); syscalls: 2 per-syscall tracepoints; BTF: kernel \(\/sys\/kernel\/btf\/vmlinux\) \[case 3\]; via BPF ring buffer\n$/,
     );
     const t = spawnSync('/bin/true');
     await until(() => out.stdout.includes('"processName":"true"'), 10_000, 'the workload in the output');

@@ -17,12 +17,12 @@ export function arg(e: TraceeEvent, name: string): string | number | undefined {
   return e.args.find((a) => a.name === name)?.value;
 }
 
-/** BPF programs, maps and links this process holds, by their fds. */
+/** BPF programs, maps and links, and perf events (per-syscall tracepoints), this process holds, by their fds. */
 export function bpfFds(pid: number | 'self' = 'self'): number {
   let n = 0;
   for (const fd of readdirSync(`/proc/${pid}/fd`)) {
     try {
-      if (/^anon_inode:bpf[-_](prog|map|link)/.test(readlinkSync(`/proc/${pid}/fd/${fd}`))) n++;
+      if (/^anon_inode:(bpf[-_](prog|map|link)|\[perf_event\])/.test(readlinkSync(`/proc/${pid}/fd/${fd}`))) n++;
     } catch {
       // fd closed while listing
     }

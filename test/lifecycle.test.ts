@@ -20,8 +20,8 @@ describe('lifecycle', () => {
       expect(mine.map((p) => p.name).sort()).toEqual([
         'tracee_sched_process_exec',
         'tracee_sched_process_exit',
-        'tracee_sys_enter',
-        'tracee_sys_exit',
+        'tracee_sys_enter_per_syscall',
+        'tracee_sys_exit_per_syscall',
       ]);
       spawnSync('/bin/true');
       sub.unsubscribe();

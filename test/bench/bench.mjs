@@ -51,7 +51,9 @@ const CONFIGS = [
   { name: 'limit: no-op raw_tp sys_enter', cmd: [join(OUT, 'loader'), 'noop', join(OUT, 'noop.bpf.o')], ready: /ready/, limit: true },
   { name: 'C reference (libbpf, 1 record/syscall)', cmd: [join(OUT, 'loader'), 'cref', join(OUT, 'cref.bpf.o')], ready: /ready/, reference: true },
   { name: 'tracee-rs all syscalls -> RxJS', cmd: [node, join(ROOT, 'test/bench/tracee-subscriber.mjs'), 'syscalls'], ready: /ready/ },
+  // auto: the tracepoint of openat alone; raw: sys_exit, which every syscall runs
   { name: 'tracee-rs openat only -> RxJS', cmd: [node, join(ROOT, 'test/bench/tracee-subscriber.mjs'), 'openat'], ready: /ready/ },
+  { name: 'tracee-rs openat only, raw tracepoints', cmd: [node, join(ROOT, 'test/bench/tracee-subscriber.mjs'), 'openat', 'raw'], ready: /ready/ },
   { name: 'tracee-rs CLI all syscalls, JSON', cmd: [node, join(ROOT, 'packages/cli/dist/cli.js'), '-e', 'syscalls', '-o', 'json'], ready: /attached/, discard: true },
   { name: 'bpftrace count per comm', cmd: ['bpftrace', '-e', 'tracepoint:raw_syscalls:sys_enter { @c[comm] = count(); }'], ready: /Attaching/ },
   { name: 'bpftrace printf per openat', cmd: ['bpftrace', '-e', 'tracepoint:syscalls:sys_enter_openat { printf("%s %s\\n", comm, str(args->filename)); }'], ready: /Attaching/, discard: true },

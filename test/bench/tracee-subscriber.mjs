@@ -1,13 +1,14 @@
 // A bench configuration: tracee-rs tracing `events` into an RxJS subscriber
 // that counts them. Prints "ready" once attached; on SIGINT/SIGTERM
 // unsubscribes and prints one JSON line of counts.
-//   node tracee-subscriber.mjs <events>
+//   node tracee-subscriber.mjs <events> [auto|raw|per-syscall]
 import { trace } from '../../packages/core/dist/index.js';
 
 let count = 0;
 let stats;
 const sub = trace({
   events: process.argv[2].split(','),
+  syscallHooks: process.argv[3] ?? 'auto',
   onAttach: (_, s) => {
     stats = s;
     console.log('ready');

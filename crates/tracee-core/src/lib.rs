@@ -23,6 +23,7 @@ mod features;
 mod libbpf_log;
 mod loader;
 mod privileges;
+mod syscall_hooks;
 pub mod record;
 mod tracer;
 
@@ -30,6 +31,7 @@ pub use catalog::{ArgDef, ArgKind, EventDef};
 pub use error::Error;
 pub use record::{DecodeError, Event, Header, Records};
 pub use loader::Disabled;
+pub use syscall_hooks::{SyscallHookMode, PER_SYSCALL_MAX};
 pub use tracer::{Batch, Stats, TraceOptions, Tracer, TracerInfo};
 
 /// The record layout and the event catalog as JSON: what the TypeScript

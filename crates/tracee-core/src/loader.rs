@@ -12,6 +12,7 @@ use crate::bpf::types;
 use crate::btf::{self, BtfSource, Decision, ObjectSource};
 use crate::catalog::{ArgKind, EventDef};
 use crate::features::{helper_supported, Transport};
+use crate::syscall_hooks::{self, open_tracepoint, Hook, SyscallHooks};
 use crate::tracer::{TraceOptions, TracerInfo};
 use crate::{libbpf_log, Error};
 
@@ -49,10 +50,12 @@ pub(crate) struct Plan {
     pub transport: Transport,
     /// Load the legacy programs (kernels without BPF global data).
     pub legacy: bool,
+    /// Read the task's fields with plain loads (kernel BTF and 5.11+).
+    pub direct_task_reads: bool,
 }
 
 pub(crate) fn load_and_attach(plan: &Plan) -> Result<(Object, Vec<Link>, TracerInfo), Error> {
-    let Plan { opts, events, decision, transport, legacy } = plan;
+    let Plan { opts, events, decision, transport, legacy, direct_task_reads } = plan;
     let (events, transport, legacy) = (events.as_slice(), *transport, *legacy);
     let perf = matches!(transport, Transport::PerfBuffer(_));
     // Held until load() has resolved the CO-RE relocations.
@@ -68,8 +71,9 @@ pub(crate) fn load_and_attach(plan: &Plan) -> Result<(Object, Vec<Link>, TracerI
             Some(path)
         }
     };
+    let hooks = syscall_hooks::plan(opts.syscall_hooks, events)?;
     // Load only the programs the selection needs.
-    let needed = |prog: &str| events.iter().any(|e| serves(prog, e));
+    let needed = |prog: &str| events.iter().any(|e| serves(prog, e, &hooks));
     // A program the kernel rejects (a field renamed or missing in this
     // kernel) disables only the events that need it: reopen without it and
     // load again, until what is left loads or nothing selected is left.
@@ -87,7 +91,7 @@ pub(crate) fn load_and_attach(plan: &Plan) -> Result<(Object, Vec<Link>, TracerI
             // nothing selected can load here: the first failure explains it
             return Err(btf_file_error(first_error.expect("a failure disabled them"), decision));
         }
-        let err = match open_and_load(custom_btf.as_deref(), opts, decision, perf, legacy, &load) {
+        let err = match open_and_load(custom_btf.as_deref(), opts, decision, perf, legacy, *direct_task_reads, &load) {
             Ok(obj) => break obj,
             Err(err) => err,
         };
@@ -98,7 +102,7 @@ pub(crate) fn load_and_attach(plan: &Plan) -> Result<(Object, Vec<Link>, TracerI
             _ => None,
         };
         let Some(group) = group else { return Err(btf_file_error(err, decision)) };
-        let events_of_group = events.iter().filter(|e| group.iter().any(|p| serves(p, e))).map(|e| e.name).collect();
+        let events_of_group = events.iter().filter(|e| group.iter().any(|p| serves(p, e, &hooks))).map(|e| e.name).collect();
         disabled.push(Disabled { programs: group, events: events_of_group, reason: disabled_reason(&err, decision) });
         first_error.get_or_insert(err);
     };
@@ -137,7 +141,26 @@ pub(crate) fn load_and_attach(plan: &Plan) -> Result<(Object, Vec<Link>, TracerI
             .progs_mut()
             .find(|p| p.name() == prog_name.as_str())
             .ok_or_else(|| Error::Load { cause: format!("the object has no program {prog_name}"), log: String::new() })?;
-        // where it attaches is its section name, e.g. raw_tracepoint/sys_enter
+        let per_syscall = match base {
+            "tracee_sys_enter_per_syscall" => &hooks.entry,
+            "tracee_sys_exit_per_syscall" => &hooks.exit,
+            _ => &Hook::None,
+        };
+        if let Hook::PerSyscall(tracepoints) = per_syscall {
+            // one program on each selected syscall's tracepoint
+            for (tp, id) in tracepoints {
+                let attach_point = format!("tracepoint/{tp}");
+                let fail = |cause: String| Error::Attach { program: attach_point.clone(), cause };
+                let pfd = open_tracepoint(*id).map_err(|e| fail(format!("perf_event_open: {e}")))?;
+                let link = prog.attach_perf_event(std::os::fd::AsRawFd::as_raw_fd(&pfd)).map_err(|e| fail(format!("{e:#}")))?;
+                // the link owns the perf event now, and closes it on detach
+                let _ = std::os::fd::IntoRawFd::into_raw_fd(pfd);
+                links.push(link);
+                programs.push(attach_point);
+            }
+            continue;
+        }
+        // where it attaches is its section name, e.g. raw_tracepoint/sys_exit
         let attach_point = prog.section().to_string_lossy().into_owned();
         let link = prog.attach().map_err(|e| Error::Attach { program: attach_point.clone(), cause: e.to_string() })?;
         links.push(link);
@@ -148,6 +171,7 @@ pub(crate) fn load_and_attach(plan: &Plan) -> Result<(Object, Vec<Link>, TracerI
         disabled,
         events: events.iter().map(|e| e.name).collect(),
         programs,
+        syscall_hooks: hooks.why.clone(),
         btf: decision.btf.to_string(),
         decision: decision.clone(),
         ring_buffer_bytes: opts.ring_buffer_bytes,
@@ -160,25 +184,40 @@ pub(crate) fn load_and_attach(plan: &Plan) -> Result<(Object, Vec<Link>, TracerI
 }
 
 /// The object's programs (each also as `<name>_legacy`), in attach order.
-const PROGRAMS: [&str; 5] =
-    ["tracee_sys_enter", "tracee_sys_exit", "tracee_sched_process_fork", "tracee_sched_process_exec", "tracee_sched_process_exit"];
+const PROGRAMS: [&str; 7] = [
+    "tracee_sys_enter",
+    "tracee_sys_enter_per_syscall",
+    "tracee_sys_exit",
+    "tracee_sys_exit_per_syscall",
+    "tracee_sched_process_fork",
+    "tracee_sched_process_exec",
+    "tracee_sched_process_exit",
+];
 
-/// Programs that only work together: a syscall needs both halves.
+/// Programs that only work together: the syscall programs share their code
+/// (a kernel that rejects one rejects the others), and a syscall may need
+/// an entry and an exit half.
 fn program_group(program: &str) -> Option<Vec<&'static str>> {
     match program {
-        "tracee_sys_enter" | "tracee_sys_exit" => Some(vec!["tracee_sys_enter", "tracee_sys_exit"]),
+        p if p.starts_with("tracee_sys_") => Some(PROGRAMS.iter().copied().filter(|n| n.starts_with("tracee_sys_")).collect()),
         p => PROGRAMS.iter().find(|name| **name == p).map(|name| vec![*name]),
     }
 }
 
 /// Whether `program` is needed for event `e`: the one rule of which
-/// program serves which event (bpf/tracee.bpf.c's entry points).
-fn serves(program: &str, e: &EventDef) -> bool {
+/// program serves which event (bpf/tracee.bpf.c's entry points), given
+/// where syscalls are hooked (syscall_hooks.rs).
+fn serves(program: &str, e: &EventDef, hooks: &SyscallHooks) -> bool {
+    // only what must be caught at entry: exit's no-return, execve's strings;
+    // every other syscall is reported from its exit alone
+    let entry = e.syscall && (e.noreturn || e.strings_at_entry);
+    let exit = e.syscall && !e.noreturn;
+    let per_syscall = |h: &Hook| matches!(h, Hook::PerSyscall(_));
     match program {
-        // only what must be caught at entry: exit's no-return, execve's strings
-        "tracee_sys_enter" => e.syscall && (e.noreturn || e.strings_at_entry),
-        // every other syscall is reported from sys_exit alone
-        "tracee_sys_exit" => e.syscall && !e.noreturn,
+        "tracee_sys_enter" => entry && !per_syscall(&hooks.entry),
+        "tracee_sys_enter_per_syscall" => entry && per_syscall(&hooks.entry),
+        "tracee_sys_exit" => exit && !per_syscall(&hooks.exit),
+        "tracee_sys_exit_per_syscall" => exit && per_syscall(&hooks.exit),
         // tracee_sched_process_exec serves sched_process_exec, and so on
         p => p.strip_prefix("tracee_") == Some(e.name),
     }
@@ -232,6 +271,7 @@ fn open_and_load(
     decision: &Decision,
     perf: bool,
     legacy: bool,
+    direct_task_reads: bool,
     enabled: &dyn Fn(&str) -> bool,
 ) -> Result<Object, Error> {
     libbpf_log::take();
@@ -256,7 +296,7 @@ fn open_and_load(
             // The layout of .rodata is the skeleton's: an object whose
             // .rodata differs was not built from this tree's bpf/.
             // (the Rust struct may carry trailing padding the section lacks)
-            let needed = std::mem::offset_of!(types::rodata, has_ktime_boot) + 1;
+            let needed = std::mem::offset_of!(types::rodata, direct_task_reads) + 1;
             if init.len() < needed || init.len() > std::mem::size_of::<types::rodata>() {
                 let cause = format!(".rodata is {} bytes, this version's is {needed}", init.len());
                 return Err(match &decision.object {
@@ -270,6 +310,7 @@ fn open_and_load(
             put(std::mem::offset_of!(types::rodata, wakeup_bytes), &u64::from(opts.ring_buffer_bytes / 4).to_ne_bytes());
             put(std::mem::offset_of!(types::rodata, use_perf_buffer), &[u8::from(perf)]);
             put(std::mem::offset_of!(types::rodata, has_ktime_boot), &[u8::from(helper_supported(libbpf_rs::libbpf_sys::BPF_FUNC_ktime_get_boot_ns))]);
+            put(std::mem::offset_of!(types::rodata, direct_task_reads), &[u8::from(direct_task_reads)]);
         } else if name == "events" {
             if perf {
                 // never created: kernels before 5.8 cannot
@@ -292,6 +333,7 @@ fn event_config(e: &EventDef) -> types::event_config {
     for (i, a) in e.args.iter().enumerate() {
         if a.kind == ArgKind::Str {
             cfg.arg_kinds[i] = types::tracee_arg_kind::ARG_STR.0 as u8;
+            cfg.flags |= types::tracee_event_flags::EVENT_FLAG_STRINGS.0 as u8;
         }
     }
     if e.noreturn {
@@ -307,7 +349,8 @@ fn event_config(e: &EventDef) -> types::event_config {
 /// libbpf printed (the verifier log above all).
 fn load_error(e: libbpf_rs::Error) -> Error {
     let log = libbpf_log::take();
-    if e.kind() == libbpf_rs::ErrorKind::PermissionDenied {
+    // the verifier's rejections are EACCES too: its log tells them apart
+    if e.kind() == libbpf_rs::ErrorKind::PermissionDenied && !log.contains("-- BEGIN PROG LOAD LOG --") {
         return Error::Privileges { missing: format!("the kernel refused: {e}") };
     }
     if let Some(start) = log.find("-- BEGIN PROG LOAD LOG --") {

@@ -20,6 +20,8 @@ const ITEM_SIZE: usize = size_of::<types::data_item>();
 pub const FLAG_TRUNCATED: u16 = types::tracee_record_flags::RECORD_FLAG_TRUNCATED.0 as u16;
 /// Reported at syscall entry: the syscall does not return.
 pub const FLAG_AT_ENTRY: u16 = types::tracee_record_flags::RECORD_FLAG_AT_ENTRY.0 as u16;
+/// The syscall's saved registers were not found: the arguments read as 0.
+pub const FLAG_ARGS_UNKNOWN: u16 = types::tracee_record_flags::RECORD_FLAG_ARGS_UNKNOWN.0 as u16;
 
 /// One decoded record.
 #[derive(Debug, Clone)]

@@ -17,8 +17,9 @@ use libbpf_rs::{Map, MapCore, MapFlags, PerfBufferBuilder, RingBufferBuilder};
 use crate::bpf::types;
 use crate::btf::{self, BtfSource, Decision};
 use crate::catalog;
-use crate::features::{global_data_supported, ring_buffer_supported, Transport};
+use crate::features::{global_data_supported, helper_supported, ring_buffer_supported, Transport};
 use crate::loader::{find_map, load_and_attach, Disabled, Plan};
+use crate::syscall_hooks::SyscallHookMode;
 use crate::{libbpf_log, privileges, Error};
 
 /// Highest event id + 1, from bpf/tracee.h through the object's BTF.
@@ -47,6 +48,8 @@ pub struct TraceOptions {
     /// Use the legacy programs even where the kernel has global data (they
     /// are used anyway on kernels before 5.2, which have none).
     pub legacy_programs: bool,
+    /// Raw tracepoints or per-syscall tracepoints (syscall_hooks.rs).
+    pub syscall_hooks: SyscallHookMode,
 }
 
 impl Default for TraceOptions {
@@ -60,6 +63,7 @@ impl Default for TraceOptions {
             queue_batches: 8,
             perf_buffer: false,
             legacy_programs: false,
+            syscall_hooks: SyscallHookMode::Auto,
         }
     }
 }
@@ -76,8 +80,11 @@ pub struct Batch {
 #[derive(Debug, Clone)]
 pub struct TracerInfo {
     pub events: Vec<&'static str>,
-    /// Where each attached program attaches, e.g. `raw_tracepoint/sys_enter`.
+    /// Where each attached program attaches, e.g. `raw_tracepoint/sys_exit`
+    /// or `tracepoint/syscalls/sys_exit_openat` (one entry per attachment).
     pub programs: Vec<String>,
+    /// How syscalls are hooked, and why.
+    pub syscall_hooks: String,
     /// Where CO-RE relocations were resolved from.
     pub btf: String,
     /// Which object and BTF were chosen, and why.
@@ -120,7 +127,8 @@ impl Tracer {
     /// attached, or with the reason nothing is.
     pub fn start(opts: TraceOptions) -> Result<Tracer, Error> {
         let events = catalog::resolve(&opts.events)?;
-        let decision = btf::decide(&btf::Environment::read(), btf::embedded()?)?;
+        let env = btf::Environment::read();
+        let decision = btf::decide(&env, btf::embedded()?)?;
         if let BtfSource::File(path) = &decision.btf {
             btf::check_btf_header(path).map_err(|cause| Error::BtfFile { path: path.clone(), cause })?;
         }
@@ -133,6 +141,12 @@ impl Tracer {
             (false, false, Some(false)) => Transport::PerfBuffer("perf buffer (this kernel has no BPF ring buffer)"),
             (false, false, _) => Transport::RingBuffer,
         };
+        // Plain loads are typed by the verifier with the kernel's own BTF, so
+        // they need CO-RE to have resolved against that same BTF: with a BTF
+        // given in TRACEE_BTF_FILE (or embedded) it is probe reads.
+        let direct_task_reads = !legacy
+            && matches!(decision.btf, BtfSource::Kernel(_))
+            && helper_supported(libbpf_rs::libbpf_sys::BPF_FUNC_get_current_task_btf);
         libbpf_log::install();
 
         let (tx, rx) = bounded(opts.queue_batches.max(1));
@@ -148,7 +162,7 @@ impl Tracer {
             let (stop, shared) = (stop.clone(), shared.clone());
             std::thread::Builder::new()
                 .name("tracee-poll".into())
-                .spawn(move || run(&Plan { opts, events, decision, transport, legacy }, &tx, &ready_tx, &stop, &shared))
+                .spawn(move || run(&Plan { opts, events, decision, transport, legacy, direct_task_reads }, &tx, &ready_tx, &stop, &shared))
                 .map_err(|e| Error::Thread { cause: e.to_string() })?
         };
         match ready_rx.recv() {

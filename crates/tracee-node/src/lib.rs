@@ -28,6 +28,9 @@ pub struct NativeTraceOptions {
     pub perf_buffer: Option<bool>,
     /// Force the legacy programs (used anyway before Linux 5.2).
     pub legacy_programs: Option<bool>,
+    /// "auto" (default), "raw" (raw tracepoints sys_enter/sys_exit) or
+    /// "per-syscall" (the tracepoints of the selected syscalls).
+    pub syscall_hooks: Option<String>,
 }
 
 #[napi(object)]
@@ -35,6 +38,8 @@ pub struct NativeTraceOptions {
 pub struct NativeTraceInfo {
     pub events: Vec<String>,
     pub programs: Vec<String>,
+    /// How syscalls are hooked, and why.
+    pub syscall_hooks: String,
     pub btf: String,
     /// Tracee's decision case, 1–4.
     pub decision_case: u32,
@@ -92,6 +97,17 @@ impl NativeTracer {
             queue_batches: options.queue_batches.map_or(defaults.queue_batches, |n| n as usize),
             perf_buffer: options.perf_buffer.unwrap_or(false),
             legacy_programs: options.legacy_programs.unwrap_or(false),
+            syscall_hooks: match options.syscall_hooks.as_deref() {
+                None | Some("auto") => tracee_core::SyscallHookMode::Auto,
+                Some("raw") => tracee_core::SyscallHookMode::RawTracepoints,
+                Some("per-syscall") => tracee_core::SyscallHookMode::PerSyscall,
+                Some(other) => {
+                    return Err(Error::new(
+                        Status::InvalidArg,
+                        format!("EINVAL: syscallHooks '{other}' is not one of auto, raw, per-syscall"),
+                    ))
+                }
+            },
             ..defaults
         };
         let tracer = Tracer::start(opts).map_err(to_napi)?;
@@ -99,6 +115,7 @@ impl NativeTracer {
         let info = NativeTraceInfo {
             events: info.events.iter().map(|s| s.to_string()).collect(),
             programs: info.programs.iter().map(|s| s.to_string()).collect(),
+            syscall_hooks: info.syscall_hooks.clone(),
             btf: info.btf.clone(),
             decision_case: u32::from(info.decision.case),
             decision_reason: info.decision.reason.clone(),

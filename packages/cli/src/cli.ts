@@ -47,6 +47,12 @@ await yargs(hideBin(process.argv))
           type: 'boolean',
           default: false,
           describe: 'load the programs for kernels before 5.2 (no BPF global data; perf buffer, monotonic clock) even on newer ones',
+        })
+        .option('syscall-hooks', {
+          choices: ['auto', 'raw', 'per-syscall'] as const,
+          default: 'auto' as const,
+          describe:
+            'raw: raw tracepoints sys_enter/sys_exit (every syscall runs the program); per-syscall: the tracepoints of the selected syscalls only (needs tracefs); auto: per-syscall for up to 64 syscalls where tracefs has them',
         }),
     (argv) => runTrace(argv),
   )

@@ -26,6 +26,7 @@ export interface TraceArgs {
   'ring-buffer-mb': number;
   'perf-buffer': boolean;
   'legacy-programs': boolean;
+  'syscall-hooks': 'auto' | 'raw' | 'per-syscall';
 }
 
 /** The default command: trace until Ctrl-C, SIGTERM or --duration. */
@@ -44,7 +45,13 @@ export async function runTrace(argv: TraceArgs): Promise<void> {
 
   let session: TraceSession;
   try {
-    session = TraceSession.start({ events, ringBufferBytes: ringMb * 1024 * 1024, perfBuffer: argv['perf-buffer'], legacyPrograms: argv['legacy-programs'] });
+    session = TraceSession.start({
+      events,
+      ringBufferBytes: ringMb * 1024 * 1024,
+      perfBuffer: argv['perf-buffer'],
+      legacyPrograms: argv['legacy-programs'],
+      syscallHooks: argv['syscall-hooks'],
+    });
   } catch (e) {
     fail(e instanceof TraceeError ? e.message : String((e as Error).message ?? e));
   }
@@ -54,7 +61,7 @@ export async function runTrace(argv: TraceArgs): Promise<void> {
   }
   const names = info.events.length <= 16 ? info.events.join(',') : `${events.join(',')}: ${info.events.slice(0, 8).join(',')},...`;
   process.stderr.write(
-    `tracee-rs: attached ${info.programs.length} programs for ${info.events.length} events (${names}); BTF: ${info.btf} [case ${info.decisionCase}]; via ${info.transport}\n`,
+    `tracee-rs: attached to ${info.programs.length} hooks for ${info.events.length} events (${names}); syscalls: ${info.syscallHooks}; BTF: ${info.btf} [case ${info.decisionCase}]; via ${info.transport}\n`,
   );
 
   const stop = (): void => session.stop();

@@ -101,6 +101,8 @@ ${fields.map((f) => `  ${camel(f.name)}: ${tsType(f)};`).join('\n')}
   truncated: boolean;
   /** Reported at syscall entry (the syscall does not return): returnValue is 0. */
   atEntry: boolean;
+  /** The syscall's saved registers were not found (an unusual kernel stack): args read as 0. */
+  argsUnknown: boolean;
 }
 
 /** Bytes of the fixed part of a record; the data section follows. */
@@ -110,6 +112,7 @@ const ARG_COUNT = ${rec.argCount};
 const ITEM_SIZE = ${rec.itemSize};
 const FLAG_TRUNCATED = ${schema.recordFlags.TRUNCATED};
 const FLAG_AT_ENTRY = ${schema.recordFlags.AT_ENTRY};
+const FLAG_ARGS_UNKNOWN = ${schema.recordFlags.ARGS_UNKNOWN};
 
 const BY_ID: (EventDef | undefined)[] = [];
 for (const e of EVENTS) BY_ID[e.id] = e;
@@ -180,6 +183,7 @@ ${fields.map((f) => `      ${camel(f.name)}: ${f.name === 'event_id' ? 'eventId'
       args,
       truncated: (flags & FLAG_TRUNCATED) !== 0,
       atEntry: (flags & FLAG_AT_ENTRY) !== 0,
+      argsUnknown: (flags & FLAG_ARGS_UNKNOWN) !== 0,
     });
     o += size;
     n++;

@@ -15,7 +15,8 @@ export type TraceeErrorCode =
   | 'EBPFFILE'
   | 'EARCHIVE'
   | 'EBADKEY'
-  | 'ENOKEY';
+  | 'ENOKEY'
+  | 'EINVAL';
 
 /** An error of the tracer: `code` for programs, `message` for people (cause and fix). */
 export class TraceeError extends Error {

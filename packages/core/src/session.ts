@@ -16,12 +16,22 @@ export interface TraceOptions {
   perfBuffer?: boolean;
   /** Use the programs for kernels before 5.2 (no global data, perf buffer, monotonic clock) even on newer ones. */
   legacyPrograms?: boolean;
+  /**
+   * How syscalls are hooked: `raw` (raw tracepoints sys_enter/sys_exit, every
+   * syscall runs the program), `per-syscall` (the tracepoints of the selected
+   * syscalls only; needs tracefs), or `auto` (default: per-syscall for up to
+   * 64 selected syscalls where tracefs has them).
+   */
+  syscallHooks?: 'auto' | 'raw' | 'per-syscall';
 }
 
 /** What was attached, and with which BTF. */
 export interface TraceInfo {
   events: string[];
+  /** Where each program is attached, one entry per attachment. */
   programs: string[];
+  /** How syscalls are hooked, and why. */
+  syscallHooks: string;
   /** Where CO-RE relocations were resolved from. */
   btf: string;
   /** Tracee's load decision: 1 BPF file + BTF, 3 embedded object + kernel/given BTF, 4 embedded minimized BTF. */
@@ -73,6 +83,7 @@ export class TraceSession {
           flushIntervalMs: options.flushIntervalMs,
           perfBuffer: options.perfBuffer,
           legacyPrograms: options.legacyPrograms,
+          syscallHooks: options.syscallHooks,
         }),
       );
     } catch (e) {

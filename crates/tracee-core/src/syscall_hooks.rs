@@ -1,0 +1,220 @@
+//! Where syscalls are hooked, decided per trace. Two ways:
+//! - the raw tracepoints `sys_enter`/`sys_exit`: every syscall of every
+//!   process runs the program, which then looks up whether that syscall is
+//!   selected;
+//! - the per-syscall tracepoints `syscalls/sys_{enter,exit}_<name>` of the
+//!   selected syscalls only: other syscalls run no program at all (the
+//!   kernel's perf hook tests one bit). Their ids come from tracefs, and they
+//!   attach through `perf_event_open`; neither needs kernel BTF.
+//!
+//! Entry hooks are only needed for exit/exit_group and execve/execveat, so
+//! they are per-syscall wherever tracefs has them: a raw `sys_enter` would
+//! cost every syscall for the sake of four. Exit hooks are per-syscall for a
+//! narrow selection; tracing (nearly) everything is cheaper through the one
+//! raw `sys_exit` than through hundreds of perf events.
+
+use std::os::fd::{FromRawFd, OwnedFd};
+use std::path::{Path, PathBuf};
+
+use libbpf_rs::libbpf_sys;
+
+use crate::catalog::EventDef;
+use crate::Error;
+
+/// A selection of at most this many syscalls gets per-syscall exit hooks.
+/// Each costs a perf event (an fd) and attach time; past this the single
+/// raw `sys_exit` is the cheaper choice for the many syscalls traced.
+pub const PER_SYSCALL_MAX: usize = 64;
+
+/// How the user asked syscalls to be hooked.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum SyscallHookMode {
+    /// Per-syscall tracepoints where tracefs has them and the selection is
+    /// narrow; raw tracepoints otherwise.
+    #[default]
+    Auto,
+    /// Always the raw tracepoints `sys_enter`/`sys_exit`.
+    RawTracepoints,
+    /// Always the per-syscall tracepoints; an error where tracefs lacks one.
+    PerSyscall,
+}
+
+/// One direction of the syscalls' hooks.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Hook {
+    /// Nothing selected needs this direction.
+    None,
+    /// raw_tracepoint sys_enter or sys_exit.
+    Raw,
+    /// The tracepoints `syscalls/<name>` with their ids.
+    PerSyscall(Vec<(String, u64)>),
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct SyscallHooks {
+    pub entry: Hook,
+    pub exit: Hook,
+    /// One line: how syscalls are hooked and why.
+    pub why: String,
+}
+
+/// Decides how the selected syscalls are hooked.
+pub(crate) fn plan(mode: SyscallHookMode, events: &[&EventDef]) -> Result<SyscallHooks, Error> {
+    let entry: Vec<&EventDef> = events.iter().copied().filter(|e| e.syscall && (e.noreturn || e.strings_at_entry)).collect();
+    let exit: Vec<&EventDef> = events.iter().copied().filter(|e| e.syscall && !e.noreturn).collect();
+    let need = |v: &[&EventDef]| if v.is_empty() { Hook::None } else { Hook::Raw };
+    let mut hooks = SyscallHooks { entry: need(&entry), exit: need(&exit), why: String::new() };
+    if entry.is_empty() && exit.is_empty() {
+        hooks.why = "no syscalls selected".into();
+        return Ok(hooks);
+    }
+    if mode == SyscallHookMode::RawTracepoints {
+        hooks.why = "raw tracepoints sys_enter/sys_exit (forced)".into();
+        return Ok(hooks);
+    }
+    let tracefs = match Tracefs::open() {
+        Ok(t) => t,
+        Err(cause) if mode == SyscallHookMode::Auto => {
+            hooks.why = format!("raw tracepoints sys_enter/sys_exit ({cause})");
+            return Ok(hooks);
+        }
+        Err(cause) => return Err(unavailable(cause)),
+    };
+    let mut notes = Vec::new();
+    if !entry.is_empty() {
+        match tracefs.ids("sys_enter", &entry) {
+            Ok(ids) => hooks.entry = Hook::PerSyscall(ids),
+            Err(cause) if mode == SyscallHookMode::Auto => notes.push(format!("entry: raw sys_enter, {cause}")),
+            Err(cause) => return Err(unavailable(cause)),
+        }
+    }
+    if !exit.is_empty() {
+        if mode == SyscallHookMode::Auto && exit.len() > PER_SYSCALL_MAX {
+            notes.push(format!("exit: raw sys_exit, {} syscalls selected (per-syscall up to {PER_SYSCALL_MAX})", exit.len()));
+        } else {
+            match tracefs.ids("sys_exit", &exit) {
+                Ok(ids) => hooks.exit = Hook::PerSyscall(ids),
+                Err(cause) if mode == SyscallHookMode::Auto => notes.push(format!("exit: raw sys_exit, {cause}")),
+                Err(cause) => return Err(unavailable(cause)),
+            }
+        }
+    }
+    let per_syscall = [&hooks.entry, &hooks.exit].iter().map(|h| if let Hook::PerSyscall(v) = h { v.len() } else { 0 }).sum::<usize>();
+    hooks.why = match (per_syscall, notes.is_empty()) {
+        (0, _) => format!("raw tracepoints ({})", notes.join("; ")),
+        (n, true) => format!("{n} per-syscall tracepoints"),
+        (n, false) => format!("{n} per-syscall tracepoints ({})", notes.join("; ")),
+    };
+    Ok(hooks)
+}
+
+fn unavailable(cause: String) -> Error {
+    Error::Attach {
+        program: "per-syscall tracepoints".into(),
+        cause: format!("{cause}; mount tracefs (mount -t tracefs nodev /sys/kernel/tracing) or use the raw tracepoints (--syscall-hooks raw)"),
+    }
+}
+
+/// tracefs, where it is mounted, or mounted by us for as long as we read
+/// the tracepoint ids (and unmounted again: no trace left on the host).
+struct Tracefs {
+    root: PathBuf,
+    mounted_by_us: bool,
+}
+
+impl Tracefs {
+    fn open() -> Result<Tracefs, String> {
+        for root in ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"] {
+            if Path::new(root).join("events/syscalls").is_dir() {
+                return Ok(Tracefs { root: root.into(), mounted_by_us: false });
+            }
+        }
+        let root = std::env::temp_dir().join(format!("tracee-rs-tracefs-{}", std::process::id()));
+        std::fs::create_dir_all(&root).map_err(|e| format!("tracefs is not mounted and {} cannot be made: {e}", root.display()))?;
+        let target = std::ffi::CString::new(root.as_os_str().as_encoded_bytes()).expect("no NUL in a temp path");
+        // SAFETY: all strings are NUL-terminated; no data argument.
+        let rc = unsafe { libc::mount(c"nodev".as_ptr(), target.as_ptr(), c"tracefs".as_ptr(), libc::MS_RDONLY, std::ptr::null()) };
+        if rc != 0 {
+            let err = std::io::Error::last_os_error();
+            let _ = std::fs::remove_dir(&root);
+            return Err(format!("tracefs is not mounted and mounting it failed: {err}"));
+        }
+        let t = Tracefs { root, mounted_by_us: true };
+        if !t.root.join("events/syscalls").is_dir() {
+            return Err("this kernel has no syscall tracepoints (CONFIG_FTRACE_SYSCALLS)".into());
+        }
+        Ok(t)
+    }
+
+    /// The ids of `<dir>_<name>` for each syscall, e.g. sys_exit_openat.
+    fn ids(&self, dir: &str, syscalls: &[&EventDef]) -> Result<Vec<(String, u64)>, String> {
+        syscalls
+            .iter()
+            .map(|e| {
+                tracepoint_names(dir, e.name)
+                    .into_iter()
+                    .find_map(|tp| {
+                        let text = std::fs::read_to_string(self.root.join("events/syscalls").join(&tp).join("id")).ok()?;
+                        Some((format!("syscalls/{tp}"), text.trim().parse().ok()?))
+                    })
+                    .ok_or_else(|| format!("tracefs has no tracepoint syscalls/{dir}_{}", e.name))
+            })
+            .collect()
+    }
+}
+
+impl Drop for Tracefs {
+    fn drop(&mut self) {
+        if self.mounted_by_us {
+            let target = std::ffi::CString::new(self.root.as_os_str().as_encoded_bytes()).expect("no NUL in a temp path");
+            // SAFETY: a NUL-terminated path we mounted.
+            unsafe { libc::umount2(target.as_ptr(), libc::MNT_DETACH) };
+            let _ = std::fs::remove_dir(&self.root);
+        }
+    }
+}
+
+/// A tracepoint is named after the kernel's SYSCALL_DEFINE, which for a few
+/// syscalls differs from the name in <asm/unistd.h>: the `new` ABI of stat,
+/// fstat, lstat and uname, umount2 (defined as umount), sendfile (sendfile64).
+fn tracepoint_names(dir: &str, syscall: &str) -> Vec<String> {
+    let mut names = vec![syscall.to_string(), format!("new{syscall}")];
+    match syscall {
+        "umount2" => names.push("umount".into()),
+        "sendfile" => names.push("sendfile64".into()),
+        _ => {}
+    }
+    names.into_iter().map(|n| format!("{dir}_{n}")).collect()
+}
+
+/// A perf event for tracepoint `id`, on which a BPF program then attaches.
+/// One suffices for all CPUs: the program hangs on the tracepoint itself.
+pub(crate) fn open_tracepoint(id: u64) -> std::io::Result<OwnedFd> {
+    let attr = libbpf_sys::perf_event_attr {
+        type_: libbpf_sys::PERF_TYPE_TRACEPOINT,
+        size: size_of::<libbpf_sys::perf_event_attr>() as u32,
+        config: id,
+        ..Default::default()
+    };
+    // SAFETY: attr outlives the call; pid -1 + cpu 0 is how libbpf opens one.
+    let fd = unsafe {
+        libc::syscall(libc::SYS_perf_event_open, &attr as *const _, -1i32, 0i32, -1i32, libc::c_ulong::from(libbpf_sys::PERF_FLAG_FD_CLOEXEC))
+    } as i32;
+    if fd < 0 {
+        return Err(std::io::Error::last_os_error());
+    }
+    // SAFETY: a new fd owned by nobody else.
+    Ok(unsafe { OwnedFd::from_raw_fd(fd) })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tracepoint_names_cover_the_syscall_define_names() {
+        assert_eq!(tracepoint_names("sys_exit", "openat"), ["sys_exit_openat", "sys_exit_newopenat"]);
+        assert!(tracepoint_names("sys_enter", "stat").contains(&"sys_enter_newstat".to_string()));
+        assert!(tracepoint_names("sys_exit", "umount2").contains(&"sys_exit_umount".to_string()));
+    }
+}
