@@ -301,11 +301,19 @@ static __always_inline void count_lost(void)
 		*n += 1;
 }
 
-/* Wake the consumer only past wakeup_bytes (see there). */
-static __always_inline __u64 wakeup_flags(void)
+/* Wake the consumer with the record that takes the unread data past
+ * wakeup_bytes, and with no other. Waking on every record past it would make
+ * a consumer that lags pay a wake-up (~2 us, on the traced task's CPU) per
+ * record: a slow reader would slow the host instead of losing records, which
+ * are counted. A consumer that is awake needs no wake-up (the ring's poll is
+ * level-triggered), and one asleep also wakes on its timer.
+ * in_ring: whether the unread data already counts this record (reserved). */
+static __always_inline __u64 wakeup_flags(__u64 size, const bool in_ring)
 {
-	return bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA) >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP
-									      : BPF_RB_NO_WAKEUP;
+	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
+	__u64 before = in_ring ? avail - size : avail;
+
+	return before < wakeup_bytes && before + size >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 
 /* A record without a data section, built where it is sent from: in the
@@ -332,7 +340,7 @@ static __always_inline void commit_fixed(void *ctx, struct event *ev, const bool
 		if (bpf_perf_event_output(ctx, &perf_events, BPF_F_CURRENT_CPU, ev, sizeof(*ev)))
 			count_lost();
 	} else {
-		bpf_ringbuf_submit(ev, wakeup_flags());
+		bpf_ringbuf_submit(ev, wakeup_flags(sizeof(*ev), true));
 	}
 }
 
@@ -349,7 +357,7 @@ static __always_inline void submit(void *ctx, struct scratch *b, __u32 data_len,
 	if (legacy || use_perf_buffer) {
 		err = bpf_perf_event_output(ctx, &perf_events, BPF_F_CURRENT_CPU, b, size);
 	} else {
-		err = bpf_ringbuf_output(&events, b, size, wakeup_flags());
+		err = bpf_ringbuf_output(&events, b, size, wakeup_flags(size, false));
 	}
 	if (err)
 		count_lost();

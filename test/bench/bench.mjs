@@ -6,7 +6,7 @@
 // the no-tracer baseline. Results: one table on stdout, all samples as JSON
 // in target/bench/.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -56,37 +56,54 @@ const CONFIGS = [
   { name: 'tracee-rs openat only, raw tracepoints', cmd: [node, join(ROOT, 'test/bench/tracee-subscriber.mjs'), 'openat', 'raw'], ready: /ready/ },
   { name: 'tracee-rs CLI all syscalls, JSON', cmd: [node, join(ROOT, 'packages/cli/dist/cli.js'), '-e', 'syscalls', '-o', 'json'], ready: /attached/, discard: true },
   { name: 'bpftrace count per comm', cmd: ['bpftrace', '-e', 'tracepoint:raw_syscalls:sys_enter { @c[comm] = count(); }'], ready: /Attaching/ },
-  { name: 'bpftrace printf per openat', cmd: ['bpftrace', '-e', 'tracepoint:syscalls:sys_enter_openat { printf("%s %s\\n", comm, str(args->filename)); }'], ready: /Attaching/, discard: true },
+  { name: 'bpftrace printf per openat', cmd: ['bpftrace', '-e', 'tracepoint:syscalls:sys_enter_openat { printf("%s %s\\n", comm, str(args->filename)); }'], discard: true },
   // line-buffered: they print their header with stdio, block-buffered into a pipe
-  { name: 'opensnoop (libbpf-tools)', cmd: ['stdbuf', '-oL', 'opensnoop'], ready: /PID/, discard: true },
-  { name: 'execsnoop (libbpf-tools)', cmd: ['stdbuf', '-oL', 'execsnoop'], ready: /PID/, discard: true },
+  { name: 'opensnoop (libbpf-tools)', cmd: ['stdbuf', '-oL', 'opensnoop'], discard: true },
+  { name: 'execsnoop (libbpf-tools)', cmd: ['stdbuf', '-oL', 'execsnoop'], discard: true },
   // these stop the traced process on every syscall: 100x fewer operations
   { name: 'strace -f', wrap: ['strace', '-f', '-o', '/dev/null'], opsDivisor: 100 },
   { name: 'perf trace', wrap: ['perf', 'trace', '-o', '/dev/null', '--'], opsDivisor: 100 },
 ];
 
-/** Starts a tracer on CPU 0 and resolves once it says it is attached. */
+/**
+ * Starts a tracer on CPU 0 and resolves once it is attached: once it says
+ * so (config.ready, on stdout or stderr), or, for one whose stdout goes to
+ * /dev/null (config.discard), once its programs are loaded and have settled.
+ * /dev/null really: a pipe to this process, which sits in spawnSync during
+ * the workloads, would fill and stall the tracer (and make it lose records).
+ */
 function startTracer(config) {
   return new Promise((resolve, reject) => {
-    const child = spawn('taskset', ['-c', '0', ...config.cmd], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const devNull = config.discard ? openSync('/dev/null', 'w') : null;
+    const before = config.ready ? null : loadedProgramIds();
+    const child = spawn('taskset', ['-c', '0', ...config.cmd], { stdio: ['ignore', devNull ?? 'pipe', 'pipe'] });
+    if (devNull !== null) closeSync(devNull);
     let output = '';
     let ready = false;
     const timer = setTimeout(() => fail(new Error(`not attached after 30 s: ${output.slice(-300)}`)), 30_000);
+    const poll = before && setInterval(() => {
+      if (![...loadedProgramIds()].some((id) => !before.has(id))) return;
+      clearInterval(poll);
+      // loaded; attaching follows at once: leave it a moment
+      setTimeout(() => markReady(), 500);
+    }, 100);
+    const markReady = () => {
+      if (ready) return;
+      ready = true;
+      clearTimeout(timer);
+      resolve({ child, output: () => output });
+    };
     const fail = (e) => {
       clearTimeout(timer);
+      if (poll) clearInterval(poll);
       child.kill('SIGKILL');
       reject(e);
     };
     const onData = (d) => {
-      if (ready && config.discard) return;
       output += d;
-      if (!ready && config.ready.test(output)) {
-        ready = true;
-        clearTimeout(timer);
-        resolve({ child, output: () => output });
-      }
+      if (!ready && config.ready?.test(output)) markReady();
     };
-    child.stdout.on('data', onData);
+    child.stdout?.on('data', onData);
     child.stderr.on('data', onData);
     child.on('error', fail);
     child.on('exit', (code) => !ready && fail(new Error(`exited with ${code}: ${output.trim().split('\n').slice(-2).join(' | ')}`)));
@@ -170,7 +187,10 @@ async function main() {
       row.error = e.message;
       log(`${config.name}: cannot run here: ${e.message}`);
     }
-    if (tracer) row.tracerOutput = (await stopTracer(tracer)).slice(-2000);
+    if (tracer) {
+      row.tracerOutput = (await stopTracer(tracer)).slice(-2000);
+      row.records = recordCounts(row.tracerOutput);
+    }
   }
   print(results);
   const throughput = await measureThroughput();
@@ -217,32 +237,53 @@ function bpfRunTime(before) {
   }
 }
 
+/** Traces getppid() into an RxJS subscriber while `cpus` workloads make `ops` calls each (paced to `rate`/s if given). */
+async function tracedGetppid(cpus, ops, rate) {
+  const tracer = await startTracer({ cmd: [node, join(ROOT, 'test/bench/tracee-subscriber.mjs'), 'getppid'], ready: /ready/ });
+  const started = process.hrtime.bigint();
+  await Promise.all(
+    cpus.map(
+      (cpu) =>
+        new Promise((resolve) =>
+          spawn(join(OUT, 'workload'), ['getppid', String(ops), String(cpu), ...(rate ? [String(rate)] : [])], { stdio: 'ignore' }).on('exit', resolve),
+        ),
+    ),
+  );
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  // let the subscriber catch up before stopping (what is still in the ring is not lost)
+  await new Promise((r) => setTimeout(r, 1000));
+  const counts = JSON.parse((await stopTracer(tracer)).trim().split('\n').pop());
+  return { workloads: cpus.length, syscalls: ops * cpus.length, seconds, ...counts, perSecond: counts.delivered / seconds };
+}
+
 /**
- * Throughput: getppid() as fast as one CPU can, traced into an RxJS
- * subscriber that counts: events delivered per second, and the exact loss.
- * Two rates: one workload process, and one per CPU (both CPUs busy).
+ * Throughput into an RxJS subscriber that counts, with the exact loss:
+ * the highest paced rate of getppid() delivered with zero loss (one
+ * workload process), then what happens above it: getppid() as fast as one
+ * CPU can, and as fast as both can.
  */
 async function measureThroughput() {
   const out = [];
   const ops = QUICK ? 2_000_000 : 10_000_000;
+  let zeroLoss;
+  for (const rate of [2e6, 3e6, 3.5e6, 4e6, 4.5e6, 5e6]) {
+    const row = { paced: rate, ...(await tracedGetppid([1], rate * (QUICK ? 0.5 : 2), rate)) };
+    out.push(row);
+    log(`throughput paced at ${rate / 1e6} M/s: ${row.delivered} delivered, ${row.lost} lost in ${row.seconds.toFixed(2)} s`);
+    if (row.lost > 0) break;
+    zeroLoss = row;
+  }
+  console.log(
+    zeroLoss
+      ? `throughput: ${(zeroLoss.perSecond / 1e6).toFixed(2)} M events/s delivered to an RxJS subscriber with zero loss (getppid paced at ${zeroLoss.paced / 1e6} M/s, ${zeroLoss.delivered} events; the next step up lost records)`
+      : 'throughput: records were lost even at 2 M/s',
+  );
   for (const cpus of [[1], [0, 1]]) {
-    const tracer = await startTracer({ cmd: [node, join(ROOT, 'test/bench/tracee-subscriber.mjs'), 'getppid'], ready: /ready/ });
-    const started = process.hrtime.bigint();
-    await Promise.all(
-      cpus.map(
-        (cpu) =>
-          new Promise((resolve) => spawn(join(OUT, 'workload'), ['getppid', String(ops), String(cpu)], { stdio: 'ignore' }).on('exit', resolve)),
-      ),
-    );
-    const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-    // let the subscriber catch up before stopping (what is still in the ring is not lost)
-    await new Promise((r) => setTimeout(r, 1000));
-    const counts = JSON.parse((await stopTracer(tracer)).trim().split('\n').pop());
-    const row = { workloads: cpus.length, syscalls: ops * cpus.length, seconds, ...counts, perSecond: counts.delivered / seconds };
+    const row = await tracedGetppid(cpus, ops);
     out.push(row);
     console.log(
-      `throughput, ${cpus.length} workload(s): ${(row.perSecond / 1e6).toFixed(2)} M events/s delivered to an RxJS subscriber ` +
-        `(${counts.delivered} delivered, ${counts.lost} lost, of ${row.syscalls} getppid calls in ${seconds.toFixed(2)} s)`,
+      `throughput, ${cpus.length} workload(s) unpaced: ${(row.perSecond / 1e6).toFixed(2)} M events/s delivered to an RxJS subscriber ` +
+        `(${row.delivered} delivered, ${row.lost} lost, of ${row.syscalls} getppid calls in ${row.seconds.toFixed(2)} s)`,
     );
   }
   return out;
@@ -368,6 +409,24 @@ function chartSvg(results, machine) {
   return svg + '</svg>\n';
 }
 
+/**
+ * What a tracer that counts its records said when stopped: a tracer that
+ * drops records is cheap per syscall, so its cost is only comparable with
+ * its loss beside it.
+ */
+function recordCounts(output) {
+  const patterns = [
+    /"delivered":(\d+),"received":\d+,"lost":(\d+)/, // tracee-subscriber.mjs
+    /(\d+) events seen, (\d+) lost/, // tracee-rs CLI
+    /records (\d+) lost (\d+)/, // the C reference
+  ];
+  for (const p of patterns) {
+    const m = p.exec(output);
+    if (m) return { delivered: Number(m[1]), lost: Number(m[2]) };
+  }
+  return undefined;
+}
+
 function print(results) {
   const base = results.find((r) => r.name === 'no tracer');
   const limit = results.find((r) => r.name.startsWith('limit'));
@@ -392,6 +451,12 @@ function print(results) {
   for (const r of results.filter((r) => r.bpfNsPerRun !== undefined)) {
     const vs = refNs && r !== ref ? ` (${(r.bpfNsPerRun / refNs).toFixed(2)}x C reference)` : '';
     console.log(`  ${r.name.padEnd(40)} ${r.bpfNsPerRun.toFixed(0)} ns${vs}`);
+  }
+  console.log('\nRecords delivered and lost over all workloads, as each tracer counts them (loss makes a tracer look cheap):');
+  for (const r of results.filter((r) => r.records)) {
+    const { delivered, lost } = r.records;
+    const pct = delivered + lost ? ((100 * lost) / (delivered + lost)).toFixed(1) : '0.0';
+    console.log(`  ${r.name.padEnd(40)} ${delivered} delivered, ${lost} lost (${pct} %)`);
   }
 }
 

@@ -9,6 +9,7 @@ let stats;
 const sub = trace({
   events: process.argv[2].split(','),
   syscallHooks: process.argv[3] ?? 'auto',
+  ringBufferBytes: process.env.RING_MB ? Number(process.env.RING_MB) << 20 : undefined,
   onAttach: (_, s) => {
     stats = s;
     console.log('ready');

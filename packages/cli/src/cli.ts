@@ -35,7 +35,7 @@ await yargs(hideBin(process.argv))
         })
         .option('ring-buffer-mb', {
           type: 'number',
-          default: 8,
+          default: 32,
           describe: 'size of the kernel ring buffer in MiB (a power of two)',
         })
         .option('perf-buffer', {

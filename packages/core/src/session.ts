@@ -6,7 +6,7 @@ import type { NativeTracer } from './generated/native.js';
 export interface TraceOptions {
   /** Event names (`openat`), sets (`default`, `fs`, `proc`, `net`, `syscalls`). Default: `default`. */
   events?: readonly (EventName | EventSet | (string & {}))[];
-  /** Kernel ring buffer size in bytes, a power of two (default 8 MiB). */
+  /** Kernel ring buffer size in bytes, a power of two (default 32 MiB). */
   ringBufferBytes?: number;
   /** Records per batch handed to JavaScript (default 4096). */
   batchEvents?: number;
