@@ -6,23 +6,39 @@
 # when a kernel is filed, since builds watch it), extracts each vmlinux
 # from its bzImage and the .BTF section from the vmlinux, and files it in
 # btfhub-archive layout: OUT/debian/<version>/x86_64/<release>.btf.tar.xz.
-# Idempotent: kernels already filed are not fetched again.
+# Idempotent: kernels already filed are not fetched again (the packages
+# are kept beside OUT).
 #
-#   btfhub/fetch-debian.sh [OUT]     (default /var/cache/tracee-rs/btfhub-debian)
+#   btfhub/fetch-debian.sh [OUT] [--images DIR]
 #
-# Then build with TRACEE_BTFHUB_ARCHIVE=OUT (colon-separated with others).
+# OUT defaults to /var/cache/tracee-rs/btfhub-debian. Then build with
+# TRACEE_BTFHUB_ARCHIVE=OUT (colon-separated with others).
+# --images DIR also keeps each kernel's bootable image, for the qemu tests
+# (test/qemu/): DIR/<release>/vmlinuz, and DIR/kernels.tsv listing
+# release, Debian version and whether its BTF is embedded.
 set -euo pipefail
 
-out=$(realpath -m "${1:-/var/cache/tracee-rs/btfhub-debian}")
+out=/var/cache/tracee-rs/btfhub-debian
+images=
+while (($#)); do
+  case $1 in
+    --images) images=$(realpath -m "${2:?--images needs a directory}"); shift 2 ;;
+    *) out=$1; shift ;;
+  esac
+done
+out=$(realpath -m "$out")
 log() { printf 'fetch-debian: %s\n' "$*" >&2; }
 die() { printf 'fetch-debian: error: %s\n' "$*" >&2; exit 1; }
 
-# suite  version  package name pattern (newest match wins)
+# suite  version  package name pattern (newest match wins)  use
+# use: embed = its minimized BTF is embedded (and it is booted by the qemu
+# tests); boot = only booted, as a kernel the archive does not have.
 KERNELS=(
-  "bullseye 11 ^linux-image-5\.10\.[0-9]+-[0-9]+-cloud-amd64-unsigned$"
-  "bookworm 12 ^linux-image-6\.1\.[0-9]+-[0-9]+-amd64-unsigned$"
-  "bookworm 12 ^linux-image-6\.1\.[0-9]+-[0-9]+-cloud-amd64-unsigned$"
-  "trixie 13 ^linux-image-6\.12\.[0-9]+\+deb13-cloud-amd64-unsigned$"
+  "bullseye 11 ^linux-image-5\.10\.[0-9]+-[0-9]+-cloud-amd64-unsigned$ embed"
+  "bookworm 12 ^linux-image-6\.1\.[0-9]+-[0-9]+-amd64-unsigned$ embed"
+  "bookworm 12 ^linux-image-6\.1\.[0-9]+-[0-9]+-cloud-amd64-unsigned$ embed"
+  "trixie 13 ^linux-image-6\.12\.[0-9]+\+deb13-cloud-amd64-unsigned$ embed"
+  "trixie 13 ^linux-image-6\.12\.[0-9]+\+deb13-amd64-unsigned$ boot"
 )
 
 for tool in apt-get apt-cache dpkg-deb objcopy xz tar grep; do
@@ -66,31 +82,50 @@ extract_vmlinux() {
   return 1
 }
 
+debs="$state/debs"
+mkdir -p "$debs"
+[[ -z $images ]] || { mkdir -p "$images" && : > "$images/kernels.tsv.tmp"; }
 for entry in "${KERNELS[@]}"; do
-  read -r suite version pattern <<< "$entry"
+  read -r suite version pattern use <<< "$entry"
+  [[ $use == embed || -n $images ]] || continue
   pkg=$(apt-cache "${APT[@]}" pkgnames linux-image- | grep -E "$pattern" | sort -V | tail -1 || true)
   [[ -n $pkg ]] || die "no package matches $pattern in $suite"
   release=${pkg#linux-image-}
   release=${release%-unsigned}
   dest="$out/debian/$version/x86_64/$release.btf.tar.xz"
-  if [[ -f $dest ]]; then
+  [[ -z $images ]] || printf '%s\t%s\t%s\n' "$release" "$version" "$([[ $use == embed ]] && echo yes || echo no)" >> "$images/kernels.tsv.tmp"
+  need_btf=$([[ $use == embed && ! -f $dest ]] && echo 1 || true)
+  need_image=$([[ -n $images && ! -f $images/$release/vmlinuz ]] && echo 1 || true)
+  if [[ -z $need_btf && -z $need_image ]]; then
     log "have $release ($suite)"
     continue
   fi
-  log "fetching $pkg ($suite)"
+  deb=$(find "$debs" -name "${pkg}_*.deb" -print -quit)
+  if [[ -z $deb ]]; then
+    log "fetching $pkg ($suite)"
+    (cd "$debs" && apt-get "${APT[@]}" download -qq "$pkg" >/dev/null) || die "apt-get download $pkg failed"
+    deb=$(find "$debs" -name "${pkg}_*.deb" -print -quit)
+  fi
   work="$work_root/$release"
   rm -rf "$work" && mkdir -p "$work/pkg"
-  (cd "$work" && apt-get "${APT[@]}" download -qq "$pkg" >/dev/null) || die "apt-get download $pkg failed"
-  dpkg-deb -x "$work"/*.deb "$work/pkg"
+  dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$work/pkg" "./boot/vmlinuz-$release" 2>/dev/null \
+    || die "$pkg has no /boot/vmlinuz-$release"
   image="$work/pkg/boot/vmlinuz-$release"
-  [[ -f $image ]] || die "$pkg has no /boot/vmlinuz-$release"
-  extract_vmlinux "$image" "$work/vmlinux" || die "cannot find the compressed vmlinux inside $image"
-  objcopy --dump-section ".BTF=$work/$release.btf" "$work/vmlinux" "$work/vmlinux.stripped" 2>/dev/null \
-    || die "$release: the vmlinux has no .BTF section"
-  mkdir -p "$(dirname "$dest")"
-  tar -cJf "$dest.tmp" -C "$work" "$release.btf"
-  mv "$dest.tmp" "$dest"
+  if [[ -n $need_image ]]; then
+    mkdir -p "$images/$release"
+    cp "$image" "$images/$release/vmlinuz.tmp" && mv "$images/$release/vmlinuz.tmp" "$images/$release/vmlinuz"
+    log "kept the image of $release for booting"
+  fi
+  if [[ -n $need_btf ]]; then
+    extract_vmlinux "$image" "$work/vmlinux" || die "cannot find the compressed vmlinux inside $image"
+    objcopy --dump-section ".BTF=$work/$release.btf" "$work/vmlinux" "$work/vmlinux.stripped" 2>/dev/null \
+      || die "$release: the vmlinux has no .BTF section"
+    mkdir -p "$(dirname "$dest")"
+    tar -cJf "$dest.tmp" -C "$work" "$release.btf"
+    mv "$dest.tmp" "$dest"
+    log "filed debian/$version/x86_64/$release ($(stat -c %s "$dest") bytes)"
+  fi
   rm -rf "$work"
-  log "filed debian/$version/x86_64/$release ($(stat -c %s "$dest") bytes)"
 done
 rm -rf "$work_root"
+[[ -z $images ]] || mv "$images/kernels.tsv.tmp" "$images/kernels.tsv"

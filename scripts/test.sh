@@ -9,6 +9,10 @@ cd "$(dirname "$0")/.."
 # setup.sh picks the btfhub inputs; the tests read the same list.
 source <(bash scripts/setup.sh --print-env)
 
+# Debian's kernels for the qemu matrix (test/qemu/matrix.mjs): the ones
+# embedded, and one that is not; fetched once, cached outside the repo.
+bash btfhub/fetch-debian.sh /var/cache/tracee-rs/btfhub-debian --images /var/cache/tracee-rs/qemu-kernels
+
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
@@ -16,6 +20,8 @@ echo "== cargo test (tracee-core: decoding, catalog, real kernel)"
 # Same profile, target and toolchain as the napi build: its artifacts are reused.
 source scripts/cross-env.sh
 with_cross_env cargo test -p tracee-core -p btfhub --features btfhub/pack --release --target "$TRACEE_CARGO_TARGET" 2>&1 | tee "$out/cargo.txt"
+# the binary the qemu guests run (test/kernels.test.ts)
+with_cross_env cargo build -q -p tracee-core --release --target "$TRACEE_CARGO_TARGET" --example qemu_guest
 
 echo "== vitest (kernel -> Rust -> napi -> RxJS, CLI)"
 npx vitest run --reporter=default --reporter=json --outputFile="$out/vitest.json"

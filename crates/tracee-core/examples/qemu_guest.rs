@@ -1,0 +1,141 @@
+//! Runs inside a qemu guest booted by test/qemu/matrix.mjs, on a Debian
+//! kernel with its BTF hidden: reports the load decision, then traces a
+//! known workload once per way of hooking syscalls and checks what the
+//! kernel side read through CO-RE against what /proc says in the guest.
+//! One JSON object per line, prefixed `tracee-guest: `, on stdout (the
+//! serial console).
+
+use std::process::Command;
+use std::time::{Duration, Instant};
+
+use serde_json::{json, Value};
+use tracee_core::btf::{self, Environment};
+use tracee_core::{Event, Records, SyscallHookMode, TraceOptions, Tracer};
+
+fn say(v: Value) {
+    println!("tracee-guest: {v}");
+}
+
+/// The inode number of /proc/self/ns/<kind>, as the kernel side reports it.
+fn ns_inode(kind: &str) -> u32 {
+    let link = std::fs::read_link(format!("/proc/self/ns/{kind}")).expect("/proc/self/ns");
+    let text = link.to_string_lossy();
+    text[text.find('[').unwrap() + 1..text.len() - 1].parse().unwrap()
+}
+
+fn main() {
+    let env = Environment::read();
+    let kernel = match &env.kernel {
+        Ok(key) => key.to_string(),
+        Err(e) => format!("unknown ({e})"),
+    };
+    let archive = match btf::embedded() {
+        Ok(a) => a,
+        Err(e) => return say(json!({ "kernel": kernel, "error": { "code": e.code(), "message": e.to_string() } })),
+    };
+    match btf::decide(&env, archive) {
+        Ok(d) => say(json!({ "kernel": kernel, "case": d.case, "btf": d.btf.to_string(), "reason": d.reason })),
+        // case 5 (or 2): tracing cannot start here, and says why
+        Err(e) => return say(json!({ "kernel": kernel, "error": { "code": e.code(), "message": e.to_string() } })),
+    }
+    for (name, mode) in [("auto", SyscallHookMode::Auto), ("raw", SyscallHookMode::RawTracepoints)] {
+        say(run(name, mode));
+    }
+}
+
+/// The workload: a shell that opens a unique file and execs /bin/true.
+/// Expected: execve /bin/sh, openat of the file, execve /bin/true,
+/// sched_process_exec of /bin/true, each from the child, whose parent is us.
+fn run(name: &str, mode: SyscallHookMode) -> Value {
+    let opts = TraceOptions {
+        events: ["openat", "execve", "sched_process_exec"].map(String::from).to_vec(),
+        syscall_hooks: mode,
+        ..Default::default()
+    };
+    let started = Instant::now();
+    let mut tracer = match Tracer::start(opts) {
+        Ok(t) => t,
+        Err(e) => return json!({ "hooks": name, "attached": false, "error": { "code": e.code(), "message": e.to_string() } }),
+    };
+    let attach_ms = started.elapsed().as_millis();
+    let info = tracer.info().clone();
+    let path = format!("/tmp/tracee-guest-{}", std::process::id());
+    let child = Command::new("/bin/sh")
+        .args(["-c", "echo hello > \"$1\"; exec /bin/true", "sh", &path])
+        .spawn()
+        .expect("spawn /bin/sh");
+    let pid = child.id();
+    let status = child.wait_with_output().expect("wait").status;
+
+    let mut events: Vec<Event> = Vec::new();
+    let deadline = Instant::now() + Duration::from_secs(20);
+    // the last of the workload's events
+    let done = |evs: &[Event]| evs.iter().any(|e| e.name() == "sched_process_exec" && e.string_arg(0) == Some("/bin/true"));
+    while Instant::now() < deadline && !done(&events) {
+        if let Ok(batch) = tracer.batches().recv_timeout(Duration::from_millis(100)) {
+            for r in Records::new(&batch.data) {
+                match r {
+                    Ok(e) if e.header.host_process_id == pid => events.push(e),
+                    Ok(_) => {}
+                    Err(e) => return json!({ "hooks": name, "attached": true, "error": { "code": "EDECODE", "message": e.to_string() } }),
+                }
+            }
+        }
+    }
+    let stats = tracer.stats();
+    let _ = tracer.stop();
+    let _ = std::fs::remove_file(&path);
+
+    // the fields read through CO-RE, against /proc in the guest
+    let (me, mnt, pidns) = (std::process::id(), ns_inode("mnt"), ns_inode("pid"));
+    let mut failures = Vec::new();
+    for e in &events {
+        let h = &e.header;
+        if h.host_parent_process_id != me || h.parent_process_id != me {
+            failures.push(format!("{}: ppid {}/{} is not {me}", e.name(), h.host_parent_process_id, h.parent_process_id));
+        }
+        if h.mount_namespace != mnt {
+            failures.push(format!("{}: mount namespace {} is not {mnt}", e.name(), h.mount_namespace));
+        }
+        if h.pid_namespace != pidns {
+            failures.push(format!("{}: pid namespace {} is not {pidns}", e.name(), h.pid_namespace));
+        }
+        if h.process_id != pid || h.thread_id != pid {
+            failures.push(format!("{}: pid/tid {}/{} is not {pid}", e.name(), h.process_id, h.thread_id));
+        }
+    }
+    let expected: [(&str, &str, Option<i64>); 4] = [
+        ("execve", "/bin/sh", Some(0)),
+        ("openat", path.as_str(), None),
+        ("execve", "/bin/true", Some(0)),
+        ("sched_process_exec", "/bin/true", None),
+    ];
+    let mut seen = 0;
+    for (event, string, ret) in expected {
+        let found = events.iter().find(|e| {
+            e.name() == event
+                && e.strings.first().map(|(_, s)| s.as_str()) == Some(string)
+                && ret.is_none_or(|r| e.header.return_value == r)
+                && (event != "openat" || e.header.return_value >= 0)
+        });
+        match found {
+            Some(_) => seen += 1,
+            None => failures.push(format!("no {event} of {string}")),
+        }
+    }
+    json!({
+        "hooks": name,
+        "attached": true,
+        "attachMs": attach_ms,
+        "programs": info.programs,
+        "syscallHooks": info.syscall_hooks,
+        "btf": info.btf,
+        "case": info.decision.case,
+        "workloadOk": status.success(),
+        "seen": seen,
+        "expected": expected.len(),
+        "events": events.iter().map(|e| format!("{}({})", e.name(), e.strings.first().map_or("", |(_, s)| s.as_str()))).collect::<Vec<_>>(),
+        "lost": stats.lost,
+        "failures": failures,
+    })
+}
