@@ -9,20 +9,25 @@
 # Idempotent: kernels already filed are not fetched again (the packages
 # are kept beside OUT).
 #
-#   btfhub/fetch-debian.sh [OUT] [--images DIR]
+#   btfhub/fetch-debian.sh [OUT] [--images DIR] [--headers DIR]
 #
 # OUT defaults to /var/cache/tracee-rs/btfhub-debian. Then build with
 # TRACEE_BTFHUB_ARCHIVE=OUT (colon-separated with others).
 # --images DIR also keeps each kernel's bootable image, for the qemu tests
 # (test/qemu/): DIR/<release>/vmlinuz, and DIR/kernels.tsv listing
 # release, Debian version and whether its BTF is embedded.
+# --headers DIR also extracts the kernel's syscall prototypes
+# (include/linux/syscalls.h of the newest kernel's linux-headers-*-common)
+# to DIR/syscalls.h: the argument names and types of the event catalog.
 set -euo pipefail
 
 out=/var/cache/tracee-rs/btfhub-debian
 images=
+headers=
 while (($#)); do
   case $1 in
     --images) images=$(realpath -m "${2:?--images needs a directory}"); shift 2 ;;
+    --headers) headers=$(realpath -m "${2:?--headers needs a directory}"); shift 2 ;;
     *) out=$1; shift ;;
   esac
 done
@@ -127,5 +132,24 @@ for entry in "${KERNELS[@]}"; do
   fi
   rm -rf "$work"
 done
+if [[ -n $headers ]]; then
+  # the newest kernel of the list: its headers' common package
+  common="linux-headers-${release%-amd64}"
+  common="${common%-cloud}-common"
+  if [[ ! -f $headers/syscalls.h || $(cat "$headers/syscalls.h.source" 2>/dev/null) != "$common" ]]; then
+    deb=$(find "$debs" -name "${common}_*.deb" -print -quit)
+    if [[ -z $deb ]]; then
+      log "fetching $common"
+      (cd "$debs" && apt-get "${APT[@]}" download -qq "$common" >/dev/null) || die "apt-get download $common failed"
+      deb=$(find "$debs" -name "${common}_*.deb" -print -quit)
+    fi
+    mkdir -p "$headers" "$work_root/headers"
+    dpkg-deb --fsys-tarfile "$deb" | tar -x -C "$work_root/headers" "./usr/src/$common/include/linux/syscalls.h" \
+      || die "$common has no include/linux/syscalls.h"
+    mv "$work_root/headers/usr/src/$common/include/linux/syscalls.h" "$headers/syscalls.h"
+    echo "$common" > "$headers/syscalls.h.source"
+    log "syscall prototypes from $common"
+  fi
+fi
 rm -rf "$work_root"
 [[ -z $images ]] || mv "$images/kernels.tsv.tmp" "$images/kernels.tsv"

@@ -44,9 +44,16 @@ fi
 # colon-separated. By default: a btfhub-archive checkout beside the project
 # (../shared/btfhub-archive) and Debian's packaged kernels (fetched once,
 # cached in /var/cache/tracee-rs); the build also embeds this host's own.
-if [[ -z ${TRACEE_BTFHUB_ARCHIVE:-} ]]; then
-  debian_btf=/var/cache/tracee-rs/btfhub-debian
+# The same script fetches the kernel's syscall prototypes, the argument
+# names and types of the event catalog (read by crates/tracee-core/build.rs).
+debian_btf=/var/cache/tracee-rs/btfhub-debian
+if [[ -z ${TRACEE_SYSCALLS_H:-} ]]; then
+  export TRACEE_SYSCALLS_H=/var/cache/tracee-rs/kernel-headers/syscalls.h
+  bash btfhub/fetch-debian.sh "$debian_btf" --headers "$(dirname "$TRACEE_SYSCALLS_H")"
+else
   bash btfhub/fetch-debian.sh "$debian_btf"
+fi
+if [[ -z ${TRACEE_BTFHUB_ARCHIVE:-} ]]; then
   TRACEE_BTFHUB_ARCHIVE=$debian_btf
   if [[ -d ../shared/btfhub-archive ]]; then
     TRACEE_BTFHUB_ARCHIVE=$(realpath ../shared/btfhub-archive):$TRACEE_BTFHUB_ARCHIVE
@@ -63,4 +70,5 @@ log "ready: npx tracee-rs --help"
 if [[ ${1:-} == --print-env ]]; then
   # for scripts/test.sh: the inputs the build used
   printf 'export TRACEE_BTFHUB_ARCHIVE=%q\n' "$TRACEE_BTFHUB_ARCHIVE" >&3
+  printf 'export TRACEE_SYSCALLS_H=%q\n' "$TRACEE_SYSCALLS_H" >&3
 fi

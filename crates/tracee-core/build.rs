@@ -5,9 +5,13 @@
 //! 3. The record layout and the enums, read back from the object's BTF, so
 //!    the C header stays the one definition of what crosses to user space.
 //! 4. The event catalog: syscall numbers and names from `<asm/unistd_64.h>`,
-//!    non-syscall ids from `enum tracee_event_id`, arguments from
-//!    `bpf/events.tbl`. Written as Rust (`catalog.rs`) and as JSON
-//!    (`schema.json`, which the TypeScript decoder is generated from).
+//!    argument types (and names, where it gives them) from the kernel's
+//!    syscall prototypes (`include/linux/syscalls.h`, from Debian's kernel
+//!    headers: `btfhub/fetch-debian.sh --headers`), non-syscall ids from
+//!    `enum tracee_event_id`, and from `bpf/events.tbl` argument names in
+//!    Tracee's words, capture attributes and sets. Written as Rust
+//!    (`catalog.rs`) and as JSON (`schema.json`, which the TypeScript decoder
+//!    is generated from).
 //!
 //! Nothing generated here is committed.
 
@@ -27,12 +31,13 @@ const BPF_HEADER: &str = "../../bpf/tracee.h";
 const CATALOG: &str = "../../bpf/events.tbl";
 const KERNEL_BTF: &str = "/sys/kernel/btf/vmlinux";
 const UNISTD_H: &str = "/usr/include/x86_64-linux-gnu/asm/unistd_64.h";
+const SYSCALLS_H: &str = "/var/cache/tracee-rs/kernel-headers/syscalls.h";
 
 fn main() {
     for f in [BPF_SRC, BPF_HEADER, CATALOG] {
         println!("cargo:rerun-if-changed={f}");
     }
-    for v in ["TRACEE_VMLINUX_BTF", "TRACEE_UNISTD_H", "BPFTOOL", "CLANG", "TRACEE_BTFHUB_ARCHIVE", "TRACEE_EMBED_HOST_BTF"] {
+    for v in ["TRACEE_VMLINUX_BTF", "TRACEE_UNISTD_H", "TRACEE_SYSCALLS_H", "BPFTOOL", "CLANG", "TRACEE_BTFHUB_ARCHIVE", "TRACEE_EMBED_HOST_BTF"] {
         println!("cargo:rerun-if-env-changed={v}");
     }
     let out = PathBuf::from(env::var_os("OUT_DIR").expect("OUT_DIR"));
@@ -61,8 +66,11 @@ fn main() {
     let unistd = env::var("TRACEE_UNISTD_H").unwrap_or_else(|_| UNISTD_H.into());
     println!("cargo:rerun-if-changed={unistd}");
     let syscalls = parse_unistd(&unistd);
+    let syscalls_h = env::var("TRACEE_SYSCALLS_H").unwrap_or_else(|_| SYSCALLS_H.into());
+    println!("cargo:rerun-if-changed={syscalls_h}");
+    let prototypes = parse_prototypes(&syscalls_h);
     let catalog = parse_catalog(&fs::read_to_string(CATALOG).expect("read events.tbl"));
-    let events = join_events(&syscalls, &btf.enum_values("tracee_event_id"), catalog);
+    let events = join_events(&syscalls, &prototypes, &btf.enum_values("tracee_event_id"), catalog);
     let max_id = btf.enum_values("tracee_limits").iter().find(|(n, _)| n == "MAX_EVENT_ID").expect("MAX_EVENT_ID").1;
     for e in &events {
         // the config map is indexed by id: a larger one could never be selected
@@ -382,29 +390,108 @@ struct ArgDef {
     kind: &'static str,
 }
 
-/// How an argument of C type `ty` is decoded: the only place that rule lives.
-fn arg_kind(ty: &str) -> Option<&'static str> {
+/// How an argument of C type `ty` is decoded: the only place that rule
+/// lives. `const char *` is a string read from the task's memory; other
+/// pointers (output buffers included) are addresses; `as_string` is
+/// events.tbl's `:str`, for input strings the prototype does not mark const.
+fn arg_kind(ty: &str, as_string: bool) -> Option<&'static str> {
     let stars = ty.matches('*').count();
-    if stars == 1 && ty.contains("char") {
+    if stars == 1 && ty.contains("char") && (ty.starts_with("const ") || as_string) {
         return Some("Str");
     }
     if stars > 0 {
         return Some("Ptr");
     }
     Some(match ty.trim_start_matches("const ") {
-        "int" | "pid_t" | "bool" => "I32",
-        "unsigned int" | "uid_t" | "gid_t" | "umode_t" | "u32" => "U32",
-        "long" | "off_t" | "ssize_t" => "I64",
-        "unsigned long" | "size_t" | "u64" => "U64",
+        "int" | "pid_t" | "bool" | "__s32" | "key_serial_t" | "key_t" | "clockid_t" | "timer_t" | "mqd_t" | "rwf_t"
+        | "enum landlock_rule_type" => "I32",
+        "unsigned int" | "unsigned" | "uid_t" | "gid_t" | "umode_t" | "u32" | "__u32" | "uint32_t" | "qid_t" => "U32",
+        "long" | "off_t" | "loff_t" | "ssize_t" => "I64",
+        "unsigned long" | "size_t" | "u64" | "__u64" | "aio_context_t" => "U64",
+        // pointer typedefs
+        "cap_user_header_t" | "cap_user_data_t" => "Ptr",
         _ => return None,
     })
 }
 
+/// One parameter of a prototype: its C type and, if the header names it, its name.
+#[derive(Clone)]
+struct Param {
+    ty: String,
+    name: Option<String>,
+}
+
+/// `asmlinkage long sys_NAME(params);` in include/linux/syscalls.h. A name
+/// declared more than once (#ifdef variants for other architectures) maps
+/// to None: events.tbl must then give its full prototype.
+fn parse_prototypes(path: &str) -> BTreeMap<String, Option<Vec<Param>>> {
+    let text = fs::read_to_string(path).unwrap_or_else(|e| {
+        panic!("cannot read {path}: {e} (the kernel's syscall prototypes: run scripts/setup.sh, or btfhub/fetch-debian.sh --headers DIR and set TRACEE_SYSCALLS_H=DIR/syscalls.h)")
+    });
+    // comments out
+    let mut code = String::with_capacity(text.len());
+    let mut rest = text.as_str();
+    while let Some(start) = rest.find("/*") {
+        code.push_str(&rest[..start]);
+        rest = rest[start..].find("*/").map_or("", |end| &rest[start + end + 2..]);
+    }
+    code.push_str(rest);
+    let mut out: BTreeMap<String, Option<Vec<Param>>> = BTreeMap::new();
+    let mut rest = code.as_str();
+    while let Some(at) = rest.find("asmlinkage long sys_") {
+        rest = &rest[at + "asmlinkage long sys_".len()..];
+        let (Some(open), Some(close)) = (rest.find('('), rest.find(')')) else { break };
+        let name = rest[..open].trim().to_string();
+        let params = rest[open + 1..close].split_whitespace().collect::<Vec<_>>().join(" ");
+        let declared = rest[close + 1..].trim_start().starts_with(';');
+        rest = &rest[close..];
+        if !declared || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+            continue;
+        }
+        let params: Vec<Param> = if params == "void" || params.is_empty() { Vec::new() } else { params.split(',').map(parse_param).collect() };
+        match out.get_mut(&name) {
+            Some(seen) => *seen = None,
+            None => {
+                out.insert(name, Some(params));
+            }
+        }
+    }
+    assert!(out.len() > 300, "{path}: only {} syscall prototypes found", out.len());
+    out
+}
+
+/// `const char __user *filename` → type `const char *`, name `filename`;
+/// `struct sockaddr __user *` → no name.
+fn parse_param(p: &str) -> Param {
+    const TYPE_WORDS: [&str; 10] = ["int", "long", "char", "short", "unsigned", "signed", "void", "const", "struct", "union"];
+    let spaced = p.replace("__user", " ").replace('*', " * ");
+    let mut tokens: Vec<&str> = spaced.split_whitespace().collect();
+    let words = tokens.iter().filter(|t| **t != "*" && **t != "const").count();
+    let last = *tokens.last().expect("empty parameter");
+    let after_tag = tokens.len() >= 2 && matches!(tokens[tokens.len() - 2], "struct" | "union" | "enum");
+    let name = (last != "*" && words > 1 && !TYPE_WORDS.contains(&last) && !after_tag).then(|| {
+        tokens.pop();
+        last.to_string()
+    });
+    Param { ty: tokens.join(" ").replace("* *", "**"), name }
+}
+
+/// An argument as events.tbl gives it: a name (the type is the kernel
+/// prototype's), or a full `type name` where the header has no unique
+/// prototype; `:str` captures a non-const `char *` as a string.
+struct TblArg {
+    ty: Option<String>,
+    name: String,
+    as_string: bool,
+}
+
 struct CatalogEntry {
-    args: Vec<ArgDef>,
+    /// None: the prototype's own names, all of them.
+    args: Option<Vec<TblArg>>,
     sets: Vec<String>,
     noreturn: bool,
     str_at_entry: bool,
+    line: usize,
 }
 
 struct EventDef {
@@ -417,7 +504,7 @@ struct EventDef {
     str_at_entry: bool,
 }
 
-/// `name [@attr ...] (type name, ...) [set, ...]`
+/// `name [@attr ...] [(arg, ...)] [set, ...]`
 fn parse_catalog(text: &str) -> BTreeMap<String, CatalogEntry> {
     let mut out = BTreeMap::new();
     for (lineno, raw) in text.lines().enumerate() {
@@ -426,16 +513,17 @@ fn parse_catalog(text: &str) -> BTreeMap<String, CatalogEntry> {
             continue;
         }
         let err = |what: &str| -> ! { panic!("{CATALOG}:{}: {what}: {raw}", lineno + 1) };
-        let open = line.find('(').unwrap_or_else(|| err("missing '('"));
-        let close = line.rfind(')').unwrap_or_else(|| err("missing ')'"));
-        let mut head = line[..open].split_whitespace();
-        let name = head.next().unwrap_or_else(|| err("missing name")).to_string();
-        let mut entry = CatalogEntry {
-            args: Vec::new(),
-            sets: Vec::new(),
-            noreturn: false,
-            str_at_entry: false,
+        let (head, args, rest) = match (line.find('('), line.rfind(')')) {
+            (Some(open), Some(close)) => (&line[..open], Some(&line[open + 1..close]), &line[close + 1..]),
+            (None, None) => {
+                let sets = line.find('[').unwrap_or(line.len());
+                (&line[..sets], None, &line[sets..])
+            }
+            _ => err("unbalanced parentheses"),
         };
+        let mut head = head.split_whitespace();
+        let name = head.next().unwrap_or_else(|| err("missing name")).to_string();
+        let mut entry = CatalogEntry { args: None, sets: Vec::new(), noreturn: false, str_at_entry: false, line: lineno + 1 };
         for attr in head {
             match attr {
                 "@noreturn" => entry.noreturn = true,
@@ -443,16 +531,27 @@ fn parse_catalog(text: &str) -> BTreeMap<String, CatalogEntry> {
                 _ => err("unknown attribute"),
             }
         }
-        for arg in line[open + 1..close].split(',').map(str::trim).filter(|a| !a.is_empty()) {
-            let split = arg.rfind([' ', '*']).unwrap_or_else(|| err("argument needs a type and a name"));
-            let ty = arg[..split + 1].trim().to_string();
-            let kind = arg_kind(&ty).unwrap_or_else(|| err("unknown argument type (add it to arg_kind in build.rs)"));
-            entry.args.push(ArgDef { name: arg[split + 1..].trim().to_string(), ty, kind });
+        if let Some(args) = args {
+            let mut list = Vec::new();
+            for arg in args.split(',').map(str::trim).filter(|a| !a.is_empty()) {
+                let (arg, as_string) = match arg.strip_suffix(":str") {
+                    Some(a) => (a.trim(), true),
+                    None => (arg, false),
+                };
+                match arg.rfind([' ', '*']) {
+                    Some(split) => list.push(TblArg { ty: Some(arg[..split + 1].trim().to_string()), name: arg[split + 1..].trim().to_string(), as_string }),
+                    None => list.push(TblArg { ty: None, name: arg.to_string(), as_string }),
+                }
+            }
+            if list.len() > 6 {
+                err("more than 6 arguments");
+            }
+            if list.iter().any(|a| a.ty.is_some()) && list.iter().any(|a| a.ty.is_none()) {
+                err("give every argument's type, or none");
+            }
+            entry.args = Some(list);
         }
-        if entry.args.len() > 6 {
-            err("more than 6 arguments");
-        }
-        let rest = line[close + 1..].trim();
+        let rest = rest.trim();
         if let Some(sets) = rest.strip_prefix('[').and_then(|r| r.strip_suffix(']')) {
             entry.sets = sets.split(',').map(|s| s.trim().to_string()).collect();
         } else if !rest.is_empty() {
@@ -465,30 +564,67 @@ fn parse_catalog(text: &str) -> BTreeMap<String, CatalogEntry> {
     out
 }
 
+/// An event's arguments: the prototype's types, named by events.tbl or by
+/// the prototype; events.tbl's full types only where there is no prototype.
+fn event_args(name: &str, proto: Option<&Option<Vec<Param>>>, tbl: Option<&CatalogEntry>) -> Vec<ArgDef> {
+    let at = |what: String| -> ! {
+        match tbl {
+            Some(t) => panic!("{CATALOG}:{}: {name}: {what}", t.line),
+            None => panic!("{CATALOG}: {name}: {what}"),
+        }
+    };
+    let given = tbl.and_then(|t| t.args.as_ref());
+    let typed = given.is_some_and(|g| g.iter().any(|a| a.ty.is_some()));
+    let kind = |ty: &str, as_string: bool| {
+        arg_kind(ty, as_string).unwrap_or_else(|| at(format!("argument type '{ty}' is unknown (add it to arg_kind in build.rs)")))
+    };
+    match (proto, given) {
+        (Some(Some(params)), Some(given)) if !typed => {
+            if given.len() != params.len() {
+                at(format!("{} names given, the kernel's prototype has {} parameters", given.len(), params.len()));
+            }
+            params.iter().zip(given).map(|(p, g)| ArgDef { name: g.name.clone(), ty: p.ty.clone(), kind: kind(&p.ty, g.as_string) }).collect()
+        }
+        (Some(Some(_)), Some(_)) => at("the kernel's prototype gives the types: give names only".into()),
+        (Some(Some(params)), None) => params
+            .iter()
+            .map(|p| {
+                let name = p.name.clone().unwrap_or_else(|| at(format!("the kernel's prototype leaves a parameter of type '{}' unnamed: name them in events.tbl", p.ty)));
+                ArgDef { name, ty: p.ty.clone(), kind: kind(&p.ty, false) }
+            })
+            .collect(),
+        (_, Some(given)) if typed || given.is_empty() => given
+            .iter()
+            .map(|g| {
+                let ty = g.ty.clone().expect("typed");
+                ArgDef { name: g.name.clone(), kind: kind(&ty, g.as_string), ty }
+            })
+            .collect(),
+        (Some(None), _) => at("declared more than once in the kernel's prototypes (#ifdef variants): give its full prototype".into()),
+        (None, _) => at("no prototype in the kernel's headers: give its full prototype, or () for none".into()),
+    }
+}
+
 fn join_events(
     syscalls: &[(u32, String)],
+    prototypes: &BTreeMap<String, Option<Vec<Param>>>,
     ids: &[(String, u64)],
     mut catalog: BTreeMap<String, CatalogEntry>,
 ) -> Vec<EventDef> {
     let mut events = Vec::new();
-    let mut push = |id: u32, name: &str, syscall: bool, catalog: &mut BTreeMap<String, CatalogEntry>| {
-        let e = catalog.remove(name);
-        let (args, sets, noreturn, str_at_entry) = match e {
-            Some(e) => (e.args, e.sets, e.noreturn, e.str_at_entry),
-            None => (Vec::new(), Vec::new(), false, false),
-        };
-        let mut sets = sets;
-        if syscall {
-            sets.push("syscalls".into());
-        }
-        events.push(EventDef { id, name: name.into(), syscall, args, sets, noreturn, str_at_entry });
-    };
     for (nr, name) in syscalls {
-        push(*nr, name, true, &mut catalog);
+        let tbl = catalog.remove(name);
+        let args = event_args(name, prototypes.get(name), tbl.as_ref());
+        let (mut sets, noreturn, str_at_entry) = tbl.map_or((Vec::new(), false, false), |t| (t.sets, t.noreturn, t.str_at_entry));
+        sets.push("syscalls".into());
+        events.push(EventDef { id: *nr, name: name.clone(), syscall: true, args, sets, noreturn, str_at_entry });
     }
     for (constant, id) in ids {
-        let name = constant.strip_prefix("EVENT_").expect("enum tracee_event_id: EVENT_ prefix");
-        push(*id as u32, &name.to_ascii_lowercase(), false, &mut catalog);
+        let name = constant.strip_prefix("EVENT_").expect("enum tracee_event_id: EVENT_ prefix").to_ascii_lowercase();
+        let tbl = catalog.remove(&name).unwrap_or_else(|| panic!("{CATALOG}: {name} (enum tracee_event_id) is missing"));
+        // no kernel prototype: events.tbl is its one definition
+        let args = event_args(&name, None, Some(&tbl));
+        events.push(EventDef { id: *id as u32, name, syscall: false, args, sets: tbl.sets, noreturn: tbl.noreturn, str_at_entry: tbl.str_at_entry });
     }
     if let Some(name) = catalog.keys().next() {
         panic!("{CATALOG}: '{name}' is neither a syscall in the unistd header nor in enum tracee_event_id");
@@ -497,7 +633,7 @@ fn join_events(
 }
 
 fn catalog_rs(events: &[EventDef]) -> String {
-    let mut s = String::from("// Generated by build.rs from bpf/events.tbl, <asm/unistd_64.h> and tracee.h.\n");
+    let mut s = String::from("// Generated by build.rs from bpf/events.tbl, <asm/unistd_64.h>, <linux/syscalls.h> and tracee.h.\n");
     s.push_str("pub static EVENTS: &[EventDef] = &[\n");
     for e in events {
         let _ = write!(

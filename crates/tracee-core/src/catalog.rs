@@ -123,6 +123,33 @@ mod tests {
     }
 
     #[test]
+    fn every_syscall_has_its_kernel_prototype() {
+        let syscalls: Vec<&EventDef> = EVENTS.iter().filter(|e| e.syscall).collect();
+        assert!(syscalls.len() > 350, "{} syscalls", syscalls.len());
+        // types from <linux/syscalls.h>, names Tracee's where events.tbl gives them
+        let connect = by_name("connect").unwrap();
+        let names: Vec<_> = connect.args.iter().map(|a| (a.name, a.ty)).collect();
+        assert_eq!(names, [("sockfd", "int"), ("addr", "struct sockaddr *"), ("addrlen", "int")]);
+        // names the kernel's prototype gives, where events.tbl says nothing
+        let statx = by_name("statx").unwrap();
+        assert_eq!(statx.args.iter().map(|a| a.name).collect::<Vec<_>>(), ["dfd", "path", "flags", "mask", "buffer"]);
+        assert_eq!(statx.args[1].kind, ArgKind::Str);
+        // an output buffer is an address, not a string read from the task
+        assert_eq!(by_name("read").unwrap().args[1].kind, ArgKind::Ptr);
+        assert_eq!(by_name("readlink").unwrap().args[1].kind, ArgKind::Ptr);
+        // x86_64's own, from events.tbl
+        assert_eq!(by_name("mmap").unwrap().args.len(), 6);
+        // every argument named, and each syscall that takes arguments has them
+        for e in &syscalls {
+            assert!(e.args.iter().all(|a| !a.name.is_empty() && !a.ty.is_empty()), "{}", e.name);
+        }
+        let without: Vec<_> = syscalls.iter().filter(|e| e.args.is_empty()).map(|e| e.name).collect();
+        for name in ["openat", "futex", "io_uring_enter", "bpf", "pidfd_open", "wait4"] {
+            assert!(!without.contains(&name), "{name} has no arguments");
+        }
+    }
+
+    #[test]
     fn sets_expand_and_unknown_names_suggest() {
         let fs = resolve(&["fs"]).unwrap();
         assert!(fs.iter().any(|e| e.name == "openat"));
