@@ -28,13 +28,53 @@ describe('tracee-rs CLI', () => {
 
     const events = out.stdout.trim().split('\n').map((l) => JSON.parse(l));
     const exec = events.find((e) => e.eventName === 'sched_process_exec' && e.hostProcessId === t.pid);
-    expect(exec).toMatchObject({ processName: 'true', eventId: 1003, hostParentProcessId: process.pid });
+    expect(exec).toMatchObject({ processName: 'true', eventId: '1003', hostParentProcessId: process.pid, syscall: '', containerId: '' });
     expect(exec.args[0]).toEqual({ name: 'pathname', type: 'const char *', value: '/bin/true' });
+    // Tracee's fields, in Tracee's order
+    expect(Object.keys(exec)).toEqual([
+      'timestamp', 'threadStartTime', 'processorId', 'processId', 'cgroupId', 'threadId', 'parentProcessId',
+      'hostProcessId', 'hostThreadId', 'hostParentProcessId', 'userId', 'mountNamespace', 'pidNamespace',
+      'processName', 'hostName', 'containerId', 'eventId', 'eventName', 'argsNum', 'returnValue', 'syscall', 'args',
+    ]);
+    const execve = events.find((e) => e.eventName === 'execve' && e.hostProcessId === t.pid);
+    expect(execve).toMatchObject({ syscall: 'execve', eventId: '59', returnValue: 0 });
+    // timestamps in ns since the epoch, written exactly (beyond 2^53)
+    const line = out.stdout.split('\n').find((l) => l.includes('"sched_process_exec"') && l.includes(`"hostProcessId":${t.pid},`))!;
+    const ns = BigInt(/^\{"timestamp":(\d+),/.exec(line)![1]);
+    const now = BigInt(Date.now()) * 1_000_000n;
+    expect(ns > now - 60_000_000_000n && ns <= now).toBe(true);
     const summary = /tracee-rs: (\d+) events seen, (\d+) lost, (\d+) printed\n$/.exec(out.stderr);
     expect(summary).not.toBeNull();
     expect(Number(summary![1])).toBe(events.length);
     expect(Number(summary![2])).toBe(0);
     expect(Number(summary![3])).toBe(events.length);
+  });
+
+  it('decodes arguments and errors: JSON with --parse-arguments, and the table', async () => {
+    const missing = `/tmp/tracee-rs-missing-${process.pid}`;
+    const workload = ['-c', `import os\ntry: os.open(${JSON.stringify(missing)}, os.O_RDONLY | os.O_CLOEXEC)\nexcept OSError: pass`];
+    for (const output of ['json', 'table'] as const) {
+      const { child, out } = startCli(['--events', 'openat', '--output', output, '--parse-arguments']);
+      await until(() => out.stderr.includes('attached'), 10_000, 'the attached line');
+      spawnSync('python3', workload);
+      await until(() => out.stdout.includes(missing), 10_000, 'the workload in the output');
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+      const line = out.stdout.split('\n').find((l) => l.includes(missing))!;
+      if (output === 'json') {
+        expect(JSON.parse(line)).toMatchObject({
+          returnValue: -2,
+          args: [
+            { name: 'dirfd', value: 'AT_FDCWD' },
+            { name: 'pathname', value: missing },
+            { name: 'flags', value: 'O_RDONLY|O_CLOEXEC' },
+            { name: 'mode', value: '0000' },
+          ],
+        });
+      } else {
+        expect(line).toMatch(/ -2 ENOENT +openat +dirfd: AT_FDCWD, pathname: "[^"]+", flags: O_RDONLY\|O_CLOEXEC, mode: 0000$/);
+      }
+    }
   });
 
   it('stops by itself after --duration, with an aligned table', async () => {

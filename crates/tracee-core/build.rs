@@ -90,11 +90,13 @@ fn main() {
         },
         "recordFlags": strip_prefix_map(&btf.enum_values("tracee_record_flags"), "RECORD_FLAG_"),
         "argKinds": strip_prefix_map(&btf.enum_values("tracee_arg_kind"), "ARG_"),
+        "constants": constants(),
+        "decoders": DECODERS,
         "events": events.iter().map(|e| json!({
             "id": e.id,
             "name": e.name,
             "syscall": e.syscall,
-            "args": e.args.iter().map(|a| json!({"name": a.name, "type": a.ty, "kind": a.kind})).collect::<Vec<_>>(),
+            "args": e.args.iter().map(|a| json!({"name": a.name, "type": a.ty, "kind": a.kind, "decode": a.decode})).collect::<Vec<_>>(),
             "sets": e.sets,
         })).collect::<Vec<_>>(),
     });
@@ -388,7 +390,15 @@ struct ArgDef {
     name: String,
     ty: String,
     kind: &'static str,
+    /// How user space shows the value (events.tbl's `name:decoder`).
+    decode: Option<String>,
 }
+
+/// What events.tbl may put after an argument's name: `str` (capture a
+/// non-const `char *` as a string) or how user space decodes the value,
+/// with the constants of `constants()`.
+const DECODERS: [&str; 10] =
+    ["dirfd", "open_flags", "mode", "prot", "map_flags", "clone_flags", "signal", "socket_family", "socket_type", "capability"];
 
 /// How an argument of C type `ty` is decoded: the only place that rule
 /// lives. `const char *` is a string read from the task's memory; other
@@ -483,6 +493,7 @@ struct TblArg {
     ty: Option<String>,
     name: String,
     as_string: bool,
+    decode: Option<String>,
 }
 
 struct CatalogEntry {
@@ -534,13 +545,19 @@ fn parse_catalog(text: &str) -> BTreeMap<String, CatalogEntry> {
         if let Some(args) = args {
             let mut list = Vec::new();
             for arg in args.split(',').map(str::trim).filter(|a| !a.is_empty()) {
-                let (arg, as_string) = match arg.strip_suffix(":str") {
-                    Some(a) => (a.trim(), true),
-                    None => (arg, false),
+                let (arg, annotation) = match arg.split_once(':') {
+                    Some((a, n)) => (a.trim(), Some(n.trim())),
+                    None => (arg, None),
+                };
+                let as_string = annotation == Some("str");
+                let decode = match annotation {
+                    None | Some("str") => None,
+                    Some(d) if DECODERS.contains(&d) => Some(d.to_string()),
+                    Some(d) => err(&format!("unknown decoder '{d}' (one of str, {})", DECODERS.join(", "))),
                 };
                 match arg.rfind([' ', '*']) {
-                    Some(split) => list.push(TblArg { ty: Some(arg[..split + 1].trim().to_string()), name: arg[split + 1..].trim().to_string(), as_string }),
-                    None => list.push(TblArg { ty: None, name: arg.to_string(), as_string }),
+                    Some(split) => list.push(TblArg { ty: Some(arg[..split + 1].trim().to_string()), name: arg[split + 1..].trim().to_string(), as_string, decode }),
+                    None => list.push(TblArg { ty: None, name: arg.to_string(), as_string, decode }),
                 }
             }
             if list.len() > 6 {
@@ -583,21 +600,21 @@ fn event_args(name: &str, proto: Option<&Option<Vec<Param>>>, tbl: Option<&Catal
             if given.len() != params.len() {
                 at(format!("{} names given, the kernel's prototype has {} parameters", given.len(), params.len()));
             }
-            params.iter().zip(given).map(|(p, g)| ArgDef { name: g.name.clone(), ty: p.ty.clone(), kind: kind(&p.ty, g.as_string) }).collect()
+            params.iter().zip(given).map(|(p, g)| ArgDef { name: g.name.clone(), ty: p.ty.clone(), kind: kind(&p.ty, g.as_string), decode: g.decode.clone() }).collect()
         }
         (Some(Some(_)), Some(_)) => at("the kernel's prototype gives the types: give names only".into()),
         (Some(Some(params)), None) => params
             .iter()
             .map(|p| {
                 let name = p.name.clone().unwrap_or_else(|| at(format!("the kernel's prototype leaves a parameter of type '{}' unnamed: name them in events.tbl", p.ty)));
-                ArgDef { name, ty: p.ty.clone(), kind: kind(&p.ty, false) }
+                ArgDef { name, ty: p.ty.clone(), kind: kind(&p.ty, false), decode: None }
             })
             .collect(),
         (_, Some(given)) if typed || given.is_empty() => given
             .iter()
             .map(|g| {
                 let ty = g.ty.clone().expect("typed");
-                ArgDef { name: g.name.clone(), kind: kind(&ty, g.as_string), ty }
+                ArgDef { name: g.name.clone(), kind: kind(&ty, g.as_string), ty, decode: g.decode.clone() }
             })
             .collect(),
         (Some(None), _) => at("declared more than once in the kernel's prototypes (#ifdef variants): give its full prototype".into()),
@@ -642,10 +659,105 @@ fn catalog_rs(events: &[EventDef]) -> String {
             e.id, e.name, e.syscall, e.noreturn, e.str_at_entry, e.sets
         );
         for a in &e.args {
-            let _ = write!(s, "ArgDef {{ name: {:?}, ty: {:?}, kind: ArgKind::{} }}, ", a.name, a.ty, a.kind);
+            let _ = write!(s, "ArgDef {{ name: {:?}, ty: {:?}, kind: ArgKind::{}, decode: {:?} }}, ", a.name, a.ty, a.kind, a.decode);
         }
         s.push_str("] },\n");
     }
     s.push_str("];\n");
     s
+}
+
+/// The kernel's (and glibc's) names for the values user space decodes:
+/// errno, signals, open/mmap/clone flags, socket families and types,
+/// capabilities, read from the installed headers (linux-libc-dev, libc6-dev)
+/// rather than restated. Each table lists `[name, value]` in header order.
+fn constants() -> Value {
+    const INC: &str = "/usr/include";
+    let table = |files: &[&str], prefix: &str, skip: &[&str]| -> Vec<(String, i64)> {
+        let mut defined: BTreeMap<String, i64> = BTreeMap::new();
+        let mut order = Vec::new();
+        for f in files {
+            let path = format!("{INC}/{f}");
+            println!("cargo:rerun-if-changed={path}");
+            let text = fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e} (apt-get install linux-libc-dev libc6-dev)"));
+            for line in text.lines() {
+                let line = line.split("/*").next().unwrap_or("").trim();
+                // `#define NAME VALUE` or an enum's `NAME = VALUE,`
+                let define = line.strip_prefix("#define").filter(|r| r.starts_with(char::is_whitespace));
+                let (name, value) = if let Some(rest) = define.map(str::trim_start) {
+                    match rest.split_once(char::is_whitespace) {
+                        Some((n, v)) => (n.trim(), v.trim()),
+                        None => continue,
+                    }
+                } else if let Some((n, v)) = line.trim_end_matches(',').split_once(" = ") {
+                    (n.trim(), v.trim())
+                } else {
+                    continue;
+                };
+                if name.contains('(') {
+                    continue; // a macro with parameters
+                }
+                if let Some(v) = eval_constant(value, &defined) {
+                    if !defined.contains_key(name) {
+                        order.push(name.to_string());
+                    }
+                    defined.insert(name.to_string(), v);
+                }
+            }
+        }
+        order
+            .into_iter()
+            .filter(|n| n.starts_with(prefix) && !skip.contains(&n.as_str()) && !n[prefix.len()..].starts_with('_'))
+            .map(|n| {
+                let v = defined[&n];
+                (n, v)
+            })
+            .collect()
+    };
+    let arch = "x86_64-linux-gnu";
+    let signals: Vec<_> = table(&[&format!("{arch}/asm/signal.h")], "SIG", &["SIGRTMIN", "SIGRTMAX", "SIGSTKSZ"])
+        .into_iter()
+        .filter(|(n, _)| n[3..].chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()))
+        .collect();
+    json!({
+        "errno": table(&["asm-generic/errno-base.h", "asm-generic/errno.h"], "E", &["EDEADLOCK", "EWOULDBLOCK"]),
+        "signal": signals,
+        "open_flags": table(&["asm-generic/fcntl.h"], "O_", &["O_ACCMODE", "O_NDELAY", "O_RDONLY", "O_WRONLY", "O_RDWR"]),
+        "open_access": table(&["asm-generic/fcntl.h"], "O_", &[]).into_iter().filter(|(n, _)| matches!(n.as_str(), "O_RDONLY" | "O_WRONLY" | "O_RDWR")).collect::<Vec<_>>(),
+        "at_fdcwd": table(&["linux/fcntl.h"], "AT_FDCWD", &[]),
+        "prot": table(&["asm-generic/mman-common.h"], "PROT_", &["PROT_NONE"]),
+        "map_type": table(&["linux/mman.h"], "MAP_", &["MAP_HUGE_SHIFT", "MAP_HUGE_MASK"]).into_iter().filter(|(n, _)| n.starts_with("MAP_SHARED") || n == "MAP_PRIVATE").collect::<Vec<_>>(),
+        "map_flags": table(&["asm-generic/mman-common.h", "asm-generic/mman.h", &format!("{arch}/asm/mman.h")], "MAP_", &["MAP_TYPE", "MAP_FILE", "MAP_UNINITIALIZED"]),
+        "clone_flags": table(&["linux/sched.h"], "CLONE_", &["CLONE_ARGS_SIZE_VER0", "CLONE_ARGS_SIZE_VER1", "CLONE_ARGS_SIZE_VER2"]),
+        "socket_family": table(&[&format!("{arch}/bits/socket.h")], "AF_", &["AF_MAX", "AF_FILE", "AF_LOCAL", "AF_ROUTE"]),
+        "socket_type": table(&[&format!("{arch}/bits/socket_type.h")], "SOCK_", &[]),
+        "capability": table(&["linux/capability.h"], "CAP_", &["CAP_LAST_CAP"]),
+    })
+}
+
+/// A #define's value: a number (decimal, octal, hex), a name defined
+/// before, or an OR / parenthesized / negated form of those.
+fn eval_constant(text: &str, defined: &BTreeMap<String, i64>) -> Option<i64> {
+    let t = text.trim();
+    if let Some(inner) = t.strip_prefix('(').and_then(|r| r.strip_suffix(')')) {
+        return eval_constant(inner, defined);
+    }
+    if t.contains('|') {
+        return t.split('|').map(|p| eval_constant(p, defined)).try_fold(0, |acc, v| Some(acc | v?));
+    }
+    if let Some(neg) = t.strip_prefix('-') {
+        return eval_constant(neg, defined).map(|v| -v);
+    }
+    // integer suffixes (1UL), on numbers only: PF_LOCAL is a name
+    let t = if t.starts_with(|c: char| c.is_ascii_digit()) { t.trim_end_matches(['U', 'L', 'u', 'l']) } else { t };
+    if let Some(hex) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
+        return i64::from_str_radix(hex, 16).ok();
+    }
+    if t.len() > 1 && t.starts_with('0') && t.chars().all(|c| c.is_ascii_digit()) {
+        return i64::from_str_radix(&t[1..], 8).ok();
+    }
+    if t.chars().all(|c| c.is_ascii_digit()) && !t.is_empty() {
+        return t.parse().ok();
+    }
+    defined.get(t).copied()
 }

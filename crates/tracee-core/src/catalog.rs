@@ -11,6 +11,8 @@ pub struct ArgDef {
     /// The C type, as written in the catalog.
     pub ty: &'static str,
     pub kind: ArgKind,
+    /// How user space shows the value (e.g. `open_flags`), from events.tbl.
+    pub decode: Option<&'static str>,
 }
 
 /// How an argument is captured and decoded (derived from its C type by
@@ -117,7 +119,7 @@ mod tests {
         assert!(by_name("execve").unwrap().strings_at_entry);
         assert!(by_name("exit_group").unwrap().noreturn);
         let openat = by_name("openat").unwrap();
-        assert_eq!(openat.args[1], ArgDef { name: "pathname", ty: "const char *", kind: ArgKind::Str });
+        assert_eq!(openat.args[1], ArgDef { name: "pathname", ty: "const char *", kind: ArgKind::Str, decode: None });
         assert_eq!(openat.args[2].kind, ArgKind::I32);
         assert_eq!(by_name("execve").unwrap().args[1].kind, ArgKind::Ptr, "argv is not one string");
     }

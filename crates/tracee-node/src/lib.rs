@@ -212,6 +212,20 @@ pub fn schema() -> &'static str {
     tracee_core::SCHEMA_JSON
 }
 
+/// Nanoseconds since the epoch at boot (CLOCK_REALTIME − CLOCK_BOOTTIME),
+/// in decimal: records count from boot, Tracee's JSON from the epoch, and
+/// the sum does not fit a JavaScript number exactly.
+#[napi]
+pub fn boot_epoch_ns() -> String {
+    let now = |clock| {
+        let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+        // SAFETY: ts is a valid out-parameter; both clocks exist on Linux.
+        unsafe { libc::clock_gettime(clock, &mut ts) };
+        i128::from(ts.tv_sec) * 1_000_000_000 + i128::from(ts.tv_nsec)
+    };
+    (now(libc::CLOCK_REALTIME) - now(libc::CLOCK_BOOTTIME)).to_string()
+}
+
 /// What `tracee-rs btf info` prints: the environment read, the decision
 /// (or why there is none) and the embedded archive.
 #[napi(object)]

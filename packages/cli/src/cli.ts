@@ -26,7 +26,12 @@ await yargs(hideBin(process.argv))
           alias: 'o',
           choices: ['table', 'json'] as const,
           default: 'table' as const,
-          describe: 'table: aligned columns; json: one JSON object per line (Tracee field names)',
+          describe: 'table: aligned columns, arguments decoded; json: one JSON object per line, as Tracee prints events',
+        })
+        .option('parse-arguments', {
+          type: 'boolean',
+          default: false,
+          describe: 'in JSON, arguments as people read them (O_RDONLY|O_CLOEXEC, AT_FDCWD, SIGCHLD) instead of raw numbers',
         })
         .option('duration', {
           alias: 'd',

@@ -1,8 +1,8 @@
-import { eventById, type TraceeEvent } from '@tracee/core';
+import { decodedArgs, eventById, formatReturn, traceeJson, type TraceeEvent } from '@tracee/core';
 
-/** One JSON object per line, Tracee's field names. */
-export function jsonLine(e: TraceeEvent): string {
-  return JSON.stringify(e) + '\n';
+/** One JSON object per line, as Tracee prints events (see traceeJson). */
+export function jsonLine(e: TraceeEvent, parseArguments = false): string {
+  return traceeJson(e, { parseArguments }) + '\n';
 }
 
 const COLUMNS = [
@@ -11,7 +11,7 @@ const COLUMNS = [
   ['COMM', 16],
   ['PID', 8],
   ['TID', 8],
-  ['RET', 8],
+  ['RET', 12],
   ['EVENT', 20],
 ] as const;
 
@@ -20,7 +20,11 @@ export function tableHeader(): string {
   return COLUMNS.map(([name, width]) => name.padEnd(width)).join(' ') + ' ARGS\n';
 }
 
-/** One aligned row: seconds since boot, uid, comm, pid, tid, return value, event, args. */
+/**
+ * One aligned row, like Tracee's table: seconds since boot, uid, comm, pid,
+ * tid, return value (`-2 ENOENT` for a failure), event, and the arguments
+ * decoded (`flags: O_RDONLY|O_CLOEXEC`).
+ */
 export function tableRow(e: TraceeEvent): string {
   const cells = [
     (e.timestamp / 1e9).toFixed(6),
@@ -28,11 +32,11 @@ export function tableRow(e: TraceeEvent): string {
     e.processName,
     String(e.hostProcessId),
     String(e.hostThreadId),
-    e.atEntry ? '-' : String(e.returnValue),
+    formatReturn(e),
     e.eventName,
   ];
   const defs = eventById(e.eventId)?.args;
-  const args = e.args.map((a, i) => `${a.name}: ${defs?.[i]?.kind === 'Str' ? JSON.stringify(a.value) : a.value}`);
+  const args = decodedArgs(e).map((a, i) => `${a.name}: ${defs?.[i]?.kind === 'Str' ? JSON.stringify(a.value) : a.value}`);
   return cells.map((c, i) => c.padEnd(COLUMNS[i][1])).join(' ') + ' ' + args.join(', ') + '\n';
 }
 

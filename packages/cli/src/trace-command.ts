@@ -27,6 +27,7 @@ export interface TraceArgs {
   'perf-buffer': boolean;
   'legacy-programs': boolean;
   'syscall-hooks': 'auto' | 'raw' | 'per-syscall';
+  'parse-arguments': boolean;
 }
 
 /** The default command: trace until Ctrl-C, SIGTERM or --duration. */
@@ -77,7 +78,8 @@ export async function runTrace(argv: TraceArgs): Promise<void> {
     stop();
   });
 
-  const format = argv.output === 'json' ? jsonLine : tableRow;
+  const parse = argv['parse-arguments'];
+  const format = argv.output === 'json' ? (e: TraceeEvent) => jsonLine(e, parse) : tableRow;
   if (argv.output === 'table') process.stdout.write(tableHeader());
   let printed = 0;
   let failure: unknown;

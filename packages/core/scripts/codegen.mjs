@@ -53,7 +53,7 @@ const events = schema.events.map((e) => ({
   name: e.name,
   syscall: e.syscall,
   sets: e.sets,
-  args: e.args.map((a) => ({ name: a.name, type: a.type, kind: a.kind })),
+  args: e.args.map((a) => (a.decode ? { name: a.name, type: a.type, kind: a.kind, decode: a.decode } : { name: a.name, type: a.type, kind: a.kind })),
 }));
 
 const ts = `${header}
@@ -65,7 +65,19 @@ export interface ArgDef {
   /** The C type, as declared in bpf/events.tbl. */
   readonly type: string;
   readonly kind: ArgKind;
+  /** How the value is shown (bpf/events.tbl's \`name:decoder\`); see decode.ts. */
+  readonly decode?: Decoder;
 }
+
+/** The decoders bpf/events.tbl may name. */
+export type Decoder = ${schema.decoders.map((k) => `'${k}'`).join(' | ')};
+
+/**
+ * The kernel's and libc's names for values (errno, signals, flags, socket
+ * families, capabilities), read by tracee-core's build.rs from the installed
+ * headers: \`[name, value]\` pairs in header order.
+ */
+export const CONSTANTS = ${JSON.stringify(schema.constants)} as const satisfies Record<string, readonly (readonly [string, number])[]>;
 
 export interface EventDef {
   readonly id: number;

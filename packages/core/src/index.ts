@@ -7,6 +7,8 @@ export {
   decodeBatch,
   type ArgDef,
   type ArgKind,
+  type Decoder,
+  CONSTANTS,
   type EventArg,
   type EventDef,
   type EventName,
@@ -14,6 +16,8 @@ export {
   type TraceeEvent,
 } from './generated/schema.js';
 export { platformTriple } from './binding.js';
+export { decodeValue, decodedArgs, errnoName, formatReturn } from './decode.js';
+export { bootEpochNs, traceeJson, type TraceeJsonOptions } from './tracee-json.js';
 export { btfExtract, btfInfo, btfList, btfReport, doctor, type BtfInfo, type DoctorCheck, type EmbeddedBtf } from './btf.js';
 
 import { EVENTS, type EventDef } from './generated/schema.js';

@@ -1,0 +1,109 @@
+// How values are shown to people: errno names, open/mmap/clone flags,
+// signals, socket families and types, capabilities, like strace prints them.
+// The names come from the kernel and libc headers through the generated
+// CONSTANTS; which argument uses which decoder is bpf/events.tbl's.
+import { CONSTANTS, eventById, type Decoder, type TraceeEvent } from './generated/schema.js';
+
+type Table = readonly (readonly [string, number])[];
+
+/** value -> first name, as the header lists them (aliases come later). */
+function byValue(table: Table): Map<number, string> {
+  const m = new Map<number, string>();
+  for (const [name, value] of table) if (!m.has(value)) m.set(value, name);
+  return m;
+}
+
+const ERRNO = byValue(CONSTANTS.errno);
+const SIGNALS = byValue(CONSTANTS.signal);
+const FAMILIES = byValue(CONSTANTS.socket_family);
+const CAPABILITIES = byValue(CONSTANTS.capability);
+const OPEN_ACCESS = byValue(CONSTANTS.open_access);
+const MAP_TYPES = byValue(CONSTANTS.map_type);
+const SOCKET_KINDS = byValue(CONSTANTS.socket_type.filter(([, v]) => v < 16));
+const AT_FDCWD = CONSTANTS.at_fdcwd[0][1];
+
+/**
+ * Names the bits of `value` from `table`, widest first (O_SYNC before
+ * O_DSYNC), what is left in hex: `O_CREAT|O_CLOEXEC`.
+ */
+function bits(value: number, table: Table): string[] {
+  const big = BigInt.asUintN(64, BigInt(value));
+  let rest = big;
+  const names: string[] = [];
+  const sorted = [...table].filter(([, v]) => v > 0).sort((a, b) => popcount(b[1]) - popcount(a[1]));
+  for (const [name, v] of sorted) {
+    const mask = BigInt(v);
+    if ((rest & mask) === mask && (big & mask) === mask) {
+      names.push(name);
+      rest &= ~mask;
+    }
+  }
+  if (rest !== 0n) names.push('0x' + rest.toString(16));
+  return names;
+}
+
+function popcount(v: number): number {
+  let n = 0;
+  for (let b = BigInt(v); b > 0n; b >>= 1n) n += Number(b & 1n);
+  return n;
+}
+
+const join = (parts: string[], empty: string) => (parts.length ? parts.join('|') : empty);
+
+/** One argument's value as a person reads it, by decoder. */
+export function decodeValue(decoder: Decoder | undefined, value: string | number): string {
+  if (typeof value === 'string' || decoder === undefined) return typeof value === 'string' ? value : String(value);
+  switch (decoder) {
+    case 'dirfd':
+      return value === AT_FDCWD ? 'AT_FDCWD' : String(value);
+    case 'open_flags':
+      return [OPEN_ACCESS.get(value & 3) ?? String(value & 3), ...bits(value & ~3, CONSTANTS.open_flags)].join('|');
+    case 'mode':
+      return '0' + (value >>> 0).toString(8).padStart(3, '0');
+    case 'prot':
+      return join(bits(value, CONSTANTS.prot), 'PROT_NONE');
+    case 'map_flags':
+      return [MAP_TYPES.get(value & 0xf) ?? '0x' + (value & 0xf).toString(16), ...bits(value & ~0xf, CONSTANTS.map_flags)].join('|');
+    case 'clone_flags': {
+      // the low byte is the signal sent to the parent at exit
+      const sig = value & 0xff;
+      const flags = bits(Number(BigInt.asUintN(64, BigInt(value)) & ~0xffn), CONSTANTS.clone_flags);
+      return join([...flags, ...(sig ? [SIGNALS.get(sig) ?? String(sig)] : [])], '0');
+    }
+    case 'signal':
+      return SIGNALS.get(value) ?? String(value);
+    case 'socket_family':
+      return FAMILIES.get(value) ?? String(value);
+    case 'socket_type': {
+      const flags = bits(value & ~0xf, CONSTANTS.socket_type.filter(([, v]) => v >= 16));
+      return [...(value & 0xf ? [SOCKET_KINDS.get(value & 0xf) ?? String(value & 0xf)] : []), ...flags].join('|') || '0';
+    }
+    case 'capability':
+      return CAPABILITIES.get(value) ?? String(value);
+  }
+}
+
+/** The errno name of a (positive) error number, e.g. 2 -> ENOENT. */
+export function errnoName(errno: number): string | undefined {
+  return ERRNO.get(errno);
+}
+
+/** A syscall's return value as strace shows a failure: `-2 ENOENT`; others as they are. */
+export function formatReturn(e: TraceeEvent): string {
+  if (e.atEntry) return '-';
+  const def = eventById(e.eventId);
+  if (def?.syscall && e.returnValue < 0 && e.returnValue >= -4095) {
+    const name = errnoName(-e.returnValue);
+    if (name) return `${e.returnValue} ${name}`;
+  }
+  return String(e.returnValue);
+}
+
+/** The arguments with a decoder shown decoded; the others as they are. */
+export function decodedArgs(e: TraceeEvent): { name: string; type: string; value: string | number }[] {
+  const defs = eventById(e.eventId)?.args;
+  return e.args.map((a, i) => {
+    const decoder = defs?.[i]?.decode;
+    return { name: a.name, type: a.type, value: decoder ? decodeValue(decoder, a.value) : a.value };
+  });
+}

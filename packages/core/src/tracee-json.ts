@@ -1,0 +1,56 @@
+// Events as Tracee prints them in JSON, so tools that read Tracee's output
+// read ours. Where we differ, and why, is in the README ("JSON output").
+import { hostname } from 'node:os';
+import { loadBinding } from './binding.js';
+import { decodedArgs } from './decode.js';
+import { eventById, type TraceeEvent } from './generated/schema.js';
+
+export interface TraceeJsonOptions {
+  /** Arguments as people read them (`O_RDONLY|O_CLOEXEC`, `AT_FDCWD`), Tracee's `parse-arguments`. */
+  parseArguments?: boolean;
+}
+
+let bootEpoch: bigint | undefined;
+/** Nanoseconds since the epoch at boot: records count from boot, Tracee's timestamps from the epoch. */
+export function bootEpochNs(): bigint {
+  bootEpoch ??= BigInt(loadBinding().bootEpochNs());
+  return bootEpoch;
+}
+
+let host: string | undefined;
+
+/**
+ * One event as a line of Tracee's JSON (without the newline): its field
+ * names and order, timestamps in ns since the epoch (exact: written as
+ * integers beyond 2^53), `eventId` a string, `syscall` the syscall's name.
+ */
+export function traceeJson(e: TraceeEvent, options: TraceeJsonOptions = {}): string {
+  const epoch = bootEpochNs();
+  host ??= hostname();
+  const def = eventById(e.eventId);
+  const rest = {
+    processorId: e.processorId,
+    processId: e.processId,
+    cgroupId: e.cgroupId,
+    threadId: e.threadId,
+    parentProcessId: e.parentProcessId,
+    hostProcessId: e.hostProcessId,
+    hostThreadId: e.hostThreadId,
+    hostParentProcessId: e.hostParentProcessId,
+    userId: e.userId,
+    mountNamespace: e.mountNamespace,
+    pidNamespace: e.pidNamespace,
+    processName: e.processName,
+    hostName: host,
+    containerId: '',
+    eventId: String(e.eventId),
+    eventName: e.eventName,
+    argsNum: e.argsNum,
+    returnValue: e.returnValue,
+    syscall: def?.syscall ? e.eventName : '',
+    args: options.parseArguments ? decodedArgs(e) : e.args,
+  };
+  const ts = epoch + BigInt(e.timestamp);
+  const start = epoch + BigInt(e.threadStartTime);
+  return `{"timestamp":${ts},"threadStartTime":${start},${JSON.stringify(rest).slice(1)}`;
+}
