@@ -397,8 +397,8 @@ struct ArgDef {
 /// What events.tbl may put after an argument's name: `str` (capture a
 /// non-const `char *` as a string) or how user space decodes the value,
 /// with the constants of `constants()`.
-const DECODERS: [&str; 10] =
-    ["dirfd", "open_flags", "mode", "prot", "map_flags", "clone_flags", "signal", "socket_family", "socket_type", "capability"];
+const DECODERS: [&str; 11] =
+    ["fd", "dirfd", "open_flags", "mode", "prot", "map_flags", "clone_flags", "signal", "socket_family", "socket_type", "capability"];
 
 /// How an argument of C type `ty` is decoded: the only place that rule
 /// lives. `const char *` is a string read from the task's memory; other

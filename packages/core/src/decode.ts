@@ -54,8 +54,11 @@ const join = (parts: string[], empty: string) => (parts.length ? parts.join('|')
 export function decodeValue(decoder: Decoder | undefined, value: string | number): string {
   if (typeof value === 'string' || decoder === undefined) return typeof value === 'string' ? value : String(value);
   switch (decoder) {
+    case 'fd':
+      // the kernel declares most fds unsigned int; -1 is what callers pass
+      return String(value | 0);
     case 'dirfd':
-      return value === AT_FDCWD ? 'AT_FDCWD' : String(value);
+      return value === AT_FDCWD ? 'AT_FDCWD' : String(value | 0);
     case 'open_flags':
       return [OPEN_ACCESS.get(value & 3) ?? String(value & 3), ...bits(value & ~3, CONSTANTS.open_flags)].join('|');
     case 'mode':
