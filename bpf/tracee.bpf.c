@@ -281,14 +281,61 @@ static __always_inline __u32 put_str(struct scratch *b, __u32 off, __u8 arg, __u
 	return off + sizeof(*item) + (n - 1);
 }
 
-/* Copy the strings an event's config asks for into the data section. */
-static __always_inline __u32 put_strings(struct scratch *b, struct event_config *cfg)
+/* include/linux/socket.h, uapi/linux/in6.h, uapi/linux/un.h: the sizes of
+ * the addresses of each family (fixed by the ABI) */
+#define AF_UNIX 1
+#define AF_INET 2
+#define AF_INET6 10
+#define SOCKADDR_IN_SIZE 16
+#define SOCKADDR_IN6_SIZE 28
+
+/* Append the struct sockaddr at src as a data item; returns the new offset.
+ * Nothing is appended if it cannot be read (NULL, bad address). */
+static __always_inline __u32 put_sockaddr(struct scratch *b, __u32 off, __u8 arg, const void *src)
+{
+	__u16 family;
+	long n = 0;
+
+	if (off >= MAX_STR_LEN || bpf_probe_read_user(&family, sizeof(family), src))
+		return off;
+	barrier_var(off);
+	off &= MAX_STR_LEN - 1;
+	struct data_item *item = (void *)&b->data[off];
+	void *dst = &b->data[off + sizeof(*item)];
+
+	if (family == AF_INET) {
+		n = bpf_probe_read_user(dst, SOCKADDR_IN_SIZE, src) ? 0 : SOCKADDR_IN_SIZE;
+	} else if (family == AF_INET6) {
+		n = bpf_probe_read_user(dst, SOCKADDR_IN6_SIZE, src) ? 0 : SOCKADDR_IN6_SIZE;
+	} else if (family == AF_UNIX) {
+		/* the family, then sun_path as a string: the caller's struct may
+		 * end right after its NUL */
+		__builtin_memcpy(dst, &family, sizeof(family));
+		long len = bpf_probe_read_user_str(dst + sizeof(family), MAX_STR_LEN - sizeof(family), src + sizeof(family));
+		n = len > 0 ? sizeof(family) + len - 1 : sizeof(family);
+	} else {
+		/* another family: just which */
+		__builtin_memcpy(dst, &family, sizeof(family));
+		n = sizeof(family);
+	}
+	if (n <= 0)
+		return off;
+	item->arg = arg;
+	item->kind = ARG_SOCKADDR;
+	item->len = n;
+	return off + sizeof(*item) + n;
+}
+
+/* Copy the strings and structs an event's config asks for into the data section. */
+static __always_inline __u32 put_data(struct scratch *b, struct event_config *cfg)
 {
 	__u32 off = 0;
 #pragma unroll
 	for (int i = 0; i < MAX_ARGS; i++) {
 		if (cfg->arg_kinds[i] == ARG_STR)
 			off = put_str(b, off, i, ARG_STR, (const void *)b->ev.args[i]);
+		else if (cfg->arg_kinds[i] == ARG_SOCKADDR)
+			off = put_sockaddr(b, off, i, (const void *)b->ev.args[i]);
 	}
 	return off;
 }
@@ -463,7 +510,7 @@ static __always_inline int syscall_enter(void *ctx, __u32 id, struct event_confi
 		return 0;
 	b->ev.header.flags = 0;
 	__builtin_memcpy(b->ev.args, p.args, sizeof(p.args));
-	p.data_len = put_strings(b, cfg);
+	p.data_len = put_data(b, cfg);
 	bpf_map_update_elem(&entry_data, &tid, b, BPF_ANY);
 	bpf_map_update_elem(&pending, &tid, &p, BPF_ANY);
 	return 0;
@@ -481,7 +528,7 @@ static __always_inline int syscall_exit(void *ctx, __u32 id, long ret, struct pt
 	if (!cfg || (cfg->flags & EVENT_FLAG_NORETURN) || is_self(legacy))
 		return 0;
 
-	if (!(cfg->flags & (EVENT_FLAG_STR_AT_ENTRY | EVENT_FLAG_STRINGS))) {
+	if (!(cfg->flags & (EVENT_FLAG_STR_AT_ENTRY | EVENT_FLAG_DATA))) {
 		/* the most common record: no strings, a fixed size */
 		struct event *ev = reserve_fixed(legacy);
 		if (!ev)
@@ -509,7 +556,7 @@ static __always_inline int syscall_exit(void *ctx, __u32 id, long ret, struct pt
 		if (!cfg->nargs) {
 			__builtin_memset(b->ev.args, 0, sizeof(b->ev.args));
 		} else if (read_syscall_args(regs, b->ev.args, per_syscall ? (long)id : -1)) {
-			data_len = put_strings(b, cfg);
+			data_len = put_data(b, cfg);
 		} else {
 			__builtin_memset(b->ev.args, 0, sizeof(b->ev.args));
 			b->ev.header.flags |= RECORD_FLAG_ARGS_UNKNOWN;

@@ -34,6 +34,9 @@ enum tracee_arg_kind {
 	ARG_INT = 0,  /* raw register value */
 	ARG_STR = 1,  /* user-space C string, copied into the record's data */
 	ARG_KSTR = 2, /* kernel C string (e.g. bprm->filename) */
+	/* user-space struct sockaddr: its bytes, as long as its family says
+	 * (AF_UNIX: the family and sun_path up to its NUL) */
+	ARG_SOCKADDR = 3,
 };
 
 /* Per-event configuration written by user space before tracing starts. */
@@ -42,8 +45,9 @@ enum tracee_event_flags {
 	EVENT_FLAG_NORETURN = 1 << 0,
 	/* user memory is gone at exit (execve): copy strings at entry */
 	EVENT_FLAG_STR_AT_ENTRY = 1 << 1,
-	/* some argument is a string: the record has a data section */
-	EVENT_FLAG_STRINGS = 1 << 2,
+	/* some argument is copied (a string, a sockaddr): the record has a
+	 * data section */
+	EVENT_FLAG_DATA = 1 << 2,
 };
 
 struct event_config {

@@ -22,8 +22,6 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 const EXCEPTIONS = {
   // argv and envp are string arrays: captured as addresses for now
   execve: 'argv and envp',
-  // a sockaddr is captured as its address for now
-  connect: 'the sockaddr',
   // read's buffer holds data, captured as length only (by design)
   read: 'the buffer',
   write: 'the buffer',
@@ -117,7 +115,7 @@ function parseStrace(text: string): Map<number, Call[]> {
 /** A set of `A|B|C` names, order aside. */
 const flagSet = (s: string) => [...new Set(s.split('|'))].sort().join('|');
 /** A number as either side prints it (decimal, 0x… hex, strace's NULL), in decimal. */
-function num(v: string | number): string {
+function num(v: unknown): string {
   const s = String(v);
   if (s === 'NULL') return '0';
   if (/^0x[0-9a-f]+$/i.test(s)) return BigInt(s).toString();
@@ -125,12 +123,27 @@ function num(v: string | number): string {
   return s;
 }
 
+/** strace's `{sa_family=AF_INET, sin_port=htons(80), sin_addr=inet_addr("127.0.0.1")}` as `AF_INET 80 127.0.0.1`. */
+function straceSockaddr(s: string): string {
+  const family = /sa_family=(\w+)/.exec(s)?.[1];
+  const port = /sin6?_port=htons\((\d+)\)/.exec(s)?.[1] ?? '';
+  const addr = /inet_addr\("([^"]+)"\)/.exec(s)?.[1] ?? /inet_pton\(AF_INET6, "([^"]+)"/.exec(s)?.[1] ?? unquote(/sun_path=(".*")/.exec(s)?.[1] ?? '');
+  return `${family} ${port} ${addr}`;
+}
+
+/** tracee-rs's sockaddr (Tracee's keys) in the same form. */
+function ourSockaddr(v: unknown): string {
+  if (typeof v !== 'object' || v === null) return `not captured: ${String(v)}`;
+  const sa = v as Record<string, string>;
+  return `${sa.sa_family} ${sa.sin_port ?? sa.sin6_port ?? ''} ${sa.sin_addr ?? sa.sin6_addr ?? sa.sun_path ?? ''}`;
+}
+
 /**
  * For the common syscalls, the arguments to compare: pairs of what strace
  * printed and what tracee-rs decoded, normalized alike.
  */
-function argPairs(name: string, s: string[], t: (string | number)[]): [string, string][] {
-  const str = (v: string | number) => String(v);
+function argPairs(name: string, s: string[], t: unknown[]): [string, string][] {
+  const str = (v: unknown) => String(v);
   switch (name) {
     case 'openat': {
       const pairs: [string, string][] = [
@@ -150,7 +163,8 @@ function argPairs(name: string, s: string[], t: (string | number)[]): [string, s
     case 'execve':
       return [[unquote(s[0]), str(t[0])]];
     case 'connect':
-      return [[num(s[0]), num(t[0])], [num(s[2]), num(t[2])]];
+    case 'bind':
+      return [[num(s[0]), num(t[0])], [straceSockaddr(s[1]), ourSockaddr(t[1])], [num(s[2]), num(t[2])]];
     case 'rename':
       return [[unquote(s[0]), str(t[0])], [unquote(s[1]), str(t[1])]];
     case 'renameat':
@@ -182,7 +196,7 @@ function argPairs(name: string, s: string[], t: (string | number)[]): [string, s
       return [];
   }
 }
-const COMPARED = ['openat', 'read', 'write', 'close', 'execve', 'connect', 'rename', 'renameat', 'renameat2', 'unlink', 'unlinkat', 'mmap', 'mprotect', 'clone', 'clone3', 'fork', 'vfork'];
+const COMPARED = ['openat', 'read', 'write', 'close', 'execve', 'connect', 'bind', 'rename', 'renameat', 'renameat2', 'unlink', 'unlinkat', 'mmap', 'mprotect', 'clone', 'clone3', 'fork', 'vfork'];
 
 interface Report {
   threads: number;
@@ -267,7 +281,7 @@ uc = socket.socket(socket.AF_UNIX); uc.connect(u); uc.close(); us.close(); os.un
     ['ls -la /etc', ['ls', '-la', '/etc'], ['execve', 'openat', 'close', 'mmap', 'mprotect', 'write']],
     ['cat of a file', ['cat', join(dir, 'sub', 'b.txt')], ['openat', 'read', 'write', 'close']],
     ['sh -c with a pipe and a redirect', ['sh', '-c', `echo hello | tr a-z A-Z > ${join(tmp, 'sh-out')}; cat ${join(tmp, 'sh-out')}`], ['clone', 'execve', 'openat', 'write', 'close']],
-    ['python3: open, stat, rename, TCP and UNIX connect', ['/usr/bin/python3', '-S', '-c', py], ['openat', 'rename', 'unlink', 'connect', 'close']],
+    ['python3: open, stat, rename, TCP and UNIX connect', ['/usr/bin/python3', '-S', '-c', py], ['openat', 'rename', 'unlink', 'connect', 'bind', 'close']],
     ['tar of a small directory', ['tar', '-cf', join(tmp, 'small.tar'), '-C', dir, '.'], ['openat', 'read', 'write', 'close']],
     ['a fork+exec chain', ['sh', '-c', 'sh -c "sh -c /bin/true"; /bin/true'], ['vfork', 'execve']],
   ];

@@ -75,9 +75,9 @@ describe('syscall hooks', () => {
       expect(wide.info.programs).toContain('raw_tracepoint/sys_exit');
       expect(wide.info.programs).not.toContain('raw_tracepoint/sys_enter');
       expect(wide.info.programs.filter((p) => p.startsWith('tracepoint/syscalls/sys_enter_')).sort()).toEqual(
-        ['execve', 'execveat', 'exit', 'exit_group'].map((s) => `tracepoint/syscalls/sys_enter_${s}`),
+        ['execve', 'execveat', 'exit', 'exit_group', 'rt_sigreturn'].map((s) => `tracepoint/syscalls/sys_enter_${s}`),
       );
-      expect(wide.info.syscallHooks).toMatch(/^4 per-syscall tracepoints \(exit: raw sys_exit, \d+ syscalls selected \(per-syscall up to 64\)\)$/);
+      expect(wide.info.syscallHooks).toMatch(/^5 per-syscall tracepoints \(exit: raw sys_exit, \d+ syscalls selected \(per-syscall up to 64\)\)$/);
     } finally {
       wide.stop();
     }

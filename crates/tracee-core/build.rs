@@ -409,6 +409,9 @@ fn arg_kind(ty: &str, as_string: bool) -> Option<&'static str> {
     if stars == 1 && ty.contains("char") && (ty.starts_with("const ") || as_string) {
         return Some("Str");
     }
+    if ty == "struct sockaddr *" {
+        return Some("Sockaddr");
+    }
     if stars > 0 {
         return Some("Ptr");
     }

@@ -23,6 +23,9 @@ pub enum ArgKind {
     Str,
     /// An address, shown in hex.
     Ptr,
+    /// A `struct sockaddr *`, copied as its family says (AF_INET, AF_INET6,
+    /// AF_UNIX); the address if it cannot be read.
+    Sockaddr,
     I32,
     U32,
     I64,

@@ -331,10 +331,13 @@ fn open_and_load(
 fn event_config(e: &EventDef) -> types::event_config {
     let mut cfg = types::event_config { policies: 1, nargs: e.args.len() as u8, ..Default::default() };
     for (i, a) in e.args.iter().enumerate() {
-        if a.kind == ArgKind::Str {
-            cfg.arg_kinds[i] = types::tracee_arg_kind::ARG_STR.0 as u8;
-            cfg.flags |= types::tracee_event_flags::EVENT_FLAG_STRINGS.0 as u8;
-        }
+        let copied = match a.kind {
+            ArgKind::Str => types::tracee_arg_kind::ARG_STR,
+            ArgKind::Sockaddr => types::tracee_arg_kind::ARG_SOCKADDR,
+            _ => continue,
+        };
+        cfg.arg_kinds[i] = copied.0 as u8;
+        cfg.flags |= types::tracee_event_flags::EVENT_FLAG_DATA.0 as u8;
     }
     if e.noreturn {
         cfg.flags |= types::tracee_event_flags::EVENT_FLAG_NORETURN.0 as u8;

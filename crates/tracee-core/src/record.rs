@@ -31,6 +31,9 @@ pub struct Event {
     pub args: [u64; 6],
     /// Strings captured by the kernel side, with the argument they belong to.
     pub strings: Vec<(u8, String)>,
+    /// `struct sockaddr`s captured by the kernel side (their bytes), with
+    /// the argument they belong to.
+    pub sockaddrs: Vec<(u8, Vec<u8>)>,
 }
 
 impl Event {
@@ -87,6 +90,7 @@ pub fn decode(buf: &[u8]) -> Result<(Event, usize), DecodeError> {
         return Err(DecodeError::Truncated { need: size, have: buf.len() });
     }
     let mut strings = Vec::new();
+    let mut sockaddrs = Vec::new();
     let mut offset = FIXED_SIZE;
     while offset < size {
         let rest = &buf[offset..size];
@@ -103,10 +107,14 @@ pub fn decode(buf: &[u8]) -> Result<(Event, usize), DecodeError> {
             return Err(DecodeError::BadItem { offset, what: "string runs past the record" });
         }
         let bytes = &rest[ITEM_SIZE..ITEM_SIZE + len];
-        strings.push((item.arg, String::from_utf8_lossy(bytes).into_owned()));
+        if u32::from(item.kind) == types::tracee_arg_kind::ARG_SOCKADDR.0 {
+            sockaddrs.push((item.arg, bytes.to_vec()));
+        } else {
+            strings.push((item.arg, String::from_utf8_lossy(bytes).into_owned()));
+        }
         offset += ITEM_SIZE + len;
     }
-    Ok((Event { header: raw.header, args: raw.args, strings }, size))
+    Ok((Event { header: raw.header, args: raw.args, strings, sockaddrs }, size))
 }
 
 /// The records of a batch, in order. Stops after the first error.

@@ -1,4 +1,4 @@
-import { decodedArgs, eventById, formatReturn, traceeJson, type TraceeEvent } from '@tracee/core';
+import { decodedArgs, eventById, formatReturn, formatSockaddr, traceeJson, type TraceeEvent } from '@tracee/core';
 
 /** One JSON object per line, as Tracee prints events (see traceeJson). */
 export function jsonLine(e: TraceeEvent, parseArguments = false): string {
@@ -36,7 +36,9 @@ export function tableRow(e: TraceeEvent): string {
     e.eventName,
   ];
   const defs = eventById(e.eventId)?.args;
-  const args = decodedArgs(e).map((a, i) => `${a.name}: ${defs?.[i]?.kind === 'Str' ? JSON.stringify(a.value) : a.value}`);
+  const show = (v: ReturnType<typeof decodedArgs>[number]['value'], quote: boolean) =>
+    typeof v === 'object' ? formatSockaddr(v) : quote ? JSON.stringify(v) : String(v);
+  const args = decodedArgs(e).map((a, i) => `${a.name}: ${show(a.value, defs?.[i]?.kind === 'Str')}`);
   return cells.map((c, i) => c.padEnd(COLUMNS[i][1])).join(' ') + ' ' + args.join(', ') + '\n';
 }
 

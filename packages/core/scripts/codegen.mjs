@@ -96,11 +96,18 @@ export type EventName = (typeof EVENTS)[number]['name'];
 /** The name of an event set (\`default\`, \`fs\`, ...). */
 export type EventSet = (typeof EVENTS)[number]['sets'][number];
 
+/**
+ * A \`struct sockaddr\` as Tracee shows one: \`sa_family\` and, by family,
+ * \`sin_port\`/\`sin_addr\`, \`sin6_port\`/\`sin6_flowinfo\`/\`sin6_addr\`/\`sin6_scopeid\`
+ * or \`sun_path\` (\`@name\` for an abstract socket).
+ */
+export type Sockaddr = { sa_family: string } & Record<string, string>;
+
 /** One decoded argument: strings for paths, \`0x…\` for addresses, numbers otherwise. */
 export interface EventArg {
   name: string;
   type: string;
-  value: string | number;
+  value: string | number | Sockaddr;
 }
 
 /** One event; field names are Tracee's JSON names. */
@@ -125,6 +132,46 @@ const ITEM_SIZE = ${rec.itemSize};
 const FLAG_TRUNCATED = ${schema.recordFlags.TRUNCATED};
 const FLAG_AT_ENTRY = ${schema.recordFlags.AT_ENTRY};
 const FLAG_ARGS_UNKNOWN = ${schema.recordFlags.ARGS_UNKNOWN};
+const ITEM_SOCKADDR = ${schema.argKinds.SOCKADDR};
+const FAMILY = new Map<number, string>(${JSON.stringify(schema.constants.socket_family.map(([n, v]) => [v, n]).filter(([v], i, a) => a.findIndex(([w]) => w === v) === i))});
+
+/** RFC 5952 text of 16 bytes: hex groups, the longest run of zeros as \`::\`. */
+function ipv6(buf: Buffer, at: number): string {
+  const g: number[] = [];
+  for (let i = 0; i < 8; i++) g.push(buf.readUInt16BE(at + 2 * i));
+  let best = -1, bestLen = 1;
+  for (let i = 0; i < 8; ) {
+    let j = i;
+    while (j < 8 && g[j] === 0) j++;
+    if (j - i > bestLen) [best, bestLen] = [i, j - i];
+    i = j === i ? i + 1 : j;
+  }
+  const hex = (xs: number[]) => xs.map((x) => x.toString(16)).join(':');
+  return best < 0 ? hex(g) : hex(g.slice(0, best)) + '::' + hex(g.slice(best + bestLen));
+}
+
+/** The bytes of a captured struct sockaddr, as Tracee shows them. */
+function sockaddr(buf: Buffer, at: number, len: number): Sockaddr {
+  const family = buf.readUInt16LE(at);
+  const sa_family = FAMILY.get(family) ?? String(family);
+  if (family === 2 && len >= 8) {
+    return { sa_family, sin_port: String(buf.readUInt16BE(at + 2)), sin_addr: [...buf.subarray(at + 4, at + 8)].join('.') };
+  }
+  if (family === 10 && len >= 28) {
+    return {
+      sa_family,
+      sin6_port: String(buf.readUInt16BE(at + 2)),
+      sin6_flowinfo: String(buf.readUInt32BE(at + 4)),
+      sin6_addr: ipv6(buf, at + 8),
+      sin6_scopeid: String(buf.readUInt32LE(at + 24)),
+    };
+  }
+  if (family === 1) {
+    const path = buf.toString('utf8', at + 2, at + len);
+    return { sa_family, sun_path: path.startsWith('\\0') ? '@' + path.slice(1) : path };
+  }
+  return { sa_family };
+}
 
 const BY_ID: (EventDef | undefined)[] = [];
 for (const e of EVENTS) BY_ID[e.id] = e;
@@ -146,10 +193,12 @@ function hex(dv: DataView, at: number): string {
   return hi === 0 ? '0x' + lo : '0x' + hi.toString(16) + lo.padStart(8, '0');
 }
 
-function argValue(kind: ArgKind, dv: DataView, at: number, str: string | undefined): string | number {
+function argValue(kind: ArgKind, dv: DataView, at: number, str: string | undefined, sock: Sockaddr | undefined): string | number | Sockaddr {
   switch (kind) {
     case 'Str': return str ?? '';
     case 'Ptr': return hex(dv, at);
+    // the address itself where the struct could not be read (NULL, bad pointer)
+    case 'Sockaddr': return sock ?? hex(dv, at);
     case 'I32': return dv.getInt32(at, true);
     case 'U32': return dv.getUint32(at, true);
     case 'I64': return dv.getUint32(at, true) + dv.getInt32(at + 4, true) * 4294967296;
@@ -176,16 +225,21 @@ export function decodeBatch(buf: Buffer, emit: (event: TraceeEvent) => void): nu
     const eventId = ${read(field('event_id'))};
     const def = BY_ID[eventId];
     const strs: (string | undefined)[] = [];
+    const socks: (Sockaddr | undefined)[] = [];
     for (let p = o + FIXED_SIZE; p + ITEM_SIZE <= o + size; ) {
       const len = dv.getUint16(p + ${item.len.offset}, true);
-      strs[buf[p + ${item.arg.offset}]] = buf.toString('utf8', p + ITEM_SIZE, p + ITEM_SIZE + len);
+      if (p + ITEM_SIZE + len > o + size) throw new CorruptBatchError(\`data item at byte \${p} runs past its record\`);
+      if (buf[p + ${item.kind.offset}] === ITEM_SOCKADDR) {
+        if (len < 2) throw new CorruptBatchError(\`sockaddr at byte \${p} is \${len} bytes\`);
+        socks[buf[p + ${item.arg.offset}]] = sockaddr(buf, p + ITEM_SIZE, len);
+      } else strs[buf[p + ${item.arg.offset}]] = buf.toString('utf8', p + ITEM_SIZE, p + ITEM_SIZE + len);
       p += ITEM_SIZE + len;
     }
     const args: EventArg[] = [];
     if (def) {
       for (let i = 0; i < def.args.length && i < ARG_COUNT; i++) {
         const a = def.args[i];
-        args.push({ name: a.name, type: a.type, value: argValue(a.kind, dv, o + ARGS_OFFSET + 8 * i, strs[i]) });
+        args.push({ name: a.name, type: a.type, value: argValue(a.kind, dv, o + ARGS_OFFSET + 8 * i, strs[i], socks[i]) });
       }
     }
     emit({

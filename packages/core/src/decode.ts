@@ -2,7 +2,7 @@
 // signals, socket families and types, capabilities, like strace prints them.
 // The names come from the kernel and libc headers through the generated
 // CONSTANTS; which argument uses which decoder is bpf/events.tbl's.
-import { CONSTANTS, eventById, type Decoder, type TraceeEvent } from './generated/schema.js';
+import { CONSTANTS, eventById, type Decoder, type Sockaddr, type TraceeEvent } from './generated/schema.js';
 
 type Table = readonly (readonly [string, number])[];
 
@@ -51,7 +51,8 @@ function popcount(v: number): number {
 const join = (parts: string[], empty: string) => (parts.length ? parts.join('|') : empty);
 
 /** One argument's value as a person reads it, by decoder. */
-export function decodeValue(decoder: Decoder | undefined, value: string | number): string {
+export function decodeValue(decoder: Decoder | undefined, value: string | number | Sockaddr): string {
+  if (typeof value === 'object') return formatSockaddr(value);
   if (typeof value === 'string' || decoder === undefined) return typeof value === 'string' ? value : String(value);
   switch (decoder) {
     case 'fd':
@@ -86,6 +87,11 @@ export function decodeValue(decoder: Decoder | undefined, value: string | number
   }
 }
 
+/** A sockaddr on one line: \`{sa_family=AF_INET, sin_port=80, sin_addr=127.0.0.1}\`. */
+export function formatSockaddr(sa: Sockaddr): string {
+  return '{' + Object.entries(sa).map(([k, v]) => `${k}=${v}`).join(', ') + '}';
+}
+
 /** The errno name of a (positive) error number, e.g. 2 -> ENOENT. */
 export function errnoName(errno: number): string | undefined {
   return ERRNO.get(errno);
@@ -103,7 +109,7 @@ export function formatReturn(e: TraceeEvent): string {
 }
 
 /** The arguments with a decoder shown decoded; the others as they are. */
-export function decodedArgs(e: TraceeEvent): { name: string; type: string; value: string | number }[] {
+export function decodedArgs(e: TraceeEvent): { name: string; type: string; value: string | number | Sockaddr }[] {
   const defs = eventById(e.eventId)?.args;
   return e.args.map((a, i) => {
     const decoder = defs?.[i]?.decode;

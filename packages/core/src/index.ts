@@ -13,10 +13,11 @@ export {
   type EventDef,
   type EventName,
   type EventSet,
+  type Sockaddr,
   type TraceeEvent,
 } from './generated/schema.js';
 export { platformTriple } from './binding.js';
-export { decodeValue, decodedArgs, errnoName, formatReturn } from './decode.js';
+export { decodeValue, decodedArgs, errnoName, formatReturn, formatSockaddr } from './decode.js';
 export { bootEpochNs, traceeJson, type TraceeJsonOptions } from './tracee-json.js';
 export { btfExtract, btfInfo, btfList, btfReport, doctor, type BtfInfo, type DoctorCheck, type EmbeddedBtf } from './btf.js';
 
