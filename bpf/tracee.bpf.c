@@ -326,6 +326,28 @@ static __always_inline __u32 put_sockaddr(struct scratch *b, __u32 off, __u8 arg
 	return off + sizeof(*item) + n;
 }
 
+/* Append the elements of the NULL-terminated string array at src, one data
+ * item each; returns the new offset. Elements past MAX_STR_ARRAY, or past
+ * the room in the record, are cut and the record marked truncated. */
+static __always_inline __u32 put_str_array(struct scratch *b, __u32 off, __u8 arg, const void *const *src)
+{
+	const void *p;
+
+#pragma unroll
+	for (int j = 0; j < MAX_STR_ARRAY; j++) {
+		p = NULL;
+		if (bpf_probe_read_user(&p, sizeof(p), &src[j]) || !p)
+			return off;
+		off = put_str(b, off, arg, ARG_STR_ARRAY, p);
+		if (off >= MAX_STR_LEN)
+			return off; /* put_str flags what did not fit */
+	}
+	p = NULL;
+	if (bpf_probe_read_user(&p, sizeof(p), &src[MAX_STR_ARRAY]) == 0 && p)
+		b->ev.header.flags |= RECORD_FLAG_TRUNCATED;
+	return off;
+}
+
 /* Copy the strings and structs an event's config asks for into the data section. */
 static __always_inline __u32 put_data(struct scratch *b, struct event_config *cfg)
 {
@@ -336,6 +358,8 @@ static __always_inline __u32 put_data(struct scratch *b, struct event_config *cf
 			off = put_str(b, off, i, ARG_STR, (const void *)b->ev.args[i]);
 		else if (cfg->arg_kinds[i] == ARG_SOCKADDR)
 			off = put_sockaddr(b, off, i, (const void *)b->ev.args[i]);
+		else if (cfg->arg_kinds[i] == ARG_STR_ARRAY)
+			off = put_str_array(b, off, i, (const void *const *)b->ev.args[i]);
 	}
 	return off;
 }

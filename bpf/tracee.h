@@ -18,6 +18,8 @@
  * enum, not a #define, so user space reads it from the object's BTF. */
 enum tracee_limits {
 	MAX_EVENT_ID = 2048,
+	/* elements of a string array (argv) captured; more are cut and flagged */
+	MAX_STR_ARRAY = 32,
 };
 
 /* Events that are not syscalls. Same ids as Tracee's, so tools keyed on
@@ -37,6 +39,9 @@ enum tracee_arg_kind {
 	/* user-space struct sockaddr: its bytes, as long as its family says
 	 * (AF_UNIX: the family and sun_path up to its NUL) */
 	ARG_SOCKADDR = 3,
+	/* user-space NULL-terminated array of C strings (argv): one data item
+	 * per element, up to MAX_STR_ARRAY of them */
+	ARG_STR_ARRAY = 4,
 };
 
 /* Per-event configuration written by user space before tracing starts. */

@@ -13,7 +13,7 @@ export async function until(done: () => boolean, ms = 10_000, what = 'condition'
   }
 }
 
-export function arg(e: TraceeEvent, name: string): string | number | undefined {
+export function arg(e: TraceeEvent, name: string): TraceeEvent['args'][number]['value'] | undefined {
   return e.args.find((a) => a.name === name)?.value;
 }
 

@@ -20,8 +20,8 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
  * is skipped in the comparison of arguments, never in that of names.
  */
 const EXCEPTIONS = {
-  // argv and envp are string arrays: captured as addresses for now
-  execve: 'argv and envp',
+  // envp is kept an address by default (large, rarely wanted; argv is captured)
+  execve: 'envp',
   // read's buffer holds data, captured as length only (by design)
   read: 'the buffer',
   write: 'the buffer',
@@ -161,7 +161,7 @@ function argPairs(name: string, s: string[], t: unknown[]): [string, string][] {
     case 'close':
       return [[num(s[0]), num(t[0])]];
     case 'execve':
-      return [[unquote(s[0]), str(t[0])]];
+      return [[unquote(s[0]), str(t[0])], [JSON.stringify(splitArgs(s[1].slice(1, -1)).map(unquote)), JSON.stringify(t[1])]];
     case 'connect':
     case 'bind':
       return [[num(s[0]), num(t[0])], [straceSockaddr(s[1]), ourSockaddr(t[1])], [num(s[2]), num(t[2])]];
@@ -215,7 +215,7 @@ async function oracle(argv: string[]): Promise<Report> {
   const session = TraceSession.start({ events: ['syscalls'] });
   const events: TraceeEvent[] = [];
   try {
-    const r = spawnSync('strace', ['-f', '-qq', '-s', '4096', '-o', out, '--', ...argv], { encoding: 'utf8', cwd: tmp });
+    const r = spawnSync('strace', ['-f', '-qq', '-v', '-s', '4096', '-o', out, '--', ...argv], { encoding: 'utf8', cwd: tmp });
     expect(r.status, r.stderr).toBe(0);
     const strace = parseStrace(readFileSync(out, 'utf8'));
     const tids = new Set(strace.keys());

@@ -147,6 +147,21 @@ describe('trace()', () => {
     expect(exec.mountNamespace).toBe(nsId('mnt'));
   });
 
+  it('captures argv, up to 32 elements, and marks a longer one truncated', async () => {
+    const short = ['one', 'two words', ''];
+    const long = Array.from({ length: 40 }, (_, i) => `arg${i}`);
+    const execOf = (seen: TraceeEvent[], pid: number) => seen.find((e) => e.eventName === 'execve' && e.hostProcessId === pid);
+    for (const args of [short, long]) {
+      const { seen, pid } = await traceWhile(['execve'], () => run('/bin/true', args), (s, p) => execOf(s, p) !== undefined);
+      const e = execOf(seen, pid)!;
+      const argv = arg(e, 'argv');
+      expect(argv).toEqual(['/bin/true', ...args].slice(0, 32));
+      expect(e.truncated).toBe(args === long);
+      // envp stays an address unless asked for
+      expect(arg(e, 'envp')).toMatch(/^0x[0-9a-f]+$/);
+    }
+  });
+
   it('fails with a clear error for an unknown event, before attaching anything', async () => {
     const err = await new Promise<Error & { code?: string }>((resolve) =>
       trace({ events: ['opnat'] }).subscribe({ error: resolve }),

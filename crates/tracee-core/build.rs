@@ -403,14 +403,18 @@ const DECODERS: [&str; 11] =
 /// How an argument of C type `ty` is decoded: the only place that rule
 /// lives. `const char *` is a string read from the task's memory; other
 /// pointers (output buffers included) are addresses; `as_string` is
-/// events.tbl's `:str`, for input strings the prototype does not mark const.
-fn arg_kind(ty: &str, as_string: bool) -> Option<&'static str> {
+/// events.tbl's `:str`, for input strings the prototype does not mark const;
+/// `as_address` its `:addr`, to keep a string array (envp) an address.
+fn arg_kind(ty: &str, as_string: bool, as_address: bool) -> Option<&'static str> {
     let stars = ty.matches('*').count();
     if stars == 1 && ty.contains("char") && (ty.starts_with("const ") || as_string) {
         return Some("Str");
     }
     if ty == "struct sockaddr *" {
         return Some("Sockaddr");
+    }
+    if ty == "const char * const *" && !as_address {
+        return Some("StrArray");
     }
     if stars > 0 {
         return Some("Ptr");
@@ -496,6 +500,7 @@ struct TblArg {
     ty: Option<String>,
     name: String,
     as_string: bool,
+    as_address: bool,
     decode: Option<String>,
 }
 
@@ -553,14 +558,15 @@ fn parse_catalog(text: &str) -> BTreeMap<String, CatalogEntry> {
                     None => (arg, None),
                 };
                 let as_string = annotation == Some("str");
+                let as_address = annotation == Some("addr");
                 let decode = match annotation {
-                    None | Some("str") => None,
+                    None | Some("str") | Some("addr") => None,
                     Some(d) if DECODERS.contains(&d) => Some(d.to_string()),
-                    Some(d) => err(&format!("unknown decoder '{d}' (one of str, {})", DECODERS.join(", "))),
+                    Some(d) => err(&format!("unknown decoder '{d}' (one of str, addr, {})", DECODERS.join(", "))),
                 };
                 match arg.rfind([' ', '*']) {
-                    Some(split) => list.push(TblArg { ty: Some(arg[..split + 1].trim().to_string()), name: arg[split + 1..].trim().to_string(), as_string, decode }),
-                    None => list.push(TblArg { ty: None, name: arg.to_string(), as_string, decode }),
+                    Some(split) => list.push(TblArg { ty: Some(arg[..split + 1].trim().to_string()), name: arg[split + 1..].trim().to_string(), as_string, as_address, decode }),
+                    None => list.push(TblArg { ty: None, name: arg.to_string(), as_string, as_address, decode }),
                 }
             }
             if list.len() > 6 {
@@ -595,29 +601,29 @@ fn event_args(name: &str, proto: Option<&Option<Vec<Param>>>, tbl: Option<&Catal
     };
     let given = tbl.and_then(|t| t.args.as_ref());
     let typed = given.is_some_and(|g| g.iter().any(|a| a.ty.is_some()));
-    let kind = |ty: &str, as_string: bool| {
-        arg_kind(ty, as_string).unwrap_or_else(|| at(format!("argument type '{ty}' is unknown (add it to arg_kind in build.rs)")))
+    let kind = |ty: &str, as_string: bool, as_address: bool| {
+        arg_kind(ty, as_string, as_address).unwrap_or_else(|| at(format!("argument type '{ty}' is unknown (add it to arg_kind in build.rs)")))
     };
     match (proto, given) {
         (Some(Some(params)), Some(given)) if !typed => {
             if given.len() != params.len() {
                 at(format!("{} names given, the kernel's prototype has {} parameters", given.len(), params.len()));
             }
-            params.iter().zip(given).map(|(p, g)| ArgDef { name: g.name.clone(), ty: p.ty.clone(), kind: kind(&p.ty, g.as_string), decode: g.decode.clone() }).collect()
+            params.iter().zip(given).map(|(p, g)| ArgDef { name: g.name.clone(), ty: p.ty.clone(), kind: kind(&p.ty, g.as_string, g.as_address), decode: g.decode.clone() }).collect()
         }
         (Some(Some(_)), Some(_)) => at("the kernel's prototype gives the types: give names only".into()),
         (Some(Some(params)), None) => params
             .iter()
             .map(|p| {
                 let name = p.name.clone().unwrap_or_else(|| at(format!("the kernel's prototype leaves a parameter of type '{}' unnamed: name them in events.tbl", p.ty)));
-                ArgDef { name, ty: p.ty.clone(), kind: kind(&p.ty, false), decode: None }
+                ArgDef { name, ty: p.ty.clone(), kind: kind(&p.ty, false, false), decode: None }
             })
             .collect(),
         (_, Some(given)) if typed || given.is_empty() => given
             .iter()
             .map(|g| {
                 let ty = g.ty.clone().expect("typed");
-                ArgDef { name: g.name.clone(), kind: kind(&ty, g.as_string), ty, decode: g.decode.clone() }
+                ArgDef { name: g.name.clone(), kind: kind(&ty, g.as_string, g.as_address), ty, decode: g.decode.clone() }
             })
             .collect(),
         (Some(None), _) => at("declared more than once in the kernel's prototypes (#ifdef variants): give its full prototype".into()),

@@ -26,6 +26,8 @@ pub enum ArgKind {
     /// A `struct sockaddr *`, copied as its family says (AF_INET, AF_INET6,
     /// AF_UNIX); the address if it cannot be read.
     Sockaddr,
+    /// A NULL-terminated array of C strings (argv), each element copied.
+    StrArray,
     I32,
     U32,
     I64,
@@ -124,7 +126,8 @@ mod tests {
         let openat = by_name("openat").unwrap();
         assert_eq!(openat.args[1], ArgDef { name: "pathname", ty: "const char *", kind: ArgKind::Str, decode: None });
         assert_eq!(openat.args[2].kind, ArgKind::I32);
-        assert_eq!(by_name("execve").unwrap().args[1].kind, ArgKind::Ptr, "argv is not one string");
+        assert_eq!(by_name("execve").unwrap().args[1].kind, ArgKind::StrArray, "argv: each element copied");
+        assert_eq!(by_name("execve").unwrap().args[2].kind, ArgKind::Ptr, "envp: an address (events.tbl's :addr)");
     }
 
     #[test]

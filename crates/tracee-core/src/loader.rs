@@ -334,6 +334,7 @@ fn event_config(e: &EventDef) -> types::event_config {
         let copied = match a.kind {
             ArgKind::Str => types::tracee_arg_kind::ARG_STR,
             ArgKind::Sockaddr => types::tracee_arg_kind::ARG_SOCKADDR,
+            ArgKind::StrArray => types::tracee_arg_kind::ARG_STR_ARRAY,
             _ => continue,
         };
         cfg.arg_kinds[i] = copied.0 as u8;

@@ -51,6 +51,11 @@ impl Event {
         String::from_utf8_lossy(&bytes).into_owned()
     }
 
+    /// The elements captured for string-array argument `index` (argv).
+    pub fn string_array(&self, index: u8) -> Vec<&str> {
+        self.strings.iter().filter(|(i, _)| *i == index).map(|(_, s)| s.as_str()).collect()
+    }
+
     /// The string captured for argument `index`, if any.
     pub fn string_arg(&self, index: u8) -> Option<&str> {
         self.strings.iter().find(|(i, _)| *i == index).map(|(_, s)| s.as_str())
@@ -107,6 +112,7 @@ pub fn decode(buf: &[u8]) -> Result<(Event, usize), DecodeError> {
             return Err(DecodeError::BadItem { offset, what: "string runs past the record" });
         }
         let bytes = &rest[ITEM_SIZE..ITEM_SIZE + len];
+        // a string array's elements are strings of the same argument, in order
         if u32::from(item.kind) == types::tracee_arg_kind::ARG_SOCKADDR.0 {
             sockaddrs.push((item.arg, bytes.to_vec()));
         } else {

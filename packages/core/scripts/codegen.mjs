@@ -107,7 +107,7 @@ export type Sockaddr = { sa_family: string } & Record<string, string>;
 export interface EventArg {
   name: string;
   type: string;
-  value: string | number | Sockaddr;
+  value: string | number | Sockaddr | string[];
 }
 
 /** One event; field names are Tracee's JSON names. */
@@ -133,6 +133,7 @@ const FLAG_TRUNCATED = ${schema.recordFlags.TRUNCATED};
 const FLAG_AT_ENTRY = ${schema.recordFlags.AT_ENTRY};
 const FLAG_ARGS_UNKNOWN = ${schema.recordFlags.ARGS_UNKNOWN};
 const ITEM_SOCKADDR = ${schema.argKinds.SOCKADDR};
+const ITEM_STR_ARRAY = ${schema.argKinds.STR_ARRAY};
 const FAMILY = new Map<number, string>(${JSON.stringify(schema.constants.socket_family.map(([n, v]) => [v, n]).filter(([v], i, a) => a.findIndex(([w]) => w === v) === i))});
 
 /** RFC 5952 text of 16 bytes: hex groups, the longest run of zeros as \`::\`. */
@@ -193,12 +194,14 @@ function hex(dv: DataView, at: number): string {
   return hi === 0 ? '0x' + lo : '0x' + hi.toString(16) + lo.padStart(8, '0');
 }
 
-function argValue(kind: ArgKind, dv: DataView, at: number, str: string | undefined, sock: Sockaddr | undefined): string | number | Sockaddr {
+function argValue(kind: ArgKind, dv: DataView, at: number, str: string | undefined, sock: Sockaddr | undefined, arr: string[] | undefined): string | number | Sockaddr | string[] {
   switch (kind) {
     case 'Str': return str ?? '';
     case 'Ptr': return hex(dv, at);
     // the address itself where the struct could not be read (NULL, bad pointer)
     case 'Sockaddr': return sock ?? hex(dv, at);
+    // NULL or unreadable: the address; an empty array is []
+    case 'StrArray': return arr ?? (dv.getUint32(at, true) === 0 && dv.getUint32(at + 4, true) === 0 ? [] : hex(dv, at));
     case 'I32': return dv.getInt32(at, true);
     case 'U32': return dv.getUint32(at, true);
     case 'I64': return dv.getUint32(at, true) + dv.getInt32(at + 4, true) * 4294967296;
@@ -226,20 +229,24 @@ export function decodeBatch(buf: Buffer, emit: (event: TraceeEvent) => void): nu
     const def = BY_ID[eventId];
     const strs: (string | undefined)[] = [];
     const socks: (Sockaddr | undefined)[] = [];
+    const arrs: (string[] | undefined)[] = [];
     for (let p = o + FIXED_SIZE; p + ITEM_SIZE <= o + size; ) {
       const len = dv.getUint16(p + ${item.len.offset}, true);
       if (p + ITEM_SIZE + len > o + size) throw new CorruptBatchError(\`data item at byte \${p} runs past its record\`);
-      if (buf[p + ${item.kind.offset}] === ITEM_SOCKADDR) {
+      const kind = buf[p + ${item.kind.offset}];
+      const arg = buf[p + ${item.arg.offset}];
+      if (kind === ITEM_SOCKADDR) {
         if (len < 2) throw new CorruptBatchError(\`sockaddr at byte \${p} is \${len} bytes\`);
-        socks[buf[p + ${item.arg.offset}]] = sockaddr(buf, p + ITEM_SIZE, len);
-      } else strs[buf[p + ${item.arg.offset}]] = buf.toString('utf8', p + ITEM_SIZE, p + ITEM_SIZE + len);
+        socks[arg] = sockaddr(buf, p + ITEM_SIZE, len);
+      } else if (kind === ITEM_STR_ARRAY) (arrs[arg] ??= []).push(buf.toString('utf8', p + ITEM_SIZE, p + ITEM_SIZE + len));
+      else strs[arg] = buf.toString('utf8', p + ITEM_SIZE, p + ITEM_SIZE + len);
       p += ITEM_SIZE + len;
     }
     const args: EventArg[] = [];
     if (def) {
       for (let i = 0; i < def.args.length && i < ARG_COUNT; i++) {
         const a = def.args[i];
-        args.push({ name: a.name, type: a.type, value: argValue(a.kind, dv, o + ARGS_OFFSET + 8 * i, strs[i], socks[i]) });
+        args.push({ name: a.name, type: a.type, value: argValue(a.kind, dv, o + ARGS_OFFSET + 8 * i, strs[i], socks[i], arrs[i]) });
       }
     }
     emit({

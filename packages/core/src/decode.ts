@@ -51,7 +51,8 @@ function popcount(v: number): number {
 const join = (parts: string[], empty: string) => (parts.length ? parts.join('|') : empty);
 
 /** One argument's value as a person reads it, by decoder. */
-export function decodeValue(decoder: Decoder | undefined, value: string | number | Sockaddr): string {
+export function decodeValue(decoder: Decoder | undefined, value: string | number | Sockaddr | string[]): string {
+  if (Array.isArray(value)) return JSON.stringify(value);
   if (typeof value === 'object') return formatSockaddr(value);
   if (typeof value === 'string' || decoder === undefined) return typeof value === 'string' ? value : String(value);
   switch (decoder) {
@@ -109,7 +110,7 @@ export function formatReturn(e: TraceeEvent): string {
 }
 
 /** The arguments with a decoder shown decoded; the others as they are. */
-export function decodedArgs(e: TraceeEvent): { name: string; type: string; value: string | number | Sockaddr }[] {
+export function decodedArgs(e: TraceeEvent): { name: string; type: string; value: string | number | Sockaddr | string[] }[] {
   const defs = eventById(e.eventId)?.args;
   return e.args.map((a, i) => {
     const decoder = defs?.[i]?.decode;
