@@ -69,7 +69,22 @@ fn main() {
     let syscalls_h = env::var("TRACEE_SYSCALLS_H").unwrap_or_else(|_| SYSCALLS_H.into());
     println!("cargo:rerun-if-changed={syscalls_h}");
     let prototypes = parse_prototypes(&syscalls_h);
-    let catalog = parse_catalog(&fs::read_to_string(CATALOG).expect("read events.tbl"));
+    let mut catalog = parse_catalog(&fs::read_to_string(CATALOG).expect("read events.tbl"));
+    // `name@arm64` lines: arm64's own prototype of a syscall
+    let arm64_only: BTreeMap<String, CatalogEntry> = {
+        let keys: Vec<String> = catalog.keys().filter(|k| k.ends_with("@arm64")).cloned().collect();
+        keys.into_iter().map(|k| (k.trim_end_matches("@arm64").to_string(), catalog.remove(&k).unwrap())).collect()
+    };
+    // arm64's table, from the same prototypes and names: the catalog of the
+    // arm64 build to come, checked here so both stay complete
+    let arm64 = arm64_syscalls();
+    let arm64_events: Vec<Value> = arm64
+        .iter()
+        .map(|(nr, name)| {
+            let args = event_args(name, prototypes.get(name), arm64_only.get(name).or(catalog.get(name)));
+            json!({"id": nr, "name": name, "args": args.iter().map(|a| json!({"name": a.name, "type": a.ty, "kind": a.kind})).collect::<Vec<_>>()})
+        })
+        .collect();
     let events = join_events(&syscalls, &prototypes, &btf.enum_values("tracee_event_id"), catalog);
     let max_id = btf.enum_values("tracee_limits").iter().find(|(n, _)| n == "MAX_EVENT_ID").expect("MAX_EVENT_ID").1;
     for e in &events {
@@ -91,6 +106,7 @@ fn main() {
         "recordFlags": strip_prefix_map(&btf.enum_values("tracee_record_flags"), "RECORD_FLAG_"),
         "argKinds": strip_prefix_map(&btf.enum_values("tracee_arg_kind"), "ARG_"),
         "constants": constants(),
+        "arm64Syscalls": arm64_events,
         "decoders": DECODERS,
         "events": events.iter().map(|e| json!({
             "id": e.id,
@@ -362,6 +378,38 @@ fn strip_prefix_map(values: &[(String, u64)], prefix: &str) -> BTreeMap<String, 
         .iter()
         .map(|(n, v)| (n.trim_start_matches(prefix).to_string(), *v))
         .collect()
+}
+
+/// arm64's syscall numbers: its <asm/unistd.h> (Debian's
+/// linux-libc-dev-arm64-cross), run through the preprocessor, which applies
+/// the arch's `__ARCH_WANT_*` choices to asm-generic's table.
+fn arm64_syscalls() -> Vec<(u32, String)> {
+    const ARM64_UNISTD: &str = "/usr/aarch64-linux-gnu/include/asm/unistd.h";
+    println!("cargo:rerun-if-changed={ARM64_UNISTD}");
+    let clang = env::var("CLANG").unwrap_or_else(|_| "clang".into());
+    let out = Command::new(&clang)
+        .args(["-E", "-dM", "-x", "c", "-nostdinc", "-I/usr/aarch64-linux-gnu/include", ARM64_UNISTD])
+        .output()
+        .unwrap_or_else(|e| panic!("{clang}: {e}"));
+    assert!(
+        out.status.success(),
+        "reading {ARM64_UNISTD} failed ({}); apt-get install linux-libc-dev-arm64-cross, or run scripts/setup.sh",
+        String::from_utf8_lossy(&out.stderr).trim()
+    );
+    let mut defined = BTreeMap::new();
+    let mut names = Vec::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let Some((name, value)) = line.strip_prefix("#define ").and_then(|r| r.split_once(' ')) else { continue };
+        if let Some(v) = eval_constant(value, &defined) {
+            defined.insert(name.to_string(), v);
+            if let Some(sys) = name.strip_prefix("__NR_").filter(|s| *s != "syscalls" && *s != "arch_specific_syscall") {
+                names.push((v as u32, sys.to_string()));
+            }
+        }
+    }
+    names.sort();
+    assert!(names.len() > 280, "{ARM64_UNISTD}: only {} syscalls", names.len());
+    names
 }
 
 /// `#define __NR_openat 257` lines.

@@ -158,6 +158,23 @@ mod tests {
     }
 
     #[test]
+    fn the_arm64_table_is_complete_too() {
+        let schema: serde_json::Value = serde_json::from_str(crate::SCHEMA_JSON).unwrap();
+        let arm64 = schema["arm64Syscalls"].as_array().unwrap();
+        assert!(arm64.len() > 280, "{} arm64 syscalls", arm64.len());
+        let find = |name: &str| arm64.iter().find(|e| e["name"] == name).unwrap_or_else(|| panic!("no {name}"));
+        // asm-generic numbers, not x86_64's
+        assert_eq!(find("openat")["id"], 56);
+        assert_eq!(find("execve")["id"], 221);
+        assert_eq!(find("execve")["args"][1]["kind"], "StrArray");
+        // arm64's own argument order where it differs
+        let clone: Vec<&str> = find("clone")["args"].as_array().unwrap().iter().map(|a| a["name"].as_str().unwrap()).collect();
+        assert_eq!(clone, ["flags", "stack", "parent_tid", "tls", "child_tid"]);
+        // no x86_64-only syscall
+        assert!(arm64.iter().all(|e| e["name"] != "arch_prctl" && e["name"] != "open"));
+    }
+
+    #[test]
     fn sets_expand_and_unknown_names_suggest() {
         let fs = resolve(&["fs"]).unwrap();
         assert!(fs.iter().any(|e| e.name == "openat"));
