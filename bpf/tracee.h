@@ -20,6 +20,13 @@ enum tracee_limits {
 	MAX_EVENT_ID = 2048,
 	/* elements of a string array (argv) captured; more are cut and flagged */
 	MAX_STR_ARRAY = 32,
+	/* the argument positions string arrays (execve's and execveat's argv)
+	 * and sockaddrs (connect, bind, accept: 1; sendto, recvfrom: 4) take
+	 * in the catalog; build.rs fails on any other */
+	STR_ARRAY_ARG_A = 1,
+	STR_ARRAY_ARG_B = 2,
+	SOCKADDR_ARG_A = 1,
+	SOCKADDR_ARG_B = 4,
 };
 
 /* Events that are not syscalls. Same ids as Tracee's, so tools keyed on

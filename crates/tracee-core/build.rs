@@ -86,6 +86,19 @@ fn main() {
         })
         .collect();
     let events = join_events(&syscalls, &prototypes, &btf.enum_values("tracee_event_id"), catalog);
+    // the kernel side copies these kinds only at these positions (tracee.h)
+    let limits = btf.enum_values("tracee_limits");
+    let limit = |n: &str| limits.iter().find(|(k, _)| k == n).unwrap_or_else(|| panic!("tracee_limits has no {n}")).1 as usize;
+    for e in &events {
+        for (i, a) in e.args.iter().enumerate() {
+            let allowed = match a.kind {
+                "StrArray" => [limit("STR_ARRAY_ARG_A"), limit("STR_ARRAY_ARG_B")],
+                "Sockaddr" => [limit("SOCKADDR_ARG_A"), limit("SOCKADDR_ARG_B")],
+                _ => continue,
+            };
+            assert!(allowed.contains(&i), "{}: argument {i} ({}) is a {}, which bpf/tracee.h copies only at positions {allowed:?}", e.name, a.name, a.kind);
+        }
+    }
     let max_id = btf.enum_values("tracee_limits").iter().find(|(n, _)| n == "MAX_EVENT_ID").expect("MAX_EVENT_ID").1;
     for e in &events {
         // the config map is indexed by id: a larger one could never be selected

@@ -124,6 +124,9 @@ ${fields.map((f) => `  ${camel(f.name)}: ${tsType(f)};`).join('\n')}
   argsUnknown: boolean;
 }
 
+/** Byte offsets of the record header's fields (bpf/tracee.h's struct event_header). */
+export const HEADER_OFFSETS = ${JSON.stringify(Object.fromEntries(rec.header.map((f) => [camel(f.name), f.offset])))} as const;
+
 /** Bytes of the fixed part of a record; the data section follows. */
 export const FIXED_SIZE = ${rec.dataOffset};
 const ARGS_OFFSET = ${rec.argsOffset};
@@ -227,9 +230,10 @@ export function decodeBatch(buf: Buffer, emit: (event: TraceeEvent) => void): nu
     const flags = ${read(field('flags'))};
     const eventId = ${read(field('event_id'))};
     const def = BY_ID[eventId];
-    const strs: (string | undefined)[] = [];
-    const socks: (Sockaddr | undefined)[] = [];
-    const arrs: (string[] | undefined)[] = [];
+    // allocated only for records that carry data items: most do not
+    let strs: (string | undefined)[] | undefined;
+    let socks: (Sockaddr | undefined)[] | undefined;
+    let arrs: (string[] | undefined)[] | undefined;
     for (let p = o + FIXED_SIZE; p + ITEM_SIZE <= o + size; ) {
       const len = dv.getUint16(p + ${item.len.offset}, true);
       if (p + ITEM_SIZE + len > o + size) throw new CorruptBatchError(\`data item at byte \${p} runs past its record\`);
@@ -237,16 +241,16 @@ export function decodeBatch(buf: Buffer, emit: (event: TraceeEvent) => void): nu
       const arg = buf[p + ${item.arg.offset}];
       if (kind === ITEM_SOCKADDR) {
         if (len < 2) throw new CorruptBatchError(\`sockaddr at byte \${p} is \${len} bytes\`);
-        socks[arg] = sockaddr(buf, p + ITEM_SIZE, len);
-      } else if (kind === ITEM_STR_ARRAY) (arrs[arg] ??= []).push(buf.toString('utf8', p + ITEM_SIZE, p + ITEM_SIZE + len));
-      else strs[arg] = buf.toString('utf8', p + ITEM_SIZE, p + ITEM_SIZE + len);
+        (socks ??= [])[arg] = sockaddr(buf, p + ITEM_SIZE, len);
+      } else if (kind === ITEM_STR_ARRAY) ((arrs ??= [])[arg] ??= []).push(buf.toString('utf8', p + ITEM_SIZE, p + ITEM_SIZE + len));
+      else (strs ??= [])[arg] = buf.toString('utf8', p + ITEM_SIZE, p + ITEM_SIZE + len);
       p += ITEM_SIZE + len;
     }
     const args: EventArg[] = [];
     if (def) {
       for (let i = 0; i < def.args.length && i < ARG_COUNT; i++) {
         const a = def.args[i];
-        args.push({ name: a.name, type: a.type, value: argValue(a.kind, dv, o + ARGS_OFFSET + 8 * i, strs[i], socks[i], arrs[i]) });
+        args.push({ name: a.name, type: a.type, value: argValue(a.kind, dv, o + ARGS_OFFSET + 8 * i, strs?.[i], socks?.[i], arrs?.[i]) });
       }
     }
     emit({
