@@ -348,6 +348,23 @@ static __always_inline __u32 put_str_array(struct scratch *b, __u32 off, __u8 ar
 	return off;
 }
 
+/* Append the struct __kernel_timespec at src; nothing if it cannot be read. */
+static __always_inline __u32 put_timespec(struct scratch *b, __u32 off, __u8 arg, const void *src)
+{
+	if (off >= MAX_STR_LEN)
+		return off;
+	barrier_var(off);
+	off &= MAX_STR_LEN - 1;
+	struct data_item *item = (void *)&b->data[off];
+
+	if (bpf_probe_read_user(&b->data[off + sizeof(*item)], 2 * sizeof(__s64), src))
+		return off;
+	item->arg = arg;
+	item->kind = ARG_TIMESPEC;
+	item->len = 2 * sizeof(__s64);
+	return off + sizeof(*item) + 2 * sizeof(__s64);
+}
+
 /* Copy the strings and structs an event's config asks for into the data section. */
 static __always_inline __u32 put_data(struct scratch *b, struct event_config *cfg)
 {
@@ -362,6 +379,8 @@ static __always_inline __u32 put_data(struct scratch *b, struct event_config *cf
 			off = put_sockaddr(b, off, i, (const void *)b->ev.args[i]);
 		else if ((i == STR_ARRAY_ARG_A || i == STR_ARRAY_ARG_B) && cfg->arg_kinds[i] == ARG_STR_ARRAY)
 			off = put_str_array(b, off, i, (const void *const *)b->ev.args[i]);
+		else if (cfg->arg_kinds[i] == ARG_TIMESPEC)
+			off = put_timespec(b, off, i, (const void *)b->ev.args[i]);
 	}
 	return off;
 }

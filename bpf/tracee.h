@@ -49,6 +49,8 @@ enum tracee_arg_kind {
 	/* user-space NULL-terminated array of C strings (argv): one data item
 	 * per element, up to MAX_STR_ARRAY of them */
 	ARG_STR_ARRAY = 4,
+	/* user-space struct __kernel_timespec (two s64), read at sys_exit */
+	ARG_TIMESPEC = 5,
 };
 
 /* Per-event configuration written by user space before tracing starts. */

@@ -10,7 +10,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CONSTANTS, decodedArgs, TraceSession, type TraceeEvent } from '@tracee/core';
+import { CONSTANTS, decodedArgs, decodeValue, TraceSession, type Timespec, type TraceeEvent } from '@tracee/core';
 
 const tmp = mkdtempSync(join(tmpdir(), 'tracee-rs-strace-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
@@ -192,11 +192,14 @@ function argPairs(name: string, s: string[], t: unknown[]): [string, string][] {
     }
     case 'clone3':
       return [[num(s[1]), num(t[1])]];
+    case 'clock_nanosleep':
+      // the requested time, a struct timespec both show as {tv_sec=…, tv_nsec=…}
+      return [[s[2], typeof t[2] === 'object' ? decodeValue(undefined, t[2] as Timespec) : String(t[2])]];
     default:
       return [];
   }
 }
-const COMPARED = ['openat', 'read', 'write', 'close', 'execve', 'connect', 'bind', 'rename', 'renameat', 'renameat2', 'unlink', 'unlinkat', 'mmap', 'mprotect', 'clone', 'clone3', 'fork', 'vfork'];
+const COMPARED = ['openat', 'read', 'write', 'close', 'execve', 'connect', 'bind', 'rename', 'renameat', 'renameat2', 'unlink', 'unlinkat', 'mmap', 'mprotect', 'clone', 'clone3', 'fork', 'vfork', 'clock_nanosleep'];
 
 interface Report {
   threads: number;
@@ -265,7 +268,8 @@ function programs(): [string, string[], string[]][] {
   writeFileSync(join(dir, 'a.txt'), 'alpha\n');
   writeFileSync(join(dir, 'sub', 'b.txt'), 'beta\n'.repeat(1000));
   const py = `
-import os, socket, threading
+import os, socket, time
+time.sleep(0.01)
 p = ${JSON.stringify(join(tmp, 'py-file'))}
 with open(p, 'w') as f: f.write('x')
 os.stat(p)
@@ -281,7 +285,7 @@ uc = socket.socket(socket.AF_UNIX); uc.connect(u); uc.close(); us.close(); os.un
     ['ls -la /etc', ['ls', '-la', '/etc'], ['execve', 'openat', 'close', 'mmap', 'mprotect', 'write']],
     ['cat of a file', ['cat', join(dir, 'sub', 'b.txt')], ['openat', 'read', 'write', 'close']],
     ['sh -c with a pipe and a redirect', ['sh', '-c', `echo hello | tr a-z A-Z > ${join(tmp, 'sh-out')}; cat ${join(tmp, 'sh-out')}`], ['clone', 'execve', 'openat', 'write', 'close']],
-    ['python3: open, stat, rename, TCP and UNIX connect', ['/usr/bin/python3', '-S', '-c', py], ['openat', 'rename', 'unlink', 'connect', 'bind', 'close']],
+    ['python3: open, stat, rename, TCP and UNIX connect', ['/usr/bin/python3', '-S', '-c', py], ['openat', 'rename', 'unlink', 'connect', 'bind', 'close', 'clock_nanosleep']],
     ['tar of a small directory', ['tar', '-cf', join(tmp, 'small.tar'), '-C', dir, '.'], ['openat', 'read', 'write', 'close']],
     ['a fork+exec chain', ['sh', '-c', 'sh -c "sh -c /bin/true"; /bin/true'], ['vfork', 'execve']],
   ];

@@ -477,6 +477,9 @@ fn arg_kind(ty: &str, as_string: bool, as_address: bool) -> Option<&'static str>
     if ty == "const char * const *" && !as_address {
         return Some("StrArray");
     }
+    if ty.trim_start_matches("const ") == "struct __kernel_timespec *" && !as_address {
+        return Some("Timespec");
+    }
     if stars > 0 {
         return Some("Ptr");
     }

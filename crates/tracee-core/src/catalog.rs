@@ -28,6 +28,9 @@ pub enum ArgKind {
     Sockaddr,
     /// A NULL-terminated array of C strings (argv), each element copied.
     StrArray,
+    /// A `struct __kernel_timespec *`, copied at sys_exit (for ppoll and
+    /// pselect6 the kernel has by then written the time left).
+    Timespec,
     I32,
     U32,
     I64,

@@ -335,6 +335,7 @@ fn event_config(e: &EventDef) -> types::event_config {
             ArgKind::Str => types::tracee_arg_kind::ARG_STR,
             ArgKind::Sockaddr => types::tracee_arg_kind::ARG_SOCKADDR,
             ArgKind::StrArray => types::tracee_arg_kind::ARG_STR_ARRAY,
+            ArgKind::Timespec => types::tracee_arg_kind::ARG_TIMESPEC,
             _ => continue,
         };
         cfg.arg_kinds[i] = copied.0 as u8;

@@ -34,6 +34,9 @@ pub struct Event {
     /// `struct sockaddr`s captured by the kernel side (their bytes), with
     /// the argument they belong to.
     pub sockaddrs: Vec<(u8, Vec<u8>)>,
+    /// `struct __kernel_timespec`s captured (seconds, nanoseconds), with the
+    /// argument they belong to.
+    pub timespecs: Vec<(u8, (i64, i64))>,
 }
 
 impl Event {
@@ -96,6 +99,7 @@ pub fn decode(buf: &[u8]) -> Result<(Event, usize), DecodeError> {
     }
     let mut strings = Vec::new();
     let mut sockaddrs = Vec::new();
+    let mut timespecs = Vec::new();
     let mut offset = FIXED_SIZE;
     while offset < size {
         let rest = &buf[offset..size];
@@ -115,12 +119,18 @@ pub fn decode(buf: &[u8]) -> Result<(Event, usize), DecodeError> {
         // a string array's elements are strings of the same argument, in order
         if u32::from(item.kind) == types::tracee_arg_kind::ARG_SOCKADDR.0 {
             sockaddrs.push((item.arg, bytes.to_vec()));
+        } else if u32::from(item.kind) == types::tracee_arg_kind::ARG_TIMESPEC.0 {
+            if bytes.len() != 16 {
+                return Err(DecodeError::BadItem { offset, what: "a timespec is 16 bytes" });
+            }
+            let half = |at: usize| i64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"));
+            timespecs.push((item.arg, (half(0), half(8))));
         } else {
             strings.push((item.arg, String::from_utf8_lossy(bytes).into_owned()));
         }
         offset += ITEM_SIZE + len;
     }
-    Ok((Event { header: raw.header, args: raw.args, strings, sockaddrs }, size))
+    Ok((Event { header: raw.header, args: raw.args, strings, sockaddrs, timespecs }, size))
 }
 
 /// The records of a batch, in order. Stops after the first error.

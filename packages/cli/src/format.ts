@@ -1,4 +1,4 @@
-import { decodedArgs, eventById, formatReturn, formatSockaddr, traceeJson, type TraceeEvent } from '@tracee/core';
+import { decodedArgs, eventById, formatReturn, formatStruct, traceeJson, type TraceeEvent } from '@tracee/core';
 
 /** One JSON object per line, as Tracee prints events (see traceeJson). */
 export function jsonLine(e: TraceeEvent, parseArguments = false): string {
@@ -37,7 +37,7 @@ export function tableRow(e: TraceeEvent): string {
   ];
   const defs = eventById(e.eventId)?.args;
   const show = (v: ReturnType<typeof decodedArgs>[number]['value'], quote: boolean) =>
-    Array.isArray(v) ? JSON.stringify(v) : typeof v === 'object' ? formatSockaddr(v) : quote ? JSON.stringify(v) : String(v);
+    Array.isArray(v) ? JSON.stringify(v) : typeof v === 'object' ? formatStruct(v) : quote ? JSON.stringify(v) : String(v);
   const args = decodedArgs(e).map((a, i) => `${a.name}: ${show(a.value, defs?.[i]?.kind === 'Str')}`);
   return cells.map((c, i) => c.padEnd(COLUMNS[i][1])).join(' ') + ' ' + args.join(', ') + '\n';
 }

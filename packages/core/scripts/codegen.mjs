@@ -103,12 +103,21 @@ export type EventSet = (typeof EVENTS)[number]['sets'][number];
  */
 export type Sockaddr = { sa_family: string } & Record<string, string>;
 
+/** A \`struct __kernel_timespec\` (read at the syscall's exit). */
+export interface Timespec {
+  tv_sec: number;
+  tv_nsec: number;
+}
+
 /** One decoded argument: strings for paths, \`0x…\` for addresses, numbers otherwise. */
 export interface EventArg {
   name: string;
   type: string;
-  value: string | number | Sockaddr | string[];
+  value: ArgValue;
 }
+
+/** What an argument's value can be. */
+export type ArgValue = string | number | Sockaddr | Timespec | string[];
 
 /** One event; field names are Tracee's JSON names. */
 export interface TraceeEvent {
@@ -137,6 +146,7 @@ const FLAG_AT_ENTRY = ${schema.recordFlags.AT_ENTRY};
 const FLAG_ARGS_UNKNOWN = ${schema.recordFlags.ARGS_UNKNOWN};
 const ITEM_SOCKADDR = ${schema.argKinds.SOCKADDR};
 const ITEM_STR_ARRAY = ${schema.argKinds.STR_ARRAY};
+const ITEM_TIMESPEC = ${schema.argKinds.TIMESPEC};
 const FAMILY = new Map<number, string>(${JSON.stringify(schema.constants.socket_family.map(([n, v]) => [v, n]).filter(([v], i, a) => a.findIndex(([w]) => w === v) === i))});
 
 /** RFC 5952 text of 16 bytes: hex groups, the longest run of zeros as \`::\`. */
@@ -197,13 +207,14 @@ function hex(dv: DataView, at: number): string {
   return hi === 0 ? '0x' + lo : '0x' + hi.toString(16) + lo.padStart(8, '0');
 }
 
-function argValue(kind: ArgKind, dv: DataView, at: number, str: string | undefined, sock: Sockaddr | undefined, arr: string[] | undefined): string | number | Sockaddr | string[] {
+function argValue(kind: ArgKind, dv: DataView, at: number, str: string | undefined, sock: Sockaddr | undefined, arr: string[] | undefined, ts: Timespec | undefined): ArgValue {
   switch (kind) {
     case 'Str': return str ?? '';
     case 'Ptr': return hex(dv, at);
     // the address itself where the struct could not be read (NULL, bad pointer)
     case 'Sockaddr': return sock ?? hex(dv, at);
     // NULL or unreadable: the address; an empty array is []
+    case 'Timespec': return ts ?? hex(dv, at);
     case 'StrArray': return arr ?? (dv.getUint32(at, true) === 0 && dv.getUint32(at + 4, true) === 0 ? [] : hex(dv, at));
     case 'I32': return dv.getInt32(at, true);
     case 'U32': return dv.getUint32(at, true);
@@ -234,6 +245,7 @@ export function decodeBatch(buf: Buffer, emit: (event: TraceeEvent) => void): nu
     let strs: (string | undefined)[] | undefined;
     let socks: (Sockaddr | undefined)[] | undefined;
     let arrs: (string[] | undefined)[] | undefined;
+    let tss: (Timespec | undefined)[] | undefined;
     for (let p = o + FIXED_SIZE; p + ITEM_SIZE <= o + size; ) {
       const len = dv.getUint16(p + ${item.len.offset}, true);
       if (p + ITEM_SIZE + len > o + size) throw new CorruptBatchError(\`data item at byte \${p} runs past its record\`);
@@ -242,6 +254,10 @@ export function decodeBatch(buf: Buffer, emit: (event: TraceeEvent) => void): nu
       if (kind === ITEM_SOCKADDR) {
         if (len < 2) throw new CorruptBatchError(\`sockaddr at byte \${p} is \${len} bytes\`);
         (socks ??= [])[arg] = sockaddr(buf, p + ITEM_SIZE, len);
+      } else if (kind === ITEM_TIMESPEC) {
+        if (len !== 16) throw new CorruptBatchError(\`timespec at byte \${p} is \${len} bytes\`);
+        const at = p + ITEM_SIZE;
+        (tss ??= [])[arg] = { tv_sec: Number(buf.readBigInt64LE(at)), tv_nsec: Number(buf.readBigInt64LE(at + 8)) };
       } else if (kind === ITEM_STR_ARRAY) ((arrs ??= [])[arg] ??= []).push(buf.toString('utf8', p + ITEM_SIZE, p + ITEM_SIZE + len));
       else (strs ??= [])[arg] = buf.toString('utf8', p + ITEM_SIZE, p + ITEM_SIZE + len);
       p += ITEM_SIZE + len;
@@ -250,7 +266,7 @@ export function decodeBatch(buf: Buffer, emit: (event: TraceeEvent) => void): nu
     if (def) {
       for (let i = 0; i < def.args.length && i < ARG_COUNT; i++) {
         const a = def.args[i];
-        args.push({ name: a.name, type: a.type, value: argValue(a.kind, dv, o + ARGS_OFFSET + 8 * i, strs?.[i], socks?.[i], arrs?.[i]) });
+        args.push({ name: a.name, type: a.type, value: argValue(a.kind, dv, o + ARGS_OFFSET + 8 * i, strs?.[i], socks?.[i], arrs?.[i], tss?.[i]) });
       }
     }
     emit({

@@ -2,7 +2,7 @@
 // signals, socket families and types, capabilities, like strace prints them.
 // The names come from the kernel and libc headers through the generated
 // CONSTANTS; which argument uses which decoder is bpf/events.tbl's.
-import { CONSTANTS, eventById, type Decoder, type Sockaddr, type TraceeEvent } from './generated/schema.js';
+import { CONSTANTS, eventById, type ArgValue, type Decoder, type TraceeEvent } from './generated/schema.js';
 
 type Table = readonly (readonly [string, number])[];
 
@@ -51,9 +51,9 @@ function popcount(v: number): number {
 const join = (parts: string[], empty: string) => (parts.length ? parts.join('|') : empty);
 
 /** One argument's value as a person reads it, by decoder. */
-export function decodeValue(decoder: Decoder | undefined, value: string | number | Sockaddr | string[]): string {
+export function decodeValue(decoder: Decoder | undefined, value: ArgValue): string {
   if (Array.isArray(value)) return JSON.stringify(value);
-  if (typeof value === 'object') return formatSockaddr(value);
+  if (typeof value === 'object') return formatStruct(value);
   if (typeof value === 'string' || decoder === undefined) return typeof value === 'string' ? value : String(value);
   switch (decoder) {
     case 'fd':
@@ -88,9 +88,9 @@ export function decodeValue(decoder: Decoder | undefined, value: string | number
   }
 }
 
-/** A sockaddr on one line: \`{sa_family=AF_INET, sin_port=80, sin_addr=127.0.0.1}\`. */
-export function formatSockaddr(sa: Sockaddr): string {
-  return '{' + Object.entries(sa).map(([k, v]) => `${k}=${v}`).join(', ') + '}';
+/** A sockaddr or timespec on one line, as strace shows structs: \`{sa_family=AF_INET, sin_port=80, sin_addr=127.0.0.1}\`. */
+export function formatStruct(value: object): string {
+  return '{' + Object.entries(value).map(([k, v]) => `${k}=${v}`).join(', ') + '}';
 }
 
 /** The errno name of a (positive) error number, e.g. 2 -> ENOENT. */
@@ -110,7 +110,7 @@ export function formatReturn(e: TraceeEvent): string {
 }
 
 /** The arguments with a decoder shown decoded; the others as they are. */
-export function decodedArgs(e: TraceeEvent): { name: string; type: string; value: string | number | Sockaddr | string[] }[] {
+export function decodedArgs(e: TraceeEvent): { name: string; type: string; value: ArgValue }[] {
   const defs = eventById(e.eventId)?.args;
   return e.args.map((a, i) => {
     const decoder = defs?.[i]?.decode;

@@ -14,10 +14,12 @@ export {
   type EventName,
   type EventSet,
   type Sockaddr,
+  type Timespec,
+  type ArgValue,
   type TraceeEvent,
 } from './generated/schema.js';
 export { platformTriple } from './binding.js';
-export { decodeValue, decodedArgs, errnoName, formatReturn, formatSockaddr } from './decode.js';
+export { decodeValue, decodedArgs, errnoName, formatReturn, formatStruct } from './decode.js';
 export { bootEpochNs, traceeJson, type TraceeJsonOptions } from './tracee-json.js';
 export { btfExtract, btfInfo, btfList, btfReport, doctor, type BtfInfo, type DoctorCheck, type EmbeddedBtf } from './btf.js';
 
