@@ -2,6 +2,7 @@
 // that counts them. Prints "ready" once attached; on SIGINT/SIGTERM
 // unsubscribes and prints one JSON line of counts.
 //   node tracee-subscriber.mjs <events> [auto|raw|per-syscall]
+// RING_MB=16 sets the ring buffer's size, to weigh loss against memory.
 import { trace } from '../../packages/core/dist/index.js';
 
 let count = 0;

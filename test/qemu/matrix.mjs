@@ -40,10 +40,13 @@ exec </dev/console >/dev/console 2>&1
 mount -t tmpfs tmpfs /tmp
 mount -t bpf bpf /sys/fs/bpf
 say() { echo "${PREFIX}$1"; }
+say "{\\"uptime\\": $(cut -d' ' -f1 /proc/uptime)}"
 for p in $(cat /proc/cmdline); do
   case $p in tracee.version_id=*) version=\${p#*=} ;; esac
 done
 printf 'ID=debian\\nVERSION_ID="%s"\\n' "$version" > /etc/os-release
+# first with the kernel's own BTF (case 3), then without it
+/tracee-guest --kernel-btf
 # the kernel's BTF, hidden: an empty file over it
 if [ -e /sys/kernel/btf/vmlinux ]; then
   : > /tmp/no-btf
@@ -52,7 +55,7 @@ if [ -e /sys/kernel/btf/vmlinux ]; then
 else
   hidden=true
 fi
-say "{\\"uptime\\": $(cut -d' ' -f1 /proc/uptime), \\"btfHidden\\": $hidden}"
+say "{\\"btfHidden\\": $hidden}"
 /tracee-guest
 say '{"done": true}'
 poweroff -f
@@ -142,10 +145,18 @@ function boot(kernel, initramfs, how) {
 export function verdict(kernel, run) {
   const problems = [];
   const start = run.said.find((m) => 'uptime' in m);
-  const decision = run.said.find((m) => 'case' in m || 'error' in m);
-  const traces = run.said.filter((m) => 'hooks' in m);
+  const hidden = run.said.filter((m) => m.phase === 'hidden-btf');
+  const decision = hidden.find((m) => !('hooks' in m) && ('case' in m || 'error' in m));
+  const traces = hidden.filter((m) => 'hooks' in m);
+  // with its own BTF, every kernel traces (case 3), embedded or not
+  const own = run.said.filter((m) => m.phase === 'kernel-btf');
+  const ownTrace = own.find((m) => 'hooks' in m);
+  if (own.find((m) => !('hooks' in m))?.case !== 3) problems.push(`with kernel BTF: decision ${JSON.stringify(own[0])} is not case 3`);
+  if (!ownTrace?.attached || ownTrace.error || ownTrace.seen !== ownTrace.expected || ownTrace.failures?.length) {
+    problems.push(`with kernel BTF: ${JSON.stringify(ownTrace?.error ?? ownTrace?.failures ?? ownTrace)}`);
+  }
   if (!start) problems.push(`the guest never started (${run.exit}; ${run.stderr.split('\n').pop() ?? ''})`);
-  else if (!start.btfHidden) problems.push('the kernel BTF was not hidden');
+  else if (!run.said.some((m) => m.btfHidden === true)) problems.push('the kernel BTF was not hidden');
   if (!run.said.some((m) => m.done)) problems.push(`the guest did not finish (${run.exit})`);
   if (kernel.embedded) {
     if (decision?.case !== 4) problems.push(`decision ${JSON.stringify(decision)} is not case 4`);
@@ -163,7 +174,7 @@ export function verdict(kernel, run) {
     if (decision?.error?.code !== 'ENOBTF') problems.push(`expected the case-5 error, got ${JSON.stringify(decision)}`);
     if (traces.length) problems.push('it traced without a BTF');
   }
-  return { decision, traces, problems };
+  return { decision, traces, ownTrace, problems };
 }
 
 export async function runMatrix() {
@@ -190,10 +201,11 @@ export async function runMatrix() {
 }
 
 function table(rows) {
-  const header = ['kernel', 'embedded', 'decision', 'attach (auto/raw hooks)', 'events seen/expected', 'boot s', 'total s', 'result'];
+  const header = ['kernel', 'embedded', 'own BTF: case, events', 'hidden: decision', 'attach (auto/raw hooks)', 'events seen/expected', 'boot s', 'total s', 'result'];
   const body = rows.map((r) => [
     r.kernel.key,
     r.kernel.embedded ? 'yes' : 'no',
+    r.ownTrace ? `case ${r.ownTrace.case}, ${r.ownTrace.seen}/${r.ownTrace.expected}` : '-',
     r.decision?.case ? `case ${r.decision.case}` : r.decision?.error ? `${r.decision.error.code} (case 5)` : '-',
     r.traces.length ? r.traces.map((t) => (t.attached && !t.error ? `ok ${t.attachMs} ms` : 'FAILED')).join(' / ') : '-',
     r.traces.length ? r.traces.map((t) => `${t.seen ?? 0}/${t.expected ?? 4}`).join(' / ') : '-',

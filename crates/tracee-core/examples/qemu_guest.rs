@@ -1,7 +1,9 @@
 //! Runs inside a qemu guest booted by test/qemu/matrix.mjs, on a Debian
-//! kernel with its BTF hidden: reports the load decision, then traces a
-//! known workload once per way of hooking syscalls and checks what the
-//! kernel side read through CO-RE against what /proc says in the guest.
+//! kernel: reports the load decision, then traces a known workload and
+//! checks what the kernel side read through CO-RE against what /proc says
+//! in the guest. With `--kernel-btf` (run before the guest hides its BTF)
+//! once, with the automatic hooks; without, once per way of hooking
+//! syscalls.
 //! One JSON object per line, prefixed `tracee-guest: `, on stdout (the
 //! serial console).
 
@@ -33,13 +35,19 @@ fn main() {
         Ok(a) => a,
         Err(e) => return say(json!({ "kernel": kernel, "error": { "code": e.code(), "message": e.to_string() } })),
     };
+    let with_kernel_btf = std::env::args().any(|a| a == "--kernel-btf");
+    let phase = if with_kernel_btf { "kernel-btf" } else { "hidden-btf" };
     match btf::decide(&env, archive) {
-        Ok(d) => say(json!({ "kernel": kernel, "case": d.case, "btf": d.btf.to_string(), "reason": d.reason })),
+        Ok(d) => say(json!({ "phase": phase, "kernel": kernel, "case": d.case, "btf": d.btf.to_string(), "reason": d.reason })),
         // case 5 (or 2): tracing cannot start here, and says why
-        Err(e) => return say(json!({ "kernel": kernel, "error": { "code": e.code(), "message": e.to_string() } })),
+        Err(e) => return say(json!({ "phase": phase, "kernel": kernel, "error": { "code": e.code(), "message": e.to_string() } })),
     }
-    for (name, mode) in [("auto", SyscallHookMode::Auto), ("raw", SyscallHookMode::RawTracepoints)] {
-        say(run(name, mode));
+    let modes: &[(&str, SyscallHookMode)] =
+        if with_kernel_btf { &[("auto", SyscallHookMode::Auto)] } else { &[("auto", SyscallHookMode::Auto), ("raw", SyscallHookMode::RawTracepoints)] };
+    for (name, mode) in modes {
+        let mut report = run(name, *mode);
+        report["phase"] = json!(phase);
+        say(report);
     }
 }
 
