@@ -168,10 +168,11 @@ function ipv6(buf: Buffer, at: number): string {
 function sockaddr(buf: Buffer, at: number, len: number): Sockaddr {
   const family = buf.readUInt16LE(at);
   const sa_family = FAMILY.get(family) ?? String(family);
-  if (family === 2 && len >= 8) {
+  // by name: the numbers are the headers' (CONSTANTS.socket_family)
+  if (sa_family === 'AF_INET' && len >= 8) {
     return { sa_family, sin_port: String(buf.readUInt16BE(at + 2)), sin_addr: [...buf.subarray(at + 4, at + 8)].join('.') };
   }
-  if (family === 10 && len >= 28) {
+  if (sa_family === 'AF_INET6' && len >= 28) {
     return {
       sa_family,
       sin6_port: String(buf.readUInt16BE(at + 2)),
@@ -180,7 +181,7 @@ function sockaddr(buf: Buffer, at: number, len: number): Sockaddr {
       sin6_scopeid: String(buf.readUInt32LE(at + 24)),
     };
   }
-  if (family === 1) {
+  if (sa_family === 'AF_UNIX') {
     const path = buf.toString('utf8', at + 2, at + len);
     return { sa_family, sun_path: path.startsWith('\\0') ? '@' + path.slice(1) : path };
   }
