@@ -97,6 +97,9 @@ for entry in "${KERNELS[@]}"; do
   [[ -n $pkg ]] || die "no package matches $pattern in $suite"
   release=${pkg#linux-image-}
   release=${release%-unsigned}
+  # the list runs oldest to newest: the last embedded kernel's headers
+  # give the catalog its syscall prototypes (--headers)
+  [[ $use != embed ]] || headers_release=$release
   dest="$out/debian/$version/x86_64/$release.btf.tar.xz"
   [[ -z $images ]] || printf '%s\t%s\t%s\n' "$release" "$version" "$([[ $use == embed ]] && echo yes || echo no)" >> "$images/kernels.tsv.tmp"
   need_btf=$([[ $use == embed && ! -f $dest ]] && echo 1 || true)
@@ -133,8 +136,7 @@ for entry in "${KERNELS[@]}"; do
   rm -rf "$work"
 done
 if [[ -n $headers ]]; then
-  # the newest kernel of the list: its headers' common package
-  common="linux-headers-${release%-amd64}"
+  common="linux-headers-${headers_release%-amd64}"
   common="${common%-cloud}-common"
   if [[ ! -f $headers/syscalls.h || $(cat "$headers/syscalls.h.source" 2>/dev/null) != "$common" ]]; then
     deb=$(find "$debs" -name "${common}_*.deb" -print -quit)

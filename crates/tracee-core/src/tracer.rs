@@ -148,7 +148,7 @@ impl Tracer {
         // they need CO-RE to have resolved against that same BTF: with a BTF
         // given in TRACEE_BTF_FILE (or embedded) it is probe reads.
         let direct_task_reads = !legacy
-            && matches!(decision.btf, BtfSource::Kernel(_))
+            && decision.btf.has_kernel_btf()
             && helper_supported(libbpf_rs::libbpf_sys::BPF_FUNC_get_current_task_btf);
         libbpf_log::install();
 

@@ -147,7 +147,9 @@ const FLAG_ARGS_UNKNOWN = ${schema.recordFlags.ARGS_UNKNOWN};
 const ITEM_SOCKADDR = ${schema.argKinds.SOCKADDR};
 const ITEM_STR_ARRAY = ${schema.argKinds.STR_ARRAY};
 const ITEM_TIMESPEC = ${schema.argKinds.TIMESPEC};
-const FAMILY = new Map<number, string>(${JSON.stringify(schema.constants.socket_family.map(([n, v]) => [v, n]).filter(([v], i, a) => a.findIndex(([w]) => w === v) === i))});
+/** Socket family number -> name, the header's first name for each (AF_UNIX, not AF_LOCAL). */
+const FAMILY = new Map<number, string>();
+for (const [name, value] of CONSTANTS.socket_family) if (!FAMILY.has(value)) FAMILY.set(value, name);
 
 /** RFC 5952 text of 16 bytes: hex groups, the longest run of zeros as \`::\`. */
 function ipv6(buf: Buffer, at: number): string {
