@@ -62,6 +62,9 @@ struct btf_anchor {
 	enum tracee_event_flags event_flags;
 	enum tracee_record_flags record_flags;
 	enum tracee_limits limits;
+	enum scope_field scope_field;
+	struct scope_num_key scope_num_key;
+	struct proc_scope proc_scope;
 	struct event event; /* last: it ends in a flexible array */
 };
 
@@ -83,6 +86,69 @@ struct {
 	__type(key, __u32);
 	__type(value, struct legacy_settings);
 } legacy_settings SEC(".maps");
+
+/* The policies' scopes (tracee.h), for the programs with global data. */
+const volatile struct scope_config scope = {};
+
+/* The same, for the legacy programs. */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scope_config);
+} legacy_scope SEC(".maps");
+
+/* The values the scopes list, each with the policies that list it. Sized
+ * for what user space writes; it refuses more. */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct scope_num_key);
+	__type(value, __u64);
+} scope_nums SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__uint(key_size, TASK_COMM_LEN);
+	__uint(value_size, sizeof(__u64));
+} scope_comms SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__uint(key_size, SCOPE_UTS_LEN);
+	__uint(value_size, sizeof(__u64));
+} scope_utss SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 1024);
+	__uint(key_size, SCOPE_EXE_LEN);
+	__uint(value_size, sizeof(__u64));
+} scope_exes SEC(".maps");
+
+/* Per process (host pid): tree, executable and follow bits (tracee.h). Kept
+ * by the sched_process_* programs, seeded by user space from /proc. */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, struct proc_scope);
+} proc_scopes SEC(".maps");
+
+/* Zero-filled keys for the string scope maps: too big for the stack. */
+struct scope_keys {
+	char exe[SCOPE_EXE_LEN];
+	char uts[SCOPE_UTS_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct scope_keys);
+} scope_keys SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -183,6 +249,115 @@ static __always_inline __u32 task_ns_tid(struct task_struct *task)
 	return BPF_CORE_READ(pid, numbers[level].nr);
 }
 
+static __always_inline const volatile struct scope_config *scope_config(const bool legacy)
+{
+	if (legacy) {
+		__u32 zero = 0;
+		return bpf_map_lookup_elem(&legacy_scope, &zero);
+	}
+	/* .rodata: constant to the verifier, which drops the tests of the
+	 * fields no policy uses (volatile: not to clang, which would fold the
+	 * zeros it was compiled with) */
+	return &scope;
+}
+
+/* The policies whose test on field f passes, given the policies that list
+ * the task's value: those not testing f, and those whose = lists it or
+ * whose != does not. */
+static __always_inline __u64 field_ok(const volatile struct scope_config *c, int f, __u64 listed)
+{
+	return ~c->fields[f] | (listed ^ c->negated[f]);
+}
+
+static __always_inline __u64 listed(void *map, const void *key)
+{
+	__u64 *v = bpf_map_lookup_elem(map, key);
+	return v ? *v : 0;
+}
+
+static __always_inline __u64 listed_num(__u32 field, __u64 value)
+{
+	struct scope_num_key k = { .field = field, .value = value };
+	return listed(&scope_nums, &k);
+}
+
+/* The policies among `which` whose [min, max] holds v. Branch-free (values
+ * are 32-bit, so the differences' sign bits compare them): the verifier of
+ * kernels without precision tracking would walk every branch combination. */
+static __always_inline __u64 in_ranges(const volatile __u64 *min, const volatile __u64 *max, __u64 which, __u64 v)
+{
+	__u64 pass = 0;
+#pragma unroll
+	for (int i = 0; i < MAX_POLICIES; i++)
+		pass |= ((which >> i) & ~((v - min[i]) >> 63) & ~((max[i] - v) >> 63) & 1) << i;
+	return pass;
+}
+
+/* Of the policies that select an event, those whose scope the current task
+ * is in (tracee.h, struct scope_config). Policies without a scope pass
+ * without a look at the task. */
+static __always_inline __u64 in_scope(__u64 policies, const bool legacy)
+{
+	const volatile struct scope_config *c = scope_config(legacy);
+	if (!c)
+		return policies;
+	__u64 scoped = policies & c->scoped;
+	if (!scoped)
+		return policies;
+
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	__u64 ok = policies;
+
+	if (scoped & c->fields[SCOPE_PID])
+		ok &= field_ok(c, SCOPE_PID, listed_num(SCOPE_PID, tgid));
+	if (scoped & c->fields[SCOPE_PID_RANGE])
+		ok &= ~c->fields[SCOPE_PID_RANGE] | in_ranges(c->pid_min, c->pid_max, scoped & c->fields[SCOPE_PID_RANGE], tgid);
+	if (scoped & (c->fields[SCOPE_UID] | c->fields[SCOPE_UID_RANGE])) {
+		__u32 uid = (__u32)bpf_get_current_uid_gid();
+		if (scoped & c->fields[SCOPE_UID])
+			ok &= field_ok(c, SCOPE_UID, listed_num(SCOPE_UID, uid));
+		if (scoped & c->fields[SCOPE_UID_RANGE])
+			ok &= ~c->fields[SCOPE_UID_RANGE] | in_ranges(c->uid_min, c->uid_max, scoped & c->fields[SCOPE_UID_RANGE], uid);
+	}
+	if (scoped & c->fields[SCOPE_MNTNS])
+		ok &= field_ok(c, SCOPE_MNTNS, listed_num(SCOPE_MNTNS, BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum)));
+	if (scoped & (c->fields[SCOPE_PIDNS] | c->fields[SCOPE_CONTAINER])) {
+		struct pid *pid = BPF_CORE_READ(task, thread_pid);
+		unsigned int level = BPF_CORE_READ(pid, level);
+		if (scoped & c->fields[SCOPE_PIDNS]) {
+			__u32 ns = level == 0 ? PROC_PID_INIT_INO : BPF_CORE_READ(pid, numbers[level].ns, ns.inum);
+			ok &= field_ok(c, SCOPE_PIDNS, listed_num(SCOPE_PIDNS, ns));
+		}
+		/* a container: a pid namespace other than the initial one */
+		ok &= field_ok(c, SCOPE_CONTAINER, level > 0 ? c->fields[SCOPE_CONTAINER] : 0);
+	}
+	if (scoped & c->fields[SCOPE_COMM]) {
+		char comm[TASK_COMM_LEN] = {};
+		bpf_get_current_comm(comm, sizeof(comm));
+		ok &= field_ok(c, SCOPE_COMM, listed(&scope_comms, comm));
+	}
+	if (scoped & c->fields[SCOPE_UTS]) {
+		__u32 zero = 0;
+		struct scope_keys *k = bpf_map_lookup_elem(&scope_keys, &zero);
+		if (k) {
+			struct uts_namespace *uts = BPF_CORE_READ(task, nsproxy, uts_ns);
+			__builtin_memset(k->uts, 0, sizeof(k->uts));
+			bpf_core_read_str(k->uts, sizeof(k->uts), &uts->name.nodename);
+			ok &= field_ok(c, SCOPE_UTS, listed(&scope_utss, k->uts));
+		}
+	}
+	if (scoped & (c->fields[SCOPE_TREE] | c->fields[SCOPE_EXE] | c->follow)) {
+		struct proc_scope *ps = bpf_map_lookup_elem(&proc_scopes, &tgid);
+		ok &= field_ok(c, SCOPE_TREE, ps ? ps->tree : 0);
+		ok &= field_ok(c, SCOPE_EXE, ps ? ps->exe : 0);
+		/* followed from a matching ancestor: in, whatever the rest says */
+		if (ps)
+			ok |= scoped & c->follow & ps->follow;
+	}
+	return ok & policies;
+}
+
 /* ns since boot; before 5.8 (no bpf_ktime_get_boot_ns) the monotonic clock,
  * which differs only by time spent suspended. has_ktime_boot is probed by
  * user space and constant once loaded, so the verifier drops the other call. */
@@ -194,7 +369,7 @@ static __always_inline __u64 now_ns(const bool legacy)
 }
 
 static __always_inline void fill_header(struct event_header *h, __u32 event_id, __s32 syscall,
-					const bool legacy)
+					__u64 policies, const bool legacy)
 {
 	struct task_struct *task, *parent;
 	struct pid *pid;
@@ -224,6 +399,7 @@ static __always_inline void fill_header(struct event_header *h, __u32 event_id, 
 	}
 	h->timestamp = now_ns(legacy);
 	h->cgroup_id = bpf_get_current_cgroup_id();
+	h->matched_policies = policies;
 	h->return_value = 0;
 	h->event_id = event_id;
 	h->syscall = syscall;
@@ -534,10 +710,11 @@ static __always_inline int syscall_enter(void *ctx, __u32 id, struct event_confi
 
 	/* exit and exit_group never reach sys_exit: report them now */
 	if (cfg->flags & EVENT_FLAG_NORETURN) {
+		__u64 policies = in_scope(cfg->policies, legacy);
 		struct scratch *b = scratch_buf(0);
-		if (!b)
+		if (!b || !policies)
 			return 0;
-		fill_header(&b->ev.header, id, id, legacy);
+		fill_header(&b->ev.header, id, id, policies, legacy);
 		b->ev.header.flags |= RECORD_FLAG_AT_ENTRY;
 		__builtin_memcpy(b->ev.args, args, sizeof(b->ev.args));
 		submit(ctx, b, 0, legacy);
@@ -569,16 +746,27 @@ static __always_inline int syscall_exit(void *ctx, __u32 id, long ret, struct pt
 	struct event_config *cfg = event_config(id);
 	struct scratch *b;
 	__u32 data_len;
+	__u64 policies;
 
 	if (!cfg || (cfg->flags & EVENT_FLAG_NORETURN) || is_self(legacy))
 		return 0;
+	/* scope at exit, as the task is then (after execve: the new program) */
+	policies = in_scope(cfg->policies, legacy);
+	if (!policies) {
+		if (cfg->flags & EVENT_FLAG_STR_AT_ENTRY) {
+			__u32 tid = (__u32)bpf_get_current_pid_tgid();
+			bpf_map_delete_elem(&entry_data, &tid);
+			bpf_map_delete_elem(&pending, &tid);
+		}
+		return 0;
+	}
 
 	if (!(cfg->flags & (EVENT_FLAG_STR_AT_ENTRY | EVENT_FLAG_DATA))) {
 		/* the most common record: no strings, a fixed size */
 		struct event *ev = reserve_fixed(legacy);
 		if (!ev)
 			return 0;
-		fill_header(&ev->header, id, id, legacy);
+		fill_header(&ev->header, id, id, policies, legacy);
 		ev->header.return_value = ret;
 		if (!cfg->nargs) {
 			__builtin_memset(ev->args, 0, sizeof(ev->args));
@@ -595,7 +783,7 @@ static __always_inline int syscall_exit(void *ctx, __u32 id, long ret, struct pt
 		return 0;
 	if (!(cfg->flags & EVENT_FLAG_STR_AT_ENTRY)) {
 		/* the common path: one hook, arguments from the saved registers */
-		fill_header(&b->ev.header, id, id, legacy);
+		fill_header(&b->ev.header, id, id, policies, legacy);
 		b->ev.header.return_value = ret;
 		data_len = 0;
 		if (!cfg->nargs) {
@@ -615,7 +803,7 @@ static __always_inline int syscall_exit(void *ctx, __u32 id, long ret, struct pt
 	if (!p)
 		return 0;
 	if (p->id == id) {
-		fill_header(&b->ev.header, id, id, legacy);
+		fill_header(&b->ev.header, id, id, policies, legacy);
 		b->ev.header.timestamp = p->timestamp;
 		b->ev.header.return_value = ret;
 		__builtin_memcpy(b->ev.args, p->args, sizeof(p->args));
@@ -704,14 +892,38 @@ static __always_inline int on_sys_exit_per_syscall(struct syscall_tp_exit *ctx, 
 static __always_inline int on_sched_process_fork(struct bpf_raw_tracepoint_args *ctx, const bool legacy)
 {
 	struct task_struct *child = (struct task_struct *)ctx->args[1];
+	const volatile struct scope_config *c = scope_config(legacy);
+	struct event_config *cfg;
 	struct scratch *b;
+	__u64 policies;
 
-	if (!event_config(EVENT_SCHED_PROCESS_FORK) || is_self(legacy))
+	/* runs in the parent: the child inherits its tree and executable, and
+	 * is followed where the parent matches (or is followed itself) */
+	if (c && (c->fields[SCOPE_TREE] | c->fields[SCOPE_EXE] | c->follow)) {
+		__u32 parent_tgid = bpf_get_current_pid_tgid() >> 32;
+		__u32 child_tgid = BPF_CORE_READ(child, tgid);
+		if (child_tgid != parent_tgid) {
+			struct proc_scope cs = {};
+			struct proc_scope *ps = bpf_map_lookup_elem(&proc_scopes, &parent_tgid);
+			if (ps) {
+				cs.tree = ps->tree;
+				cs.exe = ps->exe;
+				cs.follow = ps->follow;
+			}
+			if (c->follow)
+				cs.follow |= in_scope(c->follow, legacy);
+			if (cs.tree | cs.exe | cs.follow)
+				bpf_map_update_elem(&proc_scopes, &child_tgid, &cs, BPF_ANY);
+		}
+	}
+	cfg = event_config(EVENT_SCHED_PROCESS_FORK);
+	if (!cfg || is_self(legacy))
 		return 0;
+	policies = in_scope(cfg->policies, legacy);
 	b = scratch_buf(0);
-	if (!b)
+	if (!b || !policies)
 		return 0;
-	fill_header(&b->ev.header, EVENT_SCHED_PROCESS_FORK, -1, legacy);
+	fill_header(&b->ev.header, EVENT_SCHED_PROCESS_FORK, -1, policies, legacy);
 	b->ev.args[0] = BPF_CORE_READ(child, pid);
 	b->ev.args[1] = BPF_CORE_READ(child, tgid);
 	b->ev.args[2] = task_ns_tid(child);
@@ -726,15 +938,37 @@ static __always_inline int on_sched_process_fork(struct bpf_raw_tracepoint_args 
 static __always_inline int on_sched_process_exec(struct bpf_raw_tracepoint_args *ctx, const bool legacy)
 {
 	struct linux_binprm *bprm = (struct linux_binprm *)ctx->args[2];
+	const volatile struct scope_config *c = scope_config(legacy);
+	struct event_config *cfg;
 	struct scratch *b;
+	__u64 policies;
 	__u32 off;
 
-	if (!event_config(EVENT_SCHED_PROCESS_EXEC) || is_self(legacy))
+	/* the executable the process now runs, as execve was given it */
+	if (c && c->fields[SCOPE_EXE]) {
+		__u32 zero = 0, tgid = bpf_get_current_pid_tgid() >> 32;
+		struct scope_keys *k = bpf_map_lookup_elem(&scope_keys, &zero);
+		if (k) {
+			__builtin_memset(k->exe, 0, sizeof(k->exe));
+			bpf_probe_read_kernel_str(k->exe, sizeof(k->exe), BPF_CORE_READ(bprm, filename));
+			__u64 exe = listed(&scope_exes, k->exe);
+			struct proc_scope *ps = bpf_map_lookup_elem(&proc_scopes, &tgid);
+			if (ps) {
+				ps->exe = exe;
+			} else if (exe) {
+				struct proc_scope cs = { .exe = exe };
+				bpf_map_update_elem(&proc_scopes, &tgid, &cs, BPF_ANY);
+			}
+		}
+	}
+	cfg = event_config(EVENT_SCHED_PROCESS_EXEC);
+	if (!cfg || is_self(legacy))
 		return 0;
+	policies = in_scope(cfg->policies, legacy);
 	b = scratch_buf(0);
-	if (!b)
+	if (!b || !policies)
 		return 0;
-	fill_header(&b->ev.header, EVENT_SCHED_PROCESS_EXEC, -1, legacy);
+	fill_header(&b->ev.header, EVENT_SCHED_PROCESS_EXEC, -1, policies, legacy);
 	b->ev.args[0] = (__u64)BPF_CORE_READ(bprm, filename);
 	b->ev.args[1] = (__u32)ctx->args[1];
 	b->ev.args[2] = BPF_CORE_READ(bprm, argc);
@@ -750,21 +984,28 @@ static __always_inline int on_sched_process_exec(struct bpf_raw_tracepoint_args 
 static __always_inline int on_sched_process_exit(struct bpf_raw_tracepoint_args *ctx, const bool legacy)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	__u32 tid = (__u32)pid_tgid, tgid = pid_tgid >> 32;
+	/* the last thread of the group: the process is gone */
+	bool group_dead = BPF_CORE_READ(task, signal, live.counter) == 0;
+	struct event_config *cfg;
 	struct scratch *b;
+	__u64 policies;
 
 	/* a thread that exits inside a syscall leaves no pending entry behind */
 	bpf_map_delete_elem(&pending, &tid);
-	if (!event_config(EVENT_SCHED_PROCESS_EXIT) || is_self(legacy))
-		return 0;
+	cfg = event_config(EVENT_SCHED_PROCESS_EXIT);
+	policies = cfg && !is_self(legacy) ? in_scope(cfg->policies, legacy) : 0;
+	/* after the scope test, which may need it */
+	if (group_dead)
+		bpf_map_delete_elem(&proc_scopes, &tgid);
 	b = scratch_buf(0);
-	if (!b)
+	if (!b || !policies)
 		return 0;
-	fill_header(&b->ev.header, EVENT_SCHED_PROCESS_EXIT, -1, legacy);
+	fill_header(&b->ev.header, EVENT_SCHED_PROCESS_EXIT, -1, policies, legacy);
 	int code = BPF_CORE_READ(task, exit_code);
 	b->ev.args[0] = (code >> 8) & 0xff; /* exit status, as wait(2) reports it */
-	/* the last thread of the group: the process is gone */
-	b->ev.args[1] = BPF_CORE_READ(task, signal, live.counter) == 0;
+	b->ev.args[1] = group_dead;
 	b->ev.args[2] = code & 0x7f; /* terminating signal, 0 if none */
 	b->ev.args[3] = 0;
 	b->ev.args[4] = 0;

@@ -27,6 +27,12 @@ enum tracee_limits {
 	STR_ARRAY_ARG_B = 2,
 	SOCKADDR_ARG_A = 1,
 	SOCKADDR_ARG_B = 4,
+	/* policies loaded at once: one bit each in a __u64, as in Tracee */
+	MAX_POLICIES = 64,
+	/* bytes of an executable path (scope executable=) and of a UTS
+	 * nodename (scope uts=) compared in the kernel, NUL included */
+	SCOPE_EXE_LEN = 256,
+	SCOPE_UTS_LEN = 65,
 };
 
 /* Events that are not syscalls. Same ids as Tracee's, so tools keyed on
@@ -65,13 +71,65 @@ enum tracee_event_flags {
 };
 
 struct event_config {
-	/* bit N set: policy N selects this event. 0 = not traced. Scope filters
-	 * (pid, comm, uid, mntns, cgroup) will clear bits per task. */
+	/* bit N set: policy N selects this event. 0 = not traced. The scope of
+	 * each policy (struct scope_config) clears bits per task. */
 	__u64 policies;
 	__u8 arg_kinds[MAX_ARGS];
 	__u8 flags;
 	/* arguments the catalog declares: registers are read only when > 0 */
 	__u8 nargs;
+};
+
+/* The process fields a policy's scope can test in the kernel. Each is
+ * "value listed" (=) or "value not listed" (!=) per policy; the ranges
+ * (uid>=, pid<) are fields of their own, ANDed like the others. */
+enum scope_field {
+	SCOPE_PID = 0,	   /* host pid of the process (tgid) */
+	SCOPE_UID = 1,
+	SCOPE_MNTNS = 2,   /* mount namespace inode */
+	SCOPE_PIDNS = 3,   /* pid namespace inode */
+	SCOPE_COMM = 4,
+	SCOPE_UTS = 5,	   /* UTS nodename (hostname in the task's namespace) */
+	SCOPE_TREE = 6,	   /* the process descends from a listed pid (or is it) */
+	SCOPE_EXE = 7,	   /* the path the process last executed */
+	SCOPE_CONTAINER = 8, /* in a pid namespace other than the initial one */
+	SCOPE_UID_RANGE = 9,
+	SCOPE_PID_RANGE = 10,
+	SCOPE_FIELDS = 11,
+};
+
+/* The policies' scopes, written by user space before load (.rodata: the
+ * verifier drops the code of fields no policy uses). Bit N is policy N. */
+struct scope_config {
+	/* policies with a scope other than global */
+	__u64 scoped;
+	/* per field: the policies that test it, and of those the ones whose
+	 * test is != (the value must not be listed) */
+	__u64 fields[SCOPE_FIELDS];
+	__u64 negated[SCOPE_FIELDS];
+	/* policies with `follow`: children of a matching process match too */
+	__u64 follow;
+	/* inclusive bounds of the range fields, per policy */
+	__u64 uid_min[MAX_POLICIES];
+	__u64 uid_max[MAX_POLICIES];
+	__u64 pid_min[MAX_POLICIES];
+	__u64 pid_max[MAX_POLICIES];
+};
+
+/* Key of the numeric scope values (scope_values map): pid, uid, mntns, pidns. */
+struct scope_num_key {
+	__u32 field; /* enum scope_field */
+	__u32 pad;
+	__u64 value;
+};
+
+/* What the kernel keeps per process for the scopes that depend on its
+ * history (keyed by host pid): the policies whose tree it is in, whose
+ * executable it runs, and which follow it from a matching ancestor. */
+struct proc_scope {
+	__u64 tree;
+	__u64 exe;
+	__u64 follow;
 };
 
 /* Record flags. */
@@ -88,6 +146,9 @@ struct event_header {
 	__u64 timestamp;	 /* ns since boot (bpf_ktime_get_boot_ns) */
 	__u64 thread_start_time; /* ns since boot */
 	__u64 cgroup_id;
+	/* bit N set: policy N selected this event and its scope matched (user
+	 * space then applies the policies' event filters and clears more) */
+	__u64 matched_policies;
 	__s64 return_value;
 	__u32 event_id;
 	__s32 syscall; /* syscall number, -1 for non-syscall events */

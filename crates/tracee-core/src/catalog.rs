@@ -70,18 +70,11 @@ pub fn resolve<S: AsRef<str>>(names: &[S]) -> Result<Vec<&'static EventDef>, Err
         if name.is_empty() {
             continue;
         }
-        let mut found = false;
-        for (i, e) in EVENTS.iter().enumerate() {
-            if e.name == name || e.sets.contains(&name) {
-                wanted[i] = true;
-                found = true;
-            }
+        if resolve_one(name).is_err() {
+            return Err(Error::UnknownEvent { name: name.to_string(), suggestions: closest(name, 3) });
         }
-        if !found {
-            return Err(Error::UnknownEvent {
-                name: name.to_string(),
-                suggestions: closest(name, 3),
-            });
+        for e in resolve_one(name).unwrap_or_default() {
+            wanted[EVENTS.iter().position(|x| x.id == e.id).expect("from EVENTS")] = true;
         }
     }
     let events: Vec<_> = EVENTS.iter().zip(wanted).filter(|(_, w)| *w).map(|(e, _)| e).collect();
@@ -89,6 +82,35 @@ pub fn resolve<S: AsRef<str>>(names: &[S]) -> Result<Vec<&'static EventDef>, Err
         return Err(Error::NoEvents);
     }
     Ok(events)
+}
+
+/// The events one name selects: an event, a set, or a pattern (`open*`,
+/// `*at`, `*stat*`), as Tracee's --events reads it; or why none.
+pub fn resolve_one(name: &str) -> Result<Vec<&'static EventDef>, String> {
+    let found: Vec<&'static EventDef> = if name.contains('*') {
+        let inner = name.trim_matches('*');
+        let (pre, suf) = (!name.starts_with('*'), !name.ends_with('*'));
+        if inner.contains('*') || inner.is_empty() {
+            return Err(format!("'{name}': * may only start or end an event pattern (open*, *at, *stat*)"));
+        }
+        EVENTS
+            .iter()
+            .filter(|e| match (pre, suf) {
+                (true, false) => e.name.starts_with(inner),
+                (false, true) => e.name.ends_with(inner),
+                _ => e.name.contains(inner),
+            })
+            .collect()
+    } else {
+        EVENTS.iter().filter(|e| e.name == name || e.sets.contains(&name)).collect()
+    };
+    if found.is_empty() {
+        return Err(format!(
+            "unknown event '{name}'; did you mean {}? (`tracee-rs list events` lists them all)",
+            closest(name, 3).join(", ")
+        ));
+    }
+    Ok(found)
 }
 
 /// The known event and set names nearest to `name` by edit distance.
@@ -102,7 +124,7 @@ pub fn closest(name: &str, n: usize) -> Vec<String> {
     scored.into_iter().take(n).map(|(_, c)| c.to_string()).collect()
 }
 
-fn edit_distance(a: &str, b: &str) -> usize {
+pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {

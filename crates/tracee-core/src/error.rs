@@ -12,6 +12,10 @@ pub enum Error {
     #[error("no events selected; pass event names, e.g. --events execve,openat")]
     NoEvents,
 
+    /// The first problem found; [`crate::policy::compile`] lists them all.
+    #[error("{issue}")]
+    Policy { issue: crate::PolicyIssue },
+
     #[error("the kernel's verifier rejected BPF program '{program}': {cause}; this is a bug in tracee-rs for this kernel, please report it with the log below\n{log}")]
     Verifier { program: String, cause: String, log: String },
 
@@ -50,6 +54,7 @@ impl Error {
             Error::Privileges { .. } => "EPRIVILEGES",
             Error::UnknownEvent { .. } => "EUNKNOWNEVENT",
             Error::NoEvents => "ENOEVENTS",
+            Error::Policy { .. } => "EPOLICY",
             Error::Verifier { .. } => "EVERIFIER",
             Error::Load { .. } => "ELOAD",
             Error::Attach { .. } => "EATTACH",

@@ -12,6 +12,7 @@ use crate::bpf::types;
 use crate::btf::{self, BtfSource, Decision, ObjectSource};
 use crate::catalog::{ArgKind, EventDef};
 use crate::features::{helper_supported, Transport};
+use crate::policy::{Compiled, KernelScope};
 use crate::syscall_hooks::{self, open_tracepoint, Hook, SyscallHooks};
 use crate::tracer::{TraceOptions, TracerInfo};
 use crate::{libbpf_log, Error};
@@ -46,6 +47,8 @@ fn memfd_with(bytes: &[u8]) -> Result<OwnedFd, Error> {
 pub(crate) struct Plan {
     pub opts: TraceOptions,
     pub events: Vec<&'static EventDef>,
+    /// The policies: which select each event, their scopes and filters.
+    pub compiled: Compiled,
     pub decision: Decision,
     pub transport: Transport,
     /// Load the legacy programs (kernels without BPF global data).
@@ -55,8 +58,9 @@ pub(crate) struct Plan {
 }
 
 pub(crate) fn load_and_attach(plan: &Plan) -> Result<(Object, Vec<Link>, TracerInfo), Error> {
-    let Plan { opts, events, decision, transport, legacy, direct_task_reads } = plan;
+    let Plan { opts, events, compiled, decision, transport, legacy, direct_task_reads } = plan;
     let (events, transport, legacy) = (events.as_slice(), *transport, *legacy);
+    let scope = compiled.kernel_scope();
     let perf = matches!(transport, Transport::PerfBuffer(_));
     // Held until load() has resolved the CO-RE relocations.
     let mut _memfd = None;
@@ -73,7 +77,14 @@ pub(crate) fn load_and_attach(plan: &Plan) -> Result<(Object, Vec<Link>, TracerI
     };
     let hooks = syscall_hooks::plan(opts.syscall_hooks, events)?;
     // Load only the programs the selection needs.
-    let needed = |prog: &str| events.iter().any(|e| serves(prog, e, &hooks));
+    // The scopes' bookkeeping (process trees, executables, follow) needs
+    // the sched_process_* hooks whether or not their events are selected.
+    let keeps = |prog: &str| match prog {
+        "tracee_sched_process_fork" | "tracee_sched_process_exit" => scope.needs_fork,
+        "tracee_sched_process_exec" => scope.needs_exec,
+        _ => false,
+    };
+    let needed = |prog: &str| keeps(prog) || events.iter().any(|e| serves(prog, e, &hooks));
     // A program the kernel rejects (a field renamed or missing in this
     // kernel) disables only the events that need it: reopen without it and
     // load again, until what is left loads or nothing selected is left.
@@ -91,7 +102,7 @@ pub(crate) fn load_and_attach(plan: &Plan) -> Result<(Object, Vec<Link>, TracerI
             // nothing selected can load here: the first failure explains it
             return Err(btf_file_error(first_error.expect("a failure disabled them"), decision));
         }
-        let err = match open_and_load(custom_btf.as_deref(), opts, decision, perf, legacy, *direct_task_reads, &load) {
+        let err = match open_and_load(custom_btf.as_deref(), opts, &scope, decision, perf, legacy, *direct_task_reads, &load) {
             Ok(obj) => break obj,
             Err(err) => err,
         };
@@ -117,9 +128,16 @@ pub(crate) fn load_and_attach(plan: &Plan) -> Result<(Object, Vec<Link>, TracerI
             .update(&0u32.to_ne_bytes(), &std::process::id().to_ne_bytes(), MapFlags::ANY)
             .map_err(|err| Error::Load { cause: format!("legacy_settings: {err}"), log: String::new() })?;
     }
+    if legacy {
+        find_map(&obj, "legacy_scope")?
+            .update(&0u32.to_ne_bytes(), bytes_of(&scope.config), MapFlags::ANY)
+            .map_err(|err| Error::Load { cause: format!("legacy_scope: {err}"), log: String::new() })?;
+    }
+    write_scope_maps(&obj, &scope)?;
     let configs = find_map(&obj, "event_configs")?;
     for e in &events {
-        let cfg = event_config(e);
+        let policies = compiled.events.iter().find(|(d, _)| d.id == e.id).map_or(0, |(_, bits)| *bits);
+        let cfg = event_config(e, policies);
         // SAFETY: event_config is repr(C), integers only, no implicit padding.
         let value = unsafe {
             std::slice::from_raw_parts((&cfg as *const types::event_config).cast::<u8>(), size_of_val(&cfg))
@@ -167,7 +185,12 @@ pub(crate) fn load_and_attach(plan: &Plan) -> Result<(Object, Vec<Link>, TracerI
         programs.push(attach_point);
     }
 
+    // Processes already running: their trees and executables, now that
+    // the fork and exec hooks keep the map for the ones to come.
+    seed_proc_scopes(&obj, &scope)?;
+
     let info = TracerInfo {
+        policies: compiled.names.clone(),
         disabled,
         events: events.iter().map(|e| e.name).collect(),
         programs,
@@ -268,6 +291,7 @@ fn btf_file_error(err: Error, decision: &Decision) -> Error {
 fn open_and_load(
     custom_btf: Option<&std::path::Path>,
     opts: &TraceOptions,
+    scope: &KernelScope,
     decision: &Decision,
     perf: bool,
     legacy: bool,
@@ -296,7 +320,7 @@ fn open_and_load(
             // The layout of .rodata is the skeleton's: an object whose
             // .rodata differs was not built from this tree's bpf/.
             // (the Rust struct may carry trailing padding the section lacks)
-            let needed = std::mem::offset_of!(types::rodata, direct_task_reads) + 1;
+            let needed = std::mem::offset_of!(types::rodata, scope) + size_of::<types::scope_config>();
             if init.len() < needed || init.len() > std::mem::size_of::<types::rodata>() {
                 let cause = format!(".rodata is {} bytes, this version's is {needed}", init.len());
                 return Err(match &decision.object {
@@ -311,6 +335,7 @@ fn open_and_load(
             put(std::mem::offset_of!(types::rodata, use_perf_buffer), &[u8::from(perf)]);
             put(std::mem::offset_of!(types::rodata, has_ktime_boot), &[u8::from(helper_supported(libbpf_rs::libbpf_sys::BPF_FUNC_ktime_get_boot_ns))]);
             put(std::mem::offset_of!(types::rodata, direct_task_reads), &[u8::from(direct_task_reads)]);
+            put(std::mem::offset_of!(types::rodata, scope), bytes_of(&scope.config));
         } else if name == "events" {
             if perf {
                 // never created: kernels before 5.8 cannot
@@ -328,8 +353,61 @@ fn open_and_load(
     open.load().map_err(load_error)
 }
 
-fn event_config(e: &EventDef) -> types::event_config {
-    let mut cfg = types::event_config { policies: 1, nargs: e.args.len() as u8, ..Default::default() };
+/// The bytes of a skeleton type (repr(C), integers and arrays of them).
+fn bytes_of<T>(v: &T) -> &[u8] {
+    // SAFETY: T is one of the skeleton's plain-data structs, read as bytes.
+    unsafe { std::slice::from_raw_parts((v as *const T).cast::<u8>(), size_of::<T>()) }
+}
+
+/// The values the scopes list, into the scope_* maps.
+fn write_scope_maps(obj: &Object, scope: &KernelScope) -> Result<(), Error> {
+    let put = |map: &str, key: &[u8], bits: u64| {
+        find_map(obj, map)?
+            .update(key, &bits.to_ne_bytes(), MapFlags::ANY)
+            .map_err(|err| Error::Load { cause: format!("writing the scope into {map}: {err}"), log: String::new() })
+    };
+    for (&(field, value), &bits) in &scope.nums {
+        let key = types::scope_num_key { field, value, ..Default::default() };
+        put("scope_nums", bytes_of(&key), bits)?;
+    }
+    for (key, &bits) in &scope.comms {
+        put("scope_comms", key, bits)?;
+    }
+    for (key, &bits) in &scope.utss {
+        put("scope_utss", key, bits)?;
+    }
+    for (key, &bits) in &scope.exes {
+        put("scope_exes", key, bits)?;
+    }
+    Ok(())
+}
+
+/// Trees and executables of the processes running at start, merged with
+/// what the hooks wrote since they were attached.
+fn seed_proc_scopes(obj: &Object, scope: &KernelScope) -> Result<(), Error> {
+    if scope.procs.is_empty() {
+        return Ok(());
+    }
+    let map = find_map(obj, "proc_scopes")?;
+    for (&pid, &(tree, exe)) in &scope.procs {
+        let key = pid.to_ne_bytes();
+        let mut v = types::proc_scope::default();
+        if let Ok(Some(bytes)) = map.lookup(&key, MapFlags::ANY) {
+            if bytes.len() == size_of::<types::proc_scope>() {
+                // SAFETY: the map's value type, plain integers.
+                v = unsafe { std::ptr::read_unaligned(bytes.as_ptr().cast()) };
+            }
+        }
+        v.tree |= tree;
+        v.exe |= exe;
+        map.update(&key, bytes_of(&v), MapFlags::ANY)
+            .map_err(|err| Error::Load { cause: format!("proc_scopes: {err}"), log: String::new() })?;
+    }
+    Ok(())
+}
+
+fn event_config(e: &EventDef, policies: u64) -> types::event_config {
+    let mut cfg = types::event_config { policies, nargs: e.args.len() as u8, ..Default::default() };
     for (i, a) in e.args.iter().enumerate() {
         let copied = match a.kind {
             ArgKind::Str => types::tracee_arg_kind::ARG_STR,

@@ -96,3 +96,56 @@ fn unknown_events_fail_before_anything_is_loaded() {
     assert_eq!(err.code(), "EUNKNOWNEVENT");
     assert!(err.to_string().contains("did you mean openat"), "{err}");
 }
+
+fn policy(name: &str, scope: &[&str], rules: &[(&str, &[&str])]) -> tracee_core::Policy {
+    tracee_core::Policy {
+        name: name.into(),
+        scope: scope.iter().map(|s| s.to_string()).collect(),
+        rules: rules
+            .iter()
+            .map(|(e, f)| tracee_core::Rule { event: e.to_string(), filters: f.iter().map(|s| s.to_string()).collect() })
+            .collect(),
+    }
+}
+
+/// Every scope field at once, in both program sets (the verifier sees all
+/// the scope code only when the policies use it), and two policies whose
+/// bits each record carries exactly.
+#[test]
+fn scopes_load_in_both_program_sets_and_records_carry_their_policies() {
+    for legacy in [false, true] {
+        let every_field = policy(
+            "every-field",
+            &["comm=tracee-sc-a", "uid>=0", "uid<=4294967294", "pid>1", "mntns!=1", "pidns!=1", "uts!=nohost", "tree!=2", "executable!=/nonexistent", "not-container", "follow"],
+            &[("openat", &["data.pathname=/tmp/tracee-sc-*"])],
+        );
+        let by_comm_b = policy("comm-b", &["comm=tracee-sc-b"], &[("openat", &["retval<0"])]);
+        let mut t = Tracer::start(TraceOptions {
+            policies: vec![every_field, by_comm_b],
+            legacy_programs: legacy,
+            ..Default::default()
+        })
+        .unwrap_or_else(|e| panic!("legacy={legacy}: {e}"));
+        assert_eq!(t.info().policies, ["every-field", "comm-b"]);
+        let tag = format!("/tmp/tracee-sc-{}-{legacy}", std::process::id());
+        // the last one marks the end: records arrive in order per task
+        for (comm, file) in [("tracee-sc-a", "a"), ("tracee-sc-b", "b"), ("tracee-sc-c", "c"), ("tracee-sc-a", "end")] {
+            // a copy of sh with that name: its comm
+            let sh = format!("/tmp/{comm}");
+            std::fs::copy("/bin/sh", &sh).unwrap();
+            Command::new(&sh).args(["-c", &format!("cat {tag}-{file} 2>/dev/null; true")]).status().unwrap();
+            let _ = std::fs::remove_file(&sh);
+        }
+        let end = format!("{tag}-end");
+        let events = collect(&t, |evs| evs.iter().any(|e| e.string("pathname") == Some(end.as_str())));
+        let seen: Vec<(String, u64)> = events
+            .iter()
+            .filter_map(|e| Some((e.string("pathname")?.strip_prefix(&tag)?.to_string(), e.header.matched_policies)))
+            .collect();
+        // a: the every-field policy (cat follows from its shell); b: not
+        // comm-b's, whose scope has no follow (cat is not tracee-sc-b);
+        // c: nobody's
+        assert_eq!(seen, [("-a".to_string(), 0b01), ("-end".to_string(), 0b01)], "legacy={legacy}");
+        t.stop().unwrap();
+    }
+}
