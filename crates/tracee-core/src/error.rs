@@ -54,7 +54,7 @@ impl Error {
             Error::Privileges { .. } => "EPRIVILEGES",
             Error::UnknownEvent { .. } => "EUNKNOWNEVENT",
             Error::NoEvents => "ENOEVENTS",
-            Error::Policy { .. } => "EPOLICY",
+            Error::Policy { issue } => issue.code,
             Error::Verifier { .. } => "EVERIFIER",
             Error::Load { .. } => "ELOAD",
             Error::Attach { .. } => "EATTACH",

@@ -63,12 +63,19 @@ pub struct PolicyIssue {
     pub name: String,
     pub path: String,
     pub message: String,
+    /// EUNKNOWNEVENT for an unknown event name, EPOLICY otherwise.
+    pub code: &'static str,
 }
 
 impl std::fmt::Display for PolicyIssue {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        let name = if self.name.is_empty() { "of --scope/--events".to_string() } else { format!("'{}'", self.name) };
-        write!(f, "policy {name}: {}", self.message)
+        // the policy of --scope/--events is unnamed, as in Tracee: its
+        // problems read as the flags' own
+        if self.name.is_empty() {
+            write!(f, "{}", self.message)
+        } else {
+            write!(f, "policy '{}': {}", self.name, self.message)
+        }
     }
 }
 
@@ -488,7 +495,7 @@ pub struct EventFilters {
 pub fn compile(policies: &[Policy]) -> Result<Compiled, Vec<PolicyIssue>> {
     let mut issues = Vec::new();
     if policies.is_empty() {
-        issues.push(PolicyIssue { policy: 0, name: String::new(), path: String::new(), message: "no policies given".into() });
+        issues.push(PolicyIssue { policy: 0, name: String::new(), path: String::new(), message: "no policies given".into(), code: "EPOLICY" });
         return Err(issues);
     }
     if policies.len() > MAX_POLICIES {
@@ -497,6 +504,7 @@ pub fn compile(policies: &[Policy]) -> Result<Compiled, Vec<PolicyIssue>> {
             name: policies[MAX_POLICIES].name.clone(),
             path: String::new(),
             message: format!("{} policies given; at most {MAX_POLICIES} can be loaded at once (one bit each in the kernel's bitmaps, as in Tracee): merge some, or run a second tracer", policies.len()),
+            code: "EPOLICY",
         });
         return Err(issues);
     }
@@ -505,7 +513,10 @@ pub fn compile(policies: &[Policy]) -> Result<Compiled, Vec<PolicyIssue>> {
     let mut events: BTreeMap<u32, (&'static EventDef, u64)> = BTreeMap::new();
     let mut filters = EventFilters::default();
     for (pi, p) in policies.iter().enumerate() {
-        let issue = |path: String, message: String| PolicyIssue { policy: pi, name: p.name.clone(), path, message };
+        let issue = |path: String, message: String| {
+            let code = if message.starts_with("unknown event") { "EUNKNOWNEVENT" } else { "EPOLICY" };
+            PolicyIssue { policy: pi, name: p.name.clone(), path, message, code }
+        };
         if names.contains(&p.name) {
             issues.push(issue("/name".into(), format!("the name '{}' is used by another policy; policy names must be unique", p.name)));
         }
@@ -600,6 +611,7 @@ pub fn compile(policies: &[Policy]) -> Result<Compiled, Vec<PolicyIssue>> {
             name: policies[0].name.clone(),
             path: "/scope".into(),
             message: format!("the scopes list {nums} numbers and up to {strs} strings of one field; the kernel's maps hold 4096 and 1024: list fewer values"),
+            code: "EPOLICY",
         });
     }
     if !issues.is_empty() {

@@ -16,10 +16,65 @@ use napi::bindgen_prelude::*;
 use napi_derive::napi;
 use tracee_core::{Batch, Tracer};
 
+/// One policy as written: Tracee's scope and filter strings, unparsed
+/// (tracee-core's policy.rs parses and checks them).
+#[napi(object)]
+#[derive(Clone)]
+pub struct NativePolicy {
+    pub name: String,
+    pub scope: Vec<String>,
+    pub rules: Vec<NativeRule>,
+}
+
+#[napi(object)]
+#[derive(Clone)]
+pub struct NativeRule {
+    pub event: String,
+    pub filters: Vec<String>,
+}
+
+/// A problem in a policy: which one (index), where in it (a JSON pointer
+/// such as `/rules/1/filters/0`), and what.
+#[napi(object)]
+pub struct NativePolicyIssue {
+    pub policy: u32,
+    pub path: String,
+    /// One line, naming the policy.
+    pub message: String,
+    /// EUNKNOWNEVENT or EPOLICY.
+    pub code: String,
+}
+
+fn to_core(policies: Vec<NativePolicy>) -> Vec<tracee_core::Policy> {
+    policies
+        .into_iter()
+        .map(|p| tracee_core::Policy {
+            name: p.name,
+            scope: p.scope,
+            rules: p.rules.into_iter().map(|r| tracee_core::Rule { event: r.event, filters: r.filters }).collect(),
+        })
+        .collect()
+}
+
+/// Every problem in `policies`, without loading anything; empty if none.
+#[napi]
+pub fn check_policies(policies: Vec<NativePolicy>) -> Vec<NativePolicyIssue> {
+    match tracee_core::policy::compile(&to_core(policies)) {
+        Ok(_) => Vec::new(),
+        Err(issues) => issues
+            .into_iter()
+            .map(|i| NativePolicyIssue { policy: i.policy as u32, path: i.path.clone(), message: i.to_string(), code: i.code.to_string() })
+            .collect(),
+    }
+}
+
 /// Options of `NativeTracer.start`; unset fields take tracee-core's defaults.
 #[napi(object)]
 pub struct NativeTraceOptions {
+    /// Events of one policy over every process, when `policies` is unset.
     pub events: Vec<String>,
+    /// Policies: bit N of a record's matched policies is `policies[N]`.
+    pub policies: Option<Vec<NativePolicy>>,
     pub ring_buffer_bytes: Option<u32>,
     pub batch_events: Option<u32>,
     pub flush_interval_ms: Option<u32>,
@@ -37,6 +92,8 @@ pub struct NativeTraceOptions {
 #[derive(Clone)]
 pub struct NativeTraceInfo {
     pub events: Vec<String>,
+    /// Policy names by bit (matched policies).
+    pub policies: Vec<String>,
     pub programs: Vec<String>,
     /// How syscalls are hooked, and why.
     pub syscall_hooks: String,
@@ -62,6 +119,8 @@ pub struct NativeDisabled {
 pub struct NativeStats {
     pub received: f64,
     pub lost: f64,
+    /// Records dropped by the policies' event filters.
+    pub filtered: f64,
     pub batches: f64,
     pub per_event: HashMap<String, f64>,
 }
@@ -89,6 +148,7 @@ impl NativeTracer {
         let defaults = tracee_core::TraceOptions::default();
         let opts = tracee_core::TraceOptions {
             events: options.events,
+            policies: options.policies.map(to_core).unwrap_or_default(),
             ring_buffer_bytes: options.ring_buffer_bytes.unwrap_or(defaults.ring_buffer_bytes),
             batch_events: options.batch_events.unwrap_or(defaults.batch_events),
             flush_interval: options
@@ -114,6 +174,7 @@ impl NativeTracer {
         let info = tracer.info();
         let info = NativeTraceInfo {
             events: info.events.iter().map(|s| s.to_string()).collect(),
+            policies: info.policies.clone(),
             programs: info.programs.iter().map(|s| s.to_string()).collect(),
             syscall_hooks: info.syscall_hooks.clone(),
             btf: info.btf.clone(),
@@ -162,6 +223,7 @@ impl NativeTracer {
         NativeStats {
             received: stats.received as f64,
             lost: stats.lost as f64,
+            filtered: stats.filtered as f64,
             batches: stats.batches as f64,
             per_event: stats.per_event.into_iter().map(|(k, v)| (k.to_string(), v as f64)).collect(),
         }

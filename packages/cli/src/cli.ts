@@ -5,6 +5,7 @@ import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { btfExtractCommand, btfInfoCommand, btfListCommand } from './btf-command.js';
 import { doctorCommand } from './doctor-command.js';
+import { listEventsCommand, policyValidateCommand } from './policy-command.js';
 import { fail, runTrace } from './trace-command.js';
 
 await yargs(hideBin(process.argv))
@@ -18,9 +19,22 @@ await yargs(hideBin(process.argv))
         .option('events', {
           alias: 'e',
           type: 'string',
-          default: 'default',
+          array: true,
           describe:
-            'comma-separated event names (syscalls such as openat, kernel events such as sched_process_exec) or sets (default, fs, proc, net, syscalls)',
+            "events, comma-separated (default: the set 'default'): names (openat, sched_process_exec), sets (fs, proc, net, syscalls), patterns (open*), exclusions (-close), filters (openat.data.pathname=/etc/*, openat.retval<0, openat.scope.comm=cat)",
+        })
+        .option('scope', {
+          alias: 's',
+          type: 'string',
+          array: true,
+          describe:
+            'which processes, as Tracee: global, comm=, pid=/pid>=, uid=/uid<, mntns=, pidns=, uts=, tree=PID, executable=PATH, container, not-container, follow; != negates; flags AND, values (a,b) OR',
+        })
+        .option('policy', {
+          alias: 'p',
+          type: 'string',
+          array: true,
+          describe: 'Tracee Policy files or directories (YAML or JSON, CRD or plain form; up to 64 policies); not with --scope/--events',
         })
         .option('output', {
           alias: 'o',
@@ -88,6 +102,29 @@ await yargs(hideBin(process.argv))
       .example('$0 btf info', 'explain which BTF a trace would use here, and why')
       .example('$0 btf extract centos/8/x86_64/4.18.0-305.el8.x86_64 -o 4.18.btf', 'write one minimized BTF'),
   )
+  .command('policy', 'Tracee Policy files', (y) =>
+    y
+      .command(
+        'validate <paths..>',
+        'check policy files (shape, events, scopes, filters) without tracing; every problem at its line',
+        (y) => y.positional('paths', { type: 'string', array: true, demandOption: true, describe: 'files or directories' }),
+        (argv) => policyValidateCommand(argv.paths as string[]),
+      )
+      .demandCommand(1, 'name a policy command: validate'),
+  )
+  .command('list', 'what can be traced', (y) =>
+    y
+      .command(
+        'events',
+        'every event with its id, sets and arguments',
+        (y) =>
+          y
+            .option('tag', { alias: 't', type: 'string', describe: 'only the events of one set (fs, proc, net, syscalls, default)' })
+            .option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
+        (argv) => listEventsCommand(argv.tag, argv.json),
+      )
+      .demandCommand(1, 'name a list command: events'),
+  )
   .command(
     'doctor',
     'preflight: privileges, lockdown, kernel BTF, the embedded match, ring buffer, BPF LSM, kprobes, tracefs; exit 0 if tracing can start',
@@ -98,6 +135,10 @@ await yargs(hideBin(process.argv))
   .example('$0 -e fs -o table -d 10s', 'a table of file-system syscalls for 10 seconds')
   .example('$0 -e sched_process_exec,sched_process_exit', 'process starts and exits')
   .example('$0 -e syscalls --ring-buffer-mb 64 -o json > trace.jsonl', 'every syscall, with a larger kernel ring for bursts')
+  .example("$0 -s comm=bash -s follow -e execve,openat.data.pathname='/etc/*'", 'what bash and its children execute, and which files under /etc they open')
+  .example('$0 -p ./policies/', 'trace as the Tracee Policies in a directory say; each event names the policies it matched')
+  .example('$0 policy validate ./policies/', 'check policy files without tracing')
+  .example('$0 list events --tag fs', 'the file-system events and their arguments')
   .example('$0 btf info', 'which BTF tracee-rs would use on this kernel, and why')
   .example('$0 doctor', 'what this host allows, and what is missing')
   .example('$0 -e execve --perf-buffer', 'the transport of kernels before 5.8, on this one')

@@ -2,7 +2,7 @@
 // the tracer only as fast as stdout takes them, so a slow reader backs up
 // into the kernel ring, where the loss is counted and reported, not memory.
 import { once } from 'node:events';
-import { TraceSession, TraceeError, type TraceeEvent } from '@tracee/core';
+import { PolicyError, TraceSession, TraceeError, loadPolicies, type Policy, type TraceeEvent } from '@tracee/core';
 import { jsonLine, parseDuration, tableHeader, tableRow } from './format.js';
 
 export function fail(message: string): never {
@@ -20,7 +20,9 @@ async function drained(): Promise<void> {
 }
 
 export interface TraceArgs {
-  events: string;
+  events?: string[];
+  scope?: string[];
+  policy?: string[];
   output: 'table' | 'json';
   duration?: string;
   'ring-buffer-mb': number;
@@ -42,12 +44,23 @@ export async function runTrace(argv: TraceArgs): Promise<void> {
   if (!Number.isInteger(ringMb) || ringMb < 1 || (ringMb & (ringMb - 1)) !== 0) {
     fail(`--ring-buffer-mb must be a power of two (1, 2, 4, ...), got ${ringMb}`);
   }
-  const events = argv.events.split(',').map((s) => s.trim()).filter(Boolean);
+  if (argv.policy && (argv.events || argv.scope)) {
+    fail('--policy cannot be combined with --scope or --events (as in Tracee): put those events and scopes in a policy');
+  }
+  let policies: Policy[] | undefined;
+  if (argv.policy) {
+    try {
+      policies = loadPolicies(argv.policy);
+    } catch (e) {
+      fail(e instanceof PolicyError ? e.message : String((e as Error).message ?? e));
+    }
+  }
+  const events = argv.events ?? (policies ? undefined : ['default']);
 
   let session: TraceSession;
   try {
     session = TraceSession.start({
-      events,
+      ...(policies ? { policies } : { events, scope: argv.scope }),
       ringBufferBytes: ringMb * 1024 * 1024,
       perfBuffer: argv['perf-buffer'],
       legacyPrograms: argv['legacy-programs'],
@@ -60,9 +73,10 @@ export async function runTrace(argv: TraceArgs): Promise<void> {
   for (const d of info.disabled) {
     process.stderr.write(`tracee-rs: warning: ${d.events.join(',')} unavailable on this kernel: ${d.reason}\n`);
   }
-  const names = info.events.length <= 16 ? info.events.join(',') : `${events.join(',')}: ${info.events.slice(0, 8).join(',')},...`;
+  const names = info.events.length <= 16 ? info.events.join(',') : `${info.events.slice(0, 8).join(',')},...`;
+  const scoped = policies ? `; ${policies.length} polic${policies.length === 1 ? 'y' : 'ies'} (${policies.map((p) => p.name).join(', ')})` : argv.scope ? `; scope ${argv.scope.join(' ')}` : '';
   process.stderr.write(
-    `tracee-rs: attached to ${info.programs.length} hooks for ${info.events.length} events (${names}); syscalls: ${info.syscallHooks}; BTF: ${info.btf} [case ${info.decisionCase}]; via ${info.transport}\n`,
+    `tracee-rs: attached to ${info.programs.length} hooks for ${info.events.length} events (${names})${scoped}; syscalls: ${info.syscallHooks}; BTF: ${info.btf} [case ${info.decisionCase}]; via ${info.transport}\n`,
   );
 
   const stop = (): void => session.stop();
@@ -96,7 +110,8 @@ export async function runTrace(argv: TraceArgs): Promise<void> {
   }
   if (timer) clearTimeout(timer);
   const stats = session.stats();
-  process.stderr.write(`tracee-rs: ${stats.received} events seen, ${stats.lost} lost, ${printed} printed\n`);
+  const filtered = stats.filtered > 0 ? `, ${stats.filtered} dropped by event filters` : '';
+  process.stderr.write(`tracee-rs: ${stats.received} events seen, ${stats.lost} lost${filtered}, ${printed} printed\n`);
   if (failure) fail(failure instanceof Error ? failure.message : String(failure));
 }
 

@@ -28,8 +28,9 @@ const field = (name) => {
   return f;
 };
 const item = Object.fromEntries(rec.item.map((f) => [f.name, f]));
-// Layout-internal fields: the record's size and flags are not event facts.
-const internal = new Set(['size', 'flags']);
+// Layout-internal fields: the record's size and flags are not event facts;
+// the matched policies' bitmap is decoded into their names.
+const internal = new Set(['size', 'flags', 'matched_policies']);
 
 function read(f) {
   const at = `o + ${f.offset}`;
@@ -123,6 +124,8 @@ export type ArgValue = string | number | Sockaddr | Timespec | string[];
 export interface TraceeEvent {
 ${fields.map((f) => `  ${camel(f.name)}: ${tsType(f)};`).join('\n')}
   eventName: string;
+  /** Names of the policies this event matched (Tracee's \`matchedPolicies\`); \`""\` is the policy of --scope/--events. */
+  matchedPolicies: readonly string[];
   argsNum: number;
   args: EventArg[];
   /** A string argument was cut at PATH_MAX in the kernel. */
@@ -230,11 +233,32 @@ function argValue(kind: ArgKind, dv: DataView, at: number, str: string | undefin
 export class CorruptBatchError extends Error {}
 
 /**
+ * Names of the policies whose bits are set in a 64-bit bitmap (two 32-bit
+ * halves). Events of a trace match few distinct sets: each is built once per
+ * batch and shared, frozen.
+ */
+function policyNames(names: readonly string[], cache: Map<string, readonly string[]>, lo: number, hi: number): readonly string[] {
+  const key = hi === 0 ? String(lo) : \`\${hi}:\${lo}\`;
+  let out = cache.get(key);
+  if (out === undefined) {
+    const list: string[] = [];
+    for (let i = 0; i < names.length; i++) {
+      if (((i < 32 ? lo >>> i : hi >>> (i - 32)) & 1) === 1) list.push(names[i]);
+    }
+    out = Object.freeze(list);
+    cache.set(key, out);
+  }
+  return out;
+}
+
+/**
  * Decodes one batch of packed records (as the native binding delivers them),
  * calling \`emit\` for each event in order. Returns the number of events.
+ * \`policies\` names the trace's policies by bit (TraceInfo.policies).
  */
-export function decodeBatch(buf: Buffer, emit: (event: TraceeEvent) => void): number {
+export function decodeBatch(buf: Buffer, emit: (event: TraceeEvent) => void, policies: readonly string[] = ['']): number {
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
+  const matched = new Map<string, readonly string[]>();
   let o = 0;
   let n = 0;
   while (o < buf.length) {
@@ -275,6 +299,7 @@ export function decodeBatch(buf: Buffer, emit: (event: TraceeEvent) => void): nu
     emit({
 ${fields.map((f) => `      ${camel(f.name)}: ${f.name === 'event_id' ? 'eventId' : read(f)},`).join('\n')}
       eventName: def ? def.name : \`unknown_\${eventId}\`,
+      matchedPolicies: policyNames(policies, matched, dv.getUint32(o + ${field('matched_policies').offset}, true), dv.getUint32(o + ${field('matched_policies').offset} + 4, true)),
       argsNum: args.length,
       args,
       truncated: (flags & FLAG_TRUNCATED) !== 0,

@@ -16,7 +16,8 @@ export type TraceeErrorCode =
   | 'EARCHIVE'
   | 'EBADKEY'
   | 'ENOKEY'
-  | 'EINVAL';
+  | 'EINVAL'
+  | 'EPOLICY';
 
 /** An error of the tracer: `code` for programs, `message` for people (cause and fix). */
 export class TraceeError extends Error {

@@ -2,6 +2,18 @@ export { trace, type TraceObserverOptions } from './trace.js';
 export { TraceSession, type TraceInfo, type TraceOptions, type TraceStats } from './session.js';
 export { TraceeError, type TraceeErrorCode } from './errors.js';
 export {
+  POLICY_SCHEMA,
+  PolicyError,
+  checkPolicies,
+  formatIssue,
+  loadPolicies,
+  policyFromFlags,
+  type LoadedPolicy,
+  type Policy,
+  type PolicyIssue,
+  type PolicyRule,
+} from './policy.js';
+export {
   EVENTS,
   eventById,
   decodeBatch,

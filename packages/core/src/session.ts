@@ -2,10 +2,23 @@ import { loadBinding } from './binding.js';
 import { TraceeError } from './errors.js';
 import { CorruptBatchError, decodeBatch, type EventName, type EventSet, type TraceeEvent } from './generated/schema.js';
 import type { NativeTracer } from './generated/native.js';
+import { policyFromFlags, toNative, type Policy } from './policy.js';
 
 export interface TraceOptions {
-  /** Event names (`openat`), sets (`default`, `fs`, `proc`, `net`, `syscalls`). Default: `default`. */
+  /**
+   * Events as Tracee's --events takes them: names (`openat`), sets
+   * (`default`, `fs`, `proc`, `net`, `syscalls`), patterns (`open*`),
+   * exclusions (`-close`) and per-event filters (`openat.data.pathname=/etc/*`,
+   * `openat.retval<0`, `openat.scope.comm=cat`). Default: `default`.
+   */
   events?: readonly (EventName | EventSet | (string & {}))[];
+  /** Scope filters as Tracee's --scope takes them (`comm=cat`, `uid>=1000`, `tree=1`, `follow`, `container`), ANDed. Default: every process. */
+  scope?: readonly string[];
+  /**
+   * Policies (see `loadPolicies`), up to 64; each event carries the names of
+   * those it matched. Not with `events`/`scope`, as in Tracee.
+   */
+  policies?: readonly Policy[];
   /** Kernel ring buffer size in bytes, a power of two (default 32 MiB). */
   ringBufferBytes?: number;
   /** Records per batch handed to JavaScript (default 4096). */
@@ -28,6 +41,8 @@ export interface TraceOptions {
 /** What was attached, and with which BTF. */
 export interface TraceInfo {
   events: string[];
+  /** The policies' names, in order: an event's \`matchedPolicies\` are among them (\`""\` is the one of events/scope). */
+  policies: string[];
   /** Where each program is attached, one entry per attachment. */
   programs: string[];
   /** How syscalls are hooked, and why. */
@@ -48,6 +63,8 @@ export interface TraceInfo {
 export interface TraceStats {
   received: number;
   lost: number;
+  /** Records the policies' event filters dropped before they reached JavaScript. */
+  filtered: number;
   batches: number;
   perEvent: Record<string, number>;
   /** Where CO-RE relocations were resolved from, and Tracee's decision case. */
@@ -74,10 +91,15 @@ export class TraceSession {
   /** Loads and attaches; throws a {@link TraceeError} naming the cause and the fix. */
   static start(options: TraceOptions = {}): TraceSession {
     const { NativeTracer } = loadBinding();
+    if (options.policies && (options.events || options.scope)) {
+      throw new TraceeError('EINVAL', 'policies cannot be combined with events or scope (as in Tracee): put those events and scopes in a policy');
+    }
+    const policies = options.policies ?? [policyFromFlags(options.scope, options.events)];
     try {
       return new TraceSession(
         NativeTracer.start({
-          events: [...(options.events ?? ['default'])],
+          events: [],
+          policies: policies.map(toNative),
           ringBufferBytes: options.ringBufferBytes,
           batchEvents: options.batchEvents,
           flushIntervalMs: options.flushIntervalMs,
@@ -104,7 +126,7 @@ export class TraceSession {
     }
     const events: TraceeEvent[] = [];
     try {
-      decodeBatch(buf, (e) => events.push(e));
+      decodeBatch(buf, (e) => events.push(e), this.info.policies);
     } catch (e) {
       this.stop();
       if (e instanceof CorruptBatchError) throw new TraceeError('ECORRUPT', `corrupt batch from the kernel side: ${e.message}`);

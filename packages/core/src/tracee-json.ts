@@ -45,6 +45,7 @@ export function traceeJson(e: TraceeEvent, options: TraceeJsonOptions = {}): str
     containerId: '',
     eventId: String(e.eventId),
     eventName: e.eventName,
+    matchedPolicies: e.matchedPolicies,
     argsNum: e.argsNum,
     returnValue: e.returnValue,
     syscall: def?.syscall ? e.eventName : '',

@@ -1,0 +1,38 @@
+// `tracee-rs policy validate` and `tracee-rs list events`: check what a
+// trace would be given, without tracing.
+import { EVENTS, PolicyError, formatIssue, listEvents, loadPolicies } from '@tracee/core';
+
+/** Checks policy files; prints each policy, or every problem at its line. */
+export function policyValidateCommand(paths: string[]): void {
+  try {
+    const policies = loadPolicies(paths);
+    for (const p of policies) {
+      const events = p.rules.map((r) => r.event + (r.filters?.length ? ` (${r.filters.join(', ')})` : '')).join(', ');
+      process.stdout.write(`ok ${p.source.file}:${p.source.line}: policy '${p.name}': scope ${p.scope.join(' ')}; events ${events}\n`);
+    }
+    process.stdout.write(`${policies.length} polic${policies.length === 1 ? 'y' : 'ies'} valid\n`);
+  } catch (e) {
+    if (!(e instanceof PolicyError)) throw e;
+    for (const i of e.issues) process.stderr.write(`tracee-rs: error: ${formatIssue(i)}\n`);
+    process.exitCode = 1;
+  }
+}
+
+/** Every event with its sets and arguments, optionally those of one set. */
+export function listEventsCommand(tag: string | undefined, json: boolean): void {
+  const sets = new Set(EVENTS.flatMap((e) => e.sets as readonly string[]));
+  if (tag !== undefined && !sets.has(tag)) {
+    process.stderr.write(`tracee-rs: error: unknown set '${tag}'; the sets are: ${[...sets].sort().join(', ')}\n`);
+    process.exitCode = 1;
+    return;
+  }
+  const events = listEvents(tag);
+  if (json) {
+    process.stdout.write(JSON.stringify(events, null, 2) + '\n');
+    return;
+  }
+  for (const e of events) {
+    const args = e.args.map((a) => `${a.type}${a.type.endsWith('*') ? '' : ' '}${a.name}`).join(', ');
+    process.stdout.write(`${e.name.padEnd(24)} ${String(e.id).padStart(4)}  ${(e.sets.join(',') || '-').padEnd(28)} (${args})\n`);
+  }
+}

@@ -1,0 +1,330 @@
+// Tracee Policies: files in Tracee's two forms (Kubernetes CRD and plain,
+// YAML or JSON), checked in two steps: their shape against POLICY_SCHEMA
+// (ajv), then their scope and filter strings by tracee-core's parser
+// (crates/tracee-core/src/policy.rs), which the tracer itself uses. Every
+// problem is reported at its file, line and column.
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { Ajv, type ErrorObject } from 'ajv';
+import { isMap, isSeq, LineCounter, parseAllDocuments, type Document, type Node as YamlNode } from 'yaml';
+import { loadBinding } from './binding.js';
+import { TraceeError } from './errors.js';
+import { EVENTS } from './generated/schema.js';
+
+/** One rule: an event (or set, or `open*` pattern) and the filters its events must pass. */
+export interface PolicyRule {
+  event: string;
+  /** `data.pathname=/etc/*`, `retval<0`, `comm=cat`: all must pass. */
+  filters?: string[];
+}
+
+/** A policy, whichever form it was written in. */
+export interface Policy {
+  name: string;
+  description?: string;
+  /** Scope filters, ANDed (`comm=cat`, `uid>=1000`, `tree=1`, `follow`, `container`); `global` for every process. */
+  scope: string[];
+  rules: PolicyRule[];
+}
+
+/** A policy read from a file, with where it was read. */
+export interface LoadedPolicy extends Policy {
+  source: { file: string; line: number };
+}
+
+const rule = {
+  type: 'object',
+  required: ['event'],
+  additionalProperties: false,
+  properties: {
+    event: { type: 'string', minLength: 1, description: 'an event name (openat), a set (fs) or a pattern (open*)' },
+    filters: {
+      type: 'array',
+      items: { type: 'string', minLength: 1 },
+      description: 'data.<arg>=value, retval<0, or a scope field (comm=cat); values: x, x*, *x, *x*',
+    },
+  },
+} as const;
+
+const body = {
+  scope: { type: 'array', items: { type: 'string' }, description: 'global, or filters such as comm=cat, uid>=1000, tree=1, follow' },
+  rules: { type: 'array', minItems: 1, items: rule },
+  defaultActions: { type: 'array', items: { enum: ['log'] }, description: "accepted for Tracee's files; events are always logged" },
+} as const;
+
+const name = { type: 'string', minLength: 1, maxLength: 253, pattern: '^[A-Za-z0-9]([-A-Za-z0-9_.]*[A-Za-z0-9])?$' } as const;
+
+/**
+ * JSON Schema (draft-07) of one Tracee Policy document: the Kubernetes CRD
+ * form (`apiVersion: tracee.aquasec.com/v1beta1`, `kind: Policy`) or the
+ * plain form (`type: policy`).
+ */
+export const POLICY_SCHEMA = {
+  $schema: 'http://json-schema.org/draft-07/schema#',
+  $id: 'https://github.com/tracee-rs/tracee-rs/policy.schema.json',
+  title: 'Tracee Policy',
+  type: 'object',
+  if: { required: ['apiVersion'] },
+  then: { $ref: '#/definitions/crd' },
+  else: { $ref: '#/definitions/plain' },
+  definitions: {
+    crd: {
+      type: 'object',
+      required: ['apiVersion', 'kind', 'metadata', 'spec'],
+      additionalProperties: false,
+      properties: {
+        apiVersion: { const: 'tracee.aquasec.com/v1beta1' },
+        kind: { const: 'Policy' },
+        metadata: {
+          type: 'object',
+          required: ['name'],
+          properties: {
+            name,
+            annotations: { type: 'object', properties: { description: { type: 'string' } }, additionalProperties: { type: 'string' } },
+            labels: { type: 'object', additionalProperties: { type: 'string' } },
+          },
+        },
+        spec: { type: 'object', required: ['scope', 'rules'], additionalProperties: false, properties: body },
+      },
+    },
+    plain: {
+      type: 'object',
+      required: ['type', 'name', 'scope', 'rules'],
+      additionalProperties: false,
+      properties: { type: { const: 'policy' }, name, description: { type: 'string' }, ...body },
+    },
+  },
+} as const;
+
+/** One problem in a policy file, where it is. */
+export interface PolicyIssue {
+  file: string;
+  line: number;
+  column: number;
+  /** Where in the document, e.g. `spec.rules[1].filters[0]`. */
+  path: string;
+  message: string;
+}
+
+/** Policies that cannot be used: every problem, each at its place; `message` is the first, in one line. */
+export class PolicyError extends TraceeError {
+  constructor(readonly issues: PolicyIssue[]) {
+    const first = issues[0];
+    const more = issues.length > 1 ? ` (and ${issues.length - 1} more problem${issues.length > 2 ? 's' : ''})` : '';
+    super('EPOLICY', first ? `${formatIssue(first)}${more}` : 'invalid policy');
+    this.name = 'PolicyError';
+  }
+}
+
+/** `file:line:col: path: message` */
+export function formatIssue(i: PolicyIssue): string {
+  return `${i.file}:${i.line}:${i.column}: ${i.path ? `${i.path}: ` : ''}${i.message}`;
+}
+
+let validator: ReturnType<Ajv['compile']> | undefined;
+
+interface Parsed {
+  policy: Policy;
+  file: string;
+  doc: Document;
+  lines: LineCounter;
+  /** Where the policy's object is in the document (a JSON file may hold an array). */
+  at: (string | number)[];
+  /** `spec` in the CRD form: where scope and rules live. */
+  body: (string | number)[];
+}
+
+const dotted = (path: (string | number)[]): string =>
+  path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+
+function position(p: { doc: Document; lines: LineCounter }, path: (string | number)[]): { line: number; column: number } {
+  // the deepest node that exists on the path
+  let node: unknown = p.doc.contents;
+  let range: [number, number, number] | undefined = (node as YamlNode | null)?.range ?? undefined;
+  for (const seg of path) {
+    if (isMap(node)) {
+      const pair = node.items.find((it) => (it.key as { value?: unknown } | null)?.value === seg);
+      if (!pair) break;
+      node = pair.value;
+      range = (pair.value as YamlNode | null)?.range ?? (pair.key as YamlNode).range ?? range;
+    } else if (isSeq(node) && typeof seg === 'number' && seg < node.items.length) {
+      node = node.items[seg];
+      range = (node as YamlNode | null)?.range ?? range;
+    } else break;
+  }
+  const { line, col } = p.lines.linePos(range?.[0] ?? 0);
+  return { line, column: col };
+}
+
+function ajvMessage(e: ErrorObject): string {
+  const params = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case 'required':
+      return `missing required field '${String(params.missingProperty)}'`;
+    case 'additionalProperties': {
+      const known = Object.keys((e.parentSchema as { properties?: object })?.properties ?? {});
+      return `unknown field '${String(params.additionalProperty)}'; expected one of: ${known.join(', ')}`;
+    }
+    case 'const':
+      return `expected ${JSON.stringify(params.allowedValue)}`;
+    case 'enum':
+      return `expected one of: ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'type':
+      return `expected ${String(params.type) === 'array' ? 'a list' : `a ${String(params.type)}`}`;
+    case 'minItems':
+      return `expected at least ${String(params.limit)} item${params.limit === 1 ? '' : 's'}`;
+    case 'minLength':
+      return 'expected a non-empty string';
+    case 'pattern':
+      return 'expected a name of letters, digits, -, _ and . (starting and ending with a letter or digit)';
+    default:
+      return e.message ?? e.keyword;
+  }
+}
+
+function readDocuments(file: string, issues: PolicyIssue[]): Parsed[] {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    issues.push({ file, line: 0, column: 0, path: '', message: `cannot read it: ${(e as Error).message}` });
+    return [];
+  }
+  validator ??= new Ajv({ allErrors: true, strict: false, verbose: true }).compile(POLICY_SCHEMA);
+  const lines = new LineCounter();
+  const out: Parsed[] = [];
+  for (const doc of parseAllDocuments(text, { lineCounter: lines, prettyErrors: false })) {
+    if (!('errors' in doc)) continue;
+    if (doc.errors.length > 0) {
+      const err = doc.errors[0];
+      const { line, col } = lines.linePos(err.pos[0]);
+      issues.push({ file, line, column: col, path: '', message: `not valid YAML or JSON: ${err.message.split('\n')[0]}` });
+      continue;
+    }
+    const value = doc.toJS() as unknown;
+    if (value === null || value === undefined) continue; // an empty document (e.g. after a trailing ---)
+    const items: [unknown, (string | number)[]][] = Array.isArray(value) ? value.map((v, i) => [v, [i]]) : [[value, []]];
+    for (const [item, at] of items) {
+      const p = { doc, lines };
+      if (!validator(item)) {
+        // the if/then/else wrapper's own errors say nothing the inner ones do not
+        const errors = (validator.errors ?? []).filter((e) => e.keyword !== 'if');
+        const seen = new Set<string>();
+        for (const e of errors) {
+          const path = [...at, ...e.instancePath.split('/').slice(1).map((s) => (/^\d+$/.test(s) ? Number(s) : s.replace(/~1/g, '/').replace(/~0/g, '~')))];
+          const key = e.keyword === 'additionalProperties' ? [...path, String((e.params as { additionalProperty: string }).additionalProperty)] : path;
+          const message = ajvMessage(e);
+          if (seen.has(dotted(key) + message)) continue;
+          seen.add(dotted(key) + message);
+          issues.push({ file, ...position(p, key), path: dotted(key), message });
+        }
+        continue;
+      }
+      const v = item as Record<string, any>;
+      const crd = 'apiVersion' in v;
+      const spec = crd ? v.spec : v;
+      out.push({
+        policy: {
+          name: crd ? v.metadata.name : v.name,
+          ...(crd ? (v.metadata.annotations?.description !== undefined ? { description: v.metadata.annotations.description } : {}) : v.description !== undefined ? { description: v.description } : {}),
+          scope: spec.scope,
+          rules: spec.rules.map((r: PolicyRule) => ({ event: r.event, filters: r.filters ?? [] })),
+        },
+        file,
+        doc,
+        lines,
+        at,
+        body: crd ? [...at, 'spec'] : at,
+      });
+    }
+  }
+  return out;
+}
+
+/** The policy files a path names: itself, or a directory's *.yaml, *.yml and *.json (not recursive). */
+function policyFiles(path: string, issues: PolicyIssue[]): string[] {
+  let st;
+  try {
+    st = statSync(path);
+  } catch (e) {
+    issues.push({ file: path, line: 0, column: 0, path: '', message: `no such file or directory (${(e as NodeJS.ErrnoException).code})` });
+    return [];
+  }
+  if (!st.isDirectory()) return [path];
+  const files = readdirSync(path).filter((f) => /\.(ya?ml|json)$/i.test(f)).sort().map((f) => join(path, f));
+  if (files.length === 0) issues.push({ file: path, line: 0, column: 0, path: '', message: 'the directory has no policy files (*.yaml, *.yml, *.json)' });
+  return files;
+}
+
+/**
+ * Reads Tracee Policy files (or directories of them) and checks them fully:
+ * the shape, every event name, scope and filter, the names' uniqueness and
+ * the limit of 64. Throws a {@link PolicyError} listing every problem at
+ * its file, line and column.
+ */
+export function loadPolicies(paths: string | readonly string[]): LoadedPolicy[] {
+  const issues: PolicyIssue[] = [];
+  const parsed: Parsed[] = [];
+  for (const path of typeof paths === 'string' ? [paths] : paths) {
+    for (const file of policyFiles(path, issues)) parsed.push(...readDocuments(file, issues));
+  }
+  if (issues.length === 0 && parsed.length === 0) {
+    issues.push({ file: [paths].flat().join(', '), line: 0, column: 0, path: '', message: 'no policies in it' });
+  }
+  if (issues.length === 0) {
+    for (const i of checkPolicies(parsed.map((p) => p.policy))) {
+      const p = parsed[Math.min(i.policy, parsed.length - 1)];
+      const rel = i.path.split('/').slice(1).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
+      // the policy's name lives in metadata in the CRD form
+      const path = rel[0] === 'name' ? (p.body.length > p.at.length ? [...p.at, 'metadata', 'name'] : [...p.at, 'name']) : [...p.body, ...rel];
+      issues.push({ file: p.file, ...position(p, path), path: dotted(path), message: i.message });
+    }
+  }
+  if (issues.length > 0) throw new PolicyError(issues);
+  return parsed.map((p) => ({ ...p.policy, source: { file: p.file, line: position(p, p.at).line } }));
+}
+
+/** tracee-core's checks of policies, without loading anything: `path` is a JSON pointer into the policy. */
+export function checkPolicies(policies: readonly Policy[]): { policy: number; path: string; message: string; code: string }[] {
+  return loadBinding().checkPolicies(policies.map(toNative));
+}
+
+export function toNative(p: Policy): { name: string; scope: string[]; rules: { event: string; filters: string[] }[] } {
+  return { name: p.name, scope: [...p.scope], rules: p.rules.map((r) => ({ event: r.event, filters: [...(r.filters ?? [])] })) };
+}
+
+const EVENT_WORDS = new Set<string>([...EVENTS.map((e) => e.name), ...EVENTS.flatMap((e) => e.sets as readonly string[])]);
+const OPERATOR = /!=|<=|>=|=|<|>/;
+
+/**
+ * The policy Tracee makes of its --scope and --events flags (named "",
+ * as Tracee's): `--scope` filters as they are (each flag one filter, its
+ * comma-separated values ORed); `--events` names, sets, patterns,
+ * `-name` exclusions and per-event filters (`openat.data.pathname=/etc/*`,
+ * `openat.retval<0`, `openat.scope.comm=cat`), which also select the event.
+ */
+export function policyFromFlags(scope: readonly string[] = [], events: readonly string[] = ['default']): Policy {
+  // split on commas, except inside a filter's value list (`...pathname=/a,/b`)
+  const tokens: string[] = [];
+  for (const flag of events) {
+    for (const piece of flag.split(',').map((s) => s.trim())) {
+      const prev = tokens[tokens.length - 1];
+      const continues = prev !== undefined && OPERATOR.test(prev) && !OPERATOR.test(piece) && !EVENT_WORDS.has(piece.replace(/^-/, '')) && !piece.includes('*.');
+      if (continues) tokens[tokens.length - 1] = `${prev},${piece}`;
+      else if (piece) tokens.push(piece);
+    }
+  }
+  const rules: PolicyRule[] = [];
+  const ruleFor = (event: string): PolicyRule => {
+    let r = rules.find((x) => x.event === event);
+    if (!r) rules.push((r = { event, filters: [] }));
+    return r;
+  };
+  for (const t of tokens) {
+    const op = OPERATOR.exec(t);
+    const dot = t.indexOf('.');
+    if (op && dot > 0 && dot < op.index) ruleFor(t.slice(0, dot)).filters!.push(t.slice(dot + 1));
+    else ruleFor(t);
+  }
+  return { name: '', scope: scope.length > 0 ? [...scope] : ['global'], rules };
+}
