@@ -34,7 +34,7 @@ describe('tracee-rs CLI', () => {
     expect(Object.keys(exec)).toEqual([
       'timestamp', 'threadStartTime', 'processorId', 'processId', 'cgroupId', 'threadId', 'parentProcessId',
       'hostProcessId', 'hostThreadId', 'hostParentProcessId', 'userId', 'mountNamespace', 'pidNamespace',
-      'processName', 'hostName', 'containerId', 'eventId', 'eventName', 'argsNum', 'returnValue', 'syscall', 'args',
+      'processName', 'hostName', 'containerId', 'eventId', 'eventName', 'matchedPolicies', 'argsNum', 'returnValue', 'syscall', 'args',
     ]);
     const execve = events.find((e) => e.eventName === 'execve' && e.hostProcessId === t.pid);
     expect(execve).toMatchObject({ syscall: 'execve', eventId: '59', returnValue: 0 });

@@ -1,0 +1,203 @@
+// Scopes, in the kernel, on the real host: one trace with one policy per
+// scope field and operator, real child processes that must match and must
+// not (own comm names, other uids, new namespaces, process trees), and each
+// event's matchedPolicies checked. A global policy makes every workload's
+// event arrive, so "must not match" is seen, not inferred from silence.
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { hostname } from 'node:os';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { trace, type Policy, type TraceeEvent } from '@tracee/core';
+import { arg, until } from './helpers.js';
+
+const DIR = `/tmp/trc-scope-${process.pid}`;
+const UID = 4242;
+/** The file a workload opens: which case, and whether it must match. */
+const file = (name: string, yes: boolean) => `${DIR}/${name}-${yes ? 'yes' : 'no'}`;
+/** A copy of a binary under another name: its comm. */
+function named(bin: string, comm: string): string {
+  const path = `${DIR}/bin/${comm}`;
+  copyFileSync(bin, path);
+  chmodSync(path, 0o755);
+  return path;
+}
+const nsOf = (pid: number, kind: string) => Number(/\[(\d+)\]/.exec(readlinkSync(`/proc/${pid}/ns/${kind}`))![1]);
+
+/** A process that waits for a line on stdin, then runs `script` (sh). */
+class Gated {
+  readonly child: ChildProcess;
+  constructor(argv: string[]) {
+    this.child = spawn(argv[0], argv.slice(1), { stdio: ['pipe', 'ignore', 'ignore'] });
+  }
+  get pid(): number {
+    return this.child.pid!;
+  }
+  /** The pid of its only child (for `unshare -f`: the process inside). */
+  async innerPid(): Promise<number> {
+    let inner = 0;
+    await until(() => {
+      inner = Number(readFileSync(`/proc/${this.pid}/task/${this.pid}/children`, 'utf8').trim().split(' ')[0] || 0);
+      return inner > 0;
+    }, 5000, 'the process inside unshare');
+    return inner;
+  }
+  async release(): Promise<void> {
+    this.child.stdin!.end('go\n');
+    await once(this.child, 'exit');
+  }
+}
+
+const run = (argv: string[]) => {
+  const r = spawnSync(argv[0], argv.slice(1), { stdio: 'ignore' });
+  expect(r.error).toBeUndefined();
+};
+const asUid = (uid: number, argv: string[]) => ['setpriv', `--reuid=${uid}`, `--regid=${uid}`, '--clear-groups', ...argv];
+
+describe('scopes in the kernel', () => {
+  const gated: Record<string, Gated> = {};
+  beforeAll(() => {
+    rmSync(DIR, { recursive: true, force: true });
+    mkdirSync(`${DIR}/bin`, { recursive: true });
+    chmodSync(DIR, 0o755);
+  });
+  afterAll(() => {
+    for (const g of Object.values(gated)) g.child.kill('SIGKILL');
+    rmSync(DIR, { recursive: true, force: true });
+  });
+
+  it('each field and operator: a process that matches carries the policy, one that must not does not', async () => {
+    const cat = '/usr/bin/cat';
+    const mycat = named(cat, 'trc-exe');
+    // processes whose pids and namespaces the policies name: started first
+    gated.pidA = new Gated(['sh', '-c', `read x; exec cat ${file('pid-eq', true)} ${file('pid-ne', false)} ${file('pid-lt', true)}`]);
+    gated.pidB = new Gated(['sh', '-c', `read x; exec cat ${file('pid-eq', false)} ${file('pid-ne', true)} ${file('pid-lt', false)}`]);
+    gated.mnt = new Gated(['unshare', '-m', 'sh', '-c', `read x; exec cat ${file('mntns-eq', true)} ${file('mntns-ne', true)}`]);
+    gated.pidns = new Gated(['unshare', '-p', '-f', 'sh', '-c', `read x; exec cat ${file('pidns-eq', true)}`]);
+    // a tree: root -> sh -> (after the start) sh -> cat, three levels deep
+    // (`; true` keeps each shell from exec'ing its last command in place)
+    gated.root = new Gated(['sh', '-c', `sh -c 'read x; sh -c "cat ${file('tree-eq', true)} ${file('tree-ne', false)}; true"; true'; true`]);
+    const [pidA, pidB] = [gated.pidA.pid, gated.pidB.pid];
+    const pidnsInner = await gated.pidns.innerPid();
+    await until(() => nsOf(gated.mnt.pid, 'mnt') !== nsOf(process.pid, 'mnt'), 5000, 'unshare -m');
+    const mntns = nsOf(gated.mnt.pid, 'mnt');
+    const pidns = nsOf(pidnsInner, 'pid');
+    const hostMnt = nsOf(process.pid, 'mnt');
+
+    const scopes: Record<string, string[]> = {
+      'comm-eq': ['comm=trc-comm-a'],
+      'comm-ne': ['comm!=trc-comm-a'],
+      'pid-eq': [`pid=${pidA}`],
+      'pid-ne': [`pid!=${pidA}`],
+      // A's side of B, whichever way round they are
+      'pid-lt': [pidA < pidB ? `pid<${pidB}` : `pid>${pidB}`],
+      'uid-eq': [`uid=${UID}`],
+      'uid-ne': [`uid!=${UID}`],
+      'uid-range': [`uid>=${UID - 100}`, `uid<${UID + 100}`],
+      'uid-list': [`uid=1,${UID},3`],
+      'mntns-eq': [`mntns=${mntns}`],
+      'mntns-ne': [`mntns!=${hostMnt}`],
+      'pidns-eq': [`pidns=${pidns}`],
+      'uts-eq': ['uts=trc-uts-a'],
+      'uts-ne': [`uts!=${hostname()}`],
+      'tree-eq': [`tree=${gated.root.pid}`],
+      'tree-ne': [`tree!=${gated.root.pid}`],
+      follow: ['comm=trc-follow', 'follow'],
+      'no-follow': ['comm=trc-follow'],
+      'exe-eq': [`executable=${mycat}`],
+      'exe-ne': [`exec!=${mycat}`],
+      'exe-alias': ['executable=/bin/cat'],
+      container: ['container'],
+      'not-container': ['not-container'],
+      'and-of-two': ['comm=trc-comm-a', `uid=${UID}`],
+    };
+    const policies: Policy[] = [
+      { name: 'all', scope: ['global'], rules: [{ event: 'openat', filters: [`data.pathname=${DIR}/*`] }] },
+      ...Object.entries(scopes).map(([name, scope]) => ({ name, scope, rules: [{ event: 'openat', filters: [`data.pathname=${DIR}/*`] }] })),
+    ];
+    const seen: TraceeEvent[] = [];
+    let failure: unknown;
+    const sub = trace({ policies }).subscribe({ next: (e) => seen.push(e), error: (e) => (failure = e) });
+    try {
+      expect(failure).toBeUndefined();
+      const commA = named(cat, 'trc-comm-a');
+      const commB = named(cat, 'trc-comm-b');
+      const follow = named('/usr/bin/dash', 'trc-follow');
+      run([commA, file('comm-eq', true), file('comm-ne', false)]);
+      run([commB, file('comm-eq', false), file('comm-ne', true)]);
+      run(asUid(UID, [cat, file('uid-eq', true), file('uid-ne', false), file('uid-range', true), file('uid-list', true)]));
+      run([cat, file('uid-eq', false), file('uid-ne', true), file('uid-range', false), file('uid-list', false)]);
+      run(asUid(UID + 100, [cat, file('uid-range', false)]));
+      run([cat, file('mntns-eq', false), file('mntns-ne', false), file('pidns-eq', false), file('uts-eq', false), file('uts-ne', false)]);
+      run(['unshare', '-u', 'sh', '-c', `hostname trc-uts-a && exec cat ${file('uts-eq', true)} ${file('uts-ne', true)}`]);
+      run(['unshare', '-u', 'sh', '-c', `hostname trc-uts-b && exec cat ${file('uts-eq', false)}`]);
+      // comm matches the shell; its child and grandchild only by follow
+      run([follow, '-c', `true < ${file('no-follow', true)}; sh -c 'cat ${file('follow', true)} ${file('no-follow', false)}; true'; true`]);
+      run(['sh', '-c', `cat ${file('follow', false)}`]);
+      run([mycat, file('exe-eq', true), file('exe-ne', false)]);
+      run([cat, file('exe-eq', false), file('exe-ne', true), file('exe-alias', true)]);
+      run(['/bin/cat', file('exe-alias', true)]);
+      run(['/usr/bin/tac', file('exe-alias', false)]);
+      run(['unshare', '-p', '-f', cat, file('container', true), file('not-container', false)]);
+      run([cat, file('container', false), file('not-container', true)]);
+      run(asUid(UID, [commA, file('and-of-two', true)]));
+      run([commA, file('and-of-two', false)]);
+      run(asUid(UID, [commB, file('and-of-two', false)]));
+      // pids, namespaces and the tree were fixed before the start
+      run(['sh', '-c', `cat ${file('tree-eq', false)} ${file('tree-ne', true)}`]);
+      for (const g of Object.values(gated)) await g.release();
+
+      const expected = Object.keys(scopes).flatMap((name) => [file(name, true), file(name, false)]);
+      const paths = () => new Set(seen.map((e) => arg(e, 'pathname')));
+      await until(() => failure !== undefined || expected.every((p) => paths().has(p)), 15_000, 'every workload open').catch(() => {});
+      expect(failure).toBeUndefined();
+      expect(expected.filter((p) => !paths().has(p))).toEqual([]);
+
+      const wrong: string[] = [];
+      for (const name of Object.keys(scopes)) {
+        for (const yes of [true, false]) {
+          for (const e of seen.filter((x) => arg(x, 'pathname') === file(name, yes))) {
+            // the global policy sees everything; the case's policy only what it must
+            if (!e.matchedPolicies.includes('all') || e.matchedPolicies.includes(name) !== yes) {
+              wrong.push(`${name}-${yes ? 'yes' : 'no'} by ${e.processName} (pid ${e.hostProcessId}, uid ${e.userId}): ${e.matchedPolicies.join(',')}`);
+            }
+          }
+        }
+      }
+      expect(wrong).toEqual([]);
+    } finally {
+      sub.unsubscribe();
+    }
+  }, 60_000);
+
+  it('two policies with different scopes: each event carries exactly the policies it matched', async () => {
+    const commA = named('/usr/bin/cat', 'trc-two-a');
+    const policies: Policy[] = [
+      { name: 'by-comm', scope: ['comm=trc-two-a'], rules: [{ event: 'openat', filters: [`data.pathname=${DIR}/two-*`] }] },
+      { name: 'by-uid', scope: [`uid=${UID}`], rules: [{ event: 'openat', filters: [`data.pathname=${DIR}/two-*`] }, { event: 'close' }] },
+    ];
+    const seen: TraceeEvent[] = [];
+    const sub = trace({ policies }).subscribe((e) => seen.push(e));
+    try {
+      run([commA, `${DIR}/two-comm`]);
+      run(asUid(UID, [commA, `${DIR}/two-both`]));
+      run(asUid(UID, ['/usr/bin/cat', `${DIR}/two-uid`]));
+      run(['/usr/bin/cat', `${DIR}/two-none`]);
+      run([commA, `${DIR}/two-end`]);
+      await until(() => seen.some((e) => arg(e, 'pathname') === `${DIR}/two-end`), 10_000, 'the last open');
+      const opens = seen.filter((e) => e.eventName === 'openat').map((e) => [arg(e, 'pathname'), [...e.matchedPolicies]]);
+      expect(opens).toEqual([
+        [`${DIR}/two-comm`, ['by-comm']],
+        [`${DIR}/two-both`, ['by-comm', 'by-uid']],
+        [`${DIR}/two-uid`, ['by-uid']],
+        [`${DIR}/two-end`, ['by-comm']],
+      ]);
+      // close is by-uid's only: only uid 4242's, and only that policy
+      const closes = seen.filter((e) => e.eventName === 'close');
+      expect(closes.length).toBeGreaterThan(0);
+      expect(closes.every((e) => e.userId === UID && e.matchedPolicies.join() === 'by-uid')).toBe(true);
+    } finally {
+      sub.unsubscribe();
+    }
+  }, 30_000);
+});
