@@ -296,6 +296,17 @@ export function toNative(p: Policy): { name: string; scope: string[]; rules: { e
 const EVENT_WORDS = new Set<string>([...EVENTS.map((e) => e.name), ...EVENTS.flatMap((e) => e.sets as readonly string[])]);
 const OPERATOR = /!=|<=|>=|=|<|>/;
 
+/** Whether a comma-separated piece of --events starts a new event (not a value of the filter before it). */
+function isEventToken(piece: string): boolean {
+  const word = piece.replace(/^-/, '');
+  const op = OPERATOR.exec(word);
+  const head = op ? word.slice(0, Math.max(0, word.indexOf('.'))) : word;
+  if (EVENT_WORDS.has(head)) return true;
+  if (!/^\*?[a-z0-9_]+\*?$/.test(head) || !head.includes('*')) return false;
+  const inner = head.replace(/\*/g, '');
+  return EVENTS.some((e) => e.name.includes(inner));
+}
+
 /**
  * The policy Tracee makes of its --scope and --events flags (named "",
  * as Tracee's): `--scope` filters as they are (each flag one filter, its
@@ -307,11 +318,14 @@ export function policyFromFlags(scope: readonly string[] = [], events: readonly 
   // split on commas, except inside a filter's value list (`...pathname=/a,/b`)
   const tokens: string[] = [];
   for (const flag of events) {
+    let prevIsFilter = false;
     for (const piece of flag.split(',').map((s) => s.trim())) {
-      const prev = tokens[tokens.length - 1];
-      const continues = prev !== undefined && OPERATOR.test(prev) && !OPERATOR.test(piece) && !EVENT_WORDS.has(piece.replace(/^-/, '')) && !piece.includes('*.');
-      if (continues) tokens[tokens.length - 1] = `${prev},${piece}`;
-      else if (piece) tokens.push(piece);
+      if (prevIsFilter && !isEventToken(piece)) {
+        tokens[tokens.length - 1] += `,${piece}`;
+        continue;
+      }
+      if (piece) tokens.push(piece);
+      prevIsFilter = OPERATOR.test(piece);
     }
   }
   const rules: PolicyRule[] = [];
