@@ -38,8 +38,10 @@ pub struct NativeRule {
 #[napi(object)]
 pub struct NativePolicyIssue {
     pub policy: u32,
+    /// The policy's name.
+    pub name: String,
     pub path: String,
-    /// One line, naming the policy.
+    /// One line (without the policy's name).
     pub message: String,
     /// EUNKNOWNEVENT or EPOLICY.
     pub code: String,
@@ -63,7 +65,7 @@ pub fn check_policies(policies: Vec<NativePolicy>) -> Vec<NativePolicyIssue> {
         Ok(_) => Vec::new(),
         Err(issues) => issues
             .into_iter()
-            .map(|i| NativePolicyIssue { policy: i.policy as u32, path: i.path.clone(), message: i.to_string(), code: i.code.to_string() })
+            .map(|i| NativePolicyIssue { policy: i.policy as u32, name: i.name.clone(), path: i.path.clone(), message: i.message.clone(), code: i.code.to_string() })
             .collect(),
     }
 }

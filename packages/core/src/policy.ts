@@ -101,6 +101,8 @@ export interface PolicyIssue {
   file: string;
   line: number;
   column: number;
+  /** The policy's name, where the document has one. */
+  policy?: string;
   /** Where in the document, e.g. `spec.rules[1].filters[0]`. */
   path: string;
   message: string;
@@ -116,9 +118,20 @@ export class PolicyError extends TraceeError {
   }
 }
 
-/** `file:line:col: path: message` */
+/** `file:line:col: policy 'name': path: message` */
 export function formatIssue(i: PolicyIssue): string {
-  return `${i.file}:${i.line}:${i.column}: ${i.path ? `${i.path}: ` : ''}${i.message}`;
+  return `${i.file}:${i.line}:${i.column}: ${i.policy !== undefined ? `policy '${i.policy}': ` : ''}${i.path ? `${i.path}: ` : ''}${i.message}`;
+}
+
+/** Levenshtein distance, for "did you mean". */
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 0; i < a.length; i++) {
+    const cur = [i + 1];
+    for (let j = 0; j < b.length; j++) cur.push(Math.min(prev[j] + (a[i] === b[j] ? 0 : 1), prev[j + 1] + 1, cur[j] + 1));
+    prev = cur;
+  }
+  return prev[b.length];
 }
 
 let validator: ReturnType<Ajv['compile']> | undefined;
@@ -137,16 +150,20 @@ interface Parsed {
 const dotted = (path: (string | number)[]): string =>
   path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
 
-function position(p: { doc: Document; lines: LineCounter }, path: (string | number)[]): { line: number; column: number } {
-  // the deepest node that exists on the path
+/**
+ * Line and column of the deepest node on `path` that exists (of the last
+ * key itself, not its value, with `atKey`).
+ */
+function position(p: { doc: Document; lines: LineCounter }, path: (string | number)[], atKey = false): { line: number; column: number } {
   let node: unknown = p.doc.contents;
   let range: [number, number, number] | undefined = (node as YamlNode | null)?.range ?? undefined;
-  for (const seg of path) {
+  for (const [i, seg] of path.entries()) {
     if (isMap(node)) {
       const pair = node.items.find((it) => (it.key as { value?: unknown } | null)?.value === seg);
       if (!pair) break;
       node = pair.value;
-      range = (pair.value as YamlNode | null)?.range ?? (pair.key as YamlNode).range ?? range;
+      const key = (pair.key as YamlNode).range;
+      range = (atKey && i === path.length - 1 ? key : (pair.value as YamlNode | null)?.range) ?? key ?? range;
     } else if (isSeq(node) && typeof seg === 'number' && seg < node.items.length) {
       node = node.items[seg];
       range = (node as YamlNode | null)?.range ?? range;
@@ -163,7 +180,9 @@ function ajvMessage(e: ErrorObject): string {
       return `missing required field '${String(params.missingProperty)}'`;
     case 'additionalProperties': {
       const known = Object.keys((e.parentSchema as { properties?: object })?.properties ?? {});
-      return `unknown field '${String(params.additionalProperty)}'; expected one of: ${known.join(', ')}`;
+      const field = String(params.additionalProperty);
+      const near = known.filter((k) => distance(field, k) <= 2);
+      return `unknown field '${field}'${near.length ? `; did you mean '${near[0]}'?` : ''} (expected: ${known.join(', ')})`;
     }
     case 'const':
       return `expected ${JSON.stringify(params.allowedValue)}`;
@@ -216,7 +235,9 @@ function readDocuments(file: string, issues: PolicyIssue[]): Parsed[] {
           const message = ajvMessage(e);
           if (seen.has(dotted(key) + message)) continue;
           seen.add(dotted(key) + message);
-          issues.push({ file, ...position(p, key), path: dotted(key), message });
+          const named = item as { name?: unknown; metadata?: { name?: unknown } } | null;
+          const policy = typeof named?.metadata?.name === 'string' ? named.metadata.name : typeof named?.name === 'string' ? named.name : undefined;
+          issues.push({ file, ...position(p, key, e.keyword === 'additionalProperties'), ...(policy !== undefined ? { policy } : {}), path: dotted(path), message });
         }
         continue;
       }
@@ -277,15 +298,17 @@ export function loadPolicies(paths: string | readonly string[]): LoadedPolicy[] 
       const rel = i.path.split('/').slice(1).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
       // the policy's name lives in metadata in the CRD form
       const path = rel[0] === 'name' ? (p.body.length > p.at.length ? [...p.at, 'metadata', 'name'] : [...p.at, 'name']) : [...p.body, ...rel];
-      issues.push({ file: p.file, ...position(p, path), path: dotted(path), message: i.message });
+      issues.push({ file: p.file, ...position(p, path), policy: i.name, path: dotted(path), message: i.message });
     }
   }
+  // in file order: the first one reported is the first one met reading
+  issues.sort((a, b) => (a.file === b.file ? a.line - b.line || a.column - b.column : 0));
   if (issues.length > 0) throw new PolicyError(issues);
   return parsed.map((p) => ({ ...p.policy, source: { file: p.file, line: position(p, p.at).line } }));
 }
 
 /** tracee-core's checks of policies, without loading anything: `path` is a JSON pointer into the policy. */
-export function checkPolicies(policies: readonly Policy[]): { policy: number; path: string; message: string; code: string }[] {
+export function checkPolicies(policies: readonly Policy[]): { policy: number; name: string; path: string; message: string; code: string }[] {
   return loadBinding().checkPolicies(policies.map(toNative));
 }
 
