@@ -33,6 +33,9 @@ enum tracee_limits {
 	 * nodename (scope uts=) compared in the kernel, NUL included */
 	SCOPE_EXE_LEN = 256,
 	SCOPE_UTS_LEN = 65,
+	/* comm values compared in place, without a map lookup, when no more
+	 * are listed (struct scope_config) */
+	SCOPE_COMM_INLINE = 8,
 };
 
 /* Events that are not syscalls. Same ids as Tracee's, so tools keyed on
@@ -109,6 +112,13 @@ struct scope_config {
 	__u64 negated[SCOPE_FIELDS];
 	/* policies with `follow`: children of a matching process match too */
 	__u64 follow;
+	/* When the policies list at most SCOPE_COMM_INLINE comm values, they
+	 * are here (each as two words, NUL-padded, with the policies listing
+	 * it) and compared in place: a hash lookup costs more than a few
+	 * compares. Otherwise comm_inline is 0 and they are in scope_comms. */
+	__u64 comm_inline;
+	__u64 comm_words[SCOPE_COMM_INLINE][2];
+	__u64 comm_policies[SCOPE_COMM_INLINE];
 	/* inclusive bounds of the range fields, per policy */
 	__u64 uid_min[MAX_POLICIES];
 	__u64 uid_max[MAX_POLICIES];

@@ -87,6 +87,8 @@ describe('scopes in the kernel', () => {
     const scopes: Record<string, string[]> = {
       'comm-eq': ['comm=trc-comm-a'],
       'comm-ne': ['comm!=trc-comm-a'],
+      // more comm values than the kernel compares in place: its hash map
+      'comm-many': [`comm=${['x1', 'x2', 'x3', 'x4', 'x5', 'x6', 'x7', 'x8', 'trc-comm-b'].join(',')}`],
       'pid-eq': [`pid=${pidA}`],
       'pid-ne': [`pid!=${pidA}`],
       // A's side of B, whichever way round they are
@@ -123,8 +125,8 @@ describe('scopes in the kernel', () => {
       const commA = named(cat, 'trc-comm-a');
       const commB = named(cat, 'trc-comm-b');
       const follow = named('/usr/bin/dash', 'trc-follow');
-      run([commA, file('comm-eq', true), file('comm-ne', false)]);
-      run([commB, file('comm-eq', false), file('comm-ne', true)]);
+      run([commA, file('comm-eq', true), file('comm-ne', false), file('comm-many', false)]);
+      run([commB, file('comm-eq', false), file('comm-ne', true), file('comm-many', true)]);
       run(asUid(UID, [cat, file('uid-eq', true), file('uid-ne', false), file('uid-range', true), file('uid-list', true)]));
       run([cat, file('uid-eq', false), file('uid-ne', true), file('uid-range', false), file('uid-list', false)]);
       run(asUid(UID + 100, [cat, file('uid-range', false)]));

@@ -789,6 +789,15 @@ impl Compiled {
                 }
             }
         }
+        // few comm values: compared in place (scope_config.comm_words)
+        let inline = types::tracee_limits::SCOPE_COMM_INLINE.0 as usize;
+        if !k.comms.is_empty() && k.comms.len() <= inline {
+            c.comm_inline = k.comms.len() as u64;
+            for (i, (key, bits)) in k.comms.iter().enumerate() {
+                c.comm_words[i] = [u64::from_ne_bytes(key[..8].try_into().expect("8")), u64::from_ne_bytes(key[8..].try_into().expect("8"))];
+                c.comm_policies[i] = *bits;
+            }
+        }
         k.needs_fork = c.fields[F::SCOPE_TREE.0 as usize] | c.fields[F::SCOPE_EXE.0 as usize] | c.follow != 0;
         k.needs_exec = c.fields[F::SCOPE_EXE.0 as usize] != 0;
         if !tree_roots.is_empty() || !exe_paths.is_empty() {
