@@ -65,3 +65,23 @@ describe('value decoders', () => {
     expect(errnoName(13)).toBe('EACCES');
   });
 });
+
+describe('matchedPolicies', () => {
+  it('names the policies of every bit set, across both 32-bit halves, in policy order', () => {
+    const names = Array.from({ length: 64 }, (_, i) => `p${i}`);
+    const buf = Buffer.alloc(2 * FIXED_SIZE);
+    const dv = new DataView(buf.buffer);
+    for (const [o, bits] of [[0, (1n << 0n) | (1n << 31n) | (1n << 33n) | (1n << 63n)], [FIXED_SIZE, 0n]] as const) {
+      dv.setUint16(o + HEADER_OFFSETS.size, FIXED_SIZE, true);
+      dv.setUint32(o + HEADER_OFFSETS.eventId, 257, true);
+      dv.setBigUint64(o + HEADER_OFFSETS.matchedPolicies, bits, true);
+    }
+    const seen: string[][] = [];
+    decodeBatch(buf, (e) => seen.push([...e.matchedPolicies]), names);
+    expect(seen).toEqual([['p0', 'p31', 'p33', 'p63'], []]);
+    // the unnamed policy of events/scope, by default
+    const one = Buffer.from(buf.subarray(0, FIXED_SIZE));
+    new DataView(one.buffer, one.byteOffset).setBigUint64(HEADER_OFFSETS.matchedPolicies, 1n, true);
+    decodeBatch(one, (e) => expect(e.matchedPolicies).toEqual(['']));
+  });
+});
