@@ -308,15 +308,22 @@ static __always_inline __u64 in_scope(__u64 policies, const bool legacy)
 	/* helpers are calls the compiler cannot drop: each is made only where
 	 * a field needs it */
 	struct task_struct *task = NULL;
+	__u64 pid_tgid = 0;
 	__u32 tgid = 0;
 	__u64 ok = policies;
 
-	if (scoped & (c->fields[SCOPE_PID] | c->fields[SCOPE_PID_RANGE] | c->fields[SCOPE_TREE] | c->fields[SCOPE_EXE] | c->follow))
-		tgid = bpf_get_current_pid_tgid() >> 32;
+	if (scoped & (c->fields[SCOPE_PID] | c->fields[SCOPE_PID_RANGE] | c->fields[SCOPE_TID] | c->fields[SCOPE_TREE] | c->fields[SCOPE_EXE] | c->follow)) {
+		pid_tgid = bpf_get_current_pid_tgid();
+		tgid = pid_tgid >> 32;
+	}
 	if (scoped & (c->fields[SCOPE_MNTNS] | c->fields[SCOPE_PIDNS] | c->fields[SCOPE_CONTAINER] | c->fields[SCOPE_UTS]))
 		task = (struct task_struct *)bpf_get_current_task();
 	if (scoped & c->fields[SCOPE_PID])
 		ok &= field_ok(c, SCOPE_PID, listed_num(SCOPE_PID, tgid));
+	if (scoped & c->fields[SCOPE_TID])
+		ok &= field_ok(c, SCOPE_TID, listed_num(SCOPE_TID, (__u32)pid_tgid));
+	if (scoped & c->fields[SCOPE_CGROUP])
+		ok &= field_ok(c, SCOPE_CGROUP, listed_num(SCOPE_CGROUP, bpf_get_current_cgroup_id()));
 	if (scoped & c->fields[SCOPE_PID_RANGE])
 		ok &= ~c->fields[SCOPE_PID_RANGE] | in_ranges(c->pid_min, c->pid_max, scoped & c->fields[SCOPE_PID_RANGE], tgid);
 	if (scoped & (c->fields[SCOPE_UID] | c->fields[SCOPE_UID_RANGE])) {

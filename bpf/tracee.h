@@ -98,7 +98,9 @@ enum scope_field {
 	SCOPE_CONTAINER = 8, /* in a pid namespace other than the initial one */
 	SCOPE_UID_RANGE = 9,
 	SCOPE_PID_RANGE = 10,
-	SCOPE_FIELDS = 11,
+	SCOPE_TID = 11,	   /* host thread id */
+	SCOPE_CGROUP = 12, /* cgroup v2 id (the cgroup directory's inode) */
+	SCOPE_FIELDS = 13,
 };
 
 /* The policies' scopes, written by user space before load (.rodata: the
@@ -126,7 +128,7 @@ struct scope_config {
 	__u64 pid_max[MAX_POLICIES];
 };
 
-/* Key of the numeric scope values (scope_values map): pid, uid, mntns, pidns. */
+/* Key of the numeric scope values (scope_nums map): pid, tid, uid, mntns, pidns, cgroup. */
 struct scope_num_key {
 	__u32 field; /* enum scope_field */
 	__u32 pad;

@@ -75,7 +75,7 @@ describe('event filters', () => {
   }, 30_000);
 
   it("--events in Tracee's grammar: per-event filters select their event, values lists stay whole, -name excludes", async () => {
-    expect(policyFromFlags([], ['openat.data.pathname=/a,/b', 'close,-dup', 'fs', 'openat.retval<0', 'execve.scope.comm=cat', 'open*'])).toEqual({
+    expect(policyFromFlags([], ['openat.data.pathname=/a,/b', 'close,-dup', 'fs', 'openat.retval<0', 'execve.scope.comm=cat', 'open*', 'tag=proc,network'])).toEqual({
       name: '',
       scope: ['global'],
       rules: [
@@ -85,6 +85,7 @@ describe('event filters', () => {
         { event: 'fs', filters: [] },
         { event: 'execve', filters: ['scope.comm=cat'] },
         { event: 'open*', filters: [] },
+        { event: 'tag=proc,network', filters: [] },
       ],
     });
     // the same through a trace: comm in --scope (kernel), a prefix (poll thread)

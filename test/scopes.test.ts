@@ -5,7 +5,7 @@
 // event arrive, so "must not match" is seen, not inferred from silence.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trace, type Policy, type TraceeEvent } from '@tracee/core';
@@ -56,6 +56,7 @@ const asUid = (uid: number, argv: string[]) => ['setpriv', `--reuid=${uid}`, `--
 
 describe('scopes in the kernel', () => {
   const gated: Record<string, Gated> = {};
+  const cleanups: (() => void)[] = [];
   beforeAll(() => {
     rmSync(DIR, { recursive: true, force: true });
     mkdirSync(`${DIR}/bin`, { recursive: true });
@@ -64,16 +65,19 @@ describe('scopes in the kernel', () => {
   afterAll(() => {
     for (const g of Object.values(gated)) g.child.kill('SIGKILL');
     rmSync(DIR, { recursive: true, force: true });
+    for (const c of cleanups) c();
   });
 
   it('each field and operator: a process that matches carries the policy, one that must not does not', async () => {
     const cat = '/usr/bin/cat';
     const mycat = named(cat, 'trc-exe');
     // processes whose pids and namespaces the policies name: started first
-    gated.pidA = new Gated(['sh', '-c', `read x; exec cat ${file('pid-eq', true)} ${file('pid-ne', false)} ${file('pid-lt', true)}`]);
-    gated.pidB = new Gated(['sh', '-c', `read x; exec cat ${file('pid-eq', false)} ${file('pid-ne', true)} ${file('pid-lt', false)}`]);
+    const pidFiles = (a: boolean) =>
+      ['pid-eq', 'pid-ne', 'pid-lt', 'tid-eq', 'cgroup-eq'].map((n) => file(n, n === 'pid-ne' ? !a : a)).join(' ') + ' ' + file('pid-ge', !a) + ' ' + file('cgroup-ne', !a);
+    gated.pidA = new Gated(['sh', '-c', `read x; exec cat ${pidFiles(true)}`]);
+    gated.pidB = new Gated(['sh', '-c', `read x; exec cat ${pidFiles(false)}`]);
     gated.mnt = new Gated(['unshare', '-m', 'sh', '-c', `read x; exec cat ${file('mntns-eq', true)} ${file('mntns-ne', true)}`]);
-    gated.pidns = new Gated(['unshare', '-p', '-f', 'sh', '-c', `read x; exec cat ${file('pidns-eq', true)}`]);
+    gated.pidns = new Gated(['unshare', '-p', '-f', 'sh', '-c', `read x; exec cat ${file('pidns-eq', true)} ${file('pidns-ne', true)}`]);
     // a tree: root -> sh -> (after the start) sh -> cat, three levels deep
     // (`; true` keeps each shell from exec'ing its last command in place)
     gated.root = new Gated(['sh', '-c', `sh -c 'read x; sh -c "cat ${file('tree-eq', true)} ${file('tree-ne', false)}; true"; true'; true`]);
@@ -83,6 +87,13 @@ describe('scopes in the kernel', () => {
     const mntns = nsOf(gated.mnt.pid, 'mnt');
     const pidns = nsOf(pidnsInner, 'pid');
     const hostMnt = nsOf(process.pid, 'mnt');
+    // A's own cgroup (v2): its id is the directory's inode
+    const cgroup2 = /^\S+ \S+ \S+ \S+ (\S+) .* - cgroup2 /m.exec(readFileSync('/proc/self/mountinfo', 'utf8'))![1];
+    const cgroupDir = `${cgroup2}/trc-scope-${process.pid}`;
+    mkdirSync(cgroupDir);
+    cleanups.push(() => rmdirSync(cgroupDir, { maxRetries: 5 }));
+    writeFileSync(`${cgroupDir}/cgroup.procs`, String(pidA));
+    const cgroupId = statSync(cgroupDir).ino;
 
     const scopes: Record<string, string[]> = {
       'comm-eq': ['comm=trc-comm-a'],
@@ -93,13 +104,19 @@ describe('scopes in the kernel', () => {
       'pid-ne': [`pid!=${pidA}`],
       // A's side of B, whichever way round they are
       'pid-lt': [pidA < pidB ? `pid<${pidB}` : `pid>${pidB}`],
+      'pid-ge': [pidA < pidB ? `pid>=${pidB}` : `pid<=${pidB}`],
+      'tid-eq': [`tid=${pidA}`],
+      'cgroup-eq': [`cgroup=${cgroupId}`],
+      'cgroup-ne': [`cgroupId!=${cgroupId}`],
       'uid-eq': [`uid=${UID}`],
       'uid-ne': [`uid!=${UID}`],
       'uid-range': [`uid>=${UID - 100}`, `uid<${UID + 100}`],
       'uid-list': [`uid=1,${UID},3`],
+      'uid-gt-le': [`uid>${UID - 1}`, `uid<=${UID}`],
       'mntns-eq': [`mntns=${mntns}`],
       'mntns-ne': [`mntns!=${hostMnt}`],
       'pidns-eq': [`pidns=${pidns}`],
+      'pidns-ne': [`pidns!=${nsOf(process.pid, 'pid')}`],
       'uts-eq': ['uts=trc-uts-a'],
       'uts-ne': [`uts!=${hostname()}`],
       'tree-eq': [`tree=${gated.root.pid}`],
@@ -127,10 +144,10 @@ describe('scopes in the kernel', () => {
       const follow = named('/usr/bin/dash', 'trc-follow');
       run([commA, file('comm-eq', true), file('comm-ne', false), file('comm-many', false)]);
       run([commB, file('comm-eq', false), file('comm-ne', true), file('comm-many', true)]);
-      run(asUid(UID, [cat, file('uid-eq', true), file('uid-ne', false), file('uid-range', true), file('uid-list', true)]));
-      run([cat, file('uid-eq', false), file('uid-ne', true), file('uid-range', false), file('uid-list', false)]);
-      run(asUid(UID + 100, [cat, file('uid-range', false)]));
-      run([cat, file('mntns-eq', false), file('mntns-ne', false), file('pidns-eq', false), file('uts-eq', false), file('uts-ne', false)]);
+      run(asUid(UID, [cat, ...['uid-eq', 'uid-range', 'uid-list', 'uid-gt-le'].map((n) => file(n, true)), file('uid-ne', false)]));
+      run([cat, ...['uid-eq', 'uid-range', 'uid-list', 'uid-gt-le'].map((n) => file(n, false)), file('uid-ne', true)]);
+      run(asUid(UID + 100, [cat, file('uid-range', false), file('uid-gt-le', false)]));
+      run([cat, ...['mntns-eq', 'mntns-ne', 'pidns-eq', 'pidns-ne', 'uts-eq', 'uts-ne'].map((n) => file(n, false))]);
       run(['unshare', '-u', 'sh', '-c', `hostname trc-uts-a && exec cat ${file('uts-eq', true)} ${file('uts-ne', true)}`]);
       run(['unshare', '-u', 'sh', '-c', `hostname trc-uts-b && exec cat ${file('uts-eq', false)}`]);
       // comm matches the shell; its child and grandchild only by follow

@@ -87,6 +87,26 @@ pub fn resolve<S: AsRef<str>>(names: &[S]) -> Result<Vec<&'static EventDef>, Err
 /// The events one name selects: an event, a set, or a pattern (`open*`,
 /// `*at`, `*stat*`), as Tracee's --events reads it; or why none.
 pub fn resolve_one(name: &str) -> Result<Vec<&'static EventDef>, String> {
+    // `tag=fs,proc`: Tracee's way to name sets
+    if let Some(tags) = name.strip_prefix("tag=") {
+        let mut out: Vec<&'static EventDef> = Vec::new();
+        for tag in tags.split(',').map(str::trim) {
+            let set = set_name(tag);
+            if !EVENTS.iter().any(|e| e.sets.contains(&set)) {
+                let mut sets: Vec<&str> = EVENTS.iter().flat_map(|e| e.sets.iter().copied()).collect();
+                sets.sort_unstable();
+                sets.dedup();
+                return Err(format!("unknown set '{tag}' in '{name}'; the sets are: {}", sets.join(", ")));
+            }
+            for e in EVENTS.iter().filter(|e| e.sets.contains(&set)) {
+                if !out.iter().any(|o| o.id == e.id) {
+                    out.push(e);
+                }
+            }
+        }
+        return Ok(out);
+    }
+    let name = set_name(name);
     let found: Vec<&'static EventDef> = if name.contains('*') {
         let inner = name.trim_matches('*');
         let (pre, suf) = (!name.starts_with('*'), !name.ends_with('*'));
@@ -111,6 +131,15 @@ pub fn resolve_one(name: &str) -> Result<Vec<&'static EventDef>, String> {
         ));
     }
     Ok(found)
+}
+
+/// A set's name, with Tracee's longer spelling `network` for `net`.
+fn set_name(name: &str) -> &str {
+    if name == "network" {
+        "net"
+    } else {
+        name
+    }
 }
 
 /// The known event and set names nearest to `name` by edit distance.
@@ -212,5 +241,14 @@ mod tests {
             other => panic!("{other:?}"),
         }
         assert!(matches!(resolve::<&str>(&[]), Err(Error::NoEvents)));
+        // Tracee's spellings: tag=, and network for net
+        let tagged = resolve_one("tag=fs,network").unwrap();
+        assert!(tagged.iter().any(|e| e.name == "openat") && tagged.iter().any(|e| e.name == "connect"));
+        assert_eq!(resolve_one("network").unwrap(), resolve_one("net").unwrap());
+        assert!(resolve_one("tag=fss").unwrap_err().starts_with("unknown set 'fss' in 'tag=fss'; the sets are: default, fs, net, proc, syscalls"));
+        // patterns
+        assert!(resolve_one("open*").unwrap().iter().all(|e| e.name.starts_with("open")));
+        assert!(resolve_one("*stat*").unwrap().iter().any(|e| e.name == "newfstatat"));
+        assert!(resolve_one("o*n").unwrap_err().contains("* may only start or end"));
     }
 }

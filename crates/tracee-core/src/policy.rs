@@ -180,6 +180,8 @@ impl Pattern {
 enum ScopeField {
     Uid,
     Pid,
+    Tid,
+    Cgroup,
     Mntns,
     Pidns,
     Tree,
@@ -191,6 +193,10 @@ enum ScopeField {
 const SCOPE_FIELDS: &[(&str, ScopeField)] = &[
     ("uid", ScopeField::Uid),
     ("pid", ScopeField::Pid),
+    // not in Tracee's --scope, known at the hook all the same
+    ("tid", ScopeField::Tid),
+    ("cgroup", ScopeField::Cgroup),
+    ("cgroupId", ScopeField::Cgroup),
     ("mntns", ScopeField::Mntns),
     ("pidns", ScopeField::Pidns),
     ("tree", ScopeField::Tree),
@@ -423,9 +429,14 @@ fn parse_scope(exprs: &[String]) -> Result<Scope, (usize, String)> {
                         return Err(err(format!("'{expr}' has an empty value in its list")));
                     }
                     match f {
-                        ScopeField::Uid | ScopeField::Pid | ScopeField::Tree => {
+                        ScopeField::Uid | ScopeField::Pid | ScopeField::Tid | ScopeField::Tree => {
                             if !parse_int(v).is_ok_and(|n| (0..=u32::MAX as i128).contains(&n)) {
                                 return Err(err(format!("'{expr}': '{v}' is not a {field} (a number from 0 to 4294967295)")));
+                            }
+                        }
+                        ScopeField::Cgroup => {
+                            if !parse_int(v).is_ok_and(|n| (0..=u64::MAX as i128).contains(&n)) {
+                                return Err(err(format!("'{expr}': '{v}' is not a cgroup id (the inode number of its cgroup v2 directory, as events' cgroupId shows it)")));
                             }
                         }
                         ScopeField::Mntns | ScopeField::Pidns => {
@@ -602,7 +613,7 @@ pub fn compile(policies: &[Policy]) -> Result<Compiled, Vec<PolicyIssue>> {
     let count = |pick: &dyn Fn(ScopeField) -> bool| -> usize {
         scopes.iter().flat_map(|s| &s.lists).filter(|(f, _, _)| pick(*f)).map(|(_, _, v)| v.len()).sum()
     };
-    let nums = count(&|f| matches!(f, ScopeField::Uid | ScopeField::Pid | ScopeField::Mntns | ScopeField::Pidns));
+    let nums = count(&|f| matches!(f, ScopeField::Uid | ScopeField::Pid | ScopeField::Tid | ScopeField::Cgroup | ScopeField::Mntns | ScopeField::Pidns));
     // an executable takes up to 4 keys: itself, its real path, and aliases
     let strs = count(&|f| f == ScopeField::Comm).max(count(&|f| f == ScopeField::Uts)).max(4 * count(&|f| f == ScopeField::Executable));
     if nums > 4096 || strs > 1024 {
@@ -753,6 +764,8 @@ impl Compiled {
                 let kf = match f {
                     ScopeField::Uid => F::SCOPE_UID,
                     ScopeField::Pid => F::SCOPE_PID,
+                    ScopeField::Tid => F::SCOPE_TID,
+                    ScopeField::Cgroup => F::SCOPE_CGROUP,
                     ScopeField::Mntns => F::SCOPE_MNTNS,
                     ScopeField::Pidns => F::SCOPE_PIDNS,
                     ScopeField::Tree => F::SCOPE_TREE,
@@ -766,7 +779,7 @@ impl Compiled {
                 }
                 for v in vals {
                     match f {
-                        ScopeField::Uid | ScopeField::Pid | ScopeField::Mntns | ScopeField::Pidns => {
+                        ScopeField::Uid | ScopeField::Pid | ScopeField::Tid | ScopeField::Cgroup | ScopeField::Mntns | ScopeField::Pidns => {
                             let n = parse_int(v).unwrap_or_default() as u64;
                             *k.nums.entry((kf.0, n)).or_default() |= bit;
                         }
