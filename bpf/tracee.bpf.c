@@ -771,8 +771,8 @@ static __always_inline int syscall_enter(void *ctx, __u32 id, struct event_confi
 	return 0;
 }
 
-/* Syscall exit, from either hook. regs are the saved user registers;
- * per_syscall: they were found by address and must be checked. */
+/* Syscall exit, from either hook. regs are the saved user registers (raw
+ * tracepoint); per_syscall: NULL, found by address when needed, and checked. */
 static __always_inline int syscall_exit(void *ctx, __u32 id, long ret, struct pt_regs *regs,
 					const bool per_syscall, const bool legacy)
 {
@@ -803,7 +803,7 @@ static __always_inline int syscall_exit(void *ctx, __u32 id, long ret, struct pt
 		ev->header.return_value = ret;
 		if (!cfg->nargs) {
 			__builtin_memset(ev->args, 0, sizeof(ev->args));
-		} else if (!read_syscall_args(regs, ev->args, per_syscall ? (long)id : -1)) {
+		} else if (!read_syscall_args(per_syscall ? current_regs() : regs, ev->args, per_syscall ? (long)id : -1)) {
 			__builtin_memset(ev->args, 0, sizeof(ev->args));
 			ev->header.flags |= RECORD_FLAG_ARGS_UNKNOWN;
 		}
@@ -821,7 +821,7 @@ static __always_inline int syscall_exit(void *ctx, __u32 id, long ret, struct pt
 		data_len = 0;
 		if (!cfg->nargs) {
 			__builtin_memset(b->ev.args, 0, sizeof(b->ev.args));
-		} else if (read_syscall_args(regs, b->ev.args, per_syscall ? (long)id : -1)) {
+		} else if (read_syscall_args(per_syscall ? current_regs() : regs, b->ev.args, per_syscall ? (long)id : -1)) {
 			data_len = put_data(b, cfg);
 		} else {
 			__builtin_memset(b->ev.args, 0, sizeof(b->ev.args));
@@ -918,7 +918,8 @@ static __always_inline int on_sys_enter_per_syscall(struct syscall_tp_enter *ctx
  * narrow selection: unselected syscalls then run no program at all. */
 static __always_inline int on_sys_exit_per_syscall(struct syscall_tp_exit *ctx, const bool legacy)
 {
-	return syscall_exit(ctx, ctx->nr, ctx->ret, current_regs(), true, legacy);
+	/* the registers are found only once the event is known to be wanted */
+	return syscall_exit(ctx, ctx->nr, ctx->ret, NULL, true, legacy);
 }
 
 /* raw_tp args: (struct task_struct *parent, struct task_struct *child) */
