@@ -3,7 +3,10 @@
 //! checks what the kernel side read through CO-RE against what /proc says
 //! in the guest. With `--kernel-btf` (run before the guest hides its BTF)
 //! once, with the automatic hooks; without, once per way of hooking
-//! syscalls.
+//! syscalls. The automatic-hooks runs select through policies whose scopes
+//! use every field the kernel tests (so this kernel's verifier sees all of
+//! that code), and each event must carry exactly the policy it matched.
+
 //! One JSON object per line, prefixed `tracee-guest: `, on stdout (the
 //! serial console).
 
@@ -12,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use tracee_core::btf::{self, Environment};
-use tracee_core::{Event, Records, SyscallHookMode, TraceOptions, Tracer};
+use tracee_core::{Event, Policy, Records, Rule, SyscallHookMode, TraceOptions, Tracer};
 
 fn say(v: Value) {
     println!("tracee-guest: {v}");
@@ -55,11 +58,26 @@ fn main() {
 /// Expected: execve /bin/sh, openat of the file, execve /bin/true,
 /// sched_process_exec of /bin/true, each from the child, whose parent is us.
 fn run(name: &str, mode: SyscallHookMode) -> Value {
-    let opts = TraceOptions {
-        events: ["openat", "execve", "sched_process_exec"].map(String::from).to_vec(),
-        syscall_hooks: mode,
-        ..Default::default()
+    let events = ["openat", "execve", "sched_process_exec"];
+    let rules = || events.iter().map(|e| Rule { event: e.to_string(), filters: vec![] }).collect::<Vec<_>>();
+    let me = std::process::id();
+    // every scope field, all true of the workload (our child, forked after
+    // the start: in our tree by the fork hook), and a policy it must not match
+    let scoped = mode == SyscallHookMode::Auto;
+    let policies = if scoped {
+        let scope = [
+            format!("tree={me}"), "pid>1".into(), "uid<=0".into(), "tid!=1".into(), "comm!=no-such-comm".into(),
+            "mntns!=1".into(), "pidns!=1".into(), "uts!=no-such-host".into(), "executable!=/no/such/exe".into(),
+            "cgroup!=0".into(), "not-container".into(), "follow".into(),
+        ];
+        vec![
+            Policy { name: "every-field".into(), scope: scope.to_vec(), rules: rules() },
+            Policy { name: "nobody".into(), scope: vec!["comm=no-such-comm".into()], rules: rules() },
+        ]
+    } else {
+        vec![Policy::from_events(&events)]
     };
+    let opts = TraceOptions { policies, syscall_hooks: mode, ..Default::default() };
     let started = Instant::now();
     let mut tracer = match Tracer::start(opts) {
         Ok(t) => t,
@@ -95,10 +113,14 @@ fn run(name: &str, mode: SyscallHookMode) -> Value {
     let _ = std::fs::remove_file(&path);
 
     // the fields read through CO-RE, against /proc in the guest
-    let (me, mnt, pidns) = (std::process::id(), ns_inode("mnt"), ns_inode("pid"));
+    let (mnt, pidns) = (ns_inode("mnt"), ns_inode("pid"));
     let mut failures = Vec::new();
     for e in &events {
         let h = &e.header;
+        // bit 0: every-field (or the plain list's policy); never `nobody`
+        if h.matched_policies != 1 {
+            failures.push(format!("{}: matched policies {:#b}, not 0b1", e.name(), h.matched_policies));
+        }
         if h.host_parent_process_id != me || h.parent_process_id != me {
             failures.push(format!("{}: ppid {}/{} is not {me}", e.name(), h.host_parent_process_id, h.parent_process_id));
         }
@@ -133,6 +155,7 @@ fn run(name: &str, mode: SyscallHookMode) -> Value {
     }
     json!({
         "hooks": name,
+        "scoped": scoped,
         "attached": true,
         "attachMs": attach_ms,
         "programs": info.programs,
