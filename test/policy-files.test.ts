@@ -6,7 +6,7 @@ import { once } from 'node:events';
 import { chmodSync, copyFileSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { POLICY_SCHEMA, PolicyError, loadPolicies, trace } from '@tracee/core';
-import { CLI, until } from './helpers.js';
+import { CLI, bpfFds, until } from './helpers.js';
 
 const FIXTURES = new URL('./fixtures/policies/', import.meta.url).pathname;
 const TMP = `/tmp/trc-policies-${process.pid}`;
@@ -45,6 +45,19 @@ describe('policy files', () => {
     expect(info?.policies).toEqual(policies.map((p) => p.name));
     expect(info?.events).toEqual(expect.arrayContaining(['openat', 'execve', 'close', 'connect', 'unlinkat', 'newfstatat', 'sched_process_exec']));
     expect(info?.events).not.toContain('sendto');
+  });
+
+  it('a bad policy in the API: the error, and nothing loaded; policies with events or scope: EINVAL', () => {
+    const fds = bpfFds();
+    const errors: { code?: string; message: string }[] = [];
+    const bad = { name: 'bad', scope: ['uid>=x'], rules: [{ event: 'openat' }] };
+    trace({ policies: [bad] }).subscribe({ error: (e) => errors.push(e) });
+    trace({ policies: [{ name: 'ok', scope: ['global'], rules: [{ event: 'openat' }] }], events: ['close'] }).subscribe({ error: (e) => errors.push(e) });
+    expect(errors.map((e) => [e.code, e.message])).toEqual([
+      ['EPOLICY', "policy 'bad': 'uid>=x': 'x' is not a uid (a number from 0 to 4294967295)"],
+      ['EINVAL', 'policies cannot be combined with events or scope (as in Tracee): put those events and scopes in a policy'],
+    ]);
+    expect(bpfFds()).toBe(fds);
   });
 
   it('exports the JSON Schema of a policy document', () => {

@@ -58,10 +58,9 @@ pub(crate) struct Plan {
 }
 
 pub(crate) fn load_and_attach(plan: &Plan) -> Result<(Object, Vec<Link>, TracerInfo), Error> {
-    let Plan { opts, events, compiled, decision, transport, legacy, direct_task_reads } = plan;
+    let Plan { opts, events, compiled, decision, transport, legacy, .. } = plan;
     let (events, transport, legacy) = (events.as_slice(), *transport, *legacy);
     let scope = compiled.kernel_scope();
-    let perf = matches!(transport, Transport::PerfBuffer(_));
     // Held until load() has resolved the CO-RE relocations.
     let mut _memfd = None;
     let custom_btf: Option<PathBuf> = match &decision.btf {
@@ -102,7 +101,7 @@ pub(crate) fn load_and_attach(plan: &Plan) -> Result<(Object, Vec<Link>, TracerI
             // nothing selected can load here: the first failure explains it
             return Err(btf_file_error(first_error.expect("a failure disabled them"), decision));
         }
-        let err = match open_and_load(custom_btf.as_deref(), opts, &scope, decision, perf, legacy, *direct_task_reads, &load) {
+        let err = match open_and_load(plan, &scope, custom_btf.as_deref(), &load) {
             Ok(obj) => break obj,
             Err(err) => err,
         };
@@ -289,15 +288,14 @@ fn btf_file_error(err: Error, decision: &Decision) -> Error {
 /// Opens the object, sets what user space decides before load, and loads
 /// the programs `enabled` says.
 fn open_and_load(
-    custom_btf: Option<&std::path::Path>,
-    opts: &TraceOptions,
+    plan: &Plan,
     scope: &KernelScope,
-    decision: &Decision,
-    perf: bool,
-    legacy: bool,
-    direct_task_reads: bool,
+    custom_btf: Option<&std::path::Path>,
     enabled: &dyn Fn(&str) -> bool,
 ) -> Result<Object, Error> {
+    let Plan { opts, decision, legacy, direct_task_reads, .. } = plan;
+    let (legacy, direct_task_reads) = (*legacy, *direct_task_reads);
+    let perf = matches!(plan.transport, Transport::PerfBuffer(_));
     libbpf_log::take();
     let mut builder = ObjectBuilder::default();
     if let Some(path) = custom_btf {

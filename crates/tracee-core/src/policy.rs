@@ -428,21 +428,16 @@ fn parse_scope(exprs: &[String]) -> Result<Scope, (usize, String)> {
                     if v.is_empty() {
                         return Err(err(format!("'{expr}' has an empty value in its list")));
                     }
+                    let number = |max: u64| parse_int(v).is_ok_and(|n| (0..=i128::from(max)).contains(&n));
                     match f {
-                        ScopeField::Uid | ScopeField::Pid | ScopeField::Tid | ScopeField::Tree => {
-                            if !parse_int(v).is_ok_and(|n| (0..=u32::MAX as i128).contains(&n)) {
-                                return Err(err(format!("'{expr}': '{v}' is not a {field} (a number from 0 to 4294967295)")));
-                            }
+                        ScopeField::Uid | ScopeField::Pid | ScopeField::Tid | ScopeField::Tree if !number(u32::MAX.into()) => {
+                            return Err(err(format!("'{expr}': '{v}' is not a {field} (a number from 0 to 4294967295)")));
                         }
-                        ScopeField::Cgroup => {
-                            if !parse_int(v).is_ok_and(|n| (0..=u64::MAX as i128).contains(&n)) {
-                                return Err(err(format!("'{expr}': '{v}' is not a cgroup id (the inode number of its cgroup v2 directory, as events' cgroupId shows it)")));
-                            }
+                        ScopeField::Cgroup if !number(u64::MAX) => {
+                            return Err(err(format!("'{expr}': '{v}' is not a cgroup id (the inode number of its cgroup v2 directory, as events' cgroupId shows it)")));
                         }
-                        ScopeField::Mntns | ScopeField::Pidns => {
-                            if !parse_int(v).is_ok_and(|n| (0..=u32::MAX as i128).contains(&n)) {
-                                return Err(err(format!("'{expr}': '{v}' is not a namespace id (the inode number of /proc/<pid>/ns/{field}, e.g. 4026531836)")));
-                            }
+                        ScopeField::Mntns | ScopeField::Pidns if !number(u32::MAX.into()) => {
+                            return Err(err(format!("'{expr}': '{v}' is not a namespace id (the inode number of /proc/<pid>/ns/{field}, e.g. 4026531836)")));
                         }
                         ScopeField::Comm if v.len() >= COMM_LEN => {
                             return Err(err(format!("'{expr}': '{v}' is longer than a comm can be ({} characters, the kernel's TASK_COMM_LEN - 1), so it would never match", COMM_LEN - 1)));
@@ -895,7 +890,7 @@ mod tests {
     }
 
     fn first_issue(p: Policy) -> String {
-        compile(&[p]).err().expect("an issue")[0].message.clone()
+        compile(&[p]).expect_err("an issue")[0].message.clone()
     }
 
     #[test]
