@@ -189,6 +189,25 @@ describe('scopes in the kernel', () => {
     }
   }, 60_000);
 
+  it('64 policies at once, as in Tracee: the last one is bit 63, end to end', async () => {
+    const target = named('/usr/bin/cat', 'trc-64');
+    const rules = [{ event: 'openat', filters: [`data.pathname=${DIR}/64-*`] }];
+    const policies: Policy[] = Array.from({ length: 64 }, (_, i) => ({ name: `p${i}`, scope: [i === 63 ? 'comm=trc-64' : i === 31 ? 'uid=4242' : `comm=trc-64-not-${i}`], rules }));
+    const seen: TraceeEvent[] = [];
+    const sub = trace({ policies }).subscribe((e) => seen.push(e));
+    try {
+      run([target, `${DIR}/64-root`]);
+      run(asUid(UID, [target, `${DIR}/64-uid`]));
+      await until(() => seen.length >= 2, 10_000, 'both opens');
+      expect(seen.map((e) => [arg(e, 'pathname'), [...e.matchedPolicies]])).toEqual([
+        [`${DIR}/64-root`, ['p63']],
+        [`${DIR}/64-uid`, ['p31', 'p63']],
+      ]);
+    } finally {
+      sub.unsubscribe();
+    }
+  }, 30_000);
+
   it('two policies with different scopes: each event carries exactly the policies it matched', async () => {
     const commA = named('/usr/bin/cat', 'trc-two-a');
     const policies: Policy[] = [
