@@ -4,9 +4,10 @@
 // (crates/tracee-core/src/policy.rs), which the tracer itself uses. Every
 // problem is reported at its file, line and column.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
-import { Ajv, type ErrorObject } from 'ajv';
-import { isMap, isSeq, LineCounter, parseAllDocuments, type Document, type Node as YamlNode } from 'yaml';
+import type { Ajv as AjvClass, ErrorObject } from 'ajv';
+import type { Document, LineCounter, Node as YamlNode } from 'yaml';
 import { loadBinding } from './binding.js';
 import { TraceeError } from './errors.js';
 import { EVENTS } from './generated/schema.js';
@@ -134,7 +135,12 @@ function distance(a: string, b: string): number {
   return prev[b.length];
 }
 
-let validator: ReturnType<Ajv['compile']> | undefined;
+// ajv and yaml are loaded on the first policy file, not with the module:
+// together they add ~40 ms to every start-up, policies or not.
+const require = createRequire(import.meta.url);
+let yamlLib: typeof import('yaml') | undefined;
+const yaml = (): typeof import('yaml') => (yamlLib ??= require('yaml') as typeof import('yaml'));
+let validator: ReturnType<AjvClass['compile']> | undefined;
 
 interface Parsed {
   policy: Policy;
@@ -158,13 +164,13 @@ function position(p: { doc: Document; lines: LineCounter }, path: (string | numb
   let node: unknown = p.doc.contents;
   let range: [number, number, number] | undefined = (node as YamlNode | null)?.range ?? undefined;
   for (const [i, seg] of path.entries()) {
-    if (isMap(node)) {
+    if (yaml().isMap(node)) {
       const pair = node.items.find((it) => (it.key as { value?: unknown } | null)?.value === seg);
       if (!pair) break;
       node = pair.value;
       const key = (pair.key as YamlNode).range;
       range = (atKey && i === path.length - 1 ? key : (pair.value as YamlNode | null)?.range) ?? key ?? range;
-    } else if (isSeq(node) && typeof seg === 'number' && seg < node.items.length) {
+    } else if (yaml().isSeq(node) && typeof seg === 'number' && seg < node.items.length) {
       node = node.items[seg];
       range = (node as YamlNode | null)?.range ?? range;
     } else break;
@@ -209,10 +215,11 @@ function readDocuments(file: string, issues: PolicyIssue[]): Parsed[] {
     issues.push({ file, line: 0, column: 0, path: '', message: `cannot read it: ${(e as Error).message}` });
     return [];
   }
+  const { Ajv } = require('ajv') as typeof import('ajv');
   validator ??= new Ajv({ allErrors: true, strict: false, verbose: true }).compile(POLICY_SCHEMA);
-  const lines = new LineCounter();
+  const lines = new (yaml().LineCounter)();
   const out: Parsed[] = [];
-  for (const doc of parseAllDocuments(text, { lineCounter: lines, prettyErrors: false })) {
+  for (const doc of yaml().parseAllDocuments(text, { lineCounter: lines, prettyErrors: false })) {
     if (!('errors' in doc)) continue;
     if (doc.errors.length > 0) {
       const err = doc.errors[0];
