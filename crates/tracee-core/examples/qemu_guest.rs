@@ -95,8 +95,12 @@ fn run(name: &str, mode: SyscallHookMode) -> Value {
 
     let mut events: Vec<Event> = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(20);
-    // the last of the workload's events
-    let done = |evs: &[Event]| evs.iter().any(|e| e.name() == "sched_process_exec" && e.string_arg(0) == Some("/bin/true"));
+    // the last of the workload's events: the exec of /bin/true, and then
+    // (it is reported at the syscall's exit) its execve
+    let done = |evs: &[Event]| {
+        let last = |name: &str| evs.iter().any(|e| e.name() == name && e.strings.first().map(|(_, s)| s.as_str()) == Some("/bin/true"));
+        last("sched_process_exec") && last("execve")
+    };
     while Instant::now() < deadline && !done(&events) {
         if let Ok(batch) = tracer.batches().recv_timeout(Duration::from_millis(100)) {
             for r in Records::new(&batch.data) {
