@@ -458,8 +458,8 @@ struct ArgDef {
 /// What events.tbl may put after an argument's name: `str` (capture a
 /// non-const `char *` as a string) or how user space decodes the value,
 /// with the constants of `constants()`.
-const DECODERS: [&str; 11] =
-    ["fd", "dirfd", "open_flags", "mode", "prot", "map_flags", "clone_flags", "signal", "socket_family", "socket_type", "capability"];
+const DECODERS: [&str; 12] =
+    ["fd", "dirfd", "open_flags", "mode", "prot", "map_flags", "clone_flags", "signal", "socket_family", "socket_type", "capability", "ptrace_request"];
 
 /// How an argument of C type `ty` is decoded: the only place that rule
 /// lives. `const char *` is a string read from the task's memory; other
@@ -805,6 +805,11 @@ fn constants() -> Value {
         "socket_family": table(&[&format!("{arch}/bits/socket.h")], "AF_", &["AF_MAX", "AF_FILE", "AF_LOCAL", "AF_ROUTE"]),
         "socket_type": table(&[&format!("{arch}/bits/socket_type.h")], "SOCK_", &[]),
         "capability": table(&["linux/capability.h"], "CAP_", &["CAP_LAST_CAP"]),
+        // requests only: not the options (PTRACE_O_*), events or info kinds
+        "ptrace_request": table(&["linux/ptrace.h", &format!("{arch}/asm/ptrace-abi.h")], "PTRACE_", &["PTRACE_EVENTMSG_SYSCALL_ENTRY", "PTRACE_EVENTMSG_SYSCALL_EXIT", "PTRACE_PEEKSIGINFO_SHARED"])
+            .into_iter()
+            .filter(|(n, _)| !["PTRACE_O_", "PTRACE_EVENT_", "PTRACE_SYSCALL_INFO_", "PTRACE_SYSEMU_"].iter().any(|p| n.starts_with(p)) || n == "PTRACE_SYSEMU_SINGLESTEP")
+            .collect::<Vec<_>>(),
     })
 }
 

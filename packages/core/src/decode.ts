@@ -17,6 +17,7 @@ const ERRNO = byValue(CONSTANTS.errno);
 const SIGNALS = byValue(CONSTANTS.signal);
 const FAMILIES = byValue(CONSTANTS.socket_family);
 const CAPABILITIES = byValue(CONSTANTS.capability);
+const PTRACE_REQUESTS = byValue(CONSTANTS.ptrace_request);
 const OPEN_ACCESS = byValue(CONSTANTS.open_access);
 const MAP_TYPES = byValue(CONSTANTS.map_type);
 const SOCKET_KINDS = byValue(CONSTANTS.socket_type.filter(([, v]) => v < 16));
@@ -85,6 +86,8 @@ export function decodeValue(decoder: Decoder | undefined, value: ArgValue): stri
     }
     case 'capability':
       return CAPABILITIES.get(value) ?? String(value);
+    case 'ptrace_request':
+      return PTRACE_REQUESTS.get(value) ?? String(value);
   }
 }
 

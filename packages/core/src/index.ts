@@ -41,3 +41,4 @@ import { EVENTS, type EventDef } from './generated/schema.js';
 export function listEvents(set?: string): readonly EventDef[] {
   return set ? EVENTS.filter((e) => (e.sets as readonly string[]).includes(set)) : EVENTS;
 }
+export * from './rules/index.js';

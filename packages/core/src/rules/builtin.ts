@@ -1,0 +1,307 @@
+// The builtin rules: the behaviour of Tracee's detectors of the same purpose,
+// with their ids, event names, severities and MITRE ATT&CK techniques, so a
+// finding maps to Tracee's. They are built on syscall events (the kernel
+// events Tracee's use, security_file_open and friends, come later): paths
+// are the ones the syscall was given, and only absolute ones are judged.
+import { filter, map, mergeMap, type OperatorFunction } from 'rxjs';
+import { CONSTANTS, type Sockaddr, type TraceeEvent } from '../generated/schema.js';
+import type { PolicyRule } from '../policy.js';
+import type { Mitre, Rule, RuleContext, RuleMatch, Severity } from './rule.js';
+
+const constant = (table: readonly (readonly [string, number])[], name: string): number => {
+  const hit = table.find(([n]) => n === name);
+  if (!hit) throw new Error(`the headers define no ${name}`);
+  return hit[1];
+};
+const O_WRONLY = constant(CONSTANTS.open_access, 'O_WRONLY');
+const O_RDWR = constant(CONSTANTS.open_access, 'O_RDWR');
+const O_CREAT = constant(CONSTANTS.open_flags, 'O_CREAT');
+const O_TRUNC = constant(CONSTANTS.open_flags, 'O_TRUNC');
+const PROT_WRITE = constant(CONSTANTS.prot, 'PROT_WRITE');
+const PROT_EXEC = constant(CONSTANTS.prot, 'PROT_EXEC');
+const PTRACE = (name: string) => constant(CONSTANTS.ptrace_request, name);
+const INIT_PID_NS = 0xeffffffc; // include/linux/proc_ns.h: PROC_PID_INIT_INO
+
+/** An argument's value by name. */
+export const argOf = (e: TraceeEvent, name: string) => e.args.find((a) => a.name === name)?.value;
+const num = (e: TraceeEvent, name: string) => Number(argOf(e, name) ?? NaN);
+const str = (e: TraceeEvent, name: string) => {
+  const v = argOf(e, name);
+  return typeof v === 'string' ? v : '';
+};
+
+/** Opened for writing (or created, or truncated). */
+const writes = (flags: number) => (flags & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC)) !== 0;
+
+const meta = (id: string, eventName: string, name: string, severity: Severity, mitre: Mitre, description: string) => ({ id, eventName, name, severity, mitre, description });
+
+/** A path a syscall opens, with whether for writing; renames count as writes of the new path. */
+function fileAccess(e: TraceeEvent): { path: string; write: boolean } | undefined {
+  switch (e.eventName) {
+    case 'openat':
+    case 'open':
+      return { path: str(e, 'pathname'), write: writes(num(e, 'flags')) };
+    case 'creat':
+      return { path: str(e, 'pathname'), write: true };
+    case 'rename':
+    case 'renameat':
+    case 'renameat2':
+      return { path: str(e, 'newpath'), write: true };
+    default:
+      return undefined;
+  }
+}
+
+const OPEN_EVENTS = ['openat', 'open', 'creat'] as const;
+const RENAME_EVENTS = ['rename', 'renameat', 'renameat2'] as const;
+
+/**
+ * A rule on files opened for writing (or renamed into place) whose path
+ * `matches`; `kernel` narrows what the kernel sends (path patterns).
+ */
+function fileWriteRule(m: ReturnType<typeof meta>, kernel: string[], matches: (path: string) => boolean): Rule {
+  const patterns = kernel.join(',');
+  const events: PolicyRule[] = [
+    ...OPEN_EVENTS.map((event) => ({ event, filters: [`data.pathname=${patterns}`, 'retval>=0'] })),
+    ...RENAME_EVENTS.map((event) => ({ event, filters: [`data.newpath=${patterns}`, 'retval=0'] })),
+  ];
+  return {
+    ...m,
+    events,
+    detect: () => (events$) =>
+      events$.pipe(
+        filter((e) => e.returnValue >= 0),
+        filter((e) => {
+          const f = fileAccess(e);
+          return f !== undefined && f.write && matches(f.path);
+        }),
+        map((event) => ({ event, data: { path: fileAccess(event)!.path } })),
+      ),
+  };
+}
+
+/** A rule on files opened for reading whose path `matches`. */
+function fileReadRule(m: ReturnType<typeof meta>, kernel: string[], matches: (path: string) => boolean): Rule {
+  const events: PolicyRule[] = [{ event: 'openat', filters: [`data.pathname=${kernel.join(',')}`, 'retval>=0'] }];
+  return {
+    ...m,
+    events,
+    detect: () => (events$) =>
+      events$.pipe(
+        filter((e) => e.returnValue >= 0 && !writes(num(e, 'flags')) && matches(str(e, 'pathname'))),
+        map((event) => ({ event, data: { path: str(event, 'pathname') } })),
+      ),
+  };
+}
+
+const under = (dirs: string[]) => (p: string) => dirs.some((d) => p.startsWith(d));
+const oneOf = (files: string[]) => (p: string) => files.includes(p);
+const either = (...tests: ((p: string) => boolean)[]) => (p: string) => tests.some((t) => t(p));
+const basename = (p: string) => p.slice(p.lastIndexOf('/') + 1);
+
+const ESCAPE: Mitre = { tactic: 'Privilege Escalation', technique: 'Escape to Host', id: 'T1611' };
+
+/** Sockets a process connected to internet addresses, by fd, from its connect() calls. */
+class Connections {
+  #byPid = new Map<number, Map<number, Sockaddr>>();
+  note(e: TraceeEvent): void {
+    const addr = argOf(e, 'addr');
+    if (e.eventName !== 'connect' || typeof addr !== 'object' || Array.isArray(addr)) return;
+    let fds = this.#byPid.get(e.hostProcessId);
+    if (!fds) this.#byPid.set(e.hostProcessId, (fds = new Map()));
+    fds.set(num(e, 'sockfd'), addr as Sockaddr);
+    if (this.#byPid.size > 65_536) this.#byPid.delete(this.#byPid.keys().next().value!);
+  }
+  get(pid: number, fd: number): Sockaddr | undefined {
+    return this.#byPid.get(pid)?.get(fd);
+  }
+  forget(pid: number): void {
+    this.#byPid.delete(pid);
+  }
+}
+
+const internet = (a: Sockaddr | undefined) => a !== undefined && (a.sa_family === 'AF_INET' || a.sa_family === 'AF_INET6');
+const port = (a: Sockaddr) => a.sin_port ?? a.sin6_port ?? '';
+const ip = (a: Sockaddr) => a.sin_addr ?? a.sin6_addr ?? '';
+
+const SHELLS = ['ash', 'bash', 'csh', 'ksh', 'sh', 'tcsh', 'zsh', 'dash'];
+const WEB_SERVERS = ['nginx', 'httpd', 'httpd-foregroun', 'http-nio', 'lighttpd', 'apache', 'apache2'];
+const FD_PATH = /^\/(dev\/fd|proc\/(self|\d+)\/fd)\/\d+$/;
+const MEMORY_PATH = /^(memfd:|\/dev\/shm\/|\/run\/shm\/)/;
+
+/** Every builtin rule. */
+export const BUILTIN_RULES: readonly Rule[] = [
+  {
+    ...meta('TRC-101', 'stdio_over_socket', 'Process standard input/output over socket detected', 3, { tactic: 'Execution', technique: 'Unix Shell', id: 'T1059.004' },
+      "A process has its standard input/output redirected to a socket, the base of a reverse shell: an interactive shell invoked from a target machine back to the attacker's."),
+    events: [{ event: 'connect' }, { event: 'dup2' }, { event: 'dup3' }, { event: 'sched_process_exit' }],
+    detect: (): OperatorFunction<TraceeEvent, RuleMatch> => (events$) => {
+      const sockets = new Connections();
+      return events$.pipe(
+        mergeMap((e) => {
+          if (e.eventName === 'sched_process_exit') {
+            if (argOf(e, 'process_group_exit')) sockets.forget(e.hostProcessId);
+            return [];
+          }
+          if (e.returnValue < 0) return [];
+          let fd: number;
+          let addr: Sockaddr | undefined;
+          if (e.eventName === 'connect') {
+            sockets.note(e);
+            fd = num(e, 'sockfd');
+            addr = argOf(e, 'addr') as Sockaddr | undefined;
+          } else {
+            fd = num(e, 'newfd');
+            addr = sockets.get(e.hostProcessId, num(e, 'oldfd'));
+          }
+          if (fd > 2 || !internet(addr) || ['', '0'].includes(port(addr!))) return [];
+          return [{ event: e, data: { 'IP address': ip(addr!), Port: port(addr!), 'File descriptor': fd } }];
+        }),
+      );
+    },
+  },
+  {
+    ...meta('TRC-102', 'anti_debugging', 'Anti-Debugging detected', 1, { tactic: 'Defense Evasion', technique: 'Debugger Evasion', id: 'T1622' },
+      'A process used anti-debugging techniques (ptrace(PTRACE_TRACEME)) to block a debugger. Malware uses anti-debugging to stay invisible and inhibit analysis of its behaviour.'),
+    events: [{ event: 'ptrace', filters: [`data.request=${PTRACE('PTRACE_TRACEME')}`] }],
+    detect: () => (events$) => events$.pipe(filter((e) => num(e, 'request') === PTRACE('PTRACE_TRACEME')), map((event) => ({ event }))),
+  },
+  {
+    ...meta('TRC-103', 'ptrace_code_injection', 'Code injection detected using ptrace', 3, { tactic: 'Defense Evasion', technique: 'Ptrace System Calls', id: 'T1055.008' },
+      'Possible code injection into another process: it wrote into its memory with ptrace (PTRACE_POKETEXT, PTRACE_POKEDATA).'),
+    events: [{ event: 'ptrace', filters: [`data.request=${PTRACE('PTRACE_POKETEXT')},${PTRACE('PTRACE_POKEDATA')}`] }],
+    detect: () => (events$) =>
+      events$.pipe(
+        filter((e) => [PTRACE('PTRACE_POKETEXT'), PTRACE('PTRACE_POKEDATA')].includes(num(e, 'request'))),
+        map((event) => ({ event, data: { 'target pid': num(event, 'pid') } })),
+      ),
+  },
+  {
+    ...meta('TRC-1025', 'process_vm_write_inject', 'Code injection detected using process_vm_writev syscall', 3, { tactic: 'Defense Evasion', technique: 'Process Injection', id: 'T1055' },
+      "Possible code injection into another process: it wrote into the other's memory with process_vm_writev."),
+    events: [{ event: 'process_vm_writev', filters: ['retval>0'] }],
+    detect: () => (events$) =>
+      events$.pipe(
+        // the target pid is in the caller's pid namespace, as processId is
+        filter((e) => e.returnValue > 0 && num(e, 'pid') !== e.processId),
+        map((event) => ({ event, data: { 'target pid': num(event, 'pid') } })),
+      ),
+  },
+  {
+    ...meta('TRC-104', 'dynamic_code_loading', 'Dynamic code loading detected', 2, { tactic: 'Defense Evasion', technique: 'Software Packing', id: 'T1027.002' },
+      "Memory was made both writable and executable (mmap or mprotect with PROT_WRITE|PROT_EXEC): writing code into executable memory runs it without dropping an executable."),
+    // W|X and R|W|X: what the kernel can tell by equality; the operator tests the bits
+    events: [{ event: 'mmap', filters: [`data.prot=${PROT_WRITE | PROT_EXEC},${PROT_WRITE | PROT_EXEC | constant(CONSTANTS.prot, 'PROT_READ')}`] }, { event: 'mprotect', filters: [`data.prot=${PROT_WRITE | PROT_EXEC},${PROT_WRITE | PROT_EXEC | constant(CONSTANTS.prot, 'PROT_READ')}`, 'retval=0'] }],
+    detect: () => (events$) =>
+      events$.pipe(
+        filter((e) => e.returnValue >= 0 && (num(e, 'prot') & (PROT_WRITE | PROT_EXEC)) === (PROT_WRITE | PROT_EXEC)),
+        map((event) => ({ event })),
+      ),
+  },
+  {
+    ...meta('TRC-105', 'fileless_execution', 'Fileless execution detected', 3, { tactic: 'Defense Evasion', technique: 'Reflective Code Loading', id: 'T1620' },
+      'A program was executed from memory (a memfd or shared memory, through its file descriptor) instead of from a file on disk.'),
+    events: [{ event: 'sched_process_exec' }],
+    detect: () => (events$) =>
+      events$.pipe(
+        filter((e) => {
+          const path = str(e, 'pathname');
+          return MEMORY_PATH.test(path) || FD_PATH.test(path);
+        }),
+        map((event) => ({ event, data: { path: str(event, 'pathname') } })),
+      ),
+  },
+  fileWriteRule(
+    meta('TRC-107', 'ld_preload', 'LD_PRELOAD code injection detected', 2, { tactic: 'Persistence', technique: 'Hijack Execution Flow: Dynamic Linker Hijacking', id: 'T1574.006' },
+      '/etc/ld.so.preload was written: every dynamically linked program will load the libraries it names.'),
+    ['/etc/ld.so.preload'],
+    oneOf(['/etc/ld.so.preload']),
+  ),
+  fileWriteRule(
+    meta('TRC-106', 'cgroup_notify_on_release', 'Cgroups notify_on_release file modification', 2, ESCAPE,
+      "A cgroup's notify_on_release file was written: with release_agent it runs a program on the host when the cgroup empties, a known container escape."),
+    ['*/notify_on_release'],
+    (p) => basename(p) === 'notify_on_release',
+  ),
+  fileWriteRule(
+    meta('TRC-1010', 'cgroup_release_agent', 'Cgroups release agent file modification', 3, ESCAPE,
+      "A cgroup's release_agent file was written: the kernel runs that program on the host, a known container escape."),
+    ['*/release_agent'],
+    (p) => basename(p) === 'release_agent',
+  ),
+  fileWriteRule(
+    meta('TRC-1011', 'core_pattern_modification', 'Core dumps configuration file modification detected', 3, ESCAPE,
+      '/proc/sys/kernel/core_pattern was written: a pipe there runs a program as root on the host at the next core dump.'),
+    ['/proc/sys/kernel/core_pattern'],
+    oneOf(['/proc/sys/kernel/core_pattern']),
+  ),
+  fileWriteRule(
+    meta('TRC-1026', 'rcd_modification', 'Rcd modification detected', 2, { tactic: 'Persistence', technique: 'RC Scripts', id: 'T1037.004' },
+      'An rc script (run at boot) was written.'),
+    ['/etc/rc.local', '/etc/init.d/*', '/etc/rc.d/*', '/etc/rc0.d/*', '/etc/rc1.d/*', '/etc/rc2.d/*', '/etc/rc3.d/*', '/etc/rc4.d/*', '/etc/rc5.d/*', '/etc/rc6.d/*', '/etc/rcS.d/*'],
+    either(oneOf(['/etc/rc.local', '/etc/init.d/rc.local']), under(['/etc/init.d/', '/etc/rc.d/', ...'0123456S'.split('').map((n) => `/etc/rc${n}.d/`)])),
+  ),
+  fileWriteRule(
+    meta('TRC-1027', 'scheduled_task_mod', 'Scheduled tasks modification detected', 2, { tactic: 'Persistence', technique: 'Cron', id: 'T1053.003' },
+      'A cron table or cron directory was written: a scheduled task is a common way to keep running.'),
+    ['/etc/crontab', '/etc/anacrontab', '/etc/cron.deny', '/etc/cron.allow', '/etc/cron.*', '/var/spool/cron/*', '/var/spool/anacron/*'],
+    either(oneOf(['/etc/crontab', '/etc/anacrontab', '/etc/cron.deny', '/etc/cron.allow']), under(['/etc/cron.hourly/', '/etc/cron.daily/', '/etc/cron.weekly/', '/etc/cron.monthly/', '/etc/cron.d/', '/var/spool/cron/', '/var/spool/anacron/'])),
+  ),
+  fileWriteRule(
+    meta('TRC-1028', 'sudoers_modification', 'Sudoers file modification detected', 2, { tactic: 'Privilege Escalation', technique: 'Sudo and Sudo Caching', id: 'T1548.003' },
+      'The sudoers file (sudo\'s permissions) was written: adversaries alter it to run commands as other users.'),
+    ['/etc/sudoers', '/etc/sudoers.d/*'],
+    either(oneOf(['/etc/sudoers']), under(['/etc/sudoers.d/'])),
+  ),
+  fileWriteRule(
+    meta('TRC-1030', 'system_request_key_mod', 'System request key configuration modification', 3, ESCAPE,
+      'The magic SysRq key configuration or trigger was written: it can crash or reboot the host from a container.'),
+    ['/proc/sys/kernel/sysrq', '/proc/sysrq-trigger'],
+    oneOf(['/proc/sys/kernel/sysrq', '/proc/sysrq-trigger']),
+  ),
+  fileReadRule(
+    meta('TRC-109', 'aslr_inspection', 'ASLR inspection detected', 0, { tactic: 'Privilege Escalation', technique: 'Exploitation for Privilege Escalation', id: 'T1068' },
+      'The ASLR configuration (/proc/sys/kernel/randomize_va_space) was read, as exploits do to plan memory corruption.'),
+    ['/proc/sys/kernel/randomize_va_space'],
+    oneOf(['/proc/sys/kernel/randomize_va_space']),
+  ),
+  fileReadRule(
+    meta('TRC-108', 'k8s_service_account_token', 'K8s service account token file read', 0, { tactic: 'Credential Access', technique: 'Exploitation for Credential Access', id: 'T1212' },
+      "A Kubernetes service account's token was read: it authenticates to the API server as that account."),
+    ['/var/run/secrets/kubernetes.io/serviceaccount/*', '/run/secrets/kubernetes.io/serviceaccount/*'],
+    (p) => /^\/(var\/)?run\/secrets\/kubernetes\.io\/serviceaccount\/.*token$/.test(p),
+  ),
+  {
+    ...meta('TRC-1016', 'illegitimate_shell', 'Web server spawned a shell', 2, { tactic: 'Initial Access', technique: 'Exploit Public-Facing Application', id: 'T1190' },
+      "A web server's process executed a shell: web servers do not run shells, an adversary exploiting one does."),
+    events: [{ event: 'sched_process_exec' }],
+    detect: ({ tree }: RuleContext) => (events$) =>
+      events$.pipe(
+        filter((e) => SHELLS.includes(e.processName) && WEB_SERVERS.includes(tree.get(e.hostProcessId)?.previousComm ?? '')),
+        map((event) => ({ event, data: { 'web server': tree.get(event.hostProcessId)?.previousComm } })),
+      ),
+  },
+  {
+    ...meta('TRC-1014', 'disk_mount', 'Container device mount detected', 3, ESCAPE,
+      "A container mounted a host device (/dev/...): with the host's disk mounted it can read and change the host."),
+    events: [{ event: 'mount', filters: ['data.source=/dev/*', 'retval=0'] }],
+    detect: () => (events$) =>
+      events$.pipe(
+        filter((e) => e.returnValue === 0 && str(e, 'source').startsWith('/dev/') && e.pidNamespace !== INIT_PID_NS),
+        map((event) => ({ event, data: { source: str(event, 'source'), target: str(event, 'target') } })),
+      ),
+  },
+  {
+    ...meta('TRC-1019', 'docker_abuse', 'Docker socket abuse detected', 2, { tactic: 'Privilege Escalation', technique: 'Exploitation for Privilege Escalation', id: 'T1068' },
+      "The Docker daemon's UNIX socket was connected to: whoever talks to it can start privileged containers."),
+    events: [{ event: 'connect', filters: ['retval=0'] }],
+    detect: () => (events$) =>
+      events$.pipe(
+        filter((e) => {
+          const a = argOf(e, 'addr') as Sockaddr | undefined;
+          return e.returnValue === 0 && typeof a === 'object' && a?.sa_family === 'AF_UNIX' && (a.sun_path ?? '').endsWith('docker.sock');
+        }),
+        map((event) => ({ event, data: { path: (argOf(event, 'addr') as Sockaddr).sun_path } })),
+      ),
+  },
+];

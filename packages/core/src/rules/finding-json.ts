@@ -1,0 +1,42 @@
+// Findings as Tracee prints its detections in JSON: the triggering event's
+// context at top level, `eventName` the rule's, the threat metadata beside
+// it, the triggering event under `args[0]` (`triggeredBy`). Our additions:
+// `processAncestry`, and `eventId` numbered from 6000 in BUILTIN_RULES order.
+import { bootEpochNs, traceeJson, type TraceeJsonOptions } from '../tracee-json.js';
+import type { Finding } from './rule.js';
+
+/** One finding as a line of JSON (without the newline). */
+export function findingJson(f: Finding, options: TraceeJsonOptions & { eventId?: number } = {}): string {
+  const event = JSON.parse(traceeJson(f.event, options)) as Record<string, unknown>;
+  const epoch = bootEpochNs();
+  const { timestamp, threadStartTime, args, eventName, eventId, argsNum, returnValue, ...context } = event;
+  void timestamp;
+  void threadStartTime;
+  const body = {
+    ...context,
+    eventId: String(options.eventId ?? 6000),
+    eventName: f.rule.eventName,
+    argsNum: 1,
+    returnValue: 0,
+    args: [{ name: 'triggeredBy', type: 'unknown', value: { id: Number(eventId), name: eventName, args, returnValue } }],
+    metadata: {
+      Version: '1',
+      Description: f.rule.description,
+      Tags: null,
+      Properties: {
+        Category: f.rule.mitre.tactic.toLowerCase().replace(/ /g, '-'),
+        Severity: f.rule.severity,
+        Technique: f.rule.mitre.technique,
+        external_id: f.rule.mitre.id,
+        signatureID: f.rule.id,
+        signatureName: f.rule.name,
+      },
+    },
+    data: f.data,
+    processAncestry: f.ancestry.map((p) => ({ hostPid: p.hostPid, comm: p.comm, executable: p.executable })),
+  };
+  // timestamps as exact integers, as traceeJson writes them
+  const ts = epoch + BigInt(f.event.timestamp);
+  const start = epoch + BigInt(f.event.threadStartTime);
+  return `{"timestamp":${ts},"threadStartTime":${start},${JSON.stringify(body).slice(1)}`;
+}

@@ -1,0 +1,141 @@
+// The builtin rules on this machine, for real: each behaviour is performed
+// harmlessly (system files only inside private mount namespaces, over
+// tmpfs; sockets on 127.0.0.1; children killed), once in a way that must
+// be found and once in a similar benign way that must not. One trace with
+// every rule runs through all of them.
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, rmSync } from 'node:fs';
+import { createServer, type Server } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BUILTIN_RULES, findings, type Finding } from '@tracee/core';
+import { until } from './helpers.js';
+
+const ACTIONS = new URL('./fixtures/rule-actions.py', import.meta.url).pathname;
+const DIR = `/tmp/trc-rules-${process.pid}`;
+
+/** Runs argv; its pid (the process the finding must name). */
+function run(argv: string[]): number {
+  const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8' });
+  if (r.error) throw r.error;
+  if (r.status !== 0) throw new Error(`${argv.join(' ')}: exit ${r.status}: ${r.stderr}`);
+  return r.pid!;
+}
+const py = (...args: string[]) => run(['python3', ACTIONS, ...args]);
+/** A shell in a private mount namespace, with a tmpfs over `dir` (system files are never touched). */
+const privately = (dir: string, script: string) => run(['unshare', '-m', '--propagation', 'private', 'sh', '-c', `mount -t tmpfs none ${dir} && ${script}`]);
+
+interface Case {
+  rule: string;
+  what: string;
+  found: boolean;
+  act: () => number;
+}
+
+describe('builtin rules, live', () => {
+  let server: Server;
+  let port = 0;
+  beforeAll(async () => {
+    rmSync(DIR, { recursive: true, force: true });
+    mkdirSync(`${DIR}/cg`, { recursive: true });
+    server = createServer((s) => s.on('error', () => {}).resume());
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    port = (server.address() as { port: number }).port;
+  });
+  afterAll(() => {
+    server?.close();
+    rmSync(DIR, { recursive: true, force: true });
+  });
+
+  it('each rule: one finding for the real behaviour, none for a similar benign one', async () => {
+    const cases: Case[] = [
+      { rule: 'TRC-101', what: 'stdout dup2ed onto a TCP socket', found: true, act: () => py('stdio-socket', String(port)) },
+      { rule: 'TRC-101', what: 'a TCP socket dup2ed onto fd 10', found: false, act: () => py('socket-high-fd', String(port)) },
+      { rule: 'TRC-101', what: 'stdout dup2ed onto /dev/null', found: false, act: () => py('stdio-file') },
+      { rule: 'TRC-102', what: 'ptrace(PTRACE_TRACEME)', found: true, act: () => py('traceme') },
+      { rule: 'TRC-102', what: 'ptrace attach and peek', found: false, act: () => py('ptrace-peek') },
+      { rule: 'TRC-103', what: 'ptrace POKEDATA into a child', found: true, act: () => py('ptrace-poke') },
+      { rule: 'TRC-103', what: 'ptrace PEEKDATA of a child', found: false, act: () => py('ptrace-peek') },
+      { rule: 'TRC-1025', what: 'process_vm_writev into a child', found: true, act: () => py('vm-write') },
+      { rule: 'TRC-1025', what: 'process_vm_writev into itself', found: false, act: () => py('vm-write-self') },
+      { rule: 'TRC-104', what: 'an rwx mapping', found: true, act: () => py('mmap-wx') },
+      { rule: 'TRC-104', what: 'an r-x mapping', found: false, act: () => py('mmap-rx') },
+      { rule: 'TRC-105', what: 'exec of a memfd through /proc/self/fd', found: true, act: () => py('memfd-exec') },
+      { rule: 'TRC-105', what: 'exec of /bin/true', found: false, act: () => py('exec-true') },
+      { rule: 'TRC-107', what: 'write /etc/ld.so.preload', found: true, act: () => privately('/etc', ': > /etc/ld.so.preload') },
+      { rule: 'TRC-107', what: 'write /etc/ld.so.conf', found: false, act: () => privately('/etc', ': > /etc/ld.so.conf') },
+      { rule: 'TRC-1028', what: 'write /etc/sudoers.d/x', found: true, act: () => privately('/etc', 'mkdir /etc/sudoers.d && : > /etc/sudoers.d/x') },
+      { rule: 'TRC-1028', what: 'write /etc/sudoers.bak', found: false, act: () => privately('/etc', ': > /etc/sudoers.bak') },
+      { rule: 'TRC-1027', what: 'write /etc/cron.d/job', found: true, act: () => privately('/etc', 'mkdir /etc/cron.d && : > /etc/cron.d/job') },
+      { rule: 'TRC-1027', what: 'write /etc/cronjob', found: false, act: () => privately('/etc', ': > /etc/cronjob') },
+      { rule: 'TRC-1026', what: 'write /etc/init.d/svc', found: true, act: () => privately('/etc', 'mkdir /etc/init.d && : > /etc/init.d/svc') },
+      { rule: 'TRC-1026', what: 'write /etc/initial', found: false, act: () => privately('/etc', ': > /etc/initial') },
+      { rule: 'TRC-1011', what: 'write core_pattern', found: true, act: () => privately('/proc/sys/kernel', 'echo core > /proc/sys/kernel/core_pattern') },
+      { rule: 'TRC-1011', what: 'read core_pattern', found: false, act: () => run(['cat', '/proc/sys/kernel/core_pattern']) },
+      { rule: 'TRC-1030', what: 'write kernel.sysrq', found: true, act: () => privately('/proc/sys/kernel', 'echo 0 > /proc/sys/kernel/sysrq') },
+      { rule: 'TRC-1030', what: 'write kernel.sysrq_other', found: false, act: () => privately('/proc/sys/kernel', 'echo 0 > /proc/sys/kernel/sysrq_other') },
+      { rule: 'TRC-1010', what: 'write a release_agent', found: true, act: () => run(['sh', '-c', `echo /x > ${DIR}/cg/release_agent`]) },
+      { rule: 'TRC-1010', what: 'write release_agent.bak', found: false, act: () => run(['sh', '-c', `echo /x > ${DIR}/cg/release_agent.bak`]) },
+      { rule: 'TRC-106', what: 'write a notify_on_release', found: true, act: () => run(['sh', '-c', `echo 1 > ${DIR}/cg/notify_on_release`]) },
+      { rule: 'TRC-106', what: 'read a notify_on_release', found: false, act: () => run(['cat', `${DIR}/cg/notify_on_release`]) },
+      { rule: 'TRC-109', what: 'read randomize_va_space', found: true, act: () => run(['cat', '/proc/sys/kernel/randomize_va_space']) },
+      { rule: 'TRC-109', what: 'read kernel.hostname', found: false, act: () => run(['cat', '/proc/sys/kernel/hostname']) },
+      {
+        rule: 'TRC-108',
+        what: 'read a service account token',
+        found: true,
+        act: () => privately('/run', 'mkdir -p /run/secrets/kubernetes.io/serviceaccount && echo t > /run/secrets/kubernetes.io/serviceaccount/token && exec cat /var/run/secrets/kubernetes.io/serviceaccount/token'),
+      },
+      {
+        rule: 'TRC-108',
+        what: "read the service account's namespace",
+        found: false,
+        act: () => privately('/run', 'mkdir -p /run/secrets/kubernetes.io/serviceaccount && echo ns > /run/secrets/kubernetes.io/serviceaccount/namespace && exec cat /var/run/secrets/kubernetes.io/serviceaccount/namespace'),
+      },
+      { rule: 'TRC-1016', what: "a shell spawned by 'nginx'", found: true, act: () => run([`${DIR}/nginx`, '-c', 'sh -c true; true']) },
+      { rule: 'TRC-1016', what: "a shell spawned by 'myapp'", found: false, act: () => run([`${DIR}/myapp`, '-c', 'sh -c true; true']) },
+      {
+        rule: 'TRC-1014',
+        what: 'a container bind-mounts /dev/null',
+        found: true,
+        act: () => run(['unshare', '-m', '-p', '-f', '--propagation', 'private', 'sh', '-c', `exec mount --bind /dev/null ${DIR}/mnt-in-container`]),
+      },
+      { rule: 'TRC-1014', what: 'the host bind-mounts /dev/null', found: false, act: () => run(['unshare', '-m', '--propagation', 'private', 'sh', '-c', `exec mount --bind /dev/null ${DIR}/mnt-on-host`]) },
+      { rule: 'TRC-1019', what: 'connect to /var/run/docker.sock', found: true, act: () => privately('/run', `exec python3 ${ACTIONS} unix-connect /run/docker.sock:/var/run/docker.sock`) },
+      { rule: 'TRC-1019', what: 'connect to /var/run/other.sock', found: false, act: () => privately('/run', `exec python3 ${ACTIONS} unix-connect /run/other.sock:/var/run/other.sock`) },
+    ];
+    // the processes some cases need: a web server's name, mount targets
+    run(['cp', '/usr/bin/dash', `${DIR}/nginx`]);
+    run(['cp', '/usr/bin/dash', `${DIR}/myapp`]);
+    run(['touch', `${DIR}/mnt-in-container`, `${DIR}/mnt-on-host`]);
+    run(['sh', '-c', `echo 0 > ${DIR}/cg/notify_on_release`]);
+
+    const seen: Finding[] = [];
+    let failure: unknown;
+    const ruleErrors: unknown[] = [];
+    const sub = findings(BUILTIN_RULES, { onRuleError: (f) => ruleErrors.push(f) }).subscribe({ next: (f) => seen.push(f), error: (e) => (failure = e) });
+    try {
+      expect(failure).toBeUndefined();
+      const pids = cases.map((c) => c.act());
+      // a last action every rule set up sees: when its finding is in, the rest are too
+      const marker = py('traceme');
+      await until(() => failure !== undefined || seen.some((f) => f.event.hostProcessId === marker), 15_000, 'the last finding');
+      expect(failure).toBeUndefined();
+      expect(ruleErrors).toEqual([]);
+
+      // the finding of a case: its rule, from its process or a descendant
+      const mine = (c: Case, pid: number) => seen.filter((f) => f.rule.id === c.rule && f.ancestry.some((p) => p.hostPid === pid));
+      const wrong = cases.flatMap((c, i) => {
+        const got = mine(c, pids[i]);
+        return got.length === (c.found ? 1 : 0) ? [] : [`${c.rule} ${c.what}: ${got.length} findings (${got.map((f) => `${f.event.eventName} by ${f.event.processName}`).join(', ')})`];
+      });
+      expect(wrong).toEqual([]);
+      // a finding carries the rule's metadata and the process's ancestry
+      const poke = mine(cases.find((c) => c.rule === 'TRC-103')!, pids[cases.findIndex((c) => c.rule === 'TRC-103')])[0];
+      expect(poke.rule).toMatchObject({ id: 'TRC-103', eventName: 'ptrace_code_injection', severity: 3, mitre: { id: 'T1055.008' } });
+      expect(poke.event.eventName).toBe('ptrace');
+      expect(poke.ancestry[1]?.hostPid).toBe(process.pid);
+    } finally {
+      sub.unsubscribe();
+    }
+  }, 60_000);
+});
