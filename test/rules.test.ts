@@ -3,12 +3,14 @@
 // tmpfs; sockets on 127.0.0.1; children killed), once in a way that must
 // be found and once in a similar benign way that must not. One trace with
 // every rule runs through all of them.
-import { spawnSync } from 'node:child_process';
-import { mkdirSync, rmSync } from 'node:fs';
+import { spawn, spawnSync } from 'node:child_process';
+import { once } from 'node:events';
+import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUILTIN_RULES, findings, type Finding } from '@tracee/core';
-import { until } from './helpers.js';
+import { share, type Subscription } from 'rxjs';
+import { BUILTIN_RULES, detect, findings, replay, rulePolicies, trace, traceeJson, type Finding, type TraceeEvent } from '@tracee/core';
+import { CLI, until } from './helpers.js';
 
 const ACTIONS = new URL('./fixtures/rule-actions.py', import.meta.url).pathname;
 const DIR = `/tmp/trc-rules-${process.pid}`;
@@ -138,4 +140,59 @@ describe('builtin rules, live', () => {
       sub.unsubscribe();
     }
   }, 60_000);
+
+  it('offline: the recorded events give the same findings as live, in the API and in `tracee-rs analyze`', async () => {
+    const live: Finding[] = [];
+    const recorded: TraceeEvent[] = [];
+    const events$ = trace({ policies: rulePolicies(BUILTIN_RULES) }).pipe(share());
+    const subs: Subscription[] = [events$.subscribe((e) => recorded.push(e)), events$.pipe(detect(BUILTIN_RULES)).subscribe((f) => live.push(f))];
+    try {
+      py('traceme');
+      py('ptrace-poke');
+      py('memfd-exec');
+      py('stdio-socket', String(port));
+      run([`${DIR}/nginx`, '-c', 'sh -c true; true']);
+      privately('/etc', 'mkdir /etc/cron.d && : > /etc/cron.d/job');
+      const marker = py('vm-write');
+      await until(() => live.some((f) => f.event.hostProcessId === marker), 15_000, 'the last finding');
+    } finally {
+      for (const s of subs) s.unsubscribe();
+    }
+    const file = `${DIR}/recorded.jsonl`;
+    writeFileSync(file, recorded.map((e) => traceeJson(e) + '\n').join(''));
+    const key = (f: Finding) => `${f.rule.id} ${f.event.eventName} ${f.event.hostProcessId} ${f.event.timestamp}`;
+    expect(live.length).toBeGreaterThanOrEqual(7);
+
+    const offline: Finding[] = [];
+    await new Promise<void>((resolve, reject) => replay(file).pipe(detect(BUILTIN_RULES)).subscribe({ next: (f) => offline.push(f), error: reject, complete: resolve }));
+    expect(offline.map(key)).toEqual(live.map(key));
+
+    const cli = spawnSync('node', [CLI, 'analyze', file, '-o', 'json'], { encoding: 'utf8' });
+    expect(cli.status, cli.stderr).toBe(0);
+    const lines = cli.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => [l.metadata.Properties.signatureID, l.hostProcessId])).toEqual(live.map((f) => [f.rule.id, f.event.hostProcessId]));
+    // Tracee's detection shape: the rule's event name, the trigger under args[0]
+    const poke = lines.find((l) => l.eventName === 'ptrace_code_injection');
+    expect(poke).toMatchObject({ eventName: 'ptrace_code_injection', processName: 'python3', args: [{ name: 'triggeredBy', value: { name: 'ptrace' } }], metadata: { Properties: { Severity: 3, external_id: 'T1055.008' } } });
+    expect(cli.stderr).toBe(`tracee-rs: ${live.length} findings\n`);
+  }, 60_000);
+
+  it('tracee-rs --rules: findings as JSON lines, live; list rules', async () => {
+    const child = spawn('node', [CLI, '--rules', '-o', 'json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = { stdout: '', stderr: '' };
+    child.stdout.on('data', (d) => (out.stdout += d));
+    child.stderr.on('data', (d) => (out.stderr += d));
+    await until(() => out.stderr.includes('attached'), 10_000, 'the attached line');
+    expect(out.stderr).toMatch(new RegExp(`^tracee-rs: ${BUILTIN_RULES.length} rules; attached to`));
+    const pid = py('traceme');
+    await until(() => out.stdout.includes('"anti_debugging"'), 10_000, 'the finding');
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+    const finding = out.stdout.trim().split('\n').map((l) => JSON.parse(l)).find((l) => l.hostProcessId === pid);
+    expect(finding).toMatchObject({ eventName: 'anti_debugging', processName: 'python3', metadata: { Properties: { signatureID: 'TRC-102' } } });
+    expect(finding.processAncestry[0]).toMatchObject({ hostPid: pid, comm: 'python3' });
+    const list = spawnSync('node', [CLI, 'list', 'rules'], { encoding: 'utf8' });
+    expect(list.stdout.trim().split('\n')).toHaveLength(BUILTIN_RULES.length);
+    expect(list.stdout).toMatch(/^TRC-102\s+anti_debugging\s+low\s+T1622 Debugger Evasion\s+ptrace$/m);
+  }, 30_000);
 });

@@ -6,6 +6,7 @@ import { hideBin } from 'yargs/helpers';
 import { btfExtractCommand, btfInfoCommand, btfListCommand } from './btf-command.js';
 import { doctorCommand } from './doctor-command.js';
 import { listEventsCommand, policyValidateCommand } from './policy-command.js';
+import { analyze, listRules } from './rules-command.js';
 import { fail, runTrace } from './trace-command.js';
 
 await yargs(hideBin(process.argv))
@@ -29,6 +30,11 @@ await yargs(hideBin(process.argv))
           array: true,
           describe:
             'which processes, as Tracee: global, comm=, pid=/pid>=, uid=/uid<, mntns=, pidns=, uts=, tree=PID, executable=PATH, container, not-container, follow; != negates; flags AND, values (a,b) OR',
+        })
+        .option('rules', {
+          type: 'boolean',
+          default: false,
+          describe: 'run the builtin rules (tracee-rs list rules) and print their findings instead of events; only the events they need are traced',
         })
         .option('policy', {
           alias: 'p',
@@ -115,6 +121,12 @@ await yargs(hideBin(process.argv))
   .command('list', 'what can be traced', (y) =>
     y
       .command(
+        'rules',
+        'the builtin rules: id, event name, severity, MITRE ATT&CK technique, the events they need',
+        (y) => y.option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
+        (argv) => listRules(argv.json),
+      )
+      .command(
         'events',
         'every event with its id, sets and arguments',
         (y) =>
@@ -123,7 +135,16 @@ await yargs(hideBin(process.argv))
             .option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
         (argv) => listEventsCommand(argv.tag, argv.json),
       )
-      .demandCommand(1, 'name a list command: events'),
+      .demandCommand(1, 'name a list command: events, rules'),
+  )
+  .command(
+    'analyze <file>',
+    'run the builtin rules on recorded events: JSON lines of tracee-rs -o json, or of Tracee',
+    (y) =>
+      y
+        .positional('file', { type: 'string', demandOption: true, describe: 'a file of events, one JSON object per line' })
+        .option('output', { alias: 'o', choices: ['table', 'json'] as const, default: 'table' as const, describe: 'table, or JSON lines shaped as Tracee\'s detections' }),
+    (argv) => analyze(argv.file, argv.output, fail),
   )
   .command(
     'doctor',
@@ -139,6 +160,8 @@ await yargs(hideBin(process.argv))
   .example('$0 -p ./policies/', 'trace as the Tracee Policies in a directory say; each event names the policies it matched')
   .example('$0 policy validate ./policies/', 'check policy files without tracing')
   .example('$0 list events --tag fs', 'the file-system events and their arguments')
+  .example('$0 --rules -o json', 'detections of the builtin rules (reverse shells, code injection, persistence, ...) as JSON lines')
+  .example('$0 analyze events.jsonl', 'the builtin rules on recorded events')
   .example('$0 btf info', 'which BTF tracee-rs would use on this kernel, and why')
   .example('$0 doctor', 'what this host allows, and what is missing')
   .example('$0 -e execve --perf-buffer', 'the transport of kernels before 5.8, on this one')

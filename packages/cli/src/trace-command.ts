@@ -4,6 +4,7 @@
 import { once } from 'node:events';
 import { PolicyError, TraceSession, TraceeError, loadPolicies, type Policy, type TraceeEvent } from '@tracee/core';
 import { jsonLine, parseDuration, tableHeader, tableRow } from './format.js';
+import { runRules } from './rules-command.js';
 
 export function fail(message: string): never {
   process.stderr.write(`tracee-rs: error: ${message}\n`);
@@ -30,6 +31,7 @@ export interface TraceArgs {
   'legacy-programs': boolean;
   'syscall-hooks': 'auto' | 'raw' | 'per-syscall';
   'parse-arguments': boolean;
+  rules: boolean;
 }
 
 /** The default command: trace until Ctrl-C, SIGTERM or --duration. */
@@ -43,6 +45,10 @@ export async function runTrace(argv: TraceArgs): Promise<void> {
   const ringMb = argv['ring-buffer-mb'];
   if (!Number.isInteger(ringMb) || ringMb < 1 || (ringMb & (ringMb - 1)) !== 0) {
     fail(`--ring-buffer-mb must be a power of two (1, 2, 4, ...), got ${ringMb}`);
+  }
+  if (argv.rules) {
+    if (argv.policy || argv.events || argv.scope) fail('--rules chooses its own events: it cannot be combined with --policy, --scope or --events');
+    return runRules(argv.output, durationMs, fail);
   }
   if (argv.policy && (argv.events || argv.scope)) {
     fail('--policy cannot be combined with --scope or --events (as in Tracee): put those events and scopes in a policy');

@@ -32,7 +32,7 @@ export {
 } from './generated/schema.js';
 export { platformTriple } from './binding.js';
 export { decodeValue, decodedArgs, errnoName, formatReturn, formatStruct } from './decode.js';
-export { bootEpochNs, traceeJson, type TraceeJsonOptions } from './tracee-json.js';
+export { bootEpochNs, parseEventJson, traceeJson, type TraceeJsonOptions } from './tracee-json.js';
 export { btfExtract, btfInfo, btfList, btfReport, doctor, type BtfInfo, type DoctorCheck, type EmbeddedBtf } from './btf.js';
 
 import { EVENTS, type EventDef } from './generated/schema.js';

@@ -55,3 +55,47 @@ export function traceeJson(e: TraceeEvent, options: TraceeJsonOptions = {}): str
   const start = epoch + BigInt(e.threadStartTime);
   return `{"timestamp":${ts},"threadStartTime":${start},${JSON.stringify(rest).slice(1)}`;
 }
+
+/**
+ * One line of event JSON, ours or Tracee's, back into an event (for
+ * offline analysis). Timestamps become ns since this host's boot, as live
+ * events have them (negative for events recorded before it); argument
+ * values stay as written (Tracee's parsed strings included).
+ */
+export function parseEventJson(line: string): TraceeEvent {
+  // the epoch-ns timestamps do not fit a double: read them as integers
+  const exact = (key: string) => {
+    const m = new RegExp(`"${key}":(-?\\d+)`).exec(line);
+    return m ? Number(BigInt(m[1]) - bootEpochNs()) : 0;
+  };
+  const j = JSON.parse(line) as Record<string, unknown>;
+  const n = (k: string) => Number(j[k] ?? 0);
+  const args = (Array.isArray(j.args) ? j.args : []) as TraceeEvent['args'];
+  return {
+    timestamp: exact('timestamp'),
+    threadStartTime: exact('threadStartTime'),
+    cgroupId: n('cgroupId'),
+    returnValue: n('returnValue'),
+    eventId: n('eventId'),
+    syscall: typeof j.syscall === 'number' ? j.syscall : -1,
+    hostProcessId: n('hostProcessId'),
+    hostThreadId: n('hostThreadId'),
+    hostParentProcessId: n('hostParentProcessId'),
+    processId: n('processId'),
+    threadId: n('threadId'),
+    parentProcessId: n('parentProcessId'),
+    userId: n('userId'),
+    groupId: n('groupId'),
+    mountNamespace: n('mountNamespace'),
+    pidNamespace: n('pidNamespace'),
+    processorId: n('processorId'),
+    processName: String(j.processName ?? ''),
+    eventName: String(j.eventName ?? ''),
+    matchedPolicies: Array.isArray(j.matchedPolicies) ? (j.matchedPolicies as string[]) : [],
+    argsNum: args.length,
+    args,
+    truncated: false,
+    atEntry: false,
+    argsUnknown: false,
+  };
+}

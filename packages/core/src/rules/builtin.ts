@@ -24,7 +24,15 @@ const INIT_PID_NS = 0xeffffffc; // include/linux/proc_ns.h: PROC_PID_INIT_INO
 
 /** An argument's value by name. */
 export const argOf = (e: TraceeEvent, name: string) => e.args.find((a) => a.name === name)?.value;
-const num = (e: TraceeEvent, name: string) => Number(argOf(e, name) ?? NaN);
+/** Every constant's value by name, for arguments recorded as names (Tracee's parsed JSON: `PTRACE_POKEDATA`, `O_WRONLY|O_CREAT`). */
+const BY_NAME = new Map<string, number>(Object.values(CONSTANTS).flatMap((table) => table.map(([n, v]) => [n, v] as [string, number])));
+const num = (e: TraceeEvent, name: string): number => {
+  const v = argOf(e, name);
+  if (typeof v === 'number') return v;
+  if (typeof v !== 'string' || v === '') return NaN;
+  if (/^-?(0x[0-9a-f]+|\d+)$/i.test(v)) return Number(v);
+  return v.split('|').reduce((acc, part) => acc | (BY_NAME.get(part.trim()) ?? NaN), 0);
+};
 const str = (e: TraceeEvent, name: string) => {
   const v = argOf(e, name);
   return typeof v === 'string' ? v : '';

@@ -5,3 +5,4 @@ export { TREE_EVENTS, detect, findings, rulePolicies, type DetectOptions } from 
 export { findingJson } from './finding-json.js';
 export { ProcessTree, type ProcessInfo } from './process-tree.js';
 export type { Finding, Mitre, Rule, RuleContext, RuleFailure, RuleMatch, Severity } from './rule.js';
+export { replay } from './replay.js';

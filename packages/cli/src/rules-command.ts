@@ -1,0 +1,79 @@
+// Rules from the command line: `tracee-rs --rules` (live), `tracee-rs
+// analyze FILE` (recorded events, ours or Tracee's JSON lines) and
+// `tracee-rs list rules`.
+import { once } from 'node:events';
+import { BUILTIN_RULES, detect, findingJson, findings, replay, type Finding } from '@tracee/core';
+
+const SEVERITY = ['info', 'low', 'medium', 'high', 'critical'];
+
+/** Stable event ids for findings, Tracee's way: from 6000, in rule order. */
+const eventIds = new Map(BUILTIN_RULES.map((r, i) => [r.id, 6000 + i]));
+
+function format(f: Finding, output: 'table' | 'json'): string {
+  if (output === 'json') return findingJson(f, { eventId: eventIds.get(f.rule.id) }) + '\n';
+  const chain = f.ancestry.map((p) => `${p.comm}(${p.hostPid})`).join(' < ');
+  const data = Object.entries(f.data).map(([k, v]) => `${k}: ${String(v)}`).join(', ');
+  return `${(f.event.timestamp / 1e9).toFixed(6).padEnd(16)} ${f.rule.id.padEnd(9)} ${SEVERITY[f.rule.severity].padEnd(8)} ${f.rule.eventName.padEnd(26)} ${f.event.eventName.padEnd(18)} ${chain}${data ? `  ${data}` : ''}\n`;
+}
+
+async function write(text: string): Promise<void> {
+  if (!process.stdout.write(text)) await once(process.stdout, 'drain');
+}
+
+/** Runs the builtin rules live until Ctrl-C, SIGTERM or `durationMs`. */
+export async function runRules(output: 'table' | 'json', durationMs: number | undefined, fail: (m: string) => never): Promise<void> {
+  let count = 0;
+  await new Promise<void>((resolve) => {
+    const sub = findings(BUILTIN_RULES, {
+      onAttach: (info) =>
+        process.stderr.write(`tracee-rs: ${BUILTIN_RULES.length} rules; attached to ${info.programs.length} hooks for ${info.events.length} events (${info.events.join(',')}); BTF: ${info.btf} [case ${info.decisionCase}]\n`),
+    }).subscribe({
+      next: (f) => {
+        count++;
+        process.stdout.write(format(f, output));
+      },
+      error: (e: Error) => fail(e.message),
+      complete: resolve,
+    });
+    const stop = () => {
+      sub.unsubscribe();
+      resolve();
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+    if (durationMs !== undefined) setTimeout(stop, durationMs);
+  });
+  process.stderr.write(`tracee-rs: ${count} findings\n`);
+}
+
+/** Runs the builtin rules on recorded events (JSON lines, ours or Tracee's). */
+export async function analyze(file: string, output: 'table' | 'json', fail: (m: string) => never): Promise<void> {
+  let count = 0;
+  let text = '';
+  await new Promise<void>((resolve) =>
+    replay(file)
+      .pipe(detect(BUILTIN_RULES))
+      .subscribe({
+        next: (f) => {
+          count++;
+          text += format(f, output);
+        },
+        error: (e: Error) => fail(e.message),
+        complete: resolve,
+      }),
+  );
+  await write(text);
+  process.stderr.write(`tracee-rs: ${count} findings\n`);
+}
+
+/** The builtin rules, a line each, or as JSON. */
+export function listRules(json: boolean): void {
+  if (json) {
+    process.stdout.write(JSON.stringify(BUILTIN_RULES.map(({ detect: _, ...r }) => r), null, 2) + '\n');
+    return;
+  }
+  for (const r of BUILTIN_RULES) {
+    const events = [...new Set(r.events.map((e) => e.event))].join(',');
+    process.stdout.write(`${r.id.padEnd(9)} ${r.eventName.padEnd(26)} ${SEVERITY[r.severity].padEnd(8)} ${`${r.mitre.id} ${r.mitre.technique}`.padEnd(52)} ${events}\n`);
+  }
+}
