@@ -104,10 +104,28 @@ describe('builtin rules, live', () => {
       { rule: 'TRC-1014', what: 'the host bind-mounts /dev/null', found: false, act: () => run(['unshare', '-m', '--propagation', 'private', 'sh', '-c', `exec mount --bind /dev/null ${DIR}/mnt-on-host`]) },
       { rule: 'TRC-1019', what: 'connect to /var/run/docker.sock', found: true, act: () => privately('/run', `exec python3 ${ACTIONS} unix-connect /run/docker.sock:/var/run/docker.sock`) },
       { rule: 'TRC-1019', what: 'connect to /var/run/other.sock', found: false, act: () => privately('/run', `exec python3 ${ACTIONS} unix-connect /run/other.sock:/var/run/other.sock`) },
+      { rule: 'TRC-1018', what: 'cat reads a cluster CA key', found: true, act: () => privately('/etc', 'mkdir -p /etc/kubernetes/pki && echo k > /etc/kubernetes/pki/ca.key && exec cat /etc/kubernetes/pki/ca.key') },
+      { rule: 'TRC-1018', what: "'kubelet' reads it", found: false, act: () => privately('/etc', `mkdir -p /etc/kubernetes/pki && echo k > /etc/kubernetes/pki/ca.key && exec ${DIR}/kubelet /etc/kubernetes/pki/ca.key`) },
+      { rule: 'TRC-1023', what: "read a child's /proc/<pid>/mem", found: true, act: () => py('proc-mem-read') },
+      { rule: 'TRC-1023', what: "read a child's /proc/<pid>/status", found: false, act: () => py('proc-status') },
+      { rule: 'TRC-1024', what: "open a child's /proc/<pid>/mem for writing", found: true, act: () => py('proc-mem-write') },
+      { rule: 'TRC-1024', what: "open it for reading", found: false, act: () => py('proc-mem-read') },
+      { rule: 'TRC-1012', what: 'write /lib64/ld-linux-x86-64.so.2', found: true, act: () => privately('/usr/lib64', ': > /lib64/ld-linux-x86-64.so.2') },
+      { rule: 'TRC-1012', what: 'write /lib64/libfoo.so', found: false, act: () => privately('/usr/lib64', ': > /lib64/libfoo.so') },
+      { rule: 'TRC-1029', what: 'read sched/debug', found: true, act: () => privately('/sys/kernel/debug', 'mkdir /sys/kernel/debug/sched && echo x > /sys/kernel/debug/sched/debug && exec cat /sys/kernel/debug/sched/debug') },
+      { rule: 'TRC-1029', what: 'read sched/other', found: false, act: () => privately('/sys/kernel/debug', 'mkdir /sys/kernel/debug/sched && echo x > /sys/kernel/debug/sched/other && exec cat /sys/kernel/debug/sched/other') },
+      { rule: 'TRC-1021', what: 'read /proc/kcore', found: true, act: () => privately('/proc', ': > /proc/kcore && exec cat /proc/kcore') },
+      { rule: 'TRC-1021', what: 'read /proc/kcore2', found: false, act: () => privately('/proc', ': > /proc/kcore2 && exec cat /proc/kcore2') },
+      { rule: 'TRC-1017', what: 'finit_module (refused)', found: true, act: () => py('finit-module') },
+      { rule: 'TRC-1017', what: 'open a file', found: false, act: () => py('open-file', '/bin/true') },
+      { rule: 'TRC-1015', what: 'create a hidden file with mode 755', found: true, act: () => py('create', `${DIR}/.hidden-tool:755`) },
+      { rule: 'TRC-1015', what: 'create a visible one with mode 755', found: false, act: () => py('create', `${DIR}/visible-tool:755`) },
+      { rule: 'TRC-1015', what: 'create a hidden one with mode 644', found: false, act: () => py('create', `${DIR}/.hidden-data:644`) },
     ];
     // the processes some cases need: a web server's name, mount targets
     run(['cp', '/usr/bin/dash', `${DIR}/nginx`]);
     run(['cp', '/usr/bin/dash', `${DIR}/myapp`]);
+    run(['cp', '/usr/bin/cat', `${DIR}/kubelet`]);
     run(['touch', `${DIR}/mnt-in-container`, `${DIR}/mnt-on-host`]);
     run(['sh', '-c', `echo 0 > ${DIR}/cg/notify_on_release`]);
 

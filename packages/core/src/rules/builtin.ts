@@ -88,15 +88,15 @@ function fileWriteRule(m: ReturnType<typeof meta>, kernel: string[], matches: (p
   };
 }
 
-/** A rule on files opened for reading whose path `matches`. */
-function fileReadRule(m: ReturnType<typeof meta>, kernel: string[], matches: (path: string) => boolean): Rule {
+/** A rule on files opened for reading whose path `matches`, by processes not named in `legit`. */
+function fileReadRule(m: ReturnType<typeof meta>, kernel: string[], matches: (path: string) => boolean, legit: string[] = []): Rule {
   const events: PolicyRule[] = [{ event: 'openat', filters: [`data.pathname=${kernel.join(',')}`, 'retval>=0'] }];
   return {
     ...m,
     events,
     detect: () => (events$) =>
       events$.pipe(
-        filter((e) => e.returnValue >= 0 && !writes(num(e, 'flags')) && matches(str(e, 'pathname'))),
+        filter((e) => e.returnValue >= 0 && !writes(num(e, 'flags')) && !legit.includes(e.processName) && matches(str(e, 'pathname'))),
         map((event) => ({ event, data: { path: str(event, 'pathname') } })),
       ),
   };
@@ -279,6 +279,68 @@ export const BUILTIN_RULES: readonly Rule[] = [
     ['/var/run/secrets/kubernetes.io/serviceaccount/*', '/run/secrets/kubernetes.io/serviceaccount/*'],
     (p) => /^\/(var\/)?run\/secrets\/kubernetes\.io\/serviceaccount\/.*token$/.test(p),
   ),
+  fileReadRule(
+    meta('TRC-1018', 'k8s_cert_theft', 'K8s TLS certificate theft detected', 3, { tactic: 'Credential Access', technique: 'Steal Application Access Token', id: 'T1528' },
+      "A Kubernetes TLS certificate or key (/etc/kubernetes/pki/) was read by a process other than Kubernetes' own: with it an adversary can impersonate a cluster component."),
+    ['/etc/kubernetes/pki/*'],
+    (p) => p.startsWith('/etc/kubernetes/pki/'),
+    ['kube-apiserver', 'kubelet', 'kube-controller', 'etcd'],
+  ),
+  fileReadRule(
+    meta('TRC-1023', 'proc_mem_access', 'Process memory access detected', 3, { tactic: 'Credential Access', technique: 'Proc Filesystem', id: 'T1003.007' },
+      "Another process's memory was opened for reading through /proc/<pid>/mem, as credential stealers do."),
+    ['*/mem'],
+    (p) => /^\/proc\/\d+\/mem$/.test(p),
+  ),
+  fileWriteRule(
+    meta('TRC-1024', 'proc_mem_code_injection', 'Code injection detected through /proc/<pid>/mem file', 3, { tactic: 'Defense Evasion', technique: 'Proc Memory', id: 'T1055.009' },
+      "A process's memory was opened for writing through /proc/<pid>/mem: possible code injection."),
+    ['*/mem'],
+    (p) => /^\/proc\/\d+\/mem$/.test(p),
+  ),
+  fileWriteRule(
+    meta('TRC-1012', 'default_loader_mod', 'Default dynamic loader modification detected', 3, { tactic: 'Defense Evasion', technique: 'Hijack Execution Flow', id: 'T1574' },
+      'The dynamic loader (ld.so), which runs before every dynamically linked program, was written or replaced.'),
+    ['/lib*', '/usr/lib*'],
+    (p) => /^\/(lib|usr\/lib).*\/ld.*\.so[^/]*$/.test(p),
+  ),
+  fileReadRule(
+    meta('TRC-1029', 'sched_debug_recon', 'sched_debug CPU file was read', 1, { tactic: 'Discovery', technique: 'Container and Resource Discovery', id: 'T1613' },
+      "The scheduler's debug file (CPUs, every process) was read, as reconnaissance from a container does."),
+    ['/proc/sched_debug', '/sys/kernel/debug/sched/debug'],
+    oneOf(['/proc/sched_debug', '/sys/kernel/debug/sched/debug']),
+  ),
+  fileReadRule(
+    meta('TRC-1021', 'proc_kcore_read', 'Kcore memory file read', 2, ESCAPE,
+      "/proc/kcore (the host's physical memory as a core file) was read."),
+    ['/proc/kcore'],
+    oneOf(['/proc/kcore']),
+  ),
+  {
+    ...meta('TRC-1017', 'kernel_module_loading', 'Kernel module loading detected', 2, { tactic: 'Persistence', technique: 'Kernel Modules and Extensions', id: 'T1547.006' },
+      'A kernel module was loaded, or an attempt was made (init_module, finit_module): code in the kernel can hide anything. Attempts the kernel refused are findings too (data.loaded false).'),
+    events: [{ event: 'init_module' }, { event: 'finit_module' }],
+    detect: () => (events$) => events$.pipe(map((event) => ({ event, data: { loaded: event.returnValue === 0 } }))),
+  },
+  {
+    ...meta('TRC-1015', 'hidden_file_created', 'Hidden executable creation detected', 2, { tactic: 'Defense Evasion', technique: 'Hidden Files and Directories', id: 'T1564.001' },
+      'An executable file was created (or made executable) under a hidden name (a path component starting with a dot). Judged by the mode given, not by the contents, until the kernel reports written bytes.'),
+    events: [
+      { event: 'openat', filters: ['data.pathname=*/.*', 'retval>=0'] },
+      { event: 'creat', filters: ['data.pathname=*/.*', 'retval>=0'] },
+      { event: 'chmod', filters: ['data.pathname=*/.*', 'retval=0'] },
+      { event: 'fchmodat', filters: ['data.pathname=*/.*', 'retval=0'] },
+    ],
+    detect: () => (events$) =>
+      events$.pipe(
+        filter((e) => {
+          const path = str(e, 'pathname');
+          const created = e.eventName === 'creat' || (e.eventName === 'openat' && (num(e, 'flags') & O_CREAT) !== 0) || e.eventName.endsWith('chmod') || e.eventName === 'fchmodat';
+          return e.returnValue >= 0 && created && (num(e, 'mode') & 0o111) !== 0 && /\/\.[^/.]/.test(path);
+        }),
+        map((event) => ({ event, data: { path: str(event, 'pathname') } })),
+      ),
+  },
   {
     ...meta('TRC-1016', 'illegitimate_shell', 'Web server spawned a shell', 2, { tactic: 'Initial Access', technique: 'Exploit Public-Facing Application', id: 'T1190' },
       "A web server's process executed a shell: web servers do not run shells, an adversary exploiting one does."),
