@@ -195,6 +195,39 @@ describe('builtin rules, live', () => {
     expect(cli.stderr).toBe(`tracee-rs: ${live.length} findings\n`);
   }, 60_000);
 
+  it("--rules-dir: users' rule modules run beside the builtin ones; one that throws is stopped and reported, the others go on", async () => {
+    const dir = new URL('./fixtures/rules/', import.meta.url).pathname;
+    const child = spawn('node', [CLI, '--rules-dir', dir, '-o', 'json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = { stdout: '', stderr: '' };
+    child.stdout.on('data', (d) => (out.stdout += d));
+    child.stderr.on('data', (d) => (out.stderr += d));
+    await until(() => out.stderr.includes('attached'), 10_000, 'the attached line');
+    expect(out.stderr).toMatch(new RegExp(`^tracee-rs: ${BUILTIN_RULES.length + 2} rules; attached to`));
+    const reader = spawnSync('cat', [`${DIR}/trc-user-secret`]).pid!;
+    await until(() => out.stdout.includes('"user_secret_read"'), 10_000, "the user rule's finding");
+    const after = py('traceme');
+    await until(() => out.stdout.includes(`"hostProcessId":${after},`), 10_000, 'a builtin finding after the failure');
+    child.kill('SIGTERM');
+    await once(child, 'exit');
+    const lines = out.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.find((l) => l.eventName === 'user_secret_read')).toMatchObject({ hostProcessId: reader, metadata: { Properties: { signatureID: 'USR-1' } } });
+    expect(out.stderr).toContain('tracee-rs: rule USR-2 failed and is stopped: boom\n');
+    // modules that are not rules: one line naming the file, exit 1
+    const bad = `${DIR}/bad-rules`;
+    mkdirSync(bad, { recursive: true });
+    for (const [name, text, expected] of [
+      ['a.mjs', 'export default {', `${bad}/a.mjs: the module does not load: `],
+      ['a.mjs', "export default { id: 'X' };", `${bad}/a.mjs: export is not a rule: missing eventName, name, description, severity, mitre, events, detect`],
+      ['a.mjs', "export const other = 1;", `${bad}/a.mjs: exports no rule (export default a rule, or a list of rules)`],
+    ]) {
+      writeFileSync(`${bad}/${name}`, text);
+      const r = spawnSync('node', [CLI, '--rules-dir', bad, '-d', '1s'], { encoding: 'utf8' });
+      expect(r.status).toBe(1);
+      expect(r.stderr.startsWith(`tracee-rs: error: ${expected}`), r.stderr).toBe(true);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+  }, 60_000);
+
   it('tracee-rs --rules: findings as JSON lines, live; list rules', async () => {
     const child = spawn('node', [CLI, '--rules', '-o', 'json'], { stdio: ['ignore', 'pipe', 'pipe'] });
     const out = { stdout: '', stderr: '' };

@@ -36,6 +36,10 @@ await yargs(hideBin(process.argv))
           default: false,
           describe: 'run the builtin rules (tracee-rs list rules) and print their findings instead of events; only the events they need are traced',
         })
+        .option('rules-dir', {
+          type: 'string',
+          describe: 'also run the rules of the *.js/*.mjs modules in this directory (default export: a rule or a list); implies --rules',
+        })
         .option('policy', {
           alias: 'p',
           type: 'string',
@@ -143,8 +147,9 @@ await yargs(hideBin(process.argv))
     (y) =>
       y
         .positional('file', { type: 'string', demandOption: true, describe: 'a file of events, one JSON object per line' })
-        .option('output', { alias: 'o', choices: ['table', 'json'] as const, default: 'table' as const, describe: 'table, or JSON lines shaped as Tracee\'s detections' }),
-    (argv) => analyze(argv.file, argv.output, fail),
+        .option('output', { alias: 'o', choices: ['table', 'json'] as const, default: 'table' as const, describe: 'table, or JSON lines shaped as Tracee\'s detections' })
+        .option('rules-dir', { type: 'string', describe: 'also run the rules of the modules in this directory' }),
+    (argv) => analyze(argv.file, argv.output, argv['rules-dir'], fail),
   )
   .command(
     'doctor',

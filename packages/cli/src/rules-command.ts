@@ -2,15 +2,16 @@
 // analyze FILE` (recorded events, ours or Tracee's JSON lines) and
 // `tracee-rs list rules`.
 import { once } from 'node:events';
-import { BUILTIN_RULES, detect, findingJson, findings, replay, type Finding } from '@tracee/core';
+import { BUILTIN_RULES, TraceeError, detect, findingJson, findings, loadRules, replay, type Finding, type Rule } from '@tracee/core';
 
 const SEVERITY = ['info', 'low', 'medium', 'high', 'critical'];
 
-/** Stable event ids for findings, Tracee's way: from 6000, in rule order. */
+/** Stable event ids for findings, Tracee's way: from 6000, builtin rules first, users' after. */
 const eventIds = new Map(BUILTIN_RULES.map((r, i) => [r.id, 6000 + i]));
+const eventId = (id: string) => eventIds.get(id) ?? eventIds.set(id, 6000 + eventIds.size).get(id)!;
 
 function format(f: Finding, output: 'table' | 'json'): string {
-  if (output === 'json') return findingJson(f, { eventId: eventIds.get(f.rule.id) }) + '\n';
+  if (output === 'json') return findingJson(f, { eventId: eventId(f.rule.id) }) + '\n';
   const chain = f.ancestry.map((p) => `${p.comm}(${p.hostPid})`).join(' < ');
   const data = Object.entries(f.data).map(([k, v]) => `${k}: ${String(v)}`).join(', ');
   return `${(f.event.timestamp / 1e9).toFixed(6).padEnd(16)} ${f.rule.id.padEnd(9)} ${SEVERITY[f.rule.severity].padEnd(8)} ${f.rule.eventName.padEnd(26)} ${f.event.eventName.padEnd(18)} ${chain}${data ? `  ${data}` : ''}\n`;
@@ -20,13 +21,23 @@ async function write(text: string): Promise<void> {
   if (!process.stdout.write(text)) await once(process.stdout, 'drain');
 }
 
-/** Runs the builtin rules live until Ctrl-C, SIGTERM or `durationMs`. */
-export async function runRules(output: 'table' | 'json', durationMs: number | undefined, fail: (m: string) => never): Promise<void> {
+/** The builtin rules and those of `dir`'s modules. */
+async function allRules(dir: string | undefined, fail: (m: string) => never): Promise<Rule[]> {
+  try {
+    return [...BUILTIN_RULES, ...(dir === undefined ? [] : await loadRules(dir, BUILTIN_RULES))];
+  } catch (e) {
+    fail(e instanceof TraceeError ? e.message : String(e));
+  }
+}
+
+/** Runs the rules live until Ctrl-C, SIGTERM or `durationMs`. */
+export async function runRules(output: 'table' | 'json', durationMs: number | undefined, rulesDir: string | undefined, fail: (m: string) => never): Promise<void> {
+  const rules = await allRules(rulesDir, fail);
   let count = 0;
   await new Promise<void>((resolve) => {
-    const sub = findings(BUILTIN_RULES, {
+    const sub = findings(rules, {
       onAttach: (info) =>
-        process.stderr.write(`tracee-rs: ${BUILTIN_RULES.length} rules; attached to ${info.programs.length} hooks for ${info.events.length} events (${info.events.join(',')}); BTF: ${info.btf} [case ${info.decisionCase}]\n`),
+        process.stderr.write(`tracee-rs: ${rules.length} rules; attached to ${info.programs.length} hooks for ${info.events.length} events (${info.events.join(',')}); BTF: ${info.btf} [case ${info.decisionCase}]\n`),
     }).subscribe({
       next: (f) => {
         count++;
@@ -47,12 +58,13 @@ export async function runRules(output: 'table' | 'json', durationMs: number | un
 }
 
 /** Runs the builtin rules on recorded events (JSON lines, ours or Tracee's). */
-export async function analyze(file: string, output: 'table' | 'json', fail: (m: string) => never): Promise<void> {
+export async function analyze(file: string, output: 'table' | 'json', rulesDir: string | undefined, fail: (m: string) => never): Promise<void> {
+  const rules = await allRules(rulesDir, fail);
   let count = 0;
   let text = '';
   await new Promise<void>((resolve) =>
     replay(file)
-      .pipe(detect(BUILTIN_RULES))
+      .pipe(detect(rules))
       .subscribe({
         next: (f) => {
           count++;

@@ -32,6 +32,7 @@ export interface TraceArgs {
   'syscall-hooks': 'auto' | 'raw' | 'per-syscall';
   'parse-arguments': boolean;
   rules: boolean;
+  'rules-dir'?: string;
 }
 
 /** The default command: trace until Ctrl-C, SIGTERM or --duration. */
@@ -46,9 +47,9 @@ export async function runTrace(argv: TraceArgs): Promise<void> {
   if (!Number.isInteger(ringMb) || ringMb < 1 || (ringMb & (ringMb - 1)) !== 0) {
     fail(`--ring-buffer-mb must be a power of two (1, 2, 4, ...), got ${ringMb}`);
   }
-  if (argv.rules) {
+  if (argv.rules || argv['rules-dir'] !== undefined) {
     if (argv.policy || argv.events || argv.scope) fail('--rules chooses its own events: it cannot be combined with --policy, --scope or --events');
-    return runRules(argv.output, durationMs, fail);
+    return runRules(argv.output, durationMs, argv['rules-dir'], fail);
   }
   if (argv.policy && (argv.events || argv.scope)) {
     fail('--policy cannot be combined with --scope or --events (as in Tracee): put those events and scopes in a policy');

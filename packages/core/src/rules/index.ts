@@ -6,3 +6,4 @@ export { findingJson } from './finding-json.js';
 export { ProcessTree, type ProcessInfo } from './process-tree.js';
 export type { Finding, Mitre, Rule, RuleContext, RuleFailure, RuleMatch, Severity } from './rule.js';
 export { replay } from './replay.js';
+export { loadRules } from './load.js';

@@ -1,0 +1,61 @@
+// Users' rule modules: every *.js / *.mjs file of a directory (and *.ts
+// where Node strips types itself), whose default export, or export `rules`,
+// is a Rule or a list of them.
+import { readdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { TraceeError } from '../errors.js';
+import type { Rule } from './rule.js';
+
+const REQUIRED: (keyof Rule)[] = ['id', 'eventName', 'name', 'description', 'severity', 'mitre', 'events', 'detect'];
+
+/** What is wrong with `value` as a rule, or undefined. */
+function problem(value: unknown): string | undefined {
+  if (typeof value !== 'object' || value === null) return 'not an object';
+  const r = value as Partial<Rule>;
+  const missing = REQUIRED.filter((k) => r[k] === undefined);
+  if (missing.length) return `missing ${missing.join(', ')}`;
+  if (typeof r.detect !== 'function') return 'detect is not a function (it returns an RxJS operator)';
+  if (!Array.isArray(r.events) || r.events.length === 0 || r.events.some((e) => typeof e?.event !== 'string')) return 'events must list at least one { event, filters? }';
+  if (![0, 1, 2, 3, 4].includes(r.severity as number)) return 'severity must be 0 to 4';
+  return undefined;
+}
+
+/**
+ * Loads the rules of every module in `dir`; throws a TraceeError naming the
+ * file and what is wrong (a module that fails to load, an export that is
+ * not a rule, an id used twice).
+ */
+export async function loadRules(dir: string, taken: readonly Rule[] = []): Promise<Rule[]> {
+  let files: string[];
+  try {
+    const ts = (process.features as { typescript?: unknown }).typescript !== undefined;
+    files = readdirSync(dir)
+      .filter((f) => /\.(m?js)$/.test(f) || (ts && /\.m?ts$/.test(f) && !f.endsWith('.d.ts')))
+      .sort();
+  } catch (e) {
+    throw new TraceeError('EINVAL', `--rules-dir ${dir}: ${(e as Error).message}`);
+  }
+  const ids = new Set(taken.map((r) => r.id));
+  const out: Rule[] = [];
+  for (const f of files) {
+    const file = join(dir, f);
+    let mod: Record<string, unknown>;
+    try {
+      mod = (await import(pathToFileURL(resolve(file)).href)) as Record<string, unknown>;
+    } catch (e) {
+      throw new TraceeError('EINVAL', `${file}: the module does not load: ${(e as Error).message.split('\n')[0]}`);
+    }
+    const exported = mod.default ?? mod.rules;
+    if (exported === undefined) throw new TraceeError('EINVAL', `${file}: exports no rule (export default a rule, or a list of rules)`);
+    for (const [i, r] of (Array.isArray(exported) ? exported : [exported]).entries()) {
+      const why = problem(r);
+      if (why) throw new TraceeError('EINVAL', `${file}: export ${Array.isArray(exported) ? `[${i}] ` : ''}is not a rule: ${why}`);
+      const rule = r as Rule;
+      if (ids.has(rule.id)) throw new TraceeError('EINVAL', `${file}: rule id ${rule.id} is already taken; ids must be unique`);
+      ids.add(rule.id);
+      out.push(rule);
+    }
+  }
+  return out;
+}
