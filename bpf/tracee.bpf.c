@@ -1048,6 +1048,54 @@ static __always_inline int on_sched_process_exit(struct bpf_raw_tracepoint_args 
 	return 0;
 }
 
+/* The syscall the current task is in, -1 if none (a kernel thread's work). */
+static __always_inline __s32 current_syscall(void)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	if (BPF_CORE_READ(task, flags) & 0x00200000 /* PF_KTHREAD */)
+		return -1;
+	return (__s32)syscall_nr(current_regs());
+}
+
+/* fentry/security_file_open: a file being opened, by whatever syscall. Its
+ * path comes from d_path (absolute, links resolved as the kernel sees them,
+ * whatever the syscall was given). fentry needs the kernel's own BTF: user
+ * space loads this only where there is some, and says so elsewhere. */
+SEC("fentry/security_file_open")
+int BPF_PROG(tracee_security_file_open, struct file *file)
+{
+	struct event_config *cfg = event_config(EVENT_SECURITY_FILE_OPEN);
+	struct scratch *b;
+	__u64 policies;
+	long n;
+
+	if (!cfg || is_self(false))
+		return 0;
+	policies = in_scope(cfg->policies, false);
+	b = scratch_buf(0);
+	if (!b || !policies)
+		return 0;
+	fill_header(&b->ev.header, EVENT_SECURITY_FILE_OPEN, current_syscall(), policies, false);
+	struct inode *inode = file->f_inode;
+	b->ev.args[0] = 0;
+	b->ev.args[1] = file->f_flags;
+	b->ev.args[2] = inode->i_sb->s_dev;
+	b->ev.args[3] = inode->i_ino;
+	b->ev.args[4] = 0;
+	b->ev.args[5] = 0;
+	struct data_item *item = (void *)b->data;
+	n = bpf_d_path(&file->f_path, (char *)&b->data[sizeof(*item)], MAX_STR_LEN);
+	if (n <= 0)
+		n = 1; /* no path: empty */
+	if (n >= MAX_STR_LEN)
+		b->ev.header.flags |= RECORD_FLAG_TRUNCATED;
+	item->arg = 0;
+	item->kind = ARG_KSTR;
+	item->len = n - 1;
+	submit(ctx, b, sizeof(*item) + n - 1, false);
+	return 0;
+}
+
 /* Entry points, two per hook: the programs for kernels with global data
  * (5.2+), and the legacy ones (no .rodata, no ring buffer, no boot-time
  * clock) for older kernels such as RHEL 8's 4.18. User space loads one set;

@@ -14,8 +14,9 @@
 #define MAX_ARGS 6
 /* A path is captured up to PATH_MAX; longer ones are cut and flagged. */
 #define MAX_STR_LEN 4096
-/* Event ids index the config map: syscalls below 1000, others above. An
- * enum, not a #define, so user space reads it from the object's BTF. */
+/* Event ids index the config map: syscalls below 700, LSM hooks from 700
+ * and process events from 1000, as Tracee numbers them. An enum, not a
+ * #define, so user space reads it from the object's BTF. */
 enum tracee_limits {
 	MAX_EVENT_ID = 2048,
 	/* elements of a string array (argv) captured; more are cut and flagged */
@@ -42,6 +43,8 @@ enum tracee_limits {
  * Tracee's eventId read ours. Each name is the constant, lowercased, without
  * the EVENT_ prefix. */
 enum tracee_event_id {
+	/* LSM hooks, through fentry: where the kernel has BTF */
+	EVENT_SECURITY_FILE_OPEN = 730,
 	EVENT_SCHED_PROCESS_FORK = 1002,
 	EVENT_SCHED_PROCESS_EXEC = 1003,
 	EVENT_SCHED_PROCESS_EXIT = 1004,

@@ -162,6 +162,36 @@ describe('trace()', () => {
     }
   });
 
+  it('security_file_open (fentry): the file opened, its path from the kernel; or, where fentry cannot run, unavailable with the reason and the rest traced', async () => {
+    const dir = join(tmpdir(), `trc-sfo-${process.pid}`);
+    rmSync(dir, { recursive: true, force: true });
+    const { mkdirSync, writeFileSync } = await import('node:fs');
+    mkdirSync(dir);
+    const name = `trc-sfo-${process.pid}-file`;
+    writeFileSync(join(dir, name), 'x');
+    let info: { disabled: { events: string[]; reason: string }[] } | undefined;
+    const seen: TraceeEvent[] = [];
+    const sub = trace({ events: ['security_file_open', `openat.data.pathname=*trc-sfo-${process.pid}*`], onAttach: (i) => (info = i) }).subscribe((e) => seen.push(e));
+    try {
+      // a relative path: the LSM hook still sees the whole one
+      const pid = spawn('cat', [name], { cwd: dir, stdio: 'ignore' }).pid!;
+      await until(() => seen.some((e) => e.eventName === 'openat' && e.hostProcessId === pid), 10_000, 'the openat');
+      const lsm = info!.disabled.find((d) => d.events.includes('security_file_open'));
+      if (lsm) {
+        // this kernel runs no fentry programs (or has no BTF): said, and the rest runs
+        expect(lsm.reason).toMatch(/fentry/);
+      } else {
+        await until(() => seen.some((e) => e.eventName === 'security_file_open' && e.hostProcessId === pid), 10_000, 'security_file_open');
+        const e = seen.find((x) => x.eventName === 'security_file_open' && x.hostProcessId === pid && arg(x, 'pathname') === join(dir, name))!;
+        expect(arg(e, 'inode')).toBe(statSync(join(dir, name)).ino);
+        expect(e.syscall).toBe(257);
+      }
+    } finally {
+      sub.unsubscribe();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('fails with a clear error for an unknown event, before attaching anything', async () => {
     const err = await new Promise<Error & { code?: string }>((resolve) =>
       trace({ events: ['opnat'] }).subscribe({ error: resolve }),

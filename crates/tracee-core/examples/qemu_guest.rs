@@ -48,7 +48,7 @@ fn main() {
     let modes: &[(&str, SyscallHookMode)] =
         if with_kernel_btf { &[("auto", SyscallHookMode::Auto)] } else { &[("auto", SyscallHookMode::Auto), ("raw", SyscallHookMode::RawTracepoints)] };
     for (name, mode) in modes {
-        let mut report = run(name, *mode);
+        let mut report = run(name, *mode, with_kernel_btf);
         report["phase"] = json!(phase);
         say(report);
     }
@@ -57,8 +57,9 @@ fn main() {
 /// The workload: a shell that opens a unique file and execs /bin/true.
 /// Expected: execve /bin/sh, openat of the file, execve /bin/true,
 /// sched_process_exec of /bin/true, each from the child, whose parent is us.
-fn run(name: &str, mode: SyscallHookMode) -> Value {
-    let events = ["openat", "execve", "sched_process_exec"];
+fn run(name: &str, mode: SyscallHookMode, kernel_btf: bool) -> Value {
+    // security_file_open attaches with fentry: with the kernel's own BTF only
+    let events = ["openat", "execve", "sched_process_exec", "security_file_open"];
     let rules = || events.iter().map(|e| Rule { event: e.to_string(), filters: vec![] }).collect::<Vec<_>>();
     let me = std::process::id();
     // every scope field, all true of the workload (our child, forked after
@@ -138,14 +139,24 @@ fn run(name: &str, mode: SyscallHookMode) -> Value {
             failures.push(format!("{}: pid/tid {}/{} is not {pid}", e.name(), h.process_id, h.thread_id));
         }
     }
-    let expected: [(&str, &str, Option<i64>); 4] = [
+    let mut expected: Vec<(&str, &str, Option<i64>)> = vec![
         ("execve", "/bin/sh", Some(0)),
         ("openat", path.as_str(), None),
         ("execve", "/bin/true", Some(0)),
         ("sched_process_exec", "/bin/true", None),
     ];
+    let lsm_disabled = info.disabled.iter().any(|d| d.events.contains(&"security_file_open"));
+    if kernel_btf {
+        // the same open, seen by the LSM hook, its path from d_path
+        expected.push(("security_file_open", path.as_str(), None));
+        if lsm_disabled {
+            failures.push(format!("security_file_open disabled with the kernel's BTF: {:?}", info.disabled));
+        }
+    } else if !lsm_disabled {
+        failures.push("security_file_open attached without the kernel's BTF".into());
+    }
     let mut seen = 0;
-    for (event, string, ret) in expected {
+    for &(event, string, ret) in &expected {
         let found = events.iter().find(|e| {
             e.name() == event
                 && e.strings.first().map(|(_, s)| s.as_str()) == Some(string)
@@ -167,6 +178,7 @@ fn run(name: &str, mode: SyscallHookMode) -> Value {
         "btf": info.btf,
         "case": info.decision.case,
         "workloadOk": status.success(),
+        "disabled": info.disabled.iter().map(|d| format!("{}: {}", d.events.join(","), d.reason)).collect::<Vec<_>>(),
         "seen": seen,
         "expected": expected.len(),
         "events": events.iter().map(|e| format!("{}({})", e.name(), e.strings.first().map_or("", |(_, s)| s.as_str()))).collect::<Vec<_>>(),

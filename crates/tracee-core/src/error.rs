@@ -12,6 +12,9 @@ pub enum Error {
     #[error("no events selected; pass event names, e.g. --events execve,openat")]
     NoEvents,
 
+    #[error("none of the selected events can be traced here: {reasons}")]
+    Unavailable { reasons: String },
+
     /// The first problem found; [`crate::policy::compile`] lists them all.
     #[error("{issue}")]
     Policy { issue: crate::PolicyIssue },
@@ -54,6 +57,7 @@ impl Error {
             Error::Privileges { .. } => "EPRIVILEGES",
             Error::UnknownEvent { .. } => "EUNKNOWNEVENT",
             Error::NoEvents => "ENOEVENTS",
+            Error::Unavailable { .. } => "EUNAVAILABLE",
             Error::Policy { issue } => issue.code,
             Error::Verifier { .. } => "EVERIFIER",
             Error::Load { .. } => "ELOAD",

@@ -88,6 +88,21 @@ pub(crate) fn load_and_attach(plan: &Plan) -> Result<(Object, Vec<Link>, TracerI
     // kernel) disables only the events that need it: reopen without it and
     // load again, until what is left loads or nothing selected is left.
     let mut disabled: Vec<Disabled> = Vec::new();
+    // fentry programs attach through the kernel's own BTF (and have no
+    // legacy variant): elsewhere their events are off, and the rest runs
+    let fentry_off = if legacy {
+        Some("it attaches with fentry, which the legacy programs' kernels (before 5.2) do not have".to_string())
+    } else if !decision.btf.has_kernel_btf() {
+        Some(format!("it attaches with fentry, which needs the kernel's own BTF, and this trace uses {} (kprobes are not used yet)", decision.btf))
+    } else {
+        None
+    };
+    if let Some(reason) = fentry_off {
+        for prog in FENTRY_PROGRAMS.iter().copied().filter(|p| needed(p)) {
+            let events_of = events.iter().filter(|e| serves(prog, e, &hooks)).map(|e| e.name).collect();
+            disabled.push(Disabled { programs: vec![prog], events: events_of, reason: reason.clone() });
+        }
+    }
     let mut first_error = None;
     let obj = loop {
         let off: Vec<&str> = disabled.iter().flat_map(|d| d.programs.iter().copied()).collect();
@@ -99,7 +114,11 @@ pub(crate) fn load_and_attach(plan: &Plan) -> Result<(Object, Vec<Link>, TracerI
         };
         if !PROGRAMS.iter().any(|p| enabled(p)) {
             // nothing selected can load here: the first failure explains it
-            return Err(btf_file_error(first_error.expect("a failure disabled them"), decision));
+            let only_fentry = disabled.iter().all(|d| d.programs.iter().all(|p| FENTRY_PROGRAMS.contains(p)));
+            return Err(match first_error {
+                Some(err) if !only_fentry => btf_file_error(err, decision),
+                _ => Error::Unavailable { reasons: disabled.iter().map(|d| format!("{}: {}", d.events.join(","), d.reason)).collect::<Vec<_>>().join("; ") },
+            });
         }
         let err = match open_and_load(plan, &scope, custom_btf.as_deref(), &load) {
             Ok(obj) => break obj,
@@ -109,6 +128,11 @@ pub(crate) fn load_and_attach(plan: &Plan) -> Result<(Object, Vec<Link>, TracerI
             Error::Verifier { program, .. } => {
                 program_group(program.strip_suffix("_legacy").unwrap_or(program)).filter(|g| enabled(g[0]))
             }
+            // an fentry program whose target this kernel lacks: "prog 'x': failed to find kernel BTF type ID of 'y'"
+            Error::Load { log, .. } => FENTRY_PROGRAMS
+                .iter()
+                .find(|p| enabled(p) && log.contains(&format!("prog '{p}'")))
+                .map(|p| vec![*p]),
             _ => None,
         };
         let Some(group) = group else { return Err(btf_file_error(err, decision)) };
@@ -205,8 +229,13 @@ pub(crate) fn load_and_attach(plan: &Plan) -> Result<(Object, Vec<Link>, TracerI
     Ok((obj, links, info))
 }
 
-/// The object's programs (each also as `<name>_legacy`), in attach order.
-const PROGRAMS: [&str; 7] = [
+/// Programs attached with fentry: no legacy variant, and only where the
+/// kernel has its own BTF.
+const FENTRY_PROGRAMS: [&str; 1] = ["tracee_security_file_open"];
+
+/// The object's programs (each also as `<name>_legacy`, but the fentry
+/// ones), in attach order.
+const PROGRAMS: [&str; 8] = [
     "tracee_sys_enter",
     "tracee_sys_enter_per_syscall",
     "tracee_sys_exit",
@@ -214,6 +243,7 @@ const PROGRAMS: [&str; 7] = [
     "tracee_sched_process_fork",
     "tracee_sched_process_exec",
     "tracee_sched_process_exit",
+    "tracee_security_file_open",
 ];
 
 /// Programs that only work together: the syscall programs share their code
@@ -258,6 +288,15 @@ fn disabled_reason(err: &Error, decision: &Decision) -> String {
         Error::Verifier { program, cause, log } => match unresolved_field(log) {
             Some(field) => format!("{program}: {field} is not in this kernel's BTF ({})", decision.btf),
             None => format!("{program}: rejected by the verifier: {cause}"),
+        },
+        Error::Load { log, .. } => match log.lines().find(|l| FENTRY_PROGRAMS.iter().any(|p| l.contains(&format!("prog '{p}'")))) {
+            // "libbpf: prog 'tracee_security_file_open': failed to find kernel BTF type ID of 'security_file_open': -3"
+            Some(line) => format!(
+                "this kernel refuses it ({}){}",
+                line.trim_start_matches("libbpf: ").trim(),
+                if line.contains("EPERM") || line.contains("not permitted") { "; this kernel runs no fentry programs (no ftrace direct calls), and kprobes are not used yet" } else { "" }
+            ),
+            None => err.to_string(),
         },
         other => other.to_string(),
     }
@@ -430,6 +469,11 @@ fn event_config(e: &EventDef, policies: u64) -> types::event_config {
 /// libbpf printed (the verifier log above all).
 fn load_error(e: libbpf_rs::Error) -> Error {
     let log = libbpf_log::take();
+    // an fentry program some kernels refuse outright (EPERM, no verifier
+    // log: no ftrace direct calls): that program's failure, not privileges
+    if FENTRY_PROGRAMS.iter().any(|p| log.contains(&format!("prog '{p}': BPF program load failed"))) {
+        return Error::Load { cause: e.to_string(), log };
+    }
     // the verifier's rejections are EACCES too: its log tells them apart
     if e.kind() == libbpf_rs::ErrorKind::PermissionDenied && !log.contains("-- BEGIN PROG LOAD LOG --") {
         return Error::Privileges { missing: format!("the kernel refused: {e}") };

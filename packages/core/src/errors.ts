@@ -17,7 +17,8 @@ export type TraceeErrorCode =
   | 'EBADKEY'
   | 'ENOKEY'
   | 'EINVAL'
-  | 'EPOLICY';
+  | 'EPOLICY'
+  | 'EUNAVAILABLE';
 
 /** An error of the tracer: `code` for programs, `message` for people (cause and fix). */
 export class TraceeError extends Error {

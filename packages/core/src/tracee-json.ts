@@ -48,7 +48,8 @@ export function traceeJson(e: TraceeEvent, options: TraceeJsonOptions = {}): str
     matchedPolicies: e.matchedPolicies,
     argsNum: e.argsNum,
     returnValue: e.returnValue,
-    syscall: def?.syscall ? e.eventName : '',
+    // the syscall the event happened in (for LSM hooks: the one that led there)
+    syscall: def?.syscall ? e.eventName : e.syscall >= 0 ? (eventById(e.syscall)?.name ?? '') : '',
     args: options.parseArguments ? decodedArgs(e) : e.args,
   };
   const ts = epoch + BigInt(e.timestamp);
