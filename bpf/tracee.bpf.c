@@ -574,6 +574,26 @@ static __always_inline __u32 put_timespec(struct scratch *b, __u32 off, __u8 arg
 	return off + sizeof(*item) + 2 * sizeof(__s64);
 }
 
+/* Append the first bytes of the user buffer at src (len long); nothing if
+ * it cannot be read. */
+static __always_inline __u32 put_bytes(struct scratch *b, __u32 off, __u8 arg, const void *src, __u64 len)
+{
+	if (off >= MAX_STR_LEN || len == 0)
+		return off;
+	if (len > CAPTURED_BYTES)
+		len = CAPTURED_BYTES;
+	barrier_var(off);
+	off &= MAX_STR_LEN - 1;
+	struct data_item *item = (void *)&b->data[off];
+
+	if (bpf_probe_read_user(&b->data[off + sizeof(*item)], len, src))
+		return off;
+	item->arg = arg;
+	item->kind = ARG_BYTES;
+	item->len = len;
+	return off + sizeof(*item) + len;
+}
+
 /* Copy the strings and structs an event's config asks for into the data section. */
 static __always_inline __u32 put_data(struct scratch *b, struct event_config *cfg)
 {
@@ -590,6 +610,8 @@ static __always_inline __u32 put_data(struct scratch *b, struct event_config *cf
 			off = put_str_array(b, off, i, (const void *const *)b->ev.args[i]);
 		else if (cfg->arg_kinds[i] == ARG_TIMESPEC)
 			off = put_timespec(b, off, i, (const void *)b->ev.args[i]);
+		else if (i == BYTES_ARG && cfg->arg_kinds[i] == ARG_BYTES)
+			off = put_bytes(b, off, i, (const void *)b->ev.args[i], b->ev.args[BYTES_ARG + 1]);
 	}
 	return off;
 }

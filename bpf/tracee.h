@@ -28,6 +28,10 @@ enum tracee_limits {
 	STR_ARRAY_ARG_B = 2,
 	SOCKADDR_ARG_A = 1,
 	SOCKADDR_ARG_B = 4,
+	/* a buffer's first bytes (write's, pwrite64's) are copied at this
+	 * position only, and the next argument is its length */
+	BYTES_ARG = 1,
+	CAPTURED_BYTES = 16,
 	/* policies loaded at once: one bit each in a __u64, as in Tracee */
 	MAX_POLICIES = 64,
 	/* bytes of an executable path (scope executable=) and of a UTS
@@ -63,6 +67,9 @@ enum tracee_arg_kind {
 	ARG_STR_ARRAY = 4,
 	/* user-space struct __kernel_timespec (two s64), read at sys_exit */
 	ARG_TIMESPEC = 5,
+	/* the first CAPTURED_BYTES (at most) of a user buffer, as many as the
+	 * next argument says it holds: enough to tell an ELF from a text */
+	ARG_BYTES = 6,
 };
 
 /* Per-event configuration written by user space before tracing starts. */

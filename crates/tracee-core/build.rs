@@ -94,6 +94,7 @@ fn main() {
             let allowed = match a.kind {
                 "StrArray" => [limit("STR_ARRAY_ARG_A"), limit("STR_ARRAY_ARG_B")],
                 "Sockaddr" => [limit("SOCKADDR_ARG_A"), limit("SOCKADDR_ARG_B")],
+                "Bytes" => [limit("BYTES_ARG"), limit("BYTES_ARG")],
                 _ => continue,
             };
             assert!(allowed.contains(&i), "{}: argument {i} ({}) is a {}, which bpf/tracee.h copies only at positions {allowed:?}", e.name, a.name, a.kind);
@@ -565,6 +566,7 @@ struct TblArg {
     name: String,
     as_string: bool,
     as_address: bool,
+    as_bytes: bool,
     decode: Option<String>,
 }
 
@@ -622,15 +624,17 @@ fn parse_catalog(text: &str) -> BTreeMap<String, CatalogEntry> {
                     None => (arg, None),
                 };
                 let as_string = annotation == Some("str");
+                // `bytes`: a buffer's first bytes, not a string (tracee.h ARG_BYTES)
                 let as_address = annotation == Some("addr");
+                let as_bytes = annotation == Some("bytes");
                 let decode = match annotation {
-                    None | Some("str") | Some("addr") => None,
+                    None | Some("str") | Some("addr") | Some("bytes") => None,
                     Some(d) if DECODERS.contains(&d) => Some(d.to_string()),
                     Some(d) => err(&format!("unknown decoder '{d}' (one of str, addr, {})", DECODERS.join(", "))),
                 };
                 match arg.rfind([' ', '*']) {
-                    Some(split) => list.push(TblArg { ty: Some(arg[..split + 1].trim().to_string()), name: arg[split + 1..].trim().to_string(), as_string, as_address, decode }),
-                    None => list.push(TblArg { ty: None, name: arg.to_string(), as_string, as_address, decode }),
+                    Some(split) => list.push(TblArg { ty: Some(arg[..split + 1].trim().to_string()), name: arg[split + 1..].trim().to_string(), as_string, as_address, as_bytes, decode }),
+                    None => list.push(TblArg { ty: None, name: arg.to_string(), as_string, as_address, as_bytes, decode }),
                 }
             }
             if list.len() > 6 {
@@ -668,12 +672,23 @@ fn event_args(name: &str, proto: Option<&Option<Vec<Param>>>, tbl: Option<&Catal
     let kind = |ty: &str, as_string: bool, as_address: bool| {
         arg_kind(ty, as_string, as_address).unwrap_or_else(|| at(format!("argument type '{ty}' is unknown (add it to arg_kind in build.rs)")))
     };
+    // events.tbl's `:bytes`: a pointer's first bytes, whatever its type
+    let tbl_kind = |ty: &str, g: &TblArg| -> &'static str {
+        if g.as_bytes {
+            if !ty.contains('*') {
+                at(format!("{}:bytes: '{ty}' is not a pointer", g.name));
+            }
+            "Bytes"
+        } else {
+            kind(ty, g.as_string, g.as_address)
+        }
+    };
     match (proto, given) {
         (Some(Some(params)), Some(given)) if !typed => {
             if given.len() != params.len() {
                 at(format!("{} names given, the kernel's prototype has {} parameters", given.len(), params.len()));
             }
-            params.iter().zip(given).map(|(p, g)| ArgDef { name: g.name.clone(), ty: p.ty.clone(), kind: kind(&p.ty, g.as_string, g.as_address), decode: g.decode.clone() }).collect()
+            params.iter().zip(given).map(|(p, g)| ArgDef { name: g.name.clone(), ty: p.ty.clone(), kind: tbl_kind(&p.ty, g), decode: g.decode.clone() }).collect()
         }
         (Some(Some(_)), Some(_)) => at("the kernel's prototype gives the types: give names only".into()),
         (Some(Some(params)), None) => params
@@ -687,7 +702,7 @@ fn event_args(name: &str, proto: Option<&Option<Vec<Param>>>, tbl: Option<&Catal
             .iter()
             .map(|g| {
                 let ty = g.ty.clone().expect("typed");
-                ArgDef { name: g.name.clone(), kind: kind(&ty, g.as_string, g.as_address), ty, decode: g.decode.clone() }
+                ArgDef { name: g.name.clone(), kind: tbl_kind(&ty, g), ty, decode: g.decode.clone() }
             })
             .collect(),
         (Some(None), _) => at("declared more than once in the kernel's prototypes (#ifdef variants): give its full prototype".into()),

@@ -28,6 +28,9 @@ pub enum ArgKind {
     Sockaddr,
     /// A NULL-terminated array of C strings (argv), each element copied.
     StrArray,
+    /// A buffer's first bytes (up to 16, as many as the next argument says):
+    /// events.tbl's `:bytes`.
+    Bytes,
     /// A `struct __kernel_timespec *`, copied at sys_exit (for ppoll and
     /// pselect6 the kernel has by then written the time left).
     Timespec,

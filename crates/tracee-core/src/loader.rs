@@ -450,6 +450,7 @@ fn event_config(e: &EventDef, policies: u64) -> types::event_config {
             ArgKind::Str => types::tracee_arg_kind::ARG_STR,
             ArgKind::Sockaddr => types::tracee_arg_kind::ARG_SOCKADDR,
             ArgKind::StrArray => types::tracee_arg_kind::ARG_STR_ARRAY,
+            ArgKind::Bytes => types::tracee_arg_kind::ARG_BYTES,
             ArgKind::Timespec => types::tracee_arg_kind::ARG_TIMESPEC,
             _ => continue,
         };

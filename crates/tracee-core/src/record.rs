@@ -37,6 +37,8 @@ pub struct Event {
     /// `struct __kernel_timespec`s captured (seconds, nanoseconds), with the
     /// argument they belong to.
     pub timespecs: Vec<(u8, (i64, i64))>,
+    /// Buffers' first bytes, with the argument they belong to.
+    pub bytes: Vec<(u8, Vec<u8>)>,
 }
 
 impl Event {
@@ -100,6 +102,7 @@ pub fn decode(buf: &[u8]) -> Result<(Event, usize), DecodeError> {
     let mut strings = Vec::new();
     let mut sockaddrs = Vec::new();
     let mut timespecs = Vec::new();
+    let mut captured = Vec::new();
     let mut offset = FIXED_SIZE;
     while offset < size {
         let rest = &buf[offset..size];
@@ -119,6 +122,8 @@ pub fn decode(buf: &[u8]) -> Result<(Event, usize), DecodeError> {
         // a string array's elements are strings of the same argument, in order
         if u32::from(item.kind) == types::tracee_arg_kind::ARG_SOCKADDR.0 {
             sockaddrs.push((item.arg, bytes.to_vec()));
+        } else if u32::from(item.kind) == types::tracee_arg_kind::ARG_BYTES.0 {
+            captured.push((item.arg, bytes.to_vec()));
         } else if u32::from(item.kind) == types::tracee_arg_kind::ARG_TIMESPEC.0 {
             if bytes.len() != 16 {
                 return Err(DecodeError::BadItem { offset, what: "a timespec is 16 bytes" });
@@ -130,7 +135,7 @@ pub fn decode(buf: &[u8]) -> Result<(Event, usize), DecodeError> {
         }
         offset += ITEM_SIZE + len;
     }
-    Ok((Event { header: raw.header, args: raw.args, strings, sockaddrs, timespecs }, size))
+    Ok((Event { header: raw.header, args: raw.args, strings, sockaddrs, timespecs, bytes: captured }, size))
 }
 
 /// The records of a batch, in order. Stops after the first error.

@@ -118,7 +118,7 @@ export interface EventArg {
 }
 
 /** What an argument's value can be. */
-export type ArgValue = string | number | Sockaddr | Timespec | string[];
+export type ArgValue = string | number | Sockaddr | Timespec | string[] | number[];
 
 /** One event; field names are Tracee's JSON names. */
 export interface TraceeEvent {
@@ -150,6 +150,7 @@ const FLAG_ARGS_UNKNOWN = ${schema.recordFlags.ARGS_UNKNOWN};
 const ITEM_SOCKADDR = ${schema.argKinds.SOCKADDR};
 const ITEM_STR_ARRAY = ${schema.argKinds.STR_ARRAY};
 const ITEM_TIMESPEC = ${schema.argKinds.TIMESPEC};
+const ITEM_BYTES = ${schema.argKinds.BYTES};
 /** Socket family number -> name, the header's first name for each (AF_UNIX, not AF_LOCAL). */
 const FAMILY = new Map<number, string>();
 for (const [name, value] of CONSTANTS.socket_family) if (!FAMILY.has(value)) FAMILY.set(value, name);
@@ -213,7 +214,7 @@ function hex(dv: DataView, at: number): string {
   return hi === 0 ? '0x' + lo : '0x' + hi.toString(16) + lo.padStart(8, '0');
 }
 
-function argValue(kind: ArgKind, dv: DataView, at: number, str: string | undefined, sock: Sockaddr | undefined, arr: string[] | undefined, ts: Timespec | undefined): ArgValue {
+function argValue(kind: ArgKind, dv: DataView, at: number, str: string | undefined, sock: Sockaddr | undefined, arr: string[] | undefined, ts: Timespec | undefined, bytes: number[] | undefined): ArgValue {
   switch (kind) {
     case 'Str': return str ?? '';
     case 'Ptr': return hex(dv, at);
@@ -221,6 +222,8 @@ function argValue(kind: ArgKind, dv: DataView, at: number, str: string | undefin
     case 'Sockaddr': return sock ?? hex(dv, at);
     // NULL or unreadable: the address; an empty array is []
     case 'Timespec': return ts ?? hex(dv, at);
+    // a buffer's first bytes; unreadable or empty: the address
+    case 'Bytes': return bytes ?? hex(dv, at);
     case 'StrArray': return arr ?? (dv.getUint32(at, true) === 0 && dv.getUint32(at + 4, true) === 0 ? [] : hex(dv, at));
     case 'I32': return dv.getInt32(at, true);
     case 'U32': return dv.getUint32(at, true);
@@ -273,6 +276,7 @@ export function decodeBatch(buf: Buffer, emit: (event: TraceeEvent) => void, pol
     let socks: (Sockaddr | undefined)[] | undefined;
     let arrs: (string[] | undefined)[] | undefined;
     let tss: (Timespec | undefined)[] | undefined;
+    let bts: (number[] | undefined)[] | undefined;
     for (let p = o + FIXED_SIZE; p + ITEM_SIZE <= o + size; ) {
       const len = dv.getUint16(p + ${item.len.offset}, true);
       if (p + ITEM_SIZE + len > o + size) throw new CorruptBatchError(\`data item at byte \${p} runs past its record\`);
@@ -285,7 +289,8 @@ export function decodeBatch(buf: Buffer, emit: (event: TraceeEvent) => void, pol
         if (len !== 16) throw new CorruptBatchError(\`timespec at byte \${p} is \${len} bytes\`);
         const at = p + ITEM_SIZE;
         (tss ??= [])[arg] = { tv_sec: Number(buf.readBigInt64LE(at)), tv_nsec: Number(buf.readBigInt64LE(at + 8)) };
-      } else if (kind === ITEM_STR_ARRAY) ((arrs ??= [])[arg] ??= []).push(buf.toString('utf8', p + ITEM_SIZE, p + ITEM_SIZE + len));
+      } else if (kind === ITEM_BYTES) (bts ??= [])[arg] = [...buf.subarray(p + ITEM_SIZE, p + ITEM_SIZE + len)];
+      else if (kind === ITEM_STR_ARRAY) ((arrs ??= [])[arg] ??= []).push(buf.toString('utf8', p + ITEM_SIZE, p + ITEM_SIZE + len));
       else (strs ??= [])[arg] = buf.toString('utf8', p + ITEM_SIZE, p + ITEM_SIZE + len);
       p += ITEM_SIZE + len;
     }
@@ -293,7 +298,7 @@ export function decodeBatch(buf: Buffer, emit: (event: TraceeEvent) => void, pol
     if (def) {
       for (let i = 0; i < def.args.length && i < ARG_COUNT; i++) {
         const a = def.args[i];
-        args.push({ name: a.name, type: a.type, value: argValue(a.kind, dv, o + ARGS_OFFSET + 8 * i, strs?.[i], socks?.[i], arrs?.[i], tss?.[i]) });
+        args.push({ name: a.name, type: a.type, value: argValue(a.kind, dv, o + ARGS_OFFSET + 8 * i, strs?.[i], socks?.[i], arrs?.[i], tss?.[i], bts?.[i]) });
       }
     }
     emit({

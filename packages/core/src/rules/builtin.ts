@@ -137,6 +137,32 @@ const WEB_SERVERS = ['nginx', 'httpd', 'httpd-foregroun', 'http-nio', 'lighttpd'
 const FD_PATH = /^\/(dev\/fd|proc\/(self|\d+)\/fd)\/\d+$/;
 const MEMORY_PATH = /^(memfd:|\/dev\/shm\/|\/run\/shm\/)/;
 
+/** Files each process opened for writing, by fd, and whether written yet: for first writes. */
+class WrittenFiles {
+  #byPid = new Map<number, Map<number, { path: string; written: boolean }>>();
+  opened(pid: number, fd: number, path: string): void {
+    let fds = this.#byPid.get(pid);
+    if (!fds) this.#byPid.set(pid, (fds = new Map()));
+    fds.set(fd, { path, written: false });
+    if (this.#byPid.size > 65_536) this.#byPid.delete(this.#byPid.keys().next().value!);
+  }
+  /** The file's path if this is the first write to it. */
+  firstWrite(pid: number, fd: number): string | undefined {
+    const f = this.#byPid.get(pid)?.get(fd);
+    if (!f || f.written) return undefined;
+    f.written = true;
+    return f.path;
+  }
+  closed(pid: number, fd: number): void {
+    this.#byPid.get(pid)?.delete(fd);
+  }
+  exited(pid: number): void {
+    this.#byPid.delete(pid);
+  }
+}
+
+const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46];
+
 /** Every builtin rule. */
 export const BUILTIN_RULES: readonly Rule[] = [
   {
@@ -340,6 +366,50 @@ export const BUILTIN_RULES: readonly Rule[] = [
         }),
         map((event) => ({ event, data: { path: str(event, 'pathname') } })),
       ),
+  },
+  {
+    ...meta('TRC-1022', 'dropped_executable', 'New executable dropped', 2, { tactic: 'Defense Evasion', technique: 'Masquerading', id: 'T1036' },
+      'An ELF executable was written to a file (its first bytes written are the ELF magic): a program that was not installed, as attackers drop their tools.'),
+    events: [
+      { event: 'openat', filters: ['retval>=0'] },
+      { event: 'creat', filters: ['retval>=0'] },
+      { event: 'write', filters: ['retval>=4'] },
+      { event: 'pwrite64', filters: ['retval>=4'] },
+      { event: 'close' },
+      { event: 'sched_process_exit' },
+    ],
+    detect: () => (events$) => {
+      const files = new WrittenFiles();
+      return events$.pipe(
+        mergeMap((e): RuleMatch[] => {
+          const pid = e.hostProcessId;
+          switch (e.eventName) {
+            case 'openat':
+            case 'creat': {
+              const path = str(e, 'pathname');
+              if (e.returnValue >= 0 && (e.eventName === 'creat' || writes(num(e, 'flags'))) && path.startsWith('/') && !/^\/(proc|sys|dev)\//.test(path)) {
+                files.opened(pid, e.returnValue, path);
+              } else if (e.returnValue >= 0) {
+                files.closed(pid, e.returnValue);
+              }
+              return [];
+            }
+            case 'close':
+              files.closed(pid, num(e, 'fd'));
+              return [];
+            case 'sched_process_exit':
+              if (argOf(e, 'process_group_exit')) files.exited(pid);
+              return [];
+            default: {
+              const bytes = argOf(e, 'buf');
+              const path = files.firstWrite(pid, num(e, 'fd'));
+              if (path === undefined || !Array.isArray(bytes) || !ELF_MAGIC.every((b, i) => bytes[i] === b)) return [];
+              return [{ event: e, data: { path } }];
+            }
+          }
+        }),
+      );
+    },
   },
   {
     ...meta('TRC-1016', 'illegitimate_shell', 'Web server spawned a shell', 2, { tactic: 'Initial Access', technique: 'Exploit Public-Facing Application', id: 'T1190' },
