@@ -9,9 +9,11 @@ import type { Finding } from './rule.js';
 export function findingJson(f: Finding, options: TraceeJsonOptions & { eventId?: number } = {}): string {
   const event = JSON.parse(traceeJson(f.event, options)) as Record<string, unknown>;
   const epoch = bootEpochNs();
-  const { timestamp, threadStartTime, args, eventName, eventId, argsNum, returnValue, ...context } = event;
-  void timestamp;
-  void threadStartTime;
+  const { args, eventName, eventId, returnValue, ...context } = event;
+  // written again below: exactly, and in Tracee's place
+  delete context.timestamp;
+  delete context.threadStartTime;
+  delete context.argsNum;
   const body = {
     ...context,
     eventId: String(options.eventId ?? 6000),
