@@ -26,8 +26,6 @@ struct user_pt_regs {
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
-/* include/linux/proc_ns.h: the inode number of the initial pid namespace */
-#define PROC_PID_INIT_INO 0xEFFFFFFCU
 
 /* Data section of one record: room for two strings (e.g. renameat paths). */
 #define DATA_CAP (2 * (sizeof(struct data_item) + MAX_STR_LEN))
@@ -62,6 +60,7 @@ struct btf_anchor {
 	enum tracee_event_flags event_flags;
 	enum tracee_record_flags record_flags;
 	enum tracee_limits limits;
+	enum tracee_kernel_values kernel_values;
 	enum scope_field scope_field;
 	struct scope_num_key scope_num_key;
 	struct proc_scope proc_scope;
@@ -102,28 +101,28 @@ struct {
  * for what user space writes; it refuses more. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 4096);
+	__uint(max_entries, SCOPE_NUMS_MAX);
 	__type(key, struct scope_num_key);
 	__type(value, __u64);
 } scope_nums SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
+	__uint(max_entries, SCOPE_STRS_MAX);
 	__uint(key_size, TASK_COMM_LEN);
 	__uint(value_size, sizeof(__u64));
 } scope_comms SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
+	__uint(max_entries, SCOPE_STRS_MAX);
 	__uint(key_size, SCOPE_UTS_LEN);
 	__uint(value_size, sizeof(__u64));
 } scope_utss SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 1024);
+	__uint(max_entries, SCOPE_STRS_MAX);
 	__uint(key_size, SCOPE_EXE_LEN);
 	__uint(value_size, sizeof(__u64));
 } scope_exes SEC(".maps");

@@ -41,6 +41,18 @@ enum tracee_limits {
 	/* comm values compared in place, without a map lookup, when no more
 	 * are listed (struct scope_config) */
 	SCOPE_COMM_INLINE = 8,
+	/* values the scopes may list: numbers (scope_nums), and strings of one
+	 * field (scope_comms, scope_utss, scope_exes) */
+	SCOPE_NUMS_MAX = 4096,
+	SCOPE_STRS_MAX = 1024,
+};
+
+/* Kernel values the kernel side relies on, and user space with it (read
+ * from the object's BTF, as the enums above). */
+enum tracee_kernel_values {
+	/* include/linux/proc_ns.h: the inode number of the initial pid
+	 * namespace, fixed (what a task outside any container reports) */
+	PROC_PID_INIT_INO = 0xEFFFFFFCU,
 };
 
 /* Events that are not syscalls. Same ids as Tracee's, so tools keyed on

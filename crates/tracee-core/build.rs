@@ -119,6 +119,9 @@ fn main() {
         },
         "recordFlags": strip_prefix_map(&btf.enum_values("tracee_record_flags"), "RECORD_FLAG_"),
         "argKinds": strip_prefix_map(&btf.enum_values("tracee_arg_kind"), "ARG_"),
+        "limits": strip_prefix_map(&btf.enum_values("tracee_limits"), ""),
+        // a 32-bit enum: BTF may carry its values sign-extended
+        "kernelValues": btf.enum_values("tracee_kernel_values").into_iter().map(|(n, v)| (n, v & 0xffff_ffff)).collect::<BTreeMap<_, _>>(),
         "constants": constants(),
         "arm64Syscalls": arm64_events,
         "decoders": DECODERS,

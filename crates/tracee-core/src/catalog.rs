@@ -73,10 +73,10 @@ pub fn resolve<S: AsRef<str>>(names: &[S]) -> Result<Vec<&'static EventDef>, Err
         if name.is_empty() {
             continue;
         }
-        if resolve_one(name).is_err() {
+        let Ok(found) = resolve_one(name) else {
             return Err(Error::UnknownEvent { name: name.to_string(), suggestions: closest(name, 3) });
-        }
-        for e in resolve_one(name).unwrap_or_default() {
+        };
+        for e in found {
             wanted[EVENTS.iter().position(|x| x.id == e.id).expect("from EVENTS")] = true;
         }
     }

@@ -491,10 +491,11 @@ pub struct Compiled {
     pub filters: EventFilters,
 }
 
-/// The rules' filters, by event id: (policy bit, tests), run on the poll thread.
+/// The rules' filters, by event id: (policy bit, tests), run on the poll
+/// thread. Indexed by id: every record asks whether its event is filtered.
 #[derive(Debug, Clone, Default)]
 pub struct EventFilters {
-    by_event: HashMap<u32, Vec<(u64, Vec<Test>)>>,
+    by_event: Vec<Vec<(u64, Vec<Test>)>>,
 }
 
 /// Checks and compiles policies; every problem found, or the compiled form.
@@ -600,23 +601,24 @@ pub fn compile(policies: &[Policy]) -> Result<Compiled, Vec<PolicyIssue>> {
                 }
             }
             if !tests.is_empty() {
-                filters.by_event.entry(id).or_default().push((bit, tests));
+                filters.add(id, bit, tests);
             }
         }
     }
-    // the scope maps' sizes in bpf/tracee.bpf.c
+    // the scope maps' sizes (bpf/tracee.h)
+    let (nums_max, strs_max) = (types::tracee_limits::SCOPE_NUMS_MAX.0 as usize, types::tracee_limits::SCOPE_STRS_MAX.0 as usize);
     let count = |pick: &dyn Fn(ScopeField) -> bool| -> usize {
         scopes.iter().flat_map(|s| &s.lists).filter(|(f, _, _)| pick(*f)).map(|(_, _, v)| v.len()).sum()
     };
     let nums = count(&|f| matches!(f, ScopeField::Uid | ScopeField::Pid | ScopeField::Tid | ScopeField::Cgroup | ScopeField::Mntns | ScopeField::Pidns));
     // an executable takes up to 4 keys: itself, its real path, and aliases
     let strs = count(&|f| f == ScopeField::Comm).max(count(&|f| f == ScopeField::Uts)).max(4 * count(&|f| f == ScopeField::Executable));
-    if nums > 4096 || strs > 1024 {
+    if nums > nums_max || strs > strs_max {
         issues.push(PolicyIssue {
             policy: 0,
             name: policies[0].name.clone(),
             path: "/scope".into(),
-            message: format!("the scopes list {nums} numbers and up to {strs} strings of one field; the kernel's maps hold 4096 and 1024: list fewer values"),
+            message: format!("the scopes list {nums} numbers and up to {strs} strings of one field; the kernel's maps hold {nums_max} and {strs_max}: list fewer values"),
             code: "EPOLICY",
         });
     }
@@ -627,14 +629,22 @@ pub fn compile(policies: &[Policy]) -> Result<Compiled, Vec<PolicyIssue>> {
 }
 
 impl EventFilters {
+    fn add(&mut self, id: u32, bit: u64, tests: Vec<Test>) {
+        let id = id as usize;
+        if self.by_event.len() <= id {
+            self.by_event.resize_with(id + 1, Vec::new);
+        }
+        self.by_event[id].push((bit, tests));
+    }
+
     /// Whether any record of event `id` is filtered here.
     pub fn filters(&self, id: u32) -> bool {
-        self.by_event.contains_key(&id)
+        self.by_event.get(id as usize).is_some_and(|r| !r.is_empty())
     }
 
     /// The policies of `matched` whose filters the record passes.
     pub fn apply(&self, e: &Event, matched: u64) -> u64 {
-        let Some(rules) = self.by_event.get(&e.header.event_id) else { return matched };
+        let Some(rules) = self.by_event.get(e.header.event_id as usize) else { return matched };
         let mut out = matched;
         for (bit, tests) in rules {
             if out & bit != 0 && !tests.iter().all(|t| passes(t, e)) {

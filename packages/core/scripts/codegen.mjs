@@ -139,6 +139,12 @@ ${fields.map((f) => `  ${camel(f.name)}: ${tsType(f)};`).join('\n')}
 /** Byte offsets of the record header's fields (bpf/tracee.h's struct event_header). */
 export const HEADER_OFFSETS = ${JSON.stringify(Object.fromEntries(rec.header.map((f) => [camel(f.name), f.offset])))} as const;
 
+/** The kernel side's limits (bpf/tracee.h enum tracee_limits), e.g. MAX_POLICIES. */
+export const LIMITS = ${JSON.stringify(schema.limits)} as const;
+
+/** Kernel values the kernel side relies on (bpf/tracee.h enum tracee_kernel_values). */
+export const KERNEL_VALUES = ${JSON.stringify(schema.kernelValues)} as const;
+
 /** Bytes of the fixed part of a record; the data section follows. */
 export const FIXED_SIZE = ${rec.dataOffset};
 const ARGS_OFFSET = ${rec.argsOffset};

@@ -51,6 +51,11 @@ function popcount(v: number): number {
 
 const join = (parts: string[], empty: string) => (parts.length ? parts.join('|') : empty);
 
+/** An event's argument value by name, undefined if it has none of that name. */
+export function argOf(e: TraceeEvent, name: string): ArgValue | undefined {
+  return e.args.find((a) => a.name === name)?.value;
+}
+
 /** One argument's value as a person reads it, by decoder. */
 export function decodeValue(decoder: Decoder | undefined, value: ArgValue): string {
   if (Array.isArray(value)) return JSON.stringify(value);

@@ -31,7 +31,7 @@ export {
   type TraceeEvent,
 } from './generated/schema.js';
 export { platformTriple } from './binding.js';
-export { decodeValue, decodedArgs, errnoName, formatReturn, formatStruct } from './decode.js';
+export { argOf, decodeValue, decodedArgs, errnoName, formatReturn, formatStruct } from './decode.js';
 export { bootEpochNs, parseEventJson, traceeJson, type TraceeJsonOptions } from './tracee-json.js';
 export { btfExtract, btfInfo, btfList, btfReport, doctor, type BtfInfo, type DoctorCheck, type EmbeddedBtf } from './btf.js';
 

@@ -4,7 +4,8 @@
 // events Tracee's use, security_file_open and friends, come later): paths
 // are the ones the syscall was given, and only absolute ones are judged.
 import { filter, map, mergeMap, type OperatorFunction } from 'rxjs';
-import { CONSTANTS, type Sockaddr, type TraceeEvent } from '../generated/schema.js';
+import { argOf } from '../decode.js';
+import { CONSTANTS, KERNEL_VALUES, type Sockaddr, type TraceeEvent } from '../generated/schema.js';
 import type { PolicyRule } from '../policy.js';
 import type { Mitre, Rule, RuleContext, RuleMatch, Severity } from './rule.js';
 
@@ -20,10 +21,7 @@ const O_TRUNC = constant(CONSTANTS.open_flags, 'O_TRUNC');
 const PROT_WRITE = constant(CONSTANTS.prot, 'PROT_WRITE');
 const PROT_EXEC = constant(CONSTANTS.prot, 'PROT_EXEC');
 const PTRACE = (name: string) => constant(CONSTANTS.ptrace_request, name);
-const INIT_PID_NS = 0xeffffffc; // include/linux/proc_ns.h: PROC_PID_INIT_INO
 
-/** An argument's value by name. */
-export const argOf = (e: TraceeEvent, name: string) => e.args.find((a) => a.name === name)?.value;
 /** Every constant's value by name, for arguments recorded as names (Tracee's parsed JSON: `PTRACE_POKEDATA`, `O_WRONLY|O_CREAT`). */
 const BY_NAME = new Map<string, number>(Object.values(CONSTANTS).flatMap((table) => table.map(([n, v]) => [n, v] as [string, number])));
 const num = (e: TraceeEvent, name: string): number => {
@@ -427,7 +425,7 @@ export const BUILTIN_RULES: readonly Rule[] = [
     events: [{ event: 'mount', filters: ['data.source=/dev/*', 'retval=0'] }],
     detect: () => (events$) =>
       events$.pipe(
-        filter((e) => e.returnValue === 0 && str(e, 'source').startsWith('/dev/') && e.pidNamespace !== INIT_PID_NS),
+        filter((e) => e.returnValue === 0 && str(e, 'source').startsWith('/dev/') && e.pidNamespace !== KERNEL_VALUES.PROC_PID_INIT_INO),
         map((event) => ({ event, data: { source: str(event, 'source'), target: str(event, 'target') } })),
       ),
   },

@@ -4,12 +4,12 @@ import { Observable, Subject, throwError, type OperatorFunction } from 'rxjs';
 import { TraceeError } from '../errors.js';
 import { trace, type TraceObserverOptions } from '../trace.js';
 import type { Policy } from '../policy.js';
-import type { TraceeEvent } from '../generated/schema.js';
+import { LIMITS, type TraceeEvent } from '../generated/schema.js';
 import { ProcessTree } from './process-tree.js';
 import type { Finding, Rule, RuleFailure } from './rule.js';
 
 /** Rules one trace can run: one policy each, and one for the process tree. */
-export const MAX_RULES = 63;
+export const MAX_RULES = LIMITS.MAX_POLICIES - 1;
 
 /** The kernel events the process tree is kept from. */
 export const TREE_EVENTS = ['sched_process_fork', 'sched_process_exec', 'sched_process_exit'] as const;
@@ -106,7 +106,7 @@ export function rulePolicies(rules: readonly Rule[]): Policy[] {
 export function findings(rules: readonly Rule[], options: Omit<TraceObserverOptions, 'events' | 'scope' | 'policies'> & DetectOptions = {}): Observable<Finding> {
   const { onRuleError, tree, ...traceOptions } = options;
   if (rules.length > MAX_RULES) {
-    return throwError(() => new TraceeError('EINVAL', `${rules.length} rules: at most ${MAX_RULES} run in one trace (each is a policy, and one policy keeps the process tree: 64 in all)`));
+    return throwError(() => new TraceeError('EINVAL', `${rules.length} rules: at most ${MAX_RULES} run in one trace (each is a policy, and one policy keeps the process tree: ${LIMITS.MAX_POLICIES} in all)`));
   }
   return trace({ ...traceOptions, policies: rulePolicies(rules) }).pipe(detect(rules, { onRuleError, tree }));
 }

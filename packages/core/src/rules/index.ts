@@ -1,6 +1,6 @@
 // The rule layer: rules as typed objects with an RxJS operator each,
 // `detect` to run them on events, `findings` to trace what they need.
-export { BUILTIN_RULES, argOf } from './builtin.js';
+export { BUILTIN_RULES } from './builtin.js';
 export { TREE_EVENTS, detect, findings, rulePolicies, type DetectOptions } from './detect.js';
 export { findingJson } from './finding-json.js';
 export { ProcessTree, type ProcessInfo } from './process-tree.js';

@@ -2,6 +2,7 @@
 // what each executed, when it started. Kept from sched_process_fork/exec/
 // exit, filled in from /proc for processes older than the trace, bounded.
 import { readFileSync, readlinkSync } from 'node:fs';
+import { argOf as arg } from '../decode.js';
 import type { TraceeEvent } from '../generated/schema.js';
 
 /** One process (by host pid). */
@@ -18,7 +19,6 @@ export interface ProcessInfo {
   exited: boolean;
 }
 
-const arg = (e: TraceeEvent, name: string) => e.args.find((a) => a.name === name)?.value;
 
 export class ProcessTree {
   #procs = new Map<number, ProcessInfo>();
