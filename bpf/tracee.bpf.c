@@ -48,6 +48,9 @@ const volatile bool has_ktime_boot = true;
  * plain loads instead of one probe-read helper call each. Not with a BTF
  * given or embedded, whose offsets the verifier would not agree with. */
 const volatile bool direct_task_reads = false;
+/* The syscalls whose first argument is the socket the LSM socket hooks see
+ * (connect, bind, accept, accept4), by number: user space has the table. */
+const volatile __s32 sockfd_syscalls[SOCKFD_SYSCALLS] = { -1, -1, -1, -1 };
 
 /* Puts the record types and enums into the object's BTF, where the skeleton
  * and the TypeScript generator read them. A map, never created, rather than
@@ -496,15 +499,23 @@ static __always_inline __u32 put_str(struct scratch *b, __u32 off, __u8 arg, __u
 #define AF_INET6 10
 #define SOCKADDR_IN_SIZE 16
 #define SOCKADDR_IN6_SIZE 28
+#define UNIX_PATH_MAX 108
+
+/* Reads n bytes of a sockaddr, in user memory (a syscall's argument) or in
+ * kernel memory (an LSM hook's); kernel is a compile-time constant. */
+static __always_inline long read_addr(void *dst, __u32 n, const void *src, const bool kernel)
+{
+	return kernel ? bpf_probe_read_kernel(dst, n, src) : bpf_probe_read_user(dst, n, src);
+}
 
 /* Append the struct sockaddr at src as a data item; returns the new offset.
  * Nothing is appended if it cannot be read (NULL, bad address). */
-static __always_inline __u32 put_sockaddr(struct scratch *b, __u32 off, __u8 arg, const void *src)
+static __always_inline __u32 put_sockaddr(struct scratch *b, __u32 off, __u8 arg, const void *src, const bool kernel)
 {
 	__u16 family;
 	long n = 0;
 
-	if (off >= MAX_STR_LEN || bpf_probe_read_user(&family, sizeof(family), src))
+	if (off >= MAX_STR_LEN || read_addr(&family, sizeof(family), src, kernel))
 		return off;
 	barrier_var(off);
 	off &= MAX_STR_LEN - 1;
@@ -512,14 +523,15 @@ static __always_inline __u32 put_sockaddr(struct scratch *b, __u32 off, __u8 arg
 	void *dst = &b->data[off + sizeof(*item)];
 
 	if (family == AF_INET) {
-		n = bpf_probe_read_user(dst, SOCKADDR_IN_SIZE, src) ? 0 : SOCKADDR_IN_SIZE;
+		n = read_addr(dst, SOCKADDR_IN_SIZE, src, kernel) ? 0 : SOCKADDR_IN_SIZE;
 	} else if (family == AF_INET6) {
-		n = bpf_probe_read_user(dst, SOCKADDR_IN6_SIZE, src) ? 0 : SOCKADDR_IN6_SIZE;
+		n = read_addr(dst, SOCKADDR_IN6_SIZE, src, kernel) ? 0 : SOCKADDR_IN6_SIZE;
 	} else if (family == AF_UNIX) {
 		/* the family, then sun_path as a string: the caller's struct may
 		 * end right after its NUL */
 		__builtin_memcpy(dst, &family, sizeof(family));
-		long len = bpf_probe_read_user_str(dst + sizeof(family), MAX_STR_LEN - sizeof(family), src + sizeof(family));
+		long len = kernel ? bpf_probe_read_kernel_str(dst + sizeof(family), UNIX_PATH_MAX, src + sizeof(family))
+				  : bpf_probe_read_user_str(dst + sizeof(family), MAX_STR_LEN - sizeof(family), src + sizeof(family));
 		n = len > 0 ? sizeof(family) + len - 1 : sizeof(family);
 	} else {
 		/* another family: just which */
@@ -604,7 +616,7 @@ static __always_inline __u32 put_data(struct scratch *b, struct event_config *cf
 		/* Only where the catalog has them (build.rs checks): each copy of
 		 * this unrolled code is verified, and the array loop is long. */
 		else if ((i == SOCKADDR_ARG_A || i == SOCKADDR_ARG_B) && cfg->arg_kinds[i] == ARG_SOCKADDR)
-			off = put_sockaddr(b, off, i, (const void *)b->ev.args[i]);
+			off = put_sockaddr(b, off, i, (const void *)b->ev.args[i], false);
 		else if ((i == STR_ARRAY_ARG_A || i == STR_ARRAY_ARG_B) && cfg->arg_kinds[i] == ARG_STR_ARRAY)
 			off = put_str_array(b, off, i, (const void *const *)b->ev.args[i]);
 		else if (cfg->arg_kinds[i] == ARG_TIMESPEC)
@@ -1078,42 +1090,295 @@ static __always_inline __s32 current_syscall(void)
 	return (__s32)syscall_nr(current_regs());
 }
 
-/* fentry/security_file_open: a file being opened, by whatever syscall. Its
- * path comes from d_path (absolute, links resolved as the kernel sees them,
- * whatever the syscall was given). fentry needs the kernel's own BTF: user
- * space loads this only where there is some, and says so elsewhere. */
-SEC("fentry/security_file_open")
-int BPF_PROG(tracee_security_file_open, struct file *file)
+/* Kernel functions (LSM hooks, cap_capable): each event's code is one
+ * on_<function>(), entered from two programs: fentry where the kernel has
+ * its own BTF, kprobe elsewhere (FUNCTION_HOOK, at the end). User space
+ * loads one of them per event, or reports why neither can run. The reads
+ * below are CO-RE probe reads, valid from both. */
+
+/* The record of a kernel-function event, its header filled, if some policy
+ * wants it for the current task; NULL otherwise. */
+static __always_inline struct scratch *function_event(__u32 id)
 {
-	struct event_config *cfg = event_config(EVENT_SECURITY_FILE_OPEN);
+	struct event_config *cfg = event_config(id);
 	struct scratch *b;
 	__u64 policies;
-	long n;
 
 	if (!cfg || is_self(false))
-		return 0;
+		return NULL;
 	policies = in_scope(cfg->policies, false);
 	b = scratch_buf(0);
 	if (!b || !policies)
-		return 0;
-	fill_header(&b->ev.header, EVENT_SECURITY_FILE_OPEN, current_syscall(), policies, false);
-	struct inode *inode = file->f_inode;
-	b->ev.args[0] = 0;
-	b->ev.args[1] = file->f_flags;
-	b->ev.args[2] = inode->i_sb->s_dev;
-	b->ev.args[3] = inode->i_ino;
-	b->ev.args[4] = 0;
-	b->ev.args[5] = 0;
+		return NULL;
+	fill_header(&b->ev.header, id, current_syscall(), policies, false);
+	__builtin_memset(b->ev.args, 0, sizeof(b->ev.args));
+	return b;
+}
+
+/* Append the path of dentry as a data item; returns the new offset. With
+ * its vfsmount, the path is absolute (mount points crossed up to the
+ * namespace's root); without one, from the root of its filesystem. Built
+ * backwards, leaf first, in scratch slot 1 (free while a hook runs: the
+ * syscall entry that uses it is over), then copied as a string. */
+static __always_inline __u32 put_dentry_path(struct scratch *b, __u32 off, __u8 arg, struct dentry *dentry,
+					     struct vfsmount *vfsmnt)
+{
+	struct scratch *t = scratch_buf(1);
+	struct mount *mnt = NULL;
+	struct dentry *mnt_root = NULL;
+	bool complete = false;
+	__u32 pos = MAX_STR_LEN - 1;
+
+	if (!t)
+		return off;
+	char *buf = (char *)t->data;
+	if (vfsmnt) {
+		mnt = (struct mount *)((void *)vfsmnt - bpf_core_field_offset(struct mount, mnt));
+		mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
+	}
+	buf[MAX_STR_LEN - 1] = 0;
+#pragma unroll
+	for (int i = 0; i < MAX_PATH_COMPONENTS; i++) {
+		if (mnt && dentry == mnt_root) {
+			/* the root of a mount: go on from where it is mounted */
+			struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
+			if (up == mnt) {
+				complete = true;
+				break;
+			}
+			dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+			mnt = up;
+			mnt_root = BPF_CORE_READ(up, mnt.mnt_root);
+			continue;
+		}
+		struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
+		if (dentry == parent) {
+			complete = true;
+			break;
+		}
+		struct qstr name = BPF_CORE_READ(dentry, d_name);
+		__u32 len = name.len & 255; /* NAME_MAX */
+		if (len + 1 > pos)
+			break; /* longer than PATH_MAX: cut */
+		pos -= len;
+		barrier_var(pos);
+		pos &= MAX_STR_LEN - 1;
+		bpf_probe_read_kernel(&buf[pos], len, name.name);
+		pos = (pos - 1) & (MAX_STR_LEN - 1);
+		buf[pos] = '/';
+		dentry = parent;
+	}
+	if (!complete)
+		b->ev.header.flags |= RECORD_FLAG_TRUNCATED;
+	if (pos == MAX_STR_LEN - 1) {
+		/* the root itself */
+		pos = MAX_STR_LEN - 2;
+		buf[pos] = '/';
+	}
+	return put_str(b, off, arg, ARG_KSTR, &buf[pos & (MAX_STR_LEN - 1)]);
+}
+
+/* The file's path as a data item: bpf_d_path with fentry (the kernel
+ * allows it in security_file_open, not in the other hooks), else walked. */
+static __always_inline __u32 put_file_path(struct scratch *b, __u32 off, __u8 arg, struct file *file, const bool d_path)
+{
+	if (!d_path || off != 0)
+		return put_dentry_path(b, off, arg, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt));
 	struct data_item *item = (void *)b->data;
-	n = bpf_d_path(&file->f_path, (char *)&b->data[sizeof(*item)], MAX_STR_LEN);
+	long n = bpf_d_path(&file->f_path, (char *)&b->data[sizeof(*item)], MAX_STR_LEN);
 	if (n <= 0)
 		n = 1; /* no path: empty */
 	if (n >= MAX_STR_LEN)
 		b->ev.header.flags |= RECORD_FLAG_TRUNCATED;
-	item->arg = 0;
+	item->arg = arg;
 	item->kind = ARG_KSTR;
 	item->len = n - 1;
-	submit(ctx, b, sizeof(*item) + n - 1, false);
+	return sizeof(*item) + n - 1;
+}
+
+/* The socket's fd: the first argument of the syscall the hook runs in, if
+ * that is connect, bind, accept or accept4; else -1. */
+static __always_inline __s64 current_sockfd(__s32 syscall)
+{
+#pragma unroll
+	for (int i = 0; i < SOCKFD_SYSCALLS; i++)
+		if (syscall >= 0 && syscall == sockfd_syscalls[i])
+			return (int)PT_REGS_PARM1_CORE_SYSCALL(current_regs());
+	return -1;
+}
+
+/* security_file_open(struct file *): every file opened, by any syscall. */
+static __always_inline int on_security_file_open(void *ctx, struct file *file, const bool d_path)
+{
+	struct scratch *b = function_event(EVENT_SECURITY_FILE_OPEN);
+	if (!b)
+		return 0;
+	struct inode *inode = BPF_CORE_READ(file, f_inode);
+	b->ev.args[1] = BPF_CORE_READ(file, f_flags);
+	b->ev.args[2] = BPF_CORE_READ(inode, i_sb, s_dev);
+	b->ev.args[3] = BPF_CORE_READ(inode, i_ino);
+	submit(ctx, b, put_file_path(b, 0, 0, file, d_path), false);
+	return 0;
+}
+
+/* security_bprm_check(struct linux_binprm *): a file about to be executed
+ * (the interpreter too, for a script). */
+static __always_inline int on_security_bprm_check(void *ctx, struct linux_binprm *bprm)
+{
+	struct scratch *b = function_event(EVENT_SECURITY_BPRM_CHECK);
+	if (!b)
+		return 0;
+	struct file *file = BPF_CORE_READ(bprm, file);
+	struct inode *inode = BPF_CORE_READ(file, f_inode);
+	b->ev.args[1] = BPF_CORE_READ(inode, i_sb, s_dev);
+	b->ev.args[2] = BPF_CORE_READ(inode, i_ino);
+	submit(ctx, b, put_file_path(b, 0, 0, file, false), false);
+	return 0;
+}
+
+/* security_inode_unlink(struct inode *dir, struct dentry *): a name removed. */
+static __always_inline int on_security_inode_unlink(void *ctx, struct inode *dir, struct dentry *dentry)
+{
+	struct scratch *b = function_event(EVENT_SECURITY_INODE_UNLINK);
+	if (!b)
+		return 0;
+	struct inode *inode = BPF_CORE_READ(dentry, d_inode);
+	b->ev.args[1] = BPF_CORE_READ(inode, i_ino);
+	b->ev.args[2] = BPF_CORE_READ(inode, i_sb, s_dev);
+	submit(ctx, b, put_dentry_path(b, 0, 0, dentry, NULL), false);
+	return 0;
+}
+
+/* security_inode_rename(old_dir, old_dentry, new_dir, new_dentry, flags) */
+static __always_inline int on_security_inode_rename(void *ctx, struct inode *old_dir, struct dentry *old_dentry,
+						    struct inode *new_dir, struct dentry *new_dentry)
+{
+	struct scratch *b = function_event(EVENT_SECURITY_INODE_RENAME);
+	if (!b)
+		return 0;
+	__u32 off = put_dentry_path(b, 0, 0, old_dentry, NULL);
+	off = put_dentry_path(b, off, 1, new_dentry, NULL);
+	submit(ctx, b, off, false);
+	return 0;
+}
+
+/* security_sb_mount(dev_name, const struct path *, type, flags, data) */
+static __always_inline int on_security_sb_mount(void *ctx, const char *dev_name, const struct path *path,
+						const char *type, unsigned long flags)
+{
+	struct scratch *b = function_event(EVENT_SECURITY_SB_MOUNT);
+	if (!b)
+		return 0;
+	b->ev.args[3] = flags;
+	/* the short strings first: the path may take the rest */
+	__u32 off = put_str(b, 0, 2, ARG_KSTR, type);
+	off = put_str(b, off, 0, ARG_KSTR, dev_name);
+	off = put_dentry_path(b, off, 1, BPF_CORE_READ(path, dentry), BPF_CORE_READ(path, mnt));
+	submit(ctx, b, off, false);
+	return 0;
+}
+
+/* security_kernel_read_file(struct file *, enum kernel_read_file_id, bool):
+ * the kernel reading a file for itself (a module, firmware, a kexec image,
+ * a policy). */
+static __always_inline int on_security_kernel_read_file(void *ctx, struct file *file, int id)
+{
+	struct scratch *b = function_event(EVENT_SECURITY_KERNEL_READ_FILE);
+	if (!b)
+		return 0;
+	struct inode *inode = BPF_CORE_READ(file, f_inode);
+	b->ev.args[1] = BPF_CORE_READ(inode, i_sb, s_dev);
+	b->ev.args[2] = BPF_CORE_READ(inode, i_ino);
+	b->ev.args[3] = id;
+	submit(ctx, b, put_file_path(b, 0, 0, file, false), false);
+	return 0;
+}
+
+/* The socket hooks' record: sockfd, the address at arg 1, the type. */
+static __always_inline struct scratch *socket_event(__u32 id, struct socket *sock)
+{
+	struct scratch *b = function_event(id);
+	if (!b)
+		return NULL;
+	b->ev.args[0] = current_sockfd(b->ev.header.syscall);
+	b->ev.args[2] = BPF_CORE_READ(sock, type);
+	return b;
+}
+
+/* security_socket_connect(struct socket *, struct sockaddr *, int addrlen) */
+static __always_inline int on_security_socket_connect(void *ctx, struct socket *sock, struct sockaddr *address)
+{
+	struct scratch *b = socket_event(EVENT_SECURITY_SOCKET_CONNECT, sock);
+	if (b)
+		submit(ctx, b, put_sockaddr(b, 0, 1, address, true), false);
+	return 0;
+}
+
+/* security_socket_bind(struct socket *, struct sockaddr *, int addrlen) */
+static __always_inline int on_security_socket_bind(void *ctx, struct socket *sock, struct sockaddr *address)
+{
+	struct scratch *b = socket_event(EVENT_SECURITY_SOCKET_BIND, sock);
+	if (b)
+		submit(ctx, b, put_sockaddr(b, 0, 1, address, true), false);
+	return 0;
+}
+
+/* The local address of a socket (a listening one: what accept serves),
+ * as the struct sockaddr its family has, from the socket's fields. */
+static __always_inline __u32 put_local_addr(struct scratch *b, __u32 off, __u8 arg, struct sock *sk)
+{
+	struct data_item *item = (void *)b->data;
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+	__u16 port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	__u8 *dst = &b->data[sizeof(*item)];
+
+	if (off != 0)
+		return off; /* always the record's only item */
+	if (family == AF_UNIX) {
+		struct unix_address *addr = BPF_CORE_READ((struct unix_sock *)sk, addr);
+		if (addr)
+			return put_sockaddr(b, 0, arg, (void *)addr + bpf_core_field_offset(struct unix_address, name), true);
+	}
+	__builtin_memset(dst, 0, SOCKADDR_IN6_SIZE);
+	__builtin_memcpy(dst, &family, sizeof(family));
+	item->len = sizeof(family);
+	if (family == AF_INET || family == AF_INET6) {
+		/* sin_port and sin6_port: network order, at offset 2 in both */
+		dst[2] = port >> 8;
+		dst[3] = port & 0xff;
+		if (family == AF_INET) {
+			__be32 a = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+			__builtin_memcpy(dst + 4, &a, sizeof(a));
+			item->len = SOCKADDR_IN_SIZE;
+		} else {
+			/* sin6_addr at offset 8, after sin6_flowinfo */
+			BPF_CORE_READ_INTO(dst + 8, sk, __sk_common.skc_v6_rcv_saddr);
+			item->len = SOCKADDR_IN6_SIZE;
+		}
+	}
+	item->arg = arg;
+	item->kind = ARG_SOCKADDR;
+	return sizeof(*item) + item->len;
+}
+
+/* security_socket_accept(struct socket *sock, struct socket *newsock) */
+static __always_inline int on_security_socket_accept(void *ctx, struct socket *sock)
+{
+	struct scratch *b = socket_event(EVENT_SECURITY_SOCKET_ACCEPT, sock);
+	if (b)
+		submit(ctx, b, put_local_addr(b, 0, 1, BPF_CORE_READ(sock, sk)), false);
+	return 0;
+}
+
+/* cap_capable(cred, user_namespace, int cap, unsigned int opts): a
+ * capability checked (whether or not the task has it). */
+static __always_inline int on_cap_capable(void *ctx, int cap)
+{
+	struct scratch *b = function_event(EVENT_CAP_CAPABLE);
+	if (!b)
+		return 0;
+	b->ev.args[0] = cap;
+	submit(ctx, b, 0, false);
 	return 0;
 }
 
@@ -1146,3 +1411,43 @@ RAW_TP(sched_process_exit)
  * syscall's tracepoint through perf_event_open (the ids come from tracefs) */
 ENTRY("tracepoint", sys_enter_per_syscall, struct syscall_tp_enter)
 ENTRY("tracepoint", sys_exit_per_syscall, struct syscall_tp_exit)
+
+/* A kernel function's two entry points: fentry (typed arguments, kernel
+ * BTF) and kprobe (the same arguments from registers). `params` is the
+ * function's leading parameters, `args` what its on_<fn>() takes. */
+#define UNPAREN(...) __VA_ARGS__
+#define FUNCTION_HOOK(fn, params, args)                                                       \
+	SEC("fentry/" #fn)                                                                    \
+	int BPF_PROG(tracee_##fn, UNPAREN params)                                             \
+	{                                                                                     \
+		return on_##fn(ctx, UNPAREN args);                                            \
+	}                                                                                     \
+	SEC("kprobe/" #fn)                                                                    \
+	int BPF_KPROBE(tracee_##fn##_kprobe, UNPAREN params)                                  \
+	{                                                                                     \
+		return on_##fn(ctx, UNPAREN args);                                            \
+	}
+
+/* bpf_d_path: with fentry, in security_file_open only (the kernel's allow list) */
+SEC("fentry/security_file_open")
+int BPF_PROG(tracee_security_file_open, struct file *file)
+{
+	return on_security_file_open(ctx, file, true);
+}
+SEC("kprobe/security_file_open")
+int BPF_KPROBE(tracee_security_file_open_kprobe, struct file *file)
+{
+	return on_security_file_open(ctx, file, false);
+}
+FUNCTION_HOOK(security_bprm_check, (struct linux_binprm *bprm), (bprm))
+FUNCTION_HOOK(security_inode_unlink, (struct inode *dir, struct dentry *dentry), (dir, dentry))
+FUNCTION_HOOK(security_inode_rename,
+	      (struct inode *old_dir, struct dentry *old_dentry, struct inode *new_dir, struct dentry *new_dentry),
+	      (old_dir, old_dentry, new_dir, new_dentry))
+FUNCTION_HOOK(security_sb_mount, (const char *dev_name, const struct path *path, const char *type, unsigned long flags),
+	      (dev_name, path, type, flags))
+FUNCTION_HOOK(security_kernel_read_file, (struct file *file, int id), (file, id))
+FUNCTION_HOOK(security_socket_connect, (struct socket *sock, struct sockaddr *address), (sock, address))
+FUNCTION_HOOK(security_socket_bind, (struct socket *sock, struct sockaddr *address), (sock, address))
+FUNCTION_HOOK(security_socket_accept, (struct socket *sock), (sock))
+FUNCTION_HOOK(cap_capable, (const struct cred *cred, struct user_namespace *ns, int cap), (cap))

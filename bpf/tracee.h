@@ -32,6 +32,14 @@ enum tracee_limits {
 	 * position only, and the next argument is its length */
 	BYTES_ARG = 1,
 	CAPTURED_BYTES = 16,
+	/* directories walked up from a file to its mount's root, where a path
+	 * is built from dentries (kprobes: no bpf_d_path); deeper paths are
+	 * cut at the top and flagged */
+	MAX_PATH_COMPONENTS = 32,
+	/* syscalls whose first argument is the socket an LSM socket hook sees
+	 * (connect, bind, accept, accept4): their numbers are written into
+	 * .rodata, from the syscall table user space has */
+	SOCKFD_SYSCALLS = 4,
 	/* policies loaded at once: one bit each in a __u64, as in Tracee */
 	MAX_POLICIES = 64,
 	/* bytes of an executable path (scope executable=) and of a UTS
@@ -59,8 +67,18 @@ enum tracee_kernel_values {
  * Tracee's eventId read ours. Each name is the constant, lowercased, without
  * the EVENT_ prefix. */
 enum tracee_event_id {
-	/* LSM hooks, through fentry: where the kernel has BTF */
+	/* Kernel functions (LSM hooks and the capability check): fentry
+	 * where the kernel has its own BTF, kprobes elsewhere */
+	EVENT_CAP_CAPABLE = 717,
+	EVENT_SECURITY_BPRM_CHECK = 729,
 	EVENT_SECURITY_FILE_OPEN = 730,
+	EVENT_SECURITY_INODE_UNLINK = 731,
+	EVENT_SECURITY_SOCKET_CONNECT = 734,
+	EVENT_SECURITY_SOCKET_ACCEPT = 735,
+	EVENT_SECURITY_SOCKET_BIND = 736,
+	EVENT_SECURITY_SB_MOUNT = 738,
+	EVENT_SECURITY_KERNEL_READ_FILE = 741,
+	EVENT_SECURITY_INODE_RENAME = 766,
 	EVENT_SCHED_PROCESS_FORK = 1002,
 	EVENT_SCHED_PROCESS_EXEC = 1003,
 	EVENT_SCHED_PROCESS_EXIT = 1004,

@@ -27,6 +27,8 @@ describe('other kernels, under qemu', () => {
         expect(r.traces.map((t) => t.hooks)).toEqual(['auto', 'raw']);
         expect(r.traces[0].programs).toContain('tracepoint/syscalls/sys_exit_openat');
         expect(r.traces[1].programs).toContain('raw_tracepoint/sys_exit');
+        // the kernel functions, without the kernel's BTF: through kprobes
+        for (const t of r.traces) expect(t.programs.filter((p) => p.startsWith('kprobe/'))).toHaveLength(10);
       } else {
         expect(r.decision?.error?.message).toMatch(/^no BTF for this kernel: .* is not embedded \(closest embedded: /);
       }

@@ -1,5 +1,6 @@
 // Nothing leaks, nothing is lost silently, nothing runs without privileges.
 import { spawn, spawnSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { trace, TraceSession, type TraceStats } from '@tracee/core';
@@ -111,5 +112,27 @@ describe('lifecycle', () => {
     });
     expect(api.stdout.trim()).toBe('EPRIVILEGES');
     expect(api.status).toBe(3);
+  });
+
+  it('kernel-function events: attached with fentry or kprobes, or, where neither runs, one error naming why, and nothing left loaded', async () => {
+    expect(bpfFds()).toBe(0);
+    const lsm = ['security_inode_unlink', 'security_socket_connect', 'cap_capable'];
+    const outcome = await new Promise<{ info?: { programs: string[] }; err?: Error & { code?: string } }>((resolve) => {
+      const sub = trace({ events: lsm, onAttach: (info) => resolve({ info }) }).subscribe({ error: (err) => resolve({ err }) });
+      setTimeout(() => sub.unsubscribe(), 2000);
+    });
+    const kprobes = existsSync('/sys/bus/event_source/devices/kprobe/type');
+    if (outcome.err) {
+      // this machine: fentry refused (EPERM) and no kprobe PMU
+      expect(kprobes).toBe(false);
+      expect(outcome.err.code).toBe('EUNAVAILABLE');
+      expect(outcome.err.message).toMatch(/^none of the selected events can be traced here: security_inode_unlink,security_socket_connect,cap_capable: .*fentry.*; .*no kprobes/);
+      expect(outcome.err.message.split('\n')).toHaveLength(1);
+    } else {
+      // elsewhere: each through one of the two
+      for (const e of lsm) expect(outcome.info!.programs.some((p) => p === `fentry/${e}` || (kprobes && p === `kprobe/${e}`))).toBe(true);
+      await until(() => bpfFds() === 0, 5000, 'the trace to end');
+    }
+    expect(bpfFds()).toBe(0);
   });
 });

@@ -39,6 +39,8 @@ mount -t devtmpfs devtmpfs /dev
 exec </dev/console >/dev/console 2>&1
 mount -t tmpfs tmpfs /tmp
 mount -t bpf bpf /sys/fs/bpf
+# the workload's sockets are on loopback
+ip link set lo up
 say() { echo "${PREFIX}$1"; }
 say "{\\"uptime\\": $(cut -d' ' -f1 /proc/uptime)}"
 for p in $(cat /proc/cmdline); do

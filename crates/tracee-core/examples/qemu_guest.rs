@@ -29,6 +29,9 @@ fn ns_inode(kind: &str) -> u32 {
 }
 
 fn main() {
+    if let Some(path) = std::env::args().skip_while(|a| a != "--workload").nth(1) {
+        return workload(&path);
+    }
     let env = Environment::read();
     let kernel = match &env.kernel {
         Ok(key) => key.to_string(),
@@ -54,13 +57,66 @@ fn main() {
     }
 }
 
-/// The workload: a shell that opens a unique file and execs /bin/true.
-/// Expected: execve /bin/sh, openat of the file, execve /bin/true,
-/// sched_process_exec of /bin/true, each from the child, whose parent is us.
+/// The workload, in a child (the tracer does not trace its own process):
+/// every kind of event the kernel side has, then an exec of /bin/true.
+/// Unwraps only the calls that must succeed; the module load must fail.
+fn workload(path: &str) {
+    use std::os::unix::process::CommandExt;
+    std::fs::write(path, "hello").unwrap();
+    let moved = format!("{path}.moved");
+    std::fs::rename(path, &moved).unwrap();
+    // the kernel reads the file to load it as a module: not an ELF, refused
+    let file = std::fs::File::open(&moved).unwrap();
+    let rc = unsafe { libc::syscall(libc::SYS_finit_module, std::os::fd::AsRawFd::as_raw_fd(&file), c"".as_ptr(), 0) };
+    assert!(rc < 0, "finit_module of a text file succeeded");
+    drop(file);
+    std::fs::remove_file(&moved).unwrap();
+    let dir = format!("{path}.mnt");
+    std::fs::create_dir(&dir).unwrap();
+    let target = std::ffi::CString::new(dir.as_str()).unwrap();
+    // CAP_SYS_ADMIN checked (cap_capable), then the mount
+    let rc = unsafe { libc::mount(c"tracee-dev".as_ptr(), target.as_ptr(), c"tmpfs".as_ptr(), libc::MS_NOSUID, std::ptr::null()) };
+    assert_eq!(rc, 0, "mount: {}", std::io::Error::last_os_error());
+    unsafe { libc::umount(target.as_ptr()) };
+    std::fs::remove_dir(&dir).unwrap();
+    // bind, connect and accept on loopback, all from this thread (a
+    // connection completes in the listener's backlog before accept)
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::fs::write(format!("{path}.port"), port.to_string()).unwrap();
+    let _client = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let _conn = listener.accept().unwrap();
+    let err = std::process::Command::new("/bin/true").exec();
+    panic!("exec /bin/true: {err}");
+}
+
+/// A sockaddr_in's port and address, as the kernel side copied it.
+fn inet(bytes: &[u8]) -> Option<(u16, [u8; 4])> {
+    (bytes.len() == 16 && u16::from_ne_bytes([bytes[0], bytes[1]]) == libc::AF_INET as u16)
+        .then(|| (u16::from_be_bytes([bytes[2], bytes[3]]), [bytes[4], bytes[5], bytes[6], bytes[7]]))
+}
+
+/// Traces the workload. Expected, from the child (whose parent is us):
+/// its execve, its file, socket, module and mount events, the exec of
+/// /bin/true; the kernel functions' events through fentry with the
+/// kernel's BTF, through kprobes without it.
 fn run(name: &str, mode: SyscallHookMode, kernel_btf: bool) -> Value {
-    // security_file_open attaches with fentry: with the kernel's own BTF only
-    let events = ["openat", "execve", "sched_process_exec", "security_file_open"];
-    let rules = || events.iter().map(|e| Rule { event: e.to_string(), filters: vec![] }).collect::<Vec<_>>();
+    let selected = [
+        "openat",
+        "execve",
+        "sched_process_exec",
+        "security_file_open",
+        "security_bprm_check",
+        "security_inode_rename",
+        "security_inode_unlink",
+        "security_kernel_read_file",
+        "security_sb_mount",
+        "cap_capable",
+        "security_socket_bind",
+        "security_socket_connect",
+        "security_socket_accept",
+    ];
+    let rules = || selected.iter().map(|e| Rule { event: e.to_string(), filters: vec![] }).collect::<Vec<_>>();
     let me = std::process::id();
     // every scope field, all true of the workload (our child, forked after
     // the start: in our tree by the fork hook), and a policy it must not match
@@ -76,7 +132,7 @@ fn run(name: &str, mode: SyscallHookMode, kernel_btf: bool) -> Value {
             Policy { name: "nobody".into(), scope: vec!["comm=no-such-comm".into()], rules: rules() },
         ]
     } else {
-        vec![Policy::from_events(&events)]
+        vec![Policy::from_events(&selected)]
     };
     let opts = TraceOptions { policies, syscall_hooks: mode, ..Default::default() };
     let started = Instant::now();
@@ -87,12 +143,11 @@ fn run(name: &str, mode: SyscallHookMode, kernel_btf: bool) -> Value {
     let attach_ms = started.elapsed().as_millis();
     let info = tracer.info().clone();
     let path = format!("/tmp/tracee-guest-{}", std::process::id());
-    let child = Command::new("/bin/sh")
-        .args(["-c", "echo hello > \"$1\"; exec /bin/true", "sh", &path])
-        .spawn()
-        .expect("spawn /bin/sh");
+    let child = Command::new("/tracee-guest").args(["--workload", &path]).spawn().expect("spawn the workload");
     let pid = child.id();
     let status = child.wait_with_output().expect("wait").status;
+    let port: u16 = std::fs::read_to_string(format!("{path}.port")).ok().and_then(|p| p.parse().ok()).unwrap_or(0);
+    let _ = std::fs::remove_file(format!("{path}.port"));
 
     let mut events: Vec<Event> = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -115,7 +170,6 @@ fn run(name: &str, mode: SyscallHookMode, kernel_btf: bool) -> Value {
     }
     let stats = tracer.stats();
     let _ = tracer.stop();
-    let _ = std::fs::remove_file(&path);
 
     // the fields read through CO-RE, against /proc in the guest
     let (mnt, pidns) = (ns_inode("mnt"), ns_inode("pid"));
@@ -139,33 +193,45 @@ fn run(name: &str, mode: SyscallHookMode, kernel_btf: bool) -> Value {
             failures.push(format!("{}: pid/tid {}/{} is not {pid}", e.name(), h.process_id, h.thread_id));
         }
     }
-    let mut expected: Vec<(&str, &str, Option<i64>)> = vec![
-        ("execve", "/bin/sh", Some(0)),
-        ("openat", path.as_str(), None),
-        ("execve", "/bin/true", Some(0)),
-        ("sched_process_exec", "/bin/true", None),
+    // each expected event: a name, what it must show, and whether it is there
+    let string = |e: &Event, i: u8, want: &str| e.string_arg(i) == Some(want);
+    let file = |p: &str| p.rsplit('/').next().unwrap().to_string();
+    let moved = format!("{path}.moved");
+    let mnt_dir = format!("{path}.mnt");
+    let sockaddr = |e: &Event| e.sockaddrs.first().and_then(|(_, b)| inet(b));
+    type Check<'a> = Box<dyn Fn(&Event) -> bool + 'a>;
+    let expected: Vec<(&str, String, Check)> = vec![
+        ("execve", "/tracee-guest".into(), Box::new(|e| string(e, 0, "/tracee-guest") && e.header.return_value == 0)),
+        ("openat", path.clone(), Box::new(|e| string(e, 1, &path) && e.header.return_value >= 0)),
+        ("execve", "/bin/true".into(), Box::new(|e| string(e, 0, "/bin/true") && e.header.return_value == 0)),
+        ("sched_process_exec", "/bin/true".into(), Box::new(|e| string(e, 0, "/bin/true"))),
+        // the path d_path (fentry) or the dentry walk (kprobe) gives
+        ("security_file_open", path.clone(), Box::new(|e| string(e, 0, &path))),
+        // the file executed: busybox, which /bin/true links to
+        ("security_bprm_check", "/bin/busybox".into(), Box::new(|e| string(e, 0, "/bin/busybox") && e.args[2] > 0)),
+        // inode hooks: the path in the file's filesystem (the tmpfs on /tmp)
+        ("security_inode_rename", format!("/{}", file(&path)), Box::new(|e| string(e, 0, &format!("/{}", file(&path))) && string(e, 1, &format!("/{}", file(&moved))))),
+        ("security_inode_unlink", format!("/{}", file(&moved)), Box::new(|e| string(e, 0, &format!("/{}", file(&moved))) && e.args[1] > 0)),
+        // READING_MODULE (2 in enum kernel_read_file_id since 5.10)
+        ("security_kernel_read_file", moved.clone(), Box::new(|e| string(e, 0, &moved) && e.args[3] == 2)),
+        ("security_sb_mount", mnt_dir.clone(), Box::new(|e| string(e, 1, &mnt_dir) && string(e, 0, "tracee-dev") && string(e, 2, "tmpfs") && e.args[3] == libc::MS_NOSUID)),
+        ("cap_capable", "CAP_SYS_ADMIN".into(), Box::new(|e| e.args[0] == 21 /* CAP_SYS_ADMIN, <linux/capability.h> */)),
+        ("security_socket_bind", "127.0.0.1:0".into(), Box::new(|e| sockaddr(e) == Some((0, [127, 0, 0, 1])) && e.args[2] == libc::SOCK_STREAM as u64 && (e.args[0] as i64) >= 0)),
+        ("security_socket_connect", format!("127.0.0.1:{port}"), Box::new(|e| sockaddr(e) == Some((port, [127, 0, 0, 1])) && (e.args[0] as i64) >= 0)),
+        ("security_socket_accept", format!("127.0.0.1:{port}"), Box::new(|e| sockaddr(e) == Some((port, [127, 0, 0, 1])) && (e.args[0] as i64) >= 0)),
     ];
-    let lsm_disabled = info.disabled.iter().any(|d| d.events.contains(&"security_file_open"));
-    if kernel_btf {
-        // the same open, seen by the LSM hook, its path from d_path
-        expected.push(("security_file_open", path.as_str(), None));
-        if lsm_disabled {
-            failures.push(format!("security_file_open disabled with the kernel's BTF: {:?}", info.disabled));
+    // with the kernel's BTF, fentry; without, kprobes: every function event attached
+    let method = if kernel_btf { "fentry" } else { "kprobe" };
+    for hook in selected.iter().filter(|e| e.starts_with("security_") || e.starts_with("cap_")) {
+        if !info.programs.iter().any(|p| *p == format!("{method}/{hook}")) {
+            failures.push(format!("{hook} not attached with {method}: {:?}", info.disabled));
         }
-    } else if !lsm_disabled {
-        failures.push("security_file_open attached without the kernel's BTF".into());
     }
     let mut seen = 0;
-    for &(event, string, ret) in &expected {
-        let found = events.iter().find(|e| {
-            e.name() == event
-                && e.strings.first().map(|(_, s)| s.as_str()) == Some(string)
-                && ret.is_none_or(|r| e.header.return_value == r)
-                && (event != "openat" || e.header.return_value >= 0)
-        });
-        match found {
+    for (event, what, check) in &expected {
+        match events.iter().find(|e| e.name() == *event && check(e)) {
             Some(_) => seen += 1,
-            None => failures.push(format!("no {event} of {string}")),
+            None => failures.push(format!("no {event} of {what}")),
         }
     }
     json!({
@@ -181,7 +247,7 @@ fn run(name: &str, mode: SyscallHookMode, kernel_btf: bool) -> Value {
         "disabled": info.disabled.iter().map(|d| format!("{}: {}", d.events.join(","), d.reason)).collect::<Vec<_>>(),
         "seen": seen,
         "expected": expected.len(),
-        "events": events.iter().map(|e| format!("{}({})", e.name(), e.strings.first().map_or("", |(_, s)| s.as_str()))).collect::<Vec<_>>(),
+        "events": events.iter().map(|e| format!("{}({}{:?})", e.name(), e.strings.iter().map(|(_, s)| s.as_str()).collect::<Vec<_>>().join(","), &e.args[..2])).collect::<Vec<_>>(),
         "lost": stats.lost,
         "failures": failures,
     })

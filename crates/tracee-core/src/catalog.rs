@@ -248,7 +248,7 @@ mod tests {
         let tagged = resolve_one("tag=fs,network").unwrap();
         assert!(tagged.iter().any(|e| e.name == "openat") && tagged.iter().any(|e| e.name == "connect"));
         assert_eq!(resolve_one("network").unwrap(), resolve_one("net").unwrap());
-        assert!(resolve_one("tag=fss").unwrap_err().starts_with("unknown set 'fss' in 'tag=fss'; the sets are: default, fs, net, proc, syscalls"));
+        assert!(resolve_one("tag=fss").unwrap_err().starts_with("unknown set 'fss' in 'tag=fss'; the sets are: default, fs, lsm, net, proc, syscalls"));
         // patterns
         assert!(resolve_one("open*").unwrap().iter().all(|e| e.name.starts_with("open")));
         assert!(resolve_one("*stat*").unwrap().iter().any(|e| e.name == "newfstatat"));

@@ -88,24 +88,34 @@ pub(crate) fn load_and_attach(plan: &Plan) -> Result<(Object, Vec<Link>, TracerI
     // kernel) disables only the events that need it: reopen without it and
     // load again, until what is left loads or nothing selected is left.
     let mut disabled: Vec<Disabled> = Vec::new();
-    // fentry programs attach through the kernel's own BTF (and have no
-    // legacy variant): elsewhere their events are off, and the rest runs
-    let fentry_off = if legacy {
-        Some("it attaches with fentry, which the legacy programs' kernels (before 5.2) do not have".to_string())
+    // why fentry was refused, for the events that fell back to kprobes
+    let mut fentry_refused: Vec<(&'static str, String)> = Vec::new();
+    // Kernel-function events: fentry where the kernel has its own BTF,
+    // kprobes elsewhere; the program not chosen is `unused`. Neither has a
+    // legacy variant.
+    let fentry = if legacy {
+        Err("fentry needs Linux 5.5+ and the legacy programs run on older kernels".to_string())
     } else if !decision.btf.has_kernel_btf() {
-        Some(format!("it attaches with fentry, which needs the kernel's own BTF, and this trace uses {} (kprobes are not used yet)", decision.btf))
+        Err(format!("fentry needs the kernel's own BTF, and this trace uses {}", decision.btf))
     } else {
-        None
+        Ok(())
     };
-    if let Some(reason) = fentry_off {
-        for prog in FENTRY_PROGRAMS.iter().copied().filter(|p| needed(p)) {
-            let events_of = events.iter().filter(|e| serves(prog, e, &hooks)).map(|e| e.name).collect();
-            disabled.push(Disabled { programs: vec![prog], events: events_of, reason: reason.clone() });
+    let kprobes = if legacy { Err("the kprobe programs need Linux 5.2+ (global data)".to_string()) } else { kprobes_available() };
+    let mut unused: Vec<&'static str> = Vec::new();
+    for hook in FUNCTION_HOOKS.iter().filter(|h| needed(h.fentry)) {
+        match (&fentry, &kprobes) {
+            (Ok(()), _) => unused.push(hook.kprobe),
+            (Err(_), Ok(())) => unused.push(hook.fentry),
+            (Err(f), Err(k)) => disabled.push(Disabled {
+                programs: vec![hook.fentry, hook.kprobe],
+                events: vec![hook.event],
+                reason: format!("{f}; {k}"),
+            }),
         }
     }
     let mut first_error = None;
     let obj = loop {
-        let off: Vec<&str> = disabled.iter().flat_map(|d| d.programs.iter().copied()).collect();
+        let off: Vec<&str> = disabled.iter().flat_map(|d| d.programs.iter().copied()).chain(unused.iter().copied()).collect();
         let enabled = |prog: &str| needed(prog) && !off.contains(&prog);
         // the object's names: the base name, or with _legacy
         let load = |actual: &str| match actual.strip_suffix("_legacy") {
@@ -114,9 +124,9 @@ pub(crate) fn load_and_attach(plan: &Plan) -> Result<(Object, Vec<Link>, TracerI
         };
         if !PROGRAMS.iter().any(|p| enabled(p)) {
             // nothing selected can load here: the first failure explains it
-            let only_fentry = disabled.iter().all(|d| d.programs.iter().all(|p| FENTRY_PROGRAMS.contains(p)));
+            let only_functions = disabled.iter().all(|d| d.programs.iter().all(|p| function_hook(p).is_some()));
             return Err(match first_error {
-                Some(err) if !only_fentry => btf_file_error(err, decision),
+                Some(err) if !only_functions => btf_file_error(err, decision),
                 _ => Error::Unavailable { reasons: disabled.iter().map(|d| format!("{}: {}", d.events.join(","), d.reason)).collect::<Vec<_>>().join("; ") },
             });
         }
@@ -124,24 +134,55 @@ pub(crate) fn load_and_attach(plan: &Plan) -> Result<(Object, Vec<Link>, TracerI
             Ok(obj) => break obj,
             Err(err) => err,
         };
-        let group = match &err {
-            Error::Verifier { program, .. } => {
-                program_group(program.strip_suffix("_legacy").unwrap_or(program)).filter(|g| enabled(g[0]))
-            }
-            // an fentry program whose target this kernel lacks: "prog 'x': failed to find kernel BTF type ID of 'y'"
-            Error::Load { log, .. } => FENTRY_PROGRAMS
-                .iter()
-                .find(|p| enabled(p) && log.contains(&format!("prog '{p}'")))
-                .map(|p| vec![*p]),
+        let failed = match &err {
+            Error::Verifier { program, .. } => Some(program.strip_suffix("_legacy").unwrap_or(program).to_string()),
+            // a kernel-function program this kernel refuses: "prog 'x': failed to
+            // find kernel BTF type ID of 'y'", or EPERM without a verifier log
+            Error::Load { log, .. } => PROGRAMS.iter().find(|p| function_hook(p).is_some() && enabled(p) && log.contains(&format!("prog '{p}'"))).map(|p| p.to_string()),
             _ => None,
         };
-        let Some(group) = group else { return Err(btf_file_error(err, decision)) };
+        if let Some(hook) = failed.as_deref().and_then(function_hook) {
+            let why = disabled_reason(&err, decision);
+            let is_fentry = failed.as_deref() == Some(hook.fentry);
+            // EPERM without a verifier log: this kernel runs no fentry program
+            // at all, so every fentry program is off, not only this one
+            let hooks: Vec<&FunctionHook> = if is_fentry && why.contains("EPERM") {
+                FUNCTION_HOOKS.iter().filter(|h| enabled(h.fentry)).collect()
+            } else {
+                vec![hook]
+            };
+            if is_fentry && kprobes.is_ok() {
+                // the kprobe programs instead
+                for h in hooks {
+                    unused.retain(|p| *p != h.kprobe);
+                    unused.push(h.fentry);
+                    fentry_refused.push((h.event, why.clone()));
+                }
+            } else {
+                let fentry_why = fentry_refused.iter().find(|(e, _)| *e == hook.event).map(|(_, w)| w.clone());
+                let reason = match (&kprobes, fentry_why) {
+                    (Err(k), _) => format!("{why}; {k}"),
+                    (Ok(()), Some(f)) => format!("{f}; {why}"),
+                    (Ok(()), None) => why,
+                };
+                disabled.push(Disabled {
+                    programs: hooks.iter().flat_map(|h| [h.fentry, h.kprobe]).collect(),
+                    events: hooks.iter().map(|h| h.event).collect(),
+                    reason,
+                });
+            }
+            first_error.get_or_insert(err);
+            continue;
+        }
+        let Some(group) = failed.as_deref().and_then(program_group).filter(|g| enabled(g[0])) else {
+            return Err(btf_file_error(err, decision));
+        };
         let events_of_group = events.iter().filter(|e| group.iter().any(|p| serves(p, e, &hooks))).map(|e| e.name).collect();
         disabled.push(Disabled { programs: group, events: events_of_group, reason: disabled_reason(&err, decision) });
         first_error.get_or_insert(err);
     };
-    let active = |prog: &str| needed(prog) && !disabled.iter().any(|d| d.programs.contains(&prog));
-    let events: Vec<&'static EventDef> =
+    let active = |prog: &str, disabled: &[Disabled]| needed(prog) && !unused.contains(&prog) && !disabled.iter().any(|d| d.programs.contains(&prog));
+    let mut events: Vec<&'static EventDef> =
         events.iter().copied().filter(|e| !disabled.iter().any(|d| d.events.contains(&e.name))).collect();
 
     if legacy {
@@ -174,7 +215,7 @@ pub(crate) fn load_and_attach(plan: &Plan) -> Result<(Object, Vec<Link>, TracerI
     let mut links = Vec::new();
     let mut programs = Vec::new();
     for base in PROGRAMS {
-        if !active(base) {
+        if !active(base, &disabled) {
             continue;
         }
         let prog_name = if legacy { format!("{base}_legacy") } else { base.to_string() };
@@ -203,9 +244,28 @@ pub(crate) fn load_and_attach(plan: &Plan) -> Result<(Object, Vec<Link>, TracerI
         }
         // where it attaches is its section name, e.g. raw_tracepoint/sys_exit
         let attach_point = prog.section().to_string_lossy().into_owned();
-        let link = prog.attach().map_err(|e| Error::Attach { program: attach_point.clone(), cause: e.to_string() })?;
-        links.push(link);
-        programs.push(attach_point);
+        match (prog.attach(), function_hook(base)) {
+            (Ok(link), _) => {
+                links.push(link);
+                programs.push(attach_point);
+            }
+            // a kernel function this kernel does not have (or cannot probe):
+            // that event is off, the rest runs
+            (Err(e), Some(hook)) => {
+                let fentry_why = fentry_refused.iter().find(|(ev, _)| *ev == hook.event).map(|(_, w)| format!("{w}; "));
+                let reason = format!("{}{attach_point}: cannot attach: {e}", fentry_why.unwrap_or_default());
+                disabled.push(Disabled { programs: vec![hook.fentry, hook.kprobe], events: vec![hook.event], reason });
+                if let Some(e) = events.iter().find(|e| e.name == hook.event) {
+                    // deselected, so that no other program reports it either
+                    let _ = configs.delete(&e.id.to_ne_bytes());
+                }
+                events.retain(|e| e.name != hook.event);
+            }
+            (Err(e), None) => return Err(Error::Attach { program: attach_point, cause: e.to_string() }),
+        }
+    }
+    if links.is_empty() {
+        return Err(Error::Unavailable { reasons: disabled.iter().map(|d| format!("{}: {}", d.events.join(","), d.reason)).collect::<Vec<_>>().join("; ") });
     }
 
     // Processes already running: their trees and executables, now that
@@ -231,11 +291,51 @@ pub(crate) fn load_and_attach(plan: &Plan) -> Result<(Object, Vec<Link>, TracerI
 
 /// Programs attached with fentry: no legacy variant, and only where the
 /// kernel has its own BTF.
-const FENTRY_PROGRAMS: [&str; 1] = ["tracee_security_file_open"];
+const FUNCTION_HOOKS: [FunctionHook; 10] = [
+    hook("security_file_open", "tracee_security_file_open", "tracee_security_file_open_kprobe"),
+    hook("security_bprm_check", "tracee_security_bprm_check", "tracee_security_bprm_check_kprobe"),
+    hook("security_inode_unlink", "tracee_security_inode_unlink", "tracee_security_inode_unlink_kprobe"),
+    hook("security_inode_rename", "tracee_security_inode_rename", "tracee_security_inode_rename_kprobe"),
+    hook("security_sb_mount", "tracee_security_sb_mount", "tracee_security_sb_mount_kprobe"),
+    hook("security_kernel_read_file", "tracee_security_kernel_read_file", "tracee_security_kernel_read_file_kprobe"),
+    hook("security_socket_connect", "tracee_security_socket_connect", "tracee_security_socket_connect_kprobe"),
+    hook("security_socket_bind", "tracee_security_socket_bind", "tracee_security_socket_bind_kprobe"),
+    hook("security_socket_accept", "tracee_security_socket_accept", "tracee_security_socket_accept_kprobe"),
+    hook("cap_capable", "tracee_cap_capable", "tracee_cap_capable_kprobe"),
+];
+
+/// A kernel-function event and its two programs (bpf/tracee.bpf.c's
+/// FUNCTION_HOOK): fentry where the kernel has its own BTF, kprobe
+/// elsewhere.
+pub(crate) struct FunctionHook {
+    pub event: &'static str,
+    pub fentry: &'static str,
+    pub kprobe: &'static str,
+}
+
+const fn hook(event: &'static str, fentry: &'static str, kprobe: &'static str) -> FunctionHook {
+    FunctionHook { event, fentry, kprobe }
+}
+
+fn function_hook(program: &str) -> Option<&'static FunctionHook> {
+    FUNCTION_HOOKS.iter().find(|h| h.fentry == program || h.kprobe == program)
+}
+
+/// Whether kprobes can be attached: libbpf uses the kprobe PMU, or the
+/// tracefs kprobe_events file on kernels before 4.17.
+fn kprobes_available() -> Result<(), String> {
+    let pmu = std::path::Path::new("/sys/bus/event_source/devices/kprobe/type").exists();
+    let tracefs = ["/sys/kernel/tracing/kprobe_events", "/sys/kernel/debug/tracing/kprobe_events"].iter().any(|p| std::path::Path::new(p).exists());
+    if pmu || tracefs {
+        Ok(())
+    } else {
+        Err("this kernel has no kprobes (no kprobe PMU in /sys/bus/event_source/devices, no kprobe_events in tracefs)".into())
+    }
+}
 
 /// The object's programs (each also as `<name>_legacy`, but the fentry
 /// ones), in attach order.
-const PROGRAMS: [&str; 8] = [
+const PROGRAMS: [&str; 27] = [
     "tracee_sys_enter",
     "tracee_sys_enter_per_syscall",
     "tracee_sys_exit",
@@ -244,6 +344,25 @@ const PROGRAMS: [&str; 8] = [
     "tracee_sched_process_exec",
     "tracee_sched_process_exit",
     "tracee_security_file_open",
+    "tracee_security_file_open_kprobe",
+    "tracee_security_bprm_check",
+    "tracee_security_bprm_check_kprobe",
+    "tracee_security_inode_unlink",
+    "tracee_security_inode_unlink_kprobe",
+    "tracee_security_inode_rename",
+    "tracee_security_inode_rename_kprobe",
+    "tracee_security_sb_mount",
+    "tracee_security_sb_mount_kprobe",
+    "tracee_security_kernel_read_file",
+    "tracee_security_kernel_read_file_kprobe",
+    "tracee_security_socket_connect",
+    "tracee_security_socket_connect_kprobe",
+    "tracee_security_socket_bind",
+    "tracee_security_socket_bind_kprobe",
+    "tracee_security_socket_accept",
+    "tracee_security_socket_accept_kprobe",
+    "tracee_cap_capable",
+    "tracee_cap_capable_kprobe",
 ];
 
 /// Programs that only work together: the syscall programs share their code
@@ -271,7 +390,7 @@ fn serves(program: &str, e: &EventDef, hooks: &SyscallHooks) -> bool {
         "tracee_sys_exit" => exit && !per_syscall(&hooks.exit),
         "tracee_sys_exit_per_syscall" => exit && per_syscall(&hooks.exit),
         // tracee_sched_process_exec serves sched_process_exec, and so on
-        p => p.strip_prefix("tracee_") == Some(e.name),
+        p => function_hook(p).map_or_else(|| p.strip_prefix("tracee_") == Some(e.name), |h| h.event == e.name),
     }
 }
 
@@ -289,13 +408,13 @@ fn disabled_reason(err: &Error, decision: &Decision) -> String {
             Some(field) => format!("{program}: {field} is not in this kernel's BTF ({})", decision.btf),
             None => format!("{program}: rejected by the verifier: {cause}"),
         },
-        Error::Load { log, .. } => match log.lines().find(|l| FENTRY_PROGRAMS.iter().any(|p| l.contains(&format!("prog '{p}'")))) {
+        Error::Load { log, .. } => match log.lines().find(|l| PROGRAMS.iter().any(|p| function_hook(p).is_some() && l.contains(&format!("prog '{p}'")))) {
             // "libbpf: prog 'tracee_security_file_open': failed to find kernel BTF type ID of 'security_file_open': -3"
-            Some(line) => format!(
-                "this kernel refuses it ({}){}",
-                line.trim_start_matches("libbpf: ").trim(),
-                if line.contains("EPERM") || line.contains("not permitted") { "; this kernel runs no fentry programs (no ftrace direct calls), and kprobes are not used yet" } else { "" }
+            Some(line) if line.contains("EPERM") || line.contains("not permitted") => format!(
+                "this kernel runs no fentry programs ({}, without a verifier log: no ftrace direct calls)",
+                line.trim_start_matches("libbpf: ").trim()
             ),
+            Some(line) => format!("this kernel refuses it ({})", line.trim_start_matches("libbpf: ").trim()),
             None => err.to_string(),
         },
         other => other.to_string(),
@@ -373,6 +492,11 @@ fn open_and_load(
             put(std::mem::offset_of!(types::rodata, has_ktime_boot), &[u8::from(helper_supported(libbpf_rs::libbpf_sys::BPF_FUNC_ktime_get_boot_ns))]);
             put(std::mem::offset_of!(types::rodata, direct_task_reads), &[u8::from(direct_task_reads)]);
             put(std::mem::offset_of!(types::rodata, scope), bytes_of(&scope.config));
+            let sockfd_syscalls: Vec<u8> = ["connect", "bind", "accept", "accept4"]
+                .iter()
+                .flat_map(|n| crate::catalog::by_name(n).filter(|e| e.syscall).map_or(-1, |e| e.id as i32).to_ne_bytes())
+                .collect();
+            put(std::mem::offset_of!(types::rodata, sockfd_syscalls), &sockfd_syscalls);
         } else if name == "events" {
             if perf {
                 // never created: kernels before 5.8 cannot
@@ -472,7 +596,7 @@ fn load_error(e: libbpf_rs::Error) -> Error {
     let log = libbpf_log::take();
     // an fentry program some kernels refuse outright (EPERM, no verifier
     // log: no ftrace direct calls): that program's failure, not privileges
-    if FENTRY_PROGRAMS.iter().any(|p| log.contains(&format!("prog '{p}': BPF program load failed"))) {
+    if FUNCTION_HOOKS.iter().any(|h| log.contains(&format!("prog '{}': BPF program load failed", h.fentry))) {
         return Error::Load { cause: e.to_string(), log };
     }
     // the verifier's rejections are EACCES too: its log tells them apart
