@@ -65,6 +65,22 @@ describe('builtin rules, live', () => {
       { rule: 'TRC-105', what: 'exec of /bin/true', found: false, act: () => py('exec-true') },
       { rule: 'TRC-107', what: 'write /etc/ld.so.preload', found: true, act: () => privately('/etc', ': > /etc/ld.so.preload') },
       { rule: 'TRC-107', what: 'write /etc/ld.so.conf', found: false, act: () => privately('/etc', ': > /etc/ld.so.conf') },
+      // the environment given exactly (env -i): nothing inherited from this one
+      { rule: 'TRC-107', what: 'exec with LD_PRELOAD set', found: true, act: () => run(['env', '-i', 'LD_PRELOAD=', '/bin/true']) },
+      { rule: 'TRC-107', what: 'exec with LD_PRELOADED set', found: false, act: () => run(['env', '-i', 'LD_PRELOADED=1', '/bin/true']) },
+      {
+        rule: 'TRC-1013',
+        what: "a container connects to its environment's KUBERNETES_SERVICE_HOST",
+        found: true,
+        act: () => run(['unshare', '-p', '-f', 'env', '-i', 'KUBERNETES_SERVICE_HOST=127.0.0.1', 'python3', ACTIONS, 'connect', `127.0.0.1:${port}`]),
+      },
+      {
+        rule: 'TRC-1013',
+        what: 'a container connects elsewhere',
+        found: false,
+        act: () => run(['unshare', '-p', '-f', 'env', '-i', 'KUBERNETES_SERVICE_HOST=10.96.0.1', 'python3', ACTIONS, 'connect', `127.0.0.1:${port}`]),
+      },
+      { rule: 'TRC-1013', what: 'the host connects to it', found: false, act: () => run(['env', '-i', 'KUBERNETES_SERVICE_HOST=127.0.0.1', 'python3', ACTIONS, 'connect', `127.0.0.1:${port}`]) },
       { rule: 'TRC-1028', what: 'write /etc/sudoers.d/x', found: true, act: () => privately('/etc', 'mkdir /etc/sudoers.d && : > /etc/sudoers.d/x') },
       { rule: 'TRC-1028', what: 'write /etc/sudoers.bak', found: false, act: () => privately('/etc', ': > /etc/sudoers.bak') },
       { rule: 'TRC-1027', what: 'write /etc/cron.d/job', found: true, act: () => privately('/etc', 'mkdir /etc/cron.d && : > /etc/cron.d/job') },

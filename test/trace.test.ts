@@ -13,12 +13,14 @@ async function traceWhile(
   events: string[],
   work: () => Promise<number>,
   done: (seen: TraceeEvent[], pid: number) => boolean,
+  options: { execEnv?: boolean } = {},
 ): Promise<{ seen: TraceeEvent[]; pid: number }> {
   const seen: TraceeEvent[] = [];
   let failure: unknown;
   let attached = false;
   const sub = trace({
     events,
+    ...options,
     onAttach: (info, stats) => {
       attached = true;
       // a running trace explains its BTF in its stats too
@@ -160,6 +162,10 @@ describe('trace()', () => {
       // envp stays an address unless asked for
       expect(arg(e, 'envp')).toMatch(/^0x[0-9a-f]+$/);
     }
+    // asked for (Tracee's option:exec-env): the strings, as given
+    const env = ['A=1', 'LD_PRELOAD=', 'B=two words'];
+    const { seen, pid } = await traceWhile(['execve'], () => run('/usr/bin/env', ['-i', ...env, '/bin/true']), (s, p) => s.some((e) => e.hostProcessId === p && arg(e, 'pathname') === '/bin/true'), { execEnv: true });
+    expect(arg(seen.find((e) => e.hostProcessId === pid && arg(e, 'pathname') === '/bin/true')!, 'envp')).toEqual(env);
   });
 
   it('security_file_open (fentry or kprobe): the file opened, its path from the kernel; or, where neither can run, unavailable with the reasons and the rest traced', async () => {

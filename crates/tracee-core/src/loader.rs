@@ -201,7 +201,7 @@ pub(crate) fn load_and_attach(plan: &Plan) -> Result<(Object, Vec<Link>, TracerI
     let configs = find_map(&obj, "event_configs")?;
     for e in &events {
         let policies = compiled.events.iter().find(|(d, _)| d.id == e.id).map_or(0, |(_, bits)| *bits);
-        let cfg = event_config(e, policies);
+        let cfg = event_config(e, policies, opts.exec_env);
         // SAFETY: event_config is repr(C), integers only, no implicit padding.
         let value = unsafe {
             std::slice::from_raw_parts((&cfg as *const types::event_config).cast::<u8>(), size_of_val(&cfg))
@@ -567,10 +567,12 @@ fn seed_proc_scopes(obj: &Object, scope: &KernelScope) -> Result<(), Error> {
     Ok(())
 }
 
-fn event_config(e: &EventDef, policies: u64) -> types::event_config {
+fn event_config(e: &EventDef, policies: u64, exec_env: bool) -> types::event_config {
     let mut cfg = types::event_config { policies, nargs: e.args.len() as u8, ..Default::default() };
     for (i, a) in e.args.iter().enumerate() {
         let copied = match a.kind {
+            // kept an address unless asked for (large, and rarely wanted)
+            ArgKind::Ptr if exec_env && exec_env_arg(e) == Some(i) => types::tracee_arg_kind::ARG_STR_ARRAY,
             ArgKind::Str => types::tracee_arg_kind::ARG_STR,
             ArgKind::Sockaddr => types::tracee_arg_kind::ARG_SOCKADDR,
             ArgKind::StrArray => types::tracee_arg_kind::ARG_STR_ARRAY,
@@ -588,6 +590,14 @@ fn event_config(e: &EventDef, policies: u64) -> types::event_config {
         cfg.flags |= types::tracee_event_flags::EVENT_FLAG_STR_AT_ENTRY.0 as u8;
     }
     cfg
+}
+
+/// The position of an exec's envp where the kernel side can copy a string
+/// array (tracee.h's STR_ARRAY_ARG_*): execve's; execveat's is past them.
+pub(crate) fn exec_env_arg(e: &EventDef) -> Option<usize> {
+    let i = e.args.iter().position(|a| a.name == "envp")?;
+    let positions = [types::tracee_limits::STR_ARRAY_ARG_A.0 as usize, types::tracee_limits::STR_ARRAY_ARG_B.0 as usize];
+    (e.name.starts_with("execve") && positions.contains(&i)).then_some(i)
 }
 
 /// Turns a libbpf failure into the error that explains it, using what

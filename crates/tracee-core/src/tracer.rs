@@ -54,6 +54,9 @@ pub struct TraceOptions {
     pub legacy_programs: bool,
     /// Raw tracepoints or per-syscall tracepoints (syscall_hooks.rs).
     pub syscall_hooks: SyscallHookMode,
+    /// execve's envp captured as strings, not an address (Tracee's
+    /// `--output option:exec-env`): up to MAX_STR_ARRAY of them, as argv.
+    pub exec_env: bool,
 }
 
 impl Default for TraceOptions {
@@ -72,6 +75,7 @@ impl Default for TraceOptions {
             perf_buffer: false,
             legacy_programs: false,
             syscall_hooks: SyscallHookMode::Auto,
+            exec_env: false,
         }
     }
 }

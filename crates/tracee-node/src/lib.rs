@@ -88,6 +88,8 @@ pub struct NativeTraceOptions {
     /// "auto" (default), "raw" (raw tracepoints sys_enter/sys_exit) or
     /// "per-syscall" (the tracepoints of the selected syscalls).
     pub syscall_hooks: Option<String>,
+    /// execve's envp as strings (Tracee's option:exec-env).
+    pub exec_env: Option<bool>,
 }
 
 #[napi(object)]
@@ -159,6 +161,7 @@ impl NativeTracer {
             queue_batches: options.queue_batches.map_or(defaults.queue_batches, |n| n as usize),
             perf_buffer: options.perf_buffer.unwrap_or(false),
             legacy_programs: options.legacy_programs.unwrap_or(false),
+            exec_env: options.exec_env.unwrap_or(false),
             syscall_hooks: match options.syscall_hooks.as_deref() {
                 None | Some("auto") => tracee_core::SyscallHookMode::Auto,
                 Some("raw") => tracee_core::SyscallHookMode::RawTracepoints,

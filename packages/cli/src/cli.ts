@@ -77,6 +77,11 @@ await yargs(hideBin(process.argv))
           default: false,
           describe: 'load the programs for kernels before 5.2 (no BPF global data; perf buffer, monotonic clock) even on newer ones',
         })
+        .option('exec-env', {
+          type: 'boolean',
+          default: false,
+          describe: "execve's envp as its strings, not an address (Tracee's --output option:exec-env)",
+        })
         .option('syscall-hooks', {
           choices: ['auto', 'raw', 'per-syscall'] as const,
           default: 'auto' as const,

@@ -30,6 +30,7 @@ export interface TraceArgs {
   'perf-buffer': boolean;
   'legacy-programs': boolean;
   'syscall-hooks': 'auto' | 'raw' | 'per-syscall';
+  'exec-env': boolean;
   'parse-arguments': boolean;
   rules: boolean;
   'rules-dir'?: string;
@@ -72,6 +73,7 @@ export async function runTrace(argv: TraceArgs): Promise<void> {
       perfBuffer: argv['perf-buffer'],
       legacyPrograms: argv['legacy-programs'],
       syscallHooks: argv['syscall-hooks'],
+      execEnv: argv['exec-env'],
     });
   } catch (e) {
     fail(e instanceof TraceeError ? e.message : String((e as Error).message ?? e));

@@ -223,7 +223,8 @@ function hex(dv: DataView, at: number): string {
 function argValue(kind: ArgKind, dv: DataView, at: number, str: string | undefined, sock: Sockaddr | undefined, arr: string[] | undefined, ts: Timespec | undefined, bytes: number[] | undefined): ArgValue {
   switch (kind) {
     case 'Str': return str ?? '';
-    case 'Ptr': return hex(dv, at);
+    // an address, or the strings where the kernel side was asked to copy them (envp)
+    case 'Ptr': return arr ?? hex(dv, at);
     // the address itself where the struct could not be read (NULL, bad pointer)
     case 'Sockaddr': return sock ?? hex(dv, at);
     // NULL or unreadable: the address; an empty array is []

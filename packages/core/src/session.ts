@@ -36,6 +36,11 @@ export interface TraceOptions {
    * 64 selected syscalls where tracefs has them).
    */
   syscallHooks?: 'auto' | 'raw' | 'per-syscall';
+  /**
+   * execve's `envp` as its strings (up to 32, as argv) instead of an
+   * address: Tracee's `--output option:exec-env`. execveat's stays an address.
+   */
+  execEnv?: boolean;
 }
 
 /** What was attached, and with which BTF. */
@@ -106,6 +111,7 @@ export class TraceSession {
           perfBuffer: options.perfBuffer,
           legacyPrograms: options.legacyPrograms,
           syscallHooks: options.syscallHooks,
+          execEnv: options.execEnv,
         }),
       );
     } catch (e) {

@@ -1,8 +1,9 @@
 // The builtin rules: the behaviour of Tracee's detectors of the same purpose,
 // with their ids, event names, severities and MITRE ATT&CK techniques, so a
-// finding maps to Tracee's. They are built on syscall events (the kernel
-// events Tracee's use, security_file_open and friends, come later): paths
-// are the ones the syscall was given, and only absolute ones are judged.
+// finding maps to Tracee's. They are built on syscall events, which every
+// kernel can trace (Tracee's use security_file_open and friends, which need
+// fentry or kprobes): paths are the ones the syscall was given, and only
+// absolute ones are judged.
 import { filter, map, mergeMap, type OperatorFunction } from 'rxjs';
 import { argOf } from '../decode.js';
 import { CONSTANTS, KERNEL_VALUES, type Sockaddr, type TraceeEvent } from '../generated/schema.js';
@@ -65,26 +66,38 @@ const RENAME_EVENTS = ['rename', 'renameat', 'renameat2'] as const;
  * A rule on files opened for writing (or renamed into place) whose path
  * `matches`; `kernel` narrows what the kernel sends (path patterns).
  */
+/** The policy rules of the opens and renames that may write a path matching `kernel` (Tracee's patterns). */
+const fileWriteEvents = (kernel: string[]): PolicyRule[] => [
+  ...OPEN_EVENTS.map((event) => ({ event, filters: [`data.pathname=${kernel.join(',')}`, 'retval>=0'] })),
+  ...RENAME_EVENTS.map((event) => ({ event, filters: [`data.newpath=${kernel.join(',')}`, 'retval=0'] })),
+];
+
+/** A match as mergeMap takes it: none, or one. */
+const matchesOf = (m: RuleMatch | undefined): RuleMatch[] => (m ? [m] : []);
+
+/** A successful open for writing, or rename onto, a path that `matches`. */
+function fileWrite(e: TraceeEvent, matches: (path: string) => boolean): RuleMatch | undefined {
+  const f = e.returnValue >= 0 ? fileAccess(e) : undefined;
+  return f !== undefined && f.write && matches(f.path) ? { event: e, data: { path: f.path } } : undefined;
+}
+
 function fileWriteRule(m: ReturnType<typeof meta>, kernel: string[], matches: (path: string) => boolean): Rule {
-  const patterns = kernel.join(',');
-  const events: PolicyRule[] = [
-    ...OPEN_EVENTS.map((event) => ({ event, filters: [`data.pathname=${patterns}`, 'retval>=0'] })),
-    ...RENAME_EVENTS.map((event) => ({ event, filters: [`data.newpath=${patterns}`, 'retval=0'] })),
-  ];
   return {
     ...m,
-    events,
-    detect: () => (events$) =>
-      events$.pipe(
-        filter((e) => e.returnValue >= 0),
-        filter((e) => {
-          const f = fileAccess(e);
-          return f !== undefined && f.write && matches(f.path);
-        }),
-        map((event) => ({ event, data: { path: fileAccess(event)!.path } })),
-      ),
+    events: fileWriteEvents(kernel),
+    detect: () => (events$) => events$.pipe(mergeMap((e) => matchesOf(fileWrite(e, matches)))),
   };
 }
+
+/** The value of `name` in an exec's captured environment (envp), if set. */
+function envVar(e: TraceeEvent, name: string): string | undefined {
+  const env = argOf(e, 'envp');
+  const entry = Array.isArray(env) ? (env as unknown[]).find((v): v is string => typeof v === 'string' && v.startsWith(`${name}=`)) : undefined;
+  return entry?.slice(name.length + 1);
+}
+
+/** Variables that make the dynamic loader load libraries a program did not ask for. */
+const PRELOAD_ENVS = ['LD_PRELOAD', 'LD_LIBRARY_PATH'];
 
 /** A rule on files opened for reading whose path `matches`, by processes not named in `legit`. */
 function fileReadRule(m: ReturnType<typeof meta>, kernel: string[], matches: (path: string) => boolean, legit: string[] = []): Rule {
@@ -243,12 +256,20 @@ export const BUILTIN_RULES: readonly Rule[] = [
         map((event) => ({ event, data: { path: str(event, 'pathname') } })),
       ),
   },
-  fileWriteRule(
-    meta('TRC-107', 'ld_preload', 'LD_PRELOAD code injection detected', 2, { tactic: 'Persistence', technique: 'Hijack Execution Flow: Dynamic Linker Hijacking', id: 'T1574.006' },
-      '/etc/ld.so.preload was written: every dynamically linked program will load the libraries it names.'),
-    ['/etc/ld.so.preload'],
-    oneOf(['/etc/ld.so.preload']),
-  ),
+  {
+    ...meta('TRC-107', 'ld_preload', 'LD_PRELOAD code injection detected', 2, { tactic: 'Persistence', technique: 'Hijack Execution Flow: Dynamic Linker Hijacking', id: 'T1574.006' },
+      'A program was executed with LD_PRELOAD or LD_LIBRARY_PATH in its environment, or /etc/ld.so.preload was written: the dynamic loader loads the libraries they name into the program (or every program).'),
+    events: [...fileWriteEvents(['/etc/ld.so.preload']), { event: 'execve', filters: ['retval=0'] }],
+    execEnv: true,
+    detect: () => (events$) =>
+      events$.pipe(
+        mergeMap((e): RuleMatch[] => {
+          if (e.eventName !== 'execve') return matchesOf(fileWrite(e, oneOf(['/etc/ld.so.preload'])));
+          const name = e.returnValue === 0 ? PRELOAD_ENVS.find((n) => envVar(e, n) !== undefined) : undefined;
+          return name ? [{ event: e, data: { [name]: envVar(e, name) } }] : [];
+        }),
+      ),
+  },
   fileWriteRule(
     meta('TRC-106', 'cgroup_notify_on_release', 'Cgroups notify_on_release file modification', 2, ESCAPE,
       "A cgroup's notify_on_release file was written: with release_agent it runs a program on the host when the cgroup empties, a known container escape."),
@@ -428,6 +449,31 @@ export const BUILTIN_RULES: readonly Rule[] = [
         filter((e) => e.returnValue === 0 && str(e, 'source').startsWith('/dev/') && e.pidNamespace !== KERNEL_VALUES.PROC_PID_INIT_INO),
         map((event) => ({ event, data: { source: str(event, 'source'), target: str(event, 'target') } })),
       ),
+  },
+  {
+    ...meta('TRC-1013', 'k8s_api_connection', 'Kubernetes API server connection detected', 1, { tactic: 'Discovery', technique: 'Cloud Service Discovery', id: 'T1526' },
+      "A container connected to the Kubernetes API server (the address its environment's KUBERNETES_SERVICE_HOST names): from there it can gather secrets or start more containers."),
+    events: [{ event: 'execve', filters: ['retval=0'] }, { event: 'connect' }],
+    execEnv: true,
+    detect: () => (events$) => {
+      // the API server's address per container (pid namespace), from the
+      // environment its programs were executed with
+      const apiServer = new Map<number, string>();
+      return events$.pipe(
+        mergeMap((e): RuleMatch[] => {
+          if (e.pidNamespace === KERNEL_VALUES.PROC_PID_INIT_INO) return [];
+          if (e.eventName === 'execve') {
+            const host = e.returnValue === 0 ? envVar(e, 'KUBERNETES_SERVICE_HOST')?.trim() : undefined;
+            if (host) apiServer.set(e.pidNamespace, host);
+            return [];
+          }
+          const a = argOf(e, 'addr') as Sockaddr | undefined;
+          const ip = typeof a === 'object' ? (a.sin_addr ?? a.sin6_addr) : undefined;
+          const host = apiServer.get(e.pidNamespace);
+          return ip !== undefined && ip === host ? [{ event: e, data: { ip } }] : [];
+        }),
+      );
+    },
   },
   {
     ...meta('TRC-1019', 'docker_abuse', 'Docker socket abuse detected', 2, { tactic: 'Privilege Escalation', technique: 'Exploitation for Privilege Escalation', id: 'T1068' },

@@ -108,5 +108,6 @@ export function findings(rules: readonly Rule[], options: Omit<TraceObserverOpti
   if (rules.length > MAX_RULES) {
     return throwError(() => new TraceeError('EINVAL', `${rules.length} rules: at most ${MAX_RULES} run in one trace (each is a policy, and one policy keeps the process tree: ${LIMITS.MAX_POLICIES} in all)`));
   }
-  return trace({ ...traceOptions, policies: rulePolicies(rules) }).pipe(detect(rules, { onRuleError, tree }));
+  const execEnv = traceOptions.execEnv || rules.some((r) => r.execEnv);
+  return trace({ ...traceOptions, execEnv, policies: rulePolicies(rules) }).pipe(detect(rules, { onRuleError, tree }));
 }

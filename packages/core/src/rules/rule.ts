@@ -47,13 +47,15 @@ export interface Rule {
    * sends; the operator must not rely on them: offline replay has none).
    */
   events: readonly PolicyRule[];
+  /** It reads execve's `envp`: the trace captures it (Tracee's option:exec-env). */
+  execEnv?: boolean;
   /** From the events of `events` (and only those) to matches. */
   detect: (context: RuleContext) => OperatorFunction<TraceeEvent, RuleMatch>;
 }
 
 /** One detection: the rule, what triggered it, and the process's ancestry. */
 export interface Finding {
-  rule: Omit<Rule, 'detect' | 'events'>;
+  rule: Omit<Rule, 'detect' | 'events' | 'execEnv'>;
   event: TraceeEvent;
   /** The triggering process, then its parent, and so on. */
   ancestry: ProcessInfo[];
