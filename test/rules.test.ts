@@ -221,15 +221,18 @@ describe('builtin rules, live', () => {
     child.stdout.on('data', (d) => (out.stdout += d));
     child.stderr.on('data', (d) => (out.stderr += d));
     await until(() => out.stderr.includes('attached'), 10_000, 'the attached line');
-    expect(out.stderr).toMatch(new RegExp(`^tracee-rs: ${BUILTIN_RULES.length + 2} rules; attached to`));
+    // secret-read.mjs, throws.mjs and typed.ts (TypeScript: compiled on import where Node does not strip types)
+    expect(out.stderr).toMatch(new RegExp(`^tracee-rs: ${BUILTIN_RULES.length + 3} rules; attached to`));
     const reader = spawnSync('cat', [`${DIR}/trc-user-secret`]).pid!;
-    await until(() => out.stdout.includes('"user_secret_read"'), 10_000, "the user rule's finding");
+    const typedReader = spawnSync('cat', [`${DIR}/trc-user-typed`]).pid!;
+    await until(() => out.stdout.includes('"user_secret_read"') && out.stdout.includes('"user_typed_secret_read"'), 10_000, "the user rules' findings");
     const after = py('traceme');
     await until(() => out.stdout.includes(`"hostProcessId":${after},`), 10_000, 'a builtin finding after the failure');
     child.kill('SIGTERM');
     await once(child, 'exit');
     const lines = out.stdout.trim().split('\n').map((l) => JSON.parse(l));
     expect(lines.find((l) => l.eventName === 'user_secret_read')).toMatchObject({ hostProcessId: reader, metadata: { Properties: { signatureID: 'USR-1' } } });
+    expect(lines.find((l) => l.eventName === 'user_typed_secret_read')).toMatchObject({ hostProcessId: typedReader, metadata: { Properties: { signatureID: 'USR-3' } } });
     expect(out.stderr).toContain('tracee-rs: rule USR-2 failed and is stopped: boom\n');
     // modules that are not rules: one line naming the file, exit 1
     const bad = `${DIR}/bad-rules`;
@@ -238,7 +241,10 @@ describe('builtin rules, live', () => {
       ['a.mjs', 'export default {', `${bad}/a.mjs: the module does not load: `],
       ['a.mjs', "export default { id: 'X' };", `${bad}/a.mjs: export is not a rule: missing eventName, name, description, severity, mitre, events, detect`],
       ['a.mjs', "export const other = 1;", `${bad}/a.mjs: exports no rule (export default a rule, or a list of rules)`],
+      ['b.ts', "const x: number = ;", `${bad}/b.ts: the module does not load: `],
     ]) {
+      rmSync(bad, { recursive: true, force: true });
+      mkdirSync(bad);
       writeFileSync(`${bad}/${name}`, text);
       const r = spawnSync('node', [CLI, '--rules-dir', bad, '-d', '1s'], { encoding: 'utf8' });
       expect(r.status).toBe(1);

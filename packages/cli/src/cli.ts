@@ -38,7 +38,7 @@ await yargs(hideBin(process.argv))
         })
         .option('rules-dir', {
           type: 'string',
-          describe: 'also run the rules of the *.js/*.mjs modules in this directory (default export: a rule or a list); implies --rules',
+          describe: 'also run the rules of the *.js/*.mjs/*.ts/*.mts modules in this directory (default export: a rule or a list); implies --rules',
         })
         .option('policy', {
           alias: 'p',

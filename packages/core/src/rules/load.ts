@@ -1,7 +1,9 @@
-// Users' rule modules: every *.js / *.mjs file of a directory (and *.ts
-// where Node strips types itself), whose default export, or export `rules`,
-// is a Rule or a list of them.
+// Users' rule modules: every *.js / *.mjs / *.ts / *.mts file of a
+// directory, whose default export, or export `rules`, is a Rule or a list of
+// them. TypeScript is run as Node runs it where Node strips types (22.6+),
+// else compiled on import by the `typescript` package (ts-hooks.ts).
 import { readdirSync } from 'node:fs';
+import { createRequire, register } from 'node:module';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { TraceeError } from '../errors.js';
@@ -21,6 +23,27 @@ function problem(value: unknown): string | undefined {
   return undefined;
 }
 
+let tsHooks = false;
+
+/** Where Node does not strip types: registers ts-hooks with the typescript package found from `dir` or from here. */
+function compileTypeScript(dir: string, file: string): void {
+  if ((process.features as { typescript?: unknown }).typescript !== undefined || tsHooks) return;
+  let typescript: string | undefined;
+  for (const from of [join(resolve(dir), 'rules.js'), import.meta.url]) {
+    try {
+      typescript = createRequire(from).resolve('typescript');
+      break;
+    } catch {
+      // not there: the next place
+    }
+  }
+  if (!typescript) {
+    throw new TraceeError('EINVAL', `${file}: a TypeScript rule module needs Node 22.6+ (which strips types) or the typescript package (npm install typescript, beside the rules or globally); or compile it to .js`);
+  }
+  register(new URL('./ts-hooks.js', import.meta.url), { data: { typescript: pathToFileURL(typescript).href } });
+  tsHooks = true;
+}
+
 /**
  * Loads the rules of every module in `dir`; throws a TraceeError naming the
  * file and what is wrong (a module that fails to load, an export that is
@@ -29,13 +52,14 @@ function problem(value: unknown): string | undefined {
 export async function loadRules(dir: string, taken: readonly Rule[] = []): Promise<Rule[]> {
   let files: string[];
   try {
-    const ts = (process.features as { typescript?: unknown }).typescript !== undefined;
     files = readdirSync(dir)
-      .filter((f) => /\.(m?js)$/.test(f) || (ts && /\.m?ts$/.test(f) && !f.endsWith('.d.ts')))
+      .filter((f) => /\.m?[jt]s$/.test(f) && !/\.d\.m?ts$/.test(f))
       .sort();
   } catch (e) {
     throw new TraceeError('EINVAL', `--rules-dir ${dir}: ${(e as Error).message}`);
   }
+  const tsFile = files.find((f) => /\.m?ts$/.test(f));
+  if (tsFile) compileTypeScript(dir, join(dir, tsFile));
   const ids = new Set(taken.map((r) => r.id));
   const out: Rule[] = [];
   for (const f of files) {
