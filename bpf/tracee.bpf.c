@@ -48,9 +48,9 @@ const volatile bool has_ktime_boot = true;
  * plain loads instead of one probe-read helper call each. Not with a BTF
  * given or embedded, whose offsets the verifier would not agree with. */
 const volatile bool direct_task_reads = false;
-/* The syscalls whose first argument is the socket the LSM socket hooks see
- * (connect, bind, accept, accept4), by number: user space has the table. */
-const volatile __s32 sockfd_syscalls[SOCKFD_SYSCALLS] = { -1, -1, -1, -1 };
+/* The numbers of the syscalls of enum tracee_known_syscall, which differ
+ * per arch: user space writes them from its syscall table. */
+const volatile __s32 known_syscalls[KNOWN_SYSCALLS] = { [0 ... KNOWN_SYSCALLS - 1] = -1 };
 
 /* Puts the record types and enums into the object's BTF, where the skeleton
  * and the TypeScript generator read them. A map, never created, rather than
@@ -64,6 +64,8 @@ struct btf_anchor {
 	enum tracee_record_flags record_flags;
 	enum tracee_limits limits;
 	enum tracee_kernel_values kernel_values;
+	enum tracee_known_syscall known_syscall;
+	enum tracee_mem_prot_alert mem_prot_alert;
 	enum scope_field scope_field;
 	struct scope_num_key scope_num_key;
 	struct proc_scope proc_scope;
@@ -806,14 +808,26 @@ static __always_inline int syscall_enter(void *ctx, __u32 id, struct event_confi
 
 /* Syscall exit, from either hook. regs are the saved user registers (raw
  * tracepoint); per_syscall: NULL, found by address when needed, and checked. */
+static __always_inline bool is_known(__s32 nr, enum tracee_known_syscall which)
+{
+	return nr >= 0 && nr == known_syscalls[which];
+}
+
+static __always_inline void derive_at_exit(void *ctx, __u32 id, long ret, struct pt_regs *regs, const bool per_syscall);
+
 static __always_inline int syscall_exit(void *ctx, __u32 id, long ret, struct pt_regs *regs,
 					const bool per_syscall, const bool legacy)
 {
-	struct event_config *cfg = event_config(id);
+	struct event_config *cfg;
 	struct scratch *b;
 	__u32 data_len;
 	__u64 policies;
 
+	/* the events derived from this syscall, if any (not in the legacy
+	 * programs: their kernels' verifiers would not take the path walk) */
+	if (!legacy)
+		derive_at_exit(ctx, id, ret, regs, per_syscall);
+	cfg = event_config(id);
 	if (!cfg || (cfg->flags & EVENT_FLAG_NORETURN) || is_self(legacy))
 		return 0;
 	/* scope at exit, as the task is then (after execve: the new program) */
@@ -1096,9 +1110,10 @@ static __always_inline __s32 current_syscall(void)
  * loads one of them per event, or reports why neither can run. The reads
  * below are CO-RE probe reads, valid from both. */
 
-/* The record of a kernel-function event, its header filled, if some policy
- * wants it for the current task; NULL otherwise. */
-static __always_inline struct scratch *function_event(__u32 id)
+/* The record of a kernel event (a function's, or one derived in syscall),
+ * its header filled, if some policy wants it for the current task; NULL
+ * otherwise. */
+static __always_inline struct scratch *kernel_event(__u32 id, __s32 syscall)
 {
 	struct event_config *cfg = event_config(id);
 	struct scratch *b;
@@ -1110,20 +1125,27 @@ static __always_inline struct scratch *function_event(__u32 id)
 	b = scratch_buf(0);
 	if (!b || !policies)
 		return NULL;
-	fill_header(&b->ev.header, id, current_syscall(), policies, false);
+	fill_header(&b->ev.header, id, syscall, policies, false);
 	__builtin_memset(b->ev.args, 0, sizeof(b->ev.args));
 	return b;
 }
 
+static __always_inline struct scratch *function_event(__u32 id)
+{
+	return kernel_event(id, current_syscall());
+}
+
 /* Append the path of dentry as a data item; returns the new offset. With
  * its vfsmount, the path is absolute (mount points crossed up to the
- * namespace's root); without one, from the root of its filesystem. Built
+ * namespace's root); without one, from the root of its filesystem; a file
+ * in no directory (memfd) is its name alone. Built
  * backwards, leaf first, in scratch slot 1 (free while a hook runs: the
  * syscall entry that uses it is over), then copied as a string. */
 static __always_inline __u32 put_dentry_path(struct scratch *b, __u32 off, __u8 arg, struct dentry *dentry,
 					     struct vfsmount *vfsmnt)
 {
 	struct scratch *t = scratch_buf(1);
+	struct dentry *leaf = dentry;
 	struct mount *mnt = NULL;
 	struct dentry *mnt_root = NULL;
 	bool complete = false;
@@ -1170,11 +1192,10 @@ static __always_inline __u32 put_dentry_path(struct scratch *b, __u32 off, __u8 
 	}
 	if (!complete)
 		b->ev.header.flags |= RECORD_FLAG_TRUNCATED;
-	if (pos == MAX_STR_LEN - 1) {
-		/* the root itself */
-		pos = MAX_STR_LEN - 2;
-		buf[pos] = '/';
-	}
+	/* nothing above it: a root ("/"), or a file of no directory (a memfd,
+	 * a pipe): its name alone, as Tracee shows it (memfd:payload) */
+	if (pos == MAX_STR_LEN - 1)
+		return put_str(b, off, arg, ARG_KSTR, BPF_CORE_READ(leaf, d_name.name));
 	return put_str(b, off, arg, ARG_KSTR, &buf[pos & (MAX_STR_LEN - 1)]);
 }
 
@@ -1200,10 +1221,9 @@ static __always_inline __u32 put_file_path(struct scratch *b, __u32 off, __u8 ar
  * that is connect, bind, accept or accept4; else -1. */
 static __always_inline __s64 current_sockfd(__s32 syscall)
 {
-#pragma unroll
-	for (int i = 0; i < SOCKFD_SYSCALLS; i++)
-		if (syscall >= 0 && syscall == sockfd_syscalls[i])
-			return (int)PT_REGS_PARM1_CORE_SYSCALL(current_regs());
+	if (is_known(syscall, KNOWN_CONNECT) || is_known(syscall, KNOWN_BIND) || is_known(syscall, KNOWN_ACCEPT) ||
+	    is_known(syscall, KNOWN_ACCEPT4))
+		return (int)PT_REGS_PARM1_CORE_SYSCALL(current_regs());
 	return -1;
 }
 
@@ -1380,6 +1400,98 @@ static __always_inline int on_cap_capable(void *ctx, int cap)
 	b->ev.args[0] = cap;
 	submit(ctx, b, 0, false);
 	return 0;
+}
+
+/* Events derived at a syscall's exit (events.tbl @after=). */
+
+/* include/uapi/linux/stat.h, asm-generic/mman-common.h: ABI values */
+#define S_IFMT 00170000
+#define S_IFREG 0100000
+#define PROT_WRITE 0x2
+#define PROT_EXEC 0x4
+#define MAP_ANONYMOUS 0x20
+
+/* The current task's open file at fd, NULL if none. */
+static __always_inline struct file *fd_file(__u64 fd)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *file = NULL;
+
+	if (fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
+	return file;
+}
+
+/* write/pwrite64 (fd, buf, count[, pos]) returned ret: the first bytes of a
+ * regular file, if they were written at its offset 0. */
+static __always_inline void magic_write(void *ctx, __s32 nr, long ret, __u64 *args)
+{
+	struct file *file;
+	struct inode *inode;
+	struct scratch *b;
+	__u32 off;
+
+	if (ret <= 0 || !(file = fd_file(args[0])))
+		return;
+	inode = BPF_CORE_READ(file, f_inode);
+	if ((BPF_CORE_READ(inode, i_mode) & S_IFMT) != S_IFREG)
+		return;
+	/* pwrite64 says where; write moved the file position by what it wrote */
+	if (is_known(nr, KNOWN_PWRITE64) ? args[3] != 0 : BPF_CORE_READ(file, f_pos) != ret)
+		return;
+	b = kernel_event(EVENT_MAGIC_WRITE, nr);
+	if (!b)
+		return;
+	b->ev.args[2] = BPF_CORE_READ(inode, i_sb, s_dev);
+	b->ev.args[3] = BPF_CORE_READ(inode, i_ino);
+	off = put_bytes(b, 0, 1, (const void *)args[1], ret);
+	off = put_dentry_path(b, off, 0, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt));
+	submit(ctx, b, off, false);
+}
+
+/* mmap (addr, len, prot, flags, fd, off) returned the address, or mprotect
+ * (addr, len, prot) 0: memory made writable and executable. */
+static __always_inline void mem_prot_alert(void *ctx, __s32 nr, long ret, __u64 *args)
+{
+	bool mmap = is_known(nr, KNOWN_MMAP);
+	struct scratch *b;
+	__u32 off = 0;
+
+	if (ret < 0 || (args[2] & (PROT_WRITE | PROT_EXEC)) != (PROT_WRITE | PROT_EXEC))
+		return;
+	b = kernel_event(EVENT_MEM_PROT_ALERT, nr);
+	if (!b)
+		return;
+	b->ev.args[0] = mmap ? MEM_PROT_ALERT_MMAP_W_X : MEM_PROT_ALERT_MPROTECT_W_X;
+	b->ev.args[1] = mmap ? (__u64)ret : args[0];
+	b->ev.args[2] = args[1];
+	b->ev.args[3] = args[2];
+	if (mmap && !(args[3] & MAP_ANONYMOUS)) {
+		struct file *file = fd_file(args[4]);
+		if (file)
+			off = put_dentry_path(b, 0, 4, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt));
+	}
+	submit(ctx, b, off, false);
+}
+
+static __always_inline void derive_at_exit(void *ctx, __u32 id, long ret, struct pt_regs *regs, const bool per_syscall)
+{
+	__s32 nr = id;
+	bool write = is_known(nr, KNOWN_WRITE) || is_known(nr, KNOWN_PWRITE64);
+	bool map = is_known(nr, KNOWN_MMAP) || is_known(nr, KNOWN_MPROTECT);
+	__u64 args[MAX_ARGS];
+
+	if (!(write || map) || !event_config(write ? EVENT_MAGIC_WRITE : EVENT_MEM_PROT_ALERT))
+		return;
+	if (!read_syscall_args(per_syscall ? current_regs() : regs, args, per_syscall ? (long)id : -1))
+		return;
+	if (write)
+		magic_write(ctx, nr, ret, args);
+	else
+		mem_prot_alert(ctx, nr, ret, args);
 }
 
 /* Entry points, two per hook: the programs for kernels with global data

@@ -36,10 +36,6 @@ enum tracee_limits {
 	 * is built from dentries (kprobes: no bpf_d_path); deeper paths are
 	 * cut at the top and flagged */
 	MAX_PATH_COMPONENTS = 32,
-	/* syscalls whose first argument is the socket an LSM socket hook sees
-	 * (connect, bind, accept, accept4): their numbers are written into
-	 * .rodata, from the syscall table user space has */
-	SOCKFD_SYSCALLS = 4,
 	/* policies loaded at once: one bit each in a __u64, as in Tracee */
 	MAX_POLICIES = 64,
 	/* bytes of an executable path (scope executable=) and of a UTS
@@ -53,6 +49,33 @@ enum tracee_limits {
 	 * field (scope_comms, scope_utss, scope_exes) */
 	SCOPE_NUMS_MAX = 4096,
 	SCOPE_STRS_MAX = 1024,
+};
+
+/* Syscalls the kernel side recognizes by number, which differs per arch:
+ * user space writes each one's number into .rodata (known_syscalls) from
+ * its syscall table, by these names (KNOWN_<name>). */
+enum tracee_known_syscall {
+	/* their first argument is the socket the LSM socket hooks see */
+	KNOWN_CONNECT,
+	KNOWN_BIND,
+	KNOWN_ACCEPT,
+	KNOWN_ACCEPT4,
+	/* magic_write is derived at their exit */
+	KNOWN_WRITE,
+	KNOWN_PWRITE64,
+	/* mem_prot_alert is derived at their exit */
+	KNOWN_MMAP,
+	KNOWN_MPROTECT,
+	KNOWN_SYSCALLS,
+};
+
+/* mem_prot_alert's `alert`: Tracee's values where the meaning is the same.
+ * Tracee's 2-4 (mprotect adding X, X to W+X, W+X to X) need the mapping's
+ * previous protection, which the syscall does not give; an mprotect to
+ * W+X is a value of its own. */
+enum tracee_mem_prot_alert {
+	MEM_PROT_ALERT_MMAP_W_X = 1,	 /* "Mmaped region with W+E permissions!" */
+	MEM_PROT_ALERT_MPROTECT_W_X = 5, /* mprotect to writable and executable */
 };
 
 /* Kernel values the kernel side relies on, and user space with it (read
@@ -70,6 +93,9 @@ enum tracee_event_id {
 	/* Kernel functions (LSM hooks and the capability check): fentry
 	 * where the kernel has its own BTF, kprobes elsewhere */
 	EVENT_CAP_CAPABLE = 717,
+	/* derived at the exit of syscalls (events.tbl @after=) */
+	EVENT_MEM_PROT_ALERT = 722,
+	EVENT_MAGIC_WRITE = 725,
 	EVENT_SECURITY_BPRM_CHECK = 729,
 	EVENT_SECURITY_FILE_OPEN = 730,
 	EVENT_SECURITY_INODE_UNLINK = 731,

@@ -106,7 +106,22 @@ fn main() {
         assert!(u64::from(e.id) < max_id, "event {} has id {} >= MAX_EVENT_ID {max_id} (bpf/tracee.h)", e.name, e.id);
     }
 
-    fs::write(out.join("catalog.rs"), catalog_rs(&events)).expect("write catalog.rs");
+    // enum tracee_known_syscall: KNOWN_<name> by value, up to KNOWN_SYSCALLS
+    let mut known: Vec<(String, u64)> = btf.enum_values("tracee_known_syscall").into_iter().filter(|(n, _)| n != "KNOWN_SYSCALLS").collect();
+    known.sort_by_key(|(_, v)| *v);
+    let known: Vec<String> = known.iter().map(|(n, _)| n.strip_prefix("KNOWN_").expect("KNOWN_ prefix").to_ascii_lowercase()).collect();
+    for name in &known {
+        assert!(events.iter().any(|e| e.syscall && &e.name == name), "enum tracee_known_syscall: {name} is not a syscall");
+    }
+    for e in &events {
+        for s in &e.after {
+            assert!(known.contains(s), "{CATALOG}: {}: @after={s}: the kernel side knows no syscall {s} (enum tracee_known_syscall)", e.name);
+        }
+    }
+    fs::write(out.join("catalog.rs"), catalog_rs(&events, &known)).expect("write catalog.rs");
+    let mut constants = constants();
+    // tracee.h's own values, in the headers' [name, value] form
+    constants["mem_prot_alert"] = json!(btf.enum_values("tracee_mem_prot_alert"));
     let schema = json!({
         "record": {
             "header": btf.struct_fields("event_header"),
@@ -122,7 +137,7 @@ fn main() {
         "limits": strip_prefix_map(&btf.enum_values("tracee_limits"), ""),
         // a 32-bit enum: BTF may carry its values sign-extended
         "kernelValues": btf.enum_values("tracee_kernel_values").into_iter().map(|(n, v)| (n, v & 0xffff_ffff)).collect::<BTreeMap<_, _>>(),
-        "constants": constants(),
+        "constants": constants,
         "arm64Syscalls": arm64_events,
         "decoders": DECODERS,
         "events": events.iter().map(|e| json!({
@@ -462,8 +477,10 @@ struct ArgDef {
 /// What events.tbl may put after an argument's name: `str` (capture a
 /// non-const `char *` as a string) or how user space decodes the value,
 /// with the constants of `constants()`.
-const DECODERS: [&str; 12] =
-    ["fd", "dirfd", "open_flags", "mode", "prot", "map_flags", "clone_flags", "signal", "socket_family", "socket_type", "capability", "ptrace_request"];
+const DECODERS: [&str; 13] = [
+    "fd", "dirfd", "open_flags", "mode", "prot", "map_flags", "clone_flags", "signal", "socket_family", "socket_type", "capability", "ptrace_request",
+    "mem_prot_alert",
+];
 
 /// How an argument of C type `ty` is decoded: the only place that rule
 /// lives. `const char *` is a string read from the task's memory; other
@@ -579,6 +596,8 @@ struct CatalogEntry {
     sets: Vec<String>,
     noreturn: bool,
     str_at_entry: bool,
+    /// `@after=a,b`: derived in the kernel at these syscalls' exit
+    after: Vec<String>,
     line: usize,
 }
 
@@ -590,6 +609,7 @@ struct EventDef {
     sets: Vec<String>,
     noreturn: bool,
     str_at_entry: bool,
+    after: Vec<String>,
 }
 
 /// `name [@attr ...] [(arg, ...)] [set, ...]`
@@ -611,11 +631,12 @@ fn parse_catalog(text: &str) -> BTreeMap<String, CatalogEntry> {
         };
         let mut head = head.split_whitespace();
         let name = head.next().unwrap_or_else(|| err("missing name")).to_string();
-        let mut entry = CatalogEntry { args: None, sets: Vec::new(), noreturn: false, str_at_entry: false, line: lineno + 1 };
+        let mut entry = CatalogEntry { args: None, sets: Vec::new(), noreturn: false, str_at_entry: false, after: Vec::new(), line: lineno + 1 };
         for attr in head {
             match attr {
                 "@noreturn" => entry.noreturn = true,
                 "@entry" => entry.str_at_entry = true,
+                a if a.starts_with("@after=") => entry.after = a["@after=".len()..].split(',').map(str::to_string).collect(),
                 _ => err("unknown attribute"),
             }
         }
@@ -725,14 +746,14 @@ fn join_events(
         let args = event_args(name, prototypes.get(name), tbl.as_ref());
         let (mut sets, noreturn, str_at_entry) = tbl.map_or((Vec::new(), false, false), |t| (t.sets, t.noreturn, t.str_at_entry));
         sets.push("syscalls".into());
-        events.push(EventDef { id: *nr, name: name.clone(), syscall: true, args, sets, noreturn, str_at_entry });
+        events.push(EventDef { id: *nr, name: name.clone(), syscall: true, args, sets, noreturn, str_at_entry, after: Vec::new() });
     }
     for (constant, id) in ids {
         let name = constant.strip_prefix("EVENT_").expect("enum tracee_event_id: EVENT_ prefix").to_ascii_lowercase();
         let tbl = catalog.remove(&name).unwrap_or_else(|| panic!("{CATALOG}: {name} (enum tracee_event_id) is missing"));
         // no kernel prototype: events.tbl is its one definition
         let args = event_args(&name, None, Some(&tbl));
-        events.push(EventDef { id: *id as u32, name, syscall: false, args, sets: tbl.sets, noreturn: tbl.noreturn, str_at_entry: tbl.str_at_entry });
+        events.push(EventDef { id: *id as u32, name, syscall: false, args, sets: tbl.sets, noreturn: tbl.noreturn, str_at_entry: tbl.str_at_entry, after: tbl.after });
     }
     if let Some(name) = catalog.keys().next() {
         panic!("{CATALOG}: '{name}' is neither a syscall in the unistd header nor in enum tracee_event_id");
@@ -740,14 +761,15 @@ fn join_events(
     events
 }
 
-fn catalog_rs(events: &[EventDef]) -> String {
+fn catalog_rs(events: &[EventDef], known_syscalls: &[String]) -> String {
     let mut s = String::from("// Generated by build.rs from bpf/events.tbl, <asm/unistd_64.h>, <linux/syscalls.h> and tracee.h.\n");
+    let _ = writeln!(s, "/// enum tracee_known_syscall, by value: the syscalls the kernel side recognizes by number.\npub static KNOWN_SYSCALLS: &[&str] = &{known_syscalls:?};");
     s.push_str("pub static EVENTS: &[EventDef] = &[\n");
     for e in events {
         let _ = write!(
             s,
-            "    EventDef {{ id: {}, name: {:?}, syscall: {}, noreturn: {}, strings_at_entry: {}, sets: &{:?}, args: &[",
-            e.id, e.name, e.syscall, e.noreturn, e.str_at_entry, e.sets
+            "    EventDef {{ id: {}, name: {:?}, syscall: {}, noreturn: {}, strings_at_entry: {}, after: &{:?}, sets: &{:?}, args: &[",
+            e.id, e.name, e.syscall, e.noreturn, e.str_at_entry, e.after, e.sets
         );
         for a in &e.args {
             let _ = write!(s, "ArgDef {{ name: {:?}, ty: {:?}, kind: ArgKind::{}, decode: {:?} }}, ", a.name, a.ty, a.kind, a.decode);

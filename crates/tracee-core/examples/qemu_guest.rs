@@ -63,6 +63,11 @@ fn main() {
 fn workload(path: &str) {
     use std::os::unix::process::CommandExt;
     std::fs::write(path, "hello").unwrap();
+    // writable and executable memory (mem_prot_alert), unmapped at once
+    let rwx = libc::PROT_READ | libc::PROT_WRITE | libc::PROT_EXEC;
+    let addr = unsafe { libc::mmap(std::ptr::null_mut(), 4096, rwx, libc::MAP_PRIVATE | libc::MAP_ANONYMOUS, -1, 0) };
+    assert_ne!(addr, libc::MAP_FAILED);
+    unsafe { libc::munmap(addr, 4096) };
     let moved = format!("{path}.moved");
     std::fs::rename(path, &moved).unwrap();
     // the kernel reads the file to load it as a module: not an ELF, refused
@@ -115,6 +120,8 @@ fn run(name: &str, mode: SyscallHookMode, kernel_btf: bool) -> Value {
         "security_socket_bind",
         "security_socket_connect",
         "security_socket_accept",
+        "magic_write",
+        "mem_prot_alert",
     ];
     let rules = || selected.iter().map(|e| Rule { event: e.to_string(), filters: vec![] }).collect::<Vec<_>>();
     let me = std::process::id();
@@ -219,6 +226,9 @@ fn run(name: &str, mode: SyscallHookMode, kernel_btf: bool) -> Value {
         ("security_socket_bind", "127.0.0.1:0".into(), Box::new(|e| sockaddr(e) == Some((0, [127, 0, 0, 1])) && e.args[2] == libc::SOCK_STREAM as u64 && (e.args[0] as i64) >= 0)),
         ("security_socket_connect", format!("127.0.0.1:{port}"), Box::new(|e| sockaddr(e) == Some((port, [127, 0, 0, 1])) && (e.args[0] as i64) >= 0)),
         ("security_socket_accept", format!("127.0.0.1:{port}"), Box::new(|e| sockaddr(e) == Some((port, [127, 0, 0, 1])) && (e.args[0] as i64) >= 0)),
+        // derived at syscalls' exit: the file's first bytes, the rwx mapping
+        ("magic_write", path.clone(), Box::new(|e| string(e, 0, &path) && e.bytes.first().map(|(_, b)| b.as_slice()) == Some(b"hello".as_slice()))),
+        ("mem_prot_alert", "rwx".into(), Box::new(|e| e.args[0] == 1 && e.args[2] == 4096 && e.args[3] == 7)),
     ];
     // with the kernel's BTF, fentry; without, kprobes: every function event attached
     let method = if kernel_btf { "fentry" } else { "kprobe" };

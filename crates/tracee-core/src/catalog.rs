@@ -50,6 +50,9 @@ pub struct EventDef {
     pub noreturn: bool,
     /// Strings copied at entry: user memory is replaced before exit.
     pub strings_at_entry: bool,
+    /// Derived in the kernel at these syscalls' exit (events.tbl `@after=`):
+    /// their exit hooks are needed.
+    pub after: &'static [&'static str],
     pub sets: &'static [&'static str],
     pub args: &'static [ArgDef],
 }

@@ -59,7 +59,19 @@ pub(crate) struct Plan {
 
 pub(crate) fn load_and_attach(plan: &Plan) -> Result<(Object, Vec<Link>, TracerInfo), Error> {
     let Plan { opts, events, compiled, decision, transport, legacy, .. } = plan;
-    let (events, transport, legacy) = (events.as_slice(), *transport, *legacy);
+    let (transport, legacy) = (*transport, *legacy);
+    let mut disabled: Vec<Disabled> = Vec::new();
+    // the legacy programs do not derive events at syscalls' exit
+    // (tracee.bpf.c syscall_exit): those are off, and hook nothing
+    let (events, derived): (Vec<&'static EventDef>, Vec<&'static EventDef>) = events.iter().partition(|e| !legacy || e.after.is_empty());
+    if !derived.is_empty() {
+        disabled.push(Disabled {
+            programs: Vec::new(),
+            events: derived.iter().map(|e| e.name).collect(),
+            reason: "derived in the kernel by the programs for Linux 5.2+ only, and the legacy programs run here".into(),
+        });
+    }
+    let events = events.as_slice();
     let scope = compiled.kernel_scope();
     // Held until load() has resolved the CO-RE relocations.
     let mut _memfd = None;
@@ -87,7 +99,6 @@ pub(crate) fn load_and_attach(plan: &Plan) -> Result<(Object, Vec<Link>, TracerI
     // A program the kernel rejects (a field renamed or missing in this
     // kernel) disables only the events that need it: reopen without it and
     // load again, until what is left loads or nothing selected is left.
-    let mut disabled: Vec<Disabled> = Vec::new();
     // why fentry was refused, for the events that fell back to kprobes
     let mut fentry_refused: Vec<(&'static str, String)> = Vec::new();
     // Kernel-function events: fentry where the kernel has its own BTF,
@@ -382,7 +393,8 @@ fn serves(program: &str, e: &EventDef, hooks: &SyscallHooks) -> bool {
     // only what must be caught at entry: exit's no-return, execve's strings;
     // every other syscall is reported from its exit alone
     let entry = e.syscall && (e.noreturn || e.strings_at_entry);
-    let exit = e.syscall && !e.noreturn;
+    // events derived at syscalls' exit (magic_write, mem_prot_alert) too
+    let exit = (e.syscall && !e.noreturn) || !e.after.is_empty();
     let per_syscall = |h: &Hook| matches!(h, Hook::PerSyscall(_));
     match program {
         "tracee_sys_enter" => entry && !per_syscall(&hooks.entry),
@@ -492,11 +504,12 @@ fn open_and_load(
             put(std::mem::offset_of!(types::rodata, has_ktime_boot), &[u8::from(helper_supported(libbpf_rs::libbpf_sys::BPF_FUNC_ktime_get_boot_ns))]);
             put(std::mem::offset_of!(types::rodata, direct_task_reads), &[u8::from(direct_task_reads)]);
             put(std::mem::offset_of!(types::rodata, scope), bytes_of(&scope.config));
-            let sockfd_syscalls: Vec<u8> = ["connect", "bind", "accept", "accept4"]
+            // enum tracee_known_syscall: each one's number here
+            let known_syscalls: Vec<u8> = crate::catalog::KNOWN_SYSCALLS
                 .iter()
                 .flat_map(|n| crate::catalog::by_name(n).filter(|e| e.syscall).map_or(-1, |e| e.id as i32).to_ne_bytes())
                 .collect();
-            put(std::mem::offset_of!(types::rodata, sockfd_syscalls), &sockfd_syscalls);
+            put(std::mem::offset_of!(types::rodata, known_syscalls), &known_syscalls);
         } else if name == "events" {
             if perf {
                 // never created: kernels before 5.8 cannot

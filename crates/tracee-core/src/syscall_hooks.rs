@@ -61,7 +61,13 @@ pub(crate) struct SyscallHooks {
 /// Decides how the selected syscalls are hooked.
 pub(crate) fn plan(mode: SyscallHookMode, events: &[&EventDef]) -> Result<SyscallHooks, Error> {
     let entry: Vec<&EventDef> = events.iter().copied().filter(|e| e.syscall && (e.noreturn || e.strings_at_entry)).collect();
-    let exit: Vec<&EventDef> = events.iter().copied().filter(|e| e.syscall && !e.noreturn).collect();
+    let mut exit: Vec<&EventDef> = events.iter().copied().filter(|e| e.syscall && !e.noreturn).collect();
+    // the syscalls events are derived from at their exit, selected or not
+    for name in events.iter().flat_map(|e| e.after.iter()) {
+        if let Some(def) = crate::catalog::by_name(name).filter(|d| d.syscall && !exit.iter().any(|x| x.id == d.id)) {
+            exit.push(def);
+        }
+    }
     let need = |v: &[&EventDef]| if v.is_empty() { Hook::None } else { Hook::Raw };
     let mut hooks = SyscallHooks { entry: need(&entry), exit: need(&exit), why: String::new() };
     if entry.is_empty() && exit.is_empty() {

@@ -31,8 +31,9 @@ export function listEventsCommand(tag: string | undefined, json: boolean): void 
     process.stdout.write(JSON.stringify(events, null, 2) + '\n');
     return;
   }
+  const width = Math.max(...events.map((e) => e.name.length));
   for (const e of events) {
     const args = e.args.map((a) => `${a.type}${a.type.endsWith('*') ? '' : ' '}${a.name}`).join(', ');
-    process.stdout.write(`${e.name.padEnd(24)} ${String(e.id).padStart(4)}  ${(e.sets.join(',') || '-').padEnd(28)} (${args})\n`);
+    process.stdout.write(`${e.name.padEnd(width)} ${String(e.id).padStart(4)}  ${(e.sets.join(',') || '-').padEnd(28)} (${args})\n`);
   }
 }

@@ -18,6 +18,7 @@ const SIGNALS = byValue(CONSTANTS.signal);
 const FAMILIES = byValue(CONSTANTS.socket_family);
 const CAPABILITIES = byValue(CONSTANTS.capability);
 const PTRACE_REQUESTS = byValue(CONSTANTS.ptrace_request);
+const MEM_PROT_ALERTS = byValue(CONSTANTS.mem_prot_alert);
 const OPEN_ACCESS = byValue(CONSTANTS.open_access);
 const MAP_TYPES = byValue(CONSTANTS.map_type);
 const SOCKET_KINDS = byValue(CONSTANTS.socket_type.filter(([, v]) => v < 16));
@@ -93,6 +94,8 @@ export function decodeValue(decoder: Decoder | undefined, value: ArgValue): stri
       return CAPABILITIES.get(value) ?? String(value);
     case 'ptrace_request':
       return PTRACE_REQUESTS.get(value) ?? String(value);
+    case 'mem_prot_alert':
+      return MEM_PROT_ALERTS.get(value) ?? String(value);
   }
 }
 

@@ -148,30 +148,6 @@ const WEB_SERVERS = ['nginx', 'httpd', 'httpd-foregroun', 'http-nio', 'lighttpd'
 const FD_PATH = /^\/(dev\/fd|proc\/(self|\d+)\/fd)\/\d+$/;
 const MEMORY_PATH = /^(memfd:|\/dev\/shm\/|\/run\/shm\/)/;
 
-/** Files each process opened for writing, by fd, and whether written yet: for first writes. */
-class WrittenFiles {
-  #byPid = new Map<number, Map<number, { path: string; written: boolean }>>();
-  opened(pid: number, fd: number, path: string): void {
-    let fds = this.#byPid.get(pid);
-    if (!fds) this.#byPid.set(pid, (fds = new Map()));
-    fds.set(fd, { path, written: false });
-    if (this.#byPid.size > 65_536) this.#byPid.delete(this.#byPid.keys().next().value!);
-  }
-  /** The file's path if this is the first write to it. */
-  firstWrite(pid: number, fd: number): string | undefined {
-    const f = this.#byPid.get(pid)?.get(fd);
-    if (!f || f.written) return undefined;
-    f.written = true;
-    return f.path;
-  }
-  closed(pid: number, fd: number): void {
-    this.#byPid.get(pid)?.delete(fd);
-  }
-  exited(pid: number): void {
-    this.#byPid.delete(pid);
-  }
-}
-
 const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46];
 
 /** Every builtin rule. */
@@ -235,12 +211,14 @@ export const BUILTIN_RULES: readonly Rule[] = [
   {
     ...meta('TRC-104', 'dynamic_code_loading', 'Dynamic code loading detected', 2, { tactic: 'Defense Evasion', technique: 'Software Packing', id: 'T1027.002' },
       "Memory was made both writable and executable (mmap or mprotect with PROT_WRITE|PROT_EXEC): writing code into executable memory runs it without dropping an executable."),
-    // W|X and R|W|X: what the kernel can tell by equality; the operator tests the bits
-    events: [{ event: 'mmap', filters: [`data.prot=${PROT_WRITE | PROT_EXEC},${PROT_WRITE | PROT_EXEC | constant(CONSTANTS.prot, 'PROT_READ')}`] }, { event: 'mprotect', filters: [`data.prot=${PROT_WRITE | PROT_EXEC},${PROT_WRITE | PROT_EXEC | constant(CONSTANTS.prot, 'PROT_READ')}`, 'retval=0'] }],
+    // the kernel sends only those (mem_prot_alert)
+    events: [{ event: 'mem_prot_alert' }],
     detect: () => (events$) =>
       events$.pipe(
-        filter((e) => e.returnValue >= 0 && (num(e, 'prot') & (PROT_WRITE | PROT_EXEC)) === (PROT_WRITE | PROT_EXEC)),
-        map((event) => ({ event })),
+        // W+X (ours, and Tracee's mmap alert); or Tracee's alert 4, W+X made
+        // X, which only its LSM hook sees (recorded Tracee events replayed)
+        filter((e) => (num(e, 'prot') & (PROT_WRITE | PROT_EXEC)) === (PROT_WRITE | PROT_EXEC) || num(e, 'alert') === 4),
+        map((event) => ({ event, data: { alert: num(event, 'alert') } })),
       ),
   },
   {
@@ -388,47 +366,17 @@ export const BUILTIN_RULES: readonly Rule[] = [
   },
   {
     ...meta('TRC-1022', 'dropped_executable', 'New executable dropped', 2, { tactic: 'Defense Evasion', technique: 'Masquerading', id: 'T1036' },
-      'An ELF executable was written to a file (its first bytes written are the ELF magic): a program that was not installed, as attackers drop their tools.'),
-    events: [
-      { event: 'openat', filters: ['retval>=0'] },
-      { event: 'creat', filters: ['retval>=0'] },
-      { event: 'write', filters: ['retval>=4'] },
-      { event: 'pwrite64', filters: ['retval>=4'] },
-      { event: 'close' },
-      { event: 'sched_process_exit' },
-    ],
-    detect: () => (events$) => {
-      const files = new WrittenFiles();
-      return events$.pipe(
+      'An ELF executable was written to a file (the first bytes written at its start are the ELF magic): a program that was not installed, as attackers drop their tools.'),
+    // the kernel sends only first writes at offset 0 of regular files
+    events: [{ event: 'magic_write' }],
+    detect: () => (events$) =>
+      events$.pipe(
         mergeMap((e): RuleMatch[] => {
-          const pid = e.hostProcessId;
-          switch (e.eventName) {
-            case 'openat':
-            case 'creat': {
-              const path = str(e, 'pathname');
-              if (e.returnValue >= 0 && (e.eventName === 'creat' || writes(num(e, 'flags'))) && path.startsWith('/') && !/^\/(proc|sys|dev)\//.test(path)) {
-                files.opened(pid, e.returnValue, path);
-              } else if (e.returnValue >= 0) {
-                files.closed(pid, e.returnValue);
-              }
-              return [];
-            }
-            case 'close':
-              files.closed(pid, num(e, 'fd'));
-              return [];
-            case 'sched_process_exit':
-              if (argOf(e, 'process_group_exit')) files.exited(pid);
-              return [];
-            default: {
-              const bytes = argOf(e, 'buf');
-              const path = files.firstWrite(pid, num(e, 'fd'));
-              if (path === undefined || !Array.isArray(bytes) || !ELF_MAGIC.every((b, i) => bytes[i] === b)) return [];
-              return [{ event: e, data: { path } }];
-            }
-          }
+          const bytes = argOf(e, 'bytes');
+          const path = str(e, 'pathname');
+          return Array.isArray(bytes) && ELF_MAGIC.every((b, i) => bytes[i] === b) && !MEMORY_PATH.test(path) ? [{ event: e, data: { path } }] : [];
         }),
-      );
-    },
+      ),
   },
   {
     ...meta('TRC-1016', 'illegitimate_shell', 'Web server spawned a shell', 2, { tactic: 'Initial Access', technique: 'Exploit Public-Facing Application', id: 'T1190' },
