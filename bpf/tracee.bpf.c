@@ -1110,9 +1110,9 @@ static __always_inline __s32 current_syscall(void)
  * loads one of them per event, or reports why neither can run. The reads
  * below are CO-RE probe reads, valid from both. */
 
-/* The record of a kernel event (a function's, or one derived in syscall),
- * its header filled, if some policy wants it for the current task; NULL
- * otherwise. */
+/* The record of a kernel event (a kernel function's, or one derived at a
+ * syscall's exit), its header filled, if some policy wants it for the
+ * current task; NULL otherwise. */
 static __always_inline struct scratch *kernel_event(__u32 id, __s32 syscall)
 {
 	struct event_config *cfg = event_config(id);
@@ -1138,9 +1138,9 @@ static __always_inline struct scratch *function_event(__u32 id)
 /* Append the path of dentry as a data item; returns the new offset. With
  * its vfsmount, the path is absolute (mount points crossed up to the
  * namespace's root); without one, from the root of its filesystem; a file
- * in no directory (memfd) is its name alone. Built
- * backwards, leaf first, in scratch slot 1 (free while a hook runs: the
- * syscall entry that uses it is over), then copied as a string. */
+ * in no directory (memfd) is its name alone. Built backwards, leaf first,
+ * in scratch slot 1 (used otherwise only at a syscall's entry, which is
+ * over when a hook or a syscall's exit runs), then copied as a string. */
 static __always_inline __u32 put_dentry_path(struct scratch *b, __u32 off, __u8 arg, struct dentry *dentry,
 					     struct vfsmount *vfsmnt)
 {

@@ -133,7 +133,7 @@ pub(crate) fn load_and_attach(plan: &Plan) -> Result<(Object, Vec<Link>, TracerI
             Some(base) => legacy && enabled(base),
             None => !legacy && enabled(actual),
         };
-        if !PROGRAMS.iter().any(|p| enabled(p)) {
+        if !all_programs().any(|p| enabled(p)) {
             // nothing selected can load here: the first failure explains it
             let only_functions = disabled.iter().all(|d| d.programs.iter().all(|p| function_hook(p).is_some()));
             return Err(match first_error {
@@ -149,7 +149,7 @@ pub(crate) fn load_and_attach(plan: &Plan) -> Result<(Object, Vec<Link>, TracerI
             Error::Verifier { program, .. } => Some(program.strip_suffix("_legacy").unwrap_or(program).to_string()),
             // a kernel-function program this kernel refuses: "prog 'x': failed to
             // find kernel BTF type ID of 'y'", or EPERM without a verifier log
-            Error::Load { log, .. } => PROGRAMS.iter().find(|p| function_hook(p).is_some() && enabled(p) && log.contains(&format!("prog '{p}'"))).map(|p| p.to_string()),
+            Error::Load { log, .. } => all_programs().find(|p| function_hook(p).is_some() && enabled(p) && log.contains(&format!("prog '{p}'"))).map(str::to_string),
             _ => None,
         };
         if let Some(hook) = failed.as_deref().and_then(function_hook) {
@@ -225,7 +225,7 @@ pub(crate) fn load_and_attach(plan: &Plan) -> Result<(Object, Vec<Link>, TracerI
     // Attach in a fixed order; any failure drops what was attached.
     let mut links = Vec::new();
     let mut programs = Vec::new();
-    for base in PROGRAMS {
+    for base in all_programs() {
         if !active(base, &disabled) {
             continue;
         }
@@ -275,7 +275,8 @@ pub(crate) fn load_and_attach(plan: &Plan) -> Result<(Object, Vec<Link>, TracerI
             (Err(e), None) => return Err(Error::Attach { program: attach_point, cause: e.to_string() }),
         }
     }
-    if links.is_empty() {
+    if events.is_empty() {
+        // every selected event's kernel function failed to attach
         return Err(Error::Unavailable { reasons: disabled.iter().map(|d| format!("{}: {}", d.events.join(","), d.reason)).collect::<Vec<_>>().join("; ") });
     }
 
@@ -300,8 +301,7 @@ pub(crate) fn load_and_attach(plan: &Plan) -> Result<(Object, Vec<Link>, TracerI
     Ok((obj, links, info))
 }
 
-/// Programs attached with fentry: no legacy variant, and only where the
-/// kernel has its own BTF.
+/// The kernel-function events: no legacy variant.
 const FUNCTION_HOOKS: [FunctionHook; 10] = [
     hook("security_file_open", "tracee_security_file_open", "tracee_security_file_open_kprobe"),
     hook("security_bprm_check", "tracee_security_bprm_check", "tracee_security_bprm_check_kprobe"),
@@ -344,9 +344,9 @@ fn kprobes_available() -> Result<(), String> {
     }
 }
 
-/// The object's programs (each also as `<name>_legacy`, but the fentry
-/// ones), in attach order.
-const PROGRAMS: [&str; 27] = [
+/// The object's tracepoint programs (each also as `<name>_legacy`), in
+/// attach order; the kernel-function ones follow (`all_programs()`).
+const TRACEPOINT_PROGRAMS: [&str; 7] = [
     "tracee_sys_enter",
     "tracee_sys_enter_per_syscall",
     "tracee_sys_exit",
@@ -354,35 +354,20 @@ const PROGRAMS: [&str; 27] = [
     "tracee_sched_process_fork",
     "tracee_sched_process_exec",
     "tracee_sched_process_exit",
-    "tracee_security_file_open",
-    "tracee_security_file_open_kprobe",
-    "tracee_security_bprm_check",
-    "tracee_security_bprm_check_kprobe",
-    "tracee_security_inode_unlink",
-    "tracee_security_inode_unlink_kprobe",
-    "tracee_security_inode_rename",
-    "tracee_security_inode_rename_kprobe",
-    "tracee_security_sb_mount",
-    "tracee_security_sb_mount_kprobe",
-    "tracee_security_kernel_read_file",
-    "tracee_security_kernel_read_file_kprobe",
-    "tracee_security_socket_connect",
-    "tracee_security_socket_connect_kprobe",
-    "tracee_security_socket_bind",
-    "tracee_security_socket_bind_kprobe",
-    "tracee_security_socket_accept",
-    "tracee_security_socket_accept_kprobe",
-    "tracee_cap_capable",
-    "tracee_cap_capable_kprobe",
 ];
+
+/// Every program of the object by its base name, in attach order.
+fn all_programs() -> impl Iterator<Item = &'static str> {
+    TRACEPOINT_PROGRAMS.into_iter().chain(FUNCTION_HOOKS.iter().flat_map(|h| [h.fentry, h.kprobe]))
+}
 
 /// Programs that only work together: the syscall programs share their code
 /// (a kernel that rejects one rejects the others), and a syscall may need
 /// an entry and an exit half.
 fn program_group(program: &str) -> Option<Vec<&'static str>> {
     match program {
-        p if p.starts_with("tracee_sys_") => Some(PROGRAMS.iter().copied().filter(|n| n.starts_with("tracee_sys_")).collect()),
-        p => PROGRAMS.iter().find(|name| **name == p).map(|name| vec![*name]),
+        p if p.starts_with("tracee_sys_") => Some(TRACEPOINT_PROGRAMS.iter().copied().filter(|n| n.starts_with("tracee_sys_")).collect()),
+        p => all_programs().find(|name| *name == p).map(|name| vec![name]),
     }
 }
 
@@ -420,7 +405,7 @@ fn disabled_reason(err: &Error, decision: &Decision) -> String {
             Some(field) => format!("{program}: {field} is not in this kernel's BTF ({})", decision.btf),
             None => format!("{program}: rejected by the verifier: {cause}"),
         },
-        Error::Load { log, .. } => match log.lines().find(|l| PROGRAMS.iter().any(|p| function_hook(p).is_some() && l.contains(&format!("prog '{p}'")))) {
+        Error::Load { log, .. } => match log.lines().find(|l| FUNCTION_HOOKS.iter().any(|h| [h.fentry, h.kprobe].iter().any(|p| l.contains(&format!("prog '{p}'"))))) {
             // "libbpf: prog 'tracee_security_file_open': failed to find kernel BTF type ID of 'security_file_open': -3"
             Some(line) if line.contains("EPERM") || line.contains("not permitted") => format!(
                 "this kernel runs no fentry programs ({}, without a verifier log: no ftrace direct calls)",
@@ -607,7 +592,7 @@ fn event_config(e: &EventDef, policies: u64, exec_env: bool) -> types::event_con
 
 /// The position of an exec's envp where the kernel side can copy a string
 /// array (tracee.h's STR_ARRAY_ARG_*): execve's; execveat's is past them.
-pub(crate) fn exec_env_arg(e: &EventDef) -> Option<usize> {
+fn exec_env_arg(e: &EventDef) -> Option<usize> {
     let i = e.args.iter().position(|a| a.name == "envp")?;
     let positions = [types::tracee_limits::STR_ARRAY_ARG_A.0 as usize, types::tracee_limits::STR_ARRAY_ARG_B.0 as usize];
     (e.name.starts_with("execve") && positions.contains(&i)).then_some(i)

@@ -1,9 +1,10 @@
 // The builtin rules: the behaviour of Tracee's detectors of the same purpose,
 // with their ids, event names, severities and MITRE ATT&CK techniques, so a
-// finding maps to Tracee's. They are built on syscall events, which every
-// kernel can trace (Tracee's use security_file_open and friends, which need
-// fentry or kprobes): paths are the ones the syscall was given, and only
-// absolute ones are judged.
+// finding maps to Tracee's. They are built on events every kernel that
+// traces syscalls can give: syscalls, and magic_write and mem_prot_alert,
+// which the kernel side derives from them (Tracee's file and socket rules
+// use security_file_open and friends, which need fentry or kprobes). Paths
+// are the ones the syscall was given, and only absolute ones are judged.
 import { filter, map, mergeMap, type OperatorFunction } from 'rxjs';
 import { argOf } from '../decode.js';
 import { CONSTANTS, KERNEL_VALUES, type Sockaddr, type TraceeEvent } from '../generated/schema.js';
@@ -62,10 +63,6 @@ function fileAccess(e: TraceeEvent): { path: string; write: boolean } | undefine
 const OPEN_EVENTS = ['openat', 'open', 'creat'] as const;
 const RENAME_EVENTS = ['rename', 'renameat', 'renameat2'] as const;
 
-/**
- * A rule on files opened for writing (or renamed into place) whose path
- * `matches`; `kernel` narrows what the kernel sends (path patterns).
- */
 /** The policy rules of the opens and renames that may write a path matching `kernel` (Tracee's patterns). */
 const fileWriteEvents = (kernel: string[]): PolicyRule[] => [
   ...OPEN_EVENTS.map((event) => ({ event, filters: [`data.pathname=${kernel.join(',')}`, 'retval>=0'] })),
@@ -81,6 +78,10 @@ function fileWrite(e: TraceeEvent, matches: (path: string) => boolean): RuleMatc
   return f !== undefined && f.write && matches(f.path) ? { event: e, data: { path: f.path } } : undefined;
 }
 
+/**
+ * A rule on files opened for writing (or renamed into place) whose path
+ * `matches`; `kernel` narrows what the kernel sends (path patterns).
+ */
 function fileWriteRule(m: ReturnType<typeof meta>, kernel: string[], matches: (path: string) => boolean): Rule {
   return {
     ...m,
