@@ -51,6 +51,10 @@ const volatile bool direct_task_reads = false;
 /* The numbers of the syscalls of enum tracee_known_syscall, which differ
  * per arch: user space writes them from its syscall table. */
 const volatile __s32 known_syscalls[KNOWN_SYSCALLS] = { [0 ... KNOWN_SYSCALLS - 1] = -1 };
+/* magic_write, mem_prot_alert selected: the verifier drops the code of the
+ * one that is not (and its path walk). */
+const volatile bool derive_magic_write = false;
+const volatile bool derive_mem_prot_alert = false;
 
 /* Puts the record types and enums into the object's BTF, where the skeleton
  * and the TypeScript generator read them. A map, never created, rather than
@@ -813,21 +817,14 @@ static __always_inline bool is_known(__s32 nr, enum tracee_known_syscall which)
 	return nr >= 0 && nr == known_syscalls[which];
 }
 
-static __always_inline void derive_at_exit(void *ctx, __u32 id, long ret, struct pt_regs *regs, const bool per_syscall);
-
 static __always_inline int syscall_exit(void *ctx, __u32 id, long ret, struct pt_regs *regs,
 					const bool per_syscall, const bool legacy)
 {
-	struct event_config *cfg;
+	struct event_config *cfg = event_config(id);
 	struct scratch *b;
 	__u32 data_len;
 	__u64 policies;
 
-	/* the events derived from this syscall, if any (not in the legacy
-	 * programs: their kernels' verifiers would not take the path walk) */
-	if (!legacy)
-		derive_at_exit(ctx, id, ret, regs, per_syscall);
-	cfg = event_config(id);
 	if (!cfg || (cfg->flags & EVENT_FLAG_NORETURN) || is_self(legacy))
 		return 0;
 	/* scope at exit, as the task is then (after execve: the new program) */
@@ -1402,7 +1399,10 @@ static __always_inline int on_cap_capable(void *ctx, int cap)
 	return 0;
 }
 
-/* Events derived at a syscall's exit (events.tbl @after=). */
+/* Events derived at a syscall's exit (events.tbl @after=), in programs of
+ * their own (the syscall programs stay as small as they were): on the
+ * per-syscall tracepoints of their syscalls, or on raw sys_exit where
+ * tracefs lacks them. Not for the legacy programs' kernels. */
 
 /* include/uapi/linux/stat.h, asm-generic/mman-common.h: ABI values */
 #define S_IFMT 00170000
@@ -1480,8 +1480,8 @@ static __always_inline void mem_prot_alert(void *ctx, __s32 nr, long ret, __u64 
 static __always_inline void derive_at_exit(void *ctx, __u32 id, long ret, struct pt_regs *regs, const bool per_syscall)
 {
 	__s32 nr = id;
-	bool write = is_known(nr, KNOWN_WRITE) || is_known(nr, KNOWN_PWRITE64);
-	bool map = is_known(nr, KNOWN_MMAP) || is_known(nr, KNOWN_MPROTECT);
+	bool write = derive_magic_write && (is_known(nr, KNOWN_WRITE) || is_known(nr, KNOWN_PWRITE64));
+	bool map = derive_mem_prot_alert && (is_known(nr, KNOWN_MMAP) || is_known(nr, KNOWN_MPROTECT));
 	__u64 args[MAX_ARGS];
 
 	if (!(write || map) || !event_config(write ? EVENT_MAGIC_WRITE : EVENT_MEM_PROT_ALERT))
@@ -1492,6 +1492,22 @@ static __always_inline void derive_at_exit(void *ctx, __u32 id, long ret, struct
 		magic_write(ctx, nr, ret, args);
 	else
 		mem_prot_alert(ctx, nr, ret, args);
+}
+
+SEC("raw_tracepoint/sys_exit")
+int tracee_derived_exit(struct bpf_raw_tracepoint_args *ctx)
+{
+	struct pt_regs *regs = (struct pt_regs *)ctx->args[0];
+
+	derive_at_exit(ctx, syscall_nr(regs), (long)ctx->args[1], regs, false);
+	return 0;
+}
+
+SEC("tracepoint")
+int tracee_derived_exit_per_syscall(struct syscall_tp_exit *ctx)
+{
+	derive_at_exit(ctx, ctx->nr, ctx->ret, NULL, true);
+	return 0;
 }
 
 /* Entry points, two per hook: the programs for kernels with global data

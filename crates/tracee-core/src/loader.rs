@@ -237,6 +237,7 @@ pub(crate) fn load_and_attach(plan: &Plan) -> Result<(Object, Vec<Link>, TracerI
         let per_syscall = match base {
             "tracee_sys_enter_per_syscall" => &hooks.entry,
             "tracee_sys_exit_per_syscall" => &hooks.exit,
+            "tracee_derived_exit_per_syscall" => &hooks.derived,
             _ => &Hook::None,
         };
         if let Hook::PerSyscall(tracepoints) = per_syscall {
@@ -344,13 +345,16 @@ fn kprobes_available() -> Result<(), String> {
     }
 }
 
-/// The object's tracepoint programs (each also as `<name>_legacy`), in
-/// attach order; the kernel-function ones follow (`all_programs()`).
-const TRACEPOINT_PROGRAMS: [&str; 7] = [
+/// The object's tracepoint programs (each also as `<name>_legacy`, but the
+/// derived events'), in attach order; the kernel-function ones follow
+/// (`all_programs()`).
+const TRACEPOINT_PROGRAMS: [&str; 9] = [
     "tracee_sys_enter",
     "tracee_sys_enter_per_syscall",
     "tracee_sys_exit",
     "tracee_sys_exit_per_syscall",
+    "tracee_derived_exit",
+    "tracee_derived_exit_per_syscall",
     "tracee_sched_process_fork",
     "tracee_sched_process_exec",
     "tracee_sched_process_exit",
@@ -378,14 +382,17 @@ fn serves(program: &str, e: &EventDef, hooks: &SyscallHooks) -> bool {
     // only what must be caught at entry: exit's no-return, execve's strings;
     // every other syscall is reported from its exit alone
     let entry = e.syscall && (e.noreturn || e.strings_at_entry);
-    // events derived at syscalls' exit (magic_write, mem_prot_alert) too
-    let exit = (e.syscall && !e.noreturn) || !e.after.is_empty();
+    let exit = e.syscall && !e.noreturn;
+    // events derived at syscalls' exit (magic_write, mem_prot_alert)
+    let derived = !e.after.is_empty();
     let per_syscall = |h: &Hook| matches!(h, Hook::PerSyscall(_));
     match program {
         "tracee_sys_enter" => entry && !per_syscall(&hooks.entry),
         "tracee_sys_enter_per_syscall" => entry && per_syscall(&hooks.entry),
         "tracee_sys_exit" => exit && !per_syscall(&hooks.exit),
         "tracee_sys_exit_per_syscall" => exit && per_syscall(&hooks.exit),
+        "tracee_derived_exit" => derived && !per_syscall(&hooks.derived),
+        "tracee_derived_exit_per_syscall" => derived && per_syscall(&hooks.derived),
         // tracee_sched_process_exec serves sched_process_exec, and so on
         p => function_hook(p).map_or_else(|| p.strip_prefix("tracee_") == Some(e.name), |h| h.event == e.name),
     }
@@ -495,6 +502,9 @@ fn open_and_load(
                 .flat_map(|n| crate::catalog::by_name(n).filter(|e| e.syscall).map_or(-1, |e| e.id as i32).to_ne_bytes())
                 .collect();
             put(std::mem::offset_of!(types::rodata, known_syscalls), &known_syscalls);
+            let selected = |name: &str| plan.events.iter().any(|e| e.name == name);
+            put(std::mem::offset_of!(types::rodata, derive_magic_write), &[u8::from(selected("magic_write"))]);
+            put(std::mem::offset_of!(types::rodata, derive_mem_prot_alert), &[u8::from(selected("mem_prot_alert"))]);
         } else if name == "events" {
             if perf {
                 // never created: kernels before 5.8 cannot

@@ -54,6 +54,9 @@ pub(crate) enum Hook {
 pub(crate) struct SyscallHooks {
     pub entry: Hook,
     pub exit: Hook,
+    /// The exits of the syscalls events are derived from (magic_write:
+    /// write, pwrite64), for their own programs.
+    pub derived: Hook,
     /// One line: how syscalls are hooked and why.
     pub why: String,
 }
@@ -61,16 +64,17 @@ pub(crate) struct SyscallHooks {
 /// Decides how the selected syscalls are hooked.
 pub(crate) fn plan(mode: SyscallHookMode, events: &[&EventDef]) -> Result<SyscallHooks, Error> {
     let entry: Vec<&EventDef> = events.iter().copied().filter(|e| e.syscall && (e.noreturn || e.strings_at_entry)).collect();
-    let mut exit: Vec<&EventDef> = events.iter().copied().filter(|e| e.syscall && !e.noreturn).collect();
+    let exit: Vec<&EventDef> = events.iter().copied().filter(|e| e.syscall && !e.noreturn).collect();
     // the syscalls events are derived from at their exit, selected or not
+    let mut derived: Vec<&EventDef> = Vec::new();
     for name in events.iter().flat_map(|e| e.after.iter()) {
-        if let Some(def) = crate::catalog::by_name(name).filter(|d| d.syscall && !exit.iter().any(|x| x.id == d.id)) {
-            exit.push(def);
+        if let Some(def) = crate::catalog::by_name(name).filter(|d| d.syscall && !derived.iter().any(|x| x.id == d.id)) {
+            derived.push(def);
         }
     }
     let need = |v: &[&EventDef]| if v.is_empty() { Hook::None } else { Hook::Raw };
-    let mut hooks = SyscallHooks { entry: need(&entry), exit: need(&exit), why: String::new() };
-    if entry.is_empty() && exit.is_empty() {
+    let mut hooks = SyscallHooks { entry: need(&entry), exit: need(&exit), derived: need(&derived), why: String::new() };
+    if entry.is_empty() && exit.is_empty() && derived.is_empty() {
         hooks.why = "no syscalls selected".into();
         return Ok(hooks);
     }
@@ -105,7 +109,15 @@ pub(crate) fn plan(mode: SyscallHookMode, events: &[&EventDef]) -> Result<Syscal
             }
         }
     }
-    let per_syscall = [&hooks.entry, &hooks.exit].iter().map(|h| if let Hook::PerSyscall(v) = h { v.len() } else { 0 }).sum::<usize>();
+    if !derived.is_empty() {
+        // a few syscalls: their own tracepoints whenever tracefs has them
+        match tracefs.ids("sys_exit", &derived) {
+            Ok(ids) => hooks.derived = Hook::PerSyscall(ids),
+            Err(cause) if mode == SyscallHookMode::Auto => notes.push(format!("derived events: raw sys_exit, {cause}")),
+            Err(cause) => return Err(unavailable(cause)),
+        }
+    }
+    let per_syscall = [&hooks.entry, &hooks.exit, &hooks.derived].iter().map(|h| if let Hook::PerSyscall(v) = h { v.len() } else { 0 }).sum::<usize>();
     hooks.why = match (per_syscall, notes.is_empty()) {
         (0, _) => format!("raw tracepoints ({})", notes.join("; ")),
         (n, true) => format!("{n} per-syscall tracepoints"),
