@@ -32,9 +32,9 @@ enum tracee_limits {
 	 * position only, and the next argument is its length */
 	BYTES_ARG = 1,
 	CAPTURED_BYTES = 16,
-	/* directories walked up from a file to its mount's root, where a path
-	 * is built from dentries (kprobes: no bpf_d_path); deeper paths are
-	 * cut at the top and flagged */
+	/* path components (the file, its directories, mount points crossed)
+	 * walked up where a path is built from dentries (no bpf_d_path); a
+	 * deeper path keeps its last ones, and is flagged truncated */
 	MAX_PATH_COMPONENTS = 32,
 	/* policies loaded at once: one bit each in a __u64, as in Tracee */
 	MAX_POLICIES = 64,

@@ -199,6 +199,51 @@ describe('trace()', () => {
     }
   });
 
+  it('magic_write and mem_prot_alert (derived in the kernel): absolute paths across mounts, a memfd by name, a path of more than 32 components cut and flagged', async () => {
+    const dir = join(tmpdir(), `trc-derived-${process.pid}`);
+    rmSync(dir, { recursive: true, force: true });
+    const deep = join(dir, ...Array.from({ length: 40 }, (_, i) => `d${i}`));
+    // in a private mount namespace: a tmpfs on `mnt` (the path crosses it),
+    // files written at offset 0 and later, a file mapped W+X, a memfd
+    const script = `
+import mmap, os, sys
+d, deep = sys.argv[1], sys.argv[2]
+os.makedirs(d + "/mnt"); os.makedirs(deep)
+os.system("mount -t tmpfs none " + d + "/mnt")
+def write(path, *chunks):
+    fd = os.open(path, os.O_CREAT | os.O_WRONLY | os.O_TRUNC, 0o644)
+    for c in chunks: os.write(fd, c)
+    os.close(fd)
+write(d + "/mnt/first", b"first bytes")
+write(d + "/mnt/later", b"", b"")  # nothing written: no event
+fd = os.open(d + "/mnt/later", os.O_WRONLY); os.lseek(fd, 10, 0); os.write(fd, b"at 10"); os.close(fd)
+write(deep + "/f", b"deep")
+fd = os.memfd_create("trc-mem", 0); os.write(fd, b"in memory")
+f = open(d + "/mnt/first", "r+b")
+m = mmap.mmap(f.fileno(), 11, flags=mmap.MAP_PRIVATE, prot=mmap.PROT_READ | mmap.PROT_WRITE | mmap.PROT_EXEC)
+m.close(); f.close()
+`;
+    const seen: TraceeEvent[] = [];
+    const sub = trace({ events: ['magic_write', 'mem_prot_alert'] }).subscribe((e) => seen.push(e));
+    try {
+      const pid = await run('unshare', ['-m', '--propagation', 'private', 'python3', '-c', script, dir, deep]);
+      await until(() => seen.some((e) => e.hostProcessId === pid && e.eventName === 'mem_prot_alert'), 10_000, 'the W+X mapping');
+      const mine = seen.filter((e) => e.hostProcessId === pid);
+      const writes = mine.filter((e) => e.eventName === 'magic_write').map((e) => [arg(e, 'pathname'), Buffer.from(arg(e, 'bytes') as number[]).toString(), e.truncated]);
+      expect(writes).toEqual([
+        [`${dir}/mnt/first`, 'first bytes', false],
+        // the last 32 components: the file and the last 31 of 40 directories
+        [`/${Array.from({ length: 31 }, (_, i) => `d${i + 9}`).join('/')}/f`, 'deep', true],
+        ['memfd:trc-mem', 'in memory', false],
+      ]);
+      const alert = mine.find((e) => e.eventName === 'mem_prot_alert')!;
+      expect([arg(alert, 'alert'), arg(alert, 'pathname'), arg(alert, 'len'), arg(alert, 'prot')]).toEqual([1, `${dir}/mnt/first`, 11, 7]);
+    } finally {
+      sub.unsubscribe();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('fails with a clear error for an unknown event, before attaching anything', async () => {
     const err = await new Promise<Error & { code?: string }>((resolve) =>
       trace({ events: ['opnat'] }).subscribe({ error: resolve }),
