@@ -90,9 +90,9 @@ function fileWriteRule(m: ReturnType<typeof meta>, kernel: string[], matches: (p
   };
 }
 
-/** The value of `name` in an exec's captured environment (envp), if set. */
+/** The value of `name` in an exec's captured environment, if set: our execve's `envp`, or Tracee's sched_process_exec `env`. */
 function envVar(e: TraceeEvent, name: string): string | undefined {
-  const env = argOf(e, 'envp');
+  const env = argOf(e, 'envp') ?? argOf(e, 'env');
   const entry = Array.isArray(env) ? (env as unknown[]).find((v): v is string => typeof v === 'string' && v.startsWith(`${name}=`)) : undefined;
   return entry?.slice(name.length + 1);
 }
@@ -238,12 +238,13 @@ export const BUILTIN_RULES: readonly Rule[] = [
   {
     ...meta('TRC-107', 'ld_preload', 'LD_PRELOAD code injection detected', 2, { tactic: 'Persistence', technique: 'Hijack Execution Flow: Dynamic Linker Hijacking', id: 'T1574.006' },
       'A program was executed with LD_PRELOAD or LD_LIBRARY_PATH in its environment, or /etc/ld.so.preload was written: the dynamic loader loads the libraries they name into the program (or every program).'),
-    events: [...fileWriteEvents(['/etc/ld.so.preload']), { event: 'execve', filters: ['retval=0'] }],
+    // sched_process_exec: Tracee's carries the environment (recorded Tracee events replayed); ours does not
+    events: [...fileWriteEvents(['/etc/ld.so.preload']), { event: 'execve', filters: ['retval=0'] }, { event: 'sched_process_exec' }],
     execEnv: true,
     detect: () => (events$) =>
       events$.pipe(
         mergeMap((e): RuleMatch[] => {
-          if (e.eventName !== 'execve') return matchesOf(fileWrite(e, oneOf(['/etc/ld.so.preload'])));
+          if (e.eventName !== 'execve' && e.eventName !== 'sched_process_exec') return matchesOf(fileWrite(e, oneOf(['/etc/ld.so.preload'])));
           const name = e.returnValue === 0 ? PRELOAD_ENVS.find((n) => envVar(e, n) !== undefined) : undefined;
           return name ? [{ event: e, data: { [name]: envVar(e, name) } }] : [];
         }),

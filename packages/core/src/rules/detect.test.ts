@@ -2,6 +2,7 @@
 import { from, lastValueFrom, map, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import type { TraceeEvent } from '../generated/schema.js';
+import { BUILTIN_RULES } from './builtin.js';
 import { detect } from './detect.js';
 import { ProcessTree } from './process-tree.js';
 import type { Rule } from './rule.js';
@@ -55,5 +56,19 @@ describe('detect', () => {
     expect(tree.size).toBeLessThanOrEqual(100);
     // the latest live one is kept
     expect(tree.get(P + 299)?.exited).toBe(false);
+  });
+
+  it("Tracee's recorded events: TRC-107 on sched_process_exec's env, TRC-104 on its mem_prot_alert 4 (W+X made X)", async () => {
+    const events = [
+      ev('sched_process_exec', P + 1, P, 'true', { pathname: '/bin/true', env: ['PATH=/bin', 'LD_PRELOAD=/tmp/evil.so'] }),
+      ev('sched_process_exec', P + 2, P, 'true', { pathname: '/bin/true', env: ['PATH=/bin', 'LD_PRELOADED=1'] }),
+      ev('mem_prot_alert', P + 3, P, 'jit', { alert: 4 }),
+      ev('mem_prot_alert', P + 4, P, 'jit', { alert: 2, prot: 4 }),
+    ];
+    const out = await lastValueFrom(from(events).pipe(detect(BUILTIN_RULES), toArray()));
+    expect(out.map((f) => [f.rule.id, f.event.hostProcessId, f.data])).toEqual([
+      ['TRC-107', P + 1, { LD_PRELOAD: '/tmp/evil.so' }],
+      ['TRC-104', P + 3, { alert: 4 }],
+    ]);
   });
 });
