@@ -49,6 +49,11 @@ describe('tracee-rs doctor', () => {
     expect(checks.lockdown.detail).toContain(`lockdown=${mode}`);
 
     expect(checks.kprobes.status).toBe(existsSync('/sys/bus/event_source/devices/kprobe') ? 'ok' : 'warn');
+    // whether fentry programs load, as bpftrace's own probe finds it (kfunc)
+    const info = spawnSync('bpftrace', ['--info'], { encoding: 'utf8' });
+    const kfunc = /^\s*kfunc: (yes|no)$/m.exec(info.stderr + info.stdout)?.[1];
+    expect(kfunc, 'bpftrace --info says whether kfunc (fentry) programs load').toBeDefined();
+    if (btf) expect(checks.fentry.status).toBe(kfunc === 'yes' ? 'ok' : 'warn');
     const tracefs = existsSync('/sys/kernel/tracing/trace') || existsSync('/sys/kernel/debug/tracing/trace');
     expect(checks.tracefs.status).toBe(tracefs ? 'ok' : 'warn');
     expect(checks['ring buffer'].status).toBe('ok');

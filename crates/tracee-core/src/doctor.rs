@@ -69,7 +69,7 @@ pub fn run() -> Vec<Check> {
         Err(why) => check(
             "kernel BTF",
             Status::Warn,
-            format!("none ({why}): CO-RE uses an embedded minimized BTF; tp_btf, fentry and lsm programs cannot attach (no tracee-rs event needs them yet)"),
+            format!("none ({why}): CO-RE uses an embedded minimized BTF; fentry programs cannot attach, so the kernel-function events (security_*, cap_capable) need kprobes"),
             Some("a kernel built with CONFIG_DEBUG_INFO_BTF=y"),
         ),
     });
@@ -112,7 +112,7 @@ pub fn run() -> Vec<Check> {
         Ok(list) => check(
             "BPF LSM",
             Status::Warn,
-            format!("bpf is not in the active LSM list ({}): lsm programs unavailable (no tracee-rs event needs them yet)", list.trim()),
+            format!("bpf is not in the active LSM list ({}): lsm programs unavailable (tracee-rs reaches the LSM hooks through fentry or kprobes, which do not need it)", list.trim()),
             Some("boot with lsm=<current list>,bpf"),
         ),
         Err(_) => check(
@@ -123,6 +123,19 @@ pub fn run() -> Vec<Check> {
         ),
     });
 
+    // the kernel-function events' first choice (they fall back to kprobes)
+    if kernel_btf.is_ok() {
+        out.push(match crate::features::fentry_supported() {
+            Ok(()) => check("fentry", Status::Ok, "fentry programs load: the kernel-function events (security_*, cap_capable) use them", None),
+            Err(why) => check(
+                "fentry",
+                Status::Warn,
+                format!("{why}: the kernel-function events (security_*, cap_capable) need kprobes here"),
+                Some("a kernel with ftrace direct calls (CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS=y), or with kprobes"),
+            ),
+        });
+    }
+
     let kprobes = Path::new("/sys/bus/event_source/devices/kprobe").exists();
     out.push(if kprobes {
         check("kprobes", Status::Ok, "kprobes available", None)
@@ -130,7 +143,7 @@ pub fn run() -> Vec<Check> {
         check(
             "kprobes",
             Status::Warn,
-            "no kprobe PMU (/sys/bus/event_source/devices/kprobe): kprobe programs unavailable (no tracee-rs event needs them yet)",
+            "no kprobe PMU (/sys/bus/event_source/devices/kprobe): the kernel-function events (security_*, cap_capable) need fentry here, which needs the kernel's BTF",
             Some("a kernel built with CONFIG_KPROBES=y and CONFIG_KPROBE_EVENTS=y"),
         )
     });

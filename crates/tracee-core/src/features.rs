@@ -55,3 +55,38 @@ pub(crate) fn helper_supported(helper: sys::bpf_func_id) -> bool {
     r != 0
 }
 
+
+/// Whether fentry programs load here: a two-instruction fentry program on
+/// security_file_open, against the kernel's own BTF. Some kernels refuse
+/// every fentry program (EPERM: no ftrace direct calls); Err says what
+/// failed. Parses the kernel's BTF: called only when an event needs fentry.
+pub(crate) fn fentry_supported() -> Result<(), String> {
+    // SAFETY: libbpf reads /sys/kernel/btf/vmlinux; the object is freed below.
+    let btf = unsafe { sys::btf__load_vmlinux_btf() };
+    if btf.is_null() {
+        return Err(format!("the kernel's BTF cannot be read: {}", std::io::Error::last_os_error()));
+    }
+    // SAFETY: btf is valid; the name is a NUL-terminated literal.
+    let id = unsafe { sys::btf__find_by_name_kind(btf, c"security_file_open".as_ptr(), sys::BTF_KIND_FUNC) };
+    // SAFETY: freed once, not used after.
+    unsafe { sys::btf__free(btf) };
+    if id < 0 {
+        return Err("security_file_open is not in the kernel's BTF".into());
+    }
+    // r0 = 0; exit (struct bpf_insn, 8 bytes each, little-endian fields)
+    let insns: [u64; 2] = [0xb7, 0x95];
+    let mut opts = sys::bpf_prog_load_opts {
+        sz: std::mem::size_of::<sys::bpf_prog_load_opts>() as _,
+        expected_attach_type: sys::BPF_TRACE_FENTRY,
+        attach_btf_id: id as u32,
+        ..Default::default()
+    };
+    // SAFETY: insns outlives the call and holds 2 instructions; opts is valid.
+    let fd = unsafe { sys::bpf_prog_load(sys::BPF_PROG_TYPE_TRACING, c"fentry_probe".as_ptr(), c"GPL".as_ptr(), insns.as_ptr().cast(), 2, &mut opts) };
+    if fd < 0 {
+        return Err(format!("a two-instruction fentry program is refused: {}", std::io::Error::from_raw_os_error(-fd)));
+    }
+    // SAFETY: fd was just returned to us.
+    unsafe { libc::close(fd) };
+    Ok(())
+}

@@ -11,7 +11,7 @@ use libbpf_rs::{Link, Map, MapCore, MapFlags, Object, ObjectBuilder};
 use crate::bpf::types;
 use crate::btf::{self, BtfSource, Decision, ObjectSource};
 use crate::catalog::{ArgKind, EventDef};
-use crate::features::{helper_supported, Transport};
+use crate::features::{self, helper_supported, Transport};
 use crate::policy::{Compiled, KernelScope};
 use crate::syscall_hooks::{self, open_tracepoint, Hook, SyscallHooks};
 use crate::tracer::{TraceOptions, TracerInfo};
@@ -104,25 +104,31 @@ pub(crate) fn load_and_attach(plan: &Plan) -> Result<(Object, Vec<Link>, TracerI
     // Kernel-function events: fentry where the kernel has its own BTF,
     // kprobes elsewhere; the program not chosen is `unused`. Neither has a
     // legacy variant.
-    let fentry = if legacy {
+    let selected_hooks: Vec<&FunctionHook> = FUNCTION_HOOKS.iter().filter(|h| needed(h.fentry)).collect();
+    let fentry = if selected_hooks.is_empty() {
+        Ok(()) // not asked: not probed
+    } else if legacy {
         Err("fentry needs Linux 5.5+ and the legacy programs run on older kernels".to_string())
     } else if !decision.btf.has_kernel_btf() {
         Err(format!("fentry needs the kernel's own BTF, and this trace uses {}", decision.btf))
     } else {
-        Ok(())
+        // some kernels refuse every fentry program: known before loading
+        features::fentry_supported().map_err(|why| format!("this kernel runs no fentry programs ({why})"))
     };
     let kprobes = if legacy { Err("the kprobe programs need Linux 5.2+ (global data)".to_string()) } else { kprobes_available() };
     let mut unused: Vec<&'static str> = Vec::new();
-    for hook in FUNCTION_HOOKS.iter().filter(|h| needed(h.fentry)) {
-        match (&fentry, &kprobes) {
-            (Ok(()), _) => unused.push(hook.kprobe),
-            (Err(_), Ok(())) => unused.push(hook.fentry),
-            (Err(f), Err(k)) => disabled.push(Disabled {
-                programs: vec![hook.fentry, hook.kprobe],
-                events: vec![hook.event],
-                reason: format!("{f}; {k}"),
-            }),
+    match (&fentry, &kprobes) {
+        (Ok(()), _) => unused.extend(selected_hooks.iter().map(|h| h.kprobe)),
+        (Err(f), Ok(())) => {
+            unused.extend(selected_hooks.iter().map(|h| h.fentry));
+            fentry_refused.extend(selected_hooks.iter().map(|h| (h.event, f.clone())));
         }
+        (Err(f), Err(k)) if !selected_hooks.is_empty() => disabled.push(Disabled {
+            programs: selected_hooks.iter().flat_map(|h| [h.fentry, h.kprobe]).collect(),
+            events: selected_hooks.iter().map(|h| h.event).collect(),
+            reason: format!("{f}; {k}"),
+        }),
+        _ => {}
     }
     let mut first_error = None;
     let obj = loop {
