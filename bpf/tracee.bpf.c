@@ -1425,8 +1425,9 @@ static __always_inline struct file *fd_file(__u64 fd)
 	return file;
 }
 
-/* write/pwrite64 (fd, buf, count[, pos]) returned ret: the first bytes of a
- * regular file, if they were written at its offset 0. */
+/* write/pwrite64 (fd, buf, count[, pos]) or writev/pwritev (fd, iov,
+ * iovcnt[, pos_l]) returned ret: the first bytes of a regular file, if they
+ * were written at its offset 0. */
 static __always_inline void magic_write(void *ctx, __s32 nr, long ret, __u64 *args)
 {
 	struct file *file;
@@ -1439,15 +1440,26 @@ static __always_inline void magic_write(void *ctx, __s32 nr, long ret, __u64 *ar
 	inode = BPF_CORE_READ(file, f_inode);
 	if ((BPF_CORE_READ(inode, i_mode) & S_IFMT) != S_IFREG)
 		return;
-	/* pwrite64 says where; write moved the file position by what it wrote */
-	if (is_known(nr, KNOWN_PWRITE64) ? args[3] != 0 : BPF_CORE_READ(file, f_pos) != ret)
+	/* pwrite64 and pwritev say where; write and writev moved the file
+	 * position by what they wrote */
+	if (is_known(nr, KNOWN_PWRITE64) || is_known(nr, KNOWN_PWRITEV) ? args[3] != 0 : BPF_CORE_READ(file, f_pos) != ret)
 		return;
+	const void *buf = (const void *)args[1];
+	__u64 len = ret;
+	if (is_known(nr, KNOWN_WRITEV) || is_known(nr, KNOWN_PWRITEV)) {
+		/* the first struct iovec { void *base; size_t len; } */
+		__u64 iov[2] = {};
+		if (bpf_probe_read_user(iov, sizeof(iov), buf))
+			return;
+		buf = (const void *)iov[0];
+		len = iov[1] < len ? iov[1] : len;
+	}
 	b = kernel_event(EVENT_MAGIC_WRITE, nr);
 	if (!b)
 		return;
 	b->ev.args[2] = BPF_CORE_READ(inode, i_sb, s_dev);
 	b->ev.args[3] = BPF_CORE_READ(inode, i_ino);
-	off = put_bytes(b, 0, 1, (const void *)args[1], ret);
+	off = put_bytes(b, 0, 1, buf, len);
 	off = put_dentry_path(b, off, 0, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt));
 	submit(ctx, b, off, false);
 }
@@ -1480,7 +1492,8 @@ static __always_inline void mem_prot_alert(void *ctx, __s32 nr, long ret, __u64 
 static __always_inline void derive_at_exit(void *ctx, __u32 id, long ret, struct pt_regs *regs, const bool per_syscall)
 {
 	__s32 nr = id;
-	bool write = derive_magic_write && (is_known(nr, KNOWN_WRITE) || is_known(nr, KNOWN_PWRITE64));
+	bool write = derive_magic_write && (is_known(nr, KNOWN_WRITE) || is_known(nr, KNOWN_PWRITE64) || is_known(nr, KNOWN_WRITEV) ||
+					    is_known(nr, KNOWN_PWRITEV));
 	bool map = derive_mem_prot_alert && (is_known(nr, KNOWN_MMAP) || is_known(nr, KNOWN_MPROTECT));
 	__u64 args[MAX_ARGS];
 

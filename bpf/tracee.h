@@ -63,6 +63,8 @@ enum tracee_known_syscall {
 	/* magic_write is derived at their exit */
 	KNOWN_WRITE,
 	KNOWN_PWRITE64,
+	KNOWN_WRITEV,
+	KNOWN_PWRITEV,
 	/* mem_prot_alert is derived at their exit */
 	KNOWN_MMAP,
 	KNOWN_MPROTECT,

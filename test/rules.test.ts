@@ -139,6 +139,7 @@ describe('builtin rules, live', () => {
       { rule: 'TRC-1022', what: 'write text to a new file', found: false, act: () => py('drop-text', `${DIR}/notes`) },
       { rule: 'TRC-1022', what: 'write an ELF into a pipe', found: false, act: () => py('elf-to-pipe') },
       { rule: 'TRC-1022', what: 'pwrite an ELF at offset 0', found: true, act: () => py('pwrite-elf', `${DIR}/pwritten`) },
+      { rule: 'TRC-1022', what: 'writev an ELF in two buffers', found: true, act: () => py('writev-elf', `${DIR}/writtenv`) },
       { rule: 'TRC-1022', what: 'write an ELF after some text', found: false, act: () => py('elf-after-text', `${DIR}/mixed`) },
       { rule: 'TRC-1022', what: 'write an ELF into a memfd', found: false, act: () => py('elf-to-memfd') },
       { rule: 'TRC-1015', what: 'create a hidden file with mode 755', found: true, act: () => py('create', `${DIR}/.hidden-tool:755`) },
