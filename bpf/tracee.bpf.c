@@ -55,6 +55,9 @@ const volatile __s32 known_syscalls[KNOWN_SYSCALLS] = { [0 ... KNOWN_SYSCALLS - 
  * one that is not (and its path walk). */
 const volatile bool derive_magic_write = false;
 const volatile bool derive_mem_prot_alert = false;
+/* security_file_open from the open syscalls' exit: its fallback where
+ * neither fentry nor kprobes run */
+const volatile bool derive_file_open = false;
 
 /* Puts the record types and enums into the object's BTF, where the skeleton
  * and the TypeScript generator read them. A map, never created, rather than
@@ -1225,9 +1228,9 @@ static __always_inline __s64 current_sockfd(__s32 syscall)
 }
 
 /* security_file_open(struct file *): every file opened, by any syscall. */
-static __always_inline int on_security_file_open(void *ctx, struct file *file, const bool d_path)
+static __always_inline int file_open_event(void *ctx, struct file *file, __s32 syscall, const bool d_path)
 {
-	struct scratch *b = function_event(EVENT_SECURITY_FILE_OPEN);
+	struct scratch *b = kernel_event(EVENT_SECURITY_FILE_OPEN, syscall);
 	if (!b)
 		return 0;
 	struct inode *inode = BPF_CORE_READ(file, f_inode);
@@ -1236,6 +1239,11 @@ static __always_inline int on_security_file_open(void *ctx, struct file *file, c
 	b->ev.args[3] = BPF_CORE_READ(inode, i_ino);
 	submit(ctx, b, put_file_path(b, 0, 0, file, d_path), false);
 	return 0;
+}
+
+static __always_inline int on_security_file_open(void *ctx, struct file *file, const bool d_path)
+{
+	return file_open_event(ctx, file, current_syscall(), d_path);
 }
 
 /* security_bprm_check(struct linux_binprm *): a file about to be executed
@@ -1497,6 +1505,14 @@ static __always_inline void derive_at_exit(void *ctx, __u32 id, long ret, struct
 	bool map = derive_mem_prot_alert && (is_known(nr, KNOWN_MMAP) || is_known(nr, KNOWN_MPROTECT));
 	__u64 args[MAX_ARGS];
 
+	/* the file the open returned, by its fd */
+	if (derive_file_open && (is_known(nr, KNOWN_OPEN) || is_known(nr, KNOWN_OPENAT) || is_known(nr, KNOWN_OPENAT2) ||
+				 is_known(nr, KNOWN_CREAT))) {
+		struct file *file = ret >= 0 ? fd_file(ret) : NULL;
+		if (file)
+			file_open_event(ctx, file, nr, false);
+		return;
+	}
 	if (!(write || map) || !event_config(write ? EVENT_MAGIC_WRITE : EVENT_MEM_PROT_ALERT))
 		return;
 	if (!read_syscall_args(per_syscall ? current_regs() : regs, args, per_syscall ? (long)id : -1))

@@ -68,6 +68,11 @@ enum tracee_known_syscall {
 	/* mem_prot_alert is derived at their exit */
 	KNOWN_MMAP,
 	KNOWN_MPROTECT,
+	/* security_file_open is, where neither fentry nor kprobes run */
+	KNOWN_OPEN,
+	KNOWN_OPENAT,
+	KNOWN_OPENAT2,
+	KNOWN_CREAT,
 	KNOWN_SYSCALLS,
 };
 

@@ -84,6 +84,9 @@ describe('builtin rules, live', () => {
       { rule: 'TRC-1013', what: 'the host connects to it', found: false, act: () => run(['env', '-i', 'KUBERNETES_SERVICE_HOST=127.0.0.1', 'python3', ACTIONS, 'connect', `127.0.0.1:${port}`]) },
       { rule: 'TRC-1028', what: 'write /etc/sudoers.d/x', found: true, act: () => privately('/etc', 'mkdir /etc/sudoers.d && : > /etc/sudoers.d/x') },
       { rule: 'TRC-1028', what: 'write /etc/sudoers.bak', found: false, act: () => privately('/etc', ': > /etc/sudoers.bak') },
+      // opens are judged by the file's absolute path, whatever the syscall was given
+      { rule: 'TRC-1028', what: 'write sudoers through a relative path from /etc', found: true, act: () => privately('/etc', 'cd /etc && : > sudoers') },
+      { rule: 'TRC-1021', what: 'read kcore through a relative path from /proc', found: true, act: () => privately('/proc', ': > /proc/kcore && cd /proc && exec cat kcore') },
       { rule: 'TRC-1027', what: 'write /etc/cron.d/job', found: true, act: () => privately('/etc', 'mkdir /etc/cron.d && : > /etc/cron.d/job') },
       { rule: 'TRC-1027', what: 'write /etc/cronjob', found: false, act: () => privately('/etc', ': > /etc/cronjob') },
       { rule: 'TRC-1026', what: 'write /etc/init.d/svc', found: true, act: () => privately('/etc', 'mkdir /etc/init.d && : > /etc/init.d/svc') },

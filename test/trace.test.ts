@@ -168,31 +168,32 @@ describe('trace()', () => {
     expect(arg(seen.find((e) => e.hostProcessId === pid && arg(e, 'pathname') === '/bin/true')!, 'envp')).toEqual(env);
   });
 
-  it('security_file_open (fentry or kprobe): the file opened, its path from the kernel; or, where neither can run, unavailable with the reasons and the rest traced', async () => {
+  it('security_file_open: the file opened, its absolute path from the kernel, through fentry, kprobes, or (neither here) the open syscalls\' exit', async () => {
     const dir = join(tmpdir(), `trc-sfo-${process.pid}`);
     rmSync(dir, { recursive: true, force: true });
     const { mkdirSync, writeFileSync } = await import('node:fs');
     mkdirSync(dir);
     const name = `trc-sfo-${process.pid}-file`;
     writeFileSync(join(dir, name), 'x');
-    let info: { disabled: { events: string[]; reason: string }[] } | undefined;
+    let info: { disabled: { events: string[]; reason: string }[]; programs: string[]; syscallHooks: string } | undefined;
     const seen: TraceeEvent[] = [];
     const sub = trace({ events: ['security_file_open', `openat.data.pathname=*trc-sfo-${process.pid}*`], onAttach: (i) => (info = i) }).subscribe((e) => seen.push(e));
     try {
-      // a relative path: the LSM hook still sees the whole one
+      // a relative path: the event still has the whole one
       const pid = spawn('cat', [name], { cwd: dir, stdio: 'ignore' }).pid!;
       await until(() => seen.some((e) => e.eventName === 'openat' && e.hostProcessId === pid), 10_000, 'the openat');
-      const lsm = info!.disabled.find((d) => d.events.includes('security_file_open'));
-      if (lsm) {
-        // this kernel runs neither fentry programs (or has no BTF) nor
-        // kprobes: both said, and the rest runs
-        expect(lsm.reason).toMatch(/fentry.*; .*kprobe/);
-      } else {
-        await until(() => seen.some((e) => e.eventName === 'security_file_open' && e.hostProcessId === pid), 10_000, 'security_file_open');
-        const e = seen.find((x) => x.eventName === 'security_file_open' && x.hostProcessId === pid && arg(x, 'pathname') === join(dir, name))!;
-        expect(arg(e, 'inode')).toBe(statSync(join(dir, name)).ino);
-        expect(e.syscall).toBe(257);
+      expect(info!.disabled).toEqual([]);
+      const how = info!.programs.find((p) => /^(fentry|kprobe)\/security_file_open$/.test(p));
+      if (!how) {
+        // neither fentry nor kprobes on this kernel: from the open syscalls, and said why
+        expect(info!.syscallHooks).toMatch(/security_file_open from the exit of open, openat, openat2, creat \(.*fentry.*; .*kprobe/);
+        expect(info!.programs).toContain('tracepoint/syscalls/sys_exit_openat');
       }
+      await until(() => seen.some((e) => e.eventName === 'security_file_open' && e.hostProcessId === pid), 10_000, 'security_file_open');
+      const e = seen.find((x) => x.eventName === 'security_file_open' && x.hostProcessId === pid && arg(x, 'pathname') === join(dir, name))!;
+      expect(arg(e, 'inode')).toBe(statSync(join(dir, name)).ino);
+      expect((arg(e, 'flags') as number) & 3).toBe(0); // O_RDONLY
+      expect(e.syscall).toBe(257);
     } finally {
       sub.unsubscribe();
       rmSync(dir, { recursive: true, force: true });

@@ -114,8 +114,8 @@ fn main() {
         assert!(events.iter().any(|e| e.syscall && &e.name == name), "enum tracee_known_syscall: {name} is not a syscall");
     }
     for e in &events {
-        for s in &e.after {
-            assert!(known.contains(s), "{CATALOG}: {}: @after={s}: the kernel side knows no syscall {s} (enum tracee_known_syscall)", e.name);
+        for s in e.after.iter().chain(&e.fallback) {
+            assert!(known.contains(s), "{CATALOG}: {}: @after=/@fallback={s}: the kernel side knows no syscall {s} (enum tracee_known_syscall)", e.name);
         }
     }
     fs::write(out.join("catalog.rs"), catalog_rs(&events, &known)).expect("write catalog.rs");
@@ -598,6 +598,8 @@ struct CatalogEntry {
     str_at_entry: bool,
     /// `@after=a,b`: derived in the kernel at these syscalls' exit
     after: Vec<String>,
+    /// `@fallback=a,b`: derived there where its own hooks cannot run
+    fallback: Vec<String>,
     line: usize,
 }
 
@@ -610,6 +612,7 @@ struct EventDef {
     noreturn: bool,
     str_at_entry: bool,
     after: Vec<String>,
+    fallback: Vec<String>,
 }
 
 /// `name [@attr ...] [(arg, ...)] [set, ...]`
@@ -631,12 +634,13 @@ fn parse_catalog(text: &str) -> BTreeMap<String, CatalogEntry> {
         };
         let mut head = head.split_whitespace();
         let name = head.next().unwrap_or_else(|| err("missing name")).to_string();
-        let mut entry = CatalogEntry { args: None, sets: Vec::new(), noreturn: false, str_at_entry: false, after: Vec::new(), line: lineno + 1 };
+        let mut entry = CatalogEntry { args: None, sets: Vec::new(), noreturn: false, str_at_entry: false, after: Vec::new(), fallback: Vec::new(), line: lineno + 1 };
         for attr in head {
             match attr {
                 "@noreturn" => entry.noreturn = true,
                 "@entry" => entry.str_at_entry = true,
                 a if a.starts_with("@after=") => entry.after = a["@after=".len()..].split(',').map(str::to_string).collect(),
+                a if a.starts_with("@fallback=") => entry.fallback = a["@fallback=".len()..].split(',').map(str::to_string).collect(),
                 _ => err("unknown attribute"),
             }
         }
@@ -746,14 +750,14 @@ fn join_events(
         let args = event_args(name, prototypes.get(name), tbl.as_ref());
         let (mut sets, noreturn, str_at_entry) = tbl.map_or((Vec::new(), false, false), |t| (t.sets, t.noreturn, t.str_at_entry));
         sets.push("syscalls".into());
-        events.push(EventDef { id: *nr, name: name.clone(), syscall: true, args, sets, noreturn, str_at_entry, after: Vec::new() });
+        events.push(EventDef { id: *nr, name: name.clone(), syscall: true, args, sets, noreturn, str_at_entry, after: Vec::new(), fallback: Vec::new() });
     }
     for (constant, id) in ids {
         let name = constant.strip_prefix("EVENT_").expect("enum tracee_event_id: EVENT_ prefix").to_ascii_lowercase();
         let tbl = catalog.remove(&name).unwrap_or_else(|| panic!("{CATALOG}: {name} (enum tracee_event_id) is missing"));
         // no kernel prototype: events.tbl is its one definition
         let args = event_args(&name, None, Some(&tbl));
-        events.push(EventDef { id: *id as u32, name, syscall: false, args, sets: tbl.sets, noreturn: tbl.noreturn, str_at_entry: tbl.str_at_entry, after: tbl.after });
+        events.push(EventDef { id: *id as u32, name, syscall: false, args, sets: tbl.sets, noreturn: tbl.noreturn, str_at_entry: tbl.str_at_entry, after: tbl.after, fallback: tbl.fallback });
     }
     if let Some(name) = catalog.keys().next() {
         panic!("{CATALOG}: '{name}' is neither a syscall in the unistd header nor in enum tracee_event_id");
@@ -768,8 +772,8 @@ fn catalog_rs(events: &[EventDef], known_syscalls: &[String]) -> String {
     for e in events {
         let _ = write!(
             s,
-            "    EventDef {{ id: {}, name: {:?}, syscall: {}, noreturn: {}, strings_at_entry: {}, after: &{:?}, sets: &{:?}, args: &[",
-            e.id, e.name, e.syscall, e.noreturn, e.str_at_entry, e.after, e.sets
+            "    EventDef {{ id: {}, name: {:?}, syscall: {}, noreturn: {}, strings_at_entry: {}, after: &{:?}, fallback: &{:?}, sets: &{:?}, args: &[",
+            e.id, e.name, e.syscall, e.noreturn, e.str_at_entry, e.after, e.fallback, e.sets
         );
         for a in &e.args {
             let _ = write!(s, "ArgDef {{ name: {:?}, ty: {:?}, kind: ArgKind::{}, decode: {:?} }}, ", a.name, a.ty, a.kind, a.decode);

@@ -53,6 +53,9 @@ pub struct EventDef {
     /// Derived in the kernel at these syscalls' exit (events.tbl `@after=`):
     /// their exit hooks are needed.
     pub after: &'static [&'static str],
+    /// Derived there instead where its own hooks cannot run (events.tbl
+    /// `@fallback=`: security_file_open without fentry or kprobes).
+    pub fallback: &'static [&'static str],
     pub sets: &'static [&'static str],
     pub args: &'static [ArgDef],
 }

@@ -86,25 +86,13 @@ pub(crate) fn load_and_attach(plan: &Plan) -> Result<(Object, Vec<Link>, TracerI
             Some(path)
         }
     };
-    let hooks = syscall_hooks::plan(opts.syscall_hooks, events)?;
-    // Load only the programs the selection needs.
-    // The scopes' bookkeeping (process trees, executables, follow) needs
-    // the sched_process_* hooks whether or not their events are selected.
-    let keeps = |prog: &str| match prog {
-        "tracee_sched_process_fork" | "tracee_sched_process_exit" => scope.needs_fork,
-        "tracee_sched_process_exec" => scope.needs_exec,
-        _ => false,
-    };
-    let needed = |prog: &str| keeps(prog) || events.iter().any(|e| serves(prog, e, &hooks));
-    // A program the kernel rejects (a field renamed or missing in this
-    // kernel) disables only the events that need it: reopen without it and
-    // load again, until what is left loads or nothing selected is left.
     // why fentry was refused, for the events that fell back to kprobes
     let mut fentry_refused: Vec<(&'static str, String)> = Vec::new();
     // Kernel-function events: fentry where the kernel has its own BTF,
-    // kprobes elsewhere; the program not chosen is `unused`. Neither has a
-    // legacy variant.
-    let selected_hooks: Vec<&FunctionHook> = FUNCTION_HOOKS.iter().filter(|h| needed(h.fentry)).collect();
+    // kprobes elsewhere, else derived at syscalls' exit where the event has
+    // such a fallback (security_file_open); the programs not chosen are
+    // `unused`. None has a legacy variant.
+    let selected_hooks: Vec<&FunctionHook> = FUNCTION_HOOKS.iter().filter(|h| events.iter().any(|e| e.name == h.event)).collect();
     let fentry = if selected_hooks.is_empty() {
         Ok(()) // not asked: not probed
     } else if legacy {
@@ -117,19 +105,50 @@ pub(crate) fn load_and_attach(plan: &Plan) -> Result<(Object, Vec<Link>, TracerI
     };
     let kprobes = if legacy { Err("the kprobe programs need Linux 5.2+ (global data)".to_string()) } else { kprobes_available() };
     let mut unused: Vec<&'static str> = Vec::new();
+    // events derived at syscalls' exit instead, with why
+    let mut fallbacks: Vec<(&'static EventDef, String)> = Vec::new();
     match (&fentry, &kprobes) {
         (Ok(()), _) => unused.extend(selected_hooks.iter().map(|h| h.kprobe)),
         (Err(f), Ok(())) => {
             unused.extend(selected_hooks.iter().map(|h| h.fentry));
             fentry_refused.extend(selected_hooks.iter().map(|h| (h.event, f.clone())));
         }
-        (Err(f), Err(k)) if !selected_hooks.is_empty() => disabled.push(Disabled {
-            programs: selected_hooks.iter().flat_map(|h| [h.fentry, h.kprobe]).collect(),
-            events: selected_hooks.iter().map(|h| h.event).collect(),
-            reason: format!("{f}; {k}"),
-        }),
-        _ => {}
+        (Err(f), Err(k)) => {
+            let def = |h: &FunctionHook| events.iter().copied().find(|e| e.name == h.event);
+            let (derived, off): (Vec<&FunctionHook>, Vec<&FunctionHook>) =
+                selected_hooks.iter().copied().partition(|h| def(h).is_some_and(|e| !e.fallback.is_empty() && !legacy));
+            for h in derived {
+                unused.extend([h.fentry, h.kprobe]);
+                fallbacks.extend(def(h).map(|e| (e, format!("{f}; {k}"))));
+            }
+            if !off.is_empty() {
+                disabled.push(Disabled {
+                    programs: off.iter().flat_map(|h| [h.fentry, h.kprobe]).collect(),
+                    events: off.iter().map(|h| h.event).collect(),
+                    reason: format!("{f}; {k}"),
+                });
+            }
+        }
     }
+    let derived: Vec<(&'static str, &'static [&'static str])> =
+        events.iter().filter(|e| !e.after.is_empty()).map(|e| (e.name, e.after)).chain(fallbacks.iter().map(|(e, _)| (e.name, e.fallback))).collect();
+    let mut hooks = syscall_hooks::plan(opts.syscall_hooks, events, &derived)?;
+    for (e, why) in &fallbacks {
+        hooks.why.push_str(&format!("; {} from the exit of {} ({why})", e.name, e.fallback.join(", ")));
+    }
+    let derive_file_open = fallbacks.iter().any(|(e, _)| e.name == "security_file_open");
+    // Load only the programs the selection needs.
+    // The scopes' bookkeeping (process trees, executables, follow) needs
+    // the sched_process_* hooks whether or not their events are selected.
+    let keeps = |prog: &str| match prog {
+        "tracee_sched_process_fork" | "tracee_sched_process_exit" => scope.needs_fork,
+        "tracee_sched_process_exec" => scope.needs_exec,
+        _ => false,
+    };
+    let needed = |prog: &str| keeps(prog) || events.iter().any(|e| serves(prog, e, &hooks));
+    // A program the kernel rejects (a field renamed or missing in this
+    // kernel) disables only the events that need it: reopen without it and
+    // load again, until what is left loads or nothing selected is left.
     let mut first_error = None;
     let obj = loop {
         let off: Vec<&str> = disabled.iter().flat_map(|d| d.programs.iter().copied()).chain(unused.iter().copied()).collect();
@@ -147,7 +166,7 @@ pub(crate) fn load_and_attach(plan: &Plan) -> Result<(Object, Vec<Link>, TracerI
                 _ => Error::Unavailable { reasons: disabled.iter().map(|d| format!("{}: {}", d.events.join(","), d.reason)).collect::<Vec<_>>().join("; ") },
             });
         }
-        let err = match open_and_load(plan, &scope, custom_btf.as_deref(), &load) {
+        let err = match open_and_load(plan, &scope, custom_btf.as_deref(), derive_file_open, &load) {
             Ok(obj) => break obj,
             Err(err) => err,
         };
@@ -389,8 +408,8 @@ fn serves(program: &str, e: &EventDef, hooks: &SyscallHooks) -> bool {
     // every other syscall is reported from its exit alone
     let entry = e.syscall && (e.noreturn || e.strings_at_entry);
     let exit = e.syscall && !e.noreturn;
-    // events derived at syscalls' exit (magic_write, mem_prot_alert)
-    let derived = !e.after.is_empty();
+    // events derived at syscalls' exit (magic_write, mem_prot_alert, a fallback)
+    let derived = hooks.derived_events.contains(&e.name);
     let per_syscall = |h: &Hook| matches!(h, Hook::PerSyscall(_));
     match program {
         "tracee_sys_enter" => entry && !per_syscall(&hooks.entry),
@@ -459,6 +478,7 @@ fn open_and_load(
     plan: &Plan,
     scope: &KernelScope,
     custom_btf: Option<&std::path::Path>,
+    derive_file_open: bool,
     enabled: &dyn Fn(&str) -> bool,
 ) -> Result<Object, Error> {
     let Plan { opts, decision, legacy, direct_task_reads, .. } = plan;
@@ -511,6 +531,7 @@ fn open_and_load(
             let selected = |name: &str| plan.events.iter().any(|e| e.name == name);
             put(std::mem::offset_of!(types::rodata, derive_magic_write), &[u8::from(selected("magic_write"))]);
             put(std::mem::offset_of!(types::rodata, derive_mem_prot_alert), &[u8::from(selected("mem_prot_alert"))]);
+            put(std::mem::offset_of!(types::rodata, derive_file_open), &[u8::from(derive_file_open)]);
         } else if name == "events" {
             if perf {
                 // never created: kernels before 5.8 cannot

@@ -57,23 +57,27 @@ pub(crate) struct SyscallHooks {
     /// The exits of the syscalls events are derived from (magic_write:
     /// write, pwrite64), for their own programs.
     pub derived: Hook,
+    /// The events those programs derive.
+    pub derived_events: Vec<&'static str>,
     /// One line: how syscalls are hooked and why.
     pub why: String,
 }
 
-/// Decides how the selected syscalls are hooked.
-pub(crate) fn plan(mode: SyscallHookMode, events: &[&EventDef]) -> Result<SyscallHooks, Error> {
+/// Decides how the selected syscalls are hooked, and the exits of the
+/// syscalls `derived` events come from (event, its syscalls).
+pub(crate) fn plan(mode: SyscallHookMode, events: &[&EventDef], derived_from: &[(&'static str, &'static [&'static str])]) -> Result<SyscallHooks, Error> {
     let entry: Vec<&EventDef> = events.iter().copied().filter(|e| e.syscall && (e.noreturn || e.strings_at_entry)).collect();
     let exit: Vec<&EventDef> = events.iter().copied().filter(|e| e.syscall && !e.noreturn).collect();
     // the syscalls events are derived from at their exit, selected or not
     let mut derived: Vec<&EventDef> = Vec::new();
-    for name in events.iter().flat_map(|e| e.after.iter()) {
+    for name in derived_from.iter().flat_map(|(_, from)| from.iter()) {
         if let Some(def) = crate::catalog::by_name(name).filter(|d| d.syscall && !derived.iter().any(|x| x.id == d.id)) {
             derived.push(def);
         }
     }
     let need = |v: &[&EventDef]| if v.is_empty() { Hook::None } else { Hook::Raw };
-    let mut hooks = SyscallHooks { entry: need(&entry), exit: need(&exit), derived: need(&derived), why: String::new() };
+    let derived_events = derived_from.iter().map(|(e, _)| *e).collect();
+    let mut hooks = SyscallHooks { entry: need(&entry), exit: need(&exit), derived: need(&derived), derived_events, why: String::new() };
     if entry.is_empty() && exit.is_empty() && derived.is_empty() {
         hooks.why = "no syscalls selected".into();
         return Ok(hooks);

@@ -1,10 +1,11 @@
 // The builtin rules: the behaviour of Tracee's detectors of the same purpose,
 // with their ids, event names, severities and MITRE ATT&CK techniques, so a
 // finding maps to Tracee's. They are built on events every kernel that
-// traces syscalls can give: syscalls, and magic_write and mem_prot_alert,
-// which the kernel side derives from them (Tracee's file and socket rules
-// use security_file_open and friends, which need fentry or kprobes). Paths
-// are the ones the syscall was given, and only absolute ones are judged.
+// traces syscalls can give: syscalls; magic_write and mem_prot_alert, which
+// the kernel side derives from them; and security_file_open, through fentry
+// or kprobes, or derived from the open syscalls where neither runs. Opened
+// files are judged by their absolute path; renames by the path the syscall
+// was given (absolute ones only).
 import { filter, map, mergeMap, type OperatorFunction } from 'rxjs';
 import { argOf } from '../decode.js';
 import { CONSTANTS, KERNEL_VALUES, type Sockaddr, type TraceeEvent } from '../generated/schema.js';
@@ -43,9 +44,10 @@ const writes = (flags: number) => (flags & (O_WRONLY | O_RDWR | O_CREAT | O_TRUN
 
 const meta = (id: string, eventName: string, name: string, severity: Severity, mitre: Mitre, description: string) => ({ id, eventName, name, severity, mitre, description });
 
-/** A path a syscall opens, with whether for writing; renames count as writes of the new path. */
+/** A path opened, with whether for writing; renames count as writes of the new path. */
 function fileAccess(e: TraceeEvent): { path: string; write: boolean } | undefined {
   switch (e.eventName) {
+    case 'security_file_open':
     case 'openat':
     case 'open':
       return { path: str(e, 'pathname'), write: writes(num(e, 'flags')) };
@@ -60,12 +62,16 @@ function fileAccess(e: TraceeEvent): { path: string; write: boolean } | undefine
   }
 }
 
-const OPEN_EVENTS = ['openat', 'open', 'creat'] as const;
 const RENAME_EVENTS = ['rename', 'renameat', 'renameat2'] as const;
 
-/** The policy rules of the opens and renames that may write a path matching `kernel` (Tracee's patterns). */
+/**
+ * The policy rules of the opens and renames that may write a path matching
+ * `kernel` (Tracee's patterns). Opens are security_file_open, as Tracee's
+ * rules take them: the file's absolute path whatever the syscall was given
+ * (relative, under a dirfd, through a link); renames are the syscalls'.
+ */
 const fileWriteEvents = (kernel: string[]): PolicyRule[] => [
-  ...OPEN_EVENTS.map((event) => ({ event, filters: [`data.pathname=${kernel.join(',')}`, 'retval>=0'] })),
+  { event: 'security_file_open', filters: [`data.pathname=${kernel.join(',')}`] },
   ...RENAME_EVENTS.map((event) => ({ event, filters: [`data.newpath=${kernel.join(',')}`, 'retval=0'] })),
 ];
 
@@ -100,9 +106,9 @@ function envVar(e: TraceeEvent, name: string): string | undefined {
 /** Variables that make the dynamic loader load libraries a program did not ask for. */
 const PRELOAD_ENVS = ['LD_PRELOAD', 'LD_LIBRARY_PATH'];
 
-/** A rule on files opened for reading whose path `matches`, by processes not named in `legit`. */
+/** A rule on files opened for reading (security_file_open) whose path `matches`, by processes not named in `legit`. */
 function fileReadRule(m: ReturnType<typeof meta>, kernel: string[], matches: (path: string) => boolean, legit: string[] = []): Rule {
-  const events: PolicyRule[] = [{ event: 'openat', filters: [`data.pathname=${kernel.join(',')}`, 'retval>=0'] }];
+  const events: PolicyRule[] = [{ event: 'security_file_open', filters: [`data.pathname=${kernel.join(',')}`] }];
   return {
     ...m,
     events,
