@@ -15,12 +15,18 @@ import { CLI, until } from './helpers.js';
 const ACTIONS = new URL('./fixtures/rule-actions.py', import.meta.url).pathname;
 const DIR = `/tmp/trc-rules-${process.pid}`;
 
-/** Runs argv; its pid (the process the finding must name). */
-function run(argv: string[]): number {
-  const r = spawnSync(argv[0], argv.slice(1), { encoding: 'utf8' });
-  if (r.error) throw r.error;
-  if (r.status !== 0) throw new Error(`${argv.join(' ')}: exit ${r.status}: ${r.stderr}`);
-  return r.pid!;
+/**
+ * Runs argv to its end; its pid (the process the finding must name). Not
+ * spawnSync: this process's event loop keeps running, so the trace keeps
+ * draining while the actions run, as a real consumer's does.
+ */
+async function run(argv: string[]): Promise<number> {
+  const child = spawn(argv[0], argv.slice(1), { stdio: ['ignore', 'ignore', 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  const [code] = (await once(child, 'close')) as [number | null];
+  if (code !== 0) throw new Error(`${argv.join(' ')}: exit ${code}: ${stderr}`);
+  return child.pid!;
 }
 const py = (...args: string[]) => run(['python3', ACTIONS, ...args]);
 /** A shell in a private mount namespace, with a tmpfs over `dir` (system files are never touched). */
@@ -30,7 +36,7 @@ interface Case {
   rule: string;
   what: string;
   found: boolean;
-  act: () => number;
+  act: () => Promise<number>;
 }
 
 describe('builtin rules, live', () => {
@@ -150,22 +156,26 @@ describe('builtin rules, live', () => {
       { rule: 'TRC-1015', what: 'create a hidden one with mode 644', found: false, act: () => py('create', `${DIR}/.hidden-data:644`) },
     ];
     // the processes some cases need: a web server's name, mount targets
-    run(['cp', '/usr/bin/dash', `${DIR}/nginx`]);
-    run(['cp', '/usr/bin/dash', `${DIR}/myapp`]);
-    run(['cp', '/usr/bin/cat', `${DIR}/kubelet`]);
-    run(['touch', `${DIR}/mnt-in-container`, `${DIR}/mnt-on-host`]);
-    run(['sh', '-c', `echo 0 > ${DIR}/cg/notify_on_release`]);
+    await run(['cp', '/usr/bin/dash', `${DIR}/nginx`]);
+    await run(['cp', '/usr/bin/dash', `${DIR}/myapp`]);
+    await run(['cp', '/usr/bin/cat', `${DIR}/kubelet`]);
+    await run(['touch', `${DIR}/mnt-in-container`, `${DIR}/mnt-on-host`]);
+    await run(['sh', '-c', `echo 0 > ${DIR}/cg/notify_on_release`]);
 
     const seen: Finding[] = [];
     let failure: unknown;
     const ruleErrors: unknown[] = [];
-    const sub = findings(BUILTIN_RULES, { onRuleError: (f) => ruleErrors.push(f) }).subscribe({ next: (f) => seen.push(f), error: (e) => (failure = e) });
+    let stats: (() => unknown) | undefined;
+    const sub = findings(BUILTIN_RULES, { onRuleError: (f) => ruleErrors.push(f), onAttach: (_info, s) => (stats = s) }).subscribe({ next: (f) => seen.push(f), error: (e) => (failure = e) });
     try {
       expect(failure).toBeUndefined();
-      const pids = cases.map((c) => c.act());
+      const pids: number[] = [];
+      for (const c of cases) pids.push(await c.act());
       // a last action every rule set up sees: when its finding is in, the rest are too
-      const marker = py('traceme');
-      await until(() => failure !== undefined || seen.some((f) => f.event.hostProcessId === marker), 15_000, 'the last finding');
+      const marker = await py('traceme');
+      await until(() => failure !== undefined || seen.some((f) => f.event.hostProcessId === marker), 15_000, 'the last finding').catch((e: Error) => {
+        throw new Error(`${e.message}; the trace's counters: ${JSON.stringify(stats?.())}`);
+      });
       expect(failure).toBeUndefined();
       expect(ruleErrors).toEqual([]);
 
@@ -192,13 +202,13 @@ describe('builtin rules, live', () => {
     const events$ = trace({ policies: rulePolicies(BUILTIN_RULES) }).pipe(share());
     const subs: Subscription[] = [events$.subscribe((e) => recorded.push(e)), events$.pipe(detect(BUILTIN_RULES)).subscribe((f) => live.push(f))];
     try {
-      py('traceme');
-      py('ptrace-poke');
-      py('memfd-exec');
-      py('stdio-socket', String(port));
-      run([`${DIR}/nginx`, '-c', 'sh -c true; true']);
-      privately('/etc', 'mkdir /etc/cron.d && : > /etc/cron.d/job');
-      const marker = py('vm-write');
+      await py('traceme');
+      await py('ptrace-poke');
+      await py('memfd-exec');
+      await py('stdio-socket', String(port));
+      await run([`${DIR}/nginx`, '-c', 'sh -c true; true']);
+      await privately('/etc', 'mkdir /etc/cron.d && : > /etc/cron.d/job');
+      const marker = await py('vm-write');
       await until(() => live.some((f) => f.event.hostProcessId === marker), 15_000, 'the last finding');
     } finally {
       for (const s of subs) s.unsubscribe();
@@ -234,7 +244,7 @@ describe('builtin rules, live', () => {
     const reader = spawnSync('cat', [`${DIR}/trc-user-secret`]).pid!;
     const typedReader = spawnSync('cat', [`${DIR}/trc-user-typed`]).pid!;
     await until(() => out.stdout.includes('"user_secret_read"') && out.stdout.includes('"user_typed_secret_read"'), 10_000, "the user rules' findings");
-    const after = py('traceme');
+    const after = await py('traceme');
     await until(() => out.stdout.includes(`"hostProcessId":${after},`), 10_000, 'a builtin finding after the failure');
     child.kill('SIGTERM');
     await once(child, 'exit');
@@ -268,7 +278,7 @@ describe('builtin rules, live', () => {
     child.stderr.on('data', (d) => (out.stderr += d));
     await until(() => out.stderr.includes('attached'), 10_000, 'the attached line');
     expect(out.stderr).toMatch(new RegExp(`^tracee-rs: ${BUILTIN_RULES.length} rules; attached to`));
-    const pid = py('traceme');
+    const pid = await py('traceme');
     await until(() => out.stdout.includes('"anti_debugging"'), 10_000, 'the finding');
     child.kill('SIGTERM');
     await once(child, 'exit');
