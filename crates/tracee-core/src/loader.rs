@@ -61,8 +61,9 @@ pub(crate) fn load_and_attach(plan: &Plan) -> Result<(Object, Vec<Link>, TracerI
     let Plan { opts, events, compiled, decision, transport, legacy, .. } = plan;
     let (transport, legacy) = (*transport, *legacy);
     let mut disabled: Vec<Disabled> = Vec::new();
-    // the legacy programs do not derive events at syscalls' exit
-    // (tracee.bpf.c syscall_exit): those are off, and hook nothing
+    // events derived at syscalls' exit have programs for 5.2+ only
+    // (tracee_derived_exit, no legacy variant): with the legacy programs
+    // they are off, and hook nothing
     let (events, derived): (Vec<&'static EventDef>, Vec<&'static EventDef>) = events.iter().partition(|e| !legacy || e.after.is_empty());
     if !derived.is_empty() {
         disabled.push(Disabled {
