@@ -136,16 +136,15 @@ pub fn run() -> Vec<Check> {
         });
     }
 
-    let kprobes = Path::new("/sys/bus/event_source/devices/kprobe").exists();
-    out.push(if kprobes {
-        check("kprobes", Status::Ok, "kprobes available", None)
-    } else {
-        check(
+    // the same test the loader makes
+    out.push(match crate::features::kprobes_available() {
+        Ok(()) => check("kprobes", Status::Ok, "kprobes available", None),
+        Err(why) => check(
             "kprobes",
             Status::Warn,
-            "no kprobe PMU (/sys/bus/event_source/devices/kprobe): the kernel-function events (security_*, cap_capable) need fentry here, which needs the kernel's BTF",
+            format!("{why}: the kernel-function events (security_*, cap_capable) need fentry here, which needs the kernel's BTF"),
             Some("a kernel built with CONFIG_KPROBES=y and CONFIG_KPROBE_EVENTS=y"),
-        )
+        ),
     });
 
     let tracefs = ["/sys/kernel/tracing/trace", "/sys/kernel/debug/tracing/trace"].iter().find(|p| Path::new(p).exists());

@@ -90,3 +90,15 @@ pub(crate) fn fentry_supported() -> Result<(), String> {
     unsafe { libc::close(fd) };
     Ok(())
 }
+
+/// Whether kprobes can be attached: libbpf uses the kprobe PMU, or the
+/// tracefs kprobe_events file on kernels before 4.17.
+pub(crate) fn kprobes_available() -> Result<(), String> {
+    let pmu = std::path::Path::new("/sys/bus/event_source/devices/kprobe/type").exists();
+    let tracefs = ["/sys/kernel/tracing/kprobe_events", "/sys/kernel/debug/tracing/kprobe_events"].iter().any(|p| std::path::Path::new(p).exists());
+    if pmu || tracefs {
+        Ok(())
+    } else {
+        Err("this kernel has no kprobes (no kprobe PMU in /sys/bus/event_source/devices, no kprobe_events in tracefs)".into())
+    }
+}

@@ -5,12 +5,13 @@
 
 use std::os::fd::{AsRawFd, FromRawFd, OwnedFd};
 use std::path::PathBuf;
+use std::sync::LazyLock;
 
 use libbpf_rs::{Link, Map, MapCore, MapFlags, Object, ObjectBuilder};
 
 use crate::bpf::types;
 use crate::btf::{self, BtfSource, Decision, ObjectSource};
-use crate::catalog::{ArgKind, EventDef};
+use crate::catalog::{ArgKind, EventDef, FUNCTION_EVENTS};
 use crate::features::{self, helper_supported, Transport};
 use crate::policy::{Compiled, KernelScope};
 use crate::syscall_hooks::{self, open_tracepoint, Hook, SyscallHooks};
@@ -104,7 +105,7 @@ pub(crate) fn load_and_attach(plan: &Plan) -> Result<(Object, Vec<Link>, TracerI
         // some kernels refuse every fentry program: known before loading
         features::fentry_supported().map_err(|why| format!("this kernel runs no fentry programs ({why})"))
     };
-    let kprobes = if legacy { Err("the kprobe programs need Linux 5.2+ (global data)".to_string()) } else { kprobes_available() };
+    let kprobes = if legacy { Err("the kprobe programs need Linux 5.2+ (global data)".to_string()) } else { features::kprobes_available() };
     let mut unused: Vec<&'static str> = Vec::new();
     // events derived at syscalls' exit instead, with why
     let mut fallbacks: Vec<(&'static EventDef, String)> = Vec::new();
@@ -328,48 +329,28 @@ pub(crate) fn load_and_attach(plan: &Plan) -> Result<(Object, Vec<Link>, TracerI
     Ok((obj, links, info))
 }
 
-/// The kernel-function events: no legacy variant.
-const FUNCTION_HOOKS: [FunctionHook; 10] = [
-    hook("security_file_open", "tracee_security_file_open", "tracee_security_file_open_kprobe"),
-    hook("security_bprm_check", "tracee_security_bprm_check", "tracee_security_bprm_check_kprobe"),
-    hook("security_inode_unlink", "tracee_security_inode_unlink", "tracee_security_inode_unlink_kprobe"),
-    hook("security_inode_rename", "tracee_security_inode_rename", "tracee_security_inode_rename_kprobe"),
-    hook("security_sb_mount", "tracee_security_sb_mount", "tracee_security_sb_mount_kprobe"),
-    hook("security_kernel_read_file", "tracee_security_kernel_read_file", "tracee_security_kernel_read_file_kprobe"),
-    hook("security_socket_connect", "tracee_security_socket_connect", "tracee_security_socket_connect_kprobe"),
-    hook("security_socket_bind", "tracee_security_socket_bind", "tracee_security_socket_bind_kprobe"),
-    hook("security_socket_accept", "tracee_security_socket_accept", "tracee_security_socket_accept_kprobe"),
-    hook("cap_capable", "tracee_cap_capable", "tracee_cap_capable_kprobe"),
-];
+/// The kernel-function events, none with a legacy variant.
+static FUNCTION_HOOKS: LazyLock<Vec<FunctionHook>> = LazyLock::new(|| {
+    // named as bpf/tracee.bpf.c's FUNCTION_HOOK names them; built once
+    let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
+    FUNCTION_EVENTS
+        .iter()
+        .map(|&event| FunctionHook { event, fentry: leak(format!("tracee_{event}")), kprobe: leak(format!("tracee_{event}_kprobe")) })
+        .collect()
+});
 
-/// A kernel-function event and its two programs (bpf/tracee.bpf.c's
-/// FUNCTION_HOOK): fentry where the kernel has its own BTF, kprobe
-/// elsewhere.
+/// A kernel-function event (events.tbl `@function`) and its two programs:
+/// fentry where the kernel has its own BTF, kprobe elsewhere.
 pub(crate) struct FunctionHook {
     pub event: &'static str,
     pub fentry: &'static str,
     pub kprobe: &'static str,
 }
 
-const fn hook(event: &'static str, fentry: &'static str, kprobe: &'static str) -> FunctionHook {
-    FunctionHook { event, fentry, kprobe }
-}
-
 fn function_hook(program: &str) -> Option<&'static FunctionHook> {
     FUNCTION_HOOKS.iter().find(|h| h.fentry == program || h.kprobe == program)
 }
 
-/// Whether kprobes can be attached: libbpf uses the kprobe PMU, or the
-/// tracefs kprobe_events file on kernels before 4.17.
-fn kprobes_available() -> Result<(), String> {
-    let pmu = std::path::Path::new("/sys/bus/event_source/devices/kprobe/type").exists();
-    let tracefs = ["/sys/kernel/tracing/kprobe_events", "/sys/kernel/debug/tracing/kprobe_events"].iter().any(|p| std::path::Path::new(p).exists());
-    if pmu || tracefs {
-        Ok(())
-    } else {
-        Err("this kernel has no kprobes (no kprobe PMU in /sys/bus/event_source/devices, no kprobe_events in tracefs)".into())
-    }
-}
 
 /// The object's tracepoint programs (each also as `<name>_legacy`, but the
 /// derived events'), in attach order; the kernel-function ones follow

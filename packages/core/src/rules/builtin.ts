@@ -48,11 +48,7 @@ const meta = (id: string, eventName: string, name: string, severity: Severity, m
 function fileAccess(e: TraceeEvent): { path: string; write: boolean } | undefined {
   switch (e.eventName) {
     case 'security_file_open':
-    case 'openat':
-    case 'open':
       return { path: str(e, 'pathname'), write: writes(num(e, 'flags')) };
-    case 'creat':
-      return { path: str(e, 'pathname'), write: true };
     case 'rename':
     case 'renameat':
     case 'renameat2':
