@@ -192,7 +192,11 @@ struct pending {
 	__u64 args[MAX_ARGS];
 	__u64 timestamp;
 	__u32 id;
-	__u32 data_len; /* > 0: strings captured at entry are in entry_data */
+	__u32 data_len; /* > 0: argv[0] as given is in entry_data */
+	/* elements of argv given: MAX_STR_ARRAY + 1 for more, -1 if the
+	 * array could not be read */
+	__s32 argc;
+	__u32 pad;
 };
 
 struct {
@@ -210,7 +214,7 @@ struct scratch {
 	__u8 data[DATA_CAP];
 };
 
-/* Records half-built at entry (strings of execve), keyed by host tid. */
+/* An exec's argv[0] as given, captured at entry, keyed by host tid. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 1024);
@@ -491,68 +495,110 @@ static __always_inline __u32 put_str(struct scratch *b, __u32 off, __u8 arg, __u
 		n = bpf_probe_read_kernel_str(dst, MAX_STR_LEN, src);
 	else
 		n = bpf_probe_read_user_str(dst, MAX_STR_LEN, src);
+	item->arg = arg;
+	if (n <= 0 && kind != ARG_KSTR && src) {
+		/* user memory not readable here (a BPF program cannot fault a
+		 * page in): say so, with the address, rather than an empty
+		 * string that reads like a value */
+		__builtin_memcpy(dst, &src, sizeof(src));
+		item->kind = ARG_UNREADABLE;
+		item->len = sizeof(src);
+		b->ev.header.flags |= RECORD_FLAG_UNREADABLE;
+		return off + sizeof(*item) + sizeof(src);
+	}
 	if (n <= 0)
-		n = 1; /* unreadable pointer: empty string */
+		n = 1; /* NULL, or a kernel string gone: empty */
 	if (n == MAX_STR_LEN)
 		b->ev.header.flags |= RECORD_FLAG_TRUNCATED;
-	item->arg = arg;
 	item->kind = kind;
 	item->len = n - 1; /* without the NUL */
 	return off + sizeof(*item) + (n - 1);
 }
 
-/* include/linux/socket.h, uapi/linux/in6.h, uapi/linux/un.h: the sizes of
- * the addresses of each family (fixed by the ABI) */
+/* Append an integer argument past the record's args (an event with more
+ * than MAX_ARGS) as a data item; returns the new offset. */
+static __always_inline __u32 put_value(struct scratch *b, __u32 off, __u8 arg, __u64 value)
+{
+	if (off >= MAX_STR_LEN) {
+		b->ev.header.flags |= RECORD_FLAG_TRUNCATED;
+		return off;
+	}
+	barrier_var(off);
+	off &= MAX_STR_LEN - 1;
+	struct data_item *item = (void *)&b->data[off];
+
+	__builtin_memcpy(&b->data[off + sizeof(*item)], &value, sizeof(value));
+	item->arg = arg;
+	item->kind = ARG_VALUE;
+	item->len = sizeof(value);
+	return off + sizeof(*item) + sizeof(value);
+}
+
+/* include/linux/socket.h: the families whose addresses put_local_addr()
+ * builds from a socket's fields, and their sizes (fixed by the ABI) */
 #define AF_UNIX 1
 #define AF_INET 2
 #define AF_INET6 10
 #define SOCKADDR_IN_SIZE 16
 #define SOCKADDR_IN6_SIZE 28
-#define UNIX_PATH_MAX 108
 
-/* Reads n bytes of a sockaddr, in user memory (a syscall's argument) or in
- * kernel memory (an LSM hook's); kernel is a compile-time constant. */
-static __always_inline long read_addr(void *dst, __u32 n, const void *src, const bool kernel)
+/* Append the len bytes of the struct sockaddr at src (user memory: a
+ * syscall's argument; or kernel memory: an LSM hook's) as a data item,
+ * whatever its family: user space decodes them (an AF_UNIX abstract name
+ * is as long as addrlen says, NULs included). len is capped at
+ * SOCKADDR_MAX, what the kernel itself copies. Returns the new offset;
+ * nothing for NULL or a length under 2 (no family), an unreadable user
+ * address is flagged (ARG_UNREADABLE). */
+static __always_inline __u32 put_sockaddr(struct scratch *b, __u32 off, __u8 arg, const void *src, long len,
+					  const bool kernel)
 {
-	return kernel ? bpf_probe_read_kernel(dst, n, src) : bpf_probe_read_user(dst, n, src);
-}
-
-/* Append the struct sockaddr at src as a data item; returns the new offset.
- * Nothing is appended if it cannot be read (NULL, bad address). */
-static __always_inline __u32 put_sockaddr(struct scratch *b, __u32 off, __u8 arg, const void *src, const bool kernel)
-{
-	__u16 family;
-	long n = 0;
-
-	if (off >= MAX_STR_LEN || read_addr(&family, sizeof(family), src, kernel))
+	if (off >= MAX_STR_LEN || !src || len < 2)
 		return off;
 	barrier_var(off);
 	off &= MAX_STR_LEN - 1;
 	struct data_item *item = (void *)&b->data[off];
 	void *dst = &b->data[off + sizeof(*item)];
+	__u32 n = len > SOCKADDR_MAX ? SOCKADDR_MAX : len;
 
-	if (family == AF_INET) {
-		n = read_addr(dst, SOCKADDR_IN_SIZE, src, kernel) ? 0 : SOCKADDR_IN_SIZE;
-	} else if (family == AF_INET6) {
-		n = read_addr(dst, SOCKADDR_IN6_SIZE, src, kernel) ? 0 : SOCKADDR_IN6_SIZE;
-	} else if (family == AF_UNIX) {
-		/* the family, then sun_path as a string: the caller's struct may
-		 * end right after its NUL */
-		__builtin_memcpy(dst, &family, sizeof(family));
-		long len = kernel ? bpf_probe_read_kernel_str(dst + sizeof(family), UNIX_PATH_MAX, src + sizeof(family))
-				  : bpf_probe_read_user_str(dst + sizeof(family), MAX_STR_LEN - sizeof(family), src + sizeof(family));
-		n = len > 0 ? sizeof(family) + len - 1 : sizeof(family);
-	} else {
-		/* another family: just which */
-		__builtin_memcpy(dst, &family, sizeof(family));
-		n = sizeof(family);
-	}
-	if (n <= 0)
-		return off;
+	/* a no-op for the value (n <= SOCKADDR_MAX), but a bound that older
+	 * verifiers keep where they lose the comparison's */
+	barrier_var(n);
+	n &= 2 * SOCKADDR_MAX - 1;
 	item->arg = arg;
+	if (kernel ? bpf_probe_read_kernel(dst, n, src) : bpf_probe_read_user(dst, n, src)) {
+		if (kernel)
+			return off;
+		__builtin_memcpy(dst, &src, sizeof(src));
+		item->kind = ARG_UNREADABLE;
+		item->len = sizeof(src);
+		b->ev.header.flags |= RECORD_FLAG_UNREADABLE;
+		return off + sizeof(*item) + sizeof(src);
+	}
 	item->kind = ARG_SOCKADDR;
 	item->len = n;
 	return off + sizeof(*item) + n;
+}
+
+/* The length of the sockaddr at args[i] of a syscall that returned ret:
+ * args[i + 1] itself (an address given: connect, bind, sendto), or, for
+ * EVENT_FLAG_ADDRLEN_PTR, the int it points to, which the kernel wrote
+ * with the address it returned (accept, getsockname, recvfrom); 0, none,
+ * where it failed and wrote neither. (A buffer smaller than the address
+ * gets only its own size of it: the kernel's length is then larger, and
+ * the bytes past the buffer's are the caller's.) */
+static __always_inline long sockaddr_len(struct event_config *cfg, __u64 *args, int i, long ret)
+{
+	int len = 0;
+
+	if (i + 1 >= MAX_ARGS)
+		return 0;
+	if (!(cfg->flags & EVENT_FLAG_ADDRLEN_PTR))
+		return (int)args[i + 1];
+	if (ret < 0)
+		return 0;
+	if (!args[i + 1] || bpf_probe_read_user(&len, sizeof(len), (void *)args[i + 1]))
+		return 0;
+	return len;
 }
 
 /* Append the elements of the NULL-terminated string array at src, one data
@@ -600,18 +646,22 @@ static __always_inline __u32 put_bytes(struct scratch *b, __u32 off, __u8 arg, c
 {
 	if (off >= MAX_STR_LEN || len == 0)
 		return off;
-	if (len > CAPTURED_BYTES)
-		len = CAPTURED_BYTES;
+	__u32 n = len > CAPTURED_BYTES ? CAPTURED_BYTES : len;
+	/* a no-op for the value, but a bound the verifier keeps where the
+	 * compiler reloads n from the stack after the comparison (5.10's
+	 * verifier then sees it unbounded) */
+	barrier_var(n);
+	n &= 2 * CAPTURED_BYTES - 1;
 	barrier_var(off);
 	off &= MAX_STR_LEN - 1;
 	struct data_item *item = (void *)&b->data[off];
 
-	if (bpf_probe_read_user(&b->data[off + sizeof(*item)], len, src))
+	if (bpf_probe_read_user(&b->data[off + sizeof(*item)], n, src))
 		return off;
 	item->arg = arg;
 	item->kind = ARG_BYTES;
-	item->len = len;
-	return off + sizeof(*item) + len;
+	item->len = n;
+	return off + sizeof(*item) + n;
 }
 
 /* Copy the strings and structs an event's config asks for into the data section. */
@@ -625,7 +675,7 @@ static __always_inline __u32 put_data(struct scratch *b, struct event_config *cf
 		/* Only where the catalog has them (build.rs checks): each copy of
 		 * this unrolled code is verified, and the array loop is long. */
 		else if ((i == SOCKADDR_ARG_A || i == SOCKADDR_ARG_B) && cfg->arg_kinds[i] == ARG_SOCKADDR)
-			off = put_sockaddr(b, off, i, (const void *)b->ev.args[i], false);
+			off = put_sockaddr(b, off, i, (const void *)b->ev.args[i], sockaddr_len(cfg, b->ev.args, i, b->ev.header.return_value), false);
 		else if ((i == STR_ARRAY_ARG_A || i == STR_ARRAY_ARG_B) && cfg->arg_kinds[i] == ARG_STR_ARRAY)
 			off = put_str_array(b, off, i, (const void *const *)b->ev.args[i]);
 		else if (cfg->arg_kinds[i] == ARG_TIMESPEC)
@@ -634,6 +684,125 @@ static __always_inline __u32 put_data(struct scratch *b, struct event_config *cf
 			off = put_bytes(b, off, i, (const void *)b->ev.args[i], b->ev.args[BYTES_ARG + 1]);
 	}
 	return off;
+}
+
+/* Files and paths */
+
+/* include/uapi/linux/stat.h, asm-generic/mman-common.h: ABI values */
+#define S_IFMT 00170000
+#define S_IFREG 0100000
+#define PROT_WRITE 0x2
+#define PROT_EXEC 0x4
+#define MAP_ANONYMOUS 0x20
+
+/* The current task's open file at fd, NULL if none. */
+static __always_inline struct file *fd_file(__u64 fd)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds = BPF_CORE_READ(fdt, fd);
+	struct file *file = NULL;
+
+	if (fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
+	return file;
+}
+
+/* The path of dentry, built backwards (leaf first) in scratch slot 1 (used
+ * otherwise only at a syscall's entry, which is over when a hook, a
+ * syscall's exit or sched_process_exec runs). With its vfsmount, the path
+ * is absolute (mount points crossed up to the mount namespace's root, so
+ * a chroot, a bind mount or a relative name does not change it); without
+ * one, from the root of its filesystem. Returns the string, or, for a file
+ * in no directory (a memfd, a pipe) and for a root, its own name (kernel
+ * memory): memfd:payload, as Tracee shows it. *cut: longer than
+ * MAX_PATH_COMPONENTS or PATH_MAX, its last part kept. NULL on failure. */
+static __always_inline const char *walk_path(struct dentry *dentry, struct vfsmount *vfsmnt, bool *cut)
+{
+	struct scratch *t = scratch_buf(1);
+	struct dentry *leaf = dentry;
+	struct mount *mnt = NULL;
+	struct dentry *mnt_root = NULL;
+	bool complete = false;
+	__u32 pos = MAX_STR_LEN - 1;
+
+	*cut = false;
+	if (!t || !dentry)
+		return NULL;
+	char *buf = (char *)t->data;
+	if (vfsmnt) {
+		mnt = (struct mount *)((void *)vfsmnt - bpf_core_field_offset(struct mount, mnt));
+		mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
+	}
+	buf[MAX_STR_LEN - 1] = 0;
+#pragma unroll
+	for (int i = 0; i < MAX_PATH_COMPONENTS; i++) {
+		if (mnt && dentry == mnt_root) {
+			/* the root of a mount: go on from where it is mounted */
+			struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
+			if (up == mnt) {
+				complete = true;
+				break;
+			}
+			dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
+			mnt = up;
+			mnt_root = BPF_CORE_READ(up, mnt.mnt_root);
+			continue;
+		}
+		struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
+		if (dentry == parent) {
+			complete = true;
+			break;
+		}
+		struct qstr name = BPF_CORE_READ(dentry, d_name);
+		__u32 len = name.len & 255; /* NAME_MAX */
+		if (len + 1 > pos)
+			break; /* longer than PATH_MAX: cut */
+		pos -= len;
+		barrier_var(pos);
+		pos &= MAX_STR_LEN - 1;
+		bpf_probe_read_kernel(&buf[pos], len, name.name);
+		pos = (pos - 1) & (MAX_STR_LEN - 1);
+		buf[pos] = '/';
+		dentry = parent;
+	}
+	*cut = !complete;
+	if (pos == MAX_STR_LEN - 1)
+		return (const char *)BPF_CORE_READ(leaf, d_name.name);
+	return &buf[pos & (MAX_STR_LEN - 1)];
+}
+
+/* Append the path of dentry (walk_path) as a data item; returns the new offset. */
+static __always_inline __u32 put_dentry_path(struct scratch *b, __u32 off, __u8 arg, struct dentry *dentry,
+					     struct vfsmount *vfsmnt)
+{
+	bool cut;
+	const char *path = walk_path(dentry, vfsmnt, &cut);
+
+	if (!path)
+		return off;
+	if (cut)
+		b->ev.header.flags |= RECORD_FLAG_TRUNCATED;
+	return put_str(b, off, arg, ARG_KSTR, path);
+}
+
+/* The file's path as a data item: bpf_d_path with fentry (the kernel
+ * allows it in security_file_open, not in the other hooks), else walked. */
+static __always_inline __u32 put_file_path(struct scratch *b, __u32 off, __u8 arg, struct file *file, const bool d_path)
+{
+	if (!d_path || off != 0)
+		return put_dentry_path(b, off, arg, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt));
+	struct data_item *item = (void *)b->data;
+	long n = bpf_d_path(&file->f_path, (char *)&b->data[sizeof(*item)], MAX_STR_LEN);
+	if (n <= 0)
+		n = 1; /* no path: empty */
+	if (n >= MAX_STR_LEN)
+		b->ev.header.flags |= RECORD_FLAG_TRUNCATED;
+	item->arg = arg;
+	item->kind = ARG_KSTR;
+	item->len = n - 1;
+	return sizeof(*item) + n - 1;
 }
 
 static __always_inline void count_lost(void)
@@ -766,7 +935,34 @@ static __always_inline struct pt_regs *current_regs(void)
 	return (struct pt_regs *)(stack + THREAD_SIZE - bpf_core_type_size(struct pt_regs));
 }
 
-/* Only these syscalls need their entry: exit's no-return, execve's strings.
+/* execve (pathname, argv, envp) or execveat (dirfd, pathname, argv, envp,
+ * flags): where the pathname is, by the event's config (the legacy
+ * programs have no known_syscalls to tell them apart). */
+static __always_inline __u8 exec_path_arg(struct event_config *cfg)
+{
+	return cfg->arg_kinds[0] == ARG_STR ? 0 : 1;
+}
+
+/* Elements of the NULL-terminated string array at src, up to
+ * MAX_STR_ARRAY + 1 (more); -1 if the array cannot be read. */
+static __always_inline __s32 count_str_array(const void *const *src)
+{
+	const void *p;
+
+	if (!src)
+		return 0;
+#pragma unroll
+	for (int j = 0; j <= MAX_STR_ARRAY; j++) {
+		p = NULL;
+		if (bpf_probe_read_user(&p, sizeof(p), &src[j]))
+			return -1;
+		if (!p)
+			return j;
+	}
+	return MAX_STR_ARRAY + 1;
+}
+
+/* Only these syscalls need their entry: exit's no-return, execve's.
  * Every other one is reported from its exit alone, where the argument
  * registers are still intact. */
 static __always_inline struct event_config *entry_config(__u32 id, const bool legacy)
@@ -796,19 +992,29 @@ static __always_inline int syscall_enter(void *ctx, __u32 id, struct event_confi
 		return 0;
 	}
 
-	/* execve replaces user memory and registers before sys_exit: keep its
-	 * arguments and copy its strings now */
+	/* execve, execveat: their arguments and the time now. What they were
+	 * given is reported from the kernel's own copy once the new program
+	 * is in place (on_exec_syscall), or read again at sys_exit if the
+	 * exec fails; kept from here are only what the kernel does not keep:
+	 * how many argv elements were given, and argv[0], which a script's
+	 * interpreter replaces */
+	__u8 argv_arg = exec_path_arg(cfg) + 1;
+	const void *const *argv = (const void *const *)(argv_arg == 1 ? args[1] : args[2]);
+	const void *arg0 = NULL;
 	__builtin_memcpy(p.args, args, sizeof(p.args));
 	p.timestamp = now_ns(legacy);
 	p.id = id;
+	p.argc = count_str_array(argv);
 	struct scratch *b = scratch_buf(1);
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
 	if (!b)
 		return 0;
 	b->ev.header.flags = 0;
-	__builtin_memcpy(b->ev.args, p.args, sizeof(p.args));
-	p.data_len = put_data(b, cfg);
-	bpf_map_update_elem(&entry_data, &tid, b, BPF_ANY);
+	p.data_len = 0;
+	if (p.argc != 0 && bpf_probe_read_user(&arg0, sizeof(arg0), argv) == 0 && arg0)
+		p.data_len = put_str(b, 0, argv_arg, ARG_STR_ARRAY, arg0);
+	if (p.data_len)
+		bpf_map_update_elem(&entry_data, &tid, b, BPF_ANY);
 	bpf_map_update_elem(&pending, &tid, &p, BPF_ANY);
 	return 0;
 }
@@ -861,45 +1067,44 @@ static __always_inline int syscall_exit(void *ctx, __u32 id, long ret, struct pt
 	b = scratch_buf(0);
 	if (!b)
 		return 0;
-	if (!(cfg->flags & EVENT_FLAG_STR_AT_ENTRY)) {
-		/* the common path: one hook, arguments from the saved registers */
-		fill_header(&b->ev.header, id, id, policies, legacy);
-		b->ev.header.return_value = ret;
-		data_len = 0;
-		if (!cfg->nargs) {
-			__builtin_memset(b->ev.args, 0, sizeof(b->ev.args));
-		} else if (read_syscall_args(per_syscall ? current_regs() : regs, b->ev.args, per_syscall ? (long)id : -1)) {
-			data_len = put_data(b, cfg);
-		} else {
-			__builtin_memset(b->ev.args, 0, sizeof(b->ev.args));
-			b->ev.header.flags |= RECORD_FLAG_ARGS_UNKNOWN;
-		}
-		submit(ctx, b, data_len, legacy);
-		return 0;
-	}
-
+	/* an exec that failed (one that succeeded was reported, and its entry
+	 * deleted, at sched_process_exec: on_exec_syscall): its arguments as
+	 * saved at entry, what they point to read now, from the caller's
+	 * memory, which the kernel has read (and so faulted in) as far as it
+	 * got. One put_data() for both paths: each copy is long. */
+	struct pending *p = NULL;
 	__u32 tid = (__u32)bpf_get_current_pid_tgid();
-	struct pending *p = bpf_map_lookup_elem(&pending, &tid);
-	if (!p)
-		return 0;
-	if (p->id == id) {
-		fill_header(&b->ev.header, id, id, policies, legacy);
-		b->ev.header.timestamp = p->timestamp;
-		b->ev.header.return_value = ret;
-		__builtin_memcpy(b->ev.args, p->args, sizeof(p->args));
-		data_len = 0;
-		struct scratch *ed = bpf_map_lookup_elem(&entry_data, &tid);
-		if (ed) {
-			data_len = p->data_len;
-			if (data_len > DATA_CAP)
-				data_len = DATA_CAP;
-			b->ev.header.flags |= ed->ev.header.flags;
-			bpf_probe_read_kernel(b->data, data_len, ed->data);
+	if (cfg->flags & EVENT_FLAG_STR_AT_ENTRY) {
+		p = bpf_map_lookup_elem(&pending, &tid);
+		if (!p)
+			return 0;
+		if (p->id != id) {
+			bpf_map_delete_elem(&pending, &tid);
 			bpf_map_delete_elem(&entry_data, &tid);
+			return 0;
 		}
-		submit(ctx, b, data_len, legacy);
 	}
-	bpf_map_delete_elem(&pending, &tid);
+	fill_header(&b->ev.header, id, id, policies, legacy);
+	b->ev.header.return_value = ret;
+	data_len = 0;
+	if (p) {
+		b->ev.header.timestamp = p->timestamp;
+		__builtin_memcpy(b->ev.args, p->args, sizeof(p->args));
+		data_len = put_data(b, cfg);
+	} else if (!cfg->nargs) {
+		/* the common path: one hook, arguments from the saved registers */
+		__builtin_memset(b->ev.args, 0, sizeof(b->ev.args));
+	} else if (read_syscall_args(per_syscall ? current_regs() : regs, b->ev.args, per_syscall ? (long)id : -1)) {
+		data_len = put_data(b, cfg);
+	} else {
+		__builtin_memset(b->ev.args, 0, sizeof(b->ev.args));
+		b->ev.header.flags |= RECORD_FLAG_ARGS_UNKNOWN;
+	}
+	submit(ctx, b, data_len, legacy);
+	if (p) {
+		bpf_map_delete_elem(&pending, &tid);
+		bpf_map_delete_elem(&entry_data, &tid);
+	}
 	return 0;
 }
 
@@ -1015,34 +1220,363 @@ static __always_inline int on_sched_process_fork(struct bpf_raw_tracepoint_args 
 	return 0;
 }
 
-/* raw_tp args: (struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm) */
-static __always_inline int on_sched_process_exec(struct bpf_raw_tracepoint_args *ctx, const bool legacy)
+/* The exec'd program, at sched_process_exec (fs/exec.c exec_binprm): the
+ * new image is in place (bprm->file is what runs: for a script, its
+ * interpreter), the user registers hold its entry point, and its stack
+ * holds argv and the environment as the kernel copied them. */
+
+/* include/uapi/linux/fcntl.h, include/linux/sched.h: ABI values */
+#define AT_FDCWD -100
+#define PF_KTHREAD 0x00200000
+
+/* The strings laid end to end at p (a new program's argv or environment,
+ * on its stack), count of them, as one string-array data item each;
+ * returns the new offset. More than MAX_STR_ARRAY, or past the room in the
+ * record, are cut and flagged. */
+static __always_inline __u32 put_str_seq(struct scratch *b, __u32 off, __u8 arg, const char *p, int count)
+{
+#pragma unroll
+	for (int j = 0; j < MAX_STR_ARRAY; j++) {
+		if (j >= count)
+			return off;
+		if (off >= MAX_STR_LEN) {
+			b->ev.header.flags |= RECORD_FLAG_TRUNCATED;
+			return off;
+		}
+		__u32 at = off & (MAX_STR_LEN - 1);
+		off = put_str(b, off, arg, ARG_STR_ARRAY, p);
+		struct data_item *item = (void *)&b->data[at];
+		if (item->kind != ARG_STR_ARRAY)
+			return off; /* unreadable: where the next one starts is unknown */
+		p += item->len + 1;
+	}
+	if (count > MAX_STR_ARRAY)
+		b->ev.header.flags |= RECORD_FLAG_TRUNCATED;
+	return off;
+}
+
+/* p advanced past n strings laid end to end (at most 8: the elements a
+ * chain of script interpreters puts before a script's own arguments).
+ * Each is read into the record's free space at off, not kept. */
+static __always_inline const char *skip_strs(struct scratch *b, __u32 off, const char *p, int n)
+{
+	off &= MAX_STR_LEN - 1;
+#pragma unroll
+	for (int j = 0; j < 8; j++) {
+		if (j >= n)
+			break;
+		long len = bpf_probe_read_user_str(&b->data[off], MAX_STR_LEN, p);
+		if (len <= 0)
+			return NULL;
+		p += len;
+	}
+	return p;
+}
+
+/* Append the name execveat was given, from bprm->filename: with a dirfd
+ * and a relative or empty name, the kernel made that "/dev/fd/<dirfd>/<name>"
+ * or "/dev/fd/<dirfd>" (fs/exec.c alloc_bprm; marked by bprm->fdpath since
+ * 5.9, told by the prefix before). */
+static __always_inline __u32 put_given_name(struct scratch *b, __u32 off, __u8 arg, struct linux_binprm *bprm,
+					    const char *filename, int dirfd)
+{
+	char head[24] = {};
+	__u64 v = 0;
+	int pos = 8;
+
+	if (dirfd == AT_FDCWD || dirfd < 0 ||
+	    (bpf_core_field_exists(bprm->fdpath) && !BPF_CORE_READ(bprm, fdpath)))
+		return put_str(b, off, arg, ARG_KSTR, filename);
+	bpf_probe_read_kernel_str(head, sizeof(head), filename);
+	/* "/dev/fd/" (as a little-endian word: no string constant, which
+	 * would be global data), then dirfd's digits */
+	if (*(__u64 *)head != 0x2f64662f7665642fULL)
+		return put_str(b, off, arg, ARG_KSTR, filename);
+#pragma unroll
+	for (int i = 8; i < 19; i++) {
+		if (head[i] < '0' || head[i] > '9')
+			break;
+		v = v * 10 + (head[i] - '0');
+		pos = i + 1;
+	}
+	if (pos == 8 || v != (__u64)dirfd)
+		return put_str(b, off, arg, ARG_KSTR, filename);
+	if (head[pos & 15] == '/')
+		return put_str(b, off, arg, ARG_KSTR, filename + pos + 1);
+	if (head[pos & 15] == 0) {
+		head[0] = 0; /* AT_EMPTY_PATH: "" */
+		return put_str(b, off, arg, ARG_KSTR, head);
+	}
+	return put_str(b, off, arg, ARG_KSTR, filename);
+}
+
+/* What a successful execve/execveat was given, from the kernel's copy
+ * (see on_exec_syscall): the pathname, argv (and envp when its strings
+ * are asked for) in the positions the event's config has them. */
+static __always_inline __u32 put_exec_given(struct scratch *b, struct event_config *cfg, struct pending *p,
+					    struct linux_binprm *bprm, __u32 old_tid)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+	const char *filename = BPF_CORE_READ(bprm, filename);
+	__u8 path_arg = exec_path_arg(cfg);
+	__u8 argv_arg = path_arg + 1;
+	int argc = BPF_CORE_READ(bprm, argc);
+	/* a script (or binfmt_misc) put its interpreter, maybe an argument
+	 * and the script's name where the given argv[0] was: bprm->interp
+	 * then differs from the name (fs/binfmt_script.c) */
+	bool interpreted = (const char *)BPF_CORE_READ(bprm, interp) != filename;
+	int n = p->argc;
+	const char *arg = (const char *)BPF_CORE_READ(mm, arg_start);
+	__u32 off = put_given_name(b, 0, path_arg, bprm, filename, path_arg ? (int)p->args[0] : AT_FDCWD);
+
+	/* argc unknown (the given array was unreadable) or past what is
+	 * captured: as the kernel counted them (a script's: one interpreter,
+	 * no argument, the most common) */
+	if (n < 0 || n > MAX_STR_ARRAY)
+		n = interpreted ? argc - 1 : argc;
+	if (interpreted && n > 0) {
+		/* given argv[0] from entry; the others follow the argc - n + 1
+		 * elements the interpreter's handler put first */
+		struct scratch *ed = bpf_map_lookup_elem(&entry_data, &old_tid);
+		struct data_item *item = ed ? (void *)ed->data : NULL;
+		if (item && off < MAX_STR_LEN) {
+			__u32 len = item->len;
+			if (len > MAX_STR_LEN - 1)
+				len = MAX_STR_LEN - 1;
+			barrier_var(off);
+			off &= MAX_STR_LEN - 1;
+			bpf_probe_read_kernel(&b->data[off], sizeof(*item) + len, item);
+			b->ev.header.flags |= ed->ev.header.flags;
+			off += sizeof(*item) + len;
+		}
+		arg = skip_strs(b, off, arg, argc - n + 1);
+		if (arg)
+			off = put_str_seq(b, off, argv_arg, arg, n - 1);
+	} else if (!interpreted) {
+		off = put_str_seq(b, off, argv_arg, arg, n);
+	}
+	if (p->argc > MAX_STR_ARRAY)
+		b->ev.header.flags |= RECORD_FLAG_TRUNCATED;
+	/* the environment, unchanged by interpreters */
+	if (cfg->arg_kinds[(argv_arg + 1) & 7] == ARG_STR_ARRAY)
+		off = put_str_seq(b, off, argv_arg + 1, (const char *)BPF_CORE_READ(mm, env_start), BPF_CORE_READ(bprm, envc));
+	return off;
+}
+
+/* execve and execveat that succeed: reported here, where the new program
+ * is in place, rather than at sys_exit, where the exec'ing thread may no
+ * longer have its thread id (a thread other than the leader takes the
+ * leader's, fs/exec.c de_thread) and a successful execveat exits as execve
+ * on recent kernels. What they were given comes from the kernel's own
+ * copy: the name it resolved and the strings it wrote on the new stack,
+ * resident (at entry they may sit in pages the caller never touched, which
+ * a BPF program cannot fault in) and past a racing thread's reach (what
+ * the caller's memory holds at entry is not necessarily what the kernel
+ * copies). The return value is 0: past sched_process_exec, exec succeeds. */
+static __always_inline int on_exec_syscall(struct bpf_raw_tracepoint_args *ctx, const bool legacy)
+{
+	struct linux_binprm *bprm = (struct linux_binprm *)ctx->args[2];
+	__u32 old_tid = (__u32)ctx->args[1];
+	struct pending *pp = bpf_map_lookup_elem(&pending, &old_tid);
+	struct event_config *cfg;
+	struct scratch *b;
+	struct pending p;
+	__u64 policies = 0;
+
+	if (!pp)
+		return 0;
+	__builtin_memcpy(&p, pp, sizeof(p));
+	bpf_map_delete_elem(&pending, &old_tid);
+	cfg = event_config(p.id);
+	if (cfg && (cfg->flags & EVENT_FLAG_STR_AT_ENTRY) && !is_self(legacy))
+		policies = in_scope(cfg->policies, legacy);
+	b = scratch_buf(0);
+	if (b && policies) {
+		fill_header(&b->ev.header, p.id, p.id, policies, legacy);
+		b->ev.header.timestamp = p.timestamp;
+		__builtin_memcpy(b->ev.args, p.args, sizeof(p.args));
+		submit(ctx, b, put_exec_given(b, cfg, &p, bprm, old_tid), legacy);
+	}
+	bpf_map_delete_elem(&entry_data, &old_tid);
+	return 0;
+}
+
+/* inode->i_ctime in ns since the epoch, across its layouts: a timespec64
+ * i_ctime (before 6.6), __i_ctime (6.6-6.10), i_ctime_sec and
+ * i_ctime_nsec (6.11+). */
+struct inode___i_ctime {
+	struct timespec64 i_ctime;
+} __attribute__((preserve_access_index));
+struct inode___dunder_i_ctime {
+	struct timespec64 __i_ctime;
+} __attribute__((preserve_access_index));
+
+static __always_inline __u64 inode_ctime_ns(struct inode *inode)
+{
+	__s64 sec;
+	long nsec;
+
+	/* each field tested: BTFGen keeps (and the build reports) what exists */
+	if (bpf_core_field_exists(struct inode, i_ctime_sec) && bpf_core_field_exists(struct inode, i_ctime_nsec)) {
+		sec = BPF_CORE_READ(inode, i_ctime_sec);
+		nsec = BPF_CORE_READ(inode, i_ctime_nsec);
+	} else if (bpf_core_field_exists(struct inode___dunder_i_ctime, __i_ctime)) {
+		struct inode___dunder_i_ctime *i = (void *)inode;
+		sec = BPF_CORE_READ(i, __i_ctime.tv_sec);
+		nsec = BPF_CORE_READ(i, __i_ctime.tv_nsec);
+	} else if (bpf_core_field_exists(struct inode___i_ctime, i_ctime)) {
+		struct inode___i_ctime *i = (void *)inode;
+		sec = BPF_CORE_READ(i, i_ctime.tv_sec);
+		nsec = BPF_CORE_READ(i, i_ctime.tv_nsec);
+	} else {
+		return 0;
+	}
+	return sec * 1000000000ULL + nsec;
+}
+
+/* Before 6.1 a process's mappings are a list (mm->mmap, vm_next); since,
+ * a maple tree, searched with bpf_find_vma (5.17+, kernel BTF). */
+struct mm_struct___vma_list {
+	struct vm_area_struct *mmap;
+} __attribute__((preserve_access_index));
+struct vm_area_struct___vma_list {
+	struct vm_area_struct *vm_next;
+} __attribute__((preserve_access_index));
+
+/* Mappings of a new program walked to find its entry point's: the
+ * program's segments, its interpreter's, the vDSO and the stack. */
+#define EXEC_VMAS 24
+
+static long vma_file(struct task_struct *task, struct vm_area_struct *vma, void *data)
+{
+	*(struct file **)data = BPF_CORE_READ(vma, vm_file);
+	return 0;
+}
+
+/* The file mapped at addr in the current task, NULL if none or unknown. */
+static __always_inline struct file *file_mapped_at(struct mm_struct *mm, __u64 addr, const bool find_vma)
+{
+	struct file *file = NULL;
+
+	if (find_vma) {
+		bpf_find_vma(bpf_get_current_task_btf(), addr, vma_file, &file, 0);
+		return file;
+	}
+	if (!bpf_core_field_exists(struct mm_struct___vma_list, mmap) || !bpf_core_field_exists(struct vm_area_struct___vma_list, vm_next))
+		return NULL;
+	struct vm_area_struct *vma = BPF_CORE_READ((struct mm_struct___vma_list *)mm, mmap);
+#pragma unroll
+	for (int i = 0; i < EXEC_VMAS; i++) {
+		if (vma) {
+			if (addr >= BPF_CORE_READ(vma, vm_start) && addr < BPF_CORE_READ(vma, vm_end)) {
+				file = BPF_CORE_READ(vma, vm_file);
+				vma = NULL;
+			} else {
+				vma = BPF_CORE_READ((struct vm_area_struct___vma_list *)vma, vm_next);
+			}
+		}
+	}
+	return file;
+}
+
+/* include/uapi/linux/stat.h */
+#define S_IFSOCK 0140000
+#define S_IFIFO 0010000
+
+/* Append the path of a file (walk_path); a pipe or socket, which has none,
+ * as the kernel names it in /proc/<pid>/fd: pipe:[<inode>], socket:[<inode>]. */
+static __always_inline __u32 put_file_name(struct scratch *b, __u32 off, __u8 arg, struct file *file)
+{
+	struct dentry *dentry = BPF_CORE_READ(file, f_path.dentry);
+	struct inode *inode = BPF_CORE_READ(file, f_inode);
+	__u32 type = BPF_CORE_READ(inode, i_mode) & S_IFMT;
+	struct scratch *t = scratch_buf(1);
+	__u64 ino = BPF_CORE_READ(inode, i_ino);
+	__u32 at = 0, n = 1;
+
+	if ((type != S_IFIFO && type != S_IFSOCK) || BPF_CORE_READ(dentry, d_parent) != dentry || !t)
+		return put_dentry_path(b, off, arg, dentry, BPF_CORE_READ(file, f_path.mnt));
+	/* built in scratch slot 1 (walk_path's), a byte at a time: a string
+	 * constant would be global data, which the legacy programs lack */
+	char *name = (char *)t->data;
+	if (type == S_IFIFO) {
+		name[0] = 'p', name[1] = 'i', name[2] = 'p', name[3] = 'e';
+		at = 4;
+	} else {
+		name[0] = 's', name[1] = 'o', name[2] = 'c', name[3] = 'k', name[4] = 'e', name[5] = 't';
+		at = 6;
+	}
+	name[at & 63] = ':';
+	name[(at + 1) & 63] = '[';
+	at += 2;
+	/* the inode number's decimal digits, most significant first */
+	__u64 v = ino;
+#pragma unroll
+	for (int i = 0; i < 19; i++) {
+		v /= 10;
+		if (v)
+			n++;
+	}
+#pragma unroll
+	for (int i = 0; i < 20; i++) {
+		if (i < n) {
+			name[(at + n - 1 - i) & 63] = '0' + ino % 10;
+			ino /= 10;
+		}
+	}
+	at += n;
+	name[at & 63] = ']';
+	name[(at + 1) & 63] = 0;
+	return put_str(b, off, arg, ARG_KSTR, name);
+}
+
+/* raw_tp args: (struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm).
+ * Keeps the executable scope (executable=) and reports sched_process_exec
+ * with Tracee's arguments (cmdpath, pathname, dev, inode, ctime,
+ * inode_mode, interpreter_*, argv, interp, stdin_type, stdin_path,
+ * invoked_from_kernel, env) and ours (old_pid). find_vma: the interpreter
+ * is found with bpf_find_vma (a program of its own: older kernels could
+ * not load it). */
+static __always_inline int sched_process_exec(struct bpf_raw_tracepoint_args *ctx, const bool legacy, const bool find_vma)
 {
 	struct linux_binprm *bprm = (struct linux_binprm *)ctx->args[2];
 	const volatile struct scope_config *c = scope_config(legacy);
-	struct event_config *cfg;
+	struct file *file = BPF_CORE_READ(bprm, file);
+	struct inode *inode = BPF_CORE_READ(file, f_inode);
+	__u32 dev = BPF_CORE_READ(inode, i_sb, s_dev);
+	__u64 ino = BPF_CORE_READ(inode, i_ino);
+	bool exe_scope = c && c->fields[SCOPE_EXE];
+	struct event_config *cfg = event_config(EVENT_SCHED_PROCESS_EXEC);
+	const char *path = NULL;
+	bool cut = false;
 	struct scratch *b;
 	__u64 policies;
 	__u32 off;
 
-	/* the executable the process now runs, as execve was given it */
-	if (c && c->fields[SCOPE_EXE]) {
+	/* the file the process now runs, by its absolute path and by its
+	 * identity: what execve was given (relative, a link, /dev/fd/N) does
+	 * not change either */
+	if (exe_scope || cfg)
+		path = walk_path(BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt), &cut);
+	if (exe_scope) {
 		__u32 zero = 0, tgid = bpf_get_current_pid_tgid() >> 32;
 		struct scope_keys *k = bpf_map_lookup_elem(&scope_keys, &zero);
-		if (k) {
+		struct scope_num_key id = { .field = SCOPE_EXE, .dev = dev, .value = ino };
+		__u64 exe = listed(&scope_nums, &id);
+		if (k && path) {
 			__builtin_memset(k->exe, 0, sizeof(k->exe));
-			bpf_probe_read_kernel_str(k->exe, sizeof(k->exe), BPF_CORE_READ(bprm, filename));
-			__u64 exe = listed(&scope_exes, k->exe);
-			struct proc_scope *ps = bpf_map_lookup_elem(&proc_scopes, &tgid);
-			if (ps) {
-				ps->exe = exe;
-			} else if (exe) {
-				struct proc_scope cs = { .exe = exe };
-				bpf_map_update_elem(&proc_scopes, &tgid, &cs, BPF_ANY);
-			}
+			bpf_probe_read_kernel_str(k->exe, sizeof(k->exe), path);
+			exe |= listed(&scope_exes, k->exe);
+		}
+		struct proc_scope *ps = bpf_map_lookup_elem(&proc_scopes, &tgid);
+		if (ps) {
+			ps->exe = exe;
+		} else if (exe) {
+			struct proc_scope cs = { .exe = exe };
+			bpf_map_update_elem(&proc_scopes, &tgid, &cs, BPF_ANY);
 		}
 	}
-	cfg = event_config(EVENT_SCHED_PROCESS_EXEC);
 	if (!cfg || is_self(legacy))
 		return 0;
 	policies = in_scope(cfg->policies, legacy);
@@ -1050,15 +1584,52 @@ static __always_inline int on_sched_process_exec(struct bpf_raw_tracepoint_args 
 	if (!b || !policies)
 		return 0;
 	fill_header(&b->ev.header, EVENT_SCHED_PROCESS_EXEC, -1, policies, legacy);
-	b->ev.args[0] = (__u64)BPF_CORE_READ(bprm, filename);
-	b->ev.args[1] = (__u32)ctx->args[1];
-	b->ev.args[2] = BPF_CORE_READ(bprm, argc);
-	b->ev.args[3] = 0;
-	b->ev.args[4] = 0;
-	b->ev.args[5] = 0;
-	off = put_str(b, 0, 0, ARG_KSTR, (const void *)b->ev.args[0]);
+	const char *filename = BPF_CORE_READ(bprm, filename);
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct mm_struct *mm = BPF_CORE_READ(task, mm);
+	b->ev.args[0] = (__u64)filename;
+	b->ev.args[1] = 0;
+	b->ev.args[2] = dev;
+	b->ev.args[3] = ino;
+	b->ev.args[4] = inode_ctime_ns(inode);
+	b->ev.args[5] = BPF_CORE_READ(inode, i_mode);
+
+	/* the integers past args first: they are small and always fit */
+	struct file *in = fd_file(0);
+	off = put_value(b, 0, 12, in ? BPF_CORE_READ(in, f_inode, i_mode) & S_IFMT : 0);
+	off = put_value(b, off, 14, (BPF_CORE_READ(task, real_parent, flags) & PF_KTHREAD) != 0);
+	off = put_value(b, off, 16, (__u32)ctx->args[1]);
+	/* the interpreter (the ELF loader: ld.so) is the file mapped where
+	 * the new program starts, if it is not the program itself */
+	struct file *itp = file_mapped_at(mm, PT_REGS_IP_CORE(current_regs()), find_vma);
+	struct inode *itp_inode = itp ? BPF_CORE_READ(itp, f_inode) : NULL;
+	if (itp_inode && itp_inode != inode) {
+		off = put_value(b, off, 7, BPF_CORE_READ(itp_inode, i_sb, s_dev));
+		off = put_value(b, off, 8, BPF_CORE_READ(itp_inode, i_ino));
+		off = put_value(b, off, 9, inode_ctime_ns(itp_inode));
+	}
+	/* then the paths, the file run first */
+	if (cut)
+		b->ev.header.flags |= RECORD_FLAG_TRUNCATED;
+	if (path)
+		off = put_str(b, off, 1, ARG_KSTR, path);
+	off = put_str(b, off, 0, ARG_KSTR, filename);
+	if (itp_inode && itp_inode != inode)
+		off = put_dentry_path(b, off, 6, BPF_CORE_READ(itp, f_path.dentry), BPF_CORE_READ(itp, f_path.mnt));
+	off = put_str(b, off, 11, ARG_KSTR, BPF_CORE_READ(bprm, interp));
+	if (in)
+		off = put_file_name(b, off, 13, in);
+	/* argv and the environment as the kernel wrote them on the new stack */
+	off = put_str_seq(b, off, 10, (const char *)BPF_CORE_READ(mm, arg_start), BPF_CORE_READ(bprm, argc));
+	if (cfg->flags & EVENT_FLAG_EXEC_ENV)
+		off = put_str_seq(b, off, 15, (const char *)BPF_CORE_READ(mm, env_start), BPF_CORE_READ(bprm, envc));
 	submit(ctx, b, off, legacy);
 	return 0;
+}
+
+static __always_inline int on_sched_process_exec(struct bpf_raw_tracepoint_args *ctx, const bool legacy)
+{
+	return sched_process_exec(ctx, legacy, false);
 }
 
 /* raw_tp args: (struct task_struct *p) */
@@ -1133,88 +1704,6 @@ static __always_inline struct scratch *kernel_event(__u32 id, __s32 syscall)
 static __always_inline struct scratch *function_event(__u32 id)
 {
 	return kernel_event(id, current_syscall());
-}
-
-/* Append the path of dentry as a data item; returns the new offset. With
- * its vfsmount, the path is absolute (mount points crossed up to the
- * namespace's root); without one, from the root of its filesystem; a file
- * in no directory (memfd) is its name alone. Built backwards, leaf first,
- * in scratch slot 1 (used otherwise only at a syscall's entry, which is
- * over when a hook or a syscall's exit runs), then copied as a string. */
-static __always_inline __u32 put_dentry_path(struct scratch *b, __u32 off, __u8 arg, struct dentry *dentry,
-					     struct vfsmount *vfsmnt)
-{
-	struct scratch *t = scratch_buf(1);
-	struct dentry *leaf = dentry;
-	struct mount *mnt = NULL;
-	struct dentry *mnt_root = NULL;
-	bool complete = false;
-	__u32 pos = MAX_STR_LEN - 1;
-
-	if (!t)
-		return off;
-	char *buf = (char *)t->data;
-	if (vfsmnt) {
-		mnt = (struct mount *)((void *)vfsmnt - bpf_core_field_offset(struct mount, mnt));
-		mnt_root = BPF_CORE_READ(vfsmnt, mnt_root);
-	}
-	buf[MAX_STR_LEN - 1] = 0;
-#pragma unroll
-	for (int i = 0; i < MAX_PATH_COMPONENTS; i++) {
-		if (mnt && dentry == mnt_root) {
-			/* the root of a mount: go on from where it is mounted */
-			struct mount *up = BPF_CORE_READ(mnt, mnt_parent);
-			if (up == mnt) {
-				complete = true;
-				break;
-			}
-			dentry = BPF_CORE_READ(mnt, mnt_mountpoint);
-			mnt = up;
-			mnt_root = BPF_CORE_READ(up, mnt.mnt_root);
-			continue;
-		}
-		struct dentry *parent = BPF_CORE_READ(dentry, d_parent);
-		if (dentry == parent) {
-			complete = true;
-			break;
-		}
-		struct qstr name = BPF_CORE_READ(dentry, d_name);
-		__u32 len = name.len & 255; /* NAME_MAX */
-		if (len + 1 > pos)
-			break; /* longer than PATH_MAX: cut */
-		pos -= len;
-		barrier_var(pos);
-		pos &= MAX_STR_LEN - 1;
-		bpf_probe_read_kernel(&buf[pos], len, name.name);
-		pos = (pos - 1) & (MAX_STR_LEN - 1);
-		buf[pos] = '/';
-		dentry = parent;
-	}
-	if (!complete)
-		b->ev.header.flags |= RECORD_FLAG_TRUNCATED;
-	/* nothing above it: a root ("/"), or a file of no directory (a memfd,
-	 * a pipe): its name alone, as Tracee shows it (memfd:payload) */
-	if (pos == MAX_STR_LEN - 1)
-		return put_str(b, off, arg, ARG_KSTR, BPF_CORE_READ(leaf, d_name.name));
-	return put_str(b, off, arg, ARG_KSTR, &buf[pos & (MAX_STR_LEN - 1)]);
-}
-
-/* The file's path as a data item: bpf_d_path with fentry (the kernel
- * allows it in security_file_open, not in the other hooks), else walked. */
-static __always_inline __u32 put_file_path(struct scratch *b, __u32 off, __u8 arg, struct file *file, const bool d_path)
-{
-	if (!d_path || off != 0)
-		return put_dentry_path(b, off, arg, BPF_CORE_READ(file, f_path.dentry), BPF_CORE_READ(file, f_path.mnt));
-	struct data_item *item = (void *)b->data;
-	long n = bpf_d_path(&file->f_path, (char *)&b->data[sizeof(*item)], MAX_STR_LEN);
-	if (n <= 0)
-		n = 1; /* no path: empty */
-	if (n >= MAX_STR_LEN)
-		b->ev.header.flags |= RECORD_FLAG_TRUNCATED;
-	item->arg = arg;
-	item->kind = ARG_KSTR;
-	item->len = n - 1;
-	return sizeof(*item) + n - 1;
 }
 
 /* The socket's fd: the first argument of the syscall the hook runs in, if
@@ -1331,20 +1820,20 @@ static __always_inline struct scratch *socket_event(__u32 id, struct socket *soc
 }
 
 /* security_socket_connect(struct socket *, struct sockaddr *, int addrlen) */
-static __always_inline int on_security_socket_connect(void *ctx, struct socket *sock, struct sockaddr *address)
+static __always_inline int on_security_socket_connect(void *ctx, struct socket *sock, struct sockaddr *address, int addrlen)
 {
 	struct scratch *b = socket_event(EVENT_SECURITY_SOCKET_CONNECT, sock);
 	if (b)
-		submit(ctx, b, put_sockaddr(b, 0, 1, address, true), false);
+		submit(ctx, b, put_sockaddr(b, 0, 1, address, addrlen, true), false);
 	return 0;
 }
 
 /* security_socket_bind(struct socket *, struct sockaddr *, int addrlen) */
-static __always_inline int on_security_socket_bind(void *ctx, struct socket *sock, struct sockaddr *address)
+static __always_inline int on_security_socket_bind(void *ctx, struct socket *sock, struct sockaddr *address, int addrlen)
 {
 	struct scratch *b = socket_event(EVENT_SECURITY_SOCKET_BIND, sock);
 	if (b)
-		submit(ctx, b, put_sockaddr(b, 0, 1, address, true), false);
+		submit(ctx, b, put_sockaddr(b, 0, 1, address, addrlen, true), false);
 	return 0;
 }
 
@@ -1360,9 +1849,12 @@ static __always_inline __u32 put_local_addr(struct scratch *b, __u32 off, __u8 a
 	if (off != 0)
 		return off; /* always the record's only item */
 	if (family == AF_UNIX) {
+		/* bound: its address as bind gave it (len: the addrlen kept);
+		 * unbound: the family alone, as the kernel reports it */
 		struct unix_address *addr = BPF_CORE_READ((struct unix_sock *)sk, addr);
 		if (addr)
-			return put_sockaddr(b, 0, arg, (void *)addr + bpf_core_field_offset(struct unix_address, name), true);
+			return put_sockaddr(b, 0, arg, (void *)addr + bpf_core_field_offset(struct unix_address, name),
+					    BPF_CORE_READ(addr, len), true);
 	}
 	__builtin_memset(dst, 0, SOCKADDR_IN6_SIZE);
 	__builtin_memcpy(dst, &family, sizeof(family));
@@ -1411,27 +1903,6 @@ static __always_inline int on_cap_capable(void *ctx, int cap)
  * their own (the syscall programs stay as small as they were): on the
  * per-syscall tracepoints of their syscalls, or on raw sys_exit where
  * tracefs lacks them. Not for the legacy programs' kernels. */
-
-/* include/uapi/linux/stat.h, asm-generic/mman-common.h: ABI values */
-#define S_IFMT 00170000
-#define S_IFREG 0100000
-#define PROT_WRITE 0x2
-#define PROT_EXEC 0x4
-#define MAP_ANONYMOUS 0x20
-
-/* The current task's open file at fd, NULL if none. */
-static __always_inline struct file *fd_file(__u64 fd)
-{
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds = BPF_CORE_READ(fdt, fd);
-	struct file *file = NULL;
-
-	if (fd >= BPF_CORE_READ(fdt, max_fds))
-		return NULL;
-	bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]);
-	return file;
-}
 
 /* write/pwrite64 (fd, buf, count[, pos]) or writev/pwritev (fd, iov,
  * iovcnt[, pos_l]) returned ret: the first bytes of a regular file, if they
@@ -1563,6 +2034,14 @@ RAW_TP(sys_enter)
 RAW_TP(sys_exit)
 RAW_TP(sched_process_fork)
 RAW_TP(sched_process_exec)
+/* attached after tracee_sched_process_exec, whose executable scope it uses */
+ENTRY("raw_tracepoint/sched_process_exec", exec_syscall, struct bpf_raw_tracepoint_args)
+/* tracee_sched_process_exec where bpf_find_vma runs (5.17+, kernel BTF) */
+SEC("raw_tracepoint/sched_process_exec")
+int tracee_sched_process_exec_find_vma(struct bpf_raw_tracepoint_args *ctx)
+{
+	return sched_process_exec(ctx, false, true);
+}
 RAW_TP(sched_process_exit)
 /* one program, many tracepoints: user space attaches it to each selected
  * syscall's tracepoint through perf_event_open (the ids come from tracefs) */
@@ -1604,7 +2083,7 @@ FUNCTION_HOOK(security_inode_rename,
 FUNCTION_HOOK(security_sb_mount, (const char *dev_name, const struct path *path, const char *type, unsigned long flags),
 	      (dev_name, path, type, flags))
 FUNCTION_HOOK(security_kernel_read_file, (struct file *file, int id), (file, id))
-FUNCTION_HOOK(security_socket_connect, (struct socket *sock, struct sockaddr *address), (sock, address))
-FUNCTION_HOOK(security_socket_bind, (struct socket *sock, struct sockaddr *address), (sock, address))
+FUNCTION_HOOK(security_socket_connect, (struct socket *sock, struct sockaddr *address, int addrlen), (sock, address, addrlen))
+FUNCTION_HOOK(security_socket_bind, (struct socket *sock, struct sockaddr *address, int addrlen), (sock, address, addrlen))
 FUNCTION_HOOK(security_socket_accept, (struct socket *sock), (sock))
 FUNCTION_HOOK(cap_capable, (const struct cred *cred, struct user_namespace *ns, int cap), (cap))

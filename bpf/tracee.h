@@ -11,6 +11,8 @@
 #define __TRACEE_H
 
 #define TASK_COMM_LEN 16
+/* arguments carried in every record (struct event's args); an event with
+ * more (sched_process_exec) carries the rest as data items */
 #define MAX_ARGS 6
 /* A path is captured up to PATH_MAX; longer ones are cut and flagged. */
 #define MAX_STR_LEN 4096
@@ -32,6 +34,12 @@ enum tracee_limits {
 	 * position only, and the next argument is its length */
 	BYTES_ARG = 1,
 	CAPTURED_BYTES = 16,
+	/* bytes of a struct sockaddr captured: sizeof(struct sockaddr_storage)
+	 * (include/uapi/linux/socket.h), what the kernel itself copies at most */
+	SOCKADDR_MAX = 128,
+	/* arguments an event may declare, the fixed ones and those carried as
+	 * data items (struct data_item's arg) */
+	MAX_EVENT_ARGS = 20,
 	/* path components (the file, its directories, mount points crossed)
 	 * walked up where a path is built from dentries (no bpf_d_path); a
 	 * deeper path keeps its last ones, and is flagged truncated */
@@ -133,6 +141,12 @@ enum tracee_arg_kind {
 	/* the first CAPTURED_BYTES (at most) of a user buffer, as many as the
 	 * next argument says it holds: enough to tell an ELF from a text */
 	ARG_BYTES = 6,
+	/* a user string (or string array element) whose memory could not be
+	 * read (a page the task never touched, a bad address): the item holds
+	 * the 8-byte address instead, and the record is flagged */
+	ARG_UNREADABLE = 7,
+	/* an integer argument past the record's MAX_ARGS: its 8 bytes */
+	ARG_VALUE = 8,
 };
 
 /* Per-event configuration written by user space before tracing starts. */
@@ -144,6 +158,13 @@ enum tracee_event_flags {
 	/* some argument is copied (a string, a sockaddr): the record has a
 	 * data section */
 	EVENT_FLAG_DATA = 1 << 2,
+	/* the sockaddr's length is the int the next argument points to
+	 * (accept, recvfrom: written by the kernel), not that argument itself
+	 * (connect, bind, sendto) */
+	EVENT_FLAG_ADDRLEN_PTR = 1 << 3,
+	/* sched_process_exec: the new program's environment is captured
+	 * (Tracee's option:exec-env) */
+	EVENT_FLAG_EXEC_ENV = 1 << 4,
 };
 
 struct event_config {
@@ -167,7 +188,7 @@ enum scope_field {
 	SCOPE_COMM = 4,
 	SCOPE_UTS = 5,	   /* UTS nodename (hostname in the task's namespace) */
 	SCOPE_TREE = 6,	   /* the process descends from a listed pid (or is it) */
-	SCOPE_EXE = 7,	   /* the path the process last executed */
+	SCOPE_EXE = 7,	   /* the file the process last executed: its absolute path, or its device and inode */
 	SCOPE_CONTAINER = 8, /* in a pid namespace other than the initial one */
 	SCOPE_UID_RANGE = 9,
 	SCOPE_PID_RANGE = 10,
@@ -201,10 +222,13 @@ struct scope_config {
 	__u64 pid_max[MAX_POLICIES];
 };
 
-/* Key of the numeric scope values (scope_nums map): pid, tid, uid, mntns, pidns, cgroup. */
+/* Key of the numeric scope values (scope_nums map): pid, tid, uid, mntns,
+ * pidns, cgroup; and for executables (SCOPE_EXE) the file's identity, its
+ * device (the kernel's s_dev encoding, MAJOR << 20 | MINOR) in pad and its
+ * inode number in value. */
 struct scope_num_key {
 	__u32 field; /* enum scope_field */
-	__u32 pad;
+	__u32 dev;   /* SCOPE_EXE only, else 0 */
 	__u64 value;
 };
 
@@ -224,6 +248,8 @@ enum tracee_record_flags {
 	/* the registers saved at syscall entry were not where they were looked
 	 * for (a per-syscall tracepoint on an unusual kernel stack): args are 0 */
 	RECORD_FLAG_ARGS_UNKNOWN = 1 << 2,
+	/* some user string could not be read: its item is ARG_UNREADABLE */
+	RECORD_FLAG_UNREADABLE = 1 << 3,
 };
 
 /* The context every record carries. */

@@ -145,8 +145,9 @@ describe('embedded minimized BTF', () => {
 
   it('a field renamed in this kernel disables only the events that read it, with the reason', async () => {
     const renamed = join(tmp, 'renamed.btf');
-    // as if a kernel renamed linux_binprm.filename: only sched_process_exec reads it
-    writeFileSync(renamed, renameMember(btfExtract(hostKey()), 'linux_binprm', 'filename', 'tgid'));
+    // as if a kernel renamed linux_binprm.file: only sched_process_exec reads it
+    // (execve, reported at sched_process_exec too, reads the name it was given)
+    writeFileSync(renamed, renameMember(btfExtract(hostKey()), 'linux_binprm', 'file', 'tgid'));
     const r = spawnSync(process.execPath, [CLI, '-e', 'execve,sched_process_exec', '-o', 'json', '-d', '1500ms'], {
       encoding: 'utf8',
       env: { ...process.env, TRACEE_BTF_FILE: renamed },
@@ -154,9 +155,9 @@ describe('embedded minimized BTF', () => {
     expect(r.status, r.stderr).toBe(0);
     const lines = r.stderr.trim().split('\n');
     expect(lines[0]).toMatch(
-      /^tracee-rs: warning: sched_process_exec unavailable on this kernel: tracee_sched_process_exec: struct linux_binprm\.filename is not in this kernel's BTF \(TRACEE_BTF_FILE /,
+      /^tracee-rs: warning: sched_process_exec unavailable on this kernel: tracee_sched_process_exec: struct linux_binprm\.file is not in this kernel's BTF \(TRACEE_BTF_FILE /,
     );
-    expect(lines[1]).toMatch(/^tracee-rs: attached to 2 hooks for 1 events \(execve\); syscalls: 2 per-syscall tracepoints;/);
+    expect(lines[1]).toMatch(/^tracee-rs: attached to 3 hooks for 1 events \(execve\); syscalls: 2 per-syscall tracepoints;/);
     // the rejected attempt left nothing behind
     await noProgramsLeft();
   });

@@ -2,6 +2,7 @@
 // attached line, run a workload, stop, read the summary.
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
+import { realpathSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CLI, until } from './helpers.js';
 
@@ -18,7 +19,7 @@ describe('tracee-rs CLI', () => {
     const { child, out } = startCli(['--events', 'execve,sched_process_exec', '--output', 'json']);
     await until(() => out.stderr.includes('attached'), 10_000, 'the attached line');
     expect(out.stderr).toMatch(
-      /^tracee-rs: attached to 3 hooks for 2 events \(execve,sched_process_exec\); syscalls: 2 per-syscall tracepoints; BTF: kernel \(\/sys\/kernel\/btf\/vmlinux\) \[case 3\]; via BPF ring buffer\n$/,
+      /^tracee-rs: attached to 4 hooks for 2 events \(execve,sched_process_exec\); syscalls: 2 per-syscall tracepoints; BTF: kernel \(\/sys\/kernel\/btf\/vmlinux\) \[case 3\]; via BPF ring buffer\n$/,
     );
     const t = spawnSync('/bin/true');
     await until(() => out.stdout.includes('"processName":"true"'), 10_000, 'the workload in the output');
@@ -29,7 +30,16 @@ describe('tracee-rs CLI', () => {
     const events = out.stdout.trim().split('\n').map((l) => JSON.parse(l));
     const exec = events.find((e) => e.eventName === 'sched_process_exec' && e.hostProcessId === t.pid);
     expect(exec).toMatchObject({ processName: 'true', eventId: '1003', hostParentProcessId: process.pid, syscall: '', containerId: '' });
-    expect(exec.args[0]).toEqual({ name: 'pathname', type: 'const char *', value: '/bin/true' });
+    // Tracee's arguments in Tracee's order (those past the sixth only when captured: no env here), then ours
+    expect(exec.args.slice(0, 2)).toEqual([
+      { name: 'cmdpath', type: 'const char *', value: '/bin/true' },
+      { name: 'pathname', type: 'const char *', value: realpathSync('/bin/true') },
+    ]);
+    expect(exec.args.map((a: { name: string }) => a.name)).toEqual([
+      'cmdpath', 'pathname', 'dev', 'inode', 'ctime', 'inode_mode', 'interpreter_pathname', 'interpreter_dev', 'interpreter_inode', 'interpreter_ctime',
+      'argv', 'interp', 'stdin_type', 'stdin_path', 'invoked_from_kernel', 'old_pid',
+    ]);
+    expect(exec.argsNum).toBe(16);
     // Tracee's fields, in Tracee's order
     expect(Object.keys(exec)).toEqual([
       'timestamp', 'threadStartTime', 'processorId', 'processId', 'cgroupId', 'threadId', 'parentProcessId',
@@ -91,7 +101,9 @@ describe('tracee-rs CLI', () => {
     expect(row).toBeDefined();
     // columns line up with the header
     expect(row!.indexOf('sched_process_exec')).toBe(lines[0].indexOf('EVENT'));
-    expect(row).toContain('pathname: "/bin/true"');
+    expect(row).toContain('cmdpath: "/bin/true", pathname: "/usr/bin/true"');
+    // file types by name, as Tracee parses stdin_type
+    expect(row).toMatch(/ stdin_type: S_IF(CHR|IFO|SOCK), /);
   });
 
   it('rejects bad input with one line and a non-zero exit', () => {

@@ -55,3 +55,11 @@ export function nsId(kind: 'mnt' | 'pid'): number {
   const link = readlinkSync(`/proc/self/ns/${kind}`);
   return Number(/\[(\d+)\]/.exec(link)![1]);
 }
+
+/** test/fixtures/c/exec-cases.c, built with the system's cc into `dir`: the path of the program. */
+export function buildExecCases(dir: string): string {
+  const out = `${dir}/exec-cases`;
+  const src = new URL('./fixtures/c/exec-cases.c', import.meta.url).pathname;
+  execFileSync('cc', ['-O1', '-pthread', '-Wall', '-Werror', '-o', out, src], { stdio: ['ignore', 'ignore', 'inherit'] });
+  return out;
+}

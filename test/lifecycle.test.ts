@@ -18,8 +18,11 @@ describe('lifecycle', () => {
       const held = heldProgramIds();
       const mine = tracePrograms().filter((p) => held.has(p.id));
       // only the programs the selection needs are loaded
+      // (execve succeeds at sched_process_exec: tracee_exec_syscall; where
+      // bpf_find_vma runs, as here, sched_process_exec's program is the one using it)
       expect(mine.map((p) => p.name).sort()).toEqual([
-        'tracee_sched_process_exec',
+        'tracee_exec_syscall',
+        'tracee_sched_process_exec_find_vma',
         'tracee_sched_process_exit',
         'tracee_sys_enter_per_syscall',
         'tracee_sys_exit_per_syscall',

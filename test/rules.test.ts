@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { share, type Subscription } from 'rxjs';
 import { BUILTIN_RULES, detect, findings, replay, rulePolicies, trace, traceeJson, type Finding, type TraceeEvent } from '@tracee/core';
-import { CLI, until } from './helpers.js';
+import { buildExecCases, CLI, until } from './helpers.js';
 
 const ACTIONS = new URL('./fixtures/rule-actions.py', import.meta.url).pathname;
 const DIR = `/tmp/trc-rules-${process.pid}`;
@@ -40,11 +40,14 @@ interface Case {
 }
 
 describe('builtin rules, live', () => {
+  /** test/fixtures/c/exec-cases.c: the ways of exec'ing a program */
+  let exec = '';
   let server: Server;
   let port = 0;
   beforeAll(async () => {
     rmSync(DIR, { recursive: true, force: true });
     mkdirSync(`${DIR}/cg`, { recursive: true });
+    exec = buildExecCases(DIR);
     server = createServer((s) => s.on('error', () => {}).resume());
     await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
     port = (server.address() as { port: number }).port;
@@ -68,8 +71,14 @@ describe('builtin rules, live', () => {
       { rule: 'TRC-104', what: 'an rwx mapping', found: true, act: () => py('mmap-wx') },
       { rule: 'TRC-104', what: 'an r-x mapping', found: false, act: () => py('mmap-rx') },
       { rule: 'TRC-104', what: 'an rw- mapping mprotected rwx', found: true, act: () => py('mprotect-wx') },
+      // fileless: the file that runs is in memory, whatever path reached it
       { rule: 'TRC-105', what: 'exec of a memfd through /proc/self/fd', found: true, act: () => py('memfd-exec') },
+      { rule: 'TRC-105', what: 'execveat of a memfd (AT_EMPTY_PATH)', found: true, act: () => run([exec, 'execveat-memfd']) },
+      { rule: 'TRC-105', what: 'exec of a memfd through a link to /proc/self/fd/N', found: true, act: () => run([exec, 'memfd-proc-self']) },
+      { rule: 'TRC-105', what: 'an ELF in /dev/shm run as ./t from there', found: true, act: () => privately('/dev/shm', 'cp /bin/true /dev/shm/t && cd /dev/shm && exec ./t') },
+      { rule: 'TRC-105', what: 'an ELF in /dev/shm run through a link', found: true, act: () => privately('/dev/shm', `cp /bin/true /dev/shm/t && ln -sf /dev/shm/t ${DIR}/shm-link && exec ${DIR}/shm-link`) },
       { rule: 'TRC-105', what: 'exec of /bin/true', found: false, act: () => py('exec-true') },
+      { rule: 'TRC-105', what: 'fexecve of /bin/true (an fd of a file on disk: /dev/fd/N)', found: false, act: () => run([exec, 'fexecve']) },
       { rule: 'TRC-107', what: 'write /etc/ld.so.preload', found: true, act: () => privately('/etc', ': > /etc/ld.so.preload') },
       { rule: 'TRC-107', what: 'write /etc/ld.so.conf', found: false, act: () => privately('/etc', ': > /etc/ld.so.conf') },
       // the environment given exactly (env -i): nothing inherited from this one

@@ -5,7 +5,7 @@
 // event arrive, so "must not match" is seen, not inferred from silence.
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { chmodSync, copyFileSync, mkdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync, readlinkSync, rmdirSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trace, type Policy, type TraceeEvent } from '@tracee/core';
@@ -81,6 +81,10 @@ describe('scopes in the kernel', () => {
     // a tree: root -> sh -> (after the start) sh -> cat, three levels deep
     // (`; true` keeps each shell from exec'ing its last command in place)
     gated.root = new Gated(['sh', '-c', `sh -c 'read x; sh -c "cat ${file('tree-eq', true)} ${file('tree-ne', false)}; true"; true'; true`]);
+    // running the executable before the start (cat reads stdin, then opens
+    // its file): matched from /proc/<pid>/exe; the real cat not
+    gated.exeBefore = new Gated([mycat, '-', file('exe-before', true)]);
+    gated.catBefore = new Gated([cat, '-', file('exe-before', false)]);
     const [pidA, pidB] = [gated.pidA.pid, gated.pidB.pid];
     const pidnsInner = await gated.pidns.innerPid();
     await until(() => nsOf(gated.mnt.pid, 'mnt') !== nsOf(process.pid, 'mnt'), 5000, 'unshare -m');
@@ -126,6 +130,12 @@ describe('scopes in the kernel', () => {
       'exe-eq': [`executable=${mycat}`],
       'exe-ne': [`exec!=${mycat}`],
       'exe-alias': ['executable=/bin/cat'],
+      // the file that runs, however it was reached: a relative path, a
+      // link, another mount of its directory, started before the trace
+      'exe-relative': [`executable=${mycat}`],
+      'exe-link': [`executable=${mycat}`],
+      'exe-bind': [`executable=${mycat}`],
+      'exe-before': [`executable=${mycat}`],
       container: ['container'],
       'not-container': ['not-container'],
       'and-of-two': ['comm=trc-comm-a', `uid=${UID}`],
@@ -157,6 +167,14 @@ describe('scopes in the kernel', () => {
       run([cat, file('exe-eq', false), file('exe-ne', true), file('exe-alias', true)]);
       run(['/bin/cat', file('exe-alias', true)]);
       run(['/usr/bin/tac', file('exe-alias', false)]);
+      run(['sh', '-c', `cd ${DIR}/bin && exec ./trc-exe ${file('exe-relative', true)}`]);
+      // a copy of the same program is another file
+      const copy = named(cat, 'trc-exe-copy');
+      run(['sh', '-c', `cd ${DIR}/bin && exec ./trc-exe-copy ${file('exe-relative', false)}`]);
+      symlinkSync(mycat, `${DIR}/exe-link`);
+      run([`${DIR}/exe-link`, file('exe-link', true)]);
+      run([copy, file('exe-link', false)]);
+      run(['unshare', '-m', '--propagation', 'private', 'sh', '-c', `mkdir -p ${DIR}/bound && mount --bind ${DIR}/bin ${DIR}/bound && ${DIR}/bound/trc-exe ${file('exe-bind', true)}; exec ${DIR}/bound/trc-exe-copy ${file('exe-bind', false)}`]);
       run(['unshare', '-p', '-f', cat, file('container', true), file('not-container', false)]);
       run([cat, file('container', false), file('not-container', true)]);
       run(asUid(UID, [commA, file('and-of-two', true)]));

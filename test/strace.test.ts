@@ -27,6 +27,15 @@ const EXCEPTIONS = {
   write: 'the buffer',
   // struct clone_args is captured as its address
   clone3: 'the struct',
+  // sendto's and recvfrom's buffers hold data: kept as an address (strace shows the data)
+  sendto: 'the buffer',
+  recvfrom: 'the buffer; the addrlen pointer where the address does not determine its length (see addrlenPair)',
+  // the in/out addrlen (strace's [in => out]): we keep the pointer as an
+  // address, and have the length only as the captured address's own bytes
+  accept: 'the addrlen pointer where the address does not determine its length (see addrlenPair)',
+  accept4: 'the addrlen pointer where the address does not determine its length (see addrlenPair)',
+  getsockname: 'the addrlen pointer where the address does not determine its length (see addrlenPair)',
+  getpeername: 'the addrlen pointer where the address does not determine its length (see addrlenPair)',
 };
 
 const errno = new Map<string, number>(CONSTANTS.errno.map(([n, v]) => [n, v]));
@@ -123,20 +132,109 @@ function num(v: unknown): string {
   return s;
 }
 
-/** strace's `{sa_family=AF_INET, sin_port=htons(80), sin_addr=inet_addr("127.0.0.1")}` as `AF_INET 80 127.0.0.1`. */
+/** strace's quoted bytes (`"\0\1ab"`) as lowercase hex, as our decoder prints sa_data. */
+const quotedHex = (q: string) => Buffer.from(unquote(q), 'latin1').toString('hex');
+
+/** An interface's index, as strace's `if_nametoindex("lo")` stands for it. */
+const ifIndex = (name: string) => readFileSync(`/sys/class/net/${name}/ifindex`, 'utf8').trim();
+
+/**
+ * strace's struct sockaddr, every field it prints, as one normalized text:
+ * - not a struct (NULL, or an address strace did not decode: a failed call's,
+ *   an out-address of length 0): `ptr N`;
+ * - AF_UNIX: `AF_UNIX` alone (unnamed), `AF_UNIX path=P` (P unquoted, its
+ *   bytes as UTF-8 like our decoder), or `AF_UNIX abstract=@T` (T the text
+ *   inside strace's `@"..."`, kept quoted: our decoder quotes as strace does);
+ * - AF_INET: `AF_INET port addr`;
+ * - AF_INET6: `AF_INET6 port flowinfo addr scope` (scope as a number: strace
+ *   prints `sin6_scope_id=if_nametoindex("lo")` for an interface's index);
+ * - AF_NETLINK: `AF_NETLINK pid groups`, groups as a number (strace prints
+ *   printf's `%#08x`: `00000000`, but `0x000011`; we print 8 hex digits);
+ * - anything else strace shows as `sa_data="..."` (AF_UNSPEC, a family it
+ *   does not know, or one with too few bytes): `FAMILY sa_data=HEX`.
+ * A form not listed stays as printed, so that it differs (and shows).
+ */
 function straceSockaddr(s: string): string {
+  if (!s.startsWith('{')) return `ptr ${num(s)}`;
   const family = /sa_family=(\w+)/.exec(s)?.[1];
-  const port = /sin6?_port=htons\((\d+)\)/.exec(s)?.[1] ?? '';
-  const addr = /inet_addr\("([^"]+)"\)/.exec(s)?.[1] ?? /inet_pton\(AF_INET6, "([^"]+)"/.exec(s)?.[1] ?? unquote(/sun_path=(".*")/.exec(s)?.[1] ?? '');
-  return `${family} ${port} ${addr}`;
+  const field = (re: RegExp) => re.exec(s)?.[1];
+  const data = field(/sa_data=("(?:[^"\\]|\\.)*")/);
+  if (data !== undefined) return `${family} sa_data=${quotedHex(data)}`;
+  switch (family) {
+    case 'AF_UNIX': {
+      const abstract = field(/sun_path=@"((?:[^"\\]|\\.)*)"/);
+      if (abstract !== undefined) return `AF_UNIX abstract=@${abstract}`;
+      const path = field(/sun_path=("(?:[^"\\]|\\.)*")/);
+      return path === undefined ? 'AF_UNIX' : `AF_UNIX path=${Buffer.from(unquote(path), 'latin1').toString('utf8')}`;
+    }
+    case 'AF_INET':
+      return `AF_INET ${field(/sin_port=htons\((\d+)\)/)} ${field(/sin_addr=inet_addr\("([^"]+)"\)/)}`;
+    case 'AF_INET6': {
+      const scope = field(/sin6_scope_id=(\d+)/) ?? ifIndex(field(/sin6_scope_id=if_nametoindex\("([^"]+)"\)/) ?? '?');
+      return `AF_INET6 ${field(/sin6_port=htons\((\d+)\)/)} ${field(/sin6_flowinfo=htonl\((\d+)\)/)} ${field(/inet_pton\(AF_INET6, "([^"]+)"/)} ${scope}`;
+    }
+    case 'AF_NETLINK':
+      return `AF_NETLINK ${field(/nl_pid=(\d+)/)} ${parseInt(field(/nl_groups=(?:0x)?([0-9a-f]+)/) ?? 'NaN', 16)}`;
+    default:
+      return s;
+  }
 }
 
-/** tracee-rs's sockaddr (Tracee's keys) in the same form. */
+/** tracee-rs's sockaddr (Tracee's keys, see packages/core/src/sockaddr.ts) in the same form. */
 function ourSockaddr(v: unknown): string {
-  if (typeof v !== 'object' || v === null) return `not captured: ${String(v)}`;
+  if (typeof v !== 'object' || v === null) return `ptr ${num(v)}`;
   const sa = v as Record<string, string>;
-  return `${sa.sa_family} ${sa.sin_port ?? sa.sin6_port ?? ''} ${sa.sin_addr ?? sa.sin6_addr ?? sa.sun_path ?? ''}`;
+  if (sa.sa_data !== undefined) return `${sa.sa_family} sa_data=${sa.sa_data}`;
+  switch (sa.sa_family) {
+    case 'AF_UNIX':
+      if (sa.sun_path === undefined) return 'AF_UNIX';
+      return sa.sun_path.startsWith('@') ? `AF_UNIX abstract=${sa.sun_path}` : `AF_UNIX path=${sa.sun_path}`;
+    case 'AF_INET':
+      return `AF_INET ${sa.sin_port} ${sa.sin_addr}`;
+    case 'AF_INET6':
+      return `AF_INET6 ${sa.sin6_port} ${sa.sin6_flowinfo} ${sa.sin6_addr} ${sa.sin6_scopeid}`;
+    case 'AF_NETLINK':
+      return `AF_NETLINK ${sa.nl_pid} ${parseInt(sa.nl_groups, 16)}`;
+    default:
+      return JSON.stringify(sa);
+  }
 }
+
+/**
+ * The in/out addrlen of accept, accept4, getsockname, getpeername and
+ * recvfrom, which strace prints as `[16]` or `[128 => 16]` (in => out). We
+ * keep that pointer an address (the length is the captured address's own),
+ * so: where our decoded address determines its length exactly, we compare
+ * the kernel's out value with it (AF_UNIX: 2 unnamed, 3 + the name's bytes
+ * abstract; a raw `sa_data` form: 2 + its bytes); elsewhere (AF_UNIX paths,
+ * which stop at a NUL; AF_INET, AF_INET6, AF_NETLINK, which read fixed
+ * fields), or when the address is not a struct, the pointer is skipped.
+ * The in value is never compared (we have none).
+ */
+function addrlenPair(s: string, addr: unknown): [string, string][] {
+  if (typeof addr !== 'object' || addr === null) return [];
+  const sa = addr as Record<string, string>;
+  let len: number | undefined;
+  if (sa.sa_data !== undefined) len = 2 + sa.sa_data.length / 2;
+  else if (sa.sa_family === 'AF_UNIX' && sa.sun_path === undefined) len = 2;
+  else if (sa.sa_family === 'AF_UNIX' && sa.sun_path.startsWith('@')) len = 3 + unquote(`"${sa.sun_path.slice(1)}"`).length;
+  if (len === undefined) return [];
+  const out = /^\[(?:\d+ => )?(\d+)\]$/.exec(s)?.[1] ?? s;
+  return [[out, String(len)]];
+}
+
+/**
+ * MSG_* flags (include/linux/socket.h), for strace's names of sendto's and
+ * recvfrom's flags: we capture them as the raw number, and compare numbers.
+ * A name not here fails the comparison (NaN), so that it shows.
+ */
+const MSG: Record<string, number> = {
+  MSG_OOB: 0x1, MSG_PEEK: 0x2, MSG_DONTROUTE: 0x4, MSG_CTRUNC: 0x8, MSG_PROBE: 0x10, MSG_TRUNC: 0x20,
+  MSG_DONTWAIT: 0x40, MSG_EOR: 0x80, MSG_WAITALL: 0x100, MSG_FIN: 0x200, MSG_SYN: 0x400, MSG_CONFIRM: 0x800,
+  MSG_RST: 0x1000, MSG_ERRQUEUE: 0x2000, MSG_NOSIGNAL: 0x4000, MSG_MORE: 0x8000, MSG_WAITFORONE: 0x10000,
+  MSG_BATCH: 0x40000, MSG_ZEROCOPY: 0x4000000, MSG_FASTOPEN: 0x20000000, MSG_CMSG_CLOEXEC: 0x40000000,
+};
+const msgFlags = (s: string) => String(s.split('|').reduce((acc, f) => acc + (MSG[f] ?? (/^(0x[0-9a-f]+|\d+)$/.test(f) ? Number(f) : NaN)), 0));
 
 /**
  * For the common syscalls, the arguments to compare: pairs of what strace
@@ -165,6 +263,18 @@ function argPairs(name: string, s: string[], t: unknown[]): [string, string][] {
     case 'connect':
     case 'bind':
       return [[num(s[0]), num(t[0])], [straceSockaddr(s[1]), ourSockaddr(t[1])], [num(s[2]), num(t[2])]];
+    case 'accept':
+    case 'getsockname':
+    case 'getpeername':
+      return [[num(s[0]), num(t[0])], [straceSockaddr(s[1]), ourSockaddr(t[1])], ...addrlenPair(s[2], t[1])];
+    case 'accept4':
+      return [[num(s[0]), num(t[0])], [straceSockaddr(s[1]), ourSockaddr(t[1])], ...addrlenPair(s[2], t[1]), [flagSet(s[3]), flagSet(str(t[3]))]];
+    case 'sendto':
+      // fd, len, flags (numerically), the address and its length (an int); not the buffer
+      return [[num(s[0]), num(t[0])], [num(s[2]), num(t[2])], [msgFlags(s[3]), num(t[3])], [straceSockaddr(s[4]), ourSockaddr(t[4])], [num(s[5]), num(t[5])]];
+    case 'recvfrom':
+      // fd, len, flags (numerically), the address, and its length where ours determines it; not the buffer
+      return [[num(s[0]), num(t[0])], [num(s[2]), num(t[2])], [msgFlags(s[3]), num(t[3])], [straceSockaddr(s[4]), ourSockaddr(t[4])], ...addrlenPair(s[5], t[4])];
     case 'rename':
       return [[unquote(s[0]), str(t[0])], [unquote(s[1]), str(t[1])]];
     case 'renameat':
@@ -199,7 +309,7 @@ function argPairs(name: string, s: string[], t: unknown[]): [string, string][] {
       return [];
   }
 }
-const COMPARED = ['openat', 'read', 'write', 'close', 'execve', 'connect', 'bind', 'rename', 'renameat', 'renameat2', 'unlink', 'unlinkat', 'mmap', 'mprotect', 'clone', 'clone3', 'fork', 'vfork', 'clock_nanosleep'];
+const COMPARED = ['openat', 'read', 'write', 'close', 'execve', 'connect', 'bind', 'accept', 'accept4', 'getsockname', 'getpeername', 'sendto', 'recvfrom', 'rename', 'renameat', 'renameat2', 'unlink', 'unlinkat', 'mmap', 'mprotect', 'clone', 'clone3', 'fork', 'vfork', 'clock_nanosleep'];
 
 interface Report {
   threads: number;
@@ -252,7 +362,11 @@ async function oracle(argv: string[]): Promise<Report> {
         report.compared++;
         report.comparedNames.add(s.name);
         if (pairs.every(([x, y]) => x === y) && retOk) report.argsMatched++;
-        else report.mismatches.push(`thread ${tid} ${s.name}: strace (${s.args.join(', ')}) = ${s.ret}; tracee-rs (${decodedArgs(t).map((x) => x.value).join(', ')}) = ${t.returnValue}`);
+        else {
+          const ours = decodedArgs(t).map((x) => (typeof x.value === 'object' && x.value !== null ? JSON.stringify(x.value) : String(x.value)));
+          const differ = pairs.filter(([x, y]) => x !== y).map(([x, y]) => `${x} | ${y}`);
+          report.mismatches.push(`thread ${tid} ${s.name}: strace (${s.args.join(', ')}) = ${s.ret}; tracee-rs (${ours.join(', ')}) = ${t.returnValue}; differing (strace | ours): ${differ.join('; ')}`);
+        }
       }
     }
     return report;
@@ -281,11 +395,68 @@ u = ${JSON.stringify(join(tmp, 'py.sock'))}
 us = socket.socket(socket.AF_UNIX); us.bind(u); us.listen(1)
 uc = socket.socket(socket.AF_UNIX); uc.connect(u); uc.close(); us.close(); os.unlink(u)
 `;
+  // sockets of every kind of address, all local: each call's address as
+  // strace decodes it against ours (connect/bind/sendto: the program's;
+  // accept/getsockname/getpeername/recvfrom: what the kernel wrote back)
+  const sockets = String.raw`
+import ctypes, os, socket
+libc = ctypes.CDLL(None, use_errno=True)
+# AF_UNIX abstract: NUL, tab, backslash, quote, \1 before an octal digit, \377
+name = b"\0tracee-rs\0abs\t\\\"x\x017\xff"
+s = socket.socket(socket.AF_UNIX); s.bind(name); s.listen(1)
+c = socket.socket(socket.AF_UNIX); c.connect(name); conn, _ = s.accept()
+c.getpeername(); conn.close(); c.close(); s.close()
+# AF_UNIX unnamed: autobind (addrlen 2), then the kernel's abstract name
+u = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); u.bind(b""); u.getsockname(); u.close()
+# AF_UNIX path
+p = ${JSON.stringify(join(tmp, 'sa.sock'))}
+s = socket.socket(socket.AF_UNIX); s.bind(p); s.listen(1)
+c = socket.socket(socket.AF_UNIX); c.connect(p); conn, _ = s.accept()
+s.getsockname(); c.getsockname(); c.getpeername(); conn.getpeername()
+conn.close(); c.close(); s.close(); os.unlink(p)
+# AF_INET TCP: accept4 (python), accept (libc, a 128-byte buffer), recvfrom on TCP (no address: length 0)
+s = socket.socket(); s.bind(("127.0.0.1", 0)); s.listen(2)
+c = socket.socket(); c.connect(s.getsockname()); conn, _ = s.accept()
+conn.getsockname(); conn.getpeername(); c.getpeername()
+c2 = socket.socket(); c2.connect(s.getsockname())
+buf = ctypes.create_string_buffer(128); n = ctypes.c_int(128)
+fd = libc.accept(s.fileno(), buf, ctypes.byref(n)); os.close(fd)
+c.sendall(b"tcp"); conn.recvfrom(64)
+c2.close(); conn.close(); c.close(); s.close()
+# AF_INET UDP with addresses, and flags
+a = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); a.bind(("127.0.0.1", 0))
+b = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); b.bind(("127.0.0.1", 0))
+a.sendto(b"ping", socket.MSG_DONTWAIT, b.getsockname()); b.recvfrom(64, socket.MSG_PEEK); b.recvfrom(64)
+# AF_INET6 UDP on ::1
+x = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); x.bind(("::1", 0))
+x.sendto(b"pong6", x.getsockname()); x.recvfrom(64); x.close()
+# AF_INET6 to an IPv4-mapped address
+y = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM); y.connect(("::ffff:127.0.0.1", b.getsockname()[1])); y.close()
+# AF_INET6 link-local: "%lo" (python passes scope id 0: EINVAL), then scope id and flowinfo given (EADDRNOTAVAIL)
+z = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+for addr in (("fe80::1%lo", 0), ("fe80::1", 0, 0x12345, socket.if_nametoindex("lo"))):
+    try: z.bind(addr)
+    except OSError: pass
+z.close()
+# AF_NETLINK (NETLINK_ROUTE): no groups, then RTMGRP_LINK|RTMGRP_IPV4_IFADDR
+for groups in (0, 0x11):
+    nl = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW, socket.NETLINK_ROUTE); nl.bind((0, groups)); nl.getsockname(); nl.close()
+# AF_UNSPEC: disconnect a connected UDP socket (sa_data bytes 1..14, ignored by the kernel)
+a.connect(b.getsockname())
+libc.connect(a.fileno(), ctypes.create_string_buffer(b"\0\0" + bytes(range(1, 15)), 16), 16)
+a.close(); b.close()
+# a call that fails writes no address: getpeername of an unconnected socket (ENOTCONN) shows the pointer
+n = socket.socket()
+try: n.getpeername()
+except OSError: pass
+n.close()
+`;
   return [
     ['ls -la /etc', ['ls', '-la', '/etc'], ['execve', 'openat', 'close', 'mmap', 'mprotect', 'write']],
     ['cat of a file', ['cat', join(dir, 'sub', 'b.txt')], ['openat', 'read', 'write', 'close']],
     ['sh -c with a pipe and a redirect', ['sh', '-c', `echo hello | tr a-z A-Z > ${join(tmp, 'sh-out')}; cat ${join(tmp, 'sh-out')}`], ['clone', 'execve', 'openat', 'write', 'close']],
     ['python3: open, stat, rename, TCP and UNIX connect', ['/usr/bin/python3', '-S', '-c', py], ['openat', 'rename', 'unlink', 'connect', 'bind', 'close', 'clock_nanosleep']],
+    ['python3: sockets of every address family (UNIX abstract, unnamed, path; INET; INET6; NETLINK; UNSPEC)', ['/usr/bin/python3', '-S', '-c', sockets], ['bind', 'connect', 'accept', 'accept4', 'getsockname', 'getpeername', 'sendto', 'recvfrom']],
     ['tar of a small directory', ['tar', '-cf', join(tmp, 'small.tar'), '-C', dir, '.'], ['openat', 'read', 'write', 'close']],
     ['a fork+exec chain', ['sh', '-c', 'sh -c "sh -c /bin/true"; /bin/true'], ['vfork', 'execve']],
   ];

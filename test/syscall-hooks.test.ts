@@ -19,7 +19,8 @@ describe('syscall hooks', () => {
     expect(run.info.programs.sort()).toEqual(
       [
         'raw_tracepoint/sched_process_exec',
-        'tracepoint/syscalls/sys_enter_execve', // its strings, before exec replaces them
+        'raw_tracepoint/sched_process_exec', // a successful execve, reported when the new program is in place
+        'tracepoint/syscalls/sys_enter_execve', // its arguments, before exec replaces them
         'tracepoint/syscalls/sys_exit_execve',
         'tracepoint/syscalls/sys_exit_openat',
         'tracepoint/syscalls/sys_exit_write',
@@ -31,7 +32,7 @@ describe('syscall hooks', () => {
 
   it('raw tracepoints: the same events through sys_enter/sys_exit', () => {
     const run = parseRun(spawnSync(process.execPath, [FIXTURE], { encoding: 'utf8', env: withHooks('raw') }));
-    expect(run.info.programs.sort()).toEqual(['raw_tracepoint/sched_process_exec', 'raw_tracepoint/sys_enter', 'raw_tracepoint/sys_exit']);
+    expect(run.info.programs.sort()).toEqual(['raw_tracepoint/sched_process_exec', 'raw_tracepoint/sched_process_exec', 'raw_tracepoint/sys_enter', 'raw_tracepoint/sys_exit']);
     expect(run.info.syscallHooks).toBe('raw tracepoints sys_enter/sys_exit (forced)');
     expectWorkload(run);
   });

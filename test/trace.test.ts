@@ -1,7 +1,7 @@
 // The spine, end to end on the real kernel: kernel → Rust → napi → RxJS.
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync, rmSync, statSync } from 'node:fs';
+import { readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -65,8 +65,12 @@ describe('trace()', () => {
     const execs = mine.filter((e) => e.eventName === 'execve');
     expect(execs.map((e) => [arg(e, 'pathname'), e.returnValue])).toEqual([['/bin/sh', 0], ['/bin/true', 0]]);
     expect(execs[1].processName).toBe('true');
+    // sched_process_exec: the name given, and the file that runs (links resolved)
     const schedExecs = mine.filter((e) => e.eventName === 'sched_process_exec');
-    expect(schedExecs.map((e) => arg(e, 'pathname'))).toEqual(['/bin/sh', '/bin/true']);
+    expect(schedExecs.map((e) => [arg(e, 'cmdpath'), arg(e, 'pathname')])).toEqual([
+      ['/bin/sh', realpathSync('/bin/sh')],
+      ['/bin/true', realpathSync('/bin/true')],
+    ]);
 
     const opens = mine.filter((e) => e.eventName === 'openat' && arg(e, 'pathname') === path);
     expect(opens).toHaveLength(1);
@@ -123,7 +127,7 @@ describe('trace()', () => {
 
     const exec = seen.find((e) => e.eventName === 'sched_process_exec' && e.hostProcessId === child)!;
     expect(exec).toBeDefined();
-    expect(arg(exec, 'pathname')).toBe('/bin/true');
+    expect([arg(exec, 'cmdpath'), arg(exec, 'pathname')]).toEqual(['/bin/true', realpathSync('/bin/true')]);
     expect(exec.hostParentProcessId).toBe(shPid);
     expect(exec.processName).toBe('true');
 

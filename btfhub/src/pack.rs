@@ -110,7 +110,11 @@ pub fn minimize(bpftool: &str, btf: &Path, object: &Path, out: &Path) -> Result<
 
 /// From libbpf's debug log: `prog 'P': relo #N: <kind> [id] struct T.f (...)`
 /// describes relocation N; `prog 'P': relo #N: no matching targets found`
-/// says the kernel has nothing for it.
+/// says the kernel has nothing for it. A field read is not missing where an
+/// existence check on it, or on the field that holds it, said no: the
+/// object takes its fallback there (`struct T.f` absent covers `struct
+/// T.f.g`). Programs are named by their section here, which several may
+/// share: a relocation is the one described last.
 fn unresolved_relocations(log: &str) -> (Vec<String>, Vec<String>) {
     let mut specs: HashMap<(String, String), String> = HashMap::new();
     let mut missing = BTreeSet::new();
@@ -132,7 +136,7 @@ fn unresolved_relocations(log: &str) -> (Vec<String>, Vec<String>) {
                     missing.insert(format!("{prog}: {thing}"));
                 }
             }
-        } else if what.starts_with('<') && !specs.contains_key(&id) {
+        } else if what.starts_with('<') {
             // "<byte_off> [65] struct pt_regs.di (0:14 @ offset 112)"
             let kind = what.split_once(' ').map_or(what, |(k, _)| k);
             let spec = what.split_once("] ").map_or(what, |(_, s)| s);
@@ -140,7 +144,9 @@ fn unresolved_relocations(log: &str) -> (Vec<String>, Vec<String>) {
             specs.insert(id, format!("{kind} {spec}"));
         }
     }
-    (missing.into_iter().collect(), absent.into_iter().collect())
+    let guarded = |thing: &str| absent.iter().any(|a| thing == a || thing.strip_prefix(a.as_str()).is_some_and(|rest| rest.starts_with('.')));
+    let missing = missing.into_iter().filter(|m| !guarded(m.split_once(": ").map_or(m.as_str(), |(_, t)| t))).collect();
+    (missing, absent.into_iter().collect())
 }
 
 /// Collects minimized BTFs; identical ones are stored once.
@@ -202,6 +208,19 @@ mod tests {
         let (missing, absent) = unresolved_relocations(exists);
         assert!(missing.is_empty());
         assert_eq!(absent, ["enum bpf_func_id::BPF_FUNC_ktime_get_boot_ns = 125"]);
+        // reads behind an existence check that said no are the fallback, not missing;
+        // two programs of one section number their relocations alike
+        let guarded = "libbpf: prog 's': relo #1: <field_exists> [5] struct inode___x.__i_ctime (0:0 @ offset 0)\n\
+                       libbpf: prog 's': relo #1: no matching targets found\n\
+                       libbpf: prog 's': relo #2: <byte_off> [5] struct inode___x.__i_ctime.tv_sec (0:0:0 @ offset 0)\n\
+                       libbpf: prog 's': relo #2: no matching targets found\n\
+                       libbpf: prog 's': relo #2: <byte_off> [7] struct file.f_mode (0:3 @ offset 8)\n\
+                       libbpf: prog 's': relo #2: no matching targets found\n\
+                       libbpf: prog 's': relo #3: <byte_off> [5] struct inode___x.__i_ctimes (0:1 @ offset 8)\n\
+                       libbpf: prog 's': relo #3: no matching targets found\n";
+        let (missing, absent) = unresolved_relocations(guarded);
+        assert_eq!(missing, ["s: struct file.f_mode", "s: struct inode___x.__i_ctimes"]);
+        assert_eq!(absent, ["struct inode___x.__i_ctime"]);
     }
 
     #[test]

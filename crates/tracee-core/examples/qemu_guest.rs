@@ -95,6 +95,10 @@ fn workload(path: &str) {
     panic!("exec /bin/true: {err}");
 }
 
+/// The guest binary's ELF interpreter, copied into the guest at the path
+/// ldd gives on the build host (test/qemu/matrix.mjs).
+const LOADER: &str = "/lib64/ld-linux-x86-64.so.2";
+
 /// A sockaddr_in's port and address, as the kernel side copied it.
 fn inet(bytes: &[u8]) -> Option<(u16, [u8; 4])> {
     (bytes.len() == 16 && u16::from_ne_bytes([bytes[0], bytes[1]]) == libc::AF_INET as u16)
@@ -161,7 +165,8 @@ fn run(name: &str, mode: SyscallHookMode, kernel_btf: bool) -> Value {
     // the last of the workload's events: the exec of /bin/true, and then
     // (it is reported at the syscall's exit) its execve
     let done = |evs: &[Event]| {
-        let last = |name: &str| evs.iter().any(|e| e.name() == name && e.strings.first().map(|(_, s)| s.as_str()) == Some("/bin/true"));
+        // execve's pathname and sched_process_exec's cmdpath: argument 0
+        let last = |name: &str| evs.iter().any(|e| e.name() == name && e.string_arg(0) == Some("/bin/true"));
         last("sched_process_exec") && last("execve")
     };
     while Instant::now() < deadline && !done(&events) {
@@ -206,12 +211,50 @@ fn run(name: &str, mode: SyscallHookMode, kernel_btf: bool) -> Value {
     let moved = format!("{path}.moved");
     let mnt_dir = format!("{path}.mnt");
     let sockaddr = |e: &Event| e.sockaddrs.first().and_then(|(_, b)| inet(b));
+    // sched_process_exec's file: its identity as the guest sees it, in the
+    // kernel's dev_t encoding (MKDEV: major << 20 | minor)
+    let identity = |p: &str| {
+        use std::os::unix::fs::MetadataExt;
+        let m = std::fs::metadata(p).expect("stat");
+        (((libc::major(m.dev()) << 20) | libc::minor(m.dev())) as u64, m.ino())
+    };
+    let (busybox, guest, loader) = (identity("/bin/busybox"), identity("/tracee-guest"), identity(LOADER));
+    // the ELF interpreter is found walking the mappings: a list before 6.1;
+    // since, bpf_find_vma, which needs the kernel's own BTF
+    let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
+    let mut version = release.trim().split(['.', '-']).map(|p| p.parse::<u32>().unwrap_or(0));
+    let maple_tree = (version.next().unwrap_or(0), version.next().unwrap_or(0)) >= (6, 1);
+    let interpreter_found = kernel_btf || !maple_tree;
     type Check<'a> = Box<dyn Fn(&Event) -> bool + 'a>;
     let expected: Vec<(&str, String, Check)> = vec![
         ("execve", "/tracee-guest".into(), Box::new(|e| string(e, 0, "/tracee-guest") && e.header.return_value == 0)),
         ("openat", path.clone(), Box::new(|e| string(e, 1, &path) && e.header.return_value >= 0)),
-        ("execve", "/bin/true".into(), Box::new(|e| string(e, 0, "/bin/true") && e.header.return_value == 0)),
-        ("sched_process_exec", "/bin/true".into(), Box::new(|e| string(e, 0, "/bin/true"))),
+        ("execve", "/bin/true".into(), Box::new(|e| string(e, 0, "/bin/true") && e.string_array(1) == ["/bin/true"] && e.header.return_value == 0)),
+        // Tracee's arguments: the name given, the file that runs (a link to
+        // busybox, static: no interpreter), its identity, argv from the new stack
+        (
+            "sched_process_exec",
+            "/bin/true: /bin/busybox".into(),
+            Box::new(|e| {
+                string(e, 0, "/bin/true")
+                    && string(e, 1, "/bin/busybox")
+                    && (e.args[2], e.args[3]) == busybox
+                    && e.args[4] > 0
+                    && e.args[5] & 0o170000 == 0o100000
+                    && e.string_array(10) == ["/bin/true"]
+                    && string(e, 11, "/bin/true")
+                    && e.int_arg(7).is_none()
+            }),
+        ),
+        // the workload's own exec: dynamically linked, its loader the interpreter
+        (
+            "sched_process_exec",
+            format!("/tracee-guest: interpreter {}", if interpreter_found { LOADER } else { "unknown (6.1+ without kernel BTF)" }),
+            Box::new(|e| {
+                let interpreter = string(e, 6, LOADER) && (e.int_arg(7), e.int_arg(8)) == (Some(loader.0), Some(loader.1)) && e.int_arg(9).is_some_and(|c| c > 0);
+                string(e, 1, "/tracee-guest") && (e.args[2], e.args[3]) == guest && if interpreter_found { interpreter } else { e.int_arg(7).is_none() }
+            }),
+        ),
         // the path d_path (fentry) or the dentry walk (kprobe) gives
         ("security_file_open", path.clone(), Box::new(|e| string(e, 0, &path))),
         // the file executed: busybox, which /bin/true links to

@@ -23,8 +23,9 @@ pub enum ArgKind {
     Str,
     /// An address, shown in hex.
     Ptr,
-    /// A `struct sockaddr *`, copied as its family says (AF_INET, AF_INET6,
-    /// AF_UNIX); the address if it cannot be read.
+    /// A `struct sockaddr *`, its bytes copied as long as its length
+    /// argument says (at most 128, `struct sockaddr_storage`), whatever
+    /// the family; the address if it cannot be read.
     Sockaddr,
     /// A NULL-terminated array of C strings (argv), each element copied.
     StrArray,
@@ -50,6 +51,9 @@ pub struct EventDef {
     pub noreturn: bool,
     /// Strings copied at entry: user memory is replaced before exit.
     pub strings_at_entry: bool,
+    /// Its sockaddr is as long as the int the next argument points to
+    /// (accept, recvfrom, getsockname), not that argument's value.
+    pub addrlen_ptr: bool,
     /// Derived in the kernel at these syscalls' exit (events.tbl `@after=`):
     /// their exit hooks are needed.
     pub after: &'static [&'static str],

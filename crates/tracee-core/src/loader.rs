@@ -144,9 +144,15 @@ pub(crate) fn load_and_attach(plan: &Plan) -> Result<(Object, Vec<Link>, TracerI
     // the sched_process_* hooks whether or not their events are selected.
     let keeps = |prog: &str| match prog {
         "tracee_sched_process_fork" | "tracee_sched_process_exit" => scope.needs_fork,
-        "tracee_sched_process_exec" => scope.needs_exec,
+        "tracee_sched_process_exec" | SCHED_PROCESS_EXEC_FIND_VMA => scope.needs_exec,
         _ => false,
     };
+    // sched_process_exec finds the ELF interpreter walking the process's
+    // mappings: a list before 6.1, walked by the plain program; a maple
+    // tree since, searched by bpf_find_vma (5.17+), which needs the
+    // kernel's own BTF. One of the two programs is loaded.
+    let find_vma = !legacy && decision.btf.has_kernel_btf() && helper_supported(libbpf_rs::libbpf_sys::BPF_FUNC_find_vma);
+    unused.push(if find_vma { "tracee_sched_process_exec" } else { SCHED_PROCESS_EXEC_FIND_VMA });
     let needed = |prog: &str| keeps(prog) || events.iter().any(|e| serves(prog, e, &hooks));
     // A program the kernel rejects (a field renamed or missing in this
     // kernel) disables only the events that need it: reopen without it and
@@ -179,6 +185,13 @@ pub(crate) fn load_and_attach(plan: &Plan) -> Result<(Object, Vec<Link>, TracerI
             Error::Load { log, .. } => all_programs().find(|p| function_hook(p).is_some() && enabled(p) && log.contains(&format!("prog '{p}'"))).map(str::to_string),
             _ => None,
         };
+        if failed.as_deref() == Some(SCHED_PROCESS_EXEC_FIND_VMA) {
+            // bpf_find_vma refused: the plain program, without the interpreter on 6.1+
+            unused.retain(|p| *p != "tracee_sched_process_exec");
+            unused.push(SCHED_PROCESS_EXEC_FIND_VMA);
+            first_error.get_or_insert(err);
+            continue;
+        }
         if let Some(hook) = failed.as_deref().and_then(function_hook) {
             let why = disabled_reason(&err, decision);
             let is_fentry = failed.as_deref() == Some(hook.fentry);
@@ -355,7 +368,7 @@ fn function_hook(program: &str) -> Option<&'static FunctionHook> {
 /// The object's tracepoint programs (each also as `<name>_legacy`, but the
 /// derived events'), in attach order; the kernel-function ones follow
 /// (`all_programs()`).
-const TRACEPOINT_PROGRAMS: [&str; 9] = [
+const TRACEPOINT_PROGRAMS: [&str; 11] = [
     "tracee_sys_enter",
     "tracee_sys_enter_per_syscall",
     "tracee_sys_exit",
@@ -363,9 +376,18 @@ const TRACEPOINT_PROGRAMS: [&str; 9] = [
     "tracee_derived_exit",
     "tracee_derived_exit_per_syscall",
     "tracee_sched_process_fork",
+    // one of these two (SCHED_PROCESS_EXEC_FIND_VMA where bpf_find_vma runs),
+    // before tracee_exec_syscall: it keeps the executable scope that one tests
     "tracee_sched_process_exec",
+    "tracee_sched_process_exec_find_vma",
+    "tracee_exec_syscall",
     "tracee_sched_process_exit",
 ];
+
+/// tracee_sched_process_exec with the ELF interpreter found by
+/// bpf_find_vma, for kernels whose mappings are a maple tree (6.1+); no
+/// legacy variant.
+const SCHED_PROCESS_EXEC_FIND_VMA: &str = "tracee_sched_process_exec_find_vma";
 
 /// Every program of the object by its base name, in attach order.
 fn all_programs() -> impl Iterator<Item = &'static str> {
@@ -390,6 +412,8 @@ fn serves(program: &str, e: &EventDef, hooks: &SyscallHooks) -> bool {
     // every other syscall is reported from its exit alone
     let entry = e.syscall && (e.noreturn || e.strings_at_entry);
     let exit = e.syscall && !e.noreturn;
+    // execve, execveat: a successful one is reported at sched_process_exec
+    let exec = e.syscall && e.strings_at_entry;
     // events derived at syscalls' exit (magic_write, mem_prot_alert, a fallback)
     let derived = hooks.derived_events.contains(&e.name);
     let per_syscall = |h: &Hook| matches!(h, Hook::PerSyscall(_));
@@ -400,6 +424,8 @@ fn serves(program: &str, e: &EventDef, hooks: &SyscallHooks) -> bool {
         "tracee_sys_exit_per_syscall" => exit && per_syscall(&hooks.exit),
         "tracee_derived_exit" => derived && !per_syscall(&hooks.derived),
         "tracee_derived_exit_per_syscall" => derived && per_syscall(&hooks.derived),
+        "tracee_exec_syscall" => exec,
+        SCHED_PROCESS_EXEC_FIND_VMA => e.name == "sched_process_exec",
         // tracee_sched_process_exec serves sched_process_exec, and so on
         p => function_hook(p).map_or_else(|| p.strip_prefix("tracee_") == Some(e.name), |h| h.event == e.name),
     }
@@ -544,8 +570,8 @@ fn write_scope_maps(obj: &Object, scope: &KernelScope) -> Result<(), Error> {
             .update(key, &bits.to_ne_bytes(), MapFlags::ANY)
             .map_err(|err| Error::Load { cause: format!("writing the scope into {map}: {err}"), log: String::new() })
     };
-    for (&(field, value), &bits) in &scope.nums {
-        let key = types::scope_num_key { field, value, ..Default::default() };
+    for (&(field, dev, value), &bits) in &scope.nums {
+        let key = types::scope_num_key { field, dev, value };
         put("scope_nums", bytes_of(&key), bits)?;
     }
     for (key, &bits) in &scope.comms {
@@ -585,8 +611,11 @@ fn seed_proc_scopes(obj: &Object, scope: &KernelScope) -> Result<(), Error> {
 }
 
 fn event_config(e: &EventDef, policies: u64, exec_env: bool) -> types::event_config {
-    let mut cfg = types::event_config { policies, nargs: e.args.len() as u8, ..Default::default() };
-    for (i, a) in e.args.iter().enumerate() {
+    // the arguments a record carries (bpf/tracee.h MAX_ARGS): an event's
+    // others are built by its own program
+    let carried = cfg_arg_count();
+    let mut cfg = types::event_config { policies, nargs: e.args.len().min(carried) as u8, ..Default::default() };
+    for (i, a) in e.args.iter().enumerate().take(carried) {
         let copied = match a.kind {
             // kept an address unless asked for (large, and rarely wanted)
             ArgKind::Ptr if exec_env && exec_env_arg(e) == Some(i) => types::tracee_arg_kind::ARG_STR_ARRAY,
@@ -606,7 +635,20 @@ fn event_config(e: &EventDef, policies: u64, exec_env: bool) -> types::event_con
     if e.strings_at_entry {
         cfg.flags |= types::tracee_event_flags::EVENT_FLAG_STR_AT_ENTRY.0 as u8;
     }
+    if e.addrlen_ptr {
+        cfg.flags |= types::tracee_event_flags::EVENT_FLAG_ADDRLEN_PTR.0 as u8;
+    }
+    if exec_env && e.args.iter().any(|a| a.name == "env") {
+        // sched_process_exec's env (its arguments past the record's are
+        // built by its program, not by arg_kinds)
+        cfg.flags |= types::tracee_event_flags::EVENT_FLAG_EXEC_ENV.0 as u8;
+    }
     cfg
+}
+
+/// Arguments a record carries and an event's config describes (bpf/tracee.h MAX_ARGS).
+fn cfg_arg_count() -> usize {
+    types::event_config::default().arg_kinds.len()
 }
 
 /// The position of an exec's envp where the kernel side can copy a string
@@ -627,10 +669,13 @@ fn load_error(e: libbpf_rs::Error) -> Error {
         return Error::Load { cause: e.to_string(), log };
     }
     // the verifier's rejections are EACCES too: its log tells them apart
-    if e.kind() == libbpf_rs::ErrorKind::PermissionDenied && !log.contains("-- BEGIN PROG LOAD LOG --") {
+    // (the log is kept from its end: a long one has lost its first line)
+    let verifier = log.contains("-- END PROG LOAD LOG --");
+    if e.kind() == libbpf_rs::ErrorKind::PermissionDenied && !verifier {
         return Error::Privileges { missing: format!("the kernel refused: {e}") };
     }
-    if let Some(start) = log.find("-- BEGIN PROG LOAD LOG --") {
+    if verifier {
+        let start = log.find("-- BEGIN PROG LOAD LOG --").unwrap_or(0);
         // "libbpf: prog 'tracee_sys_enter': BPF program load failed: ..."
         let program = log
             .lines()

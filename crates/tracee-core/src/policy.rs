@@ -446,7 +446,7 @@ fn parse_scope(exprs: &[String]) -> Result<Scope, (usize, String)> {
                             return Err(err(format!("'{expr}': '{v}' is longer than a hostname can be ({} characters)", UTS_LEN - 1)));
                         }
                         ScopeField::Executable if !v.starts_with('/') => {
-                            return Err(err(format!("'{expr}': '{v}' is not an absolute path; executables are matched by the path execve was given, e.g. /usr/bin/cat")));
+                            return Err(err(format!("'{expr}': '{v}' is not an absolute path; give the executable's absolute path, e.g. /usr/bin/cat (it matches however it is run: by a relative path, a link or a file descriptor)")));
                         }
                         ScopeField::Executable if v.len() >= EXE_LEN => {
                             return Err(err(format!("'{expr}': paths of up to {} bytes are compared in the kernel; '{v}' is longer", EXE_LEN - 1)));
@@ -610,9 +610,10 @@ pub fn compile(policies: &[Policy]) -> Result<Compiled, Vec<PolicyIssue>> {
     let count = |pick: &dyn Fn(ScopeField) -> bool| -> usize {
         scopes.iter().flat_map(|s| &s.lists).filter(|(f, _, _)| pick(*f)).map(|(_, _, v)| v.len()).sum()
     };
-    let nums = count(&|f| matches!(f, ScopeField::Uid | ScopeField::Pid | ScopeField::Tid | ScopeField::Cgroup | ScopeField::Mntns | ScopeField::Pidns));
-    // an executable takes up to 4 keys: itself, its real path, and aliases
-    let strs = count(&|f| f == ScopeField::Comm).max(count(&|f| f == ScopeField::Uts)).max(4 * count(&|f| f == ScopeField::Executable));
+    // an executable is also a number: its device and inode
+    let nums = count(&|f| matches!(f, ScopeField::Uid | ScopeField::Pid | ScopeField::Tid | ScopeField::Cgroup | ScopeField::Mntns | ScopeField::Pidns | ScopeField::Executable));
+    // an executable takes up to 2 keys: the path given, and its real path
+    let strs = count(&|f| f == ScopeField::Comm).max(count(&|f| f == ScopeField::Uts)).max(2 * count(&|f| f == ScopeField::Executable));
     if nums > nums_max || strs > strs_max {
         issues.push(PolicyIssue {
             policy: 0,
@@ -662,7 +663,10 @@ fn passes(t: &Test, e: &Event) -> bool {
             let v: i128 = match *what {
                 NumSource::Retval => i128::from(h.return_value),
                 NumSource::Arg(i, kind) => {
-                    let raw = e.args[i];
+                    // an argument past the record's that was not captured
+                    // (sched_process_exec's interpreter_*, absent for a
+                    // static program) matches no filter
+                    let Some(raw) = e.int_arg(i) else { return false };
                     match kind {
                         ArgKind::I32 => i128::from(raw as u32 as i32),
                         ArgKind::U32 => i128::from(raw as u32),
@@ -715,8 +719,9 @@ fn passes(t: &Test, e: &Event) -> bool {
 #[derive(Debug, Default)]
 pub(crate) struct KernelScope {
     pub config: types::scope_config,
-    /// (field, value) → policies listing it.
-    pub nums: BTreeMap<(u32, u64), u64>,
+    /// (field, device, value) → policies listing it; the device is an
+    /// executable's (SCOPE_EXE, by inode), 0 for the other fields.
+    pub nums: BTreeMap<(u32, u32, u64), u64>,
     pub comms: BTreeMap<[u8; COMM_LEN], u64>,
     pub utss: BTreeMap<Vec<u8>, u64>,
     pub exes: BTreeMap<Vec<u8>, u64>,
@@ -742,7 +747,7 @@ impl Compiled {
         let mut k = KernelScope::default();
         let c = &mut k.config;
         let mut tree_roots: Vec<(u32, u64)> = Vec::new();
-        let mut exe_paths: Vec<(PathBuf, u64)> = Vec::new();
+        let mut exe_paths: Vec<(PathBuf, Option<(u32, u64)>, u64)> = Vec::new();
         for (i, s) in self.scopes.iter().enumerate() {
             let bit = 1u64 << i;
             if s.global {
@@ -786,7 +791,7 @@ impl Compiled {
                     match f {
                         ScopeField::Uid | ScopeField::Pid | ScopeField::Tid | ScopeField::Cgroup | ScopeField::Mntns | ScopeField::Pidns => {
                             let n = parse_int(v).unwrap_or_default() as u64;
-                            *k.nums.entry((kf.0, n)).or_default() |= bit;
+                            *k.nums.entry((kf.0, 0, n)).or_default() |= bit;
                         }
                         ScopeField::Tree => tree_roots.push((parse_int(v).unwrap_or_default() as u32, bit)),
                         ScopeField::Comm => {
@@ -796,12 +801,21 @@ impl Compiled {
                         }
                         ScopeField::Uts => *k.utss.entry(padded(v, UTS_LEN)).or_default() |= bit,
                         ScopeField::Executable => {
-                            for alias in executable_aliases(Path::new(v)) {
-                                if let Some(s) = alias.to_str().filter(|s| s.len() < EXE_LEN) {
+                            // by path: the kernel side compares the file's
+                            // absolute path, links resolved; and by identity,
+                            // for a path that cannot be trusted (another
+                            // mount of the same file, a chroot)
+                            let real = std::fs::canonicalize(v).unwrap_or_else(|_| PathBuf::from(v));
+                            for path in [Path::new(v), real.as_path()] {
+                                if let Some(s) = path.to_str().filter(|s| s.len() < EXE_LEN) {
                                     *k.exes.entry(padded(s, EXE_LEN)).or_default() |= bit;
                                 }
                             }
-                            exe_paths.push((std::fs::canonicalize(v).unwrap_or_else(|_| PathBuf::from(v)), bit));
+                            let id = file_id(Path::new(v));
+                            if let Some((dev, ino)) = id {
+                                *k.nums.entry((kf.0, dev, ino)).or_default() |= bit;
+                            }
+                            exe_paths.push((real, id, bit));
                         }
                     }
                 }
@@ -825,30 +839,18 @@ impl Compiled {
     }
 }
 
-/// The paths execve may be given for `path`: itself, where its links lead,
-/// and the same through top-level links such as Debian's /bin -> usr/bin.
-fn executable_aliases(path: &Path) -> Vec<PathBuf> {
-    let mut out = vec![path.to_path_buf()];
-    let Ok(real) = std::fs::canonicalize(path) else { return out };
-    out.push(real.clone());
-    if let Ok(dir) = std::fs::read_dir("/") {
-        for entry in dir.flatten() {
-            let link = entry.path();
-            let is_link = entry.file_type().is_ok_and(|t| t.is_symlink());
-            if let (true, Ok(target)) = (is_link, std::fs::canonicalize(&link)) {
-                if let Ok(rest) = real.strip_prefix(&target) {
-                    out.push(link.join(rest));
-                }
-            }
-        }
-    }
-    out.sort();
-    out.dedup();
-    out
+/// A file's device and inode as the kernel side sees them (`s_dev`, the
+/// kernel's internal MKDEV encoding: major << 20 | minor, include/linux/kdev_t.h),
+/// links followed; None if it cannot be read.
+pub(crate) fn file_id(path: &Path) -> Option<(u32, u64)> {
+    use std::os::unix::fs::MetadataExt;
+    let m = std::fs::metadata(path).ok()?;
+    let dev = m.dev();
+    Some(((libc::major(dev) << 20) | libc::minor(dev), m.ino()))
 }
 
 /// Tree and executable bits of the processes running now, from /proc.
-fn seed_processes(roots: &[(u32, u64)], exes: &[(PathBuf, u64)]) -> BTreeMap<u32, (u64, u64)> {
+fn seed_processes(roots: &[(u32, u64)], exes: &[(PathBuf, Option<(u32, u64)>, u64)]) -> BTreeMap<u32, (u64, u64)> {
     let mut parent: HashMap<u32, u32> = HashMap::new();
     let mut pids = Vec::new();
     if let Ok(dir) = std::fs::read_dir("/proc") {
@@ -874,11 +876,13 @@ fn seed_processes(roots: &[(u32, u64)], exes: &[(PathBuf, u64)]) -> BTreeMap<u32
                 _ => break,
             }
         }
+        // what it runs, by path and by identity, as the exec hook compares it
         let mut exe = 0u64;
         if !exes.is_empty() {
-            if let Ok(path) = std::fs::read_link(format!("/proc/{pid}/exe")) {
-                exe = exes.iter().filter(|(p, _)| *p == path).fold(0, |acc, (_, b)| acc | b);
-            }
+            let link = format!("/proc/{pid}/exe");
+            let path = std::fs::read_link(&link).ok();
+            let id = file_id(Path::new(&link));
+            exe = exes.iter().filter(|(p, i, _)| path.as_ref() == Some(p) || (i.is_some() && *i == id)).fold(0, |acc, (_, _, b)| acc | b);
         }
         if tree | exe != 0 {
             out.insert(pid, (tree, exe));

@@ -22,6 +22,10 @@ pub const FLAG_TRUNCATED: u16 = types::tracee_record_flags::RECORD_FLAG_TRUNCATE
 pub const FLAG_AT_ENTRY: u16 = types::tracee_record_flags::RECORD_FLAG_AT_ENTRY.0 as u16;
 /// The syscall's saved registers were not found: the arguments read as 0.
 pub const FLAG_ARGS_UNKNOWN: u16 = types::tracee_record_flags::RECORD_FLAG_ARGS_UNKNOWN.0 as u16;
+/// Some user string could not be read (`Event::unreadable`).
+pub const FLAG_UNREADABLE: u16 = types::tracee_record_flags::RECORD_FLAG_UNREADABLE.0 as u16;
+/// Arguments an event may have, the record's and those in data items.
+const MAX_EVENT_ARGS: usize = types::tracee_limits::MAX_EVENT_ARGS.0 as usize;
 
 /// One decoded record.
 #[derive(Debug, Clone)]
@@ -39,6 +43,13 @@ pub struct Event {
     pub timespecs: Vec<(u8, (i64, i64))>,
     /// Buffers' first bytes, with the argument they belong to.
     pub bytes: Vec<(u8, Vec<u8>)>,
+    /// Integer arguments past `args` (an event with more than six, such
+    /// as sched_process_exec), with their index.
+    pub values: Vec<(u8, u64)>,
+    /// User strings that could not be read (`RECORD_FLAG_UNREADABLE`):
+    /// their argument and address. Each also stands in `strings` as the
+    /// address (`0x…`), where its value would be, so arrays keep their order.
+    pub unreadable: Vec<(u8, u64)>,
 }
 
 impl Event {
@@ -61,9 +72,21 @@ impl Event {
         self.strings.iter().filter(|(i, _)| *i == index).map(|(_, s)| s.as_str()).collect()
     }
 
-    /// The string captured for argument `index`, if any.
+    /// The string captured for argument `index`, if any (not one that
+    /// could not be read).
     pub fn string_arg(&self, index: u8) -> Option<&str> {
+        if self.unreadable.iter().any(|(i, _)| *i == index) {
+            return None;
+        }
         self.strings.iter().find(|(i, _)| *i == index).map(|(_, s)| s.as_str())
+    }
+
+    /// Integer argument `index`: in the record's args, or past them in a data item.
+    pub fn int_arg(&self, index: usize) -> Option<u64> {
+        match self.args.get(index) {
+            Some(v) => Some(*v),
+            None => self.values.iter().find(|(i, _)| usize::from(*i) == index).map(|(_, v)| *v),
+        }
     }
 
     /// The string captured for the argument named `name`, if any.
@@ -103,6 +126,8 @@ pub fn decode(buf: &[u8]) -> Result<(Event, usize), DecodeError> {
     let mut sockaddrs = Vec::new();
     let mut timespecs = Vec::new();
     let mut captured = Vec::new();
+    let mut values = Vec::new();
+    let mut unreadable = Vec::new();
     let mut offset = FIXED_SIZE;
     while offset < size {
         let rest = &buf[offset..size];
@@ -112,7 +137,7 @@ pub fn decode(buf: &[u8]) -> Result<(Event, usize), DecodeError> {
         // SAFETY: ITEM_SIZE bytes are present; data_item is plain integers.
         let item: types::data_item = unsafe { std::ptr::read_unaligned(rest.as_ptr().cast()) };
         let len = usize::from(item.len);
-        if usize::from(item.arg) >= raw.args.len() {
+        if usize::from(item.arg) >= MAX_EVENT_ARGS {
             return Err(DecodeError::BadItem { offset, what: "argument index out of range" });
         }
         if ITEM_SIZE + len > rest.len() {
@@ -130,12 +155,22 @@ pub fn decode(buf: &[u8]) -> Result<(Event, usize), DecodeError> {
             }
             let half = |at: usize| i64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"));
             timespecs.push((item.arg, (half(0), half(8))));
+        } else if u32::from(item.kind) == types::tracee_arg_kind::ARG_VALUE.0 || u32::from(item.kind) == types::tracee_arg_kind::ARG_UNREADABLE.0 {
+            let Ok(v) = <[u8; 8]>::try_from(bytes).map(u64::from_ne_bytes) else {
+                return Err(DecodeError::BadItem { offset, what: "a value or an address is 8 bytes" });
+            };
+            if u32::from(item.kind) == types::tracee_arg_kind::ARG_VALUE.0 {
+                values.push((item.arg, v));
+            } else {
+                unreadable.push((item.arg, v));
+                strings.push((item.arg, format!("{v:#x}")));
+            }
         } else {
             strings.push((item.arg, String::from_utf8_lossy(bytes).into_owned()));
         }
         offset += ITEM_SIZE + len;
     }
-    Ok((Event { header: raw.header, args: raw.args, strings, sockaddrs, timespecs, bytes: captured }, size))
+    Ok((Event { header: raw.header, args: raw.args, strings, sockaddrs, timespecs, bytes: captured, values, unreadable }, size))
 }
 
 /// The records of a batch, in order. Stops after the first error.
@@ -175,6 +210,11 @@ mod tests {
 
     /// Builds a record the way the kernel side lays it out.
     fn record(event_id: u32, strings: &[(u8, &[u8])]) -> Vec<u8> {
+        let items: Vec<(u8, u32, &[u8])> = strings.iter().map(|(a, s)| (*a, types::tracee_arg_kind::ARG_STR.0, *s)).collect();
+        record_items(event_id, &items)
+    }
+
+    fn record_items(event_id: u32, items: &[(u8, u32, &[u8])]) -> Vec<u8> {
         let mut ev = types::event::default();
         ev.header.event_id = event_id;
         ev.header.host_process_id = 42;
@@ -184,8 +224,8 @@ mod tests {
         }
         ev.args = [1, 2, 3, 4, 5, 6];
         let mut data = Vec::new();
-        for (arg, s) in strings {
-            let item = types::data_item { arg: *arg, kind: 1, len: s.len() as u16 };
+        for (arg, kind, s) in items {
+            let item = types::data_item { arg: *arg, kind: *kind as u8, len: s.len() as u16 };
             // SAFETY: data_item is repr(C) plain integers.
             data.extend_from_slice(unsafe {
                 std::slice::from_raw_parts((&item as *const types::data_item).cast::<u8>(), ITEM_SIZE)
@@ -210,6 +250,29 @@ mod tests {
         assert_eq!(ev.process_name(), "cat");
         assert_eq!(ev.args, [1, 2, 3, 4, 5, 6]);
         assert_eq!(ev.string("pathname"), Some("/etc/passwd"));
+    }
+
+    #[test]
+    fn values_past_the_six_and_unreadable_strings() {
+        use types::tracee_arg_kind as K;
+        let dev = 0x0080_0001u64.to_ne_bytes();
+        let addr = 0x5555_0000_1004u64.to_ne_bytes();
+        let buf = record_items(
+            1003,
+            &[(7, K::ARG_VALUE.0, &dev), (1, K::ARG_KSTR.0, b"/usr/bin/echo"), (10, K::ARG_STR_ARRAY.0, b"echo"), (10, K::ARG_UNREADABLE.0, &addr), (10, K::ARG_STR_ARRAY.0, b"two")],
+        );
+        let (ev, _) = decode(&buf).unwrap();
+        assert_eq!(ev.int_arg(7), Some(0x0080_0001));
+        assert_eq!(ev.int_arg(2), Some(3), "the record's own args first");
+        assert_eq!(ev.int_arg(8), None, "not captured");
+        assert_eq!(ev.string("pathname"), Some("/usr/bin/echo"));
+        // the unreadable element keeps its place, as its address
+        assert_eq!(ev.string_array(10), ["echo", "0x555500001004", "two"]);
+        assert_eq!(ev.unreadable, [(10, 0x5555_0000_1004)]);
+        assert_eq!(ev.string_arg(10), None, "an argument with an unreadable part is not a string to match");
+        // a value must be 8 bytes
+        let buf = record_items(1003, &[(7, K::ARG_VALUE.0, b"abc")]);
+        assert!(matches!(decode(&buf), Err(DecodeError::BadItem { what: "a value or an address is 8 bytes", .. })));
     }
 
     #[test]
@@ -241,9 +304,9 @@ mod tests {
         buf[FIXED_SIZE + 2..FIXED_SIZE + 4].copy_from_slice(&400u16.to_ne_bytes());
         assert!(matches!(decode(&buf), Err(DecodeError::BadItem { what: "string runs past the record", .. })));
 
-        // an argument index past the six arguments
+        // an argument index past any event's arguments (tracee.h MAX_EVENT_ARGS)
         let mut buf = record(257, &[(1, b"abc")]);
-        buf[FIXED_SIZE] = 9;
+        buf[FIXED_SIZE] = MAX_EVENT_ARGS as u8;
         assert!(matches!(decode(&buf), Err(DecodeError::BadItem { what: "argument index out of range", .. })));
 
         // an item header cut short: two stray bytes counted into the record

@@ -58,6 +58,9 @@ const events = schema.events.map((e) => ({
 }));
 
 const ts = `${header}
+import { decodeSockaddr, type Sockaddr } from '../sockaddr.js';
+export type { Sockaddr };
+
 /** How an argument is decoded (derived from its C type in tracee-core's build.rs). */
 export type ArgKind = ${[...new Set(schema.events.flatMap((e) => e.args.map((a) => a.kind)))].sort().map((k) => `'${k}'`).join(' | ')};
 
@@ -97,13 +100,6 @@ export type EventName = (typeof EVENTS)[number]['name'];
 /** The name of an event set (\`default\`, \`fs\`, ...). */
 export type EventSet = (typeof EVENTS)[number]['sets'][number];
 
-/**
- * A \`struct sockaddr\` as Tracee shows one: \`sa_family\` and, by family,
- * \`sin_port\`/\`sin_addr\`, \`sin6_port\`/\`sin6_flowinfo\`/\`sin6_addr\`/\`sin6_scopeid\`
- * or \`sun_path\` (\`@name\` for an abstract socket).
- */
-export type Sockaddr = { sa_family: string } & Record<string, string>;
-
 /** A \`struct __kernel_timespec\` (read at the syscall's exit). */
 export interface Timespec {
   tv_sec: number;
@@ -134,6 +130,13 @@ ${fields.map((f) => `  ${camel(f.name)}: ${tsType(f)};`).join('\n')}
   atEntry: boolean;
   /** The syscall's saved registers were not found (an unusual kernel stack): args read as 0. */
   argsUnknown: boolean;
+  /**
+   * User memory that could not be read where a string or struct was (a page
+   * the program never touched, a bad address), by argument: \`pathname\`,
+   * \`argv[2]\`. Each such value is its address (\`0x7ffd…\`), as strace shows
+   * an unreadable pointer. Empty for most events.
+   */
+  unreadable: readonly string[];
 }
 
 /** Byte offsets of the record header's fields (bpf/tracee.h's struct event_header). */
@@ -153,6 +156,10 @@ const ITEM_SIZE = ${rec.itemSize};
 const FLAG_TRUNCATED = ${schema.recordFlags.TRUNCATED};
 const FLAG_AT_ENTRY = ${schema.recordFlags.AT_ENTRY};
 const FLAG_ARGS_UNKNOWN = ${schema.recordFlags.ARGS_UNKNOWN};
+const FLAG_UNREADABLE = ${schema.recordFlags.UNREADABLE};
+const ITEM_UNREADABLE = ${schema.argKinds.UNREADABLE};
+const ITEM_VALUE = ${schema.argKinds.VALUE};
+const NONE: readonly string[] = Object.freeze([]);
 const ITEM_SOCKADDR = ${schema.argKinds.SOCKADDR};
 const ITEM_STR_ARRAY = ${schema.argKinds.STR_ARRAY};
 const ITEM_TIMESPEC = ${schema.argKinds.TIMESPEC};
@@ -161,44 +168,7 @@ const ITEM_BYTES = ${schema.argKinds.BYTES};
 const FAMILY = new Map<number, string>();
 for (const [name, value] of CONSTANTS.socket_family) if (!FAMILY.has(value)) FAMILY.set(value, name);
 
-/** RFC 5952 text of 16 bytes: hex groups, the longest run of zeros as \`::\`. */
-function ipv6(buf: Buffer, at: number): string {
-  const g: number[] = [];
-  for (let i = 0; i < 8; i++) g.push(buf.readUInt16BE(at + 2 * i));
-  let best = -1, bestLen = 1;
-  for (let i = 0; i < 8; ) {
-    let j = i;
-    while (j < 8 && g[j] === 0) j++;
-    if (j - i > bestLen) [best, bestLen] = [i, j - i];
-    i = j === i ? i + 1 : j;
-  }
-  const hex = (xs: number[]) => xs.map((x) => x.toString(16)).join(':');
-  return best < 0 ? hex(g) : hex(g.slice(0, best)) + '::' + hex(g.slice(best + bestLen));
-}
-
-/** The bytes of a captured struct sockaddr, as Tracee shows them. */
-function sockaddr(buf: Buffer, at: number, len: number): Sockaddr {
-  const family = buf.readUInt16LE(at);
-  const sa_family = FAMILY.get(family) ?? String(family);
-  // by name: the numbers are the headers' (CONSTANTS.socket_family)
-  if (sa_family === 'AF_INET' && len >= 8) {
-    return { sa_family, sin_port: String(buf.readUInt16BE(at + 2)), sin_addr: [...buf.subarray(at + 4, at + 8)].join('.') };
-  }
-  if (sa_family === 'AF_INET6' && len >= 28) {
-    return {
-      sa_family,
-      sin6_port: String(buf.readUInt16BE(at + 2)),
-      sin6_flowinfo: String(buf.readUInt32BE(at + 4)),
-      sin6_addr: ipv6(buf, at + 8),
-      sin6_scopeid: String(buf.readUInt32LE(at + 24)),
-    };
-  }
-  if (sa_family === 'AF_UNIX') {
-    const path = buf.toString('utf8', at + 2, at + len);
-    return { sa_family, sun_path: path.startsWith('\\0') ? '@' + path.slice(1) : path };
-  }
-  return { sa_family };
-}
+const familyName = (n: number) => FAMILY.get(n);
 
 const BY_ID: (EventDef | undefined)[] = [];
 for (const e of EVENTS) BY_ID[e.id] = e;
@@ -218,6 +188,16 @@ function hex(dv: DataView, at: number): string {
   const hi = dv.getUint32(at + 4, true);
   const lo = dv.getUint32(at, true).toString(16);
   return hi === 0 ? '0x' + lo : '0x' + hi.toString(16) + lo.padStart(8, '0');
+}
+
+/** An integer argument past the record's args, from its 8 bytes, by kind. */
+function extValue(kind: ArgKind, v: bigint): number {
+  switch (kind) {
+    case 'I32': return Number(BigInt.asIntN(32, v));
+    case 'U32': return Number(BigInt.asUintN(32, v));
+    case 'I64': return Number(BigInt.asIntN(64, v));
+    default: return Number(v);
+  }
 }
 
 function argValue(kind: ArgKind, dv: DataView, at: number, str: string | undefined, sock: Sockaddr | undefined, arr: string[] | undefined, ts: Timespec | undefined, bytes: number[] | undefined): ArgValue {
@@ -284,6 +264,8 @@ export function decodeBatch(buf: Buffer, emit: (event: TraceeEvent) => void, pol
     let arrs: (string[] | undefined)[] | undefined;
     let tss: (Timespec | undefined)[] | undefined;
     let bts: (number[] | undefined)[] | undefined;
+    let vals: (bigint | undefined)[] | undefined;
+    let bad: string[] | undefined;
     for (let p = o + FIXED_SIZE; p + ITEM_SIZE <= o + size; ) {
       const len = dv.getUint16(p + ${item.len.offset}, true);
       if (p + ITEM_SIZE + len > o + size) throw new CorruptBatchError(\`data item at byte \${p} runs past its record\`);
@@ -291,7 +273,24 @@ export function decodeBatch(buf: Buffer, emit: (event: TraceeEvent) => void, pol
       const arg = buf[p + ${item.arg.offset}];
       if (kind === ITEM_SOCKADDR) {
         if (len < 2) throw new CorruptBatchError(\`sockaddr at byte \${p} is \${len} bytes\`);
-        (socks ??= [])[arg] = sockaddr(buf, p + ITEM_SIZE, len);
+        (socks ??= [])[arg] = decodeSockaddr(buf, p + ITEM_SIZE, len, familyName);
+      } else if (kind === ITEM_VALUE || kind === ITEM_UNREADABLE) {
+        if (len !== 8) throw new CorruptBatchError(\`value at byte \${p} is \${len} bytes\`);
+        const v = buf.readBigUInt64LE(p + ITEM_SIZE);
+        if (kind === ITEM_VALUE) (vals ??= [])[arg] = v;
+        else {
+          // where the value would be: its address, as strace shows one
+          const name = def?.args[arg]?.name ?? String(arg);
+          const text = '0x' + v.toString(16);
+          if (def?.args[arg]?.kind === 'StrArray') {
+            const list = ((arrs ??= [])[arg] ??= []);
+            (bad ??= []).push(\`\${name}[\${list.length}]\`);
+            list.push(text);
+          } else {
+            (bad ??= []).push(name);
+            (strs ??= [])[arg] = text;
+          }
+        }
       } else if (kind === ITEM_TIMESPEC) {
         if (len !== 16) throw new CorruptBatchError(\`timespec at byte \${p} is \${len} bytes\`);
         const at = p + ITEM_SIZE;
@@ -307,6 +306,12 @@ export function decodeBatch(buf: Buffer, emit: (event: TraceeEvent) => void, pol
         const a = def.args[i];
         args.push({ name: a.name, type: a.type, value: argValue(a.kind, dv, o + ARGS_OFFSET + 8 * i, strs?.[i], socks?.[i], arrs?.[i], tss?.[i], bts?.[i]) });
       }
+      // past the record's args (sched_process_exec): those captured only, as in Tracee's JSON
+      for (let i = ARG_COUNT; i < def.args.length; i++) {
+        const a = def.args[i];
+        const value = a.kind === 'StrArray' ? arrs?.[i] : a.kind === 'Str' ? strs?.[i] : vals?.[i] === undefined ? undefined : extValue(a.kind, vals[i]!);
+        if (value !== undefined) args.push({ name: a.name, type: a.type, value });
+      }
     }
     emit({
 ${fields.map((f) => `      ${camel(f.name)}: ${f.name === 'event_id' ? 'eventId' : read(f)},`).join('\n')}
@@ -317,6 +322,7 @@ ${fields.map((f) => `      ${camel(f.name)}: ${f.name === 'event_id' ? 'eventId'
       truncated: (flags & FLAG_TRUNCATED) !== 0,
       atEntry: (flags & FLAG_AT_ENTRY) !== 0,
       argsUnknown: (flags & FLAG_ARGS_UNKNOWN) !== 0,
+      unreadable: (flags & FLAG_UNREADABLE) !== 0 && bad ? bad : NONE,
     });
     o += size;
     n++;

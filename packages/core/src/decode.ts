@@ -19,6 +19,7 @@ const FAMILIES = byValue(CONSTANTS.socket_family);
 const CAPABILITIES = byValue(CONSTANTS.capability);
 const PTRACE_REQUESTS = byValue(CONSTANTS.ptrace_request);
 const MEM_PROT_ALERTS = byValue(CONSTANTS.mem_prot_alert);
+const FILE_TYPES = byValue(CONSTANTS.file_type);
 const OPEN_ACCESS = byValue(CONSTANTS.open_access);
 const MAP_TYPES = byValue(CONSTANTS.map_type);
 const SOCKET_KINDS = byValue(CONSTANTS.socket_type.filter(([, v]) => v < 16));
@@ -96,6 +97,9 @@ export function decodeValue(decoder: Decoder | undefined, value: ArgValue): stri
       return PTRACE_REQUESTS.get(value) ?? String(value);
     case 'mem_prot_alert':
       return MEM_PROT_ALERTS.get(value) ?? String(value);
+    case 'file_type':
+      // an inode's type bits (S_IFMT), as Tracee parses stdin_type: S_IFCHR
+      return FILE_TYPES.get(value) ?? String(value);
   }
 }
 

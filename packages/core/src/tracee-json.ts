@@ -51,6 +51,8 @@ export function traceeJson(e: TraceeEvent, options: TraceeJsonOptions = {}): str
     // the syscall the event happened in (for LSM hooks: the one that led there)
     syscall: def?.syscall ? e.eventName : e.syscall >= 0 ? (eventById(e.syscall)?.name ?? '') : '',
     args: options.parseArguments ? decodedArgs(e) : e.args,
+    // ours, only where some user memory could not be read (see TraceeEvent.unreadable)
+    ...(e.unreadable.length ? { unreadable: e.unreadable } : {}),
   };
   const ts = epoch + BigInt(e.timestamp);
   const start = epoch + BigInt(e.threadStartTime);
@@ -98,5 +100,6 @@ export function parseEventJson(line: string): TraceeEvent {
     truncated: false,
     atEntry: false,
     argsUnknown: false,
+    unreadable: Array.isArray(j.unreadable) ? (j.unreadable as string[]) : [],
   };
 }

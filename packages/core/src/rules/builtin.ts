@@ -92,7 +92,7 @@ function fileWriteRule(m: ReturnType<typeof meta>, kernel: string[], matches: (p
   };
 }
 
-/** The value of `name` in an exec's captured environment, if set: our execve's `envp`, or Tracee's sched_process_exec `env`. */
+/** The value of `name` in an exec's captured environment, if set: sched_process_exec's `env` (ours and Tracee's), or execve's `envp`. */
 function envVar(e: TraceeEvent, name: string): string | undefined {
   const env = argOf(e, 'envp') ?? argOf(e, 'env');
   const entry = Array.isArray(env) ? (env as unknown[]).find((v): v is string => typeof v === 'string' && v.startsWith(`${name}=`)) : undefined;
@@ -148,7 +148,6 @@ const ip = (a: Sockaddr) => a.sin_addr ?? a.sin6_addr ?? '';
 
 const SHELLS = ['ash', 'bash', 'csh', 'ksh', 'sh', 'tcsh', 'zsh', 'dash'];
 const WEB_SERVERS = ['nginx', 'httpd', 'httpd-foregroun', 'http-nio', 'lighttpd', 'apache', 'apache2'];
-const FD_PATH = /^\/(dev\/fd|proc\/(self|\d+)\/fd)\/\d+$/;
 const MEMORY_PATH = /^(memfd:|\/dev\/shm\/|\/run\/shm\/)/;
 
 const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46];
@@ -226,22 +225,25 @@ export const BUILTIN_RULES: readonly Rule[] = [
   },
   {
     ...meta('TRC-105', 'fileless_execution', 'Fileless execution detected', 3, { tactic: 'Defense Evasion', technique: 'Reflective Code Loading', id: 'T1620' },
-      'A program was executed from memory (a memfd or shared memory, through its file descriptor) instead of from a file on disk.'),
+      'A program was executed from memory (a memfd, or shared memory under /dev/shm or /run/shm) instead of from a file on disk.'),
+    // Tracee's definition (helpers.IsMemoryPath) on the file that runs:
+    // sched_process_exec's pathname is its real path (a memfd as
+    // memfd:name), whatever name reached it (/proc/self/fd/N, a relative
+    // path, a link), so an fd of a plain file is not fileless
     events: [{ event: 'sched_process_exec' }],
     detect: () => (events$) =>
       events$.pipe(
-        filter((e) => {
-          const path = str(e, 'pathname');
-          return MEMORY_PATH.test(path) || FD_PATH.test(path);
-        }),
+        filter((e) => MEMORY_PATH.test(str(e, 'pathname'))),
         map((event) => ({ event, data: { path: str(event, 'pathname') } })),
       ),
   },
   {
     ...meta('TRC-107', 'ld_preload', 'LD_PRELOAD code injection detected', 2, { tactic: 'Persistence', technique: 'Hijack Execution Flow: Dynamic Linker Hijacking', id: 'T1574.006' },
       'A program was executed with LD_PRELOAD or LD_LIBRARY_PATH in its environment, or /etc/ld.so.preload was written: the dynamic loader loads the libraries they name into the program (or every program).'),
-    // sched_process_exec: Tracee's carries the environment (recorded Tracee events replayed); ours does not
-    events: [...fileWriteEvents(['/etc/ld.so.preload']), { event: 'execve', filters: ['retval=0'] }, { event: 'sched_process_exec' }],
+    // sched_process_exec carries the new program's environment (with
+    // execEnv), whichever exec made it (execve, execveat, fexecve), as
+    // Tracee's does; execve's envp is read too, for recorded events
+    events: [...fileWriteEvents(['/etc/ld.so.preload']), { event: 'sched_process_exec' }],
     execEnv: true,
     detect: () => (events$) =>
       events$.pipe(
@@ -405,7 +407,8 @@ export const BUILTIN_RULES: readonly Rule[] = [
   {
     ...meta('TRC-1013', 'k8s_api_connection', 'Kubernetes API server connection detected', 1, { tactic: 'Discovery', technique: 'Cloud Service Discovery', id: 'T1526' },
       "A container connected to the Kubernetes API server (the address its environment's KUBERNETES_SERVICE_HOST names): from there it can gather secrets or start more containers."),
-    events: [{ event: 'execve', filters: ['retval=0'] }, { event: 'connect' }],
+    // the environment of every program the container runs, however it was exec'd
+    events: [{ event: 'sched_process_exec' }, { event: 'connect' }],
     execEnv: true,
     detect: () => (events$) => {
       // the API server's address per container (pid namespace), from the
@@ -414,7 +417,7 @@ export const BUILTIN_RULES: readonly Rule[] = [
       return events$.pipe(
         mergeMap((e): RuleMatch[] => {
           if (e.pidNamespace === KERNEL_VALUES.PROC_PID_INIT_INO) return [];
-          if (e.eventName === 'execve') {
+          if (e.eventName === 'sched_process_exec' || e.eventName === 'execve') {
             const host = e.returnValue === 0 ? envVar(e, 'KUBERNETES_SERVICE_HOST')?.trim() : undefined;
             if (host) apiServer.set(e.pidNamespace, host);
             return [];

@@ -15,6 +15,7 @@ function ev(eventName: string, hostProcessId: number, hostParentProcessId: numbe
     hostParentProcessId, processId: hostProcessId, threadId: hostProcessId, parentProcessId: hostParentProcessId, userId: 0, groupId: 0,
     mountNamespace: 1, pidNamespace: 1, processorId: 0, processName, eventName, matchedPolicies: [], argsNum: 0,
     args: Object.entries(args).map(([name, value]) => ({ name, type: '', value: value as never })), truncated: false, atEntry: false, argsUnknown: false,
+    unreadable: [],
   };
 }
 const rule = (id: string, detectFn: Rule['detect']): Rule => ({
