@@ -76,6 +76,7 @@ struct btf_anchor {
 	enum scope_field scope_field;
 	struct scope_num_key scope_num_key;
 	struct proc_scope proc_scope;
+	struct msghdr_item msghdr_item;
 	struct event event; /* last: it ends in a flexible array */
 };
 
@@ -601,10 +602,47 @@ static __always_inline long sockaddr_len(struct event_config *cfg, __u64 *args, 
 	return len;
 }
 
+/* Append the struct user_msghdr at src (user memory, read at the exit of a
+ * syscall that returned ret) as a struct msghdr_item, then, if the call
+ * succeeded, the address msg_name points to (msg_namelen bytes, at most
+ * SOCKADDR_MAX): a failed recvmsg wrote none. Nothing if it cannot be read. */
+static __always_inline __u32 put_msghdr(struct scratch *b, __u32 off, __u8 arg, const void *src, long ret)
+{
+	struct user_msghdr m;
+	struct msghdr_item h = {};
+
+	if (off >= MAX_STR_LEN || !src || bpf_probe_read_user(&m, sizeof(m), src))
+		return off;
+	barrier_var(off);
+	off &= MAX_STR_LEN - 1;
+	struct data_item *item = (void *)&b->data[off];
+	h.msg_name = (__u64)m.msg_name;
+	h.msg_namelen = m.msg_namelen;
+	h.msg_iovlen = m.msg_iovlen;
+	h.msg_controllen = m.msg_controllen;
+	h.msg_flags = m.msg_flags;
+	__builtin_memcpy(&b->data[off + sizeof(*item)], &h, sizeof(h));
+	__u32 n = 0;
+	if (ret >= 0 && m.msg_name && m.msg_namelen >= 2) {
+		n = m.msg_namelen > SOCKADDR_MAX ? SOCKADDR_MAX : m.msg_namelen;
+		barrier_var(n);
+		n &= 2 * SOCKADDR_MAX - 1;
+		if (bpf_probe_read_user(&b->data[off + sizeof(*item) + sizeof(h)], n, m.msg_name))
+			n = 0;
+	}
+	item->arg = arg;
+	item->kind = ARG_MSGHDR;
+	item->len = sizeof(h) + n;
+	return off + sizeof(*item) + sizeof(h) + n;
+}
+
 /* Append the elements of the NULL-terminated string array at src, one data
  * item each; returns the new offset. Elements past MAX_STR_ARRAY, or past
- * the room in the record, are cut and the record marked truncated. */
-static __always_inline __u32 put_str_array(struct scratch *b, __u32 off, __u8 arg, const void *const *src)
+ * the room in the record, are cut and the record marked truncated. A
+ * function of its own (a BPF-to-BPF call, 4.16+), not inlined: its 32
+ * copies of put_str() inlined at each call site would make the syscall
+ * exit programs longer than a jump can span. */
+static __noinline __u32 put_str_array(struct scratch *b, __u32 off, __u8 arg, const void *const *src)
 {
 	const void *p;
 
@@ -680,6 +718,8 @@ static __always_inline __u32 put_data(struct scratch *b, struct event_config *cf
 			off = put_str_array(b, off, i, (const void *const *)b->ev.args[i]);
 		else if (cfg->arg_kinds[i] == ARG_TIMESPEC)
 			off = put_timespec(b, off, i, (const void *)b->ev.args[i]);
+		else if (i == MSGHDR_ARG && cfg->arg_kinds[i] == ARG_MSGHDR)
+			off = put_msghdr(b, off, i, (const void *)b->ev.args[i], b->ev.header.return_value);
 		else if (i == BYTES_ARG && cfg->arg_kinds[i] == ARG_BYTES)
 			off = put_bytes(b, off, i, (const void *)b->ev.args[i], b->ev.args[BYTES_ARG + 1]);
 	}
@@ -1232,8 +1272,8 @@ static __always_inline int on_sched_process_fork(struct bpf_raw_tracepoint_args 
 /* The strings laid end to end at p (a new program's argv or environment,
  * on its stack), count of them, as one string-array data item each;
  * returns the new offset. More than MAX_STR_ARRAY, or past the room in the
- * record, are cut and flagged. */
-static __always_inline __u32 put_str_seq(struct scratch *b, __u32 off, __u8 arg, const char *p, int count)
+ * record, are cut and flagged. Not inlined, as put_str_array(). */
+static __noinline __u32 put_str_seq(struct scratch *b, __u32 off, __u8 arg, const char *p, int count)
 {
 #pragma unroll
 	for (int j = 0; j < MAX_STR_ARRAY; j++) {

@@ -33,6 +33,8 @@ enum tracee_limits {
 	/* a buffer's first bytes (write's, pwrite64's) are copied at this
 	 * position only, and the next argument is its length */
 	BYTES_ARG = 1,
+	/* a struct user_msghdr (sendmsg's, recvmsg's) at this position only */
+	MSGHDR_ARG = 1,
 	CAPTURED_BYTES = 16,
 	/* bytes of a struct sockaddr captured: sizeof(struct sockaddr_storage)
 	 * (include/uapi/linux/socket.h), what the kernel itself copies at most */
@@ -147,6 +149,21 @@ enum tracee_arg_kind {
 	ARG_UNREADABLE = 7,
 	/* an integer argument past the record's MAX_ARGS: its 8 bytes */
 	ARG_VALUE = 8,
+	/* a user struct user_msghdr (sendmsg, recvmsg): a struct msghdr_item,
+	 * then msg_name's bytes (msg_namelen of them, at most SOCKADDR_MAX;
+	 * none if the call failed or there is none) */
+	ARG_MSGHDR = 9,
+};
+
+/* A struct user_msghdr's fields (include/linux/socket.h) as captured, read
+ * at the syscall's exit: for recvmsg, msg_namelen and msg_flags are then
+ * what the kernel wrote. */
+struct msghdr_item {
+	__u64 msg_name; /* the address's pointer */
+	__u64 msg_iovlen;
+	__u64 msg_controllen;
+	__u32 msg_namelen;
+	__u32 msg_flags;
 };
 
 /* Per-event configuration written by user space before tracing starts. */

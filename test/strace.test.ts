@@ -275,6 +275,23 @@ function argPairs(name: string, s: string[], t: unknown[]): [string, string][] {
     case 'recvfrom':
       // fd, len, flags (numerically), the address, and its length where ours determines it; not the buffer
       return [[num(s[0]), num(t[0])], [num(s[2]), num(t[2])], [msgFlags(s[3]), num(t[3])], [straceSockaddr(s[4]), ourSockaddr(t[4])], ...addrlenPair(s[5], t[4])];
+    case 'sendmsg':
+    case 'recvmsg': {
+      // fd, the msghdr's fields (its address, and recvmsg's msg_namelen as
+      // the kernel wrote it: strace's `110 => 15`), flags; not msg_iov's buffers
+      const fields = splitArgs(s[1].slice(1, -1));
+      const field = (k: string) => fields.find((f) => f.startsWith(`${k}=`))?.slice(k.length + 1) ?? `no ${k}`;
+      const m = (typeof t[1] === 'object' ? t[1] : {}) as Record<string, unknown>;
+      return [
+        [num(s[0]), num(t[0])],
+        [straceSockaddr(field('msg_name')), ourSockaddr(m.msg_name)],
+        [field('msg_namelen').split('=> ').pop()!, String(m.msg_namelen)],
+        [field('msg_iovlen'), String(m.msg_iovlen)],
+        [field('msg_controllen'), String(m.msg_controllen)],
+        [msgFlags(field('msg_flags')), String(m.msg_flags)],
+        [msgFlags(s[2]), num(t[2])],
+      ];
+    }
     case 'rename':
       return [[unquote(s[0]), str(t[0])], [unquote(s[1]), str(t[1])]];
     case 'renameat':
@@ -309,7 +326,7 @@ function argPairs(name: string, s: string[], t: unknown[]): [string, string][] {
       return [];
   }
 }
-const COMPARED = ['openat', 'read', 'write', 'close', 'execve', 'connect', 'bind', 'accept', 'accept4', 'getsockname', 'getpeername', 'sendto', 'recvfrom', 'rename', 'renameat', 'renameat2', 'unlink', 'unlinkat', 'mmap', 'mprotect', 'clone', 'clone3', 'fork', 'vfork', 'clock_nanosleep'];
+const COMPARED = ['openat', 'read', 'write', 'close', 'execve', 'connect', 'bind', 'accept', 'accept4', 'getsockname', 'getpeername', 'sendto', 'recvfrom', 'sendmsg', 'recvmsg', 'rename', 'renameat', 'renameat2', 'unlink', 'unlinkat', 'mmap', 'mprotect', 'clone', 'clone3', 'fork', 'vfork', 'clock_nanosleep'];
 
 interface Report {
   threads: number;
@@ -445,6 +462,15 @@ for groups in (0, 0x11):
 a.connect(b.getsockname())
 libc.connect(a.fileno(), ctypes.create_string_buffer(b"\0\0" + bytes(range(1, 15)), 16), 16)
 a.close(); b.close()
+# sendmsg and recvmsg: an AF_INET and an abstract AF_UNIX address in the msghdr, and none (connected)
+m1 = socket.socket(socket.AF_INET, socket.SOCK_DGRAM); m1.bind(("127.0.0.1", 0))
+m2 = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+m2.sendmsg([b"x"], [], 0, m1.getsockname()); m1.recvmsg(16)
+m2.connect(m1.getsockname()); m2.sendmsg([b"y", b"z"]); m1.recvmsg(16, 0, socket.MSG_DONTWAIT)
+mu = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); mu.bind(b"\0tracee-rs-msg")
+mv = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM); mv.bind(b"\0tracee-rs-msg-v")
+mv.sendmsg([b"w"], [], 0, b"\0tracee-rs-msg"); mu.recvmsg(16)
+for s_ in (m1, m2, mu, mv): s_.close()
 # a call that fails writes no address: getpeername of an unconnected socket (ENOTCONN) shows the pointer
 n = socket.socket()
 try: n.getpeername()
@@ -456,7 +482,7 @@ n.close()
     ['cat of a file', ['cat', join(dir, 'sub', 'b.txt')], ['openat', 'read', 'write', 'close']],
     ['sh -c with a pipe and a redirect', ['sh', '-c', `echo hello | tr a-z A-Z > ${join(tmp, 'sh-out')}; cat ${join(tmp, 'sh-out')}`], ['clone', 'execve', 'openat', 'write', 'close']],
     ['python3: open, stat, rename, TCP and UNIX connect', ['/usr/bin/python3', '-S', '-c', py], ['openat', 'rename', 'unlink', 'connect', 'bind', 'close', 'clock_nanosleep']],
-    ['python3: sockets of every address family (UNIX abstract, unnamed, path; INET; INET6; NETLINK; UNSPEC)', ['/usr/bin/python3', '-S', '-c', sockets], ['bind', 'connect', 'accept', 'accept4', 'getsockname', 'getpeername', 'sendto', 'recvfrom']],
+    ['python3: sockets of every address family (UNIX abstract, unnamed, path; INET; INET6; NETLINK; UNSPEC)', ['/usr/bin/python3', '-S', '-c', sockets], ['bind', 'connect', 'accept', 'accept4', 'getsockname', 'getpeername', 'sendto', 'recvfrom', 'sendmsg', 'recvmsg']],
     ['tar of a small directory', ['tar', '-cf', join(tmp, 'small.tar'), '-C', dir, '.'], ['openat', 'read', 'write', 'close']],
     ['a fork+exec chain', ['sh', '-c', 'sh -c "sh -c /bin/true"; /bin/true'], ['vfork', 'execve']],
   ];

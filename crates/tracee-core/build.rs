@@ -113,6 +113,7 @@ fn main() {
                 "StrArray" => [limit("STR_ARRAY_ARG_A"), limit("STR_ARRAY_ARG_B")],
                 "Sockaddr" => [limit("SOCKADDR_ARG_A"), limit("SOCKADDR_ARG_B")],
                 "Bytes" => [limit("BYTES_ARG"), limit("BYTES_ARG")],
+                "Msghdr" => [limit("MSGHDR_ARG"), limit("MSGHDR_ARG")],
                 _ => continue,
             };
             assert!(allowed.contains(&i), "{}: argument {i} ({}) is a {}, which bpf/tracee.h copies only at positions {allowed:?}", e.name, a.name, a.kind);
@@ -149,6 +150,8 @@ fn main() {
             "dataOffset": btf.member_offset("event", "data"),
             "item": btf.struct_fields("data_item"),
             "itemSize": btf.struct_size("data_item"),
+            "msghdr": btf.struct_fields("msghdr_item"),
+            "msghdrSize": btf.struct_size("msghdr_item"),
         },
         "recordFlags": strip_prefix_map(&btf.enum_values("tracee_record_flags"), "RECORD_FLAG_"),
         "argKinds": strip_prefix_map(&btf.enum_values("tracee_arg_kind"), "ARG_"),
@@ -512,6 +515,9 @@ fn arg_kind(ty: &str, as_string: bool, as_address: bool) -> Option<&'static str>
     }
     if ty == "struct sockaddr *" {
         return Some("Sockaddr");
+    }
+    if ty == "struct user_msghdr *" {
+        return Some("Msghdr");
     }
     if ty == "const char * const *" && !as_address {
         return Some("StrArray");

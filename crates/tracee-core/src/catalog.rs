@@ -32,6 +32,9 @@ pub enum ArgKind {
     /// A buffer's first bytes (up to 16, as many as the next argument says):
     /// events.tbl's `:bytes`.
     Bytes,
+    /// A `struct user_msghdr *` (sendmsg, recvmsg): its fields and, for a
+    /// call that succeeded, the address msg_name points to.
+    Msghdr,
     /// A `struct __kernel_timespec *`, copied at sys_exit (for ppoll and
     /// pselect6 the kernel has by then written the time left).
     Timespec,

@@ -621,6 +621,7 @@ fn event_config(e: &EventDef, policies: u64, exec_env: bool) -> types::event_con
             ArgKind::Ptr if exec_env && exec_env_arg(e) == Some(i) => types::tracee_arg_kind::ARG_STR_ARRAY,
             ArgKind::Str => types::tracee_arg_kind::ARG_STR,
             ArgKind::Sockaddr => types::tracee_arg_kind::ARG_SOCKADDR,
+            ArgKind::Msghdr => types::tracee_arg_kind::ARG_MSGHDR,
             ArgKind::StrArray => types::tracee_arg_kind::ARG_STR_ARRAY,
             ArgKind::Bytes => types::tracee_arg_kind::ARG_BYTES,
             ArgKind::Timespec => types::tracee_arg_kind::ARG_TIMESPEC,

@@ -43,6 +43,9 @@ pub struct Event {
     pub timespecs: Vec<(u8, (i64, i64))>,
     /// Buffers' first bytes, with the argument they belong to.
     pub bytes: Vec<(u8, Vec<u8>)>,
+    /// `struct user_msghdr`s captured (a `struct msghdr_item`, then the
+    /// address's bytes), with the argument they belong to.
+    pub msghdrs: Vec<(u8, Vec<u8>)>,
     /// Integer arguments past `args` (an event with more than six, such
     /// as sched_process_exec), with their index.
     pub values: Vec<(u8, u64)>,
@@ -128,6 +131,7 @@ pub fn decode(buf: &[u8]) -> Result<(Event, usize), DecodeError> {
     let mut captured = Vec::new();
     let mut values = Vec::new();
     let mut unreadable = Vec::new();
+    let mut msghdrs = Vec::new();
     let mut offset = FIXED_SIZE;
     while offset < size {
         let rest = &buf[offset..size];
@@ -149,6 +153,11 @@ pub fn decode(buf: &[u8]) -> Result<(Event, usize), DecodeError> {
             sockaddrs.push((item.arg, bytes.to_vec()));
         } else if u32::from(item.kind) == types::tracee_arg_kind::ARG_BYTES.0 {
             captured.push((item.arg, bytes.to_vec()));
+        } else if u32::from(item.kind) == types::tracee_arg_kind::ARG_MSGHDR.0 {
+            if bytes.len() < size_of::<types::msghdr_item>() {
+                return Err(DecodeError::BadItem { offset, what: "a msghdr is cut short" });
+            }
+            msghdrs.push((item.arg, bytes.to_vec()));
         } else if u32::from(item.kind) == types::tracee_arg_kind::ARG_TIMESPEC.0 {
             if bytes.len() != 16 {
                 return Err(DecodeError::BadItem { offset, what: "a timespec is 16 bytes" });
@@ -170,7 +179,7 @@ pub fn decode(buf: &[u8]) -> Result<(Event, usize), DecodeError> {
         }
         offset += ITEM_SIZE + len;
     }
-    Ok((Event { header: raw.header, args: raw.args, strings, sockaddrs, timespecs, bytes: captured, values, unreadable }, size))
+    Ok((Event { header: raw.header, args: raw.args, strings, sockaddrs, timespecs, bytes: captured, msghdrs, values, unreadable }, size))
 }
 
 /// The records of a batch, in order. Stops after the first error.
@@ -270,9 +279,11 @@ mod tests {
         assert_eq!(ev.string_array(10), ["echo", "0x555500001004", "two"]);
         assert_eq!(ev.unreadable, [(10, 0x5555_0000_1004)]);
         assert_eq!(ev.string_arg(10), None, "an argument with an unreadable part is not a string to match");
-        // a value must be 8 bytes
+        // a value must be 8 bytes, a msghdr at least its struct
         let buf = record_items(1003, &[(7, K::ARG_VALUE.0, b"abc")]);
         assert!(matches!(decode(&buf), Err(DecodeError::BadItem { what: "a value or an address is 8 bytes", .. })));
+        let buf = record_items(46, &[(1, K::ARG_MSGHDR.0, b"short")]);
+        assert!(matches!(decode(&buf), Err(DecodeError::BadItem { what: "a msghdr is cut short", .. })));
     }
 
     #[test]

@@ -28,6 +28,9 @@ const field = (name) => {
   return f;
 };
 const item = Object.fromEntries(rec.item.map((f) => [f.name, f]));
+// struct msghdr_item's fields, read relative to the item's payload
+const msghdr = Object.fromEntries(rec.msghdr.map((f) => [f.name, f]));
+const u64At = (at) => `dv.getUint32(${at}, true) + dv.getUint32(${at} + 4, true) * 4294967296`;
 // Layout-internal fields: the record's size and flags are not event facts;
 // the matched policies' bitmap is decoded into their names.
 const internal = new Set(['size', 'flags', 'matched_policies']);
@@ -114,7 +117,21 @@ export interface EventArg {
 }
 
 /** What an argument's value can be. */
-export type ArgValue = string | number | Sockaddr | Timespec | string[] | number[];
+export type ArgValue = string | number | Sockaddr | Timespec | Msghdr | string[] | number[];
+
+/**
+ * A \`struct user_msghdr\` (sendmsg, recvmsg; include/linux/socket.h), read at
+ * the syscall's exit (recvmsg's msg_namelen and msg_flags as the kernel wrote
+ * them): the address msg_name points to where the call succeeded, else its
+ * pointer (\`0x…\`); lengths in bytes, msg_iovlen in elements.
+ */
+export interface Msghdr {
+  msg_name: Sockaddr | string;
+  msg_namelen: number;
+  msg_iovlen: number;
+  msg_controllen: number;
+  msg_flags: number;
+}
 
 /** One event; field names are Tracee's JSON names. */
 export interface TraceeEvent {
@@ -159,6 +176,8 @@ const FLAG_ARGS_UNKNOWN = ${schema.recordFlags.ARGS_UNKNOWN};
 const FLAG_UNREADABLE = ${schema.recordFlags.UNREADABLE};
 const ITEM_UNREADABLE = ${schema.argKinds.UNREADABLE};
 const ITEM_VALUE = ${schema.argKinds.VALUE};
+const ITEM_MSGHDR = ${schema.argKinds.MSGHDR};
+const MSGHDR_SIZE = ${rec.msghdrSize};
 const NONE: readonly string[] = Object.freeze([]);
 const ITEM_SOCKADDR = ${schema.argKinds.SOCKADDR};
 const ITEM_STR_ARRAY = ${schema.argKinds.STR_ARRAY};
@@ -200,13 +219,15 @@ function extValue(kind: ArgKind, v: bigint): number {
   }
 }
 
-function argValue(kind: ArgKind, dv: DataView, at: number, str: string | undefined, sock: Sockaddr | undefined, arr: string[] | undefined, ts: Timespec | undefined, bytes: number[] | undefined): ArgValue {
+function argValue(kind: ArgKind, dv: DataView, at: number, str: string | undefined, sock: Sockaddr | Msghdr | undefined, arr: string[] | undefined, ts: Timespec | undefined, bytes: number[] | undefined): ArgValue {
   switch (kind) {
     case 'Str': return str ?? '';
     // an address, or the strings where the kernel side was asked to copy them (envp)
     case 'Ptr': return arr ?? hex(dv, at);
     // the address itself where the struct could not be read (NULL, bad pointer)
     case 'Sockaddr': return sock ?? hex(dv, at);
+    // the struct; where it could not be read, its address
+    case 'Msghdr': return sock ?? hex(dv, at);
     // NULL or unreadable: the address; an empty array is []
     case 'Timespec': return ts ?? hex(dv, at);
     // a buffer's first bytes; unreadable or empty: the address
@@ -260,7 +281,7 @@ export function decodeBatch(buf: Buffer, emit: (event: TraceeEvent) => void, pol
     const def = BY_ID[eventId];
     // allocated only for records that carry data items: most do not
     let strs: (string | undefined)[] | undefined;
-    let socks: (Sockaddr | undefined)[] | undefined;
+    let socks: (Sockaddr | Msghdr | undefined)[] | undefined;
     let arrs: (string[] | undefined)[] | undefined;
     let tss: (Timespec | undefined)[] | undefined;
     let bts: (number[] | undefined)[] | undefined;
@@ -274,6 +295,16 @@ export function decodeBatch(buf: Buffer, emit: (event: TraceeEvent) => void, pol
       if (kind === ITEM_SOCKADDR) {
         if (len < 2) throw new CorruptBatchError(\`sockaddr at byte \${p} is \${len} bytes\`);
         (socks ??= [])[arg] = decodeSockaddr(buf, p + ITEM_SIZE, len, familyName);
+      } else if (kind === ITEM_MSGHDR) {
+        if (len < MSGHDR_SIZE) throw new CorruptBatchError(\`msghdr at byte \${p} is \${len} bytes\`);
+        const at = p + ITEM_SIZE;
+        (socks ??= [])[arg] = {
+          msg_name: len >= MSGHDR_SIZE + 2 ? decodeSockaddr(buf, at + MSGHDR_SIZE, len - MSGHDR_SIZE, familyName) : hex(dv, at + ${msghdr.msg_name.offset}),
+          msg_namelen: dv.getUint32(at + ${msghdr.msg_namelen.offset}, true),
+          msg_iovlen: ${u64At(`at + ${msghdr.msg_iovlen.offset}`)},
+          msg_controllen: ${u64At(`at + ${msghdr.msg_controllen.offset}`)},
+          msg_flags: dv.getUint32(at + ${msghdr.msg_flags.offset}, true),
+        };
       } else if (kind === ITEM_VALUE || kind === ITEM_UNREADABLE) {
         if (len !== 8) throw new CorruptBatchError(\`value at byte \${p} is \${len} bytes\`);
         const v = buf.readBigUInt64LE(p + ITEM_SIZE);

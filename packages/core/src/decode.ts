@@ -103,9 +103,9 @@ export function decodeValue(decoder: Decoder | undefined, value: ArgValue): stri
   }
 }
 
-/** A sockaddr or timespec on one line, as strace shows structs: \`{sa_family=AF_INET, sin_port=80, sin_addr=127.0.0.1}\`. */
+/** A sockaddr, timespec or msghdr on one line, as strace shows structs: \`{sa_family=AF_INET, sin_port=80, sin_addr=127.0.0.1}\`. */
 export function formatStruct(value: object): string {
-  return '{' + Object.entries(value).map(([k, v]) => `${k}=${v}`).join(', ') + '}';
+  return '{' + Object.entries(value).map(([k, v]) => `${k}=${typeof v === 'object' && v !== null ? formatStruct(v) : v}`).join(', ') + '}';
 }
 
 /** The errno name of a (positive) error number, e.g. 2 -> ENOENT. */

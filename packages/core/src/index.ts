@@ -25,6 +25,7 @@ export {
   type EventDef,
   type EventName,
   type EventSet,
+  type Msghdr,
   type Sockaddr,
   type Timespec,
   type ArgValue,
