@@ -500,17 +500,17 @@ static __always_inline __u32 put_str(struct scratch *b, __u32 off, __u8 arg, __u
 	if (n <= 0 && kind != ARG_KSTR && src) {
 		/* user memory not readable here (a BPF program cannot fault a
 		 * page in): say so, with the address, rather than an empty
-		 * string that reads like a value */
+		 * string that reads like a value. (Joined with the path below,
+		 * as a length: one path fewer for the verifier to walk.) */
 		__builtin_memcpy(dst, &src, sizeof(src));
-		item->kind = ARG_UNREADABLE;
-		item->len = sizeof(src);
+		kind = ARG_UNREADABLE;
+		n = sizeof(src) + 1;
 		b->ev.header.flags |= RECORD_FLAG_UNREADABLE;
-		return off + sizeof(*item) + sizeof(src);
-	}
-	if (n <= 0)
+	} else if (n <= 0) {
 		n = 1; /* NULL, or a kernel string gone: empty */
-	if (n == MAX_STR_LEN)
+	} else if (n == MAX_STR_LEN) {
 		b->ev.header.flags |= RECORD_FLAG_TRUNCATED;
+	}
 	item->kind = kind;
 	item->len = n - 1; /* without the NUL */
 	return off + sizeof(*item) + (n - 1);
