@@ -649,7 +649,23 @@ static __noinline __u32 put_str_array(struct scratch *b, __u32 off, __u8 arg, co
 #pragma unroll
 	for (int j = 0; j < MAX_STR_ARRAY; j++) {
 		p = NULL;
-		if (bpf_probe_read_user(&p, sizeof(p), &src[j]) || !p)
+		if (bpf_probe_read_user(&p, sizeof(p), &src[j])) {
+			/* the array itself unreadable: said so, as its address
+			 * (an element's would differ) */
+			if (j == 0 && src && off < MAX_STR_LEN) {
+				barrier_var(off);
+				off &= MAX_STR_LEN - 1;
+				struct data_item *item = (void *)&b->data[off];
+				__builtin_memcpy(&b->data[off + sizeof(*item)], &src, sizeof(src));
+				item->arg = arg;
+				item->kind = ARG_UNREADABLE;
+				item->len = sizeof(src);
+				b->ev.header.flags |= RECORD_FLAG_UNREADABLE;
+				return off + sizeof(*item) + sizeof(src);
+			}
+			return off;
+		}
+		if (!p)
 			return off;
 		off = put_str(b, off, arg, ARG_STR_ARRAY, p);
 		if (off >= MAX_STR_LEN)
@@ -749,6 +765,10 @@ static __always_inline struct file *fd_file(__u64 fd)
 	return file;
 }
 
+/* Steps of a path walk kept for the mounts above a deep file's filesystem
+ * (its part of the path is then elided in the middle: "/dev/shm/…/a/b"). */
+#define PATH_TOP_STEPS 8
+
 /* The path of dentry, built backwards (leaf first) in scratch slot 1 (used
  * otherwise only at a syscall's entry, which is over when a hook, a
  * syscall's exit or sched_process_exec runs). With its vfsmount, the path
@@ -757,14 +777,16 @@ static __always_inline struct file *fd_file(__u64 fd)
  * one, from the root of its filesystem. Returns the string, or, for a file
  * in no directory (a memfd, a pipe) and for a root, its own name (kernel
  * memory): memfd:payload, as Tracee shows it. *cut: longer than
- * MAX_PATH_COMPONENTS or PATH_MAX, its last part kept. NULL on failure. */
+ * MAX_PATH_COMPONENTS or PATH_MAX: its last part kept, and, past
+ * MAX_PATH_COMPONENTS - PATH_TOP_STEPS components in one filesystem, the
+ * mounts above it ("…" between). NULL on failure. */
 static __always_inline const char *walk_path(struct dentry *dentry, struct vfsmount *vfsmnt, bool *cut)
 {
 	struct scratch *t = scratch_buf(1);
 	struct dentry *leaf = dentry;
 	struct mount *mnt = NULL;
 	struct dentry *mnt_root = NULL;
-	bool complete = false;
+	bool complete = false, elided = false;
 	__u32 pos = MAX_STR_LEN - 1;
 
 	*cut = false;
@@ -795,6 +817,23 @@ static __always_inline const char *walk_path(struct dentry *dentry, struct vfsmo
 			complete = true;
 			break;
 		}
+		if (i == MAX_PATH_COMPONENTS - PATH_TOP_STEPS && mnt && !elided) {
+			/* deeper than the walk goes: the rest of this filesystem's
+			 * part is left out, marked "…", so that the top (the mounts
+			 * down to it: /dev/shm) is kept, not made up from the tail */
+			if (pos < 4)
+				break;
+			pos -= 4;
+			barrier_var(pos);
+			pos &= MAX_STR_LEN - 1;
+			buf[pos] = '/';
+			buf[(pos + 1) & (MAX_STR_LEN - 1)] = 0xe2; /* U+2026, in UTF-8 */
+			buf[(pos + 2) & (MAX_STR_LEN - 1)] = 0x80;
+			buf[(pos + 3) & (MAX_STR_LEN - 1)] = 0xa6;
+			elided = true;
+			dentry = mnt_root;
+			continue;
+		}
 		struct qstr name = BPF_CORE_READ(dentry, d_name);
 		__u32 len = name.len & 255; /* NAME_MAX */
 		if (len + 1 > pos)
@@ -807,7 +846,7 @@ static __always_inline const char *walk_path(struct dentry *dentry, struct vfsmo
 		buf[pos] = '/';
 		dentry = parent;
 	}
-	*cut = !complete;
+	*cut = !complete || elided;
 	if (pos == MAX_STR_LEN - 1)
 		return (const char *)BPF_CORE_READ(leaf, d_name.name);
 	return &buf[pos & (MAX_STR_LEN - 1)];
@@ -1272,7 +1311,8 @@ static __always_inline int on_sched_process_fork(struct bpf_raw_tracepoint_args 
 /* The strings laid end to end at p (a new program's argv or environment,
  * on its stack), count of them, as one string-array data item each;
  * returns the new offset. More than MAX_STR_ARRAY, or past the room in the
- * record, are cut and flagged. Not inlined, as put_str_array(). */
+ * record, are cut and flagged. A function of its own (a BPF-to-BPF call,
+ * 4.16+), not inlined, as put_str_array(). */
 static __noinline __u32 put_str_seq(struct scratch *b, __u32 off, __u8 arg, const char *p, int count)
 {
 #pragma unroll
@@ -1391,11 +1431,10 @@ static __always_inline __u32 put_exec_given(struct scratch *b, struct event_conf
 			off += sizeof(*item) + len;
 		}
 		arg = skip_strs(b, off, arg, argc - n + 1);
-		if (arg)
-			off = put_str_seq(b, off, argv_arg, arg, n - 1);
-	} else if (!interpreted) {
-		off = put_str_seq(b, off, argv_arg, arg, n);
+		n--;
 	}
+	/* one call site: each is verified */
+	off = put_str_seq(b, off, argv_arg, arg, arg ? n : 0);
 	if (p->argc > MAX_STR_ARRAY)
 		b->ev.header.flags |= RECORD_FLAG_TRUNCATED;
 	/* the environment, unchanged by interpreters */
@@ -1460,7 +1499,8 @@ static __always_inline __u64 inode_ctime_ns(struct inode *inode)
 	/* each field tested: BTFGen keeps (and the build reports) what exists */
 	if (bpf_core_field_exists(struct inode, i_ctime_sec) && bpf_core_field_exists(struct inode, i_ctime_nsec)) {
 		sec = BPF_CORE_READ(inode, i_ctime_sec);
-		nsec = BPF_CORE_READ(inode, i_ctime_nsec);
+		/* its top bit is a flag (I_CTIME_QUERIED, 6.13+), not time */
+		nsec = BPF_CORE_READ(inode, i_ctime_nsec) & 0x7fffffff;
 	} else if (bpf_core_field_exists(struct inode___dunder_i_ctime, __i_ctime)) {
 		struct inode___dunder_i_ctime *i = (void *)inode;
 		sec = BPF_CORE_READ(i, __i_ctime.tv_sec);
@@ -1604,7 +1644,9 @@ static __always_inline int sched_process_exec(struct bpf_raw_tracepoint_args *ct
 		struct scope_keys *k = bpf_map_lookup_elem(&scope_keys, &zero);
 		struct scope_num_key id = { .field = SCOPE_EXE, .dev = dev, .value = ino };
 		__u64 exe = listed(&scope_nums, &id);
-		if (k && path) {
+		/* a path cut short (deeper than the walk goes, or past stacked
+		 * mounts) is not the file's: only its identity is compared */
+		if (k && path && !cut) {
 			__builtin_memset(k->exe, 0, sizeof(k->exe));
 			bpf_probe_read_kernel_str(k->exe, sizeof(k->exe), path);
 			exe |= listed(&scope_exes, k->exe);

@@ -44,7 +44,8 @@ enum tracee_limits {
 	MAX_EVENT_ARGS = 20,
 	/* path components (the file, its directories, mount points crossed)
 	 * walked up where a path is built from dentries (no bpf_d_path); a
-	 * deeper path keeps its last ones, and is flagged truncated */
+	 * deeper path keeps its last ones and the mounts above its filesystem,
+	 * "…" between (/dev/shm/…/a/b), and is flagged truncated */
 	MAX_PATH_COMPONENTS = 32,
 	/* policies loaded at once: one bit each in a __u64, as in Tracee */
 	MAX_POLICIES = 64,

@@ -9,7 +9,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { chmodSync, mkdirSync, realpathSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { trace, type TraceeEvent } from '@tracee/core';
+import { trace, traceeJson, type TraceeEvent } from '@tracee/core';
 import { arg, buildExecCases, until } from './helpers.js';
 
 const DIR = `/tmp/trc-exec-${process.pid}`;
@@ -82,6 +82,9 @@ describe.each(['per-syscall', 'raw'] as const)('exec, syscalls hooked %s', (sysc
     expect(at.returnValue).toBe(0);
     expect(args(at)).toMatchObject({ dirfd: AT_FDCWD, pathname: '/bin/true', argv: ['true', 'execveat-fdcwd'], flags: 0 });
     expect([at.hostProcessId, at.hostThreadId, at.processName]).toEqual([pid, pid, 'true']);
+    // nothing cut, nothing unreadable: JSON says neither
+    expect(JSON.parse(traceeJson(at))).not.toHaveProperty('truncated');
+    expect(JSON.parse(traceeJson(at))).not.toHaveProperty('unreadable');
     const exec = pick(events, 'sched_process_exec');
     expect(args(exec)).toMatchObject({ cmdpath: '/bin/true', pathname: TRUE, inode: statSync(TRUE).ino, dev: kdev(TRUE), argv: ['true', 'execveat-fdcwd'], interp: '/bin/true', old_pid: pid });
   });
@@ -160,6 +163,37 @@ describe.each(['per-syscall', 'raw'] as const)('exec, syscalls hooked %s', (sysc
       argv: ['/bin/sh', '-e', SCRIPT, 'literal-arg-one'],
       interpreter_pathname: LD_SO,
     });
+  });
+
+  it('an argv array that cannot be read: its address, said so; an empty one: []', async () => {
+    const bad = await run('argv-unreadable');
+    const [e] = (await eventsOf(bad.pid, (mine) => mine.some(named('execve')))).filter(named('execve'));
+    expect([e.returnValue, arg(e, 'argv'), e.unreadable]).toEqual([-EFAULT, '0x8', ['argv']]);
+    const empty = await run('argv-empty');
+    const events = await eventsOf(empty.pid, both);
+    const execve = pick(events, 'execve');
+    expect([execve.returnValue, arg(execve, 'argv'), execve.unreadable]).toEqual([0, [], []]);
+  });
+
+  it('an argv element longer than the kernel side copies: cut and flagged, in the event and its JSON', async () => {
+    const { pid } = await run('long-arg');
+    const events = await eventsOf(pid, both);
+    const execve = pick(events, 'execve');
+    const argv = arg(execve, 'argv') as string[];
+    expect(argv[0]).toBe('true');
+    expect(argv[1]).toBe('x'.repeat(4095));
+    expect(execve.truncated).toBe(true);
+    expect(JSON.parse(traceeJson(execve)).truncated).toBe(true);
+    // the new program's argv, from its stack: the same
+    const exec = pick(events, 'sched_process_exec');
+    expect([arg(exec, 'argv'), exec.truncated]).toEqual([argv, true]);
+  });
+
+  it("ctime is the file's, in ns, also once the file's ctime was queried (the kernel keeps a flag in its top bit, 6.13+)", async () => {
+    const ctimeNs = statSync(TRUE, { bigint: true }).ctimeNs; // queried: the flag set
+    const { pid } = await run('execveat-fdcwd');
+    const exec = pick(await eventsOf(pid, both), 'sched_process_exec');
+    expect(Math.abs((arg(exec, 'ctime') as number) - Number(ctimeNs))).toBeLessThan(1024);
   });
 
   it('memory the kernel could not read either (EFAULT): its address, and the event says which argument', async () => {

@@ -77,6 +77,8 @@ describe('builtin rules, live', () => {
       { rule: 'TRC-105', what: 'exec of a memfd through a link to /proc/self/fd/N', found: true, act: () => run([exec, 'memfd-proc-self']) },
       { rule: 'TRC-105', what: 'an ELF in /dev/shm run as ./t from there', found: true, act: () => privately('/dev/shm', 'cp /bin/true /dev/shm/t && cd /dev/shm && exec ./t') },
       { rule: 'TRC-105', what: 'an ELF in /dev/shm run through a link', found: true, act: () => privately('/dev/shm', `cp /bin/true /dev/shm/t && ln -sf /dev/shm/t ${DIR}/shm-link && exec ${DIR}/shm-link`) },
+      // deeper than the path walk goes: the top (/dev/shm) is kept, the middle elided
+      { rule: 'TRC-105', what: 'an ELF 40 directories deep in /dev/shm', found: true, act: () => privately('/dev/shm', 'd=/dev/shm; for i in $(seq 40); do d=$d/s$i; done; mkdir -p $d && cp /bin/true $d/t && exec $d/t') },
       { rule: 'TRC-105', what: 'exec of /bin/true', found: false, act: () => py('exec-true') },
       { rule: 'TRC-105', what: 'fexecve of /bin/true (an fd of a file on disk: /dev/fd/N)', found: false, act: () => run([exec, 'fexecve']) },
       { rule: 'TRC-107', what: 'write /etc/ld.so.preload', found: true, act: () => privately('/etc', ': > /etc/ld.so.preload') },

@@ -141,6 +141,12 @@ pub fn resolve_one(name: &str) -> Result<Vec<&'static EventDef>, String> {
         EVENTS.iter().filter(|e| e.name == name || e.sets.contains(&name)).collect()
     };
     if found.is_empty() {
+        // `execve.data.pathname`: an event's filter without its operator
+        if let Some((event, field)) = name.split_once('.').filter(|(e, _)| by_name(e).is_some()) {
+            return Err(format!(
+                "'{name}': the filter {field} of {event} has no operator and value; give them, e.g. {name}=VALUE (=, !=, <, >, <=, >=)"
+            ));
+        }
         return Err(format!(
             "unknown event '{name}'; did you mean {}? (`tracee-rs list events` lists them all)",
             closest(name, 3).join(", ")

@@ -60,6 +60,8 @@ await yargs(hideBin(process.argv))
         .option('duration', {
           alias: 'd',
           type: 'string',
+          // given twice: the last one, as most tools take it
+          coerce: (v: string | string[]) => (Array.isArray(v) ? v[v.length - 1] : v),
           describe: 'stop after this long, e.g. 10s, 500ms, 2m (default: until Ctrl-C or SIGTERM)',
         })
         .option('ring-buffer-mb', {
@@ -180,5 +182,6 @@ await yargs(hideBin(process.argv))
   .strict()
   .help()
   .version(false)
-  .fail((msg, err) => fail(err ? err.message : `${msg} (see tracee-rs --help)`))
+  // one line, whatever yargs says (its messages may span several)
+  .fail((msg, err) => fail((err ? err.message : `${msg} (see tracee-rs --help)`).replace(/\s*\n\s*/g, ' ')))
   .parseAsync();

@@ -141,7 +141,11 @@ ${fields.map((f) => `  ${camel(f.name)}: ${tsType(f)};`).join('\n')}
   matchedPolicies: readonly string[];
   argsNum: number;
   args: EventArg[];
-  /** A string argument was cut at PATH_MAX in the kernel. */
+  /**
+   * Something was cut in the kernel (JSON: \`"truncated": true\`): a string past
+   * its limit (PATH_MAX), an array past 32 elements, a path past 32 components (its middle elided:
+   * \`/dev/shm/…/a/b\`), data past the record's room.
+   */
   truncated: boolean;
   /** Reported at syscall entry (the syscall does not return): returnValue is 0. */
   atEntry: boolean;
@@ -232,7 +236,9 @@ function argValue(kind: ArgKind, dv: DataView, at: number, str: string | undefin
     case 'Timespec': return ts ?? hex(dv, at);
     // a buffer's first bytes; unreadable or empty: the address
     case 'Bytes': return bytes ?? hex(dv, at);
-    case 'StrArray': return arr ?? (dv.getUint32(at, true) === 0 && dv.getUint32(at + 4, true) === 0 ? [] : hex(dv, at));
+    // no element: an empty array (NULL, or a first element NULL); an array
+    // that could not be read came as its address (str)
+    case 'StrArray': return arr ?? str ?? [];
     case 'I32': return dv.getInt32(at, true);
     case 'U32': return dv.getUint32(at, true);
     case 'I64': return dv.getUint32(at, true) + dv.getInt32(at + 4, true) * 4294967296;
@@ -313,7 +319,8 @@ export function decodeBatch(buf: Buffer, emit: (event: TraceeEvent) => void, pol
           // where the value would be: its address, as strace shows one
           const name = def?.args[arg]?.name ?? String(arg);
           const text = '0x' + v.toString(16);
-          if (def?.args[arg]?.kind === 'StrArray') {
+          const whole = arg < ARG_COUNT && v === dv.getBigUint64(o + ARGS_OFFSET + 8 * arg, true);
+          if (def?.args[arg]?.kind === 'StrArray' && !whole) {
             const list = ((arrs ??= [])[arg] ??= []);
             (bad ??= []).push(\`\${name}[\${list.length}]\`);
             list.push(text);

@@ -33,7 +33,8 @@ const SOCKADDR_UN_SIZE = 110;
  * - AF_INET (linux/in.h, >= 8 bytes): `sin_port` (decimal), `sin_addr` (dotted quad);
  * - AF_INET6 (linux/in6.h, >= 24 bytes): `sin6_port`, `sin6_flowinfo` (decimal),
  *   `sin6_addr` (as glibc's inet_ntop prints it), `sin6_scopeid` (decimal;
- *   "0" when addrlen < 28: the kernel then reads no scope id);
+ *   none when addrlen < 28: the kernel then reads no scope id, and strace
+ *   shows none);
  * - AF_UNIX (linux/un.h): no `sun_path` when addrlen is 2 (an unnamed socket);
  *   an abstract name (first byte NUL) as `@` + the addrlen's bytes quoted as
  *   strace quotes them (`\0`, `\t`, `\"`, `\377`...), NULs included; else a
@@ -72,7 +73,8 @@ export function decodeSockaddr(
         sin6_port: String(bytes.readUInt16BE(2)),
         sin6_flowinfo: String(bytes.readUInt32BE(4)),
         sin6_addr: inetNtop6(b.subarray(8, 24)),
-        sin6_scopeid: n < 28 ? '0' : String(bytes.readUInt32LE(24)),
+        // the kernel reads a scope id only from an addrlen of 28; strace shows none before
+        ...(n < 28 ? {} : { sin6_scopeid: String(bytes.readUInt32LE(24)) }),
       };
     case AF_UNIX: {
       const end = Math.min(n, SOCKADDR_UN_SIZE);

@@ -51,8 +51,10 @@ export function traceeJson(e: TraceeEvent, options: TraceeJsonOptions = {}): str
     // the syscall the event happened in (for LSM hooks: the one that led there)
     syscall: def?.syscall ? e.eventName : e.syscall >= 0 ? (eventById(e.syscall)?.name ?? '') : '',
     args: options.parseArguments ? decodedArgs(e) : e.args,
-    // ours, only where some user memory could not be read (see TraceeEvent.unreadable)
+    // ours, only where some user memory could not be read (see TraceeEvent.unreadable),
+    // or something was cut (a string past its limit, an array past its elements)
     ...(e.unreadable.length ? { unreadable: e.unreadable } : {}),
+    ...(e.truncated ? { truncated: true } : {}),
   };
   const ts = epoch + BigInt(e.timestamp);
   const start = epoch + BigInt(e.threadStartTime);
@@ -97,9 +99,9 @@ export function parseEventJson(line: string): TraceeEvent {
     matchedPolicies: Array.isArray(j.matchedPolicies) ? (j.matchedPolicies as string[]) : [],
     argsNum: args.length,
     args,
-    truncated: false,
     atEntry: false,
     argsUnknown: false,
     unreadable: Array.isArray(j.unreadable) ? (j.unreadable as string[]) : [],
+    truncated: j.truncated === true,
   };
 }
