@@ -23,9 +23,13 @@ pub fn parse_os_release(text: &str) -> OsRelease {
         if line.starts_with('#') {
             continue;
         }
-        let Some((k, v)) = line.split_once('=') else { continue };
+        let Some((k, v)) = line.split_once('=') else {
+            continue;
+        };
         let v = v.trim();
-        let v = if v.len() >= 2 && (v.starts_with('"') && v.ends_with('"') || v.starts_with('\'') && v.ends_with('\'')) {
+        let v = if v.len() >= 2
+            && (v.starts_with('"') && v.ends_with('"') || v.starts_with('\'') && v.ends_with('\''))
+        {
             &v[1..v.len() - 1]
         } else {
             v
@@ -59,7 +63,10 @@ pub fn read_os_release(root: &Path) -> Result<OsRelease, String> {
             return Ok(parse_os_release(&text));
         }
     }
-    Err(format!("no os-release in {0}etc/os-release or {0}usr/lib/os-release", root.display()))
+    Err(format!(
+        "no os-release in {0}etc/os-release or {0}usr/lib/os-release",
+        root.display()
+    ))
 }
 
 /// The key of a kernel from its os-release and `uname` fields. A missing
@@ -67,7 +74,11 @@ pub fn read_os_release(root: &Path) -> Result<OsRelease, String> {
 /// VERSION_CODENAME, then to `rolling`.
 pub fn kernel_key(os: &OsRelease, machine: &str, release: &str) -> Result<KernelKey, String> {
     let id = os.id.as_deref().ok_or("os-release has no ID")?;
-    let version = os.version_id.as_deref().or(os.version_codename.as_deref()).unwrap_or("rolling");
+    let version = os
+        .version_id
+        .as_deref()
+        .or(os.version_codename.as_deref())
+        .unwrap_or("rolling");
     Ok(KernelKey::new(id, version, machine, release))
 }
 
@@ -79,7 +90,11 @@ pub fn uname() -> Result<(String, String), String> {
         return Err(format!("uname: {}", std::io::Error::last_os_error()));
     }
     let field = |f: &[libc::c_char]| {
-        let bytes: Vec<u8> = f.iter().take_while(|&&c| c != 0).map(|&c| c as u8).collect();
+        let bytes: Vec<u8> = f
+            .iter()
+            .take_while(|&&c| c != 0)
+            .map(|&c| c as u8)
+            .collect();
         String::from_utf8_lossy(&bytes).into_owned()
     };
     Ok((field(&u.release), field(&u.machine)))
@@ -98,26 +113,49 @@ mod tests {
 
     #[test]
     fn os_release_variants() {
-        let debian = parse_os_release("PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\n");
-        assert_eq!((debian.id.as_deref(), debian.version_id.as_deref()), (Some("debian"), Some("12")));
-        let quoted = parse_os_release("# comment\nID='centos'\nVERSION_ID=\"8\"\nID_LIKE=\"rhel fedora\"\n");
-        assert_eq!((quoted.id.as_deref(), quoted.version_id.as_deref()), (Some("centos"), Some("8")));
+        let debian = parse_os_release(
+            "PRETTY_NAME=\"Debian GNU/Linux 12 (bookworm)\"\nID=debian\nVERSION_ID=\"12\"\n",
+        );
+        assert_eq!(
+            (debian.id.as_deref(), debian.version_id.as_deref()),
+            (Some("debian"), Some("12"))
+        );
+        let quoted =
+            parse_os_release("# comment\nID='centos'\nVERSION_ID=\"8\"\nID_LIKE=\"rhel fedora\"\n");
+        assert_eq!(
+            (quoted.id.as_deref(), quoted.version_id.as_deref()),
+            (Some("centos"), Some("8"))
+        );
         let escaped = parse_os_release("ID=\"my\\\"os\"\n");
         assert_eq!(escaped.id.as_deref(), Some("my\"os"));
         let sid = parse_os_release("ID=debian\nVERSION_CODENAME=trixie\n");
-        assert_eq!(kernel_key(&sid, "x86_64", "6.12.0").unwrap().to_string(), "debian/trixie/x86_64/6.12.0");
+        assert_eq!(
+            kernel_key(&sid, "x86_64", "6.12.0").unwrap().to_string(),
+            "debian/trixie/x86_64/6.12.0"
+        );
         let arch = parse_os_release("ID=arch\n");
-        assert_eq!(kernel_key(&arch, "aarch64", "6.6.1").unwrap().to_string(), "arch/rolling/arm64/6.6.1");
-        assert_eq!(kernel_key(&parse_os_release(""), "x86_64", "r").unwrap_err(), "os-release has no ID");
+        assert_eq!(
+            kernel_key(&arch, "aarch64", "6.6.1").unwrap().to_string(),
+            "arch/rolling/arm64/6.6.1"
+        );
+        assert_eq!(
+            kernel_key(&parse_os_release(""), "x86_64", "r").unwrap_err(),
+            "os-release has no ID"
+        );
     }
 
     #[test]
     fn os_release_search_order_and_absence() {
         let root = std::env::temp_dir().join(format!("btfhub-osr-{}", std::process::id()));
         std::fs::create_dir_all(root.join("usr/lib")).unwrap();
-        assert!(read_os_release(&root).unwrap_err().contains("no os-release"));
+        assert!(read_os_release(&root)
+            .unwrap_err()
+            .contains("no os-release"));
         std::fs::write(root.join("usr/lib/os-release"), "ID=fallback\n").unwrap();
-        assert_eq!(read_os_release(&root).unwrap().id.as_deref(), Some("fallback"));
+        assert_eq!(
+            read_os_release(&root).unwrap().id.as_deref(),
+            Some("fallback")
+        );
         std::fs::create_dir_all(root.join("etc")).unwrap();
         std::fs::write(root.join("etc/os-release"), "ID=first\n").unwrap();
         assert_eq!(read_os_release(&root).unwrap().id.as_deref(), Some("first"));

@@ -38,7 +38,8 @@ impl KernelKey {
     /// Parses `id/version/arch/release`.
     pub fn parse(s: &str) -> Option<Self> {
         let mut parts = s.splitn(4, '/');
-        let (id, version, arch, release) = (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
+        let (id, version, arch, release) =
+            (parts.next()?, parts.next()?, parts.next()?, parts.next()?);
         if [id, version, arch, release].iter().any(|p| p.is_empty()) {
             return None;
         }
@@ -48,7 +49,11 @@ impl KernelKey {
 
 impl fmt::Display for KernelKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "{}/{}/{}/{}", self.os_id, self.version_id, self.arch, self.release)
+        write!(
+            f,
+            "{}/{}/{}/{}",
+            self.os_id, self.version_id, self.arch, self.release
+        )
     }
 }
 
@@ -107,8 +112,10 @@ impl Archive {
         let mut entries = BTreeMap::new();
         for _ in 0..n_entries {
             let len = r.u32()? as usize;
-            let key = std::str::from_utf8(r.take(len)?).map_err(|_| ArchiveError("key is not UTF-8".into()))?;
-            let key = KernelKey::parse(key).ok_or_else(|| ArchiveError(format!("bad key {key:?}")))?;
+            let key = std::str::from_utf8(r.take(len)?)
+                .map_err(|_| ArchiveError("key is not UTF-8".into()))?;
+            let key =
+                KernelKey::parse(key).ok_or_else(|| ArchiveError(format!("bad key {key:?}")))?;
             let blob = r.u32()? as usize;
             if blob >= n_blobs {
                 return Err(ArchiveError(format!("{key}: blob {blob} of {n_blobs}")));
@@ -150,7 +157,8 @@ impl Archive {
     /// The embedded keys nearest to `key`: same arch first, then same
     /// distribution, same version, and the longest common release prefix.
     pub fn closest(&self, key: &KernelKey, n: usize) -> Vec<&KernelKey> {
-        let common = |a: &str, b: &str| a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
+        let common =
+            |a: &str, b: &str| a.chars().zip(b.chars()).take_while(|(x, y)| x == y).count();
         let mut scored: Vec<_> = self
             .entries
             .keys()
@@ -218,7 +226,10 @@ mod tests {
         assert_eq!(normalize_arch("x86_64"), "x86_64");
         assert_eq!(normalize_arch("aarch64"), "arm64");
         assert_eq!(normalize_arch("arm64"), "arm64");
-        assert_eq!(KernelKey::new("centos", "8", "aarch64", "4.18.0").arch, "arm64");
+        assert_eq!(
+            KernelKey::new("centos", "8", "aarch64", "4.18.0").arch,
+            "arm64"
+        );
     }
 
     #[test]
@@ -232,10 +243,22 @@ mod tests {
 
     fn sample() -> Archive {
         let mut entries = BTreeMap::new();
-        entries.insert(KernelKey::new("centos", "8", "x86_64", "4.18.0-147.el8.x86_64"), 0);
-        entries.insert(KernelKey::new("centos", "8", "x86_64", "4.18.0-240.el8.x86_64"), 0);
-        entries.insert(KernelKey::new("debian", "12", "x86_64", "6.1.0-18-amd64"), 1);
-        entries.insert(KernelKey::new("kylin", "V10", "arm64", "4.19.90-24.4.v2101.ky10.aarch64"), 1);
+        entries.insert(
+            KernelKey::new("centos", "8", "x86_64", "4.18.0-147.el8.x86_64"),
+            0,
+        );
+        entries.insert(
+            KernelKey::new("centos", "8", "x86_64", "4.18.0-240.el8.x86_64"),
+            0,
+        );
+        entries.insert(
+            KernelKey::new("debian", "12", "x86_64", "6.1.0-18-amd64"),
+            1,
+        );
+        entries.insert(
+            KernelKey::new("kylin", "V10", "arm64", "4.19.90-24.4.v2101.ky10.aarch64"),
+            1,
+        );
         let raw = write_raw(&entries, &[b"blob-a".to_vec(), b"blob-b".to_vec()]);
         Archive::parse_raw(&raw).unwrap()
     }
@@ -245,8 +268,24 @@ mod tests {
         let a = sample();
         assert_eq!(a.len(), 4);
         assert_eq!(a.blob_count(), 2);
-        assert_eq!(a.get(&KernelKey::new("centos", "8", "amd64", "4.18.0-240.el8.x86_64")), Some(&b"blob-a"[..]));
-        assert_eq!(a.get(&KernelKey::new("centos", "8", "x86_64", "4.18.0-1.el8.x86_64")), None);
+        assert_eq!(
+            a.get(&KernelKey::new(
+                "centos",
+                "8",
+                "amd64",
+                "4.18.0-240.el8.x86_64"
+            )),
+            Some(&b"blob-a"[..])
+        );
+        assert_eq!(
+            a.get(&KernelKey::new(
+                "centos",
+                "8",
+                "x86_64",
+                "4.18.0-1.el8.x86_64"
+            )),
+            None
+        );
     }
 
     #[test]
@@ -254,7 +293,13 @@ mod tests {
         let a = sample();
         let want = KernelKey::new("centos", "8", "x86_64", "4.18.0-193.el8.x86_64");
         let near: Vec<String> = a.closest(&want, 2).iter().map(|k| k.to_string()).collect();
-        assert_eq!(near, ["centos/8/x86_64/4.18.0-147.el8.x86_64", "centos/8/x86_64/4.18.0-240.el8.x86_64"]);
+        assert_eq!(
+            near,
+            [
+                "centos/8/x86_64/4.18.0-147.el8.x86_64",
+                "centos/8/x86_64/4.18.0-240.el8.x86_64"
+            ]
+        );
     }
 
     #[test]

@@ -33,11 +33,18 @@ pub fn discover(root: &Path, origin: &str) -> Vec<Input> {
     for id in dirs(root) {
         for version in dirs(&id) {
             for arch in dirs(&version) {
-                let mut files: Vec<PathBuf> = std::fs::read_dir(&arch).into_iter().flatten().flatten().map(|e| e.path()).collect();
+                let mut files: Vec<PathBuf> = std::fs::read_dir(&arch)
+                    .into_iter()
+                    .flatten()
+                    .flatten()
+                    .map(|e| e.path())
+                    .collect();
                 files.sort();
                 for f in files {
                     let name = f.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-                    let Some(release) = name.strip_suffix(".btf.tar.xz") else { continue };
+                    let Some(release) = name.strip_suffix(".btf.tar.xz") else {
+                        continue;
+                    };
                     let part = |p: &Path| p.file_name().unwrap().to_string_lossy().into_owned();
                     out.push(Input {
                         key: KernelKey::new(&part(&id), &part(&version), &part(&arch), release),
@@ -101,11 +108,18 @@ pub fn minimize(bpftool: &str, btf: &Path, object: &Path, out: &Path) -> Result<
     let log = String::from_utf8_lossy(&output.stderr);
     if !output.status.success() {
         let tail: Vec<&str> = log.lines().rev().take(5).collect();
-        return Err(format!("bpftool gen min_core_btf failed: {}", tail.into_iter().rev().collect::<Vec<_>>().join(" | ")));
+        return Err(format!(
+            "bpftool gen min_core_btf failed: {}",
+            tail.into_iter().rev().collect::<Vec<_>>().join(" | ")
+        ));
     }
     let bytes = std::fs::read(out).map_err(|e| format!("{}: {e}", out.display()))?;
     let (unresolved, fallbacks) = unresolved_relocations(&log);
-    Ok(Minimized { bytes, unresolved, fallbacks })
+    Ok(Minimized {
+        bytes,
+        unresolved,
+        fallbacks,
+    })
 }
 
 /// From libbpf's debug log: `prog 'P': relo #N: <kind> [id] struct T.f (...)`
@@ -120,12 +134,21 @@ fn unresolved_relocations(log: &str) -> (Vec<String>, Vec<String>) {
     let mut missing = BTreeSet::new();
     let mut absent = BTreeSet::new();
     for line in log.lines() {
-        let Some(rest) = line.strip_prefix("libbpf: prog '") else { continue };
-        let Some((prog, rest)) = rest.split_once("': relo #") else { continue };
-        let Some((num, what)) = rest.split_once(": ") else { continue };
+        let Some(rest) = line.strip_prefix("libbpf: prog '") else {
+            continue;
+        };
+        let Some((prog, rest)) = rest.split_once("': relo #") else {
+            continue;
+        };
+        let Some((num, what)) = rest.split_once(": ") else {
+            continue;
+        };
         let id = (prog.to_string(), num.to_string());
         if what.starts_with("no matching targets found") {
-            let spec = specs.get(&id).cloned().unwrap_or_else(|| format!("relocation #{num}"));
+            let spec = specs
+                .get(&id)
+                .cloned()
+                .unwrap_or_else(|| format!("relocation #{num}"));
             // "<enumval_exists> ..." and the like ask a question; "no" is an answer
             match spec.split_once("> ") {
                 Some((kind, thing)) if kind.ends_with("_exists") => {
@@ -144,8 +167,18 @@ fn unresolved_relocations(log: &str) -> (Vec<String>, Vec<String>) {
             specs.insert(id, format!("{kind} {spec}"));
         }
     }
-    let guarded = |thing: &str| absent.iter().any(|a| thing == a || thing.strip_prefix(a.as_str()).is_some_and(|rest| rest.starts_with('.')));
-    let missing = missing.into_iter().filter(|m| !guarded(m.split_once(": ").map_or(m.as_str(), |(_, t)| t))).collect();
+    let guarded = |thing: &str| {
+        absent.iter().any(|a| {
+            thing == a
+                || thing
+                    .strip_prefix(a.as_str())
+                    .is_some_and(|rest| rest.starts_with('.'))
+        })
+    };
+    let missing = missing
+        .into_iter()
+        .filter(|m| !guarded(m.split_once(": ").map_or(m.as_str(), |(_, t)| t)))
+        .collect();
     (missing, absent.into_iter().collect())
 }
 
@@ -200,14 +233,20 @@ mod tests {
                    libbpf: prog 'raw_tracepoint/sys_enter': relo #25: no matching targets found\n\
                    libbpf: prog 'raw_tracepoint/sys_enter': relo #26: <byte_off> [65] struct pt_regs.si (0:13 @ offset 104)\n\
                    libbpf: prog 'raw_tracepoint/sys_enter': relo #26: matching candidate #0 <byte_off> [5] struct pt_regs.si\n";
-        assert_eq!(unresolved_relocations(log).0, ["raw_tracepoint/sys_enter: struct pt_regs.di"]);
+        assert_eq!(
+            unresolved_relocations(log).0,
+            ["raw_tracepoint/sys_enter: struct pt_regs.di"]
+        );
         let exists = "libbpf: prog 'a': relo #3: <enumval_exists> [9] enum bpf_func_id::BPF_FUNC_ktime_get_boot_ns = 125\n\
                       libbpf: prog 'a': relo #3: no matching targets found\n\
                       libbpf: prog 'b': relo #1: <enumval_exists> [9] enum bpf_func_id::BPF_FUNC_ktime_get_boot_ns = 125\n\
                       libbpf: prog 'b': relo #1: no matching targets found\n";
         let (missing, absent) = unresolved_relocations(exists);
         assert!(missing.is_empty());
-        assert_eq!(absent, ["enum bpf_func_id::BPF_FUNC_ktime_get_boot_ns = 125"]);
+        assert_eq!(
+            absent,
+            ["enum bpf_func_id::BPF_FUNC_ktime_get_boot_ns = 125"]
+        );
         // reads behind an existence check that said no are the fallback, not missing;
         // two programs of one section number their relocations alike
         let guarded = "libbpf: prog 's': relo #1: <field_exists> [5] struct inode___x.__i_ctime (0:0 @ offset 0)\n\
@@ -219,21 +258,39 @@ mod tests {
                        libbpf: prog 's': relo #3: <byte_off> [5] struct inode___x.__i_ctimes (0:1 @ offset 8)\n\
                        libbpf: prog 's': relo #3: no matching targets found\n";
         let (missing, absent) = unresolved_relocations(guarded);
-        assert_eq!(missing, ["s: struct file.f_mode", "s: struct inode___x.__i_ctimes"]);
+        assert_eq!(
+            missing,
+            ["s: struct file.f_mode", "s: struct inode___x.__i_ctimes"]
+        );
         assert_eq!(absent, ["struct inode___x.__i_ctime"]);
     }
 
     #[test]
     fn packer_deduplicates_and_round_trips() {
         let mut p = Packer::default();
-        p.add(KernelKey::new("centos", "8", "x86_64", "a"), b"same".to_vec());
-        p.add(KernelKey::new("centos", "8", "x86_64", "b"), b"same".to_vec());
-        p.add(KernelKey::new("debian", "12", "amd64", "c"), b"other".to_vec());
+        p.add(
+            KernelKey::new("centos", "8", "x86_64", "a"),
+            b"same".to_vec(),
+        );
+        p.add(
+            KernelKey::new("centos", "8", "x86_64", "b"),
+            b"same".to_vec(),
+        );
+        p.add(
+            KernelKey::new("debian", "12", "amd64", "c"),
+            b"other".to_vec(),
+        );
         assert_eq!((p.kernels(), p.blobs()), (3, 2));
         let a = Archive::parse(&p.finish(19)).unwrap();
         assert_eq!(a.len(), 3);
         assert_eq!(a.blob_count(), 2);
-        assert_eq!(a.get(&KernelKey::new("centos", "8", "x86_64", "b")), Some(&b"same"[..]));
-        assert_eq!(a.get(&KernelKey::new("debian", "12", "x86_64", "c")), Some(&b"other"[..]));
+        assert_eq!(
+            a.get(&KernelKey::new("centos", "8", "x86_64", "b")),
+            Some(&b"same"[..])
+        );
+        assert_eq!(
+            a.get(&KernelKey::new("debian", "12", "x86_64", "c")),
+            Some(&b"other"[..])
+        );
     }
 }

@@ -37,7 +37,15 @@ fn main() {
     for f in [BPF_SRC, BPF_HEADER, CATALOG] {
         println!("cargo:rerun-if-changed={f}");
     }
-    for v in ["TRACEE_VMLINUX_BTF", "TRACEE_UNISTD_H", "TRACEE_SYSCALLS_H", "BPFTOOL", "CLANG", "TRACEE_BTFHUB_ARCHIVE", "TRACEE_EMBED_HOST_BTF"] {
+    for v in [
+        "TRACEE_VMLINUX_BTF",
+        "TRACEE_UNISTD_H",
+        "TRACEE_SYSCALLS_H",
+        "BPFTOOL",
+        "CLANG",
+        "TRACEE_BTFHUB_ARCHIVE",
+        "TRACEE_EMBED_HOST_BTF",
+    ] {
         println!("cargo:rerun-if-env-changed={v}");
     }
     let out = PathBuf::from(env::var_os("OUT_DIR").expect("OUT_DIR"));
@@ -47,7 +55,9 @@ fn main() {
     fs::write(out.join("vmlinux.h"), vmlinux_h).expect("write vmlinux.h");
 
     let obj = out.join("tracee.bpf.o");
-    if let Err(e) = bpf_compiler(&obj, out.as_os_str(), &["-Wall"]).build_and_generate(out.join("tracee.skel.rs")) {
+    if let Err(e) = bpf_compiler(&obj, out.as_os_str(), &["-Wall"])
+        .build_and_generate(out.join("tracee.skel.rs"))
+    {
         panic!("compiling {BPF_SRC} failed: {e:#}\n(needs clang >= 14: apt-get install clang, or run scripts/setup.sh)");
     }
 
@@ -72,8 +82,19 @@ fn main() {
     let mut catalog = parse_catalog(&fs::read_to_string(CATALOG).expect("read events.tbl"));
     // `name@arm64` lines: arm64's own prototype of a syscall
     let arm64_only: BTreeMap<String, CatalogEntry> = {
-        let keys: Vec<String> = catalog.keys().filter(|k| k.ends_with("@arm64")).cloned().collect();
-        keys.into_iter().map(|k| (k.trim_end_matches("@arm64").to_string(), catalog.remove(&k).unwrap())).collect()
+        let keys: Vec<String> = catalog
+            .keys()
+            .filter(|k| k.ends_with("@arm64"))
+            .cloned()
+            .collect();
+        keys.into_iter()
+            .map(|k| {
+                (
+                    k.trim_end_matches("@arm64").to_string(),
+                    catalog.remove(&k).unwrap(),
+                )
+            })
+            .collect()
     };
     // arm64's table, from the same prototypes and names: the catalog of the
     // arm64 build to come, checked here so both stay complete
@@ -86,18 +107,42 @@ fn main() {
         })
         .collect();
     // the kernel functions' events (@function), in events.tbl's order
-    let mut functions: Vec<(usize, String)> = catalog.iter().filter(|(_, c)| c.function).map(|(n, c)| (c.line, n.clone())).collect();
+    let mut functions: Vec<(usize, String)> = catalog
+        .iter()
+        .filter(|(_, c)| c.function)
+        .map(|(n, c)| (c.line, n.clone()))
+        .collect();
     functions.sort();
     let functions: Vec<String> = functions.into_iter().map(|(_, n)| n).collect();
-    let events = join_events(&syscalls, &prototypes, &btf.enum_values("tracee_event_id"), catalog);
+    let events = join_events(
+        &syscalls,
+        &prototypes,
+        &btf.enum_values("tracee_event_id"),
+        catalog,
+    );
     // the kernel side copies these kinds only at these positions (tracee.h)
     let limits = btf.enum_values("tracee_limits");
-    let limit = |n: &str| limits.iter().find(|(k, _)| k == n).unwrap_or_else(|| panic!("tracee_limits has no {n}")).1 as usize;
+    let limit = |n: &str| {
+        limits
+            .iter()
+            .find(|(k, _)| k == n)
+            .unwrap_or_else(|| panic!("tracee_limits has no {n}"))
+            .1 as usize
+    };
     for e in &events {
         // a syscall has at most six (the kernel's ABI); others carry the
         // ones past the record's args as data items (tracee.h ARG_VALUE)
-        let most = if e.syscall { 6 } else { limit("MAX_EVENT_ARGS") };
-        assert!(e.args.len() <= most, "{CATALOG}: {} declares {} arguments, at most {most} are carried", e.name, e.args.len());
+        let most = if e.syscall {
+            6
+        } else {
+            limit("MAX_EVENT_ARGS")
+        };
+        assert!(
+            e.args.len() <= most,
+            "{CATALOG}: {} declares {} arguments, at most {most} are carried",
+            e.name,
+            e.args.len()
+        );
         // put_data() copies these kinds at these positions, for syscalls;
         // other events build their records themselves
         if !e.syscall {
@@ -119,25 +164,53 @@ fn main() {
             assert!(allowed.contains(&i), "{}: argument {i} ({}) is a {}, which bpf/tracee.h copies only at positions {allowed:?}", e.name, a.name, a.kind);
         }
     }
-    let max_id = btf.enum_values("tracee_limits").iter().find(|(n, _)| n == "MAX_EVENT_ID").expect("MAX_EVENT_ID").1;
+    let max_id = btf
+        .enum_values("tracee_limits")
+        .iter()
+        .find(|(n, _)| n == "MAX_EVENT_ID")
+        .expect("MAX_EVENT_ID")
+        .1;
     for e in &events {
         // the config map is indexed by id: a larger one could never be selected
-        assert!(u64::from(e.id) < max_id, "event {} has id {} >= MAX_EVENT_ID {max_id} (bpf/tracee.h)", e.name, e.id);
+        assert!(
+            u64::from(e.id) < max_id,
+            "event {} has id {} >= MAX_EVENT_ID {max_id} (bpf/tracee.h)",
+            e.name,
+            e.id
+        );
     }
 
     // enum tracee_known_syscall: KNOWN_<name> by value, up to KNOWN_SYSCALLS
-    let mut known: Vec<(String, u64)> = btf.enum_values("tracee_known_syscall").into_iter().filter(|(n, _)| n != "KNOWN_SYSCALLS").collect();
+    let mut known: Vec<(String, u64)> = btf
+        .enum_values("tracee_known_syscall")
+        .into_iter()
+        .filter(|(n, _)| n != "KNOWN_SYSCALLS")
+        .collect();
     known.sort_by_key(|(_, v)| *v);
-    let known: Vec<String> = known.iter().map(|(n, _)| n.strip_prefix("KNOWN_").expect("KNOWN_ prefix").to_ascii_lowercase()).collect();
+    let known: Vec<String> = known
+        .iter()
+        .map(|(n, _)| {
+            n.strip_prefix("KNOWN_")
+                .expect("KNOWN_ prefix")
+                .to_ascii_lowercase()
+        })
+        .collect();
     for name in &known {
-        assert!(events.iter().any(|e| e.syscall && &e.name == name), "enum tracee_known_syscall: {name} is not a syscall");
+        assert!(
+            events.iter().any(|e| e.syscall && &e.name == name),
+            "enum tracee_known_syscall: {name} is not a syscall"
+        );
     }
     for e in &events {
         for s in e.after.iter().chain(&e.fallback) {
             assert!(known.contains(s), "{CATALOG}: {}: @after=/@fallback={s}: the kernel side knows no syscall {s} (enum tracee_known_syscall)", e.name);
         }
     }
-    fs::write(out.join("catalog.rs"), catalog_rs(&events, &known, &functions)).expect("write catalog.rs");
+    fs::write(
+        out.join("catalog.rs"),
+        catalog_rs(&events, &known, &functions),
+    )
+    .expect("write catalog.rs");
     let mut constants = constants();
     // tracee.h's own values, in the headers' [name, value] form
     constants["mem_prot_alert"] = json!(btf.enum_values("tracee_mem_prot_alert"));
@@ -169,8 +242,11 @@ fn main() {
             "sets": e.sets,
         })).collect::<Vec<_>>(),
     });
-    fs::write(out.join("schema.json"), serde_json::to_string_pretty(&schema).unwrap())
-        .expect("write schema.json");
+    fs::write(
+        out.join("schema.json"),
+        serde_json::to_string_pretty(&schema).unwrap(),
+    )
+    .expect("write schema.json");
 }
 
 /// The architectures BTFGen can minimize for: each needs the object built
@@ -182,7 +258,8 @@ const ARCHES: [(&str, &str); 2] = [("x86_64", "x86"), ("arm64", "arm64")];
 fn pack_btf_archives(target_obj: &Path, out: &Path, host_btf: &str) {
     use btfhub::pack::{self, Input, Packer};
 
-    let target_arch = env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_else(|_| std::env::consts::ARCH.into());
+    let target_arch =
+        env::var("CARGO_CFG_TARGET_ARCH").unwrap_or_else(|_| std::env::consts::ARCH.into());
     let target_arch = btfhub::normalize_arch(&target_arch).to_string();
     let mut inputs: Vec<Input> = Vec::new();
     if let Ok(dirs) = env::var("TRACEE_BTFHUB_ARCHIVE") {
@@ -191,12 +268,19 @@ fn pack_btf_archives(target_obj: &Path, out: &Path, host_btf: &str) {
             if !Path::new(dir).is_dir() {
                 panic!("TRACEE_BTFHUB_ARCHIVE: {dir} is not a directory");
             }
-            inputs.extend(pack::discover(Path::new(dir), &format!("btfhub-archive {dir}")));
+            inputs.extend(pack::discover(
+                Path::new(dir),
+                &format!("btfhub-archive {dir}"),
+            ));
         }
     }
     if env::var("TRACEE_EMBED_HOST_BTF").as_deref() != Ok("0") && Path::new(host_btf).exists() {
         match btfhub::host::this_kernel() {
-            Ok(key) => inputs.push(Input { key, path: host_btf.into(), origin: "build host".into() }),
+            Ok(key) => inputs.push(Input {
+                key,
+                path: host_btf.into(),
+                origin: "build host".into(),
+            }),
             Err(e) => println!("cargo:warning=btfhub: the build host's BTF is not embedded: {e}"),
         }
     }
@@ -206,7 +290,11 @@ fn pack_btf_archives(target_obj: &Path, out: &Path, host_btf: &str) {
     fs::create_dir_all(&work).expect("create btfhub work dir");
     let tool = env::var("BPFTOOL").unwrap_or_else(|_| "bpftool".into());
     let mut report = String::new();
-    let _ = writeln!(report, "{:<64} {:>10} {:>9}  origin", "kernel", "full BTF", "minimized");
+    let _ = writeln!(
+        report,
+        "{:<64} {:>10} {:>9}  origin",
+        "kernel", "full BTF", "minimized"
+    );
     let mut summaries = Vec::new();
     for (arch, clang_arch) in ARCHES {
         let arch_inputs: Vec<&Input> = inputs.iter().filter(|i| i.key.arch == arch).collect();
@@ -227,9 +315,20 @@ fn pack_btf_archives(target_obj: &Path, out: &Path, host_btf: &str) {
         let (mut full_total, mut min_total) = (0u64, 0u64);
         for (input, raw) in arch_inputs.iter().zip(&raws) {
             let full = fs::metadata(raw).map(|m| m.len()).unwrap_or(0);
-            let min_path = work.join(format!("{}.min.btf", input.key.to_string().replace('/', "_")));
-            let min = pack::minimize(&tool, raw, &obj, &min_path).unwrap_or_else(|e| panic!("btfhub: {}: {e}", input.key));
-            let _ = writeln!(report, "{:<64} {:>10} {:>9}  {}", input.key.to_string(), full, min.bytes.len(), input.origin);
+            let min_path = work.join(format!(
+                "{}.min.btf",
+                input.key.to_string().replace('/', "_")
+            ));
+            let min = pack::minimize(&tool, raw, &obj, &min_path)
+                .unwrap_or_else(|e| panic!("btfhub: {}: {e}", input.key));
+            let _ = writeln!(
+                report,
+                "{:<64} {:>10} {:>9}  {}",
+                input.key.to_string(),
+                full,
+                min.bytes.len(),
+                input.origin
+            );
             for missing in &min.unresolved {
                 // Reported, not dropped: CO-RE existence checks may cover it;
                 // if not, the load on that kernel names the same relocation.
@@ -247,7 +346,11 @@ fn pack_btf_archives(target_obj: &Path, out: &Path, host_btf: &str) {
         let archive = packer.finish(19);
         let raw = packer.raw();
         let kernels = packer.kernels().max(1) as u64;
-        let embedded = if arch == target_arch { "embedded" } else { "built, not embedded in this target" };
+        let embedded = if arch == target_arch {
+            "embedded"
+        } else {
+            "built, not embedded in this target"
+        };
         summaries.push(format!(
             "{arch}: {} kernels from {} inputs: full BTF {full_total} B, minimized {min_total} B in {} distinct blobs\n\
              {arch}: archive ({embedded}): {} B zstd-19, {} B per kernel; uncompressed {} B; xz -9 would be {}\n\
@@ -284,7 +387,13 @@ fn build_object_for(arch: &str, clang_arch: &str, out: &Path) -> PathBuf {
     fs::create_dir_all(&dir).expect("create arch dir");
     let obj = dir.join("tracee.bpf.o");
     let define = format!("-D__TARGET_ARCH_{clang_arch}");
-    if let Err(e) = bpf_compiler(&obj, out.as_os_str(), &["-DTRACEE_FOREIGN_VMLINUX", &define]).build() {
+    if let Err(e) = bpf_compiler(
+        &obj,
+        out.as_os_str(),
+        &["-DTRACEE_FOREIGN_VMLINUX", &define],
+    )
+    .build()
+    {
         panic!("compiling {BPF_SRC} for {arch} failed: {e:#}");
     }
     obj
@@ -292,7 +401,13 @@ fn build_object_for(arch: &str, clang_arch: &str, out: &Path) -> PathBuf {
 
 /// clang on bpf/tracee.bpf.c, CO-RE, with vmlinux.h from `vmlinux_dir`.
 fn bpf_compiler(obj: &Path, vmlinux_dir: &std::ffi::OsStr, extra: &[&str]) -> SkeletonBuilder {
-    let mut args: Vec<std::ffi::OsString> = vec!["-I".into(), vmlinux_dir.into(), "-I".into(), BPF_DIR.into(), "-DCORE".into()];
+    let mut args: Vec<std::ffi::OsString> = vec![
+        "-I".into(),
+        vmlinux_dir.into(),
+        "-I".into(),
+        BPF_DIR.into(),
+        "-DCORE".into(),
+    ];
     args.extend(extra.iter().map(Into::into));
     let mut builder = SkeletonBuilder::new();
     builder.source(BPF_SRC).obj(obj).clang_args(args);
@@ -406,7 +521,10 @@ impl<'a> Btf<'a> {
                 }),
                 Some("ARRAY") => {
                     let elem = self.resolve(t["type_id"].as_u64().unwrap());
-                    assert_eq!(elem["size"], 1, "{st}.{name}: only char arrays are supported");
+                    assert_eq!(
+                        elem["size"], 1,
+                        "{st}.{name}: only char arrays are supported"
+                    );
                     json!({"name": name, "offset": offset, "size": t["nr_elems"], "type": "string"})
                 }
                 k => panic!("{st}.{name}: unsupported field kind {k:?}"),
@@ -421,7 +539,12 @@ impl<'a> Btf<'a> {
             .as_array()
             .unwrap()
             .iter()
-            .map(|v| (v["name"].as_str().unwrap().to_string(), v["val"].as_u64().unwrap()))
+            .map(|v| {
+                (
+                    v["name"].as_str().unwrap().to_string(),
+                    v["val"].as_u64().unwrap(),
+                )
+            })
             .collect()
     }
 }
@@ -441,7 +564,15 @@ fn arm64_syscalls() -> Vec<(u32, String)> {
     println!("cargo:rerun-if-changed={ARM64_UNISTD}");
     let clang = env::var("CLANG").unwrap_or_else(|_| "clang".into());
     let out = Command::new(&clang)
-        .args(["-E", "-dM", "-x", "c", "-nostdinc", "-I/usr/aarch64-linux-gnu/include", ARM64_UNISTD])
+        .args([
+            "-E",
+            "-dM",
+            "-x",
+            "c",
+            "-nostdinc",
+            "-I/usr/aarch64-linux-gnu/include",
+            ARM64_UNISTD,
+        ])
         .output()
         .unwrap_or_else(|e| panic!("{clang}: {e}"));
     assert!(
@@ -452,16 +583,28 @@ fn arm64_syscalls() -> Vec<(u32, String)> {
     let mut defined = BTreeMap::new();
     let mut names = Vec::new();
     for line in String::from_utf8_lossy(&out.stdout).lines() {
-        let Some((name, value)) = line.strip_prefix("#define ").and_then(|r| r.split_once(' ')) else { continue };
+        let Some((name, value)) = line
+            .strip_prefix("#define ")
+            .and_then(|r| r.split_once(' '))
+        else {
+            continue;
+        };
         if let Some(v) = eval_constant(value, &defined) {
             defined.insert(name.to_string(), v);
-            if let Some(sys) = name.strip_prefix("__NR_").filter(|s| *s != "syscalls" && *s != "arch_specific_syscall") {
+            if let Some(sys) = name
+                .strip_prefix("__NR_")
+                .filter(|s| *s != "syscalls" && *s != "arch_specific_syscall")
+            {
                 names.push((v as u32, sys.to_string()));
             }
         }
     }
     names.sort();
-    assert!(names.len() > 280, "{ARM64_UNISTD}: only {} syscalls", names.len());
+    assert!(
+        names.len() > 280,
+        "{ARM64_UNISTD}: only {} syscalls",
+        names.len()
+    );
     names
 }
 
@@ -499,8 +642,20 @@ struct ArgDef {
 /// non-const `char *` as a string) or how user space decodes the value,
 /// with the constants of `constants()`.
 const DECODERS: [&str; 14] = [
-    "fd", "dirfd", "open_flags", "mode", "prot", "map_flags", "clone_flags", "signal", "socket_family", "socket_type", "capability", "ptrace_request",
-    "mem_prot_alert", "file_type",
+    "fd",
+    "dirfd",
+    "open_flags",
+    "mode",
+    "prot",
+    "map_flags",
+    "clone_flags",
+    "signal",
+    "socket_family",
+    "socket_type",
+    "capability",
+    "ptrace_request",
+    "mem_prot_alert",
+    "file_type",
 ];
 
 /// How an argument of C type `ty` is decoded: the only place that rule
@@ -529,9 +684,19 @@ fn arg_kind(ty: &str, as_string: bool, as_address: bool) -> Option<&'static str>
         return Some("Ptr");
     }
     Some(match ty.trim_start_matches("const ") {
-        "int" | "pid_t" | "bool" | "__s32" | "key_serial_t" | "key_t" | "clockid_t" | "timer_t" | "mqd_t" | "rwf_t"
+        "int"
+        | "pid_t"
+        | "bool"
+        | "__s32"
+        | "key_serial_t"
+        | "key_t"
+        | "clockid_t"
+        | "timer_t"
+        | "mqd_t"
+        | "rwf_t"
         | "enum landlock_rule_type" => "I32",
-        "unsigned int" | "unsigned" | "uid_t" | "gid_t" | "umode_t" | "u32" | "__u32" | "uint32_t" | "qid_t" => "U32",
+        "unsigned int" | "unsigned" | "uid_t" | "gid_t" | "umode_t" | "u32" | "__u32"
+        | "uint32_t" | "qid_t" => "U32",
         "long" | "off_t" | "loff_t" | "ssize_t" => "I64",
         "unsigned long" | "size_t" | "u64" | "__u64" | "aio_context_t" => "U64",
         // pointer typedefs
@@ -559,22 +724,33 @@ fn parse_prototypes(path: &str) -> BTreeMap<String, Option<Vec<Param>>> {
     let mut rest = text.as_str();
     while let Some(start) = rest.find("/*") {
         code.push_str(&rest[..start]);
-        rest = rest[start..].find("*/").map_or("", |end| &rest[start + end + 2..]);
+        rest = rest[start..]
+            .find("*/")
+            .map_or("", |end| &rest[start + end + 2..]);
     }
     code.push_str(rest);
     let mut out: BTreeMap<String, Option<Vec<Param>>> = BTreeMap::new();
     let mut rest = code.as_str();
     while let Some(at) = rest.find("asmlinkage long sys_") {
         rest = &rest[at + "asmlinkage long sys_".len()..];
-        let (Some(open), Some(close)) = (rest.find('('), rest.find(')')) else { break };
+        let (Some(open), Some(close)) = (rest.find('('), rest.find(')')) else {
+            break;
+        };
         let name = rest[..open].trim().to_string();
-        let params = rest[open + 1..close].split_whitespace().collect::<Vec<_>>().join(" ");
+        let params = rest[open + 1..close]
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ");
         let declared = rest[close + 1..].trim_start().starts_with(';');
         rest = &rest[close..];
         if !declared || !name.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
             continue;
         }
-        let params: Vec<Param> = if params == "void" || params.is_empty() { Vec::new() } else { params.split(',').map(parse_param).collect() };
+        let params: Vec<Param> = if params == "void" || params.is_empty() {
+            Vec::new()
+        } else {
+            params.split(',').map(parse_param).collect()
+        };
         match out.get_mut(&name) {
             Some(seen) => *seen = None,
             None => {
@@ -582,24 +758,37 @@ fn parse_prototypes(path: &str) -> BTreeMap<String, Option<Vec<Param>>> {
             }
         }
     }
-    assert!(out.len() > 300, "{path}: only {} syscall prototypes found", out.len());
+    assert!(
+        out.len() > 300,
+        "{path}: only {} syscall prototypes found",
+        out.len()
+    );
     out
 }
 
 /// `const char __user *filename` → type `const char *`, name `filename`;
 /// `struct sockaddr __user *` → no name.
 fn parse_param(p: &str) -> Param {
-    const TYPE_WORDS: [&str; 10] = ["int", "long", "char", "short", "unsigned", "signed", "void", "const", "struct", "union"];
+    const TYPE_WORDS: [&str; 10] = [
+        "int", "long", "char", "short", "unsigned", "signed", "void", "const", "struct", "union",
+    ];
     let spaced = p.replace("__user", " ").replace('*', " * ");
     let mut tokens: Vec<&str> = spaced.split_whitespace().collect();
-    let words = tokens.iter().filter(|t| **t != "*" && **t != "const").count();
+    let words = tokens
+        .iter()
+        .filter(|t| **t != "*" && **t != "const")
+        .count();
     let last = *tokens.last().expect("empty parameter");
-    let after_tag = tokens.len() >= 2 && matches!(tokens[tokens.len() - 2], "struct" | "union" | "enum");
+    let after_tag =
+        tokens.len() >= 2 && matches!(tokens[tokens.len() - 2], "struct" | "union" | "enum");
     let name = (last != "*" && words > 1 && !TYPE_WORDS.contains(&last) && !after_tag).then(|| {
         tokens.pop();
         last.to_string()
     });
-    Param { ty: tokens.join(" ").replace("* *", "**"), name }
+    Param {
+        ty: tokens.join(" ").replace("* *", "**"),
+        name,
+    }
 }
 
 /// An argument as events.tbl gives it: a name (the type is the kernel
@@ -651,7 +840,11 @@ fn parse_catalog(text: &str) -> BTreeMap<String, CatalogEntry> {
         }
         let err = |what: &str| -> ! { panic!("{CATALOG}:{}: {what}: {raw}", lineno + 1) };
         let (head, args, rest) = match (line.find('('), line.rfind(')')) {
-            (Some(open), Some(close)) => (&line[..open], Some(&line[open + 1..close]), &line[close + 1..]),
+            (Some(open), Some(close)) => (
+                &line[..open],
+                Some(&line[open + 1..close]),
+                &line[close + 1..],
+            ),
             (None, None) => {
                 let sets = line.find('[').unwrap_or(line.len());
                 (&line[..sets], None, &line[sets..])
@@ -659,15 +852,37 @@ fn parse_catalog(text: &str) -> BTreeMap<String, CatalogEntry> {
             _ => err("unbalanced parentheses"),
         };
         let mut head = head.split_whitespace();
-        let name = head.next().unwrap_or_else(|| err("missing name")).to_string();
-        let mut entry = CatalogEntry { args: None, sets: Vec::new(), noreturn: false, str_at_entry: false, after: Vec::new(), fallback: Vec::new(), function: false, line: lineno + 1 };
+        let name = head
+            .next()
+            .unwrap_or_else(|| err("missing name"))
+            .to_string();
+        let mut entry = CatalogEntry {
+            args: None,
+            sets: Vec::new(),
+            noreturn: false,
+            str_at_entry: false,
+            after: Vec::new(),
+            fallback: Vec::new(),
+            function: false,
+            line: lineno + 1,
+        };
         for attr in head {
             match attr {
                 "@noreturn" => entry.noreturn = true,
                 "@entry" => entry.str_at_entry = true,
                 "@function" => entry.function = true,
-                a if a.starts_with("@after=") => entry.after = a["@after=".len()..].split(',').map(str::to_string).collect(),
-                a if a.starts_with("@fallback=") => entry.fallback = a["@fallback=".len()..].split(',').map(str::to_string).collect(),
+                a if a.starts_with("@after=") => {
+                    entry.after = a["@after=".len()..]
+                        .split(',')
+                        .map(str::to_string)
+                        .collect()
+                }
+                a if a.starts_with("@fallback=") => {
+                    entry.fallback = a["@fallback=".len()..]
+                        .split(',')
+                        .map(str::to_string)
+                        .collect()
+                }
                 _ => err("unknown attribute"),
             }
         }
@@ -685,11 +900,28 @@ fn parse_catalog(text: &str) -> BTreeMap<String, CatalogEntry> {
                 let decode = match annotation {
                     None | Some("str") | Some("addr") | Some("bytes") => None,
                     Some(d) if DECODERS.contains(&d) => Some(d.to_string()),
-                    Some(d) => err(&format!("unknown decoder '{d}' (one of str, addr, {})", DECODERS.join(", "))),
+                    Some(d) => err(&format!(
+                        "unknown decoder '{d}' (one of str, addr, {})",
+                        DECODERS.join(", ")
+                    )),
                 };
                 match arg.rfind([' ', '*']) {
-                    Some(split) => list.push(TblArg { ty: Some(arg[..split + 1].trim().to_string()), name: arg[split + 1..].trim().to_string(), as_string, as_address, as_bytes, decode }),
-                    None => list.push(TblArg { ty: None, name: arg.to_string(), as_string, as_address, as_bytes, decode }),
+                    Some(split) => list.push(TblArg {
+                        ty: Some(arg[..split + 1].trim().to_string()),
+                        name: arg[split + 1..].trim().to_string(),
+                        as_string,
+                        as_address,
+                        as_bytes,
+                        decode,
+                    }),
+                    None => list.push(TblArg {
+                        ty: None,
+                        name: arg.to_string(),
+                        as_string,
+                        as_address,
+                        as_bytes,
+                        decode,
+                    }),
                 }
             }
             if list.len() > 32 {
@@ -715,7 +947,11 @@ fn parse_catalog(text: &str) -> BTreeMap<String, CatalogEntry> {
 
 /// An event's arguments: the prototype's types, named by events.tbl or by
 /// the prototype; events.tbl's full types only where there is no prototype.
-fn event_args(name: &str, proto: Option<&Option<Vec<Param>>>, tbl: Option<&CatalogEntry>) -> Vec<ArgDef> {
+fn event_args(
+    name: &str,
+    proto: Option<&Option<Vec<Param>>>,
+    tbl: Option<&CatalogEntry>,
+) -> Vec<ArgDef> {
     let at = |what: String| -> ! {
         match tbl {
             Some(t) => panic!("{CATALOG}:{}: {name}: {what}", t.line),
@@ -725,7 +961,11 @@ fn event_args(name: &str, proto: Option<&Option<Vec<Param>>>, tbl: Option<&Catal
     let given = tbl.and_then(|t| t.args.as_ref());
     let typed = given.is_some_and(|g| g.iter().any(|a| a.ty.is_some()));
     let kind = |ty: &str, as_string: bool, as_address: bool| {
-        arg_kind(ty, as_string, as_address).unwrap_or_else(|| at(format!("argument type '{ty}' is unknown (add it to arg_kind in build.rs)")))
+        arg_kind(ty, as_string, as_address).unwrap_or_else(|| {
+            at(format!(
+                "argument type '{ty}' is unknown (add it to arg_kind in build.rs)"
+            ))
+        })
     };
     // events.tbl's `:bytes`: a pointer's first bytes, whatever its type
     let tbl_kind = |ty: &str, g: &TblArg| -> &'static str {
@@ -775,16 +1015,43 @@ fn join_events(
     for (nr, name) in syscalls {
         let tbl = catalog.remove(name);
         let args = event_args(name, prototypes.get(name), tbl.as_ref());
-        let (mut sets, noreturn, str_at_entry) = tbl.map_or((Vec::new(), false, false), |t| (t.sets, t.noreturn, t.str_at_entry));
+        let (mut sets, noreturn, str_at_entry) = tbl.map_or((Vec::new(), false, false), |t| {
+            (t.sets, t.noreturn, t.str_at_entry)
+        });
         sets.push("syscalls".into());
-        events.push(EventDef { id: *nr, name: name.clone(), syscall: true, args, sets, noreturn, str_at_entry, after: Vec::new(), fallback: Vec::new() });
+        events.push(EventDef {
+            id: *nr,
+            name: name.clone(),
+            syscall: true,
+            args,
+            sets,
+            noreturn,
+            str_at_entry,
+            after: Vec::new(),
+            fallback: Vec::new(),
+        });
     }
     for (constant, id) in ids {
-        let name = constant.strip_prefix("EVENT_").expect("enum tracee_event_id: EVENT_ prefix").to_ascii_lowercase();
-        let tbl = catalog.remove(&name).unwrap_or_else(|| panic!("{CATALOG}: {name} (enum tracee_event_id) is missing"));
+        let name = constant
+            .strip_prefix("EVENT_")
+            .expect("enum tracee_event_id: EVENT_ prefix")
+            .to_ascii_lowercase();
+        let tbl = catalog
+            .remove(&name)
+            .unwrap_or_else(|| panic!("{CATALOG}: {name} (enum tracee_event_id) is missing"));
         // no kernel prototype: events.tbl is its one definition
         let args = event_args(&name, None, Some(&tbl));
-        events.push(EventDef { id: *id as u32, name, syscall: false, args, sets: tbl.sets, noreturn: tbl.noreturn, str_at_entry: tbl.str_at_entry, after: tbl.after, fallback: tbl.fallback });
+        events.push(EventDef {
+            id: *id as u32,
+            name,
+            syscall: false,
+            args,
+            sets: tbl.sets,
+            noreturn: tbl.noreturn,
+            str_at_entry: tbl.str_at_entry,
+            after: tbl.after,
+            fallback: tbl.fallback,
+        });
     }
     if let Some(name) = catalog.keys().next() {
         panic!("{CATALOG}: '{name}' is neither a syscall in the unistd header nor in enum tracee_event_id");
@@ -795,7 +1062,11 @@ fn join_events(
 /// Whether the event's sockaddr is as long as the int its next argument
 /// points to (accept, recvfrom: written by the kernel), not that argument.
 fn addrlen_ptr(e: &EventDef) -> bool {
-    e.args.iter().position(|a| a.kind == "Sockaddr").and_then(|i| e.args.get(i + 1)).is_some_and(|l| l.ty == "int *")
+    e.args
+        .iter()
+        .position(|a| a.kind == "Sockaddr")
+        .and_then(|i| e.args.get(i + 1))
+        .is_some_and(|l| l.ty == "int *")
 }
 
 fn catalog_rs(events: &[EventDef], known_syscalls: &[String], functions: &[String]) -> String {
@@ -810,7 +1081,11 @@ fn catalog_rs(events: &[EventDef], known_syscalls: &[String], functions: &[Strin
             e.id, e.name, e.syscall, e.noreturn, e.str_at_entry, addrlen_ptr(e), e.after, e.fallback, e.sets
         );
         for a in &e.args {
-            let _ = write!(s, "ArgDef {{ name: {:?}, ty: {:?}, kind: ArgKind::{}, decode: {:?} }}, ", a.name, a.ty, a.kind, a.decode);
+            let _ = write!(
+                s,
+                "ArgDef {{ name: {:?}, ty: {:?}, kind: ArgKind::{}, decode: {:?} }}, ",
+                a.name, a.ty, a.kind, a.decode
+            );
         }
         s.push_str("] },\n");
     }
@@ -830,11 +1105,15 @@ fn constants() -> Value {
         for f in files {
             let path = format!("{INC}/{f}");
             println!("cargo:rerun-if-changed={path}");
-            let text = fs::read_to_string(&path).unwrap_or_else(|e| panic!("cannot read {path}: {e} (apt-get install linux-libc-dev libc6-dev)"));
+            let text = fs::read_to_string(&path).unwrap_or_else(|e| {
+                panic!("cannot read {path}: {e} (apt-get install linux-libc-dev libc6-dev)")
+            });
             for line in text.lines() {
                 let line = line.split("/*").next().unwrap_or("").trim();
                 // `#define NAME VALUE` or an enum's `NAME = VALUE,`
-                let define = line.strip_prefix("#define").filter(|r| r.starts_with(char::is_whitespace));
+                let define = line
+                    .strip_prefix("#define")
+                    .filter(|r| r.starts_with(char::is_whitespace));
                 let (name, value) = if let Some(rest) = define.map(str::trim_start) {
                     match rest.split_once(char::is_whitespace) {
                         Some((n, v)) => (n.trim(), v.trim()),
@@ -858,7 +1137,11 @@ fn constants() -> Value {
         }
         order
             .into_iter()
-            .filter(|n| n.starts_with(prefix) && !skip.contains(&n.as_str()) && !n[prefix.len()..].starts_with('_'))
+            .filter(|n| {
+                n.starts_with(prefix)
+                    && !skip.contains(&n.as_str())
+                    && !n[prefix.len()..].starts_with('_')
+            })
             .map(|n| {
                 let v = defined[&n];
                 (n, v)
@@ -866,10 +1149,18 @@ fn constants() -> Value {
             .collect()
     };
     let arch = "x86_64-linux-gnu";
-    let signals: Vec<_> = table(&[&format!("{arch}/asm/signal.h")], "SIG", &["SIGRTMIN", "SIGRTMAX", "SIGSTKSZ"])
-        .into_iter()
-        .filter(|(n, _)| n[3..].chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit()))
-        .collect();
+    let signals: Vec<_> = table(
+        &[&format!("{arch}/asm/signal.h")],
+        "SIG",
+        &["SIGRTMIN", "SIGRTMAX", "SIGSTKSZ"],
+    )
+    .into_iter()
+    .filter(|(n, _)| {
+        n[3..]
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit())
+    })
+    .collect();
     json!({
         "errno": table(&["asm-generic/errno-base.h", "asm-generic/errno.h"], "E", &["EDEADLOCK", "EWOULDBLOCK"]),
         "signal": signals,
@@ -901,13 +1192,20 @@ fn eval_constant(text: &str, defined: &BTreeMap<String, i64>) -> Option<i64> {
         return eval_constant(inner, defined);
     }
     if t.contains('|') {
-        return t.split('|').map(|p| eval_constant(p, defined)).try_fold(0, |acc, v| Some(acc | v?));
+        return t
+            .split('|')
+            .map(|p| eval_constant(p, defined))
+            .try_fold(0, |acc, v| Some(acc | v?));
     }
     if let Some(neg) = t.strip_prefix('-') {
         return eval_constant(neg, defined).map(|v| -v);
     }
     // integer suffixes (1UL), on numbers only: PF_LOCAL is a name
-    let t = if t.starts_with(|c: char| c.is_ascii_digit()) { t.trim_end_matches(['U', 'L', 'u', 'l']) } else { t };
+    let t = if t.starts_with(|c: char| c.is_ascii_digit()) {
+        t.trim_end_matches(['U', 'L', 'u', 'l'])
+    } else {
+        t
+    };
     if let Some(hex) = t.strip_prefix("0x").or_else(|| t.strip_prefix("0X")) {
         return i64::from_str_radix(hex, 16).ok();
     }

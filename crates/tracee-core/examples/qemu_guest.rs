@@ -25,7 +25,9 @@ fn say(v: Value) {
 fn ns_inode(kind: &str) -> u32 {
     let link = std::fs::read_link(format!("/proc/self/ns/{kind}")).expect("/proc/self/ns");
     let text = link.to_string_lossy();
-    text[text.find('[').unwrap() + 1..text.len() - 1].parse().unwrap()
+    text[text.find('[').unwrap() + 1..text.len() - 1]
+        .parse()
+        .unwrap()
 }
 
 fn main() {
@@ -39,17 +41,37 @@ fn main() {
     };
     let archive = match btf::embedded() {
         Ok(a) => a,
-        Err(e) => return say(json!({ "kernel": kernel, "error": { "code": e.code(), "message": e.to_string() } })),
+        Err(e) => {
+            return say(
+                json!({ "kernel": kernel, "error": { "code": e.code(), "message": e.to_string() } }),
+            )
+        }
     };
     let with_kernel_btf = std::env::args().any(|a| a == "--kernel-btf");
-    let phase = if with_kernel_btf { "kernel-btf" } else { "hidden-btf" };
+    let phase = if with_kernel_btf {
+        "kernel-btf"
+    } else {
+        "hidden-btf"
+    };
     match btf::decide(&env, archive) {
-        Ok(d) => say(json!({ "phase": phase, "kernel": kernel, "case": d.case, "btf": d.btf.to_string(), "reason": d.reason })),
+        Ok(d) => say(
+            json!({ "phase": phase, "kernel": kernel, "case": d.case, "btf": d.btf.to_string(), "reason": d.reason }),
+        ),
         // case 5 (or 2): tracing cannot start here, and says why
-        Err(e) => return say(json!({ "phase": phase, "kernel": kernel, "error": { "code": e.code(), "message": e.to_string() } })),
+        Err(e) => {
+            return say(
+                json!({ "phase": phase, "kernel": kernel, "error": { "code": e.code(), "message": e.to_string() } }),
+            )
+        }
     }
-    let modes: &[(&str, SyscallHookMode)] =
-        if with_kernel_btf { &[("auto", SyscallHookMode::Auto)] } else { &[("auto", SyscallHookMode::Auto), ("raw", SyscallHookMode::RawTracepoints)] };
+    let modes: &[(&str, SyscallHookMode)] = if with_kernel_btf {
+        &[("auto", SyscallHookMode::Auto)]
+    } else {
+        &[
+            ("auto", SyscallHookMode::Auto),
+            ("raw", SyscallHookMode::RawTracepoints),
+        ]
+    };
     for (name, mode) in modes {
         let mut report = run(name, *mode, with_kernel_btf);
         report["phase"] = json!(phase);
@@ -65,14 +87,30 @@ fn workload(path: &str) {
     std::fs::write(path, "hello").unwrap();
     // writable and executable memory (mem_prot_alert), unmapped at once
     let rwx = libc::PROT_READ | libc::PROT_WRITE | libc::PROT_EXEC;
-    let addr = unsafe { libc::mmap(std::ptr::null_mut(), 4096, rwx, libc::MAP_PRIVATE | libc::MAP_ANONYMOUS, -1, 0) };
+    let addr = unsafe {
+        libc::mmap(
+            std::ptr::null_mut(),
+            4096,
+            rwx,
+            libc::MAP_PRIVATE | libc::MAP_ANONYMOUS,
+            -1,
+            0,
+        )
+    };
     assert_ne!(addr, libc::MAP_FAILED);
     unsafe { libc::munmap(addr, 4096) };
     let moved = format!("{path}.moved");
     std::fs::rename(path, &moved).unwrap();
     // the kernel reads the file to load it as a module: not an ELF, refused
     let file = std::fs::File::open(&moved).unwrap();
-    let rc = unsafe { libc::syscall(libc::SYS_finit_module, std::os::fd::AsRawFd::as_raw_fd(&file), c"".as_ptr(), 0) };
+    let rc = unsafe {
+        libc::syscall(
+            libc::SYS_finit_module,
+            std::os::fd::AsRawFd::as_raw_fd(&file),
+            c"".as_ptr(),
+            0,
+        )
+    };
     assert!(rc < 0, "finit_module of a text file succeeded");
     drop(file);
     std::fs::remove_file(&moved).unwrap();
@@ -80,7 +118,15 @@ fn workload(path: &str) {
     std::fs::create_dir(&dir).unwrap();
     let target = std::ffi::CString::new(dir.as_str()).unwrap();
     // CAP_SYS_ADMIN checked (cap_capable), then the mount
-    let rc = unsafe { libc::mount(c"tracee-dev".as_ptr(), target.as_ptr(), c"tmpfs".as_ptr(), libc::MS_NOSUID, std::ptr::null()) };
+    let rc = unsafe {
+        libc::mount(
+            c"tracee-dev".as_ptr(),
+            target.as_ptr(),
+            c"tmpfs".as_ptr(),
+            libc::MS_NOSUID,
+            std::ptr::null(),
+        )
+    };
     assert_eq!(rc, 0, "mount: {}", std::io::Error::last_os_error());
     unsafe { libc::umount(target.as_ptr()) };
     std::fs::remove_dir(&dir).unwrap();
@@ -101,8 +147,14 @@ const LOADER: &str = "/lib64/ld-linux-x86-64.so.2";
 
 /// A sockaddr_in's port and address, as the kernel side copied it.
 fn inet(bytes: &[u8]) -> Option<(u16, [u8; 4])> {
-    (bytes.len() == 16 && u16::from_ne_bytes([bytes[0], bytes[1]]) == libc::AF_INET as u16)
-        .then(|| (u16::from_be_bytes([bytes[2], bytes[3]]), [bytes[4], bytes[5], bytes[6], bytes[7]]))
+    (bytes.len() == 16 && u16::from_ne_bytes([bytes[0], bytes[1]]) == libc::AF_INET as u16).then(
+        || {
+            (
+                u16::from_be_bytes([bytes[2], bytes[3]]),
+                [bytes[4], bytes[5], bytes[6], bytes[7]],
+            )
+        },
+    )
 }
 
 /// Traces the workload. Expected, from the child (whose parent is us):
@@ -127,37 +179,74 @@ fn run(name: &str, mode: SyscallHookMode, kernel_btf: bool) -> Value {
         "magic_write",
         "mem_prot_alert",
     ];
-    let rules = || selected.iter().map(|e| Rule { event: e.to_string(), filters: vec![] }).collect::<Vec<_>>();
+    let rules = || {
+        selected
+            .iter()
+            .map(|e| Rule {
+                event: e.to_string(),
+                filters: vec![],
+            })
+            .collect::<Vec<_>>()
+    };
     let me = std::process::id();
     // every scope field, all true of the workload (our child, forked after
     // the start: in our tree by the fork hook), and a policy it must not match
     let scoped = mode == SyscallHookMode::Auto;
     let policies = if scoped {
         let scope = [
-            format!("tree={me}"), "pid>1".into(), "uid<=0".into(), "tid!=1".into(), "comm!=no-such-comm".into(),
-            "mntns!=1".into(), "pidns!=1".into(), "uts!=no-such-host".into(), "executable!=/no/such/exe".into(),
-            "cgroup!=0".into(), "not-container".into(), "follow".into(),
+            format!("tree={me}"),
+            "pid>1".into(),
+            "uid<=0".into(),
+            "tid!=1".into(),
+            "comm!=no-such-comm".into(),
+            "mntns!=1".into(),
+            "pidns!=1".into(),
+            "uts!=no-such-host".into(),
+            "executable!=/no/such/exe".into(),
+            "cgroup!=0".into(),
+            "not-container".into(),
+            "follow".into(),
         ];
         vec![
-            Policy { name: "every-field".into(), scope: scope.to_vec(), rules: rules() },
-            Policy { name: "nobody".into(), scope: vec!["comm=no-such-comm".into()], rules: rules() },
+            Policy {
+                name: "every-field".into(),
+                scope: scope.to_vec(),
+                rules: rules(),
+            },
+            Policy {
+                name: "nobody".into(),
+                scope: vec!["comm=no-such-comm".into()],
+                rules: rules(),
+            },
         ]
     } else {
         vec![Policy::from_events(&selected)]
     };
-    let opts = TraceOptions { policies, syscall_hooks: mode, ..Default::default() };
+    let opts = TraceOptions {
+        policies,
+        syscall_hooks: mode,
+        ..Default::default()
+    };
     let started = Instant::now();
     let mut tracer = match Tracer::start(opts) {
         Ok(t) => t,
-        Err(e) => return json!({ "hooks": name, "attached": false, "error": { "code": e.code(), "message": e.to_string() } }),
+        Err(e) => {
+            return json!({ "hooks": name, "attached": false, "error": { "code": e.code(), "message": e.to_string() } })
+        }
     };
     let attach_ms = started.elapsed().as_millis();
     let info = tracer.info().clone();
     let path = format!("/tmp/tracee-guest-{}", std::process::id());
-    let child = Command::new("/tracee-guest").args(["--workload", &path]).spawn().expect("spawn the workload");
+    let child = Command::new("/tracee-guest")
+        .args(["--workload", &path])
+        .spawn()
+        .expect("spawn the workload");
     let pid = child.id();
     let status = child.wait_with_output().expect("wait").status;
-    let port: u16 = std::fs::read_to_string(format!("{path}.port")).ok().and_then(|p| p.parse().ok()).unwrap_or(0);
+    let port: u16 = std::fs::read_to_string(format!("{path}.port"))
+        .ok()
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
     let _ = std::fs::remove_file(format!("{path}.port"));
 
     let mut events: Vec<Event> = Vec::new();
@@ -166,7 +255,10 @@ fn run(name: &str, mode: SyscallHookMode, kernel_btf: bool) -> Value {
     // (it is reported at the syscall's exit) its execve
     let done = |evs: &[Event]| {
         // execve's pathname and sched_process_exec's cmdpath: argument 0
-        let last = |name: &str| evs.iter().any(|e| e.name() == name && e.string_arg(0) == Some("/bin/true"));
+        let last = |name: &str| {
+            evs.iter()
+                .any(|e| e.name() == name && e.string_arg(0) == Some("/bin/true"))
+        };
         last("sched_process_exec") && last("execve")
     };
     while Instant::now() < deadline && !done(&events) {
@@ -175,7 +267,9 @@ fn run(name: &str, mode: SyscallHookMode, kernel_btf: bool) -> Value {
                 match r {
                     Ok(e) if e.header.host_process_id == pid => events.push(e),
                     Ok(_) => {}
-                    Err(e) => return json!({ "hooks": name, "attached": true, "error": { "code": "EDECODE", "message": e.to_string() } }),
+                    Err(e) => {
+                        return json!({ "hooks": name, "attached": true, "error": { "code": "EDECODE", "message": e.to_string() } })
+                    }
                 }
             }
         }
@@ -190,19 +284,41 @@ fn run(name: &str, mode: SyscallHookMode, kernel_btf: bool) -> Value {
         let h = &e.header;
         // bit 0: every-field (or the plain list's policy); never `nobody`
         if h.matched_policies != 1 {
-            failures.push(format!("{}: matched policies {:#b}, not 0b1", e.name(), h.matched_policies));
+            failures.push(format!(
+                "{}: matched policies {:#b}, not 0b1",
+                e.name(),
+                h.matched_policies
+            ));
         }
         if h.host_parent_process_id != me || h.parent_process_id != me {
-            failures.push(format!("{}: ppid {}/{} is not {me}", e.name(), h.host_parent_process_id, h.parent_process_id));
+            failures.push(format!(
+                "{}: ppid {}/{} is not {me}",
+                e.name(),
+                h.host_parent_process_id,
+                h.parent_process_id
+            ));
         }
         if h.mount_namespace != mnt {
-            failures.push(format!("{}: mount namespace {} is not {mnt}", e.name(), h.mount_namespace));
+            failures.push(format!(
+                "{}: mount namespace {} is not {mnt}",
+                e.name(),
+                h.mount_namespace
+            ));
         }
         if h.pid_namespace != pidns {
-            failures.push(format!("{}: pid namespace {} is not {pidns}", e.name(), h.pid_namespace));
+            failures.push(format!(
+                "{}: pid namespace {} is not {pidns}",
+                e.name(),
+                h.pid_namespace
+            ));
         }
         if h.process_id != pid || h.thread_id != pid {
-            failures.push(format!("{}: pid/tid {}/{} is not {pid}", e.name(), h.process_id, h.thread_id));
+            failures.push(format!(
+                "{}: pid/tid {}/{} is not {pid}",
+                e.name(),
+                h.process_id,
+                h.thread_id
+            ));
         }
     }
     // each expected event: a name, what it must show, and whether it is there
@@ -216,20 +332,46 @@ fn run(name: &str, mode: SyscallHookMode, kernel_btf: bool) -> Value {
     let identity = |p: &str| {
         use std::os::unix::fs::MetadataExt;
         let m = std::fs::metadata(p).expect("stat");
-        (((libc::major(m.dev()) << 20) | libc::minor(m.dev())) as u64, m.ino())
+        (
+            ((libc::major(m.dev()) << 20) | libc::minor(m.dev())) as u64,
+            m.ino(),
+        )
     };
-    let (busybox, guest, loader) = (identity("/bin/busybox"), identity("/tracee-guest"), identity(LOADER));
+    let (busybox, guest, loader) = (
+        identity("/bin/busybox"),
+        identity("/tracee-guest"),
+        identity(LOADER),
+    );
     // the ELF interpreter is found walking the mappings: a list before 6.1;
     // since, bpf_find_vma, which needs the kernel's own BTF
     let release = std::fs::read_to_string("/proc/sys/kernel/osrelease").unwrap_or_default();
-    let mut version = release.trim().split(['.', '-']).map(|p| p.parse::<u32>().unwrap_or(0));
+    let mut version = release
+        .trim()
+        .split(['.', '-'])
+        .map(|p| p.parse::<u32>().unwrap_or(0));
     let maple_tree = (version.next().unwrap_or(0), version.next().unwrap_or(0)) >= (6, 1);
     let interpreter_found = kernel_btf || !maple_tree;
     type Check<'a> = Box<dyn Fn(&Event) -> bool + 'a>;
     let expected: Vec<(&str, String, Check)> = vec![
-        ("execve", "/tracee-guest".into(), Box::new(|e| string(e, 0, "/tracee-guest") && e.header.return_value == 0)),
-        ("openat", path.clone(), Box::new(|e| string(e, 1, &path) && e.header.return_value >= 0)),
-        ("execve", "/bin/true".into(), Box::new(|e| string(e, 0, "/bin/true") && e.string_array(1) == ["/bin/true"] && e.header.return_value == 0)),
+        (
+            "execve",
+            "/tracee-guest".into(),
+            Box::new(|e| string(e, 0, "/tracee-guest") && e.header.return_value == 0),
+        ),
+        (
+            "openat",
+            path.clone(),
+            Box::new(|e| string(e, 1, &path) && e.header.return_value >= 0),
+        ),
+        (
+            "execve",
+            "/bin/true".into(),
+            Box::new(|e| {
+                string(e, 0, "/bin/true")
+                    && e.string_array(1) == ["/bin/true"]
+                    && e.header.return_value == 0
+            }),
+        ),
         // Tracee's arguments: the name given, the file that runs (a link to
         // busybox, static: no interpreter), its identity, argv from the new stack
         (
@@ -249,35 +391,125 @@ fn run(name: &str, mode: SyscallHookMode, kernel_btf: bool) -> Value {
         // the workload's own exec: dynamically linked, its loader the interpreter
         (
             "sched_process_exec",
-            format!("/tracee-guest: interpreter {}", if interpreter_found { LOADER } else { "unknown (6.1+ without kernel BTF)" }),
+            format!(
+                "/tracee-guest: interpreter {}",
+                if interpreter_found {
+                    LOADER
+                } else {
+                    "unknown (6.1+ without kernel BTF)"
+                }
+            ),
             Box::new(|e| {
-                let interpreter = string(e, 6, LOADER) && (e.int_arg(7), e.int_arg(8)) == (Some(loader.0), Some(loader.1)) && e.int_arg(9).is_some_and(|c| c > 0);
-                string(e, 1, "/tracee-guest") && (e.args[2], e.args[3]) == guest && if interpreter_found { interpreter } else { e.int_arg(7).is_none() }
+                let interpreter = string(e, 6, LOADER)
+                    && (e.int_arg(7), e.int_arg(8)) == (Some(loader.0), Some(loader.1))
+                    && e.int_arg(9).is_some_and(|c| c > 0);
+                string(e, 1, "/tracee-guest")
+                    && (e.args[2], e.args[3]) == guest
+                    && if interpreter_found {
+                        interpreter
+                    } else {
+                        e.int_arg(7).is_none()
+                    }
             }),
         ),
         // the path d_path (fentry) or the dentry walk (kprobe) gives
-        ("security_file_open", path.clone(), Box::new(|e| string(e, 0, &path))),
+        (
+            "security_file_open",
+            path.clone(),
+            Box::new(|e| string(e, 0, &path)),
+        ),
         // the file executed: busybox, which /bin/true links to
-        ("security_bprm_check", "/bin/busybox".into(), Box::new(|e| string(e, 0, "/bin/busybox") && e.args[2] > 0)),
+        (
+            "security_bprm_check",
+            "/bin/busybox".into(),
+            Box::new(|e| string(e, 0, "/bin/busybox") && e.args[2] > 0),
+        ),
         // inode hooks: the path in the file's filesystem (the tmpfs on /tmp)
-        ("security_inode_rename", format!("/{}", file(&path)), Box::new(|e| string(e, 0, &format!("/{}", file(&path))) && string(e, 1, &format!("/{}", file(&moved))))),
-        ("security_inode_unlink", format!("/{}", file(&moved)), Box::new(|e| string(e, 0, &format!("/{}", file(&moved))) && e.args[1] > 0)),
+        (
+            "security_inode_rename",
+            format!("/{}", file(&path)),
+            Box::new(|e| {
+                string(e, 0, &format!("/{}", file(&path)))
+                    && string(e, 1, &format!("/{}", file(&moved)))
+            }),
+        ),
+        (
+            "security_inode_unlink",
+            format!("/{}", file(&moved)),
+            Box::new(|e| string(e, 0, &format!("/{}", file(&moved))) && e.args[1] > 0),
+        ),
         // READING_MODULE (2 in enum kernel_read_file_id since 5.10)
-        ("security_kernel_read_file", moved.clone(), Box::new(|e| string(e, 0, &moved) && e.args[3] == 2)),
-        ("security_sb_mount", mnt_dir.clone(), Box::new(|e| string(e, 1, &mnt_dir) && string(e, 0, "tracee-dev") && string(e, 2, "tmpfs") && e.args[3] == libc::MS_NOSUID)),
-        ("cap_capable", "CAP_SYS_ADMIN".into(), Box::new(|e| e.args[0] == 21 /* CAP_SYS_ADMIN, <linux/capability.h> */)),
-        ("security_socket_bind", "127.0.0.1:0".into(), Box::new(|e| sockaddr(e) == Some((0, [127, 0, 0, 1])) && e.args[2] == libc::SOCK_STREAM as u64 && (e.args[0] as i64) >= 0)),
-        ("security_socket_connect", format!("127.0.0.1:{port}"), Box::new(|e| sockaddr(e) == Some((port, [127, 0, 0, 1])) && (e.args[0] as i64) >= 0)),
-        ("security_socket_accept", format!("127.0.0.1:{port}"), Box::new(|e| sockaddr(e) == Some((port, [127, 0, 0, 1])) && (e.args[0] as i64) >= 0)),
+        (
+            "security_kernel_read_file",
+            moved.clone(),
+            Box::new(|e| string(e, 0, &moved) && e.args[3] == 2),
+        ),
+        (
+            "security_sb_mount",
+            mnt_dir.clone(),
+            Box::new(|e| {
+                string(e, 1, &mnt_dir)
+                    && string(e, 0, "tracee-dev")
+                    && string(e, 2, "tmpfs")
+                    && e.args[3] == libc::MS_NOSUID
+            }),
+        ),
+        (
+            "cap_capable",
+            "CAP_SYS_ADMIN".into(),
+            Box::new(
+                |e| e.args[0] == 21, /* CAP_SYS_ADMIN, <linux/capability.h> */
+            ),
+        ),
+        (
+            "security_socket_bind",
+            "127.0.0.1:0".into(),
+            Box::new(|e| {
+                sockaddr(e) == Some((0, [127, 0, 0, 1]))
+                    && e.args[2] == libc::SOCK_STREAM as u64
+                    && (e.args[0] as i64) >= 0
+            }),
+        ),
+        (
+            "security_socket_connect",
+            format!("127.0.0.1:{port}"),
+            Box::new(|e| sockaddr(e) == Some((port, [127, 0, 0, 1])) && (e.args[0] as i64) >= 0),
+        ),
+        (
+            "security_socket_accept",
+            format!("127.0.0.1:{port}"),
+            Box::new(|e| sockaddr(e) == Some((port, [127, 0, 0, 1])) && (e.args[0] as i64) >= 0),
+        ),
         // derived at syscalls' exit: the file's first bytes, the rwx mapping
-        ("magic_write", path.clone(), Box::new(|e| string(e, 0, &path) && e.bytes.first().map(|(_, b)| b.as_slice()) == Some(b"hello".as_slice()))),
-        ("mem_prot_alert", "rwx".into(), Box::new(|e| e.args[0] == 1 && e.args[2] == 4096 && e.args[3] == 7)),
+        (
+            "magic_write",
+            path.clone(),
+            Box::new(|e| {
+                string(e, 0, &path)
+                    && e.bytes.first().map(|(_, b)| b.as_slice()) == Some(b"hello".as_slice())
+            }),
+        ),
+        (
+            "mem_prot_alert",
+            "rwx".into(),
+            Box::new(|e| e.args[0] == 1 && e.args[2] == 4096 && e.args[3] == 7),
+        ),
     ];
     // with the kernel's BTF, fentry; without, kprobes: every function event attached
     let method = if kernel_btf { "fentry" } else { "kprobe" };
-    for hook in selected.iter().filter(|e| e.starts_with("security_") || e.starts_with("cap_")) {
-        if !info.programs.iter().any(|p| *p == format!("{method}/{hook}")) {
-            failures.push(format!("{hook} not attached with {method}: {:?}", info.disabled));
+    for hook in selected
+        .iter()
+        .filter(|e| e.starts_with("security_") || e.starts_with("cap_"))
+    {
+        if !info
+            .programs
+            .iter()
+            .any(|p| *p == format!("{method}/{hook}"))
+        {
+            failures.push(format!(
+                "{hook} not attached with {method}: {:?}",
+                info.disabled
+            ));
         }
     }
     let mut seen = 0;

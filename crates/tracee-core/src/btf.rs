@@ -51,7 +51,11 @@ pub struct Environment {
 impl Environment {
     /// Reads the environment variables, the kernel BTF and the kernel's identity.
     pub fn read() -> Self {
-        let var = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+        let var = |name: &str| {
+            std::env::var_os(name)
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from)
+        };
         Environment {
             bpf_file: var("TRACEE_BPF_FILE"),
             btf_file: var("TRACEE_BTF_FILE"),
@@ -75,7 +79,11 @@ pub fn check_btf_header(path: &Path) -> Result<(), String> {
         }
     }
     if n < header.len() {
-        return Err(format!("{}: {} bytes, too short to be BTF", path.display(), n));
+        return Err(format!(
+            "{}: {} bytes, too short to be BTF",
+            path.display(),
+            n
+        ));
     }
     if u16::from_le_bytes([header[0], header[1]]) != 0xeb9f || header[2] != 1 {
         return Err(format!("{}: not BTF (bad magic)", path.display()));
@@ -135,7 +143,10 @@ pub fn decide(env: &Environment, archive: &Archive) -> Result<Decision, Error> {
             Some(btf) => Ok(Decision {
                 case: 1,
                 object: ObjectSource::File(bpf.clone()),
-                reason: format!("TRACEE_BPF_FILE is set and BTF is available: {} as CO-RE against {btf}", bpf.display()),
+                reason: format!(
+                    "TRACEE_BPF_FILE is set and BTF is available: {} as CO-RE against {btf}",
+                    bpf.display()
+                ),
                 btf,
             }),
             None => Err(Error::BpfFileNeedsBtf {
@@ -146,10 +157,17 @@ pub fn decide(env: &Environment, archive: &Archive) -> Result<Decision, Error> {
     }
     if let Some(btf) = available {
         let reason = match &btf {
-            BtfSource::File(_) => "TRACEE_BTF_FILE is set: the embedded object, CO-RE against that file".to_string(),
+            BtfSource::File(_) => {
+                "TRACEE_BTF_FILE is set: the embedded object, CO-RE against that file".to_string()
+            }
             _ => "the kernel exposes BTF: the embedded object, CO-RE against it".to_string(),
         };
-        return Ok(Decision { case: 3, object: ObjectSource::Embedded, btf, reason });
+        return Ok(Decision {
+            case: 3,
+            object: ObjectSource::Embedded,
+            btf,
+            reason,
+        });
     }
     let why_no_btf = env.kernel_btf.clone().err().unwrap_or_default();
     let key = env.kernel.clone().map_err(|cause| Error::NoBtf {
@@ -166,7 +184,11 @@ pub fn decide(env: &Environment, archive: &Archive) -> Result<Decision, Error> {
         });
     }
     Err(Error::NoBtf {
-        closest: archive.closest(&key, 3).into_iter().map(|k| k.to_string()).collect(),
+        closest: archive
+            .closest(&key, 3)
+            .into_iter()
+            .map(|k| k.to_string())
+            .collect(),
         key: key.to_string(),
         kernel_btf: why_no_btf,
     })
@@ -180,7 +202,11 @@ mod tests {
         Environment {
             bpf_file: bpf.then(|| PathBuf::from("/opt/tracee.bpf.o")),
             btf_file: btf_file.then(|| PathBuf::from("/opt/kernel.btf")),
-            kernel_btf: if kernel_btf { Ok(PathBuf::from(KERNEL_BTF)) } else { Err("/sys/kernel/btf/vmlinux: not found".into()) },
+            kernel_btf: if kernel_btf {
+                Ok(PathBuf::from(KERNEL_BTF))
+            } else {
+                Err("/sys/kernel/btf/vmlinux: not found".into())
+            },
             kernel: Ok(kernel.clone()),
         }
     }
@@ -188,12 +214,28 @@ mod tests {
     #[test]
     fn the_five_cases_in_tracees_order() {
         let archive = embedded().unwrap();
-        let known = archive.keys().next().expect("the build embeds at least the build host's kernel").clone();
-        let unknown = KernelKey::new(&known.os_id, &known.version_id, &known.arch, "0.0.0-not-a-kernel");
+        let known = archive
+            .keys()
+            .next()
+            .expect("the build embeds at least the build host's kernel")
+            .clone();
+        let unknown = KernelKey::new(
+            &known.os_id,
+            &known.version_id,
+            &known.arch,
+            "0.0.0-not-a-kernel",
+        );
 
         // 1: object file + BTF (file wins over kernel)
         let d = decide(&env(true, true, true, &unknown), archive).unwrap();
-        assert_eq!((d.case, &d.object, &d.btf), (1, &ObjectSource::File("/opt/tracee.bpf.o".into()), &BtfSource::File("/opt/kernel.btf".into())));
+        assert_eq!(
+            (d.case, &d.object, &d.btf),
+            (
+                1,
+                &ObjectSource::File("/opt/tracee.bpf.o".into()),
+                &BtfSource::File("/opt/kernel.btf".into())
+            )
+        );
         let d = decide(&env(true, false, true, &unknown), archive).unwrap();
         assert_eq!((d.case, d.btf), (1, BtfSource::Kernel(KERNEL_BTF.into())));
 
@@ -203,22 +245,44 @@ mod tests {
         assert!(e.to_string().contains("non-CO-RE"), "{e}");
 
         // 3: embedded object with the given or the kernel's BTF
-        assert_eq!(decide(&env(false, true, false, &unknown), archive).unwrap().btf, BtfSource::File("/opt/kernel.btf".into()));
+        assert_eq!(
+            decide(&env(false, true, false, &unknown), archive)
+                .unwrap()
+                .btf,
+            BtfSource::File("/opt/kernel.btf".into())
+        );
         let d = decide(&env(false, false, true, &unknown), archive).unwrap();
-        assert_eq!((d.case, d.object, d.btf), (3, ObjectSource::Embedded, BtfSource::Kernel(KERNEL_BTF.into())));
+        assert_eq!(
+            (d.case, d.object, d.btf),
+            (
+                3,
+                ObjectSource::Embedded,
+                BtfSource::Kernel(KERNEL_BTF.into())
+            )
+        );
 
         // 4: no BTF, this exact kernel is embedded
         let d = decide(&env(false, false, false, &known), archive).unwrap();
         assert_eq!((d.case, d.btf), (4, BtfSource::Embedded(known.clone())));
-        assert!(d.reason.contains("not found"), "the reason says why there is no kernel BTF: {}", d.reason);
+        assert!(
+            d.reason.contains("not found"),
+            "the reason says why there is no kernel BTF: {}",
+            d.reason
+        );
 
         // 5: no BTF, not embedded: the key, the closest keys and the remedy
         let e = decide(&env(false, false, false, &unknown), archive).unwrap_err();
         assert_eq!(e.code(), "ENOBTF");
         let msg = e.to_string();
         assert!(msg.contains(&unknown.to_string()), "{msg}");
-        assert!(msg.contains(&known.to_string()), "closest keys listed: {msg}");
-        assert!(msg.contains("TRACEE_BTF_FILE") && msg.contains("pahole"), "{msg}");
+        assert!(
+            msg.contains(&known.to_string()),
+            "closest keys listed: {msg}"
+        );
+        assert!(
+            msg.contains("TRACEE_BTF_FILE") && msg.contains("pahole"),
+            "{msg}"
+        );
     }
 
     #[test]

@@ -87,13 +87,24 @@ pub fn resolve<S: AsRef<str>>(names: &[S]) -> Result<Vec<&'static EventDef>, Err
             continue;
         }
         let Ok(found) = resolve_one(name) else {
-            return Err(Error::UnknownEvent { name: name.to_string(), suggestions: closest(name, 3) });
+            return Err(Error::UnknownEvent {
+                name: name.to_string(),
+                suggestions: closest(name, 3),
+            });
         };
         for e in found {
-            wanted[EVENTS.iter().position(|x| x.id == e.id).expect("from EVENTS")] = true;
+            wanted[EVENTS
+                .iter()
+                .position(|x| x.id == e.id)
+                .expect("from EVENTS")] = true;
         }
     }
-    let events: Vec<_> = EVENTS.iter().zip(wanted).filter(|(_, w)| *w).map(|(e, _)| e).collect();
+    let events: Vec<_> = EVENTS
+        .iter()
+        .zip(wanted)
+        .filter(|(_, w)| *w)
+        .map(|(e, _)| e)
+        .collect();
     if events.is_empty() {
         return Err(Error::NoEvents);
     }
@@ -109,10 +120,14 @@ pub fn resolve_one(name: &str) -> Result<Vec<&'static EventDef>, String> {
         for tag in tags.split(',').map(str::trim) {
             let set = set_name(tag);
             if !EVENTS.iter().any(|e| e.sets.contains(&set)) {
-                let mut sets: Vec<&str> = EVENTS.iter().flat_map(|e| e.sets.iter().copied()).collect();
+                let mut sets: Vec<&str> =
+                    EVENTS.iter().flat_map(|e| e.sets.iter().copied()).collect();
                 sets.sort_unstable();
                 sets.dedup();
-                return Err(format!("unknown set '{tag}' in '{name}'; the sets are: {}", sets.join(", ")));
+                return Err(format!(
+                    "unknown set '{tag}' in '{name}'; the sets are: {}",
+                    sets.join(", ")
+                ));
             }
             for e in EVENTS.iter().filter(|e| e.sets.contains(&set)) {
                 if !out.iter().any(|o| o.id == e.id) {
@@ -127,7 +142,9 @@ pub fn resolve_one(name: &str) -> Result<Vec<&'static EventDef>, String> {
         let inner = name.trim_matches('*');
         let (pre, suf) = (!name.starts_with('*'), !name.ends_with('*'));
         if inner.contains('*') || inner.is_empty() {
-            return Err(format!("'{name}': * may only start or end an event pattern (open*, *at, *stat*)"));
+            return Err(format!(
+                "'{name}': * may only start or end an event pattern (open*, *at, *stat*)"
+            ));
         }
         EVENTS
             .iter()
@@ -138,7 +155,10 @@ pub fn resolve_one(name: &str) -> Result<Vec<&'static EventDef>, String> {
             })
             .collect()
     } else {
-        EVENTS.iter().filter(|e| e.name == name || e.sets.contains(&name)).collect()
+        EVENTS
+            .iter()
+            .filter(|e| e.name == name || e.sets.contains(&name))
+            .collect()
     };
     if found.is_empty() {
         // `execve.data.pathname`: an event's filter without its operator
@@ -170,9 +190,16 @@ pub fn closest(name: &str, n: usize) -> Vec<String> {
     names.extend(EVENTS.iter().flat_map(|e| e.sets.iter().copied()));
     names.sort_unstable();
     names.dedup();
-    let mut scored: Vec<(usize, &str)> = names.into_iter().map(|c| (edit_distance(name, c), c)).collect();
+    let mut scored: Vec<(usize, &str)> = names
+        .into_iter()
+        .map(|c| (edit_distance(name, c), c))
+        .collect();
     scored.sort();
-    scored.into_iter().take(n).map(|(_, c)| c.to_string()).collect()
+    scored
+        .into_iter()
+        .take(n)
+        .map(|(_, c)| c.to_string())
+        .collect()
 }
 
 pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
@@ -181,7 +208,9 @@ pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
     for (i, ca) in a.chars().enumerate() {
         let mut cur = vec![i + 1; b.len() + 1];
         for (j, cb) in b.iter().enumerate() {
-            cur[j + 1] = (prev[j] + usize::from(ca != *cb)).min(prev[j + 1] + 1).min(cur[j] + 1);
+            cur[j + 1] = (prev[j] + usize::from(ca != *cb))
+                .min(prev[j + 1] + 1)
+                .min(cur[j] + 1);
         }
         prev = cur;
     }
@@ -200,10 +229,26 @@ mod tests {
         assert!(by_name("execve").unwrap().strings_at_entry);
         assert!(by_name("exit_group").unwrap().noreturn);
         let openat = by_name("openat").unwrap();
-        assert_eq!(openat.args[1], ArgDef { name: "pathname", ty: "const char *", kind: ArgKind::Str, decode: None });
+        assert_eq!(
+            openat.args[1],
+            ArgDef {
+                name: "pathname",
+                ty: "const char *",
+                kind: ArgKind::Str,
+                decode: None
+            }
+        );
         assert_eq!(openat.args[2].kind, ArgKind::I32);
-        assert_eq!(by_name("execve").unwrap().args[1].kind, ArgKind::StrArray, "argv: each element copied");
-        assert_eq!(by_name("execve").unwrap().args[2].kind, ArgKind::Ptr, "envp: an address (events.tbl's :addr)");
+        assert_eq!(
+            by_name("execve").unwrap().args[1].kind,
+            ArgKind::StrArray,
+            "argv: each element copied"
+        );
+        assert_eq!(
+            by_name("execve").unwrap().args[2].kind,
+            ArgKind::Ptr,
+            "envp: an address (events.tbl's :addr)"
+        );
     }
 
     #[test]
@@ -213,10 +258,20 @@ mod tests {
         // types from <linux/syscalls.h>, names Tracee's where events.tbl gives them
         let connect = by_name("connect").unwrap();
         let names: Vec<_> = connect.args.iter().map(|a| (a.name, a.ty)).collect();
-        assert_eq!(names, [("sockfd", "int"), ("addr", "struct sockaddr *"), ("addrlen", "int")]);
+        assert_eq!(
+            names,
+            [
+                ("sockfd", "int"),
+                ("addr", "struct sockaddr *"),
+                ("addrlen", "int")
+            ]
+        );
         // names the kernel's prototype gives, where events.tbl says nothing
         let statx = by_name("statx").unwrap();
-        assert_eq!(statx.args.iter().map(|a| a.name).collect::<Vec<_>>(), ["dfd", "path", "flags", "mask", "buffer"]);
+        assert_eq!(
+            statx.args.iter().map(|a| a.name).collect::<Vec<_>>(),
+            ["dfd", "path", "flags", "mask", "buffer"]
+        );
         assert_eq!(statx.args[1].kind, ArgKind::Str);
         // an output buffer is an address, not a string read from the task
         assert_eq!(by_name("read").unwrap().args[1].kind, ArgKind::Ptr);
@@ -225,10 +280,27 @@ mod tests {
         assert_eq!(by_name("mmap").unwrap().args.len(), 6);
         // every argument named, and each syscall that takes arguments has them
         for e in &syscalls {
-            assert!(e.args.iter().all(|a| !a.name.is_empty() && !a.ty.is_empty()), "{}", e.name);
+            assert!(
+                e.args
+                    .iter()
+                    .all(|a| !a.name.is_empty() && !a.ty.is_empty()),
+                "{}",
+                e.name
+            );
         }
-        let without: Vec<_> = syscalls.iter().filter(|e| e.args.is_empty()).map(|e| e.name).collect();
-        for name in ["openat", "futex", "io_uring_enter", "bpf", "pidfd_open", "wait4"] {
+        let without: Vec<_> = syscalls
+            .iter()
+            .filter(|e| e.args.is_empty())
+            .map(|e| e.name)
+            .collect();
+        for name in [
+            "openat",
+            "futex",
+            "io_uring_enter",
+            "bpf",
+            "pidfd_open",
+            "wait4",
+        ] {
             assert!(!without.contains(&name), "{name} has no arguments");
         }
     }
@@ -238,16 +310,28 @@ mod tests {
         let schema: serde_json::Value = serde_json::from_str(crate::SCHEMA_JSON).unwrap();
         let arm64 = schema["arm64Syscalls"].as_array().unwrap();
         assert!(arm64.len() > 280, "{} arm64 syscalls", arm64.len());
-        let find = |name: &str| arm64.iter().find(|e| e["name"] == name).unwrap_or_else(|| panic!("no {name}"));
+        let find = |name: &str| {
+            arm64
+                .iter()
+                .find(|e| e["name"] == name)
+                .unwrap_or_else(|| panic!("no {name}"))
+        };
         // asm-generic numbers, not x86_64's
         assert_eq!(find("openat")["id"], 56);
         assert_eq!(find("execve")["id"], 221);
         assert_eq!(find("execve")["args"][1]["kind"], "StrArray");
         // arm64's own argument order where it differs
-        let clone: Vec<&str> = find("clone")["args"].as_array().unwrap().iter().map(|a| a["name"].as_str().unwrap()).collect();
+        let clone: Vec<&str> = find("clone")["args"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|a| a["name"].as_str().unwrap())
+            .collect();
         assert_eq!(clone, ["flags", "stack", "parent_tid", "tls", "child_tid"]);
         // no x86_64-only syscall
-        assert!(arm64.iter().all(|e| e["name"] != "arch_prctl" && e["name"] != "open"));
+        assert!(arm64
+            .iter()
+            .all(|e| e["name"] != "arch_prctl" && e["name"] != "open"));
     }
 
     #[test]
@@ -265,12 +349,24 @@ mod tests {
         assert!(matches!(resolve::<&str>(&[]), Err(Error::NoEvents)));
         // Tracee's spellings: tag=, and network for net
         let tagged = resolve_one("tag=fs,network").unwrap();
-        assert!(tagged.iter().any(|e| e.name == "openat") && tagged.iter().any(|e| e.name == "connect"));
+        assert!(
+            tagged.iter().any(|e| e.name == "openat") && tagged.iter().any(|e| e.name == "connect")
+        );
         assert_eq!(resolve_one("network").unwrap(), resolve_one("net").unwrap());
-        assert!(resolve_one("tag=fss").unwrap_err().starts_with("unknown set 'fss' in 'tag=fss'; the sets are: default, fs, lsm, net, proc, syscalls"));
+        assert!(resolve_one("tag=fss").unwrap_err().starts_with(
+            "unknown set 'fss' in 'tag=fss'; the sets are: default, fs, lsm, net, proc, syscalls"
+        ));
         // patterns
-        assert!(resolve_one("open*").unwrap().iter().all(|e| e.name.starts_with("open")));
-        assert!(resolve_one("*stat*").unwrap().iter().any(|e| e.name == "newfstatat"));
-        assert!(resolve_one("o*n").unwrap_err().contains("* may only start or end"));
+        assert!(resolve_one("open*")
+            .unwrap()
+            .iter()
+            .all(|e| e.name.starts_with("open")));
+        assert!(resolve_one("*stat*")
+            .unwrap()
+            .iter()
+            .any(|e| e.name == "newfstatat"));
+        assert!(resolve_one("o*n")
+            .unwrap_err()
+            .contains("* may only start or end"));
     }
 }

@@ -24,8 +24,18 @@ pub struct Check {
     pub fix: Option<String>,
 }
 
-fn check(name: &'static str, status: Status, detail: impl Into<String>, fix: Option<&str>) -> Check {
-    Check { name, status, detail: detail.into(), fix: fix.map(str::to_string) }
+fn check(
+    name: &'static str,
+    status: Status,
+    detail: impl Into<String>,
+    fix: Option<&str>,
+) -> Check {
+    Check {
+        name,
+        status,
+        detail: detail.into(),
+        fix: fix.map(str::to_string),
+    }
 }
 
 /// Whether a trace can start, given the checks.
@@ -40,30 +50,63 @@ pub fn run() -> Vec<Check> {
     let mut out = Vec::new();
 
     out.push(match privileges::check() {
-        Ok(()) => check("privileges", Status::Ok, "can load eBPF programs (CAP_SYS_ADMIN, or CAP_BPF and CAP_PERFMON)", None),
-        Err(e) => check("privileges", Status::Fail, e.to_string(), Some("run as root, or grant CAP_BPF, CAP_PERFMON and CAP_SYS_RESOURCE")),
+        Ok(()) => check(
+            "privileges",
+            Status::Ok,
+            "can load eBPF programs (CAP_SYS_ADMIN, or CAP_BPF and CAP_PERFMON)",
+            None,
+        ),
+        Err(e) => check(
+            "privileges",
+            Status::Fail,
+            e.to_string(),
+            Some("run as root, or grant CAP_BPF, CAP_PERFMON and CAP_SYS_RESOURCE"),
+        ),
     });
 
     let securityfs = Path::new(SECURITYFS).join("lsm").exists();
-    out.push(match std::fs::read_to_string(Path::new(SECURITYFS).join("lockdown")) {
-        Ok(text) => {
-            let mode = text.split_whitespace().find(|w| w.starts_with('[')).unwrap_or("[none]").trim_matches(|c| c == '[' || c == ']').to_string();
-            if mode == "confidentiality" {
-                check("lockdown", Status::Fail, "lockdown=confidentiality: BPF may not read kernel memory", Some("boot with lockdown=integrity or lockdown=none"))
-            } else {
-                check("lockdown", Status::Ok, format!("lockdown={mode}: BPF may read kernel memory"), None)
+    out.push(
+        match std::fs::read_to_string(Path::new(SECURITYFS).join("lockdown")) {
+            Ok(text) => {
+                let mode = text
+                    .split_whitespace()
+                    .find(|w| w.starts_with('['))
+                    .unwrap_or("[none]")
+                    .trim_matches(|c| c == '[' || c == ']')
+                    .to_string();
+                if mode == "confidentiality" {
+                    check(
+                        "lockdown",
+                        Status::Fail,
+                        "lockdown=confidentiality: BPF may not read kernel memory",
+                        Some("boot with lockdown=integrity or lockdown=none"),
+                    )
+                } else {
+                    check(
+                        "lockdown",
+                        Status::Ok,
+                        format!("lockdown={mode}: BPF may read kernel memory"),
+                        None,
+                    )
+                }
             }
-        }
-        Err(_) if !securityfs => check(
-            "lockdown",
-            Status::Warn,
-            format!("unknown: securityfs is not mounted at {SECURITYFS}"),
-            Some("mount -t securityfs securityfs /sys/kernel/security"),
-        ),
-        Err(_) => check("lockdown", Status::Ok, "no lockdown support in this kernel", None),
-    });
+            Err(_) if !securityfs => check(
+                "lockdown",
+                Status::Warn,
+                format!("unknown: securityfs is not mounted at {SECURITYFS}"),
+                Some("mount -t securityfs securityfs /sys/kernel/security"),
+            ),
+            Err(_) => check(
+                "lockdown",
+                Status::Ok,
+                "no lockdown support in this kernel",
+                None,
+            ),
+        },
+    );
 
-    let kernel_btf = btf::check_btf_header(Path::new(btf::KERNEL_BTF)).and_then(|_| parse_btf(btf::KERNEL_BTF));
+    let kernel_btf =
+        btf::check_btf_header(Path::new(btf::KERNEL_BTF)).and_then(|_| parse_btf(btf::KERNEL_BTF));
     out.push(match &kernel_btf {
         Ok(types) => check("kernel BTF", Status::Ok, format!("{} parses ({types} types)", btf::KERNEL_BTF), None),
         Err(why) => check(
@@ -76,16 +119,44 @@ pub fn run() -> Vec<Check> {
 
     let env = btf::Environment::read();
     out.push(match btf::embedded().and_then(|a| btf::decide(&env, a)) {
-        Ok(d) => check("load decision", Status::Ok, format!("case {}: {}", d.case, d.reason), None),
-        Err(e) => check("load decision", Status::Fail, e.to_string(), Some("set TRACEE_BTF_FILE to this kernel's BTF (btfhub-archive)")),
+        Ok(d) => check(
+            "load decision",
+            Status::Ok,
+            format!("case {}: {}", d.case, d.reason),
+            None,
+        ),
+        Err(e) => check(
+            "load decision",
+            Status::Fail,
+            e.to_string(),
+            Some("set TRACEE_BTF_FILE to this kernel's BTF (btfhub-archive)"),
+        ),
     });
-    let key = env.kernel.as_ref().map(|k| k.to_string()).unwrap_or_else(|e| format!("unknown ({e})"));
-    let embedded = env.kernel.as_ref().ok().and_then(|k| btf::embedded().ok()?.get(k)).is_some();
+    let key = env
+        .kernel
+        .as_ref()
+        .map(|k| k.to_string())
+        .unwrap_or_else(|e| format!("unknown ({e})"));
+    let embedded = env
+        .kernel
+        .as_ref()
+        .ok()
+        .and_then(|k| btf::embedded().ok()?.get(k))
+        .is_some();
     out.push(check(
         "embedded BTF",
-        if embedded || kernel_btf.is_ok() { Status::Ok } else { Status::Warn },
-        if embedded { format!("this kernel ({key}) is embedded") } else { format!("this kernel ({key}) is not embedded") },
-        (!embedded && kernel_btf.is_err()).then_some("build tracee-rs with this kernel's BTF in TRACEE_BTFHUB_ARCHIVE"),
+        if embedded || kernel_btf.is_ok() {
+            Status::Ok
+        } else {
+            Status::Warn
+        },
+        if embedded {
+            format!("this kernel ({key}) is embedded")
+        } else {
+            format!("this kernel ({key}) is not embedded")
+        },
+        (!embedded && kernel_btf.is_err())
+            .then_some("build tracee-rs with this kernel's BTF in TRACEE_BTFHUB_ARCHIVE"),
     ));
 
     let probe_map = |t| {
@@ -101,11 +172,28 @@ pub fn run() -> Vec<Check> {
         0 => check("ring buffer", Status::Warn, "no BPF ring buffer (Linux < 5.8): records go through a perf buffer, one wake-up per record", Some("Linux 5.8 or later")),
         e => check("ring buffer", Status::Warn, format!("could not probe ({e})"), None),
     });
-    out.push(match probe_prog(libbpf_rs::libbpf_sys::BPF_PROG_TYPE_RAW_TRACEPOINT) {
-        1 => check("raw tracepoints", Status::Ok, "raw tracepoint programs load (every tracee-rs event uses them)", None),
-        0 => check("raw tracepoints", Status::Fail, "raw tracepoint programs are not supported (Linux < 4.17)", Some("Linux 4.17 or later (RHEL 8's 4.18 works)")),
-        e => check("raw tracepoints", Status::Warn, format!("could not probe ({e})"), None),
-    });
+    out.push(
+        match probe_prog(libbpf_rs::libbpf_sys::BPF_PROG_TYPE_RAW_TRACEPOINT) {
+            1 => check(
+                "raw tracepoints",
+                Status::Ok,
+                "raw tracepoint programs load (every tracee-rs event uses them)",
+                None,
+            ),
+            0 => check(
+                "raw tracepoints",
+                Status::Fail,
+                "raw tracepoint programs are not supported (Linux < 4.17)",
+                Some("Linux 4.17 or later (RHEL 8's 4.18 works)"),
+            ),
+            e => check(
+                "raw tracepoints",
+                Status::Warn,
+                format!("could not probe ({e})"),
+                None,
+            ),
+        },
+    );
 
     out.push(match std::fs::read_to_string(Path::new(SECURITYFS).join("lsm")) {
         Ok(list) if list.trim().split(',').any(|l| l == "bpf") => check("BPF LSM", Status::Ok, format!("bpf is in the active LSM list ({})", list.trim()), None),
@@ -147,7 +235,12 @@ pub fn run() -> Vec<Check> {
         ),
     });
 
-    let tracefs = ["/sys/kernel/tracing/trace", "/sys/kernel/debug/tracing/trace"].iter().find(|p| Path::new(p).exists());
+    let tracefs = [
+        "/sys/kernel/tracing/trace",
+        "/sys/kernel/debug/tracing/trace",
+    ]
+    .iter()
+    .find(|p| Path::new(p).exists());
     out.push(match tracefs {
         Some(p) => check("tracefs", Status::Ok, format!("mounted ({})", Path::new(p).parent().unwrap().display()), None),
         None => check(
@@ -167,7 +260,10 @@ fn parse_btf(path: &str) -> Result<u32, String> {
     // a BTF object we free below.
     let btf = unsafe { libbpf_rs::libbpf_sys::btf__parse(c.as_ptr(), std::ptr::null_mut()) };
     if btf.is_null() {
-        return Err(format!("libbpf cannot parse it: {}", std::io::Error::last_os_error()));
+        return Err(format!(
+            "libbpf cannot parse it: {}",
+            std::io::Error::last_os_error()
+        ));
     }
     // SAFETY: btf is a valid object from btf__parse, freed once.
     let n = unsafe { libbpf_rs::libbpf_sys::btf__type_cnt(btf) };

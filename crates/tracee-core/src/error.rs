@@ -7,7 +7,10 @@ pub enum Error {
     Privileges { missing: String },
 
     #[error("unknown event '{name}'; did you mean {}? (event names are syscall names such as openat, kernel events such as sched_process_exec, or sets: default, fs, proc, net, syscalls)", suggestions.join(", "))]
-    UnknownEvent { name: String, suggestions: Vec<String> },
+    UnknownEvent {
+        name: String,
+        suggestions: Vec<String>,
+    },
 
     #[error("no events selected; pass event names, e.g. --events execve,openat")]
     NoEvents,
@@ -20,7 +23,11 @@ pub enum Error {
     Policy { issue: crate::PolicyIssue },
 
     #[error("the kernel's verifier rejected BPF program '{program}': {cause}; this is a bug in tracee-rs for this kernel, please report it with the log below\n{log}")]
-    Verifier { program: String, cause: String, log: String },
+    Verifier {
+        program: String,
+        cause: String,
+        log: String,
+    },
 
     #[error("loading the BPF object failed: {cause}{}", if log.is_empty() { String::new() } else { format!("\n{log}") })]
     Load { cause: String, log: String },
@@ -29,18 +36,33 @@ pub enum Error {
     Attach { program: String, cause: String },
 
     #[error("TRACEE_BPF_FILE={} is a CO-RE object, but this kernel has no BTF ({kernel_btf}) and TRACEE_BTF_FILE is not set; use a non-CO-RE object built for this kernel, or set TRACEE_BTF_FILE to a BTF for it, or unset TRACEE_BPF_FILE to use the embedded object", path.display())]
-    BpfFileNeedsBtf { path: std::path::PathBuf, kernel_btf: String },
+    BpfFileNeedsBtf {
+        path: std::path::PathBuf,
+        kernel_btf: String,
+    },
 
     #[error("no BTF for this kernel: the kernel exposes none ({kernel_btf}) and {key} is not embedded{}; set TRACEE_BTF_FILE to this kernel's BTF (from btfhub-archive, or made with `pahole --btf_encode_detached` from a debug vmlinux)", if closest.is_empty() { String::new() } else { format!(" (closest embedded: {})", closest.join(", ")) })]
-    NoBtf { key: String, closest: Vec<String>, kernel_btf: String },
+    NoBtf {
+        key: String,
+        closest: Vec<String>,
+        kernel_btf: String,
+    },
 
     #[error("TRACEE_BTF_FILE={}: {cause}; point it to a BTF file for this kernel (btfhub-archive's <release>.btf, or `pahole --btf_encode_detached`)", path.display())]
-    BtfFile { path: std::path::PathBuf, cause: String },
+    BtfFile {
+        path: std::path::PathBuf,
+        cause: String,
+    },
 
     #[error("TRACEE_BPF_FILE={}: {cause}; point it to a tracee.bpf.o built from this version's bpf/, or unset it", path.display())]
-    BpfFile { path: std::path::PathBuf, cause: String },
+    BpfFile {
+        path: std::path::PathBuf,
+        cause: String,
+    },
 
-    #[error("the embedded BTF archive is unreadable ({cause}); the build is broken, rebuild tracee-rs")]
+    #[error(
+        "the embedded BTF archive is unreadable ({cause}); the build is broken, rebuild tracee-rs"
+    )]
     Archive { cause: String },
 
     #[error("reading the ring buffer failed: {cause}")]

@@ -20,7 +20,8 @@ pub(crate) fn global_data_supported() -> Option<bool> {
         ..Default::default()
     };
     // SAFETY: creates a 1-entry array map, closed right away.
-    let fd = unsafe { sys::bpf_map_create(sys::BPF_MAP_TYPE_ARRAY, std::ptr::null(), 4, 4, 1, &opts) };
+    let fd =
+        unsafe { sys::bpf_map_create(sys::BPF_MAP_TYPE_ARRAY, std::ptr::null(), 4, 4, 1, &opts) };
     if fd >= 0 {
         // SAFETY: fd was just returned to us.
         unsafe { libc::close(fd) };
@@ -35,9 +36,7 @@ pub(crate) fn global_data_supported() -> Option<bool> {
 /// Whether the kernel has BPF ring buffers (5.8+); None if the probe failed.
 pub(crate) fn ring_buffer_supported() -> Option<bool> {
     // SAFETY: a plain feature probe; NULL options are allowed.
-    let r = unsafe {
-        sys::libbpf_probe_bpf_map_type(sys::BPF_MAP_TYPE_RINGBUF, std::ptr::null())
-    };
+    let r = unsafe { sys::libbpf_probe_bpf_map_type(sys::BPF_MAP_TYPE_RINGBUF, std::ptr::null()) };
     match r {
         1 => Some(true),
         0 => Some(false),
@@ -55,7 +54,6 @@ pub(crate) fn helper_supported(helper: sys::bpf_func_id) -> bool {
     r != 0
 }
 
-
 /// Whether fentry programs load here: a two-instruction fentry program on
 /// security_file_open, against the kernel's own BTF. Some kernels refuse
 /// every fentry program (EPERM: no ftrace direct calls); Err says what
@@ -64,10 +62,15 @@ pub(crate) fn fentry_supported() -> Result<(), String> {
     // SAFETY: libbpf reads /sys/kernel/btf/vmlinux; the object is freed below.
     let btf = unsafe { sys::btf__load_vmlinux_btf() };
     if btf.is_null() {
-        return Err(format!("the kernel's BTF cannot be read: {}", std::io::Error::last_os_error()));
+        return Err(format!(
+            "the kernel's BTF cannot be read: {}",
+            std::io::Error::last_os_error()
+        ));
     }
     // SAFETY: btf is valid; the name is a NUL-terminated literal.
-    let id = unsafe { sys::btf__find_by_name_kind(btf, c"security_file_open".as_ptr(), sys::BTF_KIND_FUNC) };
+    let id = unsafe {
+        sys::btf__find_by_name_kind(btf, c"security_file_open".as_ptr(), sys::BTF_KIND_FUNC)
+    };
     // SAFETY: freed once, not used after.
     unsafe { sys::btf__free(btf) };
     if id < 0 {
@@ -82,9 +85,21 @@ pub(crate) fn fentry_supported() -> Result<(), String> {
         ..Default::default()
     };
     // SAFETY: insns outlives the call and holds 2 instructions; opts is valid.
-    let fd = unsafe { sys::bpf_prog_load(sys::BPF_PROG_TYPE_TRACING, c"fentry_probe".as_ptr(), c"GPL".as_ptr(), insns.as_ptr().cast(), 2, &mut opts) };
+    let fd = unsafe {
+        sys::bpf_prog_load(
+            sys::BPF_PROG_TYPE_TRACING,
+            c"fentry_probe".as_ptr(),
+            c"GPL".as_ptr(),
+            insns.as_ptr().cast(),
+            2,
+            &mut opts,
+        )
+    };
     if fd < 0 {
-        return Err(format!("a two-instruction fentry program is refused: {}", std::io::Error::from_raw_os_error(-fd)));
+        return Err(format!(
+            "a two-instruction fentry program is refused: {}",
+            std::io::Error::from_raw_os_error(-fd)
+        ));
     }
     // SAFETY: fd was just returned to us.
     unsafe { libc::close(fd) };
@@ -95,7 +110,12 @@ pub(crate) fn fentry_supported() -> Result<(), String> {
 /// tracefs kprobe_events file on kernels before 4.17.
 pub(crate) fn kprobes_available() -> Result<(), String> {
     let pmu = std::path::Path::new("/sys/bus/event_source/devices/kprobe/type").exists();
-    let tracefs = ["/sys/kernel/tracing/kprobe_events", "/sys/kernel/debug/tracing/kprobe_events"].iter().any(|p| std::path::Path::new(p).exists());
+    let tracefs = [
+        "/sys/kernel/tracing/kprobe_events",
+        "/sys/kernel/debug/tracing/kprobe_events",
+    ]
+    .iter()
+    .any(|p| std::path::Path::new(p).exists());
     if pmu || tracefs {
         Ok(())
     } else {

@@ -24,15 +24,15 @@ mod libbpf_log;
 mod loader;
 pub mod policy;
 mod privileges;
-mod syscall_hooks;
 pub mod record;
+mod syscall_hooks;
 mod tracer;
 
 pub use catalog::{ArgDef, ArgKind, EventDef};
 pub use error::Error;
-pub use record::{DecodeError, Event, Header, Records};
 pub use loader::Disabled;
 pub use policy::{Policy, PolicyIssue, Rule, MAX_POLICIES};
+pub use record::{DecodeError, Event, Header, Records};
 pub use syscall_hooks::{SyscallHookMode, PER_SYSCALL_MAX};
 pub use tracer::{Batch, Stats, TraceOptions, Tracer, TracerInfo};
 

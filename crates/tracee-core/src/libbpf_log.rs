@@ -22,14 +22,20 @@ fn print(level: PrintLevel, msg: String) {
     log.push_str(&msg);
     if log.len() > KEEP_BYTES {
         let cut = log.len() - KEEP_BYTES;
-        let cut = (cut..log.len()).find(|&i| log.is_char_boundary(i)).unwrap_or(0);
+        let cut = (cut..log.len())
+            .find(|&i| log.is_char_boundary(i))
+            .unwrap_or(0);
         log.drain(..cut);
     }
 }
 
 pub fn install() {
     INSTALL.call_once(|| {
-        let level = if std::env::var_os("TRACEE_DEBUG").is_some() { PrintLevel::Debug } else { PrintLevel::Info };
+        let level = if std::env::var_os("TRACEE_DEBUG").is_some() {
+            PrintLevel::Debug
+        } else {
+            PrintLevel::Info
+        };
         libbpf_rs::set_print(Some((level, print)));
     });
 }

@@ -24,16 +24,28 @@ static BPF_OBJECT: &[u8] = include_bytes!(concat!(env!("OUT_DIR"), "/tracee.bpf.
 pub(crate) fn find_map<'o>(obj: &'o Object, name: &str) -> Result<Map<'o>, Error> {
     obj.maps()
         .find(|m| m.name() == name)
-        .ok_or_else(|| Error::Load { cause: format!("the object has no map '{name}'"), log: String::new() })
+        .ok_or_else(|| Error::Load {
+            cause: format!("the object has no map '{name}'"),
+            log: String::new(),
+        })
 }
 
 /// The BTF bytes in a memfd, for libbpf's `btf_custom_path`: no file on
 /// disk to clean up, gone when the fd is closed.
 fn memfd_with(bytes: &[u8]) -> Result<OwnedFd, Error> {
-    let fail = |what: &str| Error::Load { cause: format!("{what}: {}", std::io::Error::last_os_error()), log: String::new() };
+    let fail = |what: &str| Error::Load {
+        cause: format!("{what}: {}", std::io::Error::last_os_error()),
+        log: String::new(),
+    };
     // The raw syscall: glibc has a wrapper only since 2.27, and the binary
     // targets older ones. SAFETY: the name is a NUL-terminated literal.
-    let fd = unsafe { libc::syscall(libc::SYS_memfd_create, c"tracee-btf".as_ptr(), libc::MFD_CLOEXEC) } as i32;
+    let fd = unsafe {
+        libc::syscall(
+            libc::SYS_memfd_create,
+            c"tracee-btf".as_ptr(),
+            libc::MFD_CLOEXEC,
+        )
+    } as i32;
     if fd < 0 {
         return Err(fail("memfd_create"));
     }
@@ -59,13 +71,22 @@ pub(crate) struct Plan {
 }
 
 pub(crate) fn load_and_attach(plan: &Plan) -> Result<(Object, Vec<Link>, TracerInfo), Error> {
-    let Plan { opts, events, compiled, decision, transport, legacy, .. } = plan;
+    let Plan {
+        opts,
+        events,
+        compiled,
+        decision,
+        transport,
+        legacy,
+        ..
+    } = plan;
     let (transport, legacy) = (*transport, *legacy);
     let mut disabled: Vec<Disabled> = Vec::new();
     // events derived at syscalls' exit have programs for 5.2+ only
     // (tracee_derived_exit, no legacy variant): with the legacy programs
     // they are off, and hook nothing
-    let (events, derived): (Vec<&'static EventDef>, Vec<&'static EventDef>) = events.iter().partition(|e| !legacy || e.after.is_empty());
+    let (events, derived): (Vec<&'static EventDef>, Vec<&'static EventDef>) =
+        events.iter().partition(|e| !legacy || e.after.is_empty());
     if !derived.is_empty() {
         disabled.push(Disabled {
             programs: Vec::new(),
@@ -81,7 +102,9 @@ pub(crate) fn load_and_attach(plan: &Plan) -> Result<(Object, Vec<Link>, TracerI
         BtfSource::Kernel(_) => None,
         BtfSource::File(path) => Some(path.clone()),
         BtfSource::Embedded(key) => {
-            let bytes = btf::embedded()?.get(key).ok_or_else(|| Error::Archive { cause: format!("{key} vanished") })?;
+            let bytes = btf::embedded()?.get(key).ok_or_else(|| Error::Archive {
+                cause: format!("{key} vanished"),
+            })?;
             let fd = memfd_with(bytes)?;
             let path = PathBuf::from(format!("/proc/self/fd/{}", fd.as_raw_fd()));
             _memfd = Some(fd);
@@ -94,18 +117,29 @@ pub(crate) fn load_and_attach(plan: &Plan) -> Result<(Object, Vec<Link>, TracerI
     // kprobes elsewhere, else derived at syscalls' exit where the event has
     // such a fallback (security_file_open); the programs not chosen are
     // `unused`. None has a legacy variant.
-    let selected_hooks: Vec<&FunctionHook> = FUNCTION_HOOKS.iter().filter(|h| events.iter().any(|e| e.name == h.event)).collect();
+    let selected_hooks: Vec<&FunctionHook> = FUNCTION_HOOKS
+        .iter()
+        .filter(|h| events.iter().any(|e| e.name == h.event))
+        .collect();
     let fentry = if selected_hooks.is_empty() {
         Ok(()) // not asked: not probed
     } else if legacy {
         Err("fentry needs Linux 5.5+ and the legacy programs run on older kernels".to_string())
     } else if !decision.btf.has_kernel_btf() {
-        Err(format!("fentry needs the kernel's own BTF, and this trace uses {}", decision.btf))
+        Err(format!(
+            "fentry needs the kernel's own BTF, and this trace uses {}",
+            decision.btf
+        ))
     } else {
         // some kernels refuse every fentry program: known before loading
-        features::fentry_supported().map_err(|why| format!("this kernel runs no fentry programs ({why})"))
+        features::fentry_supported()
+            .map_err(|why| format!("this kernel runs no fentry programs ({why})"))
     };
-    let kprobes = if legacy { Err("the kprobe programs need Linux 5.2+ (global data)".to_string()) } else { features::kprobes_available() };
+    let kprobes = if legacy {
+        Err("the kprobe programs need Linux 5.2+ (global data)".to_string())
+    } else {
+        features::kprobes_available()
+    };
     let mut unused: Vec<&'static str> = Vec::new();
     // events derived at syscalls' exit instead, with why
     let mut fallbacks: Vec<(&'static EventDef, String)> = Vec::new();
@@ -117,8 +151,10 @@ pub(crate) fn load_and_attach(plan: &Plan) -> Result<(Object, Vec<Link>, TracerI
         }
         (Err(f), Err(k)) => {
             let def = |h: &FunctionHook| events.iter().copied().find(|e| e.name == h.event);
-            let (derived, off): (Vec<&FunctionHook>, Vec<&FunctionHook>) =
-                selected_hooks.iter().copied().partition(|h| def(h).is_some_and(|e| !e.fallback.is_empty() && !legacy));
+            let (derived, off): (Vec<&FunctionHook>, Vec<&FunctionHook>) = selected_hooks
+                .iter()
+                .copied()
+                .partition(|h| def(h).is_some_and(|e| !e.fallback.is_empty() && !legacy));
             for h in derived {
                 unused.extend([h.fentry, h.kprobe]);
                 fallbacks.extend(def(h).map(|e| (e, format!("{f}; {k}"))));
@@ -132,13 +168,23 @@ pub(crate) fn load_and_attach(plan: &Plan) -> Result<(Object, Vec<Link>, TracerI
             }
         }
     }
-    let derived: Vec<(&'static str, &'static [&'static str])> =
-        events.iter().filter(|e| !e.after.is_empty()).map(|e| (e.name, e.after)).chain(fallbacks.iter().map(|(e, _)| (e.name, e.fallback))).collect();
+    let derived: Vec<(&'static str, &'static [&'static str])> = events
+        .iter()
+        .filter(|e| !e.after.is_empty())
+        .map(|e| (e.name, e.after))
+        .chain(fallbacks.iter().map(|(e, _)| (e.name, e.fallback)))
+        .collect();
     let mut hooks = syscall_hooks::plan(opts.syscall_hooks, events, &derived)?;
     for (e, why) in &fallbacks {
-        hooks.why.push_str(&format!("; {} from the exit of {} ({why})", e.name, e.fallback.join(", ")));
+        hooks.why.push_str(&format!(
+            "; {} from the exit of {} ({why})",
+            e.name,
+            e.fallback.join(", ")
+        ));
     }
-    let derive_file_open = fallbacks.iter().any(|(e, _)| e.name == "security_file_open");
+    let derive_file_open = fallbacks
+        .iter()
+        .any(|(e, _)| e.name == "security_file_open");
     // Load only the programs the selection needs.
     // The scopes' bookkeeping (process trees, executables, follow) needs
     // the sched_process_* hooks whether or not their events are selected.
@@ -151,15 +197,25 @@ pub(crate) fn load_and_attach(plan: &Plan) -> Result<(Object, Vec<Link>, TracerI
     // mappings: a list before 6.1, walked by the plain program; a maple
     // tree since, searched by bpf_find_vma (5.17+), which needs the
     // kernel's own BTF. One of the two programs is loaded.
-    let find_vma = !legacy && decision.btf.has_kernel_btf() && helper_supported(libbpf_rs::libbpf_sys::BPF_FUNC_find_vma);
-    unused.push(if find_vma { "tracee_sched_process_exec" } else { SCHED_PROCESS_EXEC_FIND_VMA });
+    let find_vma = !legacy
+        && decision.btf.has_kernel_btf()
+        && helper_supported(libbpf_rs::libbpf_sys::BPF_FUNC_find_vma);
+    unused.push(if find_vma {
+        "tracee_sched_process_exec"
+    } else {
+        SCHED_PROCESS_EXEC_FIND_VMA
+    });
     let needed = |prog: &str| keeps(prog) || events.iter().any(|e| serves(prog, e, &hooks));
     // A program the kernel rejects (a field renamed or missing in this
     // kernel) disables only the events that need it: reopen without it and
     // load again, until what is left loads or nothing selected is left.
     let mut first_error = None;
     let obj = loop {
-        let off: Vec<&str> = disabled.iter().flat_map(|d| d.programs.iter().copied()).chain(unused.iter().copied()).collect();
+        let off: Vec<&str> = disabled
+            .iter()
+            .flat_map(|d| d.programs.iter().copied())
+            .chain(unused.iter().copied())
+            .collect();
         let enabled = |prog: &str| needed(prog) && !off.contains(&prog);
         // the object's names: the base name, or with _legacy
         let load = |actual: &str| match actual.strip_suffix("_legacy") {
@@ -168,21 +224,39 @@ pub(crate) fn load_and_attach(plan: &Plan) -> Result<(Object, Vec<Link>, TracerI
         };
         if !all_programs().any(|p| enabled(p)) {
             // nothing selected can load here: the first failure explains it
-            let only_functions = disabled.iter().all(|d| d.programs.iter().all(|p| function_hook(p).is_some()));
+            let only_functions = disabled
+                .iter()
+                .all(|d| d.programs.iter().all(|p| function_hook(p).is_some()));
             return Err(match first_error {
                 Some(err) if !only_functions => btf_file_error(err, decision),
-                _ => Error::Unavailable { reasons: disabled.iter().map(|d| format!("{}: {}", d.events.join(","), d.reason)).collect::<Vec<_>>().join("; ") },
+                _ => Error::Unavailable {
+                    reasons: disabled
+                        .iter()
+                        .map(|d| format!("{}: {}", d.events.join(","), d.reason))
+                        .collect::<Vec<_>>()
+                        .join("; "),
+                },
             });
         }
-        let err = match open_and_load(plan, &scope, custom_btf.as_deref(), derive_file_open, &load) {
+        let err = match open_and_load(plan, &scope, custom_btf.as_deref(), derive_file_open, &load)
+        {
             Ok(obj) => break obj,
             Err(err) => err,
         };
         let failed = match &err {
-            Error::Verifier { program, .. } => Some(program.strip_suffix("_legacy").unwrap_or(program).to_string()),
+            Error::Verifier { program, .. } => Some(
+                program
+                    .strip_suffix("_legacy")
+                    .unwrap_or(program)
+                    .to_string(),
+            ),
             // a kernel-function program this kernel refuses: "prog 'x': failed to
             // find kernel BTF type ID of 'y'", or EPERM without a verifier log
-            Error::Load { log, .. } => all_programs().find(|p| function_hook(p).is_some() && enabled(p) && log.contains(&format!("prog '{p}'"))).map(str::to_string),
+            Error::Load { log, .. } => all_programs()
+                .find(|p| {
+                    function_hook(p).is_some() && enabled(p) && log.contains(&format!("prog '{p}'"))
+                })
+                .map(str::to_string),
             _ => None,
         };
         if failed.as_deref() == Some(SCHED_PROCESS_EXEC_FIND_VMA) {
@@ -198,7 +272,10 @@ pub(crate) fn load_and_attach(plan: &Plan) -> Result<(Object, Vec<Link>, TracerI
             // EPERM without a verifier log: this kernel runs no fentry program
             // at all, so every fentry program is off, not only this one
             let hooks: Vec<&FunctionHook> = if is_fentry && why.contains("EPERM") {
-                FUNCTION_HOOKS.iter().filter(|h| enabled(h.fentry)).collect()
+                FUNCTION_HOOKS
+                    .iter()
+                    .filter(|h| enabled(h.fentry))
+                    .collect()
             } else {
                 vec![hook]
             };
@@ -210,7 +287,10 @@ pub(crate) fn load_and_attach(plan: &Plan) -> Result<(Object, Vec<Link>, TracerI
                     fentry_refused.push((h.event, why.clone()));
                 }
             } else {
-                let fentry_why = fentry_refused.iter().find(|(e, _)| *e == hook.event).map(|(_, w)| w.clone());
+                let fentry_why = fentry_refused
+                    .iter()
+                    .find(|(e, _)| *e == hook.event)
+                    .map(|(_, w)| w.clone());
                 let reason = match (&kprobes, fentry_why) {
                     (Err(k), _) => format!("{why}; {k}"),
                     (Ok(()), Some(f)) => format!("{f}; {why}"),
@@ -225,41 +305,80 @@ pub(crate) fn load_and_attach(plan: &Plan) -> Result<(Object, Vec<Link>, TracerI
             first_error.get_or_insert(err);
             continue;
         }
-        let Some(group) = failed.as_deref().and_then(program_group).filter(|g| enabled(g[0])) else {
+        let Some(group) = failed
+            .as_deref()
+            .and_then(program_group)
+            .filter(|g| enabled(g[0]))
+        else {
             return Err(btf_file_error(err, decision));
         };
-        let events_of_group = events.iter().filter(|e| group.iter().any(|p| serves(p, e, &hooks))).map(|e| e.name).collect();
-        disabled.push(Disabled { programs: group, events: events_of_group, reason: disabled_reason(&err, decision) });
+        let events_of_group = events
+            .iter()
+            .filter(|e| group.iter().any(|p| serves(p, e, &hooks)))
+            .map(|e| e.name)
+            .collect();
+        disabled.push(Disabled {
+            programs: group,
+            events: events_of_group,
+            reason: disabled_reason(&err, decision),
+        });
         first_error.get_or_insert(err);
     };
-    let active = |prog: &str, disabled: &[Disabled]| needed(prog) && !unused.contains(&prog) && !disabled.iter().any(|d| d.programs.contains(&prog));
-    let mut events: Vec<&'static EventDef> =
-        events.iter().copied().filter(|e| !disabled.iter().any(|d| d.events.contains(&e.name))).collect();
+    let active = |prog: &str, disabled: &[Disabled]| {
+        needed(prog)
+            && !unused.contains(&prog)
+            && !disabled.iter().any(|d| d.programs.contains(&prog))
+    };
+    let mut events: Vec<&'static EventDef> = events
+        .iter()
+        .copied()
+        .filter(|e| !disabled.iter().any(|d| d.events.contains(&e.name)))
+        .collect();
 
     if legacy {
         // what .rodata says to the other programs
         let settings = find_map(&obj, "legacy_settings")?;
         settings
-            .update(&0u32.to_ne_bytes(), &std::process::id().to_ne_bytes(), MapFlags::ANY)
-            .map_err(|err| Error::Load { cause: format!("legacy_settings: {err}"), log: String::new() })?;
+            .update(
+                &0u32.to_ne_bytes(),
+                &std::process::id().to_ne_bytes(),
+                MapFlags::ANY,
+            )
+            .map_err(|err| Error::Load {
+                cause: format!("legacy_settings: {err}"),
+                log: String::new(),
+            })?;
     }
     if legacy {
         find_map(&obj, "legacy_scope")?
             .update(&0u32.to_ne_bytes(), bytes_of(&scope.config), MapFlags::ANY)
-            .map_err(|err| Error::Load { cause: format!("legacy_scope: {err}"), log: String::new() })?;
+            .map_err(|err| Error::Load {
+                cause: format!("legacy_scope: {err}"),
+                log: String::new(),
+            })?;
     }
     write_scope_maps(&obj, &scope)?;
     let configs = find_map(&obj, "event_configs")?;
     for e in &events {
-        let policies = compiled.events.iter().find(|(d, _)| d.id == e.id).map_or(0, |(_, bits)| *bits);
+        let policies = compiled
+            .events
+            .iter()
+            .find(|(d, _)| d.id == e.id)
+            .map_or(0, |(_, bits)| *bits);
         let cfg = event_config(e, policies, opts.exec_env);
         // SAFETY: event_config is repr(C), integers only, no implicit padding.
         let value = unsafe {
-            std::slice::from_raw_parts((&cfg as *const types::event_config).cast::<u8>(), size_of_val(&cfg))
+            std::slice::from_raw_parts(
+                (&cfg as *const types::event_config).cast::<u8>(),
+                size_of_val(&cfg),
+            )
         };
         configs
             .update(&e.id.to_ne_bytes(), value, MapFlags::ANY)
-            .map_err(|err| Error::Load { cause: format!("selecting {}: {err}", e.name), log: String::new() })?;
+            .map_err(|err| Error::Load {
+                cause: format!("selecting {}: {err}", e.name),
+                log: String::new(),
+            })?;
     }
 
     // Attach in a fixed order; any failure drops what was attached.
@@ -269,11 +388,18 @@ pub(crate) fn load_and_attach(plan: &Plan) -> Result<(Object, Vec<Link>, TracerI
         if !active(base, &disabled) {
             continue;
         }
-        let prog_name = if legacy { format!("{base}_legacy") } else { base.to_string() };
+        let prog_name = if legacy {
+            format!("{base}_legacy")
+        } else {
+            base.to_string()
+        };
         let prog = obj
             .progs_mut()
             .find(|p| p.name() == prog_name.as_str())
-            .ok_or_else(|| Error::Load { cause: format!("the object has no program {prog_name}"), log: String::new() })?;
+            .ok_or_else(|| Error::Load {
+                cause: format!("the object has no program {prog_name}"),
+                log: String::new(),
+            })?;
         let per_syscall = match base {
             "tracee_sys_enter_per_syscall" => &hooks.entry,
             "tracee_sys_exit_per_syscall" => &hooks.exit,
@@ -284,9 +410,15 @@ pub(crate) fn load_and_attach(plan: &Plan) -> Result<(Object, Vec<Link>, TracerI
             // one program on each selected syscall's tracepoint
             for (tp, id) in tracepoints {
                 let attach_point = format!("tracepoint/{tp}");
-                let fail = |cause: String| Error::Attach { program: attach_point.clone(), cause };
-                let pfd = open_tracepoint(*id).map_err(|e| fail(format!("perf_event_open: {e}")))?;
-                let link = prog.attach_perf_event(std::os::fd::AsRawFd::as_raw_fd(&pfd)).map_err(|e| fail(format!("{e:#}")))?;
+                let fail = |cause: String| Error::Attach {
+                    program: attach_point.clone(),
+                    cause,
+                };
+                let pfd =
+                    open_tracepoint(*id).map_err(|e| fail(format!("perf_event_open: {e}")))?;
+                let link = prog
+                    .attach_perf_event(std::os::fd::AsRawFd::as_raw_fd(&pfd))
+                    .map_err(|e| fail(format!("{e:#}")))?;
                 // the link owns the perf event now, and closes it on detach
                 let _ = std::os::fd::IntoRawFd::into_raw_fd(pfd);
                 links.push(link);
@@ -304,21 +436,42 @@ pub(crate) fn load_and_attach(plan: &Plan) -> Result<(Object, Vec<Link>, TracerI
             // a kernel function this kernel does not have (or cannot probe):
             // that event is off, the rest runs
             (Err(e), Some(hook)) => {
-                let fentry_why = fentry_refused.iter().find(|(ev, _)| *ev == hook.event).map(|(_, w)| format!("{w}; "));
-                let reason = format!("{}{attach_point}: cannot attach: {e}", fentry_why.unwrap_or_default());
-                disabled.push(Disabled { programs: vec![hook.fentry, hook.kprobe], events: vec![hook.event], reason });
+                let fentry_why = fentry_refused
+                    .iter()
+                    .find(|(ev, _)| *ev == hook.event)
+                    .map(|(_, w)| format!("{w}; "));
+                let reason = format!(
+                    "{}{attach_point}: cannot attach: {e}",
+                    fentry_why.unwrap_or_default()
+                );
+                disabled.push(Disabled {
+                    programs: vec![hook.fentry, hook.kprobe],
+                    events: vec![hook.event],
+                    reason,
+                });
                 if let Some(e) = events.iter().find(|e| e.name == hook.event) {
                     // deselected, so that no other program reports it either
                     let _ = configs.delete(&e.id.to_ne_bytes());
                 }
                 events.retain(|e| e.name != hook.event);
             }
-            (Err(e), None) => return Err(Error::Attach { program: attach_point, cause: e.to_string() }),
+            (Err(e), None) => {
+                return Err(Error::Attach {
+                    program: attach_point,
+                    cause: e.to_string(),
+                })
+            }
         }
     }
     if events.is_empty() {
         // every selected event's kernel function failed to attach
-        return Err(Error::Unavailable { reasons: disabled.iter().map(|d| format!("{}: {}", d.events.join(","), d.reason)).collect::<Vec<_>>().join("; ") });
+        return Err(Error::Unavailable {
+            reasons: disabled
+                .iter()
+                .map(|d| format!("{}: {}", d.events.join(","), d.reason))
+                .collect::<Vec<_>>()
+                .join("; "),
+        });
     }
 
     // Processes already running: their trees and executables, now that
@@ -348,7 +501,11 @@ static FUNCTION_HOOKS: LazyLock<Vec<FunctionHook>> = LazyLock::new(|| {
     let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
     FUNCTION_EVENTS
         .iter()
-        .map(|&event| FunctionHook { event, fentry: leak(format!("tracee_{event}")), kprobe: leak(format!("tracee_{event}_kprobe")) })
+        .map(|&event| FunctionHook {
+            event,
+            fentry: leak(format!("tracee_{event}")),
+            kprobe: leak(format!("tracee_{event}_kprobe")),
+        })
         .collect()
 });
 
@@ -361,9 +518,10 @@ pub(crate) struct FunctionHook {
 }
 
 fn function_hook(program: &str) -> Option<&'static FunctionHook> {
-    FUNCTION_HOOKS.iter().find(|h| h.fentry == program || h.kprobe == program)
+    FUNCTION_HOOKS
+        .iter()
+        .find(|h| h.fentry == program || h.kprobe == program)
 }
-
 
 /// The object's tracepoint programs (each also as `<name>_legacy`, but the
 /// derived events'), in attach order; the kernel-function ones follow
@@ -391,7 +549,9 @@ const SCHED_PROCESS_EXEC_FIND_VMA: &str = "tracee_sched_process_exec_find_vma";
 
 /// Every program of the object by its base name, in attach order.
 fn all_programs() -> impl Iterator<Item = &'static str> {
-    TRACEPOINT_PROGRAMS.into_iter().chain(FUNCTION_HOOKS.iter().flat_map(|h| [h.fentry, h.kprobe]))
+    TRACEPOINT_PROGRAMS
+        .into_iter()
+        .chain(FUNCTION_HOOKS.iter().flat_map(|h| [h.fentry, h.kprobe]))
 }
 
 /// Programs that only work together: the syscall programs share their code
@@ -399,8 +559,16 @@ fn all_programs() -> impl Iterator<Item = &'static str> {
 /// an entry and an exit half.
 fn program_group(program: &str) -> Option<Vec<&'static str>> {
     match program {
-        p if p.starts_with("tracee_sys_") => Some(TRACEPOINT_PROGRAMS.iter().copied().filter(|n| n.starts_with("tracee_sys_")).collect()),
-        p => all_programs().find(|name| *name == p).map(|name| vec![name]),
+        p if p.starts_with("tracee_sys_") => Some(
+            TRACEPOINT_PROGRAMS
+                .iter()
+                .copied()
+                .filter(|n| n.starts_with("tracee_sys_"))
+                .collect(),
+        ),
+        p => all_programs()
+            .find(|name| *name == p)
+            .map(|name| vec![name]),
     }
 }
 
@@ -427,7 +595,10 @@ fn serves(program: &str, e: &EventDef, hooks: &SyscallHooks) -> bool {
         "tracee_exec_syscall" => exec,
         SCHED_PROCESS_EXEC_FIND_VMA => e.name == "sched_process_exec",
         // tracee_sched_process_exec serves sched_process_exec, and so on
-        p => function_hook(p).map_or_else(|| p.strip_prefix("tracee_") == Some(e.name), |h| h.event == e.name),
+        p => function_hook(p).map_or_else(
+            || p.strip_prefix("tracee_") == Some(e.name),
+            |h| h.event == e.name,
+        ),
     }
 }
 
@@ -462,20 +633,34 @@ fn disabled_reason(err: &Error, decision: &Decision) -> String {
 fn unresolved_field(log: &str) -> Option<String> {
     log.lines()
         .find_map(|l| l.split_once("failed to resolve CO-RE relocation"))
-        .map(|(_, rest)| rest.split_once("] ").map_or(rest, |(_, f)| f).split(" (").next().unwrap_or("").trim().to_string())
+        .map(|(_, rest)| {
+            rest.split_once("] ")
+                .map_or(rest, |(_, f)| f)
+                .split(" (")
+                .next()
+                .unwrap_or("")
+                .trim()
+                .to_string()
+        })
 }
 
 /// A BTF given in TRACEE_BTF_FILE that fails CO-RE is that file's fault.
 fn btf_file_error(err: Error, decision: &Decision) -> Error {
     match (&decision.btf, err) {
-        (BtfSource::File(path), Error::Verifier { log, .. } | Error::Load { log, .. }) if log.contains("CO-RE relocat") => {
-            let field = unresolved_field(&log).unwrap_or_else(|| "a type or field the programs read".into());
+        (BtfSource::File(path), Error::Verifier { log, .. } | Error::Load { log, .. })
+            if log.contains("CO-RE relocat") =>
+        {
+            let field = unresolved_field(&log)
+                .unwrap_or_else(|| "a type or field the programs read".into());
             Error::BtfFile {
                 path: path.clone(),
                 cause: format!("it does not describe this kernel: {field} is not in it (libbpf could not resolve that CO-RE relocation)"),
             }
         }
-        (BtfSource::File(path), Error::Load { cause, .. }) => Error::BtfFile { path: path.clone(), cause: format!("libbpf cannot use it: {cause}") },
+        (BtfSource::File(path), Error::Load { cause, .. }) => Error::BtfFile {
+            path: path.clone(),
+            cause: format!("libbpf cannot use it: {cause}"),
+        },
         (_, err) => err,
     }
 }
@@ -489,7 +674,13 @@ fn open_and_load(
     derive_file_open: bool,
     enabled: &dyn Fn(&str) -> bool,
 ) -> Result<Object, Error> {
-    let Plan { opts, decision, legacy, direct_task_reads, .. } = plan;
+    let Plan {
+        opts,
+        decision,
+        legacy,
+        direct_task_reads,
+        ..
+    } = plan;
     let (legacy, direct_task_reads) = (*legacy, *direct_task_reads);
     let perf = matches!(plan.transport, Transport::PerfBuffer(_));
     libbpf_log::take();
@@ -499,53 +690,110 @@ fn open_and_load(
     }
     let mut open = match &decision.object {
         ObjectSource::Embedded => builder.open_memory(BPF_OBJECT).map_err(load_error)?,
-        ObjectSource::File(path) => builder
-            .open_file(path)
-            .map_err(|e| Error::BpfFile { path: path.clone(), cause: format!("libbpf cannot open it: {e}") })?,
+        ObjectSource::File(path) => builder.open_file(path).map_err(|e| Error::BpfFile {
+            path: path.clone(),
+            cause: format!("libbpf cannot open it: {e}"),
+        })?,
     };
 
     for mut map in open.maps_mut() {
         let name = map.name().to_string_lossy().into_owned();
-        if name == "btf_anchor" || (legacy && name.ends_with(".rodata")) || (!legacy && name == "legacy_settings") {
+        if name == "btf_anchor"
+            || (legacy && name.ends_with(".rodata"))
+            || (!legacy && name == "legacy_settings")
+        {
             // only for BTF, or for the other set of programs
             map.set_autocreate(false).map_err(load_error)?;
         } else if name.ends_with(".rodata") {
-            let init = map.initial_value_mut().ok_or_else(|| Error::Load { cause: ".rodata has no initial value".into(), log: String::new() })?;
+            let init = map.initial_value_mut().ok_or_else(|| Error::Load {
+                cause: ".rodata has no initial value".into(),
+                log: String::new(),
+            })?;
             // The layout of .rodata is the skeleton's: an object whose
             // .rodata differs was not built from this tree's bpf/.
             // (the Rust struct may carry trailing padding the section lacks)
-            let needed = std::mem::offset_of!(types::rodata, scope) + size_of::<types::scope_config>();
+            let needed =
+                std::mem::offset_of!(types::rodata, scope) + size_of::<types::scope_config>();
             if init.len() < needed || init.len() > std::mem::size_of::<types::rodata>() {
-                let cause = format!(".rodata is {} bytes, this version's is {needed}", init.len());
+                let cause = format!(
+                    ".rodata is {} bytes, this version's is {needed}",
+                    init.len()
+                );
                 return Err(match &decision.object {
-                    ObjectSource::File(path) => Error::BpfFile { path: path.clone(), cause },
-                    ObjectSource::Embedded => Error::Load { cause, log: String::new() },
+                    ObjectSource::File(path) => Error::BpfFile {
+                        path: path.clone(),
+                        cause,
+                    },
+                    ObjectSource::Embedded => Error::Load {
+                        cause,
+                        log: String::new(),
+                    },
                 });
             }
-            let mut put = |offset: usize, bytes: &[u8]| init[offset..offset + bytes.len()].copy_from_slice(bytes);
+            let mut put = |offset: usize, bytes: &[u8]| {
+                init[offset..offset + bytes.len()].copy_from_slice(bytes)
+            };
             // The tracer's own threads (poll, napi, node) would trace themselves.
-            put(std::mem::offset_of!(types::rodata, self_tgid), &std::process::id().to_ne_bytes());
-            put(std::mem::offset_of!(types::rodata, wakeup_bytes), &u64::from(opts.ring_buffer_bytes / 4).to_ne_bytes());
-            put(std::mem::offset_of!(types::rodata, use_perf_buffer), &[u8::from(perf)]);
-            put(std::mem::offset_of!(types::rodata, has_ktime_boot), &[u8::from(helper_supported(libbpf_rs::libbpf_sys::BPF_FUNC_ktime_get_boot_ns))]);
-            put(std::mem::offset_of!(types::rodata, direct_task_reads), &[u8::from(direct_task_reads)]);
-            put(std::mem::offset_of!(types::rodata, scope), bytes_of(&scope.config));
+            put(
+                std::mem::offset_of!(types::rodata, self_tgid),
+                &std::process::id().to_ne_bytes(),
+            );
+            put(
+                std::mem::offset_of!(types::rodata, wakeup_bytes),
+                &u64::from(opts.ring_buffer_bytes / 4).to_ne_bytes(),
+            );
+            put(
+                std::mem::offset_of!(types::rodata, use_perf_buffer),
+                &[u8::from(perf)],
+            );
+            put(
+                std::mem::offset_of!(types::rodata, has_ktime_boot),
+                &[u8::from(helper_supported(
+                    libbpf_rs::libbpf_sys::BPF_FUNC_ktime_get_boot_ns,
+                ))],
+            );
+            put(
+                std::mem::offset_of!(types::rodata, direct_task_reads),
+                &[u8::from(direct_task_reads)],
+            );
+            put(
+                std::mem::offset_of!(types::rodata, scope),
+                bytes_of(&scope.config),
+            );
             // enum tracee_known_syscall: each one's number here
             let known_syscalls: Vec<u8> = crate::catalog::KNOWN_SYSCALLS
                 .iter()
-                .flat_map(|n| crate::catalog::by_name(n).filter(|e| e.syscall).map_or(-1, |e| e.id as i32).to_ne_bytes())
+                .flat_map(|n| {
+                    crate::catalog::by_name(n)
+                        .filter(|e| e.syscall)
+                        .map_or(-1, |e| e.id as i32)
+                        .to_ne_bytes()
+                })
                 .collect();
-            put(std::mem::offset_of!(types::rodata, known_syscalls), &known_syscalls);
+            put(
+                std::mem::offset_of!(types::rodata, known_syscalls),
+                &known_syscalls,
+            );
             let selected = |name: &str| plan.events.iter().any(|e| e.name == name);
-            put(std::mem::offset_of!(types::rodata, derive_magic_write), &[u8::from(selected("magic_write"))]);
-            put(std::mem::offset_of!(types::rodata, derive_mem_prot_alert), &[u8::from(selected("mem_prot_alert"))]);
-            put(std::mem::offset_of!(types::rodata, derive_file_open), &[u8::from(derive_file_open)]);
+            put(
+                std::mem::offset_of!(types::rodata, derive_magic_write),
+                &[u8::from(selected("magic_write"))],
+            );
+            put(
+                std::mem::offset_of!(types::rodata, derive_mem_prot_alert),
+                &[u8::from(selected("mem_prot_alert"))],
+            );
+            put(
+                std::mem::offset_of!(types::rodata, derive_file_open),
+                &[u8::from(derive_file_open)],
+            );
         } else if name == "events" {
             if perf {
                 // never created: kernels before 5.8 cannot
                 map.set_autocreate(false).map_err(load_error)?;
             } else {
-                map.set_max_entries(opts.ring_buffer_bytes).map_err(load_error)?;
+                map.set_max_entries(opts.ring_buffer_bytes)
+                    .map_err(load_error)?;
             }
         }
     }
@@ -568,7 +816,10 @@ fn write_scope_maps(obj: &Object, scope: &KernelScope) -> Result<(), Error> {
     let put = |map: &str, key: &[u8], bits: u64| {
         find_map(obj, map)?
             .update(key, &bits.to_ne_bytes(), MapFlags::ANY)
-            .map_err(|err| Error::Load { cause: format!("writing the scope into {map}: {err}"), log: String::new() })
+            .map_err(|err| Error::Load {
+                cause: format!("writing the scope into {map}: {err}"),
+                log: String::new(),
+            })
     };
     for (&(field, dev, value), &bits) in &scope.nums {
         let key = types::scope_num_key { field, dev, value };
@@ -605,7 +856,10 @@ fn seed_proc_scopes(obj: &Object, scope: &KernelScope) -> Result<(), Error> {
         v.tree |= tree;
         v.exe |= exe;
         map.update(&key, bytes_of(&v), MapFlags::ANY)
-            .map_err(|err| Error::Load { cause: format!("proc_scopes: {err}"), log: String::new() })?;
+            .map_err(|err| Error::Load {
+                cause: format!("proc_scopes: {err}"),
+                log: String::new(),
+            })?;
     }
     Ok(())
 }
@@ -614,11 +868,17 @@ fn event_config(e: &EventDef, policies: u64, exec_env: bool) -> types::event_con
     // the arguments a record carries (bpf/tracee.h MAX_ARGS): an event's
     // others are built by its own program
     let carried = cfg_arg_count();
-    let mut cfg = types::event_config { policies, nargs: e.args.len().min(carried) as u8, ..Default::default() };
+    let mut cfg = types::event_config {
+        policies,
+        nargs: e.args.len().min(carried) as u8,
+        ..Default::default()
+    };
     for (i, a) in e.args.iter().enumerate().take(carried) {
         let copied = match a.kind {
             // kept an address unless asked for (large, and rarely wanted)
-            ArgKind::Ptr if exec_env && exec_env_arg(e) == Some(i) => types::tracee_arg_kind::ARG_STR_ARRAY,
+            ArgKind::Ptr if exec_env && exec_env_arg(e) == Some(i) => {
+                types::tracee_arg_kind::ARG_STR_ARRAY
+            }
             ArgKind::Str => types::tracee_arg_kind::ARG_STR,
             ArgKind::Sockaddr => types::tracee_arg_kind::ARG_SOCKADDR,
             ArgKind::Msghdr => types::tracee_arg_kind::ARG_MSGHDR,
@@ -656,7 +916,10 @@ fn cfg_arg_count() -> usize {
 /// array (tracee.h's STR_ARRAY_ARG_*): execve's; execveat's is past them.
 fn exec_env_arg(e: &EventDef) -> Option<usize> {
     let i = e.args.iter().position(|a| a.name == "envp")?;
-    let positions = [types::tracee_limits::STR_ARRAY_ARG_A.0 as usize, types::tracee_limits::STR_ARRAY_ARG_B.0 as usize];
+    let positions = [
+        types::tracee_limits::STR_ARRAY_ARG_A.0 as usize,
+        types::tracee_limits::STR_ARRAY_ARG_B.0 as usize,
+    ];
     (e.name.starts_with("execve") && positions.contains(&i)).then_some(i)
 }
 
@@ -666,14 +929,22 @@ fn load_error(e: libbpf_rs::Error) -> Error {
     let log = libbpf_log::take();
     // an fentry program some kernels refuse outright (EPERM, no verifier
     // log: no ftrace direct calls): that program's failure, not privileges
-    if FUNCTION_HOOKS.iter().any(|h| log.contains(&format!("prog '{}': BPF program load failed", h.fentry))) {
-        return Error::Load { cause: e.to_string(), log };
+    if FUNCTION_HOOKS
+        .iter()
+        .any(|h| log.contains(&format!("prog '{}': BPF program load failed", h.fentry)))
+    {
+        return Error::Load {
+            cause: e.to_string(),
+            log,
+        };
     }
     // the verifier's rejections are EACCES too: its log tells them apart
     // (the log is kept from its end: a long one has lost its first line)
     let verifier = log.contains("-- END PROG LOAD LOG --");
     if e.kind() == libbpf_rs::ErrorKind::PermissionDenied && !verifier {
-        return Error::Privileges { missing: format!("the kernel refused: {e}") };
+        return Error::Privileges {
+            missing: format!("the kernel refused: {e}"),
+        };
     }
     if verifier {
         let start = log.find("-- BEGIN PROG LOAD LOG --").unwrap_or(0);
@@ -681,18 +952,32 @@ fn load_error(e: libbpf_rs::Error) -> Error {
         let program = log
             .lines()
             .filter(|l| l.contains("load failed") || l.contains("failed to load"))
-            .find_map(|l| l.split_once("prog '").and_then(|(_, r)| r.split('\'').next()))
+            .find_map(|l| {
+                l.split_once("prog '")
+                    .and_then(|(_, r)| r.split('\'').next())
+            })
             .unwrap_or("?")
             .to_string();
         let body = &log[start..];
         let cause = body
             .lines()
             .rev()
-            .find(|l| !l.is_empty() && !l.starts_with("--") && !l.starts_with("processed") && !l.starts_with("libbpf"))
+            .find(|l| {
+                !l.is_empty()
+                    && !l.starts_with("--")
+                    && !l.starts_with("processed")
+                    && !l.starts_with("libbpf")
+            })
             .unwrap_or("rejected")
             .to_string();
-        return Error::Verifier { program, cause, log: body.to_string() };
+        return Error::Verifier {
+            program,
+            cause,
+            log: body.to_string(),
+        };
     }
-    Error::Load { cause: e.to_string(), log }
+    Error::Load {
+        cause: e.to_string(),
+        log,
+    }
 }
-

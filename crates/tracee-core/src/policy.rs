@@ -48,7 +48,13 @@ impl Policy {
         Policy {
             name: String::new(),
             scope: vec!["global".into()],
-            rules: events.iter().map(|e| Rule { event: e.as_ref().to_string(), filters: vec![] }).collect(),
+            rules: events
+                .iter()
+                .map(|e| Rule {
+                    event: e.as_ref().to_string(),
+                    filters: vec![],
+                })
+                .collect(),
         }
     }
 }
@@ -130,7 +136,10 @@ fn parse_int(v: &str) -> Result<i128, String> {
         Some(d) => (true, d),
         None => (false, v),
     };
-    let parsed = match digits.strip_prefix("0x").or_else(|| digits.strip_prefix("0X")) {
+    let parsed = match digits
+        .strip_prefix("0x")
+        .or_else(|| digits.strip_prefix("0X"))
+    {
         Some(hex) => u64::from_str_radix(hex, 16),
         None => digits.parse::<u64>(),
     };
@@ -155,7 +164,9 @@ impl Pattern {
         let (starts, ends) = (v.starts_with('*'), v.len() > 1 && v.ends_with('*'));
         let inner = v.trim_start_matches('*').trim_end_matches('*');
         if inner.contains('*') {
-            return Err(format!("'{v}': * may only start or end a pattern (x*, *x, *x*)"));
+            return Err(format!(
+                "'{v}': * may only start or end a pattern (x*, *x, *x*)"
+            ));
         }
         Ok(match (starts, ends) {
             (false, false) => Pattern::Exact(v.to_string()),
@@ -259,9 +270,17 @@ const CTX_FIELDS: &[(&str, CtxField)] = &[
 enum Test {
     /// An argument (by index, decoded as its kind) or retval (None) or a
     /// context field, compared as numbers.
-    Num { what: NumSource, op: Op, values: Vec<i128> },
+    Num {
+        what: NumSource,
+        op: Op,
+        values: Vec<i128>,
+    },
     /// A string argument (by index) or comm, against patterns.
-    Str { what: StrSource, negate: bool, patterns: Vec<Pattern> },
+    Str {
+        what: StrSource,
+        negate: bool,
+        patterns: Vec<Pattern>,
+    },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -280,9 +299,15 @@ enum StrSource {
 fn num_test(what: NumSource, op: Op, raw: &str) -> Result<Test, String> {
     let vals = values(raw);
     if matches!(op, Op::Lt | Op::Gt | Op::Le | Op::Ge) && vals.len() > 1 {
-        return Err(format!("{} takes one value, not a list ('{raw}')", op.text()));
+        return Err(format!(
+            "{} takes one value, not a list ('{raw}')",
+            op.text()
+        ));
     }
-    let values = vals.iter().map(|v| parse_int(v)).collect::<Result<Vec<_>, _>>()?;
+    let values = vals
+        .iter()
+        .map(|v| parse_int(v))
+        .collect::<Result<Vec<_>, _>>()?;
     Ok(Test::Num { what, op, values })
 }
 
@@ -290,17 +315,37 @@ fn str_test(what: StrSource, op: Op, raw: &str) -> Result<Test, String> {
     let negate = match op {
         Op::Eq => false,
         Op::Ne => true,
-        other => return Err(format!("strings are compared with = and != only, not {}", other.text())),
+        other => {
+            return Err(format!(
+                "strings are compared with = and != only, not {}",
+                other.text()
+            ))
+        }
     };
-    let patterns = values(raw).into_iter().map(Pattern::parse).collect::<Result<Vec<_>, _>>()?;
-    Ok(Test::Str { what, negate, patterns })
+    let patterns = values(raw)
+        .into_iter()
+        .map(Pattern::parse)
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(Test::Str {
+        what,
+        negate,
+        patterns,
+    })
 }
 
 fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
-    let mut scored: Vec<(usize, &str)> = candidates.into_iter().map(|c| (catalog::edit_distance(name, c), c)).collect();
+    let mut scored: Vec<(usize, &str)> = candidates
+        .into_iter()
+        .map(|c| (catalog::edit_distance(name, c), c))
+        .collect();
     scored.sort();
     scored.dedup();
-    scored.into_iter().take(3).map(|(_, c)| c).collect::<Vec<_>>().join(", ")
+    scored
+        .into_iter()
+        .take(3)
+        .map(|(_, c)| c)
+        .collect::<Vec<_>>()
+        .join(", ")
 }
 
 /// Parses one rule filter of event `e` (data.x, args.x, retval, scope fields).
@@ -311,21 +356,32 @@ fn parse_event_filter(e: &EventDef, expr: &str) -> Result<Test, String> {
     if raw.is_empty() {
         return Err(format!("'{expr}' has no value after {}", op.text()));
     }
-    if let Some(arg) = field.strip_prefix("data.").or_else(|| field.strip_prefix("args.")) {
+    if let Some(arg) = field
+        .strip_prefix("data.")
+        .or_else(|| field.strip_prefix("args."))
+    {
         let Some(index) = e.args.iter().position(|a| a.name == arg) else {
             return Err(if e.args.is_empty() {
                 format!("{} has no arguments to filter on", e.name)
             } else {
-                format!("{} has no argument '{arg}'; its arguments: {}", e.name, e.args.iter().map(|a| a.name).collect::<Vec<_>>().join(", "))
+                format!(
+                    "{} has no argument '{arg}'; its arguments: {}",
+                    e.name,
+                    e.args.iter().map(|a| a.name).collect::<Vec<_>>().join(", ")
+                )
             });
         };
         let a = &e.args[index];
         return match a.kind {
             ArgKind::Str => str_test(StrSource::Arg(index), op, raw),
             ArgKind::I32 | ArgKind::U32 | ArgKind::I64 | ArgKind::U64 | ArgKind::Ptr => {
-                num_test(NumSource::Arg(index, a.kind), op, raw).map_err(|m| format!("{}.data.{arg}: {m}", e.name))
+                num_test(NumSource::Arg(index, a.kind), op, raw)
+                    .map_err(|m| format!("{}.data.{arg}: {m}", e.name))
             }
-            _ => Err(format!("{}'s argument {arg} ({}) cannot be filtered; numbers and strings can", e.name, a.ty)),
+            _ => Err(format!(
+                "{}'s argument {arg} ({}) cannot be filtered; numbers and strings can",
+                e.name, a.ty
+            )),
         };
     }
     if field == "retval" {
@@ -339,7 +395,10 @@ fn parse_event_filter(e: &EventDef, expr: &str) -> Result<Test, String> {
             let mut known: Vec<String> = vec!["retval".into()];
             known.extend(e.args.iter().map(|a| format!("data.{}", a.name)));
             known.extend(CTX_FIELDS.iter().map(|(n, _)| n.to_string()));
-            Err(format!("unknown filter field '{field}'; did you mean {}?", closest(field, known.iter().map(String::as_str))))
+            Err(format!(
+                "unknown filter field '{field}'; did you mean {}?",
+                closest(field, known.iter().map(String::as_str))
+            ))
         }
     }
 }
@@ -369,27 +428,45 @@ fn parse_scope(exprs: &[String]) -> Result<Scope, (usize, String)> {
         let expr = expr.trim();
         let err = |m: String| (i, m);
         match expr {
-            "" => return Err(err("an empty scope filter; remove it, or write one such as comm=cat".into())),
+            "" => {
+                return Err(err(
+                    "an empty scope filter; remove it, or write one such as comm=cat".into(),
+                ))
+            }
             "global" => s.global = true,
             "follow" => s.follow = true,
             "container" | "not-container" => {
                 let want = expr == "container";
                 if s.container.is_some_and(|c| c != want) {
-                    return Err(err("container and not-container in one scope match nothing".into()));
+                    return Err(err(
+                        "container and not-container in one scope match nothing".into(),
+                    ));
                 }
                 s.container = Some(want);
             }
             _ => {
                 let Some((field, op, raw)) = split_expr(expr) else {
-                    let known = SCOPE_WORDS.iter().copied().chain(SCOPE_FIELDS.iter().map(|(n, _)| *n));
-                    return Err(err(format!("unknown scope '{expr}'; did you mean {}?", closest(expr, known))));
+                    let known = SCOPE_WORDS
+                        .iter()
+                        .copied()
+                        .chain(SCOPE_FIELDS.iter().map(|(n, _)| *n));
+                    return Err(err(format!(
+                        "unknown scope '{expr}'; did you mean {}?",
+                        closest(expr, known)
+                    )));
                 };
                 if field == "container" {
                     return Err(err(format!("'{expr}': containers are selected by `container` or `not-container` only (by id, or `new`, is not supported)")));
                 }
                 let Some(&(_, f)) = SCOPE_FIELDS.iter().find(|(n, _)| *n == field) else {
-                    let known = SCOPE_WORDS.iter().copied().chain(SCOPE_FIELDS.iter().map(|(n, _)| *n));
-                    return Err(err(format!("unknown scope field '{field}'; did you mean {}?", closest(field, known))));
+                    let known = SCOPE_WORDS
+                        .iter()
+                        .copied()
+                        .chain(SCOPE_FIELDS.iter().map(|(n, _)| *n));
+                    return Err(err(format!(
+                        "unknown scope field '{field}'; did you mean {}?",
+                        closest(field, known)
+                    )));
                 };
                 if raw.is_empty() {
                     return Err(err(format!("'{expr}' has no value after {}", op.text())));
@@ -400,27 +477,43 @@ fn parse_scope(exprs: &[String]) -> Result<Scope, (usize, String)> {
                     _ if ranged => {
                         let v = values(raw);
                         if v.len() > 1 {
-                            return Err(err(format!("'{expr}': {} takes one value, not a list", op.text())));
+                            return Err(err(format!(
+                                "'{expr}': {} takes one value, not a list",
+                                op.text()
+                            )));
                         }
                         let n = parse_int(v[0]).ok().filter(|n| (0..=u32::MAX as i128).contains(n)).ok_or_else(|| {
                             err(format!("'{expr}': '{}' is not a {field} (a number from 0 to 4294967295)", v[0]))
                         })? as u64;
-                        let slot = if f == ScopeField::Uid { &mut s.uid_range } else { &mut s.pid_range };
+                        let slot = if f == ScopeField::Uid {
+                            &mut s.uid_range
+                        } else {
+                            &mut s.pid_range
+                        };
                         let (mut lo, mut hi) = slot.unwrap_or((0, u64::from(u32::MAX)));
                         match op {
                             Op::Gt => lo = lo.max(n + 1),
                             Op::Ge => lo = lo.max(n),
-                            Op::Lt if n == 0 => return Err(err(format!("'{expr}' matches nothing"))),
+                            Op::Lt if n == 0 => {
+                                return Err(err(format!("'{expr}' matches nothing")))
+                            }
                             Op::Lt => hi = hi.min(n - 1),
                             _ => hi = hi.min(n),
                         }
                         if lo > hi {
-                            return Err(err(format!("'{expr}' leaves no {field} in range with the filters before it")));
+                            return Err(err(format!(
+                                "'{expr}' leaves no {field} in range with the filters before it"
+                            )));
                         }
                         *slot = Some((lo, hi));
                         continue;
                     }
-                    _ => return Err(err(format!("'{expr}': {field} supports = and != only, not {}", op.text()))),
+                    _ => {
+                        return Err(err(format!(
+                            "'{expr}': {field} supports = and != only, not {}",
+                            op.text()
+                        )))
+                    }
                 }
                 let negate = op == Op::Ne;
                 let mut vals = Vec::new();
@@ -428,10 +521,15 @@ fn parse_scope(exprs: &[String]) -> Result<Scope, (usize, String)> {
                     if v.is_empty() {
                         return Err(err(format!("'{expr}' has an empty value in its list")));
                     }
-                    let number = |max: u64| parse_int(v).is_ok_and(|n| (0..=i128::from(max)).contains(&n));
+                    let number =
+                        |max: u64| parse_int(v).is_ok_and(|n| (0..=i128::from(max)).contains(&n));
                     match f {
-                        ScopeField::Uid | ScopeField::Pid | ScopeField::Tid | ScopeField::Tree if !number(u32::MAX.into()) => {
-                            return Err(err(format!("'{expr}': '{v}' is not a {field} (a number from 0 to 4294967295)")));
+                        ScopeField::Uid | ScopeField::Pid | ScopeField::Tid | ScopeField::Tree
+                            if !number(u32::MAX.into()) =>
+                        {
+                            return Err(err(format!(
+                                "'{expr}': '{v}' is not a {field} (a number from 0 to 4294967295)"
+                            )));
                         }
                         ScopeField::Cgroup if !number(u64::MAX) => {
                             return Err(err(format!("'{expr}': '{v}' is not a cgroup id (the inode number of its cgroup v2 directory, as events' cgroupId shows it)")));
@@ -443,7 +541,10 @@ fn parse_scope(exprs: &[String]) -> Result<Scope, (usize, String)> {
                             return Err(err(format!("'{expr}': '{v}' is longer than a comm can be ({} characters, the kernel's TASK_COMM_LEN - 1), so it would never match", COMM_LEN - 1)));
                         }
                         ScopeField::Uts if v.len() >= UTS_LEN => {
-                            return Err(err(format!("'{expr}': '{v}' is longer than a hostname can be ({} characters)", UTS_LEN - 1)));
+                            return Err(err(format!(
+                                "'{expr}': '{v}' is longer than a hostname can be ({} characters)",
+                                UTS_LEN - 1
+                            )));
                         }
                         ScopeField::Executable if !v.starts_with('/') => {
                             return Err(err(format!("'{expr}': '{v}' is not an absolute path; give the executable's absolute path, e.g. /usr/bin/cat (it matches however it is run: by a relative path, a link or a file descriptor)")));
@@ -453,7 +554,12 @@ fn parse_scope(exprs: &[String]) -> Result<Scope, (usize, String)> {
                         }
                         _ => {}
                     }
-                    if v.contains('*') && matches!(f, ScopeField::Comm | ScopeField::Uts | ScopeField::Executable) {
+                    if v.contains('*')
+                        && matches!(
+                            f,
+                            ScopeField::Comm | ScopeField::Uts | ScopeField::Executable
+                        )
+                    {
                         return Err(err(format!("'{expr}': scope values are matched exactly in the kernel; for a pattern use an event filter, e.g. --events openat.scope.comm=ca*")));
                     }
                     vals.push(v.to_string());
@@ -468,14 +574,29 @@ fn parse_scope(exprs: &[String]) -> Result<Scope, (usize, String)> {
             }
         }
     }
-    let filtered = s.follow || s.container.is_some() || !s.lists.is_empty() || s.uid_range.is_some() || s.pid_range.is_some();
+    let filtered = s.follow
+        || s.container.is_some()
+        || !s.lists.is_empty()
+        || s.uid_range.is_some()
+        || s.pid_range.is_some();
     if s.global && filtered {
         let at = exprs.iter().position(|e| e.trim() == "global").unwrap_or(0);
-        return Err((at, "global means every process; it cannot be combined with other scope filters".into()));
+        return Err((
+            at,
+            "global means every process; it cannot be combined with other scope filters".into(),
+        ));
     }
-    if s.follow && !(s.container.is_some() || !s.lists.is_empty() || s.uid_range.is_some() || s.pid_range.is_some()) {
+    if s.follow
+        && !(s.container.is_some()
+            || !s.lists.is_empty()
+            || s.uid_range.is_some()
+            || s.pid_range.is_some())
+    {
         let at = exprs.iter().position(|e| e.trim() == "follow").unwrap_or(0);
-        return Err((at, "follow needs a scope filter to follow from, e.g. comm=bash follow".into()));
+        return Err((
+            at,
+            "follow needs a scope filter to follow from, e.g. comm=bash follow".into(),
+        ));
     }
     Ok(s)
 }
@@ -502,7 +623,13 @@ pub struct EventFilters {
 pub fn compile(policies: &[Policy]) -> Result<Compiled, Vec<PolicyIssue>> {
     let mut issues = Vec::new();
     if policies.is_empty() {
-        issues.push(PolicyIssue { policy: 0, name: String::new(), path: String::new(), message: "no policies given".into(), code: "EPOLICY" });
+        issues.push(PolicyIssue {
+            policy: 0,
+            name: String::new(),
+            path: String::new(),
+            message: "no policies given".into(),
+            code: "EPOLICY",
+        });
         return Err(issues);
     }
     if policies.len() > MAX_POLICIES {
@@ -521,23 +648,46 @@ pub fn compile(policies: &[Policy]) -> Result<Compiled, Vec<PolicyIssue>> {
     let mut filters = EventFilters::default();
     for (pi, p) in policies.iter().enumerate() {
         let issue = |path: String, message: String| {
-            let code = if message.starts_with("unknown event") { "EUNKNOWNEVENT" } else { "EPOLICY" };
-            PolicyIssue { policy: pi, name: p.name.clone(), path, message, code }
+            let code = if message.starts_with("unknown event") {
+                "EUNKNOWNEVENT"
+            } else {
+                "EPOLICY"
+            };
+            PolicyIssue {
+                policy: pi,
+                name: p.name.clone(),
+                path,
+                message,
+                code,
+            }
         };
         if names.contains(&p.name) {
-            issues.push(issue("/name".into(), format!("the name '{}' is used by another policy; policy names must be unique", p.name)));
+            issues.push(issue(
+                "/name".into(),
+                format!(
+                    "the name '{}' is used by another policy; policy names must be unique",
+                    p.name
+                ),
+            ));
         }
         names.push(p.name.clone());
         match parse_scope(&p.scope) {
             Ok(s) => scopes.push(s),
             Err((i, m)) => {
-                let path = if i == usize::MAX { "/scope".into() } else { format!("/scope/{i}") };
+                let path = if i == usize::MAX {
+                    "/scope".into()
+                } else {
+                    format!("/scope/{i}")
+                };
                 issues.push(issue(path, m));
                 scopes.push(Scope::default());
             }
         }
         if p.rules.is_empty() {
-            issues.push(issue("/rules".into(), "no rules: a policy needs at least one event (rules: - event: openat)".into()));
+            issues.push(issue(
+                "/rules".into(),
+                "no rules: a policy needs at least one event (rules: - event: openat)".into(),
+            ));
         }
         let bit = 1u64 << pi.min(63);
         // events named outright win over the same event reached through a
@@ -588,7 +738,10 @@ pub fn compile(policies: &[Policy]) -> Result<Compiled, Vec<PolicyIssue>> {
             selected.remove(&id);
         }
         if selected.is_empty() && !p.rules.is_empty() && issues.iter().all(|i| i.policy != pi) {
-            issues.push(issue("/rules".into(), "its rules select no events (everything named is excluded)".into()));
+            issues.push(issue(
+                "/rules".into(),
+                "its rules select no events (everything named is excluded)".into(),
+            ));
         }
         for (id, (e, rule)) in selected {
             events.entry(id).or_insert((e, 0)).1 |= bit;
@@ -606,14 +759,35 @@ pub fn compile(policies: &[Policy]) -> Result<Compiled, Vec<PolicyIssue>> {
         }
     }
     // the scope maps' sizes (bpf/tracee.h)
-    let (nums_max, strs_max) = (types::tracee_limits::SCOPE_NUMS_MAX.0 as usize, types::tracee_limits::SCOPE_STRS_MAX.0 as usize);
+    let (nums_max, strs_max) = (
+        types::tracee_limits::SCOPE_NUMS_MAX.0 as usize,
+        types::tracee_limits::SCOPE_STRS_MAX.0 as usize,
+    );
     let count = |pick: &dyn Fn(ScopeField) -> bool| -> usize {
-        scopes.iter().flat_map(|s| &s.lists).filter(|(f, _, _)| pick(*f)).map(|(_, _, v)| v.len()).sum()
+        scopes
+            .iter()
+            .flat_map(|s| &s.lists)
+            .filter(|(f, _, _)| pick(*f))
+            .map(|(_, _, v)| v.len())
+            .sum()
     };
     // an executable is also a number: its device and inode
-    let nums = count(&|f| matches!(f, ScopeField::Uid | ScopeField::Pid | ScopeField::Tid | ScopeField::Cgroup | ScopeField::Mntns | ScopeField::Pidns | ScopeField::Executable));
+    let nums = count(&|f| {
+        matches!(
+            f,
+            ScopeField::Uid
+                | ScopeField::Pid
+                | ScopeField::Tid
+                | ScopeField::Cgroup
+                | ScopeField::Mntns
+                | ScopeField::Pidns
+                | ScopeField::Executable
+        )
+    });
     // an executable takes up to 2 keys: the path given, and its real path
-    let strs = count(&|f| f == ScopeField::Comm).max(count(&|f| f == ScopeField::Uts)).max(2 * count(&|f| f == ScopeField::Executable));
+    let strs = count(&|f| f == ScopeField::Comm)
+        .max(count(&|f| f == ScopeField::Uts))
+        .max(2 * count(&|f| f == ScopeField::Executable));
     if nums > nums_max || strs > strs_max {
         issues.push(PolicyIssue {
             policy: 0,
@@ -626,7 +800,12 @@ pub fn compile(policies: &[Policy]) -> Result<Compiled, Vec<PolicyIssue>> {
     if !issues.is_empty() {
         return Err(issues);
     }
-    Ok(Compiled { names, events: events.into_values().collect(), scopes, filters })
+    Ok(Compiled {
+        names,
+        events: events.into_values().collect(),
+        scopes,
+        filters,
+    })
 }
 
 impl EventFilters {
@@ -640,12 +819,16 @@ impl EventFilters {
 
     /// Whether any record of event `id` is filtered here.
     pub fn filters(&self, id: u32) -> bool {
-        self.by_event.get(id as usize).is_some_and(|r| !r.is_empty())
+        self.by_event
+            .get(id as usize)
+            .is_some_and(|r| !r.is_empty())
     }
 
     /// The policies of `matched` whose filters the record passes.
     pub fn apply(&self, e: &Event, matched: u64) -> u64 {
-        let Some(rules) = self.by_event.get(e.header.event_id as usize) else { return matched };
+        let Some(rules) = self.by_event.get(e.header.event_id as usize) else {
+            return matched;
+        };
         let mut out = matched;
         for (bit, tests) in rules {
             if out & bit != 0 && !tests.iter().all(|t| passes(t, e)) {
@@ -666,7 +849,9 @@ fn passes(t: &Test, e: &Event) -> bool {
                     // an argument past the record's that was not captured
                     // (sched_process_exec's interpreter_*, absent for a
                     // static program) matches no filter
-                    let Some(raw) = e.int_arg(i) else { return false };
+                    let Some(raw) = e.int_arg(i) else {
+                        return false;
+                    };
                     match kind {
                         ArgKind::I32 => i128::from(raw as u32 as i32),
                         ArgKind::U32 => i128::from(raw as u32),
@@ -698,7 +883,11 @@ fn passes(t: &Test, e: &Event) -> bool {
                 Op::Ge => v >= values[0],
             }
         }
-        Test::Str { what, negate, patterns } => {
+        Test::Str {
+            what,
+            negate,
+            patterns,
+        } => {
             let comm;
             let s = match what {
                 StrSource::Arg(i) => e.string_arg(*i as u8).unwrap_or(""),
@@ -763,10 +952,17 @@ impl Compiled {
                     c.negated[F::SCOPE_CONTAINER.0 as usize] |= bit;
                 }
             }
-            for (f, range) in [(F::SCOPE_UID_RANGE, s.uid_range), (F::SCOPE_PID_RANGE, s.pid_range)] {
+            for (f, range) in [
+                (F::SCOPE_UID_RANGE, s.uid_range),
+                (F::SCOPE_PID_RANGE, s.pid_range),
+            ] {
                 let Some((lo, hi)) = range else { continue };
                 c.fields[f.0 as usize] |= bit;
-                let (min, max) = if f.0 == F::SCOPE_UID_RANGE.0 { (&mut c.uid_min, &mut c.uid_max) } else { (&mut c.pid_min, &mut c.pid_max) };
+                let (min, max) = if f.0 == F::SCOPE_UID_RANGE.0 {
+                    (&mut c.uid_min, &mut c.uid_max)
+                } else {
+                    (&mut c.pid_min, &mut c.pid_max)
+                };
                 min[i] = lo;
                 max[i] = hi;
             }
@@ -789,11 +985,18 @@ impl Compiled {
                 }
                 for v in vals {
                     match f {
-                        ScopeField::Uid | ScopeField::Pid | ScopeField::Tid | ScopeField::Cgroup | ScopeField::Mntns | ScopeField::Pidns => {
+                        ScopeField::Uid
+                        | ScopeField::Pid
+                        | ScopeField::Tid
+                        | ScopeField::Cgroup
+                        | ScopeField::Mntns
+                        | ScopeField::Pidns => {
                             let n = parse_int(v).unwrap_or_default() as u64;
                             *k.nums.entry((kf.0, 0, n)).or_default() |= bit;
                         }
-                        ScopeField::Tree => tree_roots.push((parse_int(v).unwrap_or_default() as u32, bit)),
+                        ScopeField::Tree => {
+                            tree_roots.push((parse_int(v).unwrap_or_default() as u32, bit))
+                        }
                         ScopeField::Comm => {
                             let mut key = [0u8; COMM_LEN];
                             key[..v.len()].copy_from_slice(v.as_bytes());
@@ -805,7 +1008,8 @@ impl Compiled {
                             // absolute path, links resolved; and by identity,
                             // for a path that cannot be trusted (another
                             // mount of the same file, a chroot)
-                            let real = std::fs::canonicalize(v).unwrap_or_else(|_| PathBuf::from(v));
+                            let real =
+                                std::fs::canonicalize(v).unwrap_or_else(|_| PathBuf::from(v));
                             for path in [Path::new(v), real.as_path()] {
                                 if let Some(s) = path.to_str().filter(|s| s.len() < EXE_LEN) {
                                     *k.exes.entry(padded(s, EXE_LEN)).or_default() |= bit;
@@ -826,11 +1030,15 @@ impl Compiled {
         if !k.comms.is_empty() && k.comms.len() <= inline {
             c.comm_inline = k.comms.len() as u64;
             for (i, (key, bits)) in k.comms.iter().enumerate() {
-                c.comm_words[i] = [u64::from_ne_bytes(key[..8].try_into().expect("8")), u64::from_ne_bytes(key[8..].try_into().expect("8"))];
+                c.comm_words[i] = [
+                    u64::from_ne_bytes(key[..8].try_into().expect("8")),
+                    u64::from_ne_bytes(key[8..].try_into().expect("8")),
+                ];
                 c.comm_policies[i] = *bits;
             }
         }
-        k.needs_fork = c.fields[F::SCOPE_TREE.0 as usize] | c.fields[F::SCOPE_EXE.0 as usize] | c.follow != 0;
+        k.needs_fork =
+            c.fields[F::SCOPE_TREE.0 as usize] | c.fields[F::SCOPE_EXE.0 as usize] | c.follow != 0;
         k.needs_exec = c.fields[F::SCOPE_EXE.0 as usize] != 0;
         if !tree_roots.is_empty() || !exe_paths.is_empty() {
             k.procs = seed_processes(&tree_roots, &exe_paths);
@@ -850,15 +1058,29 @@ pub(crate) fn file_id(path: &Path) -> Option<(u32, u64)> {
 }
 
 /// Tree and executable bits of the processes running now, from /proc.
-fn seed_processes(roots: &[(u32, u64)], exes: &[(PathBuf, Option<(u32, u64)>, u64)]) -> BTreeMap<u32, (u64, u64)> {
+fn seed_processes(
+    roots: &[(u32, u64)],
+    exes: &[(PathBuf, Option<(u32, u64)>, u64)],
+) -> BTreeMap<u32, (u64, u64)> {
     let mut parent: HashMap<u32, u32> = HashMap::new();
     let mut pids = Vec::new();
     if let Ok(dir) = std::fs::read_dir("/proc") {
         for entry in dir.flatten() {
-            let Some(pid) = entry.file_name().to_str().and_then(|s| s.parse::<u32>().ok()) else { continue };
-            let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else { continue };
+            let Some(pid) = entry
+                .file_name()
+                .to_str()
+                .and_then(|s| s.parse::<u32>().ok())
+            else {
+                continue;
+            };
+            let Ok(stat) = std::fs::read_to_string(entry.path().join("stat")) else {
+                continue;
+            };
             // pid (comm) state ppid ...: comm may hold spaces and parens
-            let ppid = stat.rsplit_once(')').and_then(|(_, r)| r.split_whitespace().nth(1)).and_then(|s| s.parse().ok());
+            let ppid = stat
+                .rsplit_once(')')
+                .and_then(|(_, r)| r.split_whitespace().nth(1))
+                .and_then(|s| s.parse().ok());
             if let Some(ppid) = ppid {
                 parent.insert(pid, ppid);
             }
@@ -870,7 +1092,10 @@ fn seed_processes(roots: &[(u32, u64)], exes: &[(PathBuf, Option<(u32, u64)>, u6
         let mut tree = 0u64;
         let (mut at, mut hops) = (pid, 0);
         loop {
-            tree |= roots.iter().filter(|(r, _)| *r == at).fold(0, |acc, (_, b)| acc | b);
+            tree |= roots
+                .iter()
+                .filter(|(r, _)| *r == at)
+                .fold(0, |acc, (_, b)| acc | b);
             match parent.get(&at) {
                 Some(&p) if p != 0 && p != at && hops < 4096 => (at, hops) = (p, hops + 1),
                 _ => break,
@@ -882,7 +1107,10 @@ fn seed_processes(roots: &[(u32, u64)], exes: &[(PathBuf, Option<(u32, u64)>, u6
             let link = format!("/proc/{pid}/exe");
             let path = std::fs::read_link(&link).ok();
             let id = file_id(Path::new(&link));
-            exe = exes.iter().filter(|(p, i, _)| path.as_ref() == Some(p) || (i.is_some() && *i == id)).fold(0, |acc, (_, _, b)| acc | b);
+            exe = exes
+                .iter()
+                .filter(|(p, i, _)| path.as_ref() == Some(p) || (i.is_some() && *i == id))
+                .fold(0, |acc, (_, _, b)| acc | b);
         }
         if tree | exe != 0 {
             out.insert(pid, (tree, exe));
@@ -899,7 +1127,13 @@ mod tests {
         Policy {
             name: "p".into(),
             scope: scope.iter().map(|s| s.to_string()).collect(),
-            rules: rules.iter().map(|(e, f)| Rule { event: e.to_string(), filters: f.iter().map(|s| s.to_string()).collect() }).collect(),
+            rules: rules
+                .iter()
+                .map(|(e, f)| Rule {
+                    event: e.to_string(),
+                    filters: f.iter().map(|s| s.to_string()).collect(),
+                })
+                .collect(),
         }
     }
 
@@ -910,27 +1144,55 @@ mod tests {
     #[test]
     fn scope_errors_name_the_cause() {
         assert!(first_issue(policy(&["cmm=cat"], &[("openat", &[])])).contains("did you mean comm"));
-        assert!(first_issue(policy(&["comm>cat"], &[("openat", &[])])).contains("supports = and != only"));
-        assert!(first_issue(policy(&["pid=abc"], &[("openat", &[])])).contains("'abc' is not a pid"));
+        assert!(first_issue(policy(&["comm>cat"], &[("openat", &[])]))
+            .contains("supports = and != only"));
+        assert!(
+            first_issue(policy(&["pid=abc"], &[("openat", &[])])).contains("'abc' is not a pid")
+        );
         assert!(first_issue(policy(&[], &[("openat", &[])])).contains("the scope is empty"));
-        assert!(first_issue(policy(&["comm=a", "comm!=b"], &[("openat", &[])])).contains("comm= and comm!= in one scope"));
-        assert!(first_issue(policy(&["uid>10", "uid<5"], &[("openat", &[])])).contains("leaves no uid"));
-        assert!(first_issue(policy(&["global", "comm=a"], &[("openat", &[])])).contains("cannot be combined"));
+        assert!(
+            first_issue(policy(&["comm=a", "comm!=b"], &[("openat", &[])]))
+                .contains("comm= and comm!= in one scope")
+        );
+        assert!(
+            first_issue(policy(&["uid>10", "uid<5"], &[("openat", &[])])).contains("leaves no uid")
+        );
+        assert!(
+            first_issue(policy(&["global", "comm=a"], &[("openat", &[])]))
+                .contains("cannot be combined")
+        );
     }
 
     #[test]
     fn rule_errors_name_the_cause() {
         assert!(first_issue(policy(&["global"], &[("opnat", &[])])).contains("openat"));
-        assert!(first_issue(policy(&["global"], &[("openat", &[]), ("openat", &[])])).contains("appears twice"));
-        assert!(first_issue(policy(&["global"], &[("openat", &["data.pathnme=/x"])])).contains("has no argument 'pathnme'"));
-        assert!(first_issue(policy(&["global"], &[("openat", &["retval<x"])])).contains("'x' is not a number"));
-        assert!(first_issue(policy(&["global"], &[("openat", &["data.pathname>/x"])])).contains("= and != only"));
-        assert!(first_issue(policy(&["global"], &[("fs", &["retval<0"])])).contains("filters need a rule of one event"));
+        assert!(
+            first_issue(policy(&["global"], &[("openat", &[]), ("openat", &[])]))
+                .contains("appears twice")
+        );
+        assert!(
+            first_issue(policy(&["global"], &[("openat", &["data.pathnme=/x"])]))
+                .contains("has no argument 'pathnme'")
+        );
+        assert!(
+            first_issue(policy(&["global"], &[("openat", &["retval<x"])]))
+                .contains("'x' is not a number")
+        );
+        assert!(
+            first_issue(policy(&["global"], &[("openat", &["data.pathname>/x"])]))
+                .contains("= and != only")
+        );
+        assert!(first_issue(policy(&["global"], &[("fs", &["retval<0"])]))
+            .contains("filters need a rule of one event"));
     }
 
     #[test]
     fn ranges_and_lists_reach_the_kernel_config() {
-        let c = compile(&[policy(&["uid>=1000", "uid<2000", "comm=cat,ls"], &[("openat", &[])])]).unwrap();
+        let c = compile(&[policy(
+            &["uid>=1000", "uid<2000", "comm=cat,ls"],
+            &[("openat", &[])],
+        )])
+        .unwrap();
         let k = c.kernel_scope();
         assert_eq!((k.config.uid_min[0], k.config.uid_max[0]), (1000, 1999));
         assert_eq!(k.comms.len(), 2);

@@ -66,13 +66,23 @@ impl Event {
 
     /// The task's comm (`process_name`).
     pub fn process_name(&self) -> String {
-        let bytes: Vec<u8> = self.header.process_name.iter().map(|&c| c as u8).take_while(|&c| c != 0).collect();
+        let bytes: Vec<u8> = self
+            .header
+            .process_name
+            .iter()
+            .map(|&c| c as u8)
+            .take_while(|&c| c != 0)
+            .collect();
         String::from_utf8_lossy(&bytes).into_owned()
     }
 
     /// The elements captured for string-array argument `index` (argv).
     pub fn string_array(&self, index: u8) -> Vec<&str> {
-        self.strings.iter().filter(|(i, _)| *i == index).map(|(_, s)| s.as_str()).collect()
+        self.strings
+            .iter()
+            .filter(|(i, _)| *i == index)
+            .map(|(_, s)| s.as_str())
+            .collect()
     }
 
     /// The string captured for argument `index`, if any (not one that
@@ -81,14 +91,21 @@ impl Event {
         if self.unreadable.iter().any(|(i, _)| *i == index) {
             return None;
         }
-        self.strings.iter().find(|(i, _)| *i == index).map(|(_, s)| s.as_str())
+        self.strings
+            .iter()
+            .find(|(i, _)| *i == index)
+            .map(|(_, s)| s.as_str())
     }
 
     /// Integer argument `index`: in the record's args, or past them in a data item.
     pub fn int_arg(&self, index: usize) -> Option<u64> {
         match self.args.get(index) {
             Some(v) => Some(*v),
-            None => self.values.iter().find(|(i, _)| usize::from(*i) == index).map(|(_, v)| *v),
+            None => self
+                .values
+                .iter()
+                .find(|(i, _)| usize::from(*i) == index)
+                .map(|(_, v)| *v),
         }
     }
 
@@ -113,7 +130,10 @@ pub enum DecodeError {
 /// Decodes the record at the start of `buf`; returns it and its size.
 pub fn decode(buf: &[u8]) -> Result<(Event, usize), DecodeError> {
     if buf.len() < FIXED_SIZE {
-        return Err(DecodeError::Truncated { need: FIXED_SIZE, have: buf.len() });
+        return Err(DecodeError::Truncated {
+            need: FIXED_SIZE,
+            have: buf.len(),
+        });
     }
     // SAFETY: buf holds at least size_of::<event>() bytes, and event is
     // repr(C) made only of integers and arrays of them, valid for any bits.
@@ -123,7 +143,10 @@ pub fn decode(buf: &[u8]) -> Result<(Event, usize), DecodeError> {
         return Err(DecodeError::BadSize { size });
     }
     if size > buf.len() {
-        return Err(DecodeError::Truncated { need: size, have: buf.len() });
+        return Err(DecodeError::Truncated {
+            need: size,
+            have: buf.len(),
+        });
     }
     let mut strings = Vec::new();
     let mut sockaddrs = Vec::new();
@@ -136,16 +159,25 @@ pub fn decode(buf: &[u8]) -> Result<(Event, usize), DecodeError> {
     while offset < size {
         let rest = &buf[offset..size];
         if rest.len() < ITEM_SIZE {
-            return Err(DecodeError::BadItem { offset, what: "item header cut short" });
+            return Err(DecodeError::BadItem {
+                offset,
+                what: "item header cut short",
+            });
         }
         // SAFETY: ITEM_SIZE bytes are present; data_item is plain integers.
         let item: types::data_item = unsafe { std::ptr::read_unaligned(rest.as_ptr().cast()) };
         let len = usize::from(item.len);
         if usize::from(item.arg) >= MAX_EVENT_ARGS {
-            return Err(DecodeError::BadItem { offset, what: "argument index out of range" });
+            return Err(DecodeError::BadItem {
+                offset,
+                what: "argument index out of range",
+            });
         }
         if ITEM_SIZE + len > rest.len() {
-            return Err(DecodeError::BadItem { offset, what: "string runs past the record" });
+            return Err(DecodeError::BadItem {
+                offset,
+                what: "string runs past the record",
+            });
         }
         let bytes = &rest[ITEM_SIZE..ITEM_SIZE + len];
         // a string array's elements are strings of the same argument, in order
@@ -155,18 +187,30 @@ pub fn decode(buf: &[u8]) -> Result<(Event, usize), DecodeError> {
             captured.push((item.arg, bytes.to_vec()));
         } else if u32::from(item.kind) == types::tracee_arg_kind::ARG_MSGHDR.0 {
             if bytes.len() < size_of::<types::msghdr_item>() {
-                return Err(DecodeError::BadItem { offset, what: "a msghdr is cut short" });
+                return Err(DecodeError::BadItem {
+                    offset,
+                    what: "a msghdr is cut short",
+                });
             }
             msghdrs.push((item.arg, bytes.to_vec()));
         } else if u32::from(item.kind) == types::tracee_arg_kind::ARG_TIMESPEC.0 {
             if bytes.len() != 16 {
-                return Err(DecodeError::BadItem { offset, what: "a timespec is 16 bytes" });
+                return Err(DecodeError::BadItem {
+                    offset,
+                    what: "a timespec is 16 bytes",
+                });
             }
-            let half = |at: usize| i64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"));
+            let half =
+                |at: usize| i64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"));
             timespecs.push((item.arg, (half(0), half(8))));
-        } else if u32::from(item.kind) == types::tracee_arg_kind::ARG_VALUE.0 || u32::from(item.kind) == types::tracee_arg_kind::ARG_UNREADABLE.0 {
+        } else if u32::from(item.kind) == types::tracee_arg_kind::ARG_VALUE.0
+            || u32::from(item.kind) == types::tracee_arg_kind::ARG_UNREADABLE.0
+        {
             let Ok(v) = <[u8; 8]>::try_from(bytes).map(u64::from_ne_bytes) else {
-                return Err(DecodeError::BadItem { offset, what: "a value or an address is 8 bytes" });
+                return Err(DecodeError::BadItem {
+                    offset,
+                    what: "a value or an address is 8 bytes",
+                });
             };
             if u32::from(item.kind) == types::tracee_arg_kind::ARG_VALUE.0 {
                 values.push((item.arg, v));
@@ -179,7 +223,20 @@ pub fn decode(buf: &[u8]) -> Result<(Event, usize), DecodeError> {
         }
         offset += ITEM_SIZE + len;
     }
-    Ok((Event { header: raw.header, args: raw.args, strings, sockaddrs, timespecs, bytes: captured, msghdrs, values, unreadable }, size))
+    Ok((
+        Event {
+            header: raw.header,
+            args: raw.args,
+            strings,
+            sockaddrs,
+            timespecs,
+            bytes: captured,
+            msghdrs,
+            values,
+            unreadable,
+        },
+        size,
+    ))
 }
 
 /// The records of a batch, in order. Stops after the first error.
@@ -219,7 +276,10 @@ mod tests {
 
     /// Builds a record the way the kernel side lays it out.
     fn record(event_id: u32, strings: &[(u8, &[u8])]) -> Vec<u8> {
-        let items: Vec<(u8, u32, &[u8])> = strings.iter().map(|(a, s)| (*a, types::tracee_arg_kind::ARG_STR.0, *s)).collect();
+        let items: Vec<(u8, u32, &[u8])> = strings
+            .iter()
+            .map(|(a, s)| (*a, types::tracee_arg_kind::ARG_STR.0, *s))
+            .collect();
         record_items(event_id, &items)
     }
 
@@ -234,16 +294,26 @@ mod tests {
         ev.args = [1, 2, 3, 4, 5, 6];
         let mut data = Vec::new();
         for (arg, kind, s) in items {
-            let item = types::data_item { arg: *arg, kind: *kind as u8, len: s.len() as u16 };
+            let item = types::data_item {
+                arg: *arg,
+                kind: *kind as u8,
+                len: s.len() as u16,
+            };
             // SAFETY: data_item is repr(C) plain integers.
             data.extend_from_slice(unsafe {
-                std::slice::from_raw_parts((&item as *const types::data_item).cast::<u8>(), ITEM_SIZE)
+                std::slice::from_raw_parts(
+                    (&item as *const types::data_item).cast::<u8>(),
+                    ITEM_SIZE,
+                )
             });
             data.extend_from_slice(s);
         }
         ev.header.size = (FIXED_SIZE + data.len()) as u16;
         // SAFETY: event is repr(C) plain integers.
-        let mut out = unsafe { std::slice::from_raw_parts((&ev as *const types::event).cast::<u8>(), FIXED_SIZE) }.to_vec();
+        let mut out = unsafe {
+            std::slice::from_raw_parts((&ev as *const types::event).cast::<u8>(), FIXED_SIZE)
+        }
+        .to_vec();
         out.extend_from_slice(&data);
         out
     }
@@ -268,7 +338,13 @@ mod tests {
         let addr = 0x5555_0000_1004u64.to_ne_bytes();
         let buf = record_items(
             1003,
-            &[(7, K::ARG_VALUE.0, &dev), (1, K::ARG_KSTR.0, b"/usr/bin/echo"), (10, K::ARG_STR_ARRAY.0, b"echo"), (10, K::ARG_UNREADABLE.0, &addr), (10, K::ARG_STR_ARRAY.0, b"two")],
+            &[
+                (7, K::ARG_VALUE.0, &dev),
+                (1, K::ARG_KSTR.0, b"/usr/bin/echo"),
+                (10, K::ARG_STR_ARRAY.0, b"echo"),
+                (10, K::ARG_UNREADABLE.0, &addr),
+                (10, K::ARG_STR_ARRAY.0, b"two"),
+            ],
         );
         let (ev, _) = decode(&buf).unwrap();
         assert_eq!(ev.int_arg(7), Some(0x0080_0001));
@@ -278,12 +354,28 @@ mod tests {
         // the unreadable element keeps its place, as its address
         assert_eq!(ev.string_array(10), ["echo", "0x555500001004", "two"]);
         assert_eq!(ev.unreadable, [(10, 0x5555_0000_1004)]);
-        assert_eq!(ev.string_arg(10), None, "an argument with an unreadable part is not a string to match");
+        assert_eq!(
+            ev.string_arg(10),
+            None,
+            "an argument with an unreadable part is not a string to match"
+        );
         // a value must be 8 bytes, a msghdr at least its struct
         let buf = record_items(1003, &[(7, K::ARG_VALUE.0, b"abc")]);
-        assert!(matches!(decode(&buf), Err(DecodeError::BadItem { what: "a value or an address is 8 bytes", .. })));
+        assert!(matches!(
+            decode(&buf),
+            Err(DecodeError::BadItem {
+                what: "a value or an address is 8 bytes",
+                ..
+            })
+        ));
         let buf = record_items(46, &[(1, K::ARG_MSGHDR.0, b"short")]);
-        assert!(matches!(decode(&buf), Err(DecodeError::BadItem { what: "a msghdr is cut short", .. })));
+        assert!(matches!(
+            decode(&buf),
+            Err(DecodeError::BadItem {
+                what: "a msghdr is cut short",
+                ..
+            })
+        ));
     }
 
     #[test]
@@ -299,7 +391,10 @@ mod tests {
     fn truncated_records_are_errors() {
         let buf = record(257, &[(1, b"/etc/passwd")]);
         for cut in [0, 1, FIXED_SIZE - 1, FIXED_SIZE, buf.len() - 1] {
-            assert!(matches!(decode(&buf[..cut]), Err(DecodeError::Truncated { .. })), "cut at {cut}");
+            assert!(
+                matches!(decode(&buf[..cut]), Err(DecodeError::Truncated { .. })),
+                "cut at {cut}"
+            );
         }
     }
 
@@ -313,19 +408,37 @@ mod tests {
         // a string length that runs past the record
         let mut buf = record(257, &[(1, b"abc")]);
         buf[FIXED_SIZE + 2..FIXED_SIZE + 4].copy_from_slice(&400u16.to_ne_bytes());
-        assert!(matches!(decode(&buf), Err(DecodeError::BadItem { what: "string runs past the record", .. })));
+        assert!(matches!(
+            decode(&buf),
+            Err(DecodeError::BadItem {
+                what: "string runs past the record",
+                ..
+            })
+        ));
 
         // an argument index past any event's arguments (tracee.h MAX_EVENT_ARGS)
         let mut buf = record(257, &[(1, b"abc")]);
         buf[FIXED_SIZE] = MAX_EVENT_ARGS as u8;
-        assert!(matches!(decode(&buf), Err(DecodeError::BadItem { what: "argument index out of range", .. })));
+        assert!(matches!(
+            decode(&buf),
+            Err(DecodeError::BadItem {
+                what: "argument index out of range",
+                ..
+            })
+        ));
 
         // an item header cut short: two stray bytes counted into the record
         let mut buf = record(257, &[]);
         buf.extend([0, 0]);
         let size = (FIXED_SIZE + 2) as u16;
         buf[offset_of_size()..offset_of_size() + 2].copy_from_slice(&size.to_ne_bytes());
-        assert!(matches!(decode(&buf), Err(DecodeError::BadItem { what: "item header cut short", .. })));
+        assert!(matches!(
+            decode(&buf),
+            Err(DecodeError::BadItem {
+                what: "item header cut short",
+                ..
+            })
+        ));
 
         // a batch stops at the first bad record
         let mut batch = record(257, &[]);

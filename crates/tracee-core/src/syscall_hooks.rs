@@ -65,19 +65,39 @@ pub(crate) struct SyscallHooks {
 
 /// Decides how the selected syscalls are hooked, and the exits of the
 /// syscalls `derived` events come from (event, its syscalls).
-pub(crate) fn plan(mode: SyscallHookMode, events: &[&EventDef], derived_from: &[(&'static str, &'static [&'static str])]) -> Result<SyscallHooks, Error> {
-    let entry: Vec<&EventDef> = events.iter().copied().filter(|e| e.syscall && (e.noreturn || e.strings_at_entry)).collect();
-    let exit: Vec<&EventDef> = events.iter().copied().filter(|e| e.syscall && !e.noreturn).collect();
+pub(crate) fn plan(
+    mode: SyscallHookMode,
+    events: &[&EventDef],
+    derived_from: &[(&'static str, &'static [&'static str])],
+) -> Result<SyscallHooks, Error> {
+    let entry: Vec<&EventDef> = events
+        .iter()
+        .copied()
+        .filter(|e| e.syscall && (e.noreturn || e.strings_at_entry))
+        .collect();
+    let exit: Vec<&EventDef> = events
+        .iter()
+        .copied()
+        .filter(|e| e.syscall && !e.noreturn)
+        .collect();
     // the syscalls events are derived from at their exit, selected or not
     let mut derived: Vec<&EventDef> = Vec::new();
     for name in derived_from.iter().flat_map(|(_, from)| from.iter()) {
-        if let Some(def) = crate::catalog::by_name(name).filter(|d| d.syscall && !derived.iter().any(|x| x.id == d.id)) {
+        if let Some(def) = crate::catalog::by_name(name)
+            .filter(|d| d.syscall && !derived.iter().any(|x| x.id == d.id))
+        {
             derived.push(def);
         }
     }
     let need = |v: &[&EventDef]| if v.is_empty() { Hook::None } else { Hook::Raw };
     let derived_events = derived_from.iter().map(|(e, _)| *e).collect();
-    let mut hooks = SyscallHooks { entry: need(&entry), exit: need(&exit), derived: need(&derived), derived_events, why: String::new() };
+    let mut hooks = SyscallHooks {
+        entry: need(&entry),
+        exit: need(&exit),
+        derived: need(&derived),
+        derived_events,
+        why: String::new(),
+    };
     if entry.is_empty() && exit.is_empty() && derived.is_empty() {
         hooks.why = "no syscalls selected".into();
         return Ok(hooks);
@@ -98,17 +118,24 @@ pub(crate) fn plan(mode: SyscallHookMode, events: &[&EventDef], derived_from: &[
     if !entry.is_empty() {
         match tracefs.ids("sys_enter", &entry) {
             Ok(ids) => hooks.entry = Hook::PerSyscall(ids),
-            Err(cause) if mode == SyscallHookMode::Auto => notes.push(format!("entry: raw sys_enter, {cause}")),
+            Err(cause) if mode == SyscallHookMode::Auto => {
+                notes.push(format!("entry: raw sys_enter, {cause}"))
+            }
             Err(cause) => return Err(unavailable(cause)),
         }
     }
     if !exit.is_empty() {
         if mode == SyscallHookMode::Auto && exit.len() > PER_SYSCALL_MAX {
-            notes.push(format!("exit: raw sys_exit, {} syscalls selected (per-syscall up to {PER_SYSCALL_MAX})", exit.len()));
+            notes.push(format!(
+                "exit: raw sys_exit, {} syscalls selected (per-syscall up to {PER_SYSCALL_MAX})",
+                exit.len()
+            ));
         } else {
             match tracefs.ids("sys_exit", &exit) {
                 Ok(ids) => hooks.exit = Hook::PerSyscall(ids),
-                Err(cause) if mode == SyscallHookMode::Auto => notes.push(format!("exit: raw sys_exit, {cause}")),
+                Err(cause) if mode == SyscallHookMode::Auto => {
+                    notes.push(format!("exit: raw sys_exit, {cause}"))
+                }
                 Err(cause) => return Err(unavailable(cause)),
             }
         }
@@ -117,11 +144,22 @@ pub(crate) fn plan(mode: SyscallHookMode, events: &[&EventDef], derived_from: &[
         // a few syscalls: their own tracepoints whenever tracefs has them
         match tracefs.ids("sys_exit", &derived) {
             Ok(ids) => hooks.derived = Hook::PerSyscall(ids),
-            Err(cause) if mode == SyscallHookMode::Auto => notes.push(format!("derived events: raw sys_exit, {cause}")),
+            Err(cause) if mode == SyscallHookMode::Auto => {
+                notes.push(format!("derived events: raw sys_exit, {cause}"))
+            }
             Err(cause) => return Err(unavailable(cause)),
         }
     }
-    let per_syscall = [&hooks.entry, &hooks.exit, &hooks.derived].iter().map(|h| if let Hook::PerSyscall(v) = h { v.len() } else { 0 }).sum::<usize>();
+    let per_syscall = [&hooks.entry, &hooks.exit, &hooks.derived]
+        .iter()
+        .map(|h| {
+            if let Hook::PerSyscall(v) = h {
+                v.len()
+            } else {
+                0
+            }
+        })
+        .sum::<usize>();
     hooks.why = match (per_syscall, notes.is_empty()) {
         (0, _) => format!("raw tracepoints ({})", notes.join("; ")),
         (n, true) => format!("{n} per-syscall tracepoints"),
@@ -148,20 +186,42 @@ impl Tracefs {
     fn open() -> Result<Tracefs, String> {
         for root in ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"] {
             if Path::new(root).join("events/syscalls").is_dir() {
-                return Ok(Tracefs { root: root.into(), mounted_by_us: false });
+                return Ok(Tracefs {
+                    root: root.into(),
+                    mounted_by_us: false,
+                });
             }
         }
         let root = std::env::temp_dir().join(format!("tracee-rs-tracefs-{}", std::process::id()));
-        std::fs::create_dir_all(&root).map_err(|e| format!("tracefs is not mounted and {} cannot be made: {e}", root.display()))?;
-        let target = std::ffi::CString::new(root.as_os_str().as_encoded_bytes()).expect("no NUL in a temp path");
+        std::fs::create_dir_all(&root).map_err(|e| {
+            format!(
+                "tracefs is not mounted and {} cannot be made: {e}",
+                root.display()
+            )
+        })?;
+        let target = std::ffi::CString::new(root.as_os_str().as_encoded_bytes())
+            .expect("no NUL in a temp path");
         // SAFETY: all strings are NUL-terminated; no data argument.
-        let rc = unsafe { libc::mount(c"nodev".as_ptr(), target.as_ptr(), c"tracefs".as_ptr(), libc::MS_RDONLY, std::ptr::null()) };
+        let rc = unsafe {
+            libc::mount(
+                c"nodev".as_ptr(),
+                target.as_ptr(),
+                c"tracefs".as_ptr(),
+                libc::MS_RDONLY,
+                std::ptr::null(),
+            )
+        };
         if rc != 0 {
             let err = std::io::Error::last_os_error();
             let _ = std::fs::remove_dir(&root);
-            return Err(format!("tracefs is not mounted and mounting it failed: {err}"));
+            return Err(format!(
+                "tracefs is not mounted and mounting it failed: {err}"
+            ));
         }
-        let t = Tracefs { root, mounted_by_us: true };
+        let t = Tracefs {
+            root,
+            mounted_by_us: true,
+        };
         if !t.root.join("events/syscalls").is_dir() {
             return Err("this kernel has no syscall tracepoints (CONFIG_FTRACE_SYSCALLS)".into());
         }
@@ -176,7 +236,10 @@ impl Tracefs {
                 tracepoint_names(dir, e.name)
                     .into_iter()
                     .find_map(|tp| {
-                        let text = std::fs::read_to_string(self.root.join("events/syscalls").join(&tp).join("id")).ok()?;
+                        let text = std::fs::read_to_string(
+                            self.root.join("events/syscalls").join(&tp).join("id"),
+                        )
+                        .ok()?;
                         Some((format!("syscalls/{tp}"), text.trim().parse().ok()?))
                     })
                     .ok_or_else(|| format!("tracefs has no tracepoint syscalls/{dir}_{}", e.name))
@@ -188,7 +251,8 @@ impl Tracefs {
 impl Drop for Tracefs {
     fn drop(&mut self) {
         if self.mounted_by_us {
-            let target = std::ffi::CString::new(self.root.as_os_str().as_encoded_bytes()).expect("no NUL in a temp path");
+            let target = std::ffi::CString::new(self.root.as_os_str().as_encoded_bytes())
+                .expect("no NUL in a temp path");
             // SAFETY: a NUL-terminated path we mounted.
             unsafe { libc::umount2(target.as_ptr(), libc::MNT_DETACH) };
             let _ = std::fs::remove_dir(&self.root);
@@ -220,7 +284,14 @@ pub(crate) fn open_tracepoint(id: u64) -> std::io::Result<OwnedFd> {
     };
     // SAFETY: attr outlives the call; pid -1 + cpu 0 is how libbpf opens one.
     let fd = unsafe {
-        libc::syscall(libc::SYS_perf_event_open, &attr as *const _, -1i32, 0i32, -1i32, libc::c_ulong::from(libbpf_sys::PERF_FLAG_FD_CLOEXEC))
+        libc::syscall(
+            libc::SYS_perf_event_open,
+            &attr as *const _,
+            -1i32,
+            0i32,
+            -1i32,
+            libc::c_ulong::from(libbpf_sys::PERF_FLAG_FD_CLOEXEC),
+        )
     } as i32;
     if fd < 0 {
         return Err(std::io::Error::last_os_error());
@@ -235,7 +306,10 @@ mod tests {
 
     #[test]
     fn tracepoint_names_cover_the_syscall_define_names() {
-        assert_eq!(tracepoint_names("sys_exit", "openat"), ["sys_exit_openat", "sys_exit_newopenat"]);
+        assert_eq!(
+            tracepoint_names("sys_exit", "openat"),
+            ["sys_exit_openat", "sys_exit_newopenat"]
+        );
         assert!(tracepoint_names("sys_enter", "stat").contains(&"sys_enter_newstat".to_string()));
         assert!(tracepoint_names("sys_exit", "umount2").contains(&"sys_exit_umount".to_string()));
     }

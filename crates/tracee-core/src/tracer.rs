@@ -17,9 +17,9 @@ use libbpf_rs::{Map, MapCore, MapFlags, PerfBufferBuilder, RingBufferBuilder};
 use crate::bpf::types;
 use crate::btf::{self, BtfSource, Decision};
 use crate::catalog;
-use crate::policy::{self, EventFilters, Policy};
 use crate::features::{global_data_supported, helper_supported, ring_buffer_supported, Transport};
 use crate::loader::{find_map, load_and_attach, Disabled, Plan};
+use crate::policy::{self, EventFilters, Policy};
 use crate::syscall_hooks::SyscallHookMode;
 use crate::{libbpf_log, privileges, Error};
 
@@ -145,26 +145,41 @@ impl Tracer {
     pub fn start(opts: TraceOptions) -> Result<Tracer, Error> {
         let policies = if opts.policies.is_empty() {
             // the plain event list: its names checked as before (NoEvents, UnknownEvent)
-            let named: Vec<&String> = opts.events.iter().filter(|n| !n.trim().starts_with('-')).collect();
+            let named: Vec<&String> = opts
+                .events
+                .iter()
+                .filter(|n| !n.trim().starts_with('-'))
+                .collect();
             catalog::resolve(&named)?;
             vec![Policy::from_events(&opts.events)]
         } else {
             opts.policies.clone()
         };
-        let compiled = policy::compile(&policies).map_err(|mut issues| Error::Policy { issue: issues.remove(0) })?;
+        let compiled = policy::compile(&policies).map_err(|mut issues| Error::Policy {
+            issue: issues.remove(0),
+        })?;
         let events: Vec<_> = compiled.events.iter().map(|(e, _)| *e).collect();
         let env = btf::Environment::read();
         let decision = btf::decide(&env, btf::embedded()?)?;
         if let BtfSource::File(path) = &decision.btf {
-            btf::check_btf_header(path).map_err(|cause| Error::BtfFile { path: path.clone(), cause })?;
+            btf::check_btf_header(path).map_err(|cause| Error::BtfFile {
+                path: path.clone(),
+                cause,
+            })?;
         }
         privileges::check()?;
         let legacy = opts.legacy_programs || global_data_supported() == Some(false);
         let transport = match (legacy, opts.perf_buffer, ring_buffer_supported()) {
-            (true, _, _) if opts.legacy_programs => Transport::PerfBuffer("perf buffer, legacy programs (forced)"),
-            (true, _, _) => Transport::PerfBuffer("perf buffer, legacy programs (this kernel has no BPF global data)"),
+            (true, _, _) if opts.legacy_programs => {
+                Transport::PerfBuffer("perf buffer, legacy programs (forced)")
+            }
+            (true, _, _) => Transport::PerfBuffer(
+                "perf buffer, legacy programs (this kernel has no BPF global data)",
+            ),
             (false, true, _) => Transport::PerfBuffer("perf buffer (forced)"),
-            (false, false, Some(false)) => Transport::PerfBuffer("perf buffer (this kernel has no BPF ring buffer)"),
+            (false, false, Some(false)) => {
+                Transport::PerfBuffer("perf buffer (this kernel has no BPF ring buffer)")
+            }
             (false, false, _) => Transport::RingBuffer,
         };
         // Plain loads are typed by the verifier with the kernel's own BTF, so
@@ -189,16 +204,42 @@ impl Tracer {
             let (stop, shared) = (stop.clone(), shared.clone());
             std::thread::Builder::new()
                 .name("tracee-poll".into())
-                .spawn(move || run(&Plan { opts, events, compiled, decision, transport, legacy, direct_task_reads }, &tx, &ready_tx, &stop, &shared))
-                .map_err(|e| Error::Thread { cause: e.to_string() })?
+                .spawn(move || {
+                    run(
+                        &Plan {
+                            opts,
+                            events,
+                            compiled,
+                            decision,
+                            transport,
+                            legacy,
+                            direct_task_reads,
+                        },
+                        &tx,
+                        &ready_tx,
+                        &stop,
+                        &shared,
+                    )
+                })
+                .map_err(|e| Error::Thread {
+                    cause: e.to_string(),
+                })?
         };
         match ready_rx.recv() {
-            Ok(Ok(info)) => Ok(Tracer { info, batches: rx, stop, shared, thread: Some(thread) }),
+            Ok(Ok(info)) => Ok(Tracer {
+                info,
+                batches: rx,
+                stop,
+                shared,
+                thread: Some(thread),
+            }),
             Ok(Err(e)) => {
                 let _ = thread.join();
                 Err(e)
             }
-            Err(_) => Err(Error::Thread { cause: join_cause(thread) }),
+            Err(_) => Err(Error::Thread {
+                cause: join_cause(thread),
+            }),
         }
     }
 
@@ -238,7 +279,9 @@ impl Tracer {
         match self.thread.take() {
             Some(t) => match t.join() {
                 Ok(r) => r,
-                Err(p) => Err(Error::Thread { cause: panic_message(&p) }),
+                Err(p) => Err(Error::Thread {
+                    cause: panic_message(&p),
+                }),
             },
             None => Ok(()),
         }
@@ -280,12 +323,16 @@ impl Batcher {
     fn push(&mut self, data: &[u8], filters: &EventFilters) -> bool {
         let record = &data[..record_len(data)];
         let off = std::mem::offset_of!(types::event_header, event_id);
-        let id = record.get(off..off + 4).map_or(u32::MAX, |b| u32::from_ne_bytes(b.try_into().unwrap()));
+        let id = record
+            .get(off..off + 4)
+            .map_or(u32::MAX, |b| u32::from_ne_bytes(b.try_into().unwrap()));
         let start = self.batch.data.len();
         self.batch.data.extend_from_slice(record);
         if filters.filters(id) {
             // decoded only for events some rule filters
-            let Ok((event, _)) = crate::record::decode(record) else { return true };
+            let Ok((event, _)) = crate::record::decode(record) else {
+                return true;
+            };
             let matched = filters.apply(&event, event.header.matched_policies);
             if matched == 0 {
                 self.batch.data.truncate(start);
@@ -306,17 +353,31 @@ impl Batcher {
     /// Hands the batch to the consumer, waiting while the queue is full (up
     /// to `patience` once stopping). Counts what was delivered; false when
     /// the batch could not be delivered.
-    fn deliver(&mut self, tx: &Sender<Batch>, stop: &AtomicBool, shared: &Shared, patience: Duration) -> bool {
+    fn deliver(
+        &mut self,
+        tx: &Sender<Batch>,
+        stop: &AtomicBool,
+        shared: &Shared,
+        patience: Duration,
+    ) -> bool {
         if self.batch.events == 0 {
             return true;
         }
         let cap = self.batch.data.capacity();
-        let mut batch = std::mem::replace(&mut self.batch, Batch { data: Vec::with_capacity(cap), events: 0 });
+        let mut batch = std::mem::replace(
+            &mut self.batch,
+            Batch {
+                data: Vec::with_capacity(cap),
+                events: 0,
+            },
+        );
         let deadline = std::time::Instant::now() + patience;
         let delivered = loop {
             match tx.send_timeout(batch, Duration::from_millis(50)) {
                 Ok(()) => break true,
-                Err(SendTimeoutError::Timeout(b)) if !stop.load(Ordering::Relaxed) || std::time::Instant::now() < deadline => {
+                Err(SendTimeoutError::Timeout(b))
+                    if !stop.load(Ordering::Relaxed) || std::time::Instant::now() < deadline =>
+                {
                     batch = b
                 }
                 Err(_) => break false,
@@ -324,7 +385,9 @@ impl Batcher {
         };
         if delivered {
             shared.batches.fetch_add(1, Ordering::Relaxed);
-            shared.received.fetch_add(self.ids.len() as u64, Ordering::Relaxed);
+            shared
+                .received
+                .fetch_add(self.ids.len() as u64, Ordering::Relaxed);
             for &id in &self.ids {
                 if let Some(n) = shared.per_event.get(id as usize) {
                     n.fetch_add(1, Ordering::Relaxed);
@@ -357,7 +420,10 @@ fn run(
     };
 
     let batcher = Rc::new(RefCell::new(Batcher {
-        batch: Batch { data: Vec::with_capacity(opts.batch_bytes + 16 * 1024), events: 0 },
+        batch: Batch {
+            data: Vec::with_capacity(opts.batch_bytes + 16 * 1024),
+            events: 0,
+        },
         ids: Vec::with_capacity(opts.batch_events as usize),
         max_events: opts.batch_events.max(1),
         max_bytes: opts.batch_bytes.max(1),
@@ -378,7 +444,10 @@ fn run(
             let events_map = find_map(&obj, "events")?;
             let mut builder = RingBufferBuilder::new();
             let built = builder
-                .add(&events_map, move |record: &[u8]| if on_record(record) { 0 } else { -1 })
+                .add(
+                    &events_map,
+                    move |record: &[u8]| if on_record(record) { 0 } else { -1 },
+                )
                 .map(|_| ())
                 .and_then(|_| builder.build());
             built.map(Poller::Ring)
@@ -386,7 +455,9 @@ fn run(
         Transport::PerfBuffer(_) => {
             let perf_map = find_map(&obj, "perf_events")?;
             let cpus = libbpf_rs::num_possible_cpus().unwrap_or(1).max(1);
-            let pages = ((opts.ring_buffer_bytes as usize / 4096) / cpus).max(1).next_power_of_two();
+            let pages = ((opts.ring_buffer_bytes as usize / 4096) / cpus)
+                .max(1)
+                .next_power_of_two();
             PerfBufferBuilder::new(&perf_map)
                 .pages(pages)
                 .sample_cb(move |_cpu, record: &[u8]| {
@@ -399,7 +470,10 @@ fn run(
     let poller = match poller {
         Ok(p) => p,
         Err(e) => {
-            let _ = ready.send(Err(Error::Load { cause: format!("{transport:?}: {e}"), log: libbpf_log::take() }));
+            let _ = ready.send(Err(Error::Load {
+                cause: format!("{transport:?}: {e}"),
+                log: libbpf_log::take(),
+            }));
             return Ok(());
         }
     };
@@ -417,17 +491,24 @@ fn run(
                 break;
             }
             if e.kind() != libbpf_rs::ErrorKind::Interrupted {
-                result = Err(Error::Poll { cause: e.to_string() });
+                result = Err(Error::Poll {
+                    cause: e.to_string(),
+                });
                 break;
             }
         }
-        if !batcher.borrow_mut().deliver(tx, stop, shared, Duration::ZERO) {
+        if !batcher
+            .borrow_mut()
+            .deliver(tx, stop, shared, Duration::ZERO)
+        {
             break;
         }
         shared.lost.store(read_lost(&lost_map), Ordering::Relaxed);
     }
     // Records already taken from the ring reach the consumer if it still reads.
-    batcher.borrow_mut().deliver(tx, stop, shared, FINAL_PATIENCE);
+    batcher
+        .borrow_mut()
+        .deliver(tx, stop, shared, FINAL_PATIENCE);
     shared.lost.store(read_lost(&lost_map), Ordering::Relaxed);
     drop(poller);
     drop(links);
@@ -452,12 +533,14 @@ impl Poller<'_> {
     }
 }
 
-
 fn read_lost(lost: &Map<'_>) -> u64 {
     match lost.lookup_percpu(&0u32.to_ne_bytes(), MapFlags::ANY) {
         Ok(Some(per_cpu)) => per_cpu
             .iter()
-            .filter_map(|v| v.get(..8).map(|b| u64::from_ne_bytes(b.try_into().unwrap())))
+            .filter_map(|v| {
+                v.get(..8)
+                    .map(|b| u64::from_ne_bytes(b.try_into().unwrap()))
+            })
             .sum(),
         _ => 0,
     }

@@ -53,7 +53,14 @@ fn to_core(policies: Vec<NativePolicy>) -> Vec<tracee_core::Policy> {
         .map(|p| tracee_core::Policy {
             name: p.name,
             scope: p.scope,
-            rules: p.rules.into_iter().map(|r| tracee_core::Rule { event: r.event, filters: r.filters }).collect(),
+            rules: p
+                .rules
+                .into_iter()
+                .map(|r| tracee_core::Rule {
+                    event: r.event,
+                    filters: r.filters,
+                })
+                .collect(),
         })
         .collect()
 }
@@ -65,7 +72,13 @@ pub fn check_policies(policies: Vec<NativePolicy>) -> Vec<NativePolicyIssue> {
         Ok(_) => Vec::new(),
         Err(issues) => issues
             .into_iter()
-            .map(|i| NativePolicyIssue { policy: i.policy as u32, name: i.name.clone(), path: i.path.clone(), message: i.message.clone(), code: i.code.to_string() })
+            .map(|i| NativePolicyIssue {
+                policy: i.policy as u32,
+                name: i.name.clone(),
+                path: i.path.clone(),
+                message: i.message.clone(),
+                code: i.code.to_string(),
+            })
             .collect(),
     }
 }
@@ -153,12 +166,18 @@ impl NativeTracer {
         let opts = tracee_core::TraceOptions {
             events: options.events,
             policies: options.policies.map(to_core).unwrap_or_default(),
-            ring_buffer_bytes: options.ring_buffer_bytes.unwrap_or(defaults.ring_buffer_bytes),
+            ring_buffer_bytes: options
+                .ring_buffer_bytes
+                .unwrap_or(defaults.ring_buffer_bytes),
             batch_events: options.batch_events.unwrap_or(defaults.batch_events),
             flush_interval: options
                 .flush_interval_ms
-                .map_or(defaults.flush_interval, |ms| Duration::from_millis(u64::from(ms))),
-            queue_batches: options.queue_batches.map_or(defaults.queue_batches, |n| n as usize),
+                .map_or(defaults.flush_interval, |ms| {
+                    Duration::from_millis(u64::from(ms))
+                }),
+            queue_batches: options
+                .queue_batches
+                .map_or(defaults.queue_batches, |n| n as usize),
             perf_buffer: options.perf_buffer.unwrap_or(false),
             legacy_programs: options.legacy_programs.unwrap_or(false),
             exec_env: options.exec_env.unwrap_or(false),
@@ -169,7 +188,9 @@ impl NativeTracer {
                 Some(other) => {
                     return Err(Error::new(
                         Status::InvalidArg,
-                        format!("EINVAL: syscallHooks '{other}' is not one of auto, raw, per-syscall"),
+                        format!(
+                            "EINVAL: syscallHooks '{other}' is not one of auto, raw, per-syscall"
+                        ),
                     ))
                 }
             },
@@ -190,7 +211,10 @@ impl NativeTracer {
             disabled: info
                 .disabled
                 .iter()
-                .map(|d| NativeDisabled { events: d.events.iter().map(|e| e.to_string()).collect(), reason: d.reason.clone() })
+                .map(|d| NativeDisabled {
+                    events: d.events.iter().map(|e| e.to_string()).collect(),
+                    reason: d.reason.clone(),
+                })
                 .collect(),
         };
         Ok(NativeTracer {
@@ -205,7 +229,9 @@ impl NativeTracer {
     /// trace has stopped and every batch has been taken.
     #[napi(ts_return_type = "Promise<Buffer | null>")]
     pub fn next_batch(&self) -> AsyncTask<NextBatch> {
-        AsyncTask::new(NextBatch { batches: self.batches.clone() })
+        AsyncTask::new(NextBatch {
+            batches: self.batches.clone(),
+        })
     }
 
     #[napi]
@@ -223,14 +249,22 @@ impl NativeTracer {
                 *self.last_stats.lock().unwrap_or_else(|e| e.into_inner()) = s.clone();
                 s
             }
-            None => self.last_stats.lock().unwrap_or_else(|e| e.into_inner()).clone(),
+            None => self
+                .last_stats
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .clone(),
         };
         NativeStats {
             received: stats.received as f64,
             lost: stats.lost as f64,
             filtered: stats.filtered as f64,
             batches: stats.batches as f64,
-            per_event: stats.per_event.into_iter().map(|(k, v)| (k.to_string(), v as f64)).collect(),
+            per_event: stats
+                .per_event
+                .into_iter()
+                .map(|(k, v)| (k.to_string(), v as f64))
+                .collect(),
         }
     }
 
@@ -250,7 +284,11 @@ impl NativeTracer {
     /// True once the trace has ended, by `stop()` or by an error.
     #[napi(getter)]
     pub fn stopped(&self) -> bool {
-        self.tracer.lock().unwrap_or_else(|e| e.into_inner()).as_ref().is_none_or(|t| t.is_stopped())
+        self.tracer
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .as_ref()
+            .is_none_or(|t| t.is_stopped())
     }
 }
 
@@ -285,7 +323,10 @@ pub fn schema() -> &'static str {
 #[napi]
 pub fn boot_epoch_ns() -> String {
     let now = |clock| {
-        let mut ts = libc::timespec { tv_sec: 0, tv_nsec: 0 };
+        let mut ts = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
         // SAFETY: ts is a valid out-parameter; both clocks exist on Linux.
         unsafe { libc::clock_gettime(clock, &mut ts) };
         i128::from(ts.tv_sec) * 1_000_000_000 + i128::from(ts.tv_nsec)
@@ -340,8 +381,14 @@ pub fn btf_info() -> Result<NativeBtfInfo> {
             ObjectSource::File(p) => p.display().to_string(),
         }),
         btf_source: decision.as_ref().ok().map(|d| d.btf.to_string()),
-        reason: decision.as_ref().map(|d| d.reason.clone()).unwrap_or_default(),
-        error: decision.as_ref().err().map(|e| format!("{}: {e}", e.code())),
+        reason: decision
+            .as_ref()
+            .map(|d| d.reason.clone())
+            .unwrap_or_default(),
+        error: decision
+            .as_ref()
+            .err()
+            .map(|e| format!("{}: {e}", e.code())),
         embedded_kernels: archive.len() as u32,
         embedded_blobs: archive.blob_count() as u32,
         embedded_bytes: btf::embedded_size() as u32,
@@ -360,7 +407,10 @@ pub fn btf_list() -> Result<Vec<NativeEmbeddedBtf>> {
     let archive = tracee_core::btf::embedded().map_err(to_napi)?;
     Ok(archive
         .keys()
-        .map(|k| NativeEmbeddedBtf { key: k.to_string(), bytes: archive.get(k).map_or(0, |b| b.len() as u32) })
+        .map(|k| NativeEmbeddedBtf {
+            key: k.to_string(),
+            bytes: archive.get(k).map_or(0, |b| b.len() as u32),
+        })
         .collect())
 }
 
@@ -374,8 +424,18 @@ pub fn btf_extract(key: String) -> Result<Buffer> {
     match archive.get(&parsed) {
         Some(bytes) => Ok(bytes.to_vec().into()),
         None => {
-            let near: Vec<String> = archive.closest(&parsed, 3).iter().map(|k| k.to_string()).collect();
-            Err(Error::new(Status::InvalidArg, format!("ENOKEY: {key} is not embedded (closest: {}); `tracee-rs btf list` lists them", near.join(", "))))
+            let near: Vec<String> = archive
+                .closest(&parsed, 3)
+                .iter()
+                .map(|k| k.to_string())
+                .collect();
+            Err(Error::new(
+                Status::InvalidArg,
+                format!(
+                    "ENOKEY: {key} is not embedded (closest: {}); `tracee-rs btf list` lists them",
+                    near.join(", ")
+                ),
+            ))
         }
     }
 }
