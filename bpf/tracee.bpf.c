@@ -516,6 +516,26 @@ static __always_inline __u32 put_str(struct scratch *b, __u32 off, __u8 arg, __u
 	return off + sizeof(*item) + (n - 1);
 }
 
+/* Append, for a user pointer src whose memory cannot be read, an
+ * ARG_UNREADABLE item holding src itself; returns the new offset. (put_str
+ * writes the same item on its own path: joined with its strings', it
+ * leaves the verifier one path fewer per string.) */
+static __always_inline __u32 put_unreadable(struct scratch *b, __u32 off, __u8 arg, const void *src)
+{
+	if (off >= MAX_STR_LEN)
+		return off;
+	barrier_var(off);
+	off &= MAX_STR_LEN - 1;
+	struct data_item *item = (void *)&b->data[off];
+
+	__builtin_memcpy(&b->data[off + sizeof(*item)], &src, sizeof(src));
+	item->arg = arg;
+	item->kind = ARG_UNREADABLE;
+	item->len = sizeof(src);
+	b->ev.header.flags |= RECORD_FLAG_UNREADABLE;
+	return off + sizeof(*item) + sizeof(src);
+}
+
 /* Append an integer argument past the record's args (an event with more
  * than MAX_ARGS) as a data item; returns the new offset. */
 static __always_inline __u32 put_value(struct scratch *b, __u32 off, __u8 arg, __u64 value)
@@ -565,16 +585,9 @@ static __always_inline __u32 put_sockaddr(struct scratch *b, __u32 off, __u8 arg
 	 * verifiers keep where they lose the comparison's */
 	barrier_var(n);
 	n &= 2 * SOCKADDR_MAX - 1;
+	if (kernel ? bpf_probe_read_kernel(dst, n, src) : bpf_probe_read_user(dst, n, src))
+		return kernel ? off : put_unreadable(b, off, arg, src);
 	item->arg = arg;
-	if (kernel ? bpf_probe_read_kernel(dst, n, src) : bpf_probe_read_user(dst, n, src)) {
-		if (kernel)
-			return off;
-		__builtin_memcpy(dst, &src, sizeof(src));
-		item->kind = ARG_UNREADABLE;
-		item->len = sizeof(src);
-		b->ev.header.flags |= RECORD_FLAG_UNREADABLE;
-		return off + sizeof(*item) + sizeof(src);
-	}
 	item->kind = ARG_SOCKADDR;
 	item->len = n;
 	return off + sizeof(*item) + n;
@@ -652,18 +665,7 @@ static __noinline __u32 put_str_array(struct scratch *b, __u32 off, __u8 arg, co
 		if (bpf_probe_read_user(&p, sizeof(p), &src[j])) {
 			/* the array itself unreadable: said so, as its address
 			 * (an element's would differ) */
-			if (j == 0 && src && off < MAX_STR_LEN) {
-				barrier_var(off);
-				off &= MAX_STR_LEN - 1;
-				struct data_item *item = (void *)&b->data[off];
-				__builtin_memcpy(&b->data[off + sizeof(*item)], &src, sizeof(src));
-				item->arg = arg;
-				item->kind = ARG_UNREADABLE;
-				item->len = sizeof(src);
-				b->ev.header.flags |= RECORD_FLAG_UNREADABLE;
-				return off + sizeof(*item) + sizeof(src);
-			}
-			return off;
+			return j == 0 && src ? put_unreadable(b, off, arg, src) : off;
 		}
 		if (!p)
 			return off;
@@ -743,6 +745,9 @@ static __always_inline __u32 put_data(struct scratch *b, struct event_config *cf
 }
 
 /* Files and paths */
+
+/* include/linux/sched.h: a task's flag */
+#define PF_KTHREAD 0x00200000
 
 /* include/uapi/linux/stat.h, asm-generic/mman-common.h: ABI values */
 #define S_IFMT 00170000
@@ -1304,9 +1309,8 @@ static __always_inline int on_sched_process_fork(struct bpf_raw_tracepoint_args 
  * interpreter), the user registers hold its entry point, and its stack
  * holds argv and the environment as the kernel copied them. */
 
-/* include/uapi/linux/fcntl.h, include/linux/sched.h: ABI values */
+/* include/uapi/linux/fcntl.h: ABI value */
 #define AT_FDCWD -100
-#define PF_KTHREAD 0x00200000
 
 /* The strings laid end to end at p (a new program's argv or environment,
  * on its stack), count of them, as one string-array data item each;
@@ -1752,7 +1756,7 @@ static __always_inline int on_sched_process_exit(struct bpf_raw_tracepoint_args 
 static __always_inline __s32 current_syscall(void)
 {
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	if (BPF_CORE_READ(task, flags) & 0x00200000 /* PF_KTHREAD */)
+	if (BPF_CORE_READ(task, flags) & PF_KTHREAD)
 		return -1;
 	return (__s32)syscall_nr(current_regs());
 }

@@ -537,7 +537,7 @@ const TRACEPOINT_PROGRAMS: [&str; 11] = [
     // one of these two (SCHED_PROCESS_EXEC_FIND_VMA where bpf_find_vma runs),
     // before tracee_exec_syscall: it keeps the executable scope that one tests
     "tracee_sched_process_exec",
-    "tracee_sched_process_exec_find_vma",
+    SCHED_PROCESS_EXEC_FIND_VMA,
     "tracee_exec_syscall",
     "tracee_sched_process_exit",
 ];

@@ -4,16 +4,8 @@
 import { describe, expect, it } from 'vitest';
 import { CorruptBatchError, decodeBatch, EVENTS, FIXED_SIZE, HEADER_OFFSETS } from './generated/schema.js';
 import { decodeValue, errnoName } from './decode.js';
+import { rng } from './testing/prng.js';
 
-/** A deterministic PRNG (mulberry32), so a failure can be replayed. */
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('decodeBatch on hostile input', () => {
   it('random bytes, and random records with random data items (truncated strings, oversize arrays, short sockaddrs), never throw anything but CorruptBatchError', () => {

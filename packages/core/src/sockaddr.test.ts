@@ -3,6 +3,7 @@
 // on Debian 12 (glibc 2.36, strace 6.1); how each table was produced is above it.
 import { describe, expect, it } from 'vitest';
 import { decodeSockaddr } from './sockaddr.js';
+import { rng } from './testing/prng.js';
 
 /** The families of include/linux/socket.h these tests name (the schema's CONSTANTS.socket_family gives all). */
 const NAMES = new Map([
@@ -30,15 +31,6 @@ const abstract = (name: string) => [...le16(1), 0, ...Buffer.from(name, 'latin1'
 /** A sockaddr_in6 (linux/in6.h): family, port, flowinfo, 16 address bytes, scope id. */
 const in6 = (addrHex: string, port = 0, flowinfo = 0, scope = 0) => [...le16(10), ...be16(port), ...be32(flowinfo), ...hexBytes(addrHex), ...le32(scope)];
 
-/** A deterministic PRNG (mulberry32), so a failure can be replayed. */
-function rng(seed: number) {
-  return () => {
-    seed = (seed + 0x6d2b79f5) | 0;
-    let t = Math.imul(seed ^ (seed >>> 15), 1 | seed);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 describe('decodeSockaddr: family and raw form', () => {
   it('fewer than 2 bytes hold no family: sa_family is empty and sa_data has the bytes there are', () => {

@@ -5,13 +5,6 @@
 /** A struct sockaddr as Tracee shows one (sa_family and, by family, Tracee's keys), with strace's notation where Tracee has none. */
 export type Sockaddr = { sa_family: string } & Record<string, string>;
 
-// Address family numbers: include/linux/socket.h (the same on every Linux arch).
-const AF_UNIX = 1;
-const AF_INET = 2;
-const AF_INET6 = 10;
-const AF_NETLINK = 16;
-const AF_PACKET = 17;
-
 /**
  * sizeof(struct sockaddr_un): 2 + UNIX_PATH_MAX (108), include/uapi/linux/un.h.
  * The kernel refuses a longer addrlen (EINVAL) and strace prints no further
@@ -22,7 +15,8 @@ const SOCKADDR_UN_SIZE = 110;
 /**
  * Decodes the `len` bytes at `buf[at..]` of a struct sockaddr, exactly as the kernel was handed them
  * (len = the addrlen the program passed, or the kernel returned, capped at 128 = sizeof(struct sockaddr_storage)).
- * `familyName(n)` gives the header name of an address family number (AF_INET...), undefined if unknown.
+ * `familyName(n)` gives the header name of an address family number (AF_INET...), undefined if unknown;
+ * the families are told apart by that name.
  *
  * Every value is a string. Multi-byte fields are read in the byte order the
  * uapi headers give them: ports, sin6_flowinfo and sll_protocol in network
@@ -62,11 +56,12 @@ export function decodeSockaddr(
   if (n < 2) return { sa_family: '', sa_data: bytes.toString('hex') };
   const family = bytes.readUInt16LE(0);
   const sa_family = familyName(family) ?? String(family);
-  switch (family) {
-    case AF_INET:
+  // by the header's name (familyName: the numbers are the headers', not restated here)
+  switch (sa_family) {
+    case 'AF_INET':
       if (n < 8) break;
       return { sa_family, sin_port: String(bytes.readUInt16BE(2)), sin_addr: b.subarray(4, 8).join('.') };
-    case AF_INET6:
+    case 'AF_INET6':
       if (n < 24) break;
       return {
         sa_family,
@@ -76,21 +71,21 @@ export function decodeSockaddr(
         // the kernel reads a scope id only from an addrlen of 28; strace shows none before
         ...(n < 28 ? {} : { sin6_scopeid: String(bytes.readUInt32LE(24)) }),
       };
-    case AF_UNIX: {
+    case 'AF_UNIX': {
       const end = Math.min(n, SOCKADDR_UN_SIZE);
       if (end === 2) return { sa_family };
       if (b[2] === 0) return { sa_family, sun_path: '@' + straceQuote(b.subarray(3, end)) };
       const nul = b.subarray(2, end).indexOf(0);
       return { sa_family, sun_path: bytes.toString('utf8', 2, nul < 0 ? end : 2 + nul) };
     }
-    case AF_NETLINK:
+    case 'AF_NETLINK':
       if (n < 12) break;
       return {
         sa_family,
         nl_pid: String(bytes.readUInt32LE(4)),
         nl_groups: bytes.readUInt32LE(8).toString(16).padStart(8, '0'),
       };
-    case AF_PACKET:
+    case 'AF_PACKET':
       if (n < 20) break;
       return {
         sa_family,
