@@ -2,16 +2,12 @@
 // analyze FILE` (recorded events, ours or Tracee's JSON lines) and
 // `tracee-rs list rules`.
 import { once } from 'node:events';
-import { BUILTIN_RULES, TraceeError, detect, findingJson, findings, loadRules, replay, type Finding, type Rule } from '@tracee/core';
+import { BUILTIN_RULES, ProcessTree, TraceeError, detect, findingJson, findings, loadRules, replay, type Finding, type Rule } from '@tracee/core';
 
 const SEVERITY = ['info', 'low', 'medium', 'high', 'critical'];
 
-/** Stable event ids for findings, Tracee's way: from 6000, builtin rules first, users' after. */
-const eventIds = new Map(BUILTIN_RULES.map((r, i) => [r.id, 6000 + i]));
-const eventId = (id: string) => eventIds.get(id) ?? eventIds.set(id, 6000 + eventIds.size).get(id)!;
-
 function format(f: Finding, output: 'table' | 'json'): string {
-  if (output === 'json') return findingJson(f, { eventId: eventId(f.rule.id) }) + '\n';
+  if (output === 'json') return findingJson(f) + '\n';
   const chain = f.ancestry.map((p) => `${p.comm}(${p.hostPid})`).join(' < ');
   const data = Object.entries(f.data).map(([k, v]) => `${k}: ${String(v)}`).join(', ');
   return `${(f.event.timestamp / 1e9).toFixed(6).padEnd(16)} ${f.rule.id.padEnd(9)} ${SEVERITY[f.rule.severity].padEnd(8)} ${f.rule.eventName.padEnd(26)} ${f.event.eventName.padEnd(18)} ${chain}${data ? `  ${data}` : ''}\n`;
@@ -64,7 +60,8 @@ export async function analyze(file: string, output: 'table' | 'json', rulesDir: 
   let text = '';
   await new Promise<void>((resolve) =>
     replay(file)
-      .pipe(detect(rules))
+      // the recorded pids are another time's: nothing from this host's /proc
+      .pipe(detect(rules, { tree: new ProcessTree(undefined, false) }))
       .subscribe({
         next: (f) => {
           count++;

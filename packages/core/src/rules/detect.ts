@@ -6,7 +6,7 @@ import { trace, type TraceObserverOptions } from '../trace.js';
 import type { Policy } from '../policy.js';
 import { LIMITS, type TraceeEvent } from '../generated/schema.js';
 import { ProcessTree } from './process-tree.js';
-import type { Finding, Rule, RuleFailure } from './rule.js';
+import { ruleEventId, type Finding, type Rule, type RuleFailure } from './rule.js';
 
 /** Rules one trace can run: one policy each, and one for the process tree. */
 export const MAX_RULES = LIMITS.MAX_POLICIES - 1;
@@ -34,6 +34,7 @@ export function detect(rules: readonly Rule[], options: DetectOptions = {}): Ope
     new Observable<Finding>((out) => {
       const tree = options.tree ?? new ProcessTree();
       const inputs = rules.map((rule) => {
+        const eventId = ruleEventId(rule);
         const wanted = new Set(rule.events.map((r) => r.event));
         const input = new Subject<TraceeEvent>();
         let alive = true;
@@ -47,7 +48,7 @@ export function detect(rules: readonly Rule[], options: DetectOptions = {}): Ope
           sub = rule.detect({ tree }).call(undefined, input).subscribe({
             next: (m) => {
               const { id, eventName, name, description, severity, mitre } = rule;
-              out.next({ rule: { id, eventName, name, description, severity, mitre }, event: m.event, ancestry: tree.ancestry(m.event.hostProcessId), data: m.data ?? {} });
+              out.next({ rule: { id, eventId, eventName, name, description, severity, mitre }, event: m.event, ancestry: tree.ancestry(m.event.hostProcessId), data: m.data ?? {} });
             },
             error: stop,
           });

@@ -1,12 +1,12 @@
 // Findings as Tracee prints its detections in JSON: the triggering event's
 // context at top level, `eventName` the rule's, the threat metadata beside
 // it, the triggering event under `args[0]` (`triggeredBy`). Our additions:
-// `processAncestry`, and `eventId` numbered from 6000 in BUILTIN_RULES order.
+// `processAncestry`; `eventId` is the rule's own (ruleEventId).
 import { bootEpochNs, traceeJson, type TraceeJsonOptions } from '../tracee-json.js';
 import type { Finding } from './rule.js';
 
 /** One finding as a line of JSON (without the newline). */
-export function findingJson(f: Finding, options: TraceeJsonOptions & { eventId?: number } = {}): string {
+export function findingJson(f: Finding, options: TraceeJsonOptions = {}): string {
   const event = JSON.parse(traceeJson(f.event, options)) as Record<string, unknown>;
   const epoch = bootEpochNs();
   const { args, eventName, eventId, returnValue, ...context } = event;
@@ -16,7 +16,7 @@ export function findingJson(f: Finding, options: TraceeJsonOptions & { eventId?:
   delete context.argsNum;
   const body = {
     ...context,
-    eventId: String(options.eventId ?? 6000),
+    eventId: String(f.rule.eventId),
     eventName: f.rule.eventName,
     argsNum: 1,
     returnValue: 0,

@@ -4,6 +4,6 @@ export { BUILTIN_RULES } from './builtin.js';
 export { TREE_EVENTS, detect, findings, rulePolicies, type DetectOptions } from './detect.js';
 export { findingJson } from './finding-json.js';
 export { ProcessTree, type ProcessInfo } from './process-tree.js';
-export type { Finding, Mitre, Rule, RuleContext, RuleFailure, RuleMatch, Severity } from './rule.js';
+export { ruleEventId, type Finding, type Mitre, type Rule, type RuleContext, type RuleFailure, type RuleMatch, type Severity } from './rule.js';
 export { replay } from './replay.js';
 export { loadRules } from './load.js';

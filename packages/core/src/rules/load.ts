@@ -7,7 +7,7 @@ import { createRequire, register } from 'node:module';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { TraceeError } from '../errors.js';
-import type { Rule } from './rule.js';
+import { ruleEventId, type Rule } from './rule.js';
 
 const REQUIRED: (keyof Rule)[] = ['id', 'eventName', 'name', 'description', 'severity', 'mitre', 'events', 'detect'];
 
@@ -20,6 +20,7 @@ function problem(value: unknown): string | undefined {
   if (typeof r.detect !== 'function') return 'detect is not a function (it returns an RxJS operator)';
   if (!Array.isArray(r.events) || r.events.length === 0 || r.events.some((e) => typeof e?.event !== 'string')) return 'events must list at least one { event, filters? }';
   if (![0, 1, 2, 3, 4].includes(r.severity as number)) return 'severity must be 0 to 4';
+  if (r.eventId !== undefined && !(Number.isSafeInteger(r.eventId) && r.eventId >= 0)) return 'eventId must be a non-negative integer';
   return undefined;
 }
 
@@ -61,6 +62,7 @@ export async function loadRules(dir: string, taken: readonly Rule[] = []): Promi
   const tsFile = files.find((f) => /\.m?ts$/.test(f));
   if (tsFile) compileTypeScript(dir, join(dir, tsFile));
   const ids = new Set(taken.map((r) => r.id));
+  const eventIds = new Map(taken.map((r) => [ruleEventId(r), r.id]));
   const out: Rule[] = [];
   for (const f of files) {
     const file = join(dir, f);
@@ -78,6 +80,10 @@ export async function loadRules(dir: string, taken: readonly Rule[] = []): Promi
       const rule = r as Rule;
       if (ids.has(rule.id)) throw new TraceeError('EINVAL', `${file}: rule id ${rule.id} is already taken; ids must be unique`);
       ids.add(rule.id);
+      const eventId = ruleEventId(rule);
+      const other = eventIds.get(eventId);
+      if (other !== undefined) throw new TraceeError('EINVAL', `${file}: rule ${rule.id}'s eventId ${eventId} is rule ${other}'s too; give it an eventId of its own`);
+      eventIds.set(eventId, rule.id);
       out.push(rule);
     }
   }

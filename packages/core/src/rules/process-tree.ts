@@ -23,8 +23,16 @@ export interface ProcessInfo {
 export class ProcessTree {
   #procs = new Map<number, ProcessInfo>();
 
-  /** @param limit processes kept; the longest-exited (then the oldest) go first. */
-  constructor(readonly limit = 32_768) {}
+  /**
+   * @param limit processes kept; the longest-exited (then the oldest) go first.
+   * @param fromProc fill in processes older than the events from this host's
+   *   /proc (live traces); false for recorded events, whose pids are another
+   *   time's (or host's).
+   */
+  constructor(
+    readonly limit = 32_768,
+    readonly fromProc = true,
+  ) {}
 
   get size(): number {
     return this.#procs.size;
@@ -100,6 +108,7 @@ export class ProcessTree {
   }
 
   #fromProc(hostPid: number): ProcessInfo | undefined {
+    if (!this.fromProc) return undefined;
     try {
       const stat = readFileSync(`/proc/${hostPid}/stat`, 'utf8');
       const close = stat.lastIndexOf(')');

@@ -37,6 +37,11 @@ export interface Rule {
   id: string;
   /** The event name of its findings, Tracee's (`anti_debugging`). */
   eventName: string;
+  /**
+   * The numeric event id of its findings (their `eventId`). Default: from the
+   * rule's id, so it stays the same whatever other rules run ({@link ruleEventId}).
+   */
+  eventId?: number;
   /** People's name (`Anti-Debugging detected`). */
   name: string;
   description: string;
@@ -53,9 +58,24 @@ export interface Rule {
   detect: (context: RuleContext) => OperatorFunction<TraceeEvent, RuleMatch>;
 }
 
+/**
+ * The `eventId` of a rule's findings: its own `eventId`, else 6000 + n for
+ * Tracee's ids `TRC-n` (TRC-101 → 6101, TRC-1010 → 7010; Tracee numbers its
+ * signature events from 6000 in load order, which changes as signatures are
+ * added), else a hash of the id (FNV-1a) in 100000–2^31−1.
+ */
+export function ruleEventId(rule: Pick<Rule, 'id' | 'eventId'>): number {
+  if (rule.eventId !== undefined) return rule.eventId;
+  const trc = /^TRC-(\d{1,4})$/.exec(rule.id);
+  if (trc) return 6000 + Number(trc[1]);
+  let h = 0x811c9dc5;
+  for (const byte of Buffer.from(rule.id)) h = Math.imul(h ^ byte, 0x01000193) >>> 0;
+  return 100_000 + (h % (2 ** 31 - 100_000));
+}
+
 /** One detection: the rule, what triggered it, and the process's ancestry. */
 export interface Finding {
-  rule: Omit<Rule, 'detect' | 'events' | 'execEnv'>;
+  rule: Omit<Rule, 'detect' | 'events' | 'execEnv' | 'eventId'> & { eventId: number };
   event: TraceeEvent;
   /** The triggering process, then its parent, and so on. */
   ancestry: ProcessInfo[];

@@ -1,0 +1,162 @@
+// What the builtin rules share: arguments by name (numbers or Tracee's
+// parsed names), file access (opens and renames, for writing or reading),
+// exec environments, path tests, the rule shapes many of Tracee's
+// signatures have (a file written, a file read), and its lists (shells,
+// web servers, memory paths, the ELF magic).
+import { filter, map, mergeMap } from 'rxjs';
+import { argOf } from '../decode.js';
+export { argOf };
+
+/**
+ * The process runs in a container. Until containers are identified by their
+ * cgroup (a later issue; this is the one place to change), a container is
+ * what the scopes call one: a pid namespace other than the host's
+ * (PROC_PID_INIT_INO, include/linux/proc_ns.h). Tracee's signatures ask
+ * `event.Container.ID != ""`.
+ */
+export const inContainer = (e: TraceeEvent): boolean => e.pidNamespace !== KERNEL_VALUES.PROC_PID_INIT_INO;
+import { CONSTANTS, KERNEL_VALUES, type Sockaddr, type TraceeEvent } from '../generated/schema.js';
+import type { PolicyRule } from '../policy.js';
+import type { Mitre, Rule, RuleMatch, Severity } from './rule.js';
+
+export const constant = (table: readonly (readonly [string, number])[], name: string): number => {
+  const hit = table.find(([n]) => n === name);
+  if (!hit) throw new Error(`the headers define no ${name}`);
+  return hit[1];
+};
+export const O_WRONLY = constant(CONSTANTS.open_access, 'O_WRONLY');
+export const O_RDWR = constant(CONSTANTS.open_access, 'O_RDWR');
+export const O_CREAT = constant(CONSTANTS.open_flags, 'O_CREAT');
+export const O_TRUNC = constant(CONSTANTS.open_flags, 'O_TRUNC');
+export const PROT_WRITE = constant(CONSTANTS.prot, 'PROT_WRITE');
+export const PROT_EXEC = constant(CONSTANTS.prot, 'PROT_EXEC');
+export const PTRACE = (name: string) => constant(CONSTANTS.ptrace_request, name);
+
+/** Every constant's value by name, for arguments recorded as names (Tracee's parsed JSON: `PTRACE_POKEDATA`, `O_WRONLY|O_CREAT`). */
+export const BY_NAME = new Map<string, number>(Object.values(CONSTANTS).flatMap((table) => table.map(([n, v]) => [n, v] as [string, number])));
+export const num = (e: TraceeEvent, name: string): number => {
+  const v = argOf(e, name);
+  if (typeof v === 'number') return v;
+  if (typeof v !== 'string' || v === '') return NaN;
+  if (/^-?(0x[0-9a-f]+|\d+)$/i.test(v)) return Number(v);
+  return v.split('|').reduce((acc, part) => acc | (BY_NAME.get(part.trim()) ?? NaN), 0);
+};
+export const str = (e: TraceeEvent, name: string) => {
+  const v = argOf(e, name);
+  return typeof v === 'string' ? v : '';
+};
+
+/** Opened for writing (or created, or truncated). */
+export const writes = (flags: number) => (flags & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC)) !== 0;
+
+export const meta = (id: string, eventName: string, name: string, severity: Severity, mitre: Mitre, description: string) => ({ id, eventName, name, severity, mitre, description });
+
+/** A path opened, with whether for writing; renames count as writes of the new path. */
+export function fileAccess(e: TraceeEvent): { path: string; write: boolean } | undefined {
+  switch (e.eventName) {
+    case 'security_file_open':
+      return { path: str(e, 'pathname'), write: writes(num(e, 'flags')) };
+    case 'rename':
+    case 'renameat':
+    case 'renameat2':
+      return { path: str(e, 'newpath'), write: true };
+    default:
+      return undefined;
+  }
+}
+
+export const RENAME_EVENTS = ['rename', 'renameat', 'renameat2'] as const;
+
+/**
+ * The policy rules of the opens and renames that may write a path matching
+ * `kernel` (Tracee's patterns). Opens are security_file_open, as Tracee's
+ * rules take them: the file's absolute path whatever the syscall was given
+ * (relative, under a dirfd, through a link); renames are the syscalls'.
+ */
+export const fileWriteEvents = (kernel: string[]): PolicyRule[] => [
+  { event: 'security_file_open', filters: [`data.pathname=${kernel.join(',')}`] },
+  ...RENAME_EVENTS.map((event) => ({ event, filters: [`data.newpath=${kernel.join(',')}`, 'retval=0'] })),
+];
+
+/** A match as mergeMap takes it: none, or one. */
+export const matchesOf = (m: RuleMatch | undefined): RuleMatch[] => (m ? [m] : []);
+
+/** A successful open for writing, or rename onto, a path that `matches`. */
+export function fileWrite(e: TraceeEvent, matches: (path: string) => boolean): RuleMatch | undefined {
+  const f = e.returnValue >= 0 ? fileAccess(e) : undefined;
+  return f !== undefined && f.write && matches(f.path) ? { event: e, data: { path: f.path } } : undefined;
+}
+
+/**
+ * A rule on files opened for writing (or renamed into place) whose path
+ * `matches`; `kernel` narrows what the kernel sends (path patterns).
+ */
+export function fileWriteRule(m: ReturnType<typeof meta>, kernel: string[], matches: (path: string) => boolean): Rule {
+  return {
+    ...m,
+    events: fileWriteEvents(kernel),
+    detect: () => (events$) => events$.pipe(mergeMap((e) => matchesOf(fileWrite(e, matches)))),
+  };
+}
+
+/** The value of `name` in an exec's captured environment, if set: sched_process_exec's `env` (ours and Tracee's), or execve's `envp`. */
+export function envVar(e: TraceeEvent, name: string): string | undefined {
+  const env = argOf(e, 'envp') ?? argOf(e, 'env');
+  const entry = Array.isArray(env) ? (env as unknown[]).find((v): v is string => typeof v === 'string' && v.startsWith(`${name}=`)) : undefined;
+  return entry?.slice(name.length + 1);
+}
+
+/** Variables that make the dynamic loader load libraries a program did not ask for. */
+export const PRELOAD_ENVS = ['LD_PRELOAD', 'LD_LIBRARY_PATH'];
+
+/** A rule on files opened for reading (security_file_open) whose path `matches`, by processes not named in `legit`. */
+export function fileReadRule(m: ReturnType<typeof meta>, kernel: string[], matches: (path: string) => boolean, legit: string[] = []): Rule {
+  const events: PolicyRule[] = [{ event: 'security_file_open', filters: [`data.pathname=${kernel.join(',')}`] }];
+  return {
+    ...m,
+    events,
+    detect: () => (events$) =>
+      events$.pipe(
+        filter((e) => e.returnValue >= 0 && !writes(num(e, 'flags')) && !legit.includes(e.processName) && matches(str(e, 'pathname'))),
+        map((event) => ({ event, data: { path: str(event, 'pathname') } })),
+      ),
+  };
+}
+
+export const under = (dirs: string[]) => (p: string) => dirs.some((d) => p.startsWith(d));
+export const oneOf = (files: string[]) => (p: string) => files.includes(p);
+export const either = (...tests: ((p: string) => boolean)[]) => (p: string) => tests.some((t) => t(p));
+export const basename = (p: string) => p.slice(p.lastIndexOf('/') + 1);
+
+export const ESCAPE: Mitre = { tactic: 'Privilege Escalation', technique: 'Escape to Host', id: 'T1611' };
+
+/** Sockets a process connected to internet addresses, by fd, from its connect() calls. */
+export class Connections {
+  #byPid = new Map<number, Map<number, Sockaddr>>();
+  note(e: TraceeEvent): void {
+    const addr = argOf(e, 'addr');
+    if (e.eventName !== 'connect' || typeof addr !== 'object' || Array.isArray(addr)) return;
+    let fds = this.#byPid.get(e.hostProcessId);
+    if (!fds) this.#byPid.set(e.hostProcessId, (fds = new Map()));
+    fds.set(num(e, 'sockfd'), addr as Sockaddr);
+    if (this.#byPid.size > 65_536) this.#byPid.delete(this.#byPid.keys().next().value!);
+  }
+  get(pid: number, fd: number): Sockaddr | undefined {
+    return this.#byPid.get(pid)?.get(fd);
+  }
+  forget(pid: number): void {
+    this.#byPid.delete(pid);
+  }
+}
+
+export const internet = (a: Sockaddr | undefined) => a !== undefined && (a.sa_family === 'AF_INET' || a.sa_family === 'AF_INET6');
+export const port = (a: Sockaddr) => a.sin_port ?? a.sin6_port ?? '';
+export const ip = (a: Sockaddr) => a.sin_addr ?? a.sin6_addr ?? '';
+
+export const SHELLS = ['ash', 'bash', 'csh', 'ksh', 'sh', 'tcsh', 'zsh', 'dash'];
+export const WEB_SERVERS = ['nginx', 'httpd', 'httpd-foregroun', 'http-nio', 'lighttpd', 'apache', 'apache2'];
+export const MEMORY_PATH = /^(memfd:|\/dev\/shm\/|\/run\/shm\/)/;
+
+export const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46];
+
+/** Every builtin rule. */
