@@ -7,6 +7,14 @@ import { btfExtractCommand, btfInfoCommand, btfListCommand } from './btf-command
 import { doctorCommand } from './doctor-command.js';
 import { listEventsCommand, policyValidateCommand } from './policy-command.js';
 import { analyze, listRules } from './rules-command.js';
+
+/** A lister whose reader left (`| head`): done, quietly, as other Unix tools. */
+function quietOnClosedPipe(): void {
+  process.stdout.on('error', (e: NodeJS.ErrnoException) => {
+    if (e.code !== 'EPIPE') throw e;
+    process.exit(0);
+  });
+}
 import { fail, runTrace } from './trace-command.js';
 
 await yargs(hideBin(process.argv))
@@ -131,6 +139,7 @@ await yargs(hideBin(process.argv))
   )
   .command('list', 'what can be traced', (y) =>
     y
+      .middleware(quietOnClosedPipe)
       .command(
         'rules',
         'the builtin rules: id, event name, severity, MITRE ATT&CK technique, the events they need',
@@ -142,7 +151,7 @@ await yargs(hideBin(process.argv))
         'every event with its id, sets and arguments',
         (y) =>
           y
-            .option('tag', { alias: 't', type: 'string', describe: 'only the events of one set (fs, proc, net, syscalls, default)' })
+            .option('tag', { alias: 't', type: 'string', describe: 'only the events of one set (fs, proc, net, syscalls, default; signatures: the rules selectable as events)' })
             .option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
         (argv) => listEventsCommand(argv.tag, argv.json),
       )

@@ -1,4 +1,6 @@
-import { decodedArgs, eventById, formatReturn, formatStruct, traceeJson, type TraceeEvent } from '@tracee/core';
+import { decodedArgs, eventById, formatReturn, formatStruct, isFindingEvent, traceeJson, type TraceeEvent } from '@tracee/core';
+
+const SEVERITY = ['info', 'low', 'medium', 'high', 'critical'];
 
 /** One JSON object per line, as Tracee prints events (see traceeJson). */
 export function jsonLine(e: TraceeEvent, parseArguments = false): string {
@@ -35,6 +37,12 @@ export function tableRow(e: TraceeEvent): string {
     formatReturn(e),
     e.eventName,
   ];
+  if (isFindingEvent(e)) {
+    // a signature's finding: the rule, its severity, what it says, and what triggered it
+    const { rule, data, event } = e.finding;
+    const said = Object.entries(data).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`);
+    return cells.map((c, i) => c.padEnd(COLUMNS[i][1])).join(' ') + ' ' + [`${rule.id} ${SEVERITY[rule.severity]}`, ...said, `triggeredBy: ${event.eventName}`].join(', ') + '\n';
+  }
   const defs = eventById(e.eventId)?.args;
   const show = (v: ReturnType<typeof decodedArgs>[number]['value'], quote: boolean) =>
     Array.isArray(v) ? JSON.stringify(v) : typeof v === 'object' ? formatStruct(v) : quote ? JSON.stringify(v) : String(v);

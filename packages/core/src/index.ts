@@ -37,9 +37,20 @@ export { bootEpochNs, parseEventJson, traceeJson, type TraceeJsonOptions } from 
 export { btfExtract, btfInfo, btfList, btfReport, doctor, type BtfInfo, type DoctorCheck, type EmbeddedBtf } from './btf.js';
 
 import { EVENTS, type EventDef } from './generated/schema.js';
+import { BUILTIN_RULES } from './rules/builtin.js';
+import { ruleEventId, type Rule } from './rules/rule.js';
+import { SIGNATURES_SET } from './rules/signature-events.js';
 
-/** Every event tracee-rs can trace, optionally only those of one set. */
+/** Every event tracee-rs can trace, optionally only those of one set (`signatures`: see {@link listSignatures}). */
 export function listEvents(set?: string): readonly EventDef[] {
   return set ? EVENTS.filter((e) => (e.sets as readonly string[]).includes(set)) : EVENTS;
+}
+
+/**
+ * The signatures selectable as events (the set `signatures`), as Tracee
+ * lists them: the rule's event name and id, and the events it needs.
+ */
+export function listSignatures(rules: readonly Rule[] = BUILTIN_RULES): { name: string; id: number; signatureId: string; sets: string[]; needs: string[] }[] {
+  return rules.map((r) => ({ name: r.eventName, id: ruleEventId(r), signatureId: r.id, sets: [SIGNATURES_SET], needs: [...new Set(r.events.map((e) => e.event))] }));
 }
 export * from './rules/index.js';

@@ -11,6 +11,10 @@ import type { Document, LineCounter, Node as YamlNode } from 'yaml';
 import { loadBinding } from './binding.js';
 import { TraceeError } from './errors.js';
 import { EVENTS } from './generated/schema.js';
+import { BUILTIN_RULES } from './rules/builtin.js';
+import { TREE_EVENTS } from './rules/detect.js';
+import type { Rule } from './rules/rule.js';
+import { isSignatureRule, planSignatures, signatureIssues } from './rules/signature-events.js';
 
 /** One rule: an event (or set, or `open*` pattern) and the filters its events must pass. */
 export interface PolicyRule {
@@ -286,11 +290,12 @@ function policyFiles(path: string, issues: PolicyIssue[]): string[] {
 
 /**
  * Reads Tracee Policy files (or directories of them) and checks them fully:
- * the shape, every event name, scope and filter, the names' uniqueness and
- * the limit of 64. Throws a {@link PolicyError} listing every problem at
+ * the shape, every event name (signatures among them: `rules`, default the
+ * builtin ones), scope and filter, the names' uniqueness and the limit of
+ * 64. Throws a {@link PolicyError} listing every problem at
  * its file, line and column.
  */
-export function loadPolicies(paths: string | readonly string[]): LoadedPolicy[] {
+export function loadPolicies(paths: string | readonly string[], rules: readonly Rule[] = BUILTIN_RULES): LoadedPolicy[] {
   const issues: PolicyIssue[] = [];
   const parsed: Parsed[] = [];
   for (const path of typeof paths === 'string' ? [paths] : paths) {
@@ -300,7 +305,7 @@ export function loadPolicies(paths: string | readonly string[]): LoadedPolicy[] 
     issues.push({ file: [paths].flat().join(', '), line: 0, column: 0, path: '', message: 'no policies in it' });
   }
   if (issues.length === 0) {
-    for (const i of checkPolicies(parsed.map((p) => p.policy))) {
+    for (const i of checkPolicies(parsed.map((p) => p.policy), rules)) {
       const p = parsed[Math.min(i.policy, parsed.length - 1)];
       const rel = i.path.split('/').slice(1).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
       // the policy's name lives in metadata in the CRD form
@@ -314,9 +319,33 @@ export function loadPolicies(paths: string | readonly string[]): LoadedPolicy[] 
   return parsed.map((p) => ({ ...p.policy, source: { file: p.file, line: position(p, p.at).line } }));
 }
 
-/** tracee-core's checks of policies, without loading anything: `path` is a JSON pointer into the policy. */
-export function checkPolicies(policies: readonly Policy[]): { policy: number; name: string; path: string; message: string; code: string }[] {
-  return loadBinding().checkPolicies(policies.map(toNative));
+/**
+ * tracee-core's checks of policies, without loading anything: `path` is a
+ * JSON pointer into the policy. Rules naming one of `rules` (signatures as
+ * events) are checked here; the rest by the tracer's own parser.
+ */
+export function checkPolicies(policies: readonly Policy[], rules: readonly Rule[] = BUILTIN_RULES): { policy: number; name: string; path: string; message: string; code: string }[] {
+  const issues = signatureIssues(policies, rules).map((i) => ({ ...i, name: policies[i.policy].name, code: 'EPOLICY' }));
+  // the plain rules, by the tracer's parser; their indices mapped back
+  const indices: number[][] = [];
+  const plain = policies.map((p) => {
+    const kept = p.rules.map((r, i) => [r, i] as const).filter(([r]) => !isSignatureRule(r, rules));
+    indices.push(kept.map(([, i]) => i));
+    // signatures only: the scope is still checked, with a stand-in event
+    return { ...p, rules: kept.length > 0 ? kept.map(([r]) => r) : [{ event: TREE_EVENTS[0] }] };
+  });
+  for (const i of loadBinding().checkPolicies(plain.map(toNative))) {
+    const m = /^\/rules\/(\d+)(.*)$/.exec(i.path);
+    issues.push(m ? { ...i, path: `/rules/${indices[i.policy]?.[Number(m[1])] ?? m[1]}${m[2]}` } : i);
+  }
+  if (issues.length === 0) {
+    try {
+      planSignatures(policies, rules);
+    } catch (e) {
+      issues.push({ policy: 0, name: policies[0]?.name ?? '', path: '', message: (e as Error).message, code: 'EPOLICY' });
+    }
+  }
+  return issues;
 }
 
 export function toNative(p: Policy): { name: string; scope: string[]; rules: { event: string; filters: string[] }[] } {
@@ -327,11 +356,11 @@ const EVENT_WORDS = new Set<string>([...EVENTS.map((e) => e.name), ...EVENTS.fla
 const OPERATOR = /!=|<=|>=|=|<|>/;
 
 /** Whether a comma-separated piece of --events starts a new event (not a value of the filter before it). */
-function isEventToken(piece: string): boolean {
+function isEventToken(piece: string, signatures: ReadonlySet<string>): boolean {
   const word = piece.replace(/^-/, '');
   const op = OPERATOR.exec(word);
   const head = op ? word.slice(0, Math.max(0, word.indexOf('.'))) : word;
-  if (EVENT_WORDS.has(head)) return true;
+  if (EVENT_WORDS.has(head) || signatures.has(head)) return true;
   if (!/^\*?[a-z0-9_]+\*?$/.test(head) || !head.includes('*')) return false;
   const inner = head.replace(/\*/g, '');
   return EVENTS.some((e) => e.name.includes(inner));
@@ -342,15 +371,18 @@ function isEventToken(piece: string): boolean {
  * as Tracee's): `--scope` filters as they are (each flag one filter, its
  * comma-separated values ORed); `--events` names, sets, patterns,
  * `-name` exclusions and per-event filters (`openat.data.pathname=/etc/*`,
- * `openat.retval<0`, `openat.scope.comm=cat`), which also select the event.
+ * `openat.retval<0`, `openat.scope.comm=cat`), which also select the event;
+ * `signatures`: the names of the signatures that may be selected (so a
+ * signature's name after a filter starts a new rule).
  */
-export function policyFromFlags(scope: readonly string[] = [], events: readonly string[] = ['default']): Policy {
+export function policyFromFlags(scope: readonly string[] = [], events: readonly string[] = ['default'], signatures: Iterable<string> = []): Policy {
+  const names = new Set([...signatures, 'signatures']);
   // split on commas, except inside a filter's value list (`...pathname=/a,/b`)
   const tokens: string[] = [];
   for (const flag of events) {
     let prevIsFilter = false;
     for (const piece of flag.split(',').map((s) => s.trim())) {
-      if (prevIsFilter && !isEventToken(piece)) {
+      if (prevIsFilter && !isEventToken(piece, names)) {
         tokens[tokens.length - 1] += `,${piece}`;
         continue;
       }

@@ -3,6 +3,10 @@ import { TraceeError } from './errors.js';
 import { CorruptBatchError, decodeBatch, type EventName, type EventSet, type TraceeEvent } from './generated/schema.js';
 import type { NativeTracer } from './generated/native.js';
 import { policyFromFlags, toNative, type Policy } from './policy.js';
+import { BUILTIN_RULES } from './rules/builtin.js';
+import type { DetectOptions } from './rules/detect.js';
+import type { Rule } from './rules/rule.js';
+import { planSignatures, SignatureStage } from './rules/signature-events.js';
 
 export interface TraceOptions {
   /**
@@ -41,6 +45,15 @@ export interface TraceOptions {
    * address: Tracee's `--output option:exec-env`. execveat's stays an address.
    */
   execEnv?: boolean;
+  /**
+   * The signatures that `events` and policies may name (Tracee's signatures
+   * as events: `anti_debugging`, or the set `signatures`): each turns on the
+   * events its rule needs, in the selecting policy's scope, and its findings
+   * come out as events ({@link FindingEvent}). Default: the builtin rules.
+   */
+  rules?: readonly Rule[];
+  /** Called when a selected rule throws: it stops, the trace goes on. Default: a line on stderr. */
+  onRuleError?: DetectOptions['onRuleError'];
 }
 
 /** What was attached, and with which BTF. */
@@ -87,9 +100,12 @@ export class TraceSession {
   readonly info: TraceInfo;
   #native: NativeTracer;
   #stopped = false;
+  #signatures: SignatureStage | undefined;
+  #ended = false;
 
-  private constructor(native: NativeTracer) {
+  private constructor(native: NativeTracer, signatures: SignatureStage | undefined) {
     this.#native = native;
+    this.#signatures = signatures;
     this.info = native.info();
   }
 
@@ -99,7 +115,11 @@ export class TraceSession {
     if (options.policies && (options.events || options.scope)) {
       throw new TraceeError('EINVAL', 'policies cannot be combined with events or scope (as in Tracee): put those events and scopes in a policy');
     }
-    const policies = options.policies ?? [policyFromFlags(options.scope, options.events)];
+    const rules = options.rules ?? BUILTIN_RULES;
+    const given = options.policies ?? [policyFromFlags(options.scope, options.events, rules.map((r) => r.eventName))];
+    const plan = planSignatures(given, rules);
+    const policies = plan?.policies ?? given;
+    const execEnv = options.execEnv || [...(plan?.selections.keys() ?? [])].some((r) => r.execEnv);
     try {
       return new TraceSession(
         NativeTracer.start({
@@ -111,8 +131,9 @@ export class TraceSession {
           perfBuffer: options.perfBuffer,
           legacyPrograms: options.legacyPrograms,
           syscallHooks: options.syscallHooks,
-          execEnv: options.execEnv,
+          execEnv,
         }),
+        plan && new SignatureStage(plan, { onRuleError: options.onRuleError }),
       );
     } catch (e) {
       throw TraceeError.from(e);
@@ -128,7 +149,10 @@ export class TraceSession {
     if (buf === null) {
       // The poll thread ended: by stop(), or by an error stop() reports.
       this.stop();
-      return null;
+      // the rules' last findings first
+      const last = this.#ended ? [] : (this.#signatures?.end() ?? []);
+      this.#ended = true;
+      return last.length > 0 ? last : null;
     }
     const events: TraceeEvent[] = [];
     try {
@@ -138,7 +162,7 @@ export class TraceSession {
       if (e instanceof CorruptBatchError) throw new TraceeError('ECORRUPT', `corrupt batch from the kernel side: ${e.message}`);
       throw e;
     }
-    return events;
+    return this.#signatures ? this.#signatures.process(events) : events;
   }
 
   stats(): TraceStats {

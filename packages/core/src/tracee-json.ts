@@ -4,6 +4,8 @@ import { hostname } from 'node:os';
 import { loadBinding } from './binding.js';
 import { decodedArgs } from './decode.js';
 import { eventById, type TraceeEvent } from './generated/schema.js';
+import { findingJson } from './rules/finding-json.js';
+import { isFindingEvent } from './rules/signature-events.js';
 
 export interface TraceeJsonOptions {
   /** Arguments as people read them (`O_RDONLY|O_CLOEXEC`, `AT_FDCWD`), Tracee's `parse-arguments`. */
@@ -23,8 +25,11 @@ let host: string | undefined;
  * One event as a line of Tracee's JSON (without the newline): its field
  * names and order, timestamps in ns since the epoch (exact: written as
  * integers beyond 2^53), `eventId` a string, `syscall` the syscall's name.
+ * A finding (a signature's event) is written as Tracee writes detections
+ * ({@link findingJson}).
  */
 export function traceeJson(e: TraceeEvent, options: TraceeJsonOptions = {}): string {
+  if (isFindingEvent(e)) return findingJson(e.finding, options);
   const epoch = bootEpochNs();
   host ??= hostname();
   const def = eventById(e.eventId);

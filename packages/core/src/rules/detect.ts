@@ -19,6 +19,8 @@ export interface DetectOptions {
   onRuleError?: (failure: RuleFailure) => void;
   /** The process tree to keep (default: a new one). */
   tree?: ProcessTree;
+  /** Whether `rule` gets `event` (besides wanting its name); default: every rule gets every event it names. */
+  selects?: (rule: Rule, event: TraceeEvent) => boolean;
 }
 
 /**
@@ -61,7 +63,7 @@ export function detect(rules: readonly Rule[], options: DetectOptions = {}): Ope
         next: (e) => {
           tree.observe(e);
           for (const r of inputs) {
-            if (!r.alive() || !r.wanted.has(e.eventName)) continue;
+            if (!r.alive() || !r.wanted.has(e.eventName) || (options.selects && !options.selects(r.rule, e))) continue;
             try {
               r.input.next(e);
             } catch (err) {

@@ -7,3 +7,4 @@ export { ProcessTree, type ProcessInfo } from './process-tree.js';
 export { ruleEventId, type Finding, type Mitre, type Rule, type RuleContext, type RuleFailure, type RuleMatch, type Severity } from './rule.js';
 export { replay } from './replay.js';
 export { loadRules } from './load.js';
+export { SIGNATURES_SET, SignatureStage, findingEvent, isFindingEvent, planSignatures, type FindingEvent, type SignaturePlan } from './signature-events.js';

@@ -7,7 +7,12 @@ import { createRequire, register } from 'node:module';
 import { join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { TraceeError } from '../errors.js';
+import { EVENTS } from '../generated/schema.js';
 import { ruleEventId, type Rule } from './rule.js';
+import { SIGNATURES_SET } from './signature-events.js';
+
+/** Names a rule's eventName cannot take: the catalog's events and sets (a signature is selected by its name). */
+const TAKEN_NAMES = new Set<string>([...EVENTS.map((e) => e.name), ...EVENTS.flatMap((e) => e.sets as readonly string[]), SIGNATURES_SET]);
 
 const REQUIRED: (keyof Rule)[] = ['id', 'eventName', 'name', 'description', 'severity', 'mitre', 'events', 'detect'];
 
@@ -63,6 +68,7 @@ export async function loadRules(dir: string, taken: readonly Rule[] = []): Promi
   if (tsFile) compileTypeScript(dir, join(dir, tsFile));
   const ids = new Set(taken.map((r) => r.id));
   const eventIds = new Map(taken.map((r) => [ruleEventId(r), r.id]));
+  const eventNames = new Map(taken.map((r) => [r.eventName, r.id]));
   const out: Rule[] = [];
   for (const f of files) {
     const file = join(dir, f);
@@ -84,6 +90,10 @@ export async function loadRules(dir: string, taken: readonly Rule[] = []): Promi
       const other = eventIds.get(eventId);
       if (other !== undefined) throw new TraceeError('EINVAL', `${file}: rule ${rule.id}'s eventId ${eventId} is rule ${other}'s too; give it an eventId of its own`);
       eventIds.set(eventId, rule.id);
+      if (TAKEN_NAMES.has(rule.eventName)) throw new TraceeError('EINVAL', `${file}: rule ${rule.id}'s eventName '${rule.eventName}' is an event or set of the catalog; a rule's findings need a name of their own`);
+      const sameName = eventNames.get(rule.eventName);
+      if (sameName !== undefined) throw new TraceeError('EINVAL', `${file}: rule ${rule.id}'s eventName '${rule.eventName}' is rule ${sameName}'s too; event names must be unique`);
+      eventNames.set(rule.eventName, rule.id);
       out.push(rule);
     }
   }
