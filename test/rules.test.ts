@@ -9,7 +9,7 @@ import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { share, type Subscription } from 'rxjs';
-import { BUILTIN_RULES, detect, findings, replay, rulePolicies, trace, traceeJson, type Finding, type TraceeEvent } from '@tracee/core';
+import { BUILTIN_RULES, detect, findings, isFindingEvent, replay, rulePolicies, trace, traceeJson, type Finding, type TraceeEvent } from '@tracee/core';
 import { buildExecCases, CLI, until } from './helpers.js';
 
 const ACTIONS = new URL('./fixtures/rule-actions.py', import.meta.url).pathname;
@@ -281,6 +281,77 @@ describe('builtin rules, live', () => {
       expect(r.stderr.trim().split('\n')).toHaveLength(1);
     }
   }, 60_000);
+
+  it("signatures as events: a Tracee policy selecting fileless_execution in a scope gives the finding only in it, with matchedPolicies; plain events beside it; the rule's own events stay out", async () => {
+    const policies = `${DIR}/policies`;
+    mkdirSync(policies, { recursive: true });
+    // uid 4242 is the scope: the same exec as root is out of it
+    writeFileSync(
+      `${policies}/fileless.yaml`,
+      [
+        'apiVersion: tracee.aquasec.com/v1beta1',
+        'kind: Policy',
+        'metadata:',
+        '  name: fileless-4242',
+        'spec:',
+        '  scope:',
+        '    - uid=4242',
+        '  rules:',
+        '    - event: fileless_execution',
+        '    - event: openat',
+        '      filters:',
+        `        - data.pathname=${DIR}/trc-marker`,
+        '',
+      ].join('\n'),
+    );
+    const child = spawn('node', [CLI, '--policy', policies, '-o', 'json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let inScope = 0;
+    const out = { stdout: '', stderr: '' };
+    child.stdout.on('data', (d) => (out.stdout += d));
+    child.stderr.on('data', (d) => (out.stderr += d));
+    try {
+      await until(() => out.stderr.includes('attached'), 10_000, 'the attached line');
+      writeFileSync(`${DIR}/trc-marker`, '');
+      const asUser = (...argv: string[]) => run(['setpriv', '--reuid', '4242', '--regid', '4242', '--clear-groups', ...argv]);
+      inScope = await asUser(exec, 'execveat-memfd');
+      // out of scope: no finding
+      await run([exec, 'execveat-memfd']);
+      const marker = await asUser('cat', `${DIR}/trc-marker`);
+      await until(() => out.stdout.includes(`"hostProcessId":${marker},`), 10_000, 'the marker open');
+    } finally {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+    }
+    const lines = out.stdout.trim().split('\n').map((l) => JSON.parse(l));
+    expect(lines.map((l) => [l.eventName, l.userId, l.matchedPolicies])).toEqual([
+      ['fileless_execution', 4242, ['fileless-4242']],
+      ['openat', 4242, ['fileless-4242']],
+    ]);
+    expect(lines[0]).toMatchObject({ hostProcessId: inScope, eventId: '6105', args: [{ name: 'triggeredBy', value: { name: 'sched_process_exec' } }], metadata: { Properties: { signatureID: 'TRC-105' } } });
+    expect(out.stderr).not.toContain('error');
+  }, 30_000);
+
+  it('signatures as events through the API and the CLI flags: trace({ events: [name] }), --events name, list events --tag signatures', async () => {
+    const got: TraceeEvent[] = [];
+    let failure: unknown;
+    const sub = trace({ events: ['anti_debugging'] }).subscribe({ next: (e) => got.push(e), error: (e) => (failure = e) });
+    let pid = 0;
+    try {
+      pid = await py('traceme');
+      await py('ptrace-peek');
+      await until(() => failure !== undefined || got.some((e) => e.hostProcessId === pid), 10_000, 'the finding');
+    } finally {
+      sub.unsubscribe();
+    }
+    expect(failure).toBeUndefined();
+    // only findings: the ptrace events the rule needs are not output
+    expect(got.map((e) => [e.eventName, e.hostProcessId, e.matchedPolicies, isFindingEvent(e) && e.finding.rule.id])).toEqual([['anti_debugging', pid, [''], 'TRC-102']]);
+
+    const list = spawnSync('node', [CLI, 'list', 'events', '--tag', 'signatures'], { encoding: 'utf8' });
+    expect(list.status).toBe(0);
+    expect(list.stdout.trim().split('\n')).toHaveLength(BUILTIN_RULES.length);
+    expect(list.stdout).toMatch(/^fileless_execution\s+6105\s+signatures\s+TRC-105, needs sched_process_exec$/m);
+  }, 30_000);
 
   it('tracee-rs --rules: findings as JSON lines, live; list rules', async () => {
     const child = spawn('node', [CLI, '--rules', '-o', 'json'], { stdio: ['ignore', 'pipe', 'pipe'] });
