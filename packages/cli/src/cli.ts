@@ -30,7 +30,7 @@ await yargs(hideBin(process.argv))
           type: 'string',
           array: true,
           describe:
-            "events, comma-separated (default: the set 'default'): names (openat, sched_process_exec), sets (fs, proc, net, syscalls), patterns (open*), exclusions (-close), filters (openat.data.pathname=/etc/*, openat.retval<0, openat.scope.comm=cat)",
+            "events, comma-separated (default: the set 'default'): names (openat, sched_process_exec), sets (fs, proc, net, syscalls), patterns (open*), exclusions (-close), filters (openat.data.pathname=/etc/*, openat.retval<0, openat.scope.comm=cat); signatures by their event name (anti_debugging) or all (signatures): their findings are events",
         })
         .option('scope', {
           alias: 's',
@@ -46,7 +46,7 @@ await yargs(hideBin(process.argv))
         })
         .option('rules-dir', {
           type: 'string',
-          describe: 'also run the rules of the *.js/*.mjs/*.ts/*.mts modules in this directory (default export: a rule or a list); implies --rules',
+          describe: 'also run the rules of the *.js/*.mjs/*.ts/*.mts modules in this directory (default export: a rule or a list); implies --rules, unless --events or --policy select signatures by name (then these rules can be named too)',
         })
         .option('policy', {
           alias: 'p',

@@ -2,7 +2,7 @@
 // the tracer only as fast as stdout takes them, so a slow reader backs up
 // into the kernel ring, where the loss is counted and reported, not memory.
 import { once } from 'node:events';
-import { PolicyError, TraceSession, TraceeError, loadPolicies, type Policy, type TraceeEvent } from '@tracee/core';
+import { BUILTIN_RULES, PolicyError, TraceSession, TraceeError, loadPolicies, loadRules, type Policy, type TraceeEvent } from '@tracee/core';
 import { jsonLine, parseDuration, tableHeader, tableRow } from './format.js';
 import { runRules } from './rules-command.js';
 
@@ -48,9 +48,19 @@ export async function runTrace(argv: TraceArgs): Promise<void> {
   if (!Number.isInteger(ringMb) || ringMb < 1 || (ringMb & (ringMb - 1)) !== 0) {
     fail(`--ring-buffer-mb must be a power of two (1, 2, 4, ...), got ${ringMb}`);
   }
-  if (argv.rules || argv['rules-dir'] !== undefined) {
-    if (argv.policy || argv.events || argv.scope) fail('--rules chooses its own events: it cannot be combined with --policy, --scope or --events');
+  const selects = argv.policy !== undefined || argv.events !== undefined;
+  if (argv.rules || (argv['rules-dir'] !== undefined && !selects)) {
+    if (argv.policy || argv.events || argv.scope) fail('--rules chooses its own events: it cannot be combined with --policy, --scope or --events (select signatures by name there instead: --events anti_debugging, or --events signatures for all)');
     return runRules(argv.output, durationMs, argv['rules-dir'], fail);
+  }
+  // the signatures --events and policies may name: the builtin rules, and --rules-dir's
+  const rules = [...BUILTIN_RULES];
+  if (argv['rules-dir'] !== undefined) {
+    try {
+      rules.push(...(await loadRules(argv['rules-dir'], BUILTIN_RULES)));
+    } catch (e) {
+      fail(e instanceof TraceeError ? e.message : String(e));
+    }
   }
   if (argv.policy && (argv.events || argv.scope)) {
     fail('--policy cannot be combined with --scope or --events (as in Tracee): put those events and scopes in a policy');
@@ -58,7 +68,7 @@ export async function runTrace(argv: TraceArgs): Promise<void> {
   let policies: Policy[] | undefined;
   if (argv.policy) {
     try {
-      policies = loadPolicies(argv.policy);
+      policies = loadPolicies(argv.policy, rules);
     } catch (e) {
       fail(e instanceof PolicyError ? e.message : String((e as Error).message ?? e));
     }
@@ -74,6 +84,7 @@ export async function runTrace(argv: TraceArgs): Promise<void> {
       legacyPrograms: argv['legacy-programs'],
       syscallHooks: argv['syscall-hooks'],
       execEnv: argv['exec-env'],
+      rules,
     });
   } catch (e) {
     fail(e instanceof TraceeError ? e.message : String((e as Error).message ?? e));
