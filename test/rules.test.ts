@@ -31,6 +31,10 @@ async function run(argv: string[]): Promise<number> {
 const py = (...args: string[]) => run(['python3', ACTIONS, ...args]);
 /** A shell in a private mount namespace, with a tmpfs over `dir` (system files are never touched). */
 const privately = (dir: string, script: string) => run(['unshare', '-m', '--propagation', 'private', 'sh', '-c', `mount -t tmpfs none ${dir} && ${script}`]);
+/** A shell in a container as the rules tell one today: its own pid namespace (Tracee's container-only signatures). */
+const inContainer = (script: string) => run(['unshare', '-p', '-f', 'sh', '-c', script]);
+/** privately(), in a container. */
+const privatelyInContainer = (dir: string, script: string) => run(['unshare', '-m', '-p', '-f', '--propagation', 'private', 'sh', '-c', `mount -t tmpfs none ${dir} && ${script}`]);
 
 interface Case {
   rule: string;
@@ -103,32 +107,38 @@ describe('builtin rules, live', () => {
       { rule: 'TRC-1028', what: 'write /etc/sudoers.bak', found: false, act: () => privately('/etc', ': > /etc/sudoers.bak') },
       // opens are judged by the file's absolute path, whatever the syscall was given
       { rule: 'TRC-1028', what: 'write sudoers through a relative path from /etc', found: true, act: () => privately('/etc', 'cd /etc && : > sudoers') },
-      { rule: 'TRC-1021', what: 'read kcore through a relative path from /proc', found: true, act: () => privately('/proc', ': > /proc/kcore && cd /proc && exec cat kcore') },
+      { rule: 'TRC-1021', what: 'a container reads kcore through a relative path from /proc', found: true, act: () => privatelyInContainer('/proc', ': > /proc/kcore && cd /proc && exec cat kcore') },
       { rule: 'TRC-1027', what: 'write /etc/cron.d/job', found: true, act: () => privately('/etc', 'mkdir /etc/cron.d && : > /etc/cron.d/job') },
       { rule: 'TRC-1027', what: 'write /etc/cronjob', found: false, act: () => privately('/etc', ': > /etc/cronjob') },
+      { rule: 'TRC-1027', what: 'run a program named crontab', found: true, act: () => run([`${DIR}/crontab`]) },
+      { rule: 'TRC-1027', what: 'run a program named crontab2', found: false, act: () => run([`${DIR}/crontab2`]) },
       { rule: 'TRC-1026', what: 'write /etc/init.d/svc', found: true, act: () => privately('/etc', 'mkdir /etc/init.d && : > /etc/init.d/svc') },
       { rule: 'TRC-1026', what: 'write /etc/initial', found: false, act: () => privately('/etc', ': > /etc/initial') },
-      { rule: 'TRC-1011', what: 'write core_pattern', found: true, act: () => privately('/proc/sys/kernel', 'echo core > /proc/sys/kernel/core_pattern') },
+      { rule: 'TRC-1026', what: 'run a program named update-rc.d', found: true, act: () => run([`${DIR}/update-rc.d`]) },
+      { rule: 'TRC-1011', what: 'a container writes core_pattern', found: true, act: () => privatelyInContainer('/proc/sys/kernel', 'echo core > /proc/sys/kernel/core_pattern') },
+      { rule: 'TRC-1011', what: 'the host writes core_pattern', found: false, act: () => privately('/proc/sys/kernel', 'echo core > /proc/sys/kernel/core_pattern') },
       { rule: 'TRC-1011', what: 'read core_pattern', found: false, act: () => run(['cat', '/proc/sys/kernel/core_pattern']) },
-      { rule: 'TRC-1030', what: 'write kernel.sysrq', found: true, act: () => privately('/proc/sys/kernel', 'echo 0 > /proc/sys/kernel/sysrq') },
-      { rule: 'TRC-1030', what: 'write kernel.sysrq_other', found: false, act: () => privately('/proc/sys/kernel', 'echo 0 > /proc/sys/kernel/sysrq_other') },
-      { rule: 'TRC-1010', what: 'write a release_agent', found: true, act: () => run(['sh', '-c', `echo /x > ${DIR}/cg/release_agent`]) },
-      { rule: 'TRC-1010', what: 'write release_agent.bak', found: false, act: () => run(['sh', '-c', `echo /x > ${DIR}/cg/release_agent.bak`]) },
-      { rule: 'TRC-106', what: 'write a notify_on_release', found: true, act: () => run(['sh', '-c', `echo 1 > ${DIR}/cg/notify_on_release`]) },
-      { rule: 'TRC-106', what: 'read a notify_on_release', found: false, act: () => run(['cat', `${DIR}/cg/notify_on_release`]) },
+      { rule: 'TRC-1031', what: 'a container writes kernel.sysrq', found: true, act: () => privatelyInContainer('/proc/sys/kernel', 'echo 0 > /proc/sys/kernel/sysrq') },
+      { rule: 'TRC-1031', what: 'a container writes kernel.sysrq_other', found: false, act: () => privatelyInContainer('/proc/sys/kernel', 'echo 0 > /proc/sys/kernel/sysrq_other') },
+      { rule: 'TRC-1010', what: 'a container writes a release_agent', found: true, act: () => inContainer(`echo /x > ${DIR}/cg/release_agent`) },
+      { rule: 'TRC-1010', what: 'a container writes release_agent.bak', found: false, act: () => inContainer(`echo /x > ${DIR}/cg/release_agent.bak`) },
+      { rule: 'TRC-1010', what: 'a container renames a file onto release_agent', found: true, act: () => inContainer(`echo /x > ${DIR}/cg/ra.tmp && mv ${DIR}/cg/ra.tmp ${DIR}/cg/release_agent`) },
+      { rule: 'TRC-1010', what: 'the host writes a release_agent', found: false, act: () => run(['sh', '-c', `echo /x > ${DIR}/cg/release_agent`]) },
+      { rule: 'TRC-106', what: 'a container writes a notify_on_release', found: true, act: () => inContainer(`echo 1 > ${DIR}/cg/notify_on_release`) },
+      { rule: 'TRC-106', what: 'a container reads a notify_on_release', found: false, act: () => inContainer(`exec cat ${DIR}/cg/notify_on_release`) },
       { rule: 'TRC-109', what: 'read randomize_va_space', found: true, act: () => run(['cat', '/proc/sys/kernel/randomize_va_space']) },
       { rule: 'TRC-109', what: 'read kernel.hostname', found: false, act: () => run(['cat', '/proc/sys/kernel/hostname']) },
       {
         rule: 'TRC-108',
-        what: 'read a service account token',
+        what: 'a container reads a service account token',
         found: true,
-        act: () => privately('/run', 'mkdir -p /run/secrets/kubernetes.io/serviceaccount && echo t > /run/secrets/kubernetes.io/serviceaccount/token && exec cat /var/run/secrets/kubernetes.io/serviceaccount/token'),
+        act: () => privatelyInContainer('/run', 'mkdir -p /run/secrets/kubernetes.io/serviceaccount && echo t > /run/secrets/kubernetes.io/serviceaccount/token && exec cat /var/run/secrets/kubernetes.io/serviceaccount/token'),
       },
       {
         rule: 'TRC-108',
         what: "read the service account's namespace",
         found: false,
-        act: () => privately('/run', 'mkdir -p /run/secrets/kubernetes.io/serviceaccount && echo ns > /run/secrets/kubernetes.io/serviceaccount/namespace && exec cat /var/run/secrets/kubernetes.io/serviceaccount/namespace'),
+        act: () => privatelyInContainer('/run', 'mkdir -p /run/secrets/kubernetes.io/serviceaccount && echo ns > /run/secrets/kubernetes.io/serviceaccount/namespace && exec cat /var/run/secrets/kubernetes.io/serviceaccount/namespace'),
       },
       { rule: 'TRC-1016', what: "a shell spawned by 'nginx'", found: true, act: () => run([`${DIR}/nginx`, '-c', 'sh -c true; true']) },
       { rule: 'TRC-1016', what: "a shell spawned by 'myapp'", found: false, act: () => run([`${DIR}/myapp`, '-c', 'sh -c true; true']) },
@@ -149,10 +159,11 @@ describe('builtin rules, live', () => {
       { rule: 'TRC-1024', what: "open it for reading", found: false, act: () => py('proc-mem-read') },
       { rule: 'TRC-1012', what: 'write /lib64/ld-linux-x86-64.so.2', found: true, act: () => privately('/usr/lib64', ': > /lib64/ld-linux-x86-64.so.2') },
       { rule: 'TRC-1012', what: 'write /lib64/libfoo.so', found: false, act: () => privately('/usr/lib64', ': > /lib64/libfoo.so') },
-      { rule: 'TRC-1029', what: 'read sched/debug', found: true, act: () => privately('/sys/kernel/debug', 'mkdir /sys/kernel/debug/sched && echo x > /sys/kernel/debug/sched/debug && exec cat /sys/kernel/debug/sched/debug') },
-      { rule: 'TRC-1029', what: 'read sched/other', found: false, act: () => privately('/sys/kernel/debug', 'mkdir /sys/kernel/debug/sched && echo x > /sys/kernel/debug/sched/other && exec cat /sys/kernel/debug/sched/other') },
-      { rule: 'TRC-1021', what: 'read /proc/kcore', found: true, act: () => privately('/proc', ': > /proc/kcore && exec cat /proc/kcore') },
-      { rule: 'TRC-1021', what: 'read /proc/kcore2', found: false, act: () => privately('/proc', ': > /proc/kcore2 && exec cat /proc/kcore2') },
+      { rule: 'TRC-1029', what: 'a container reads sched/debug', found: true, act: () => privatelyInContainer('/sys/kernel/debug', 'mkdir /sys/kernel/debug/sched && echo x > /sys/kernel/debug/sched/debug && exec cat /sys/kernel/debug/sched/debug') },
+      { rule: 'TRC-1029', what: 'a container reads sched/other', found: false, act: () => privatelyInContainer('/sys/kernel/debug', 'mkdir /sys/kernel/debug/sched && echo x > /sys/kernel/debug/sched/other && exec cat /sys/kernel/debug/sched/other') },
+      { rule: 'TRC-1021', what: 'a container reads /proc/kcore', found: true, act: () => privatelyInContainer('/proc', ': > /proc/kcore && exec cat /proc/kcore') },
+      { rule: 'TRC-1021', what: 'the host reads /proc/kcore', found: false, act: () => privately('/proc', ': > /proc/kcore && exec cat /proc/kcore') },
+      { rule: 'TRC-1021', what: 'a container reads /proc/kcore2', found: false, act: () => privatelyInContainer('/proc', ': > /proc/kcore2 && exec cat /proc/kcore2') },
       { rule: 'TRC-1017', what: 'finit_module (refused)', found: true, act: () => py('finit-module') },
       { rule: 'TRC-1017', what: 'open a file', found: false, act: () => py('open-file', '/bin/true') },
       { rule: 'TRC-1022', what: 'write an ELF to a new file', found: true, act: () => py('drop-elf', `${DIR}/dropped`) },
@@ -170,6 +181,7 @@ describe('builtin rules, live', () => {
     await run(['cp', '/usr/bin/dash', `${DIR}/nginx`]);
     await run(['cp', '/usr/bin/dash', `${DIR}/myapp`]);
     await run(['cp', '/usr/bin/cat', `${DIR}/kubelet`]);
+    for (const name of ['crontab', 'crontab2', 'update-rc.d']) await run(['cp', '/bin/true', `${DIR}/${name}`]);
     await run(['touch', `${DIR}/mnt-in-container`, `${DIR}/mnt-on-host`]);
     await run(['sh', '-c', `echo 0 > ${DIR}/cg/notify_on_release`]);
 

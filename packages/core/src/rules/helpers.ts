@@ -49,6 +49,24 @@ export const str = (e: TraceeEvent, name: string) => {
 /** Opened for writing (or created, or truncated). */
 export const writes = (flags: number) => (flags & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC)) !== 0;
 
+/**
+ * Tracee's IsFileWrite and IsFileRead: by the access mode alone (O_WRONLY or
+ * O_RDWR write, O_RDONLY or O_RDWR read; O_CREAT or O_TRUNC with O_RDONLY
+ * is a read). Flags that could not be read (NaN) are neither, as Tracee's
+ * signatures stop at a missing argument.
+ */
+export const O_RDONLY = constant(CONSTANTS.open_access, 'O_RDONLY');
+const accessMode = (flags: number) => (Number.isNaN(flags) ? undefined : flags & (O_WRONLY | O_RDWR));
+export const isFileWrite = (flags: number) => [O_WRONLY, O_RDWR].includes(accessMode(flags) ?? -1);
+export const isFileRead = (flags: number) => [O_RDONLY, O_RDWR].includes(accessMode(flags) ?? -1);
+
+/** The last element of a path, as Go's path.Base gives it (Tracee's): trailing slashes dropped, `.` for "", `/` for slashes only. */
+export function pathBase(p: string): string {
+  if (p === '') return '.';
+  const s = p.replace(/\/+$/, '');
+  return s === '' ? '/' : s.slice(s.lastIndexOf('/') + 1);
+}
+
 export const meta = (id: string, eventName: string, name: string, severity: Severity, mitre: Mitre, description: string) => ({ id, eventName, name, severity, mitre, description });
 
 /** A path opened, with whether for writing; renames count as writes of the new path. */
@@ -120,6 +138,96 @@ export function fileReadRule(m: ReturnType<typeof meta>, kernel: string[], match
         filter((e) => e.returnValue >= 0 && !writes(num(e, 'flags')) && !legit.includes(e.processName) && matches(str(e, 'pathname'))),
         map((event) => ({ event, data: { path: str(event, 'pathname') } })),
       ),
+  };
+}
+
+/** What one of Tracee's file signatures judges (see {@link traceeFileRule}). */
+export interface TraceeFileSpec {
+  /** Tracee's `Origin: "container"`: only processes in a container ({@link inContainer}). */
+  container?: boolean;
+  /** Opens (security_file_open) judged: for writing (Tracee's IsFileWrite) or for reading (IsFileRead). */
+  open: 'write' | 'read';
+  /** The path test, Tracee's exactly (its lists, prefixes, suffixes, regular expressions, quirks included). */
+  matches: (path: string) => boolean;
+  /** Path patterns (x, x*, *x) the kernel sends: they must let through every path `matches` accepts. */
+  kernel: readonly string[];
+  /** Process names (comm) whose opens are not judged (Tracee's legitProcs; renames are judged whoever makes them). */
+  legit?: readonly string[];
+  /**
+   * Renames judged, and by which path: security_inode_rename's `new_path`
+   * or `old_path` (Tracee's); ours, where that hook cannot run, the rename
+   * syscalls' `newpath` or `oldpath` when the rename succeeded.
+   */
+  rename?: 'new' | 'old';
+  /** A rename syscall's relative path is judged too: only for a test on the last name, which a relative path gives exactly. */
+  relativeRenames?: boolean;
+  /** Programs whose execution matches (sched_process_exec, by the last name of `pathname`, the file run; the kernel sends `*\/name`). */
+  exec?: readonly string[];
+}
+
+/**
+ * One of Tracee's file signatures: security_file_open (opens for writing
+ * or reading), security_inode_rename and sched_process_exec, as Tracee
+ * selects and judges them, with Data nil ({}). Renames are also taken from
+ * the rename syscalls, for kernels where the LSM hook cannot be traced
+ * (absolute paths only, unless `relativeRenames`); where both arrive, the
+ * hook's event is Tracee's and the same thread's rename syscall after it,
+ * renaming the same names, is not judged again.
+ */
+export function traceeFileRule(m: ReturnType<typeof meta>, spec: TraceeFileSpec): Rule {
+  const paths = spec.kernel.join(',');
+  const events: PolicyRule[] = [{ event: 'security_file_open', filters: [`data.pathname=${paths}`] }];
+  if (spec.rename) {
+    const [hookArg, syscallArg] = spec.rename === 'new' ? ['new_path', 'newpath'] : ['old_path', 'oldpath'];
+    events.push({ event: 'security_inode_rename', filters: [`data.${hookArg}=${paths}`] });
+    events.push(...RENAME_EVENTS.map((event) => ({ event, filters: [`data.${syscallArg}=${paths}`, 'retval=0'] })));
+  }
+  if (spec.exec) events.push({ event: 'sched_process_exec', filters: [`data.pathname=${spec.exec.map((n) => `*/${n}`).join(',')}`] });
+  return {
+    ...m,
+    events,
+    detect: () => (events$) => {
+      // the last names each thread's security_inode_rename renamed (see above)
+      const hooked = new Map<number, string>();
+      const names = (e: TraceeEvent, from: string, to: string) => `${pathBase(str(e, from))}\0${pathBase(str(e, to))}`;
+      const judge = (e: TraceeEvent): boolean => {
+        if (spec.container && !inContainer(e)) return false;
+        switch (e.eventName) {
+          case 'security_file_open': {
+            if (spec.legit?.includes(e.processName)) return false;
+            const flags = num(e, 'flags');
+            return (spec.open === 'write' ? isFileWrite(flags) : isFileRead(flags)) && spec.matches(str(e, 'pathname'));
+          }
+          case 'security_inode_rename': {
+            if (!spec.rename) return false;
+            hooked.delete(e.hostThreadId);
+            hooked.set(e.hostThreadId, names(e, 'old_path', 'new_path'));
+            if (hooked.size > 4096) hooked.delete(hooked.keys().next().value!);
+            return spec.matches(str(e, spec.rename === 'new' ? 'new_path' : 'old_path'));
+          }
+          case 'rename':
+          case 'renameat':
+          case 'renameat2': {
+            if (!spec.rename) return false;
+            const seen = hooked.get(e.hostThreadId);
+            if (seen !== undefined) {
+              hooked.delete(e.hostThreadId);
+              if (seen === names(e, 'oldpath', 'newpath')) return false;
+            }
+            const p = str(e, spec.rename === 'new' ? 'newpath' : 'oldpath');
+            return e.returnValue === 0 && (p.startsWith('/') || spec.relativeRenames === true) && spec.matches(p);
+          }
+          case 'sched_process_exec':
+            return spec.exec?.includes(pathBase(str(e, 'pathname'))) ?? false;
+          default:
+            return false;
+        }
+      };
+      return events$.pipe(
+        filter(judge),
+        map((event) => ({ event })),
+      );
+    },
   };
 }
 

@@ -1,12 +1,14 @@
-// TRC-109 aslr_inspection: Tracee's signature of the same id.
+// TRC-109 aslr_inspection: Tracee's signature of the same id
+// (signatures/golang/aslr_inspection.go).
 import type { Rule } from '../rule.js';
-import { fileReadRule, meta, oneOf } from '../helpers.js';
+import { meta, traceeFileRule } from '../helpers.js';
 
-const rule: Rule = fileReadRule(
+const PATH = '/proc/sys/kernel/randomize_va_space';
+
+const rule: Rule = traceeFileRule(
   meta('TRC-109', 'aslr_inspection', 'ASLR inspection detected', 0, { tactic: 'Privilege Escalation', technique: 'Exploitation for Privilege Escalation', id: 'T1068' },
-    'The ASLR configuration (/proc/sys/kernel/randomize_va_space) was read, as exploits do to plan memory corruption.'),
-  ['/proc/sys/kernel/randomize_va_space'],
-  oneOf(['/proc/sys/kernel/randomize_va_space']),
+    'The ASLR setting (/proc/sys/kernel/randomize_va_space) was opened for reading (read-only or read-write), as exploits do before relying on fixed addresses.'),
+  { open: 'read', matches: (p) => p === PATH, kernel: [PATH] },
 );
 
 export default rule;

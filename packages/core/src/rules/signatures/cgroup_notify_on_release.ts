@@ -1,12 +1,12 @@
-// TRC-106 cgroup_notify_on_release: Tracee's signature of the same id.
+// TRC-106 cgroup_notify_on_release: Tracee's signature of the same id
+// (signatures/golang/cgroup_notify_on_release_modification.go).
 import type { Rule } from '../rule.js';
-import { ESCAPE, basename, fileWriteRule, meta } from '../helpers.js';
+import { ESCAPE, meta, pathBase, traceeFileRule } from '../helpers.js';
 
-const rule: Rule = fileWriteRule(
-  meta('TRC-106', 'cgroup_notify_on_release', 'Cgroups notify_on_release file modification', 2, ESCAPE,
-    "A cgroup's notify_on_release file was written: with release_agent it runs a program on the host when the cgroup empties, a known container escape."),
-  ['*/notify_on_release'],
-  (p) => basename(p) === 'notify_on_release',
+const rule: Rule = traceeFileRule(
+  meta('TRC-106', 'cgroup_notify_on_release', 'Cgroups notify_on_release file modification', 3, ESCAPE,
+    "A process in a container (its own pid namespace) opened a file named notify_on_release for writing. A cgroup's notify_on_release makes the kernel run the cgroup's release_agent, a program on the host, when the cgroup empties: a known container escape. As in Tracee, any file of that name counts, and renames onto one are not judged."),
+  { container: true, open: 'write', matches: (p) => pathBase(p) === 'notify_on_release', kernel: ['*/notify_on_release'] },
 );
 
 export default rule;

@@ -1,13 +1,14 @@
-// TRC-1018 k8s_cert_theft: Tracee's signature of the same id.
+// TRC-1018 k8s_cert_theft: Tracee's signature of the same id
+// (signatures/golang/kubernetes_certificate_theft_attempt.go).
 import type { Rule } from '../rule.js';
-import { fileReadRule, meta } from '../helpers.js';
+import { meta, traceeFileRule } from '../helpers.js';
 
-const rule: Rule = fileReadRule(
+const DIR = '/etc/kubernetes/pki/';
+
+const rule: Rule = traceeFileRule(
   meta('TRC-1018', 'k8s_cert_theft', 'K8s TLS certificate theft detected', 3, { tactic: 'Credential Access', technique: 'Steal Application Access Token', id: 'T1528' },
-    "A Kubernetes TLS certificate or key (/etc/kubernetes/pki/) was read by a process other than Kubernetes' own: with it an adversary can impersonate a cluster component."),
-  ['/etc/kubernetes/pki/*'],
-  (p) => p.startsWith('/etc/kubernetes/pki/'),
-  ['kube-apiserver', 'kubelet', 'kube-controller', 'etcd'],
+    "A file under /etc/kubernetes/pki/ (the cluster's TLS certificates and keys) was opened for reading by a process other than Kubernetes' own (kube-apiserver, kubelet, kube-controller, etcd, by process name), or renamed away by any process: with them an adversary can impersonate a cluster component. Where the rename hook cannot be traced, renames are the rename syscalls' (successful ones with an absolute old path)."),
+  { open: 'read', legit: ['kube-apiserver', 'kubelet', 'kube-controller', 'etcd'], rename: 'old', matches: (p) => p.startsWith(DIR), kernel: [`${DIR}*`] },
 );
 
 export default rule;

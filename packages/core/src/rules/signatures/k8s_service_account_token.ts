@@ -1,12 +1,22 @@
-// TRC-108 k8s_service_account_token: Tracee's signature of the same id.
+// TRC-108 k8s_service_account_token: Tracee's signature of the same id
+// (signatures/golang/k8s_service_account_token.go).
 import type { Rule } from '../rule.js';
-import { fileReadRule, meta } from '../helpers.js';
+import { meta, traceeFileRule } from '../helpers.js';
 
-const rule: Rule = fileReadRule(
+// Tracee's expression, unanchored, its dots unescaped (Go's `.`: any
+// character but a newline): secrets/kubernetes.io/serviceaccount.+token$
+const TOKEN = /secrets\/kubernetes[^\n]io\/serviceaccount[^\n]+token$/;
+
+const rule: Rule = traceeFileRule(
   meta('TRC-108', 'k8s_service_account_token', 'K8s service account token file read', 0, { tactic: 'Credential Access', technique: 'Exploitation for Credential Access', id: 'T1212' },
-    "A Kubernetes service account's token was read: it authenticates to the API server as that account."),
-  ['/var/run/secrets/kubernetes.io/serviceaccount/*', '/run/secrets/kubernetes.io/serviceaccount/*'],
-  (p) => /^\/(var\/)?run\/secrets\/kubernetes\.io\/serviceaccount\/.*token$/.test(p),
+    "A process in a container (its own pid namespace) opened a Kubernetes service account token for reading (a path with secrets/kubernetes.io/serviceaccount, then anything, ending in token), other than Kubernetes' own (flanneld, kube-proxy, etcd, kube-apiserver, coredns, kube-controller, kubectl, by process name): the token authenticates to the API server as that account."),
+  {
+    container: true,
+    open: 'read',
+    legit: ['flanneld', 'kube-proxy', 'etcd', 'kube-apiserver', 'coredns', 'kube-controller', 'kubectl'],
+    matches: (p) => TOKEN.test(p),
+    kernel: ['*token'],
+  },
 );
 
 export default rule;

@@ -1,12 +1,14 @@
-// TRC-1029 sched_debug_recon: Tracee's signature of the same id.
+// TRC-1029 sched_debug_recon: Tracee's signature of the same id
+// (signatures/golang/sched_debug_recon.go).
 import type { Rule } from '../rule.js';
-import { fileReadRule, meta, oneOf } from '../helpers.js';
+import { meta, traceeFileRule } from '../helpers.js';
 
-const rule: Rule = fileReadRule(
+const PATHS = ['/proc/sched_debug', '/sys/kernel/debug/sched/debug'];
+
+const rule: Rule = traceeFileRule(
   meta('TRC-1029', 'sched_debug_recon', 'sched_debug CPU file was read', 1, { tactic: 'Discovery', technique: 'Container and Resource Discovery', id: 'T1613' },
-    "The scheduler's debug file (CPUs, every process) was read, as reconnaissance from a container does."),
-  ['/proc/sched_debug', '/sys/kernel/debug/sched/debug'],
-  oneOf(['/proc/sched_debug', '/sys/kernel/debug/sched/debug']),
+    "A process in a container (its own pid namespace) opened the scheduler's debug file (/proc/sched_debug, /sys/kernel/debug/sched/debug) for reading: it lists the host's CPUs and every process on them."),
+  { container: true, open: 'read', matches: (p) => PATHS.includes(p), kernel: PATHS },
 );
 
 export default rule;

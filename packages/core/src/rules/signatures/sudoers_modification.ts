@@ -1,12 +1,20 @@
-// TRC-1028 sudoers_modification: Tracee's signature of the same id.
+// TRC-1028 sudoers_modification: Tracee's signature of the same id
+// (signatures/golang/sudoers_modification.go).
 import type { Rule } from '../rule.js';
-import { either, fileWriteRule, meta, oneOf, under } from '../helpers.js';
+import { meta, traceeFileRule } from '../helpers.js';
 
-const rule: Rule = fileWriteRule(
+const FILES = ['/etc/sudoers', '/private/etc/sudoers'];
+const DIRS = ['/etc/sudoers.d/', '/private/etc/sudoers.d/'];
+
+const rule: Rule = traceeFileRule(
   meta('TRC-1028', 'sudoers_modification', 'Sudoers file modification detected', 2, { tactic: 'Privilege Escalation', technique: 'Sudo and Sudo Caching', id: 'T1548.003' },
-    'The sudoers file (sudo\'s permissions) was written: adversaries alter it to run commands as other users.'),
-  ['/etc/sudoers', '/etc/sudoers.d/*'],
-  either(oneOf(['/etc/sudoers']), under(['/etc/sudoers.d/'])),
+    "The sudoers file (/etc/sudoers) or a file under /etc/sudoers.d/ (or macOS's /private/etc/, as in Tracee) was opened for writing or renamed into place: it says who may run what as whom through sudo. Where the rename hook cannot be traced, renames are the rename syscalls' (successful ones with an absolute new path)."),
+  {
+    open: 'write',
+    rename: 'new',
+    matches: (p) => FILES.includes(p) || DIRS.some((d) => p.startsWith(d)),
+    kernel: [...FILES, ...DIRS.map((d) => `${d}*`)],
+  },
 );
 
 export default rule;
