@@ -11,10 +11,11 @@ export { argOf };
  * The process runs in a container. Until containers are identified by their
  * cgroup (a later issue; this is the one place to change), a container is
  * what the scopes call one: a pid namespace other than the host's
- * (PROC_PID_INIT_INO, include/linux/proc_ns.h). Tracee's signatures ask
+ * (PROC_PID_INIT_INO, include/linux/proc_ns.h); 0 is unknown (recorded JSON
+ * without the field), not a container. Tracee's signatures ask
  * `event.Container.ID != ""`.
  */
-export const inContainer = (e: TraceeEvent): boolean => e.pidNamespace !== KERNEL_VALUES.PROC_PID_INIT_INO;
+export const inContainer = (e: TraceeEvent): boolean => e.pidNamespace !== 0 && e.pidNamespace !== KERNEL_VALUES.PROC_PID_INIT_INO;
 import { CONSTANTS, KERNEL_VALUES, type Sockaddr, type TraceeEvent } from '../generated/schema.js';
 import type { PolicyRule } from '../policy.js';
 import type { Mitre, Rule, RuleMatch, Severity } from './rule.js';
