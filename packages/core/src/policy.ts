@@ -325,7 +325,8 @@ export function loadPolicies(paths: string | readonly string[], rules: readonly 
  * events) are checked here; the rest by the tracer's own parser.
  */
 export function checkPolicies(policies: readonly Policy[], rules: readonly Rule[] = BUILTIN_RULES): { policy: number; name: string; path: string; message: string; code: string }[] {
-  const issues = signatureIssues(policies, rules).map((i) => ({ ...i, name: policies[i.policy].name, code: 'EPOLICY' }));
+  const issues: { policy: number; name: string; path: string; message: string; code: string }[] = signatureIssues(policies, rules).map((i) => ({ ...i, name: policies[i.policy].name }));
+  const reported = new Set(issues.map((i) => `${i.policy} ${i.path}`));
   // the plain rules, by the tracer's parser; their indices mapped back
   const indices: number[][] = [];
   const plain = policies.map((p) => {
@@ -336,7 +337,9 @@ export function checkPolicies(policies: readonly Policy[], rules: readonly Rule[
   });
   for (const i of loadBinding().checkPolicies(plain.map(toNative))) {
     const m = /^\/rules\/(\d+)(.*)$/.exec(i.path);
-    issues.push(m ? { ...i, path: `/rules/${indices[i.policy]?.[Number(m[1])] ?? m[1]}${m[2]}` } : i);
+    const issue = m ? { ...i, path: `/rules/${indices[i.policy]?.[Number(m[1])] ?? m[1]}${m[2]}` } : i;
+    // a misspelt signature is said once, as one
+    if (!reported.has(`${issue.policy} ${issue.path}`)) issues.push(issue);
   }
   if (issues.length === 0) {
     try {

@@ -91,6 +91,10 @@ describe('signatures as events', () => {
       ['bad', '/rules/0/filters', 'EPOLICY'],
       ['bad', '/rules/1/event', 'EUNKNOWNEVENT'],
     ]);
+    // one typo from a signature: said as one, once
+    const typo = checkPolicies([{ name: 't', scope: ['global'], rules: [{ event: 'anti_debuging' }] }]);
+    expect(typo.map((i) => [i.path, i.message])).toEqual([['/rules/0/event', "unknown event 'anti_debuging'; did you mean the signature anti_debugging? (`tracee-rs list events --tag signatures` lists them)"]]);
+    expect(() => planSignatures([policyFromFlags([], ['fileless_executon'])], BUILTIN_RULES)).toThrow(/^unknown event 'fileless_executon'; did you mean the signature fileless_execution\?/);
   });
 
   it('past the tracer\'s 64 policies, one clear error', () => {

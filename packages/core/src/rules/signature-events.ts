@@ -14,7 +14,7 @@
 // a user policy that selected that rule.
 import { Subject, type Subscription } from 'rxjs';
 import { TraceeError } from '../errors.js';
-import { LIMITS, type TraceeEvent } from '../generated/schema.js';
+import { EVENTS, LIMITS, type TraceeEvent } from '../generated/schema.js';
 import type { Policy, PolicyRule } from '../policy.js';
 import { detect, TREE_EVENTS, type DetectOptions } from './detect.js';
 import { ProcessTree } from './process-tree.js';
@@ -40,6 +40,7 @@ export interface SignatureIssue {
   policy: number;
   path: string;
   message: string;
+  code: 'EPOLICY' | 'EUNKNOWNEVENT';
 }
 
 /** What a trace with signatures runs: the tracer's policies, and which user policies selected each rule. */
@@ -60,15 +61,44 @@ function signaturesNamed(event: string, rules: readonly Rule[]): readonly Rule[]
 /** Whether a policy rule names a signature (or excludes one: `-anti_debugging`). */
 export const isSignatureRule = (r: PolicyRule, rules: readonly Rule[]): boolean => signaturesNamed(r.event.trim().replace(/^-/, ''), rules) !== undefined;
 
-/** Problems of the signature rules of `policies` (filters on a signature are not supported). */
+const CATALOG_WORDS = new Set<string>([...EVENTS.map((e) => e.name), ...EVENTS.flatMap((e) => e.sets as readonly string[])]);
+
+/** Edits (insert, delete, substitute) from a to b. */
+function distance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    const cur = [i];
+    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
+    prev = cur;
+  }
+  return prev[b.length];
+}
+
+/** For a name that is neither an event, a set, a pattern nor a signature: the signature it is likely a typo of. */
+function misspeltSignature(event: string, rules: readonly Rule[]): string | undefined {
+  const name = event.trim().replace(/^-/, '');
+  if (CATALOG_WORDS.has(name) || name.includes('*') || signaturesNamed(name, rules)) return undefined;
+  const [best] = rules.map((r) => [r.eventName, distance(name, r.eventName)] as const).sort((x, y) => x[1] - y[1]);
+  return best && best[1] <= 2 ? best[0] : undefined;
+}
+
+/**
+ * Problems of the signature rules of `policies`: filters on a signature
+ * (not supported), and a name one typo away from a signature's.
+ */
 export function signatureIssues(policies: readonly Policy[], rules: readonly Rule[]): SignatureIssue[] {
   const issues: SignatureIssue[] = [];
   policies.forEach((p, pi) =>
     p.rules.forEach((r, ri) => {
+      const meant = misspeltSignature(r.event, rules);
+      if (meant !== undefined) {
+        issues.push({ policy: pi, path: `/rules/${ri}/event`, code: 'EUNKNOWNEVENT', message: `unknown event '${r.event.trim()}'; did you mean the signature ${meant}? (\`tracee-rs list events --tag signatures\` lists them)` });
+      }
       if (isSignatureRule(r, rules) && (r.filters?.length ?? 0) > 0) {
         issues.push({
           policy: pi,
           path: `/rules/${ri}/filters`,
+          code: 'EPOLICY',
           message: `'${r.event}' is a signature: its findings cannot be filtered (put scope filters such as comm= in the policy's scope)`,
         });
       }
@@ -117,7 +147,7 @@ export function planSignatures(policies: readonly Policy[], rules: readonly Rule
   if (issues.length > 0) {
     const i = issues[0];
     const p = policies[i.policy];
-    throw new TraceeError('EPOLICY', p.name ? `policy '${p.name}': ${i.message}` : i.message);
+    throw new TraceeError(i.code, p.name ? `policy '${p.name}': ${i.message}` : i.message);
   }
   const selections = new Map<Rule, Set<string>>();
   const out: Policy[] = [];
