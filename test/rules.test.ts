@@ -35,6 +35,8 @@ const privately = (dir: string, script: string) => run(['unshare', '-m', '--prop
 const inContainer = (script: string) => run(['unshare', '-p', '-f', 'sh', '-c', script]);
 /** privately(), in a container. */
 const privatelyInContainer = (dir: string, script: string) => run(['unshare', '-m', '-p', '-f', '--propagation', 'private', 'sh', '-c', `mount -t tmpfs none ${dir} && ${script}`]);
+/** An action in a container (a pid namespace of its own). */
+const pyInContainer = (...args: string[]) => run(['unshare', '-p', '-f', 'python3', ACTIONS, ...args]);
 
 interface Case {
   rule: string;
@@ -72,9 +74,11 @@ describe('builtin rules, live', () => {
       { rule: 'TRC-103', what: 'ptrace PEEKDATA of a child', found: false, act: () => py('ptrace-peek') },
       { rule: 'TRC-1025', what: 'process_vm_writev into a child', found: true, act: () => py('vm-write') },
       { rule: 'TRC-1025', what: 'process_vm_writev into itself', found: false, act: () => py('vm-write-self') },
-      { rule: 'TRC-104', what: 'an rwx mapping', found: true, act: () => py('mmap-wx') },
+      // Tracee's TRC-104 takes mem_prot_alert 4 alone (mprotect from W+X to X), which our
+      // kernel side does not derive yet: W+X mappings are not findings, as in Tracee
+      { rule: 'TRC-104', what: 'an rwx mapping', found: false, act: () => py('mmap-wx') },
       { rule: 'TRC-104', what: 'an r-x mapping', found: false, act: () => py('mmap-rx') },
-      { rule: 'TRC-104', what: 'an rw- mapping mprotected rwx', found: true, act: () => py('mprotect-wx') },
+      { rule: 'TRC-104', what: 'an rw- mapping mprotected rwx', found: false, act: () => py('mprotect-wx') },
       // fileless: the file that runs is in memory, whatever path reached it
       { rule: 'TRC-105', what: 'exec of a memfd through /proc/self/fd', found: true, act: () => py('memfd-exec') },
       { rule: 'TRC-105', what: 'execveat of a memfd (AT_EMPTY_PATH)', found: true, act: () => run([exec, 'execveat-memfd']) },
@@ -149,8 +153,10 @@ describe('builtin rules, live', () => {
         act: () => run(['unshare', '-m', '-p', '-f', '--propagation', 'private', 'sh', '-c', `exec mount --bind /dev/null ${DIR}/mnt-in-container`]),
       },
       { rule: 'TRC-1014', what: 'the host bind-mounts /dev/null', found: false, act: () => run(['unshare', '-m', '--propagation', 'private', 'sh', '-c', `exec mount --bind /dev/null ${DIR}/mnt-on-host`]) },
-      { rule: 'TRC-1019', what: 'connect to /var/run/docker.sock', found: true, act: () => privately('/run', `exec python3 ${ACTIONS} unix-connect /run/docker.sock:/var/run/docker.sock`) },
-      { rule: 'TRC-1019', what: 'connect to /var/run/other.sock', found: false, act: () => privately('/run', `exec python3 ${ACTIONS} unix-connect /run/other.sock:/var/run/other.sock`) },
+      // containers only, as Tracee's
+      { rule: 'TRC-1019', what: 'a container connects to /var/run/docker.sock', found: true, act: () => privatelyInContainer('/run', `exec python3 ${ACTIONS} unix-connect /run/docker.sock:/var/run/docker.sock`) },
+      { rule: 'TRC-1019', what: 'a container connects to /var/run/other.sock', found: false, act: () => privatelyInContainer('/run', `exec python3 ${ACTIONS} unix-connect /run/other.sock:/var/run/other.sock`) },
+      { rule: 'TRC-1019', what: 'the host connects to /var/run/docker.sock', found: false, act: () => privately('/run', `exec python3 ${ACTIONS} unix-connect /run/docker.sock:/var/run/docker.sock`) },
       { rule: 'TRC-1018', what: 'cat reads a cluster CA key', found: true, act: () => privately('/etc', 'mkdir -p /etc/kubernetes/pki && echo k > /etc/kubernetes/pki/ca.key && exec cat /etc/kubernetes/pki/ca.key') },
       { rule: 'TRC-1018', what: "'kubelet' reads it", found: false, act: () => privately('/etc', `mkdir -p /etc/kubernetes/pki && echo k > /etc/kubernetes/pki/ca.key && exec ${DIR}/kubelet /etc/kubernetes/pki/ca.key`) },
       { rule: 'TRC-1023', what: "read a child's /proc/<pid>/mem", found: true, act: () => py('proc-mem-read') },
@@ -166,16 +172,21 @@ describe('builtin rules, live', () => {
       { rule: 'TRC-1021', what: 'a container reads /proc/kcore2', found: false, act: () => privatelyInContainer('/proc', ': > /proc/kcore2 && exec cat /proc/kcore2') },
       { rule: 'TRC-1017', what: 'finit_module (refused)', found: true, act: () => py('finit-module') },
       { rule: 'TRC-1017', what: 'open a file', found: false, act: () => py('open-file', '/bin/true') },
-      { rule: 'TRC-1022', what: 'write an ELF to a new file', found: true, act: () => py('drop-elf', `${DIR}/dropped`) },
-      { rule: 'TRC-1022', what: 'write text to a new file', found: false, act: () => py('drop-text', `${DIR}/notes`) },
-      { rule: 'TRC-1022', what: 'write an ELF into a pipe', found: false, act: () => py('elf-to-pipe') },
-      { rule: 'TRC-1022', what: 'pwrite an ELF at offset 0', found: true, act: () => py('pwrite-elf', `${DIR}/pwritten`) },
-      { rule: 'TRC-1022', what: 'writev an ELF in two buffers', found: true, act: () => py('writev-elf', `${DIR}/writtenv`) },
-      { rule: 'TRC-1022', what: 'write an ELF after some text', found: false, act: () => py('elf-after-text', `${DIR}/mixed`) },
-      { rule: 'TRC-1022', what: 'write an ELF into a memfd', found: false, act: () => py('elf-to-memfd') },
-      { rule: 'TRC-1015', what: 'create a hidden file with mode 755', found: true, act: () => py('create', `${DIR}/.hidden-tool:755`) },
-      { rule: 'TRC-1015', what: 'create a visible one with mode 755', found: false, act: () => py('create', `${DIR}/visible-tool:755`) },
-      { rule: 'TRC-1015', what: 'create a hidden one with mode 644', found: false, act: () => py('create', `${DIR}/.hidden-data:644`) },
+      // containers only, as Tracee's
+      { rule: 'TRC-1022', what: 'a container writes an ELF to a new file', found: true, act: () => pyInContainer('drop-elf', `${DIR}/dropped`) },
+      { rule: 'TRC-1022', what: 'the host writes an ELF to a new file', found: false, act: () => py('drop-elf', `${DIR}/dropped-on-host`) },
+      { rule: 'TRC-1022', what: 'a container writes text to a new file', found: false, act: () => pyInContainer('drop-text', `${DIR}/notes`) },
+      { rule: 'TRC-1022', what: 'a container writes an ELF into a pipe', found: false, act: () => pyInContainer('elf-to-pipe') },
+      { rule: 'TRC-1022', what: 'a container pwrites an ELF at offset 0', found: true, act: () => pyInContainer('pwrite-elf', `${DIR}/pwritten`) },
+      { rule: 'TRC-1022', what: 'a container writevs an ELF in two buffers', found: true, act: () => pyInContainer('writev-elf', `${DIR}/writtenv`) },
+      { rule: 'TRC-1022', what: 'a container writes an ELF after some text', found: false, act: () => pyInContainer('elf-after-text', `${DIR}/mixed`) },
+      { rule: 'TRC-1022', what: 'a container writes an ELF into a memfd', found: false, act: () => pyInContainer('elf-to-memfd') },
+      // what was written decides (an ELF), not the mode
+      { rule: 'TRC-1015', what: 'write an ELF to a hidden file', found: true, act: () => py('drop-elf', `${DIR}/.hidden-tool`) },
+      { rule: 'TRC-1015', what: 'write an ELF into a hidden directory', found: true, act: () => run(['sh', '-c', `mkdir -p ${DIR}/.hid && cd ${DIR}/.hid && exec python3 ${ACTIONS} drop-elf tool`]) },
+      { rule: 'TRC-1015', what: 'write an ELF to a visible file', found: false, act: () => py('drop-elf', `${DIR}/visible-tool`) },
+      { rule: 'TRC-1015', what: 'write text to a hidden file', found: false, act: () => py('drop-text', `${DIR}/.hidden-notes`) },
+      { rule: 'TRC-1015', what: 'create an empty hidden file with mode 755', found: false, act: () => py('create', `${DIR}/.hidden-empty:755`) },
     ];
     // the processes some cases need: a web server's name, mount targets
     await run(['cp', '/usr/bin/dash', `${DIR}/nginx`]);

@@ -68,8 +68,8 @@ describe('detect', () => {
     ];
     const out = await lastValueFrom(from(events).pipe(detect(BUILTIN_RULES), toArray()));
     expect(out.map((f) => [f.rule.id, f.event.hostProcessId, f.data])).toEqual([
-      ['TRC-107', P + 1, { LD_PRELOAD: '/tmp/evil.so' }],
-      ['TRC-104', P + 3, { alert: 4 }],
+      ['TRC-107', P + 1, { LD_PRELOAD: 'LD_PRELOAD=/tmp/evil.so' }],
+      ['TRC-104', P + 3, {}],
     ]);
   });
 });

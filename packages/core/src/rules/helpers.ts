@@ -118,13 +118,6 @@ export function fileWriteRule(m: ReturnType<typeof meta>, kernel: string[], matc
   };
 }
 
-/** The value of `name` in an exec's captured environment, if set: sched_process_exec's `env` (ours and Tracee's), or execve's `envp`. */
-export function envVar(e: TraceeEvent, name: string): string | undefined {
-  const env = argOf(e, 'envp') ?? argOf(e, 'env');
-  const entry = Array.isArray(env) ? (env as unknown[]).find((v): v is string => typeof v === 'string' && v.startsWith(`${name}=`)) : undefined;
-  return entry?.slice(name.length + 1);
-}
-
 /** Variables that make the dynamic loader load libraries a program did not ask for. */
 export const PRELOAD_ENVS = ['LD_PRELOAD', 'LD_LIBRARY_PATH'];
 
@@ -239,33 +232,90 @@ export const basename = (p: string) => p.slice(p.lastIndexOf('/') + 1);
 
 export const ESCAPE: Mitre = { tactic: 'Privilege Escalation', technique: 'Escape to Host', id: 'T1611' };
 
-/** Sockets a process connected to internet addresses, by fd, from its connect() calls. */
-export class Connections {
-  #byPid = new Map<number, Map<number, Sockaddr>>();
-  note(e: TraceeEvent): void {
-    const addr = argOf(e, 'addr');
-    if (e.eventName !== 'connect' || typeof addr !== 'object' || Array.isArray(addr)) return;
-    let fds = this.#byPid.get(e.hostProcessId);
-    if (!fds) this.#byPid.set(e.hostProcessId, (fds = new Map()));
-    fds.set(num(e, 'sockfd'), addr as Sockaddr);
-    if (this.#byPid.size > 65_536) this.#byPid.delete(this.#byPid.keys().next().value!);
-  }
-  get(pid: number, fd: number): Sockaddr | undefined {
-    return this.#byPid.get(pid)?.get(fd);
-  }
-  forget(pid: number): void {
-    this.#byPid.delete(pid);
-  }
+/** A sockaddr argument (ours, or the map Tracee's JSON gives); undefined if absent or unreadable. */
+export function sockaddrOf(e: TraceeEvent, name: string): Sockaddr | undefined {
+  const a = argOf(e, name);
+  return typeof a === 'object' && a !== null && !Array.isArray(a) && typeof (a as Sockaddr).sa_family === 'string' ? (a as Sockaddr) : undefined;
 }
-
+/** Tracee's helpers on a raw address: IsInternetFamily, and GetIPFromRawAddr/GetPortFromRawAddr (by family; undefined where Tracee's errs). */
 export const internet = (a: Sockaddr | undefined) => a !== undefined && (a.sa_family === 'AF_INET' || a.sa_family === 'AF_INET6');
-export const port = (a: Sockaddr) => a.sin_port ?? a.sin6_port ?? '';
-export const ip = (a: Sockaddr) => a.sin_addr ?? a.sin6_addr ?? '';
+export const ip = (a: Sockaddr): string | undefined => (a.sa_family === 'AF_INET' ? a.sin_addr : a.sa_family === 'AF_INET6' ? a.sin6_addr : undefined);
+export const port = (a: Sockaddr): string | undefined => (a.sa_family === 'AF_INET' ? a.sin_port : a.sa_family === 'AF_INET6' ? a.sin6_port : undefined);
 
 export const SHELLS = ['ash', 'bash', 'csh', 'ksh', 'sh', 'tcsh', 'zsh', 'dash'];
 export const WEB_SERVERS = ['nginx', 'httpd', 'httpd-foregroun', 'http-nio', 'lighttpd', 'apache', 'apache2'];
 export const MEMORY_PATH = /^(memfd:|\/dev\/shm\/|\/run\/shm\/)/;
 
 export const ELF_MAGIC = [0x7f, 0x45, 0x4c, 0x46];
+
+/** Tracee's helpers.IsElf on a `bytes` argument: ours (numbers), or Tracee's JSON (base64). */
+export function isElf(v: unknown): boolean {
+  const bytes = Array.isArray(v) ? v : typeof v === 'string' && !v.startsWith('0x') ? [...Buffer.from(v, 'base64')] : [];
+  return ELF_MAGIC.every((b, i) => bytes[i] === b);
+}
+
+/** Tracee's helpers.IsFileWrite: opened write-only or read-write (the access mode alone; O_CREAT or O_TRUNC do not count). */
+export const isFileWrite = (flags: number) => {
+  const mode = flags & (O_WRONLY | O_RDWR);
+  return mode === O_WRONLY || mode === O_RDWR;
+};
+
+/**
+ * Tracee's LSM events where their hooks run here, else our equivalents
+ * (syscalls, sched_process_exec): a test of each event, with state, one per
+ * rule instance. An LSM hook runs inside the act that also makes the
+ * equivalent (a syscall reports at its exit, sched_process_exec after
+ * security_bprm_check), so it arrives first: once one of Tracee's events has
+ * arrived, the hook runs here and the equivalents are skipped (one finding
+ * per act on a kernel with both); until then they are judged.
+ */
+export function preferTracee(tracee: readonly string[], equivalents: readonly string[]): (e: TraceeEvent) => boolean {
+  let hooked = false;
+  return (e) => {
+    if (tracee.includes(e.eventName)) return (hooked = true);
+    return !(hooked && equivalents.includes(e.eventName));
+  };
+}
+
+/** The negated errno values of `names` (a syscall refused before the LSM hook Tracee's rule takes: it saw nothing). */
+export const errnos = (...names: string[]) => names.map((n) => -constant(CONSTANTS.errno, n));
+
+/** The kernel-side filter of inContainer's events (a pid namespace other than the host's). */
+export const IN_CONTAINER = `pidns!=${KERNEL_VALUES.PROC_PID_INIT_INO}`;
+
+/**
+ * Tracee's Origin: container, for rules that take containers' events only:
+ * the event is a container's (inContainer) and the container has started
+ * (Tracee's ContextFlags.ContainerStarted: a container older than the trace
+ * has; one made while tracing has once its first program runs). Not started:
+ * the pid 1 of a pid namespace made while tracing (the runtime's init setting
+ * the container up, runc:[2:INIT]), by host pid, from its clone to its first
+ * exec. It sees the events of STARTED_CONTAINER_EVENTS; one per rule instance.
+ */
+export class StartedContainers {
+  #unstarted = new Set<number>();
+  observe(e: TraceeEvent): void {
+    if (e.eventName === 'sched_process_fork') {
+      const child = num(e, 'child_pid');
+      // a new process (not a thread) that is pid 1 of its namespace: the parent made the namespace
+      if (num(e, 'child_ns_pid') === 1 && num(e, 'child_tid') === child) {
+        this.#unstarted.add(child);
+        if (this.#unstarted.size > 4096) this.#unstarted.delete(this.#unstarted.values().next().value!);
+      }
+    } else if (e.eventName === 'sched_process_exec' || (e.eventName === 'sched_process_exit' && argOf(e, 'process_group_exit'))) {
+      this.#unstarted.delete(e.hostProcessId);
+    }
+  }
+  /** The event is a started container's. */
+  has(e: TraceeEvent): boolean {
+    return inContainer(e) && !this.#unstarted.has(e.hostProcessId);
+  }
+}
+/** What StartedContainers needs: a container's pid 1 cloned, exec'ing, exiting (traced anyway, for the process tree). */
+export const STARTED_CONTAINER_EVENTS: PolicyRule[] = [
+  { event: 'sched_process_fork', filters: ['data.child_ns_pid=1'] },
+  { event: 'sched_process_exec', filters: [IN_CONTAINER] },
+  { event: 'sched_process_exit', filters: [IN_CONTAINER] },
+];
 
 /** Every builtin rule. */

@@ -1,21 +1,26 @@
 // TRC-1022 dropped_executable: Tracee's signature of the same id.
-import { mergeMap } from 'rxjs';
-import type { Rule, RuleMatch } from '../rule.js';
-import { ELF_MAGIC, MEMORY_PATH, argOf, meta, str } from '../helpers.js';
+import { filter, map } from 'rxjs';
+import type { Rule } from '../rule.js';
+import { IN_CONTAINER, MEMORY_PATH, STARTED_CONTAINER_EVENTS, StartedContainers, argOf, isElf, meta, str } from '../helpers.js';
 
 const rule: Rule = {
   ...meta('TRC-1022', 'dropped_executable', 'New executable dropped', 2, { tactic: 'Defense Evasion', technique: 'Masquerading', id: 'T1036' },
-    'An ELF executable was written to a file (the first bytes written at its start are the ELF magic): a program that was not installed, as attackers drop their tools.'),
-  // the kernel sends only first writes at offset 0 of regular files
-  events: [{ event: 'magic_write' }],
-  detect: () => (events$) =>
-    events$.pipe(
-      mergeMap((e): RuleMatch[] => {
-        const bytes = argOf(e, 'bytes');
-        const path = str(e, 'pathname');
-        return Array.isArray(bytes) && ELF_MAGIC.every((b, i) => bytes[i] === b) && !MEMORY_PATH.test(path) ? [{ event: e, data: { path } }] : [];
+    "A started container wrote an ELF executable to a file (the first bytes written at its start are the ELF magic), not in memory (memfd, /dev/shm, /run/shm): container images hold the programs they need, a dropped one may be an adversary's."),
+  events: [
+    // the first bytes written at offset 0 of a regular file
+    { event: 'magic_write', filters: [IN_CONTAINER] },
+    ...STARTED_CONTAINER_EVENTS,
+  ],
+  detect: () => (events$) => {
+    const started = new StartedContainers();
+    return events$.pipe(
+      filter((e) => {
+        started.observe(e);
+        return e.eventName === 'magic_write' && started.has(e) && isElf(argOf(e, 'bytes')) && !MEMORY_PATH.test(str(e, 'pathname'));
       }),
-    ),
+      map((event) => ({ event, data: { path: str(event, 'pathname') } })),
+    );
+  },
 };
 
 export default rule;

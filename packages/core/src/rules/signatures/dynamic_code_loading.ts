@@ -1,20 +1,18 @@
 // TRC-104 dynamic_code_loading: Tracee's signature of the same id.
 import { filter, map } from 'rxjs';
 import type { Rule } from '../rule.js';
-import { PROT_EXEC, PROT_WRITE, meta, num } from '../helpers.js';
+import { meta, num, str } from '../helpers.js';
+
+/** Tracee's trace.ProtAlertMprotectWXToX: memory that was writable and executable made executable only. */
+const MPROTECT_WX_TO_X = 4;
+/** The same alert as Tracee's JSON prints it (parse-arguments). */
+const MPROTECT_WX_TO_X_TEXT = 'Protection changed from W+E to E!';
 
 const rule: Rule = {
   ...meta('TRC-104', 'dynamic_code_loading', 'Dynamic code loading detected', 2, { tactic: 'Defense Evasion', technique: 'Software Packing', id: 'T1027.002' },
-    "Memory was made both writable and executable (mmap or mprotect with PROT_WRITE|PROT_EXEC): writing code into executable memory runs it without dropping an executable."),
-  // the kernel sends only those (mem_prot_alert)
-  events: [{ event: 'mem_prot_alert' }],
-  detect: () => (events$) =>
-    events$.pipe(
-      // W+X (ours, and Tracee's mmap alert); or Tracee's alert 4, W+X made
-      // X, which only its LSM hook sees (recorded Tracee events replayed)
-      filter((e) => (num(e, 'prot') & (PROT_WRITE | PROT_EXEC)) === (PROT_WRITE | PROT_EXEC) || num(e, 'alert') === 4),
-      map((event) => ({ event, data: { alert: num(event, 'alert') } })),
-    ),
+    "Memory that was writable and executable was made executable only (mem_prot_alert 4, mprotect from W+X to X): code was written into memory and is now run, without an executable on disk. Only Tracee's alert 4 counts (a W+X mapping alone does not, as in Tracee)."),
+  events: [{ event: 'mem_prot_alert', filters: [`data.alert=${MPROTECT_WX_TO_X}`] }],
+  detect: () => (events$) => events$.pipe(filter((e) => num(e, 'alert') === MPROTECT_WX_TO_X || str(e, 'alert') === MPROTECT_WX_TO_X_TEXT), map((event) => ({ event }))),
 };
 
 export default rule;

@@ -1,31 +1,47 @@
 // TRC-1013 k8s_api_connection: Tracee's signature of the same id.
 import { mergeMap } from 'rxjs';
-import { KERNEL_VALUES, type Sockaddr } from '../../generated/schema.js';
 import type { Rule, RuleMatch } from '../rule.js';
-import { argOf, envVar, meta } from '../helpers.js';
+import { IN_CONTAINER, STARTED_CONTAINER_EVENTS, StartedContainers, argOf, errnos, internet, ip, meta, preferTracee, sockaddrOf } from '../helpers.js';
+
+/** connect refused before security_socket_connect could run. */
+const NOT_REACHED = errnos('EBADF', 'ENOTSOCK', 'EFAULT');
+
+/** Tracee's reading of an environment: the first entry containing KUBERNETES_SERVICE_HOST=, its text after the first '=', trimmed. */
+function apiServerOf(env: unknown): string {
+  const entry = (Array.isArray(env) ? env : []).find((v): v is string => typeof v === 'string' && v.includes('KUBERNETES_SERVICE_HOST='));
+  return entry === undefined ? '' : entry.slice(entry.indexOf('=') + 1).trim();
+}
 
 const rule: Rule = {
-  ...meta('TRC-1013', 'k8s_api_connection', 'Kubernetes API server connection detected', 1, { tactic: 'Discovery', technique: 'Cloud Service Discovery', id: 'T1526' },
-    "A container connected to the Kubernetes API server (the address its environment's KUBERNETES_SERVICE_HOST names): from there it can gather secrets or start more containers."),
-  // the environment of every program the container runs, however it was exec'd
-  events: [{ event: 'sched_process_exec' }, { event: 'connect' }],
+  ...meta('TRC-1013', 'k8s_api_connection', 'Kubernetes API server connection detected', 1, { tactic: 'Discovery', technique: 'Cloud Service Discovery', id: '' },
+    "A started container connected to the Kubernetes API server (the IP address that the environment of a program it executed gave as KUBERNETES_SERVICE_HOST): from there it can gather secrets or start more containers. Containers are told apart by pid namespace. Where security_socket_connect does not run here, the connect syscall: every call except those refused before the hook."),
+  events: [
+    { event: 'security_socket_connect', filters: [IN_CONTAINER] },
+    // our equivalent of security_socket_connect
+    { event: 'connect', filters: [IN_CONTAINER] },
+    // sched_process_exec among them: the environment of every program the container runs (execEnv)
+    ...STARTED_CONTAINER_EVENTS,
+  ],
   execEnv: true,
   detect: () => (events$) => {
-    // the API server's address per container (pid namespace), from the
-    // environment its programs were executed with
+    const judged = preferTracee(['security_socket_connect'], ['connect']);
+    // the API server's address per container (Tracee: per container id; here its pid namespace)
     const apiServer = new Map<number, string>();
+    const started = new StartedContainers();
     return events$.pipe(
       mergeMap((e): RuleMatch[] => {
-        if (e.pidNamespace === KERNEL_VALUES.PROC_PID_INIT_INO) return [];
-        if (e.eventName === 'sched_process_exec' || e.eventName === 'execve') {
-          const host = e.returnValue === 0 ? envVar(e, 'KUBERNETES_SERVICE_HOST')?.trim() : undefined;
-          if (host) apiServer.set(e.pidNamespace, host);
+        started.observe(e);
+        if (!judged(e) || !started.has(e) || e.eventName === 'sched_process_fork' || e.eventName === 'sched_process_exit') return [];
+        if (e.eventName === 'sched_process_exec') {
+          const host = apiServerOf(argOf(e, 'env'));
+          if (host !== '') apiServer.set(e.pidNamespace, host);
+          if (apiServer.size > 65_536) apiServer.delete(apiServer.keys().next().value!);
           return [];
         }
-        const a = argOf(e, 'addr') as Sockaddr | undefined;
-        const ip = typeof a === 'object' ? (a.sin_addr ?? a.sin6_addr) : undefined;
         const host = apiServer.get(e.pidNamespace);
-        return ip !== undefined && ip === host ? [{ event: e, data: { ip } }] : [];
+        if (host === undefined || (e.eventName === 'connect' && NOT_REACHED.includes(e.returnValue))) return [];
+        const a = sockaddrOf(e, e.eventName === 'connect' ? 'addr' : 'remote_addr');
+        return internet(a) && ip(a!) === host ? [{ event: e, data: { ip: host } }] : [];
       }),
     );
   },

@@ -1,24 +1,52 @@
 // TRC-107 ld_preload: Tracee's signature of the same id.
-import { mergeMap } from 'rxjs';
+import { filter, mergeMap } from 'rxjs';
 import type { Rule, RuleMatch } from '../rule.js';
-import { PRELOAD_ENVS, envVar, fileWrite, fileWriteEvents, matchesOf, meta, oneOf } from '../helpers.js';
+import { PRELOAD_ENVS, RENAME_EVENTS, argOf, isFileWrite, meta, num, preferTracee, str } from '../helpers.js';
+
+const PRELOAD_PATH = '/etc/ld.so.preload';
+
+/** Tracee's verdict on an exec's environment: the first entry (in order) that sets one of PRELOAD_ENVS, as the whole entry. */
+function preloadEnv(env: unknown): Record<string, string> | undefined {
+  for (const entry of Array.isArray(env) ? env : []) {
+    const name = typeof entry === 'string' ? PRELOAD_ENVS.find((n) => entry.startsWith(`${n}=`)) : undefined;
+    if (name) return { [name]: entry as string };
+  }
+  return undefined;
+}
 
 const rule: Rule = {
-...meta('TRC-107', 'ld_preload', 'LD_PRELOAD code injection detected', 2, { tactic: 'Persistence', technique: 'Hijack Execution Flow: Dynamic Linker Hijacking', id: 'T1574.006' },
-  'A program was executed with LD_PRELOAD or LD_LIBRARY_PATH in its environment, or /etc/ld.so.preload was written: the dynamic loader loads the libraries they name into the program (or every program).'),
-// sched_process_exec carries the new program's environment (with
-// execEnv), whichever exec made it (execve, execveat, fexecve), as
-// Tracee's does; execve's envp is read too, for recorded events
-events: [...fileWriteEvents(['/etc/ld.so.preload']), { event: 'sched_process_exec' }],
-execEnv: true,
-detect: () => (events$) =>
-  events$.pipe(
-    mergeMap((e): RuleMatch[] => {
-      if (e.eventName !== 'execve' && e.eventName !== 'sched_process_exec') return matchesOf(fileWrite(e, oneOf(['/etc/ld.so.preload'])));
-      const name = e.returnValue === 0 ? PRELOAD_ENVS.find((n) => envVar(e, n) !== undefined) : undefined;
-      return name ? [{ event: e, data: { [name]: envVar(e, name) } }] : [];
-    }),
-  ),
+  ...meta('TRC-107', 'ld_preload', 'LD_PRELOAD code injection detected', 2, { tactic: 'Persistence', technique: 'Hijack Execution Flow', id: 'T1574' },
+    'A program was executed with LD_PRELOAD or LD_LIBRARY_PATH in its environment, or a file ending in /etc/ld.so.preload was opened for writing or renamed into place: the dynamic loader loads the libraries they name into the program (or every program). Where security_inode_rename does not run here, renames are the rename syscalls that succeeded, by the new path as given (a relative one is not seen).'),
+  events: [
+    // the program's environment, however it was exec'd (execEnv)
+    { event: 'sched_process_exec' },
+    { event: 'security_file_open', filters: [`data.pathname=*${PRELOAD_PATH}`] },
+    { event: 'security_inode_rename', filters: [`data.new_path=*${PRELOAD_PATH}`] },
+    // our equivalent of security_inode_rename: the syscalls that renamed
+    ...RENAME_EVENTS.map((event) => ({ event, filters: [`data.newpath=*${PRELOAD_PATH}`, 'retval=0'] })),
+  ],
+  execEnv: true,
+  detect: () => (events$) => {
+    const judged = preferTracee(['security_inode_rename'], RENAME_EVENTS);
+    return events$.pipe(
+      filter(judged),
+      mergeMap((e): RuleMatch[] => {
+        switch (e.eventName) {
+          case 'sched_process_exec': {
+            const data = preloadEnv(argOf(e, 'env'));
+            return data ? [{ event: e, data }] : [];
+          }
+          case 'security_file_open':
+            return str(e, 'pathname').endsWith(PRELOAD_PATH) && isFileWrite(num(e, 'flags')) ? [{ event: e }] : [];
+          case 'security_inode_rename':
+            return str(e, 'new_path').endsWith(PRELOAD_PATH) ? [{ event: e }] : [];
+          default:
+            // rename, renameat, renameat2: most refusals come before the hook (lookups, permissions), so only a rename that happened counts
+            return e.returnValue === 0 && str(e, 'newpath').endsWith(PRELOAD_PATH) ? [{ event: e }] : [];
+        }
+      }),
+    );
+  },
 };
 
 export default rule;

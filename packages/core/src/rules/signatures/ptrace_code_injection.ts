@@ -3,15 +3,14 @@ import { filter, map } from 'rxjs';
 import type { Rule } from '../rule.js';
 import { PTRACE, meta, num } from '../helpers.js';
 
+const POKES = [PTRACE('PTRACE_POKETEXT'), PTRACE('PTRACE_POKEDATA')];
+
 const rule: Rule = {
   ...meta('TRC-103', 'ptrace_code_injection', 'Code injection detected using ptrace', 3, { tactic: 'Defense Evasion', technique: 'Ptrace System Calls', id: 'T1055.008' },
-    'Possible code injection into another process: it wrote into its memory with ptrace (PTRACE_POKETEXT, PTRACE_POKEDATA).'),
-  events: [{ event: 'ptrace', filters: [`data.request=${PTRACE('PTRACE_POKETEXT')},${PTRACE('PTRACE_POKEDATA')}`] }],
-  detect: () => (events$) =>
-    events$.pipe(
-      filter((e) => [PTRACE('PTRACE_POKETEXT'), PTRACE('PTRACE_POKEDATA')].includes(num(e, 'request'))),
-      map((event) => ({ event, data: { 'target pid': num(event, 'pid') } })),
-    ),
+    'Possible code injection into another process: a ptrace call wrote into its memory (PTRACE_POKETEXT or PTRACE_POKEDATA), whether or not the kernel let it.'),
+  events: [{ event: 'ptrace', filters: [`data.request=${POKES.join(',')}`] }],
+  // Tracee's Data is nil; the target is the event's own pid argument
+  detect: () => (events$) => events$.pipe(filter((e) => POKES.includes(num(e, 'request'))), map((event) => ({ event }))),
 };
 
 export default rule;
