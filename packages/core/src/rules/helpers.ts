@@ -3,7 +3,7 @@
 // exec environments, path tests, the rule shapes many of Tracee's
 // signatures have (a file written, a file read), and its lists (shells,
 // web servers, memory paths, the ELF magic).
-import { filter, map, mergeMap } from 'rxjs';
+import { filter, map } from 'rxjs';
 import { argOf } from '../decode.js';
 export { argOf };
 
@@ -18,7 +18,7 @@ export { argOf };
 export const inContainer = (e: TraceeEvent): boolean => e.pidNamespace !== 0 && e.pidNamespace !== KERNEL_VALUES.PROC_PID_INIT_INO;
 import { CONSTANTS, KERNEL_VALUES, type Sockaddr, type TraceeEvent } from '../generated/schema.js';
 import type { PolicyRule } from '../policy.js';
-import type { Mitre, Rule, RuleMatch, Severity } from './rule.js';
+import type { Mitre, Rule, Severity } from './rule.js';
 
 export const constant = (table: readonly (readonly [string, number])[], name: string): number => {
   const hit = table.find(([n]) => n === name);
@@ -29,8 +29,6 @@ export const O_WRONLY = constant(CONSTANTS.open_access, 'O_WRONLY');
 export const O_RDWR = constant(CONSTANTS.open_access, 'O_RDWR');
 export const O_CREAT = constant(CONSTANTS.open_flags, 'O_CREAT');
 export const O_TRUNC = constant(CONSTANTS.open_flags, 'O_TRUNC');
-export const PROT_WRITE = constant(CONSTANTS.prot, 'PROT_WRITE');
-export const PROT_EXEC = constant(CONSTANTS.prot, 'PROT_EXEC');
 export const PTRACE = (name: string) => constant(CONSTANTS.ptrace_request, name);
 
 /** Every constant's value by name, for arguments recorded as names (Tracee's parsed JSON: `PTRACE_POKEDATA`, `O_WRONLY|O_CREAT`). */
@@ -46,9 +44,6 @@ export const str = (e: TraceeEvent, name: string) => {
   const v = argOf(e, name);
   return typeof v === 'string' ? v : '';
 };
-
-/** Opened for writing (or created, or truncated). */
-export const writes = (flags: number) => (flags & (O_WRONLY | O_RDWR | O_CREAT | O_TRUNC)) !== 0;
 
 /**
  * Tracee's IsFileWrite and IsFileRead: by the access mode alone (O_WRONLY or
@@ -70,70 +65,10 @@ export function pathBase(p: string): string {
 
 export const meta = (id: string, eventName: string, name: string, severity: Severity, mitre: Mitre, description: string) => ({ id, eventName, name, severity, mitre, description });
 
-/** A path opened, with whether for writing; renames count as writes of the new path. */
-export function fileAccess(e: TraceeEvent): { path: string; write: boolean } | undefined {
-  switch (e.eventName) {
-    case 'security_file_open':
-      return { path: str(e, 'pathname'), write: writes(num(e, 'flags')) };
-    case 'rename':
-    case 'renameat':
-    case 'renameat2':
-      return { path: str(e, 'newpath'), write: true };
-    default:
-      return undefined;
-  }
-}
-
 export const RENAME_EVENTS = ['rename', 'renameat', 'renameat2'] as const;
-
-/**
- * The policy rules of the opens and renames that may write a path matching
- * `kernel` (Tracee's patterns). Opens are security_file_open, as Tracee's
- * rules take them: the file's absolute path whatever the syscall was given
- * (relative, under a dirfd, through a link); renames are the syscalls'.
- */
-export const fileWriteEvents = (kernel: string[]): PolicyRule[] => [
-  { event: 'security_file_open', filters: [`data.pathname=${kernel.join(',')}`] },
-  ...RENAME_EVENTS.map((event) => ({ event, filters: [`data.newpath=${kernel.join(',')}`, 'retval=0'] })),
-];
-
-/** A match as mergeMap takes it: none, or one. */
-export const matchesOf = (m: RuleMatch | undefined): RuleMatch[] => (m ? [m] : []);
-
-/** A successful open for writing, or rename onto, a path that `matches`. */
-export function fileWrite(e: TraceeEvent, matches: (path: string) => boolean): RuleMatch | undefined {
-  const f = e.returnValue >= 0 ? fileAccess(e) : undefined;
-  return f !== undefined && f.write && matches(f.path) ? { event: e, data: { path: f.path } } : undefined;
-}
-
-/**
- * A rule on files opened for writing (or renamed into place) whose path
- * `matches`; `kernel` narrows what the kernel sends (path patterns).
- */
-export function fileWriteRule(m: ReturnType<typeof meta>, kernel: string[], matches: (path: string) => boolean): Rule {
-  return {
-    ...m,
-    events: fileWriteEvents(kernel),
-    detect: () => (events$) => events$.pipe(mergeMap((e) => matchesOf(fileWrite(e, matches)))),
-  };
-}
 
 /** Variables that make the dynamic loader load libraries a program did not ask for. */
 export const PRELOAD_ENVS = ['LD_PRELOAD', 'LD_LIBRARY_PATH'];
-
-/** A rule on files opened for reading (security_file_open) whose path `matches`, by processes not named in `legit`. */
-export function fileReadRule(m: ReturnType<typeof meta>, kernel: string[], matches: (path: string) => boolean, legit: string[] = []): Rule {
-  const events: PolicyRule[] = [{ event: 'security_file_open', filters: [`data.pathname=${kernel.join(',')}`] }];
-  return {
-    ...m,
-    events,
-    detect: () => (events$) =>
-      events$.pipe(
-        filter((e) => e.returnValue >= 0 && !writes(num(e, 'flags')) && !legit.includes(e.processName) && matches(str(e, 'pathname'))),
-        map((event) => ({ event, data: { path: str(event, 'pathname') } })),
-      ),
-  };
-}
 
 /** What one of Tracee's file signatures judges (see {@link traceeFileRule}). */
 export interface TraceeFileSpec {
@@ -226,9 +161,7 @@ export function traceeFileRule(m: ReturnType<typeof meta>, spec: TraceeFileSpec)
 }
 
 export const under = (dirs: string[]) => (p: string) => dirs.some((d) => p.startsWith(d));
-export const oneOf = (files: string[]) => (p: string) => files.includes(p);
 export const either = (...tests: ((p: string) => boolean)[]) => (p: string) => tests.some((t) => t(p));
-export const basename = (p: string) => p.slice(p.lastIndexOf('/') + 1);
 
 export const ESCAPE: Mitre = { tactic: 'Privilege Escalation', technique: 'Escape to Host', id: 'T1611' };
 
@@ -253,12 +186,6 @@ export function isElf(v: unknown): boolean {
   const bytes = Array.isArray(v) ? v : typeof v === 'string' && !v.startsWith('0x') ? [...Buffer.from(v, 'base64')] : [];
   return ELF_MAGIC.every((b, i) => bytes[i] === b);
 }
-
-/** Tracee's helpers.IsFileWrite: opened write-only or read-write (the access mode alone; O_CREAT or O_TRUNC do not count). */
-export const isFileWrite = (flags: number) => {
-  const mode = flags & (O_WRONLY | O_RDWR);
-  return mode === O_WRONLY || mode === O_RDWR;
-};
 
 /**
  * Tracee's LSM events where their hooks run here, else our equivalents
@@ -317,5 +244,3 @@ export const STARTED_CONTAINER_EVENTS: PolicyRule[] = [
   { event: 'sched_process_exec', filters: [IN_CONTAINER] },
   { event: 'sched_process_exit', filters: [IN_CONTAINER] },
 ];
-
-/** Every builtin rule. */
