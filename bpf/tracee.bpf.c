@@ -2029,20 +2029,52 @@ static __always_inline void magic_write(void *ctx, __s32 nr, long ret, __u64 *ar
 	submit(ctx, b, off, false);
 }
 
+/* The regions mmap or mprotect made writable and executable, by address
+ * space (the mm) and start address: an mprotect of one of them to
+ * executable without writable is alert 4 (W+X to X, a JIT's pattern: code
+ * written, then made read-only), which the syscall alone cannot tell. A
+ * region is forgotten when mapped or protected again otherwise; the least
+ * recently used go first. */
+struct wx_region {
+	__u64 mm;
+	__u64 start;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, struct wx_region);
+	__type(value, __u64); /* length */
+} wx_regions SEC(".maps");
+
 /* mmap (addr, len, prot, flags, fd, off) returned the address, or mprotect
- * (addr, len, prot) 0: memory made writable and executable. */
+ * (addr, len, prot) 0: memory made writable and executable, or a region
+ * made so made executable only. */
 static __always_inline void mem_prot_alert(void *ctx, __s32 nr, long ret, __u64 *args)
 {
 	bool mmap = is_known(nr, KNOWN_MMAP);
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct wx_region region = { .mm = (__u64)BPF_CORE_READ(task, mm), .start = mmap ? (__u64)ret : args[0] };
+	__u32 alert;
 	struct scratch *b;
 	__u32 off = 0;
 
-	if (ret < 0 || (args[2] & (PROT_WRITE | PROT_EXEC)) != (PROT_WRITE | PROT_EXEC))
+	if (ret < 0)
 		return;
+	if ((args[2] & (PROT_WRITE | PROT_EXEC)) == (PROT_WRITE | PROT_EXEC)) {
+		bpf_map_update_elem(&wx_regions, &region, &args[1], BPF_ANY);
+		alert = mmap ? MEM_PROT_ALERT_MMAP_W_X : MEM_PROT_ALERT_MPROTECT_W_X;
+	} else if (!mmap && (args[2] & PROT_EXEC) && bpf_map_lookup_elem(&wx_regions, &region)) {
+		bpf_map_delete_elem(&wx_regions, &region);
+		alert = MEM_PROT_ALERT_MPROTECT_W_X_TO_X;
+	} else {
+		bpf_map_delete_elem(&wx_regions, &region);
+		return;
+	}
 	b = kernel_event(EVENT_MEM_PROT_ALERT, nr);
 	if (!b)
 		return;
-	b->ev.args[0] = mmap ? MEM_PROT_ALERT_MMAP_W_X : MEM_PROT_ALERT_MPROTECT_W_X;
+	b->ev.args[0] = alert;
 	b->ev.args[1] = mmap ? (__u64)ret : args[0];
 	b->ev.args[2] = args[1];
 	b->ev.args[3] = args[2];

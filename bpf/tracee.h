@@ -87,13 +87,15 @@ enum tracee_known_syscall {
 	KNOWN_SYSCALLS,
 };
 
-/* mem_prot_alert's `alert`: Tracee's values where the meaning is the same.
- * Tracee's 2-4 (mprotect adding X, X to W+X, W+X to X) need the mapping's
- * previous protection, which the syscall does not give; an mprotect to
- * W+X is a value of its own. */
+/* mem_prot_alert's `alert`: Tracee's values (types/trace MemProtAlert)
+ * where the meaning is the same. Tracee's 2 and 3 (mprotect adding X, X to
+ * W+X) need the mapping's previous protection, which the syscall does not
+ * give; 4 (W+X to X) is known from the regions this side saw made W+X
+ * (wx_regions); an mprotect to W+X is a value of its own. */
 enum tracee_mem_prot_alert {
-	MEM_PROT_ALERT_MMAP_W_X = 1,	 /* "Mmaped region with W+E permissions!" */
-	MEM_PROT_ALERT_MPROTECT_W_X = 5, /* mprotect to writable and executable */
+	MEM_PROT_ALERT_MMAP_W_X = 1,	      /* "Mmaped region with W+E permissions!" */
+	MEM_PROT_ALERT_MPROTECT_W_X_TO_X = 4, /* "Protection changed from W+E to E!" */
+	MEM_PROT_ALERT_MPROTECT_W_X = 5,      /* mprotect to writable and executable */
 };
 
 /* Kernel values the kernel side relies on, and user space with it (read

@@ -74,8 +74,10 @@ describe('builtin rules, live', () => {
       { rule: 'TRC-103', what: 'ptrace PEEKDATA of a child', found: false, act: () => py('ptrace-peek') },
       { rule: 'TRC-1025', what: 'process_vm_writev into a child', found: true, act: () => py('vm-write') },
       { rule: 'TRC-1025', what: 'process_vm_writev into itself', found: false, act: () => py('vm-write-self') },
-      // Tracee's TRC-104 takes mem_prot_alert 4 alone (mprotect from W+X to X), which our
-      // kernel side does not derive yet: W+X mappings are not findings, as in Tracee
+      // Tracee's TRC-104 takes mem_prot_alert 4 alone (mprotect from W+X to X): W+X
+      // mappings alone are not findings, as in Tracee
+      { rule: 'TRC-104', what: 'an rwx mapping mprotected r-x (a JIT)', found: true, act: () => py('jit') },
+      { rule: 'TRC-104', what: 'an rw- mapping mprotected r-x', found: false, act: () => py('rw-to-rx') },
       { rule: 'TRC-104', what: 'an rwx mapping', found: false, act: () => py('mmap-wx') },
       { rule: 'TRC-104', what: 'an r-x mapping', found: false, act: () => py('mmap-rx') },
       { rule: 'TRC-104', what: 'an rw- mapping mprotected rwx', found: false, act: () => py('mprotect-wx') },

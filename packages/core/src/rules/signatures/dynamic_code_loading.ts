@@ -1,10 +1,11 @@
 // TRC-104 dynamic_code_loading: Tracee's signature of the same id.
 import { filter, map } from 'rxjs';
 import type { Rule } from '../rule.js';
-import { meta, num, str } from '../helpers.js';
+import { CONSTANTS } from '../../generated/schema.js';
+import { constant, meta, num, str } from '../helpers.js';
 
-/** Tracee's trace.ProtAlertMprotectWXToX: memory that was writable and executable made executable only. */
-const MPROTECT_WX_TO_X = 4;
+/** Tracee's trace.ProtAlertMprotectWXToX (bpf/tracee.h): memory that was writable and executable made executable only. */
+const MPROTECT_WX_TO_X = constant(CONSTANTS.mem_prot_alert, 'MEM_PROT_ALERT_MPROTECT_W_X_TO_X');
 /** The same alert as Tracee's JSON prints it (parse-arguments). */
 const MPROTECT_WX_TO_X_TEXT = 'Protection changed from W+E to E!';
 
