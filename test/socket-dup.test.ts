@@ -7,9 +7,9 @@ import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { eventById, trace, traceeJson, type TraceeEvent, type TraceOptions } from '@tracee/core';
+import { eventById, listEvents, trace, traceeJson, type TraceeEvent, type TraceOptions } from '@tracee/core';
 import { arg, heldProgramIds, until } from './helpers.js';
 
 const FIXTURE = new URL('./fixtures/socket-dup.py', import.meta.url).pathname;
@@ -35,7 +35,7 @@ async function traceWorkload(options: TraceOptions = {}, wanted = (rows: Row[]) 
   const dir = mkdtempSync(join(tmpdir(), 'trc-socket-dup-'));
   const seen: TraceeEvent[] = [];
   let failure: unknown;
-  const sub = trace({ events: ['socket_dup'], ...options }).subscribe({ next: (e) => seen.push(e), error: (e) => (failure = e) });
+  const sub = trace(options.policies ? options : { events: ['socket_dup'], ...options }).subscribe({ next: (e) => seen.push(e), error: (e) => (failure = e) });
   try {
     expect(failure).toBeUndefined();
     const child = spawn(PYTHON, [FIXTURE, join(dir, 'report.json'), dir], { stdio: ['ignore', 'ignore', 'inherit'] });
@@ -90,6 +90,34 @@ describe('socket_dup', () => {
       expect(rows[0].remote_addr.sin_port).not.toBe(rows[0].local_addr.sin_port);
     });
   }
+
+  it("is listed with Tracee's id and arguments, then ours, in the net set", () => {
+    const def = listEvents('net').find((e) => e.name === 'socket_dup');
+    expect(def && [def.id, def.syscall, def.args.map((a) => `${a.type} ${a.name}`)]).toEqual([
+      747,
+      false,
+      ['int oldfd', 'int newfd', 'struct sockaddr * remote_addr', 'struct sockaddr * local_addr'],
+    ]);
+  });
+
+  it('policies: scoped in the kernel and filtered on its arguments, each event with the policy it matched', async () => {
+    // the workload's processes are named after the interpreter they exec
+    const comm = basename(PYTHON).slice(0, 15);
+    const onStdout = (rows: Row[]) => rows.filter((r) => r.newfd === 1);
+    const { rows, events } = await traceWorkload(
+      {
+        policies: [
+          { name: 'workload', scope: [`comm=${comm}`], rules: [{ event: 'socket_dup', filters: ['data.newfd=1'] }] },
+          { name: 'nobody', scope: ['comm=trc-no-such'], rules: [{ event: 'socket_dup' }] },
+        ],
+      },
+      onStdout,
+    );
+    // reverse shell, forked child, bind shell, AF_UNIX path and abstract (accepted ends)
+    expect(onStdout(rows)).toHaveLength(5);
+    expect(events.map(asRow)).toEqual(onStdout(rows));
+    expect(events.map((e) => e.matchedPolicies.join())).toEqual(Array(5).fill('workload'));
+  });
 
   it('filters on its arguments as on any event: newfd=0 only', async () => {
     const onStdin = (rows: Row[]) => rows.filter((r) => r.newfd === 0);
