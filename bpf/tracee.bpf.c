@@ -51,10 +51,11 @@ const volatile bool direct_task_reads = false;
 /* The numbers of the syscalls of enum tracee_known_syscall, which differ
  * per arch: user space writes them from its syscall table. */
 const volatile __s32 known_syscalls[KNOWN_SYSCALLS] = { [0 ... KNOWN_SYSCALLS - 1] = -1 };
-/* magic_write, mem_prot_alert selected: the verifier drops the code of the
- * one that is not (and its path walk). */
+/* magic_write, mem_prot_alert, socket_dup selected: the verifier drops the
+ * code of those that are not (and their path walk, address reads). */
 const volatile bool derive_magic_write = false;
 const volatile bool derive_mem_prot_alert = false;
+const volatile bool derive_socket_dup = false;
 /* security_file_open from the open syscalls' exit: its fallback where
  * neither fentry nor kprobes run */
 const volatile bool derive_file_open = false;
@@ -555,7 +556,7 @@ static __always_inline __u32 put_value(struct scratch *b, __u32 off, __u8 arg, _
 	return off + sizeof(*item) + sizeof(value);
 }
 
-/* include/linux/socket.h: the families whose addresses put_local_addr()
+/* include/linux/socket.h: the families whose addresses put_sock_addr()
  * builds from a socket's fields, and their sizes (fixed by the ABI) */
 #define AF_UNIX 1
 #define AF_INET 2
@@ -1923,45 +1924,72 @@ static __always_inline int on_security_socket_bind(void *ctx, struct socket *soc
 	return 0;
 }
 
-/* The local address of a socket (a listening one: what accept serves),
- * as the struct sockaddr its family has, from the socket's fields. */
-static __always_inline __u32 put_local_addr(struct scratch *b, __u32 off, __u8 arg, struct sock *sk)
+/* A socket's address as the struct sockaddr of its family, built from the
+ * kernel's socket as getsockname (its own: local) or getpeername (peer:
+ * the remote end's) builds it: AF_INET (16 bytes), AF_INET6 (28: flowinfo
+ * 0, which getpeername fills only for IPV6_FLOWINFO_SEND) from sock_common
+ * (rcv_saddr and num, or daddr and dport), ports in network order; AF_UNIX its own unix_sock's bound
+ * address, or its peer's, as bind gave it (the family alone if unnamed or
+ * without a peer); any other family alone. Returns the new offset. */
+static __always_inline __u32 put_sock_addr(struct scratch *b, __u32 off, __u8 arg, struct sock *sk, const bool peer)
 {
-	struct data_item *item = (void *)b->data;
+	if (off >= MAX_STR_LEN)
+		return off;
+	barrier_var(off);
+	off &= MAX_STR_LEN - 1;
+	struct data_item *item = (void *)&b->data[off];
+	__u8 *dst = &b->data[off + sizeof(*item)];
 	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
-	__u16 port = BPF_CORE_READ(sk, __sk_common.skc_num);
-	__u8 *dst = &b->data[sizeof(*item)];
+	__u32 len = sizeof(family);
 
-	if (off != 0)
-		return off; /* always the record's only item */
 	if (family == AF_UNIX) {
-		/* bound: its address as bind gave it (len: the addrlen kept);
-		 * unbound: the family alone, as the kernel reports it */
-		struct unix_address *addr = BPF_CORE_READ((struct unix_sock *)sk, addr);
+		/* bound: its address as bind gave it (len: the addrlen kept) */
+		struct unix_sock *u = (struct unix_sock *)sk;
+		if (peer)
+			u = (struct unix_sock *)BPF_CORE_READ(u, peer);
+		struct unix_address *addr = u ? BPF_CORE_READ(u, addr) : NULL;
 		if (addr)
-			return put_sockaddr(b, 0, arg, (void *)addr + bpf_core_field_offset(struct unix_address, name),
+			return put_sockaddr(b, off, arg, (void *)addr + bpf_core_field_offset(struct unix_address, name),
 					    BPF_CORE_READ(addr, len), true);
 	}
 	__builtin_memset(dst, 0, SOCKADDR_IN6_SIZE);
 	__builtin_memcpy(dst, &family, sizeof(family));
-	item->len = sizeof(family);
 	if (family == AF_INET || family == AF_INET6) {
-		/* sin_port and sin6_port: network order, at offset 2 in both */
-		dst[2] = port >> 8;
-		dst[3] = port & 0xff;
-		if (family == AF_INET) {
-			__be32 a = BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
-			__builtin_memcpy(dst + 4, &a, sizeof(a));
-			item->len = SOCKADDR_IN_SIZE;
+		/* sin_port and sin6_port: network order, at offset 2 in both
+		 * (skc_dport is kept so, skc_num in host order) */
+		if (peer) {
+			__be16 port = BPF_CORE_READ(sk, __sk_common.skc_dport);
+			__builtin_memcpy(dst + 2, &port, sizeof(port));
 		} else {
-			/* sin6_addr at offset 8, after sin6_flowinfo */
-			BPF_CORE_READ_INTO(dst + 8, sk, __sk_common.skc_v6_rcv_saddr);
-			item->len = SOCKADDR_IN6_SIZE;
+			__u16 port = BPF_CORE_READ(sk, __sk_common.skc_num);
+			dst[2] = port >> 8;
+			dst[3] = port & 0xff;
+		}
+		if (family == AF_INET) {
+			__be32 a = peer ? BPF_CORE_READ(sk, __sk_common.skc_daddr) : BPF_CORE_READ(sk, __sk_common.skc_rcv_saddr);
+			__builtin_memcpy(dst + 4, &a, sizeof(a));
+			len = SOCKADDR_IN_SIZE;
+		} else {
+			/* sin6_addr at offset 8, after sin6_flowinfo: its 16 bytes
+			 * (BPF_CORE_READ_INTO would copy sizeof(*dst), one) */
+			if (peer)
+				bpf_core_read(dst + 8, 16, &sk->__sk_common.skc_v6_daddr);
+			else
+				bpf_core_read(dst + 8, 16, &sk->__sk_common.skc_v6_rcv_saddr);
+			/* sin6_scope_id: the bound interface, for an address that
+			 * needs one (link-local fe80::/10, multicast of interface or
+			 * link scope ff01::, ff02::), as net/ipv6's inet6_getname */
+			if ((dst[8] == 0xfe && (dst[9] & 0xc0) == 0x80) || (dst[8] == 0xff && ((dst[9] & 0xf) == 1 || (dst[9] & 0xf) == 2))) {
+				__u32 dev = BPF_CORE_READ(sk, __sk_common.skc_bound_dev_if);
+				__builtin_memcpy(dst + 24, &dev, sizeof(dev));
+			}
+			len = SOCKADDR_IN6_SIZE;
 		}
 	}
 	item->arg = arg;
 	item->kind = ARG_SOCKADDR;
-	return sizeof(*item) + item->len;
+	item->len = len;
+	return off + sizeof(*item) + len;
 }
 
 /* security_socket_accept(struct socket *sock, struct socket *newsock) */
@@ -1969,7 +1997,7 @@ static __always_inline int on_security_socket_accept(void *ctx, struct socket *s
 {
 	struct scratch *b = socket_event(EVENT_SECURITY_SOCKET_ACCEPT, sock);
 	if (b)
-		submit(ctx, b, put_local_addr(b, 0, 1, BPF_CORE_READ(sock, sk)), false);
+		submit(ctx, b, put_sock_addr(b, 0, 1, BPF_CORE_READ(sock, sk), false), false);
 	return 0;
 }
 
@@ -2086,12 +2114,51 @@ static __always_inline void mem_prot_alert(void *ctx, __s32 nr, long ret, __u64 
 	submit(ctx, b, off, false);
 }
 
+/* include/uapi/linux/fcntl.h: fcntl's commands that duplicate an fd */
+#define F_DUPFD 0
+#define F_DUPFD_CLOEXEC 1030
+
+/* dup (oldfd), dup2 (oldfd, newfd), dup3 (oldfd, newfd, flags) or fcntl
+ * (fd, cmd, arg) returned ret: the fd made (for dup2 and dup3 newfd, which
+ * they return), if it is a socket, with the socket's addresses. */
+static __always_inline void socket_dup(void *ctx, __s32 nr, long ret, __u64 *args)
+{
+	struct scratch *b;
+	struct file *file;
+	struct socket *sock;
+	struct sock *sk;
+	__u32 off;
+
+	if (ret < 0 || (is_known(nr, KNOWN_FCNTL) && (int)args[1] != F_DUPFD && (int)args[1] != F_DUPFD_CLOEXEC))
+		return;
+	if (!(file = fd_file(ret)))
+		return;
+	if ((BPF_CORE_READ(file, f_inode, i_mode) & S_IFMT) != S_IFSOCK)
+		return;
+	/* a socket's file has it in private_data, and it points back to the
+	 * file (net/socket.c sock_alloc_file); an O_PATH fd of a socket's
+	 * name in a directory has the inode's mode, not the socket */
+	sock = BPF_CORE_READ(file, private_data);
+	if (!sock || BPF_CORE_READ(sock, file) != file || !(sk = BPF_CORE_READ(sock, sk)))
+		return;
+	b = kernel_event(EVENT_SOCKET_DUP, nr);
+	if (!b)
+		return;
+	b->ev.args[0] = (int)args[0];
+	b->ev.args[1] = (int)ret;
+	off = put_sock_addr(b, 0, 2, sk, true);
+	off = put_sock_addr(b, off, 3, sk, false);
+	submit(ctx, b, off, false);
+}
+
 static __always_inline void derive_at_exit(void *ctx, __u32 id, long ret, struct pt_regs *regs, const bool per_syscall)
 {
 	__s32 nr = id;
 	bool write = derive_magic_write && (is_known(nr, KNOWN_WRITE) || is_known(nr, KNOWN_PWRITE64) || is_known(nr, KNOWN_WRITEV) ||
 					    is_known(nr, KNOWN_PWRITEV));
 	bool map = derive_mem_prot_alert && (is_known(nr, KNOWN_MMAP) || is_known(nr, KNOWN_MPROTECT));
+	bool dup = derive_socket_dup && (is_known(nr, KNOWN_DUP) || is_known(nr, KNOWN_DUP2) || is_known(nr, KNOWN_DUP3) ||
+					 is_known(nr, KNOWN_FCNTL));
 	__u64 args[MAX_ARGS];
 
 	/* the file the open returned, by its fd */
@@ -2102,14 +2169,16 @@ static __always_inline void derive_at_exit(void *ctx, __u32 id, long ret, struct
 			file_open_event(ctx, file, nr, false);
 		return;
 	}
-	if (!(write || map) || !event_config(write ? EVENT_MAGIC_WRITE : EVENT_MEM_PROT_ALERT))
+	if (!(write || map || dup) || !event_config(write ? EVENT_MAGIC_WRITE : map ? EVENT_MEM_PROT_ALERT : EVENT_SOCKET_DUP))
 		return;
 	if (!read_syscall_args(per_syscall ? current_regs() : regs, args, per_syscall ? (long)id : -1))
 		return;
 	if (write)
 		magic_write(ctx, nr, ret, args);
-	else
+	else if (map)
 		mem_prot_alert(ctx, nr, ret, args);
+	else
+		socket_dup(ctx, nr, ret, args);
 }
 
 SEC("raw_tracepoint/sys_exit")

@@ -84,6 +84,11 @@ enum tracee_known_syscall {
 	KNOWN_OPENAT,
 	KNOWN_OPENAT2,
 	KNOWN_CREAT,
+	/* socket_dup is derived at their exit */
+	KNOWN_DUP,
+	KNOWN_DUP2,
+	KNOWN_DUP3,
+	KNOWN_FCNTL,
 	KNOWN_SYSCALLS,
 };
 
@@ -124,6 +129,8 @@ enum tracee_event_id {
 	EVENT_SECURITY_SOCKET_BIND = 736,
 	EVENT_SECURITY_SB_MOUNT = 738,
 	EVENT_SECURITY_KERNEL_READ_FILE = 741,
+	/* derived at the exit of syscalls (events.tbl @after=) */
+	EVENT_SOCKET_DUP = 747,
 	EVENT_SECURITY_INODE_RENAME = 766,
 	EVENT_SCHED_PROCESS_FORK = 1002,
 	EVENT_SCHED_PROCESS_EXEC = 1003,

@@ -135,11 +135,20 @@ fn workload(path: &str) {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
     let port = listener.local_addr().unwrap().port();
     std::fs::write(format!("{path}.port"), port.to_string()).unwrap();
-    let _client = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let client = std::net::TcpStream::connect(("127.0.0.1", port)).unwrap();
     let _conn = listener.accept().unwrap();
+    // the connected socket onto another fd (socket_dup), its local port
+    // for the check
+    let fd = std::os::fd::AsRawFd::as_raw_fd(&client);
+    assert_eq!(unsafe { libc::dup2(fd, SOCKET_DUP_FD) }, SOCKET_DUP_FD);
+    let local = client.local_addr().unwrap().port();
+    std::fs::write(format!("{path}.dup"), format!("{fd} {local}")).unwrap();
     let err = std::process::Command::new("/bin/true").exec();
     panic!("exec /bin/true: {err}");
 }
+
+/// Where the workload dup2s its connected socket (socket_dup's newfd).
+const SOCKET_DUP_FD: i32 = 100;
 
 /// The guest binary's ELF interpreter, copied into the guest at the path
 /// ldd gives on the build host (test/qemu/matrix.mjs).
@@ -178,6 +187,7 @@ fn run(name: &str, mode: SyscallHookMode, kernel_btf: bool) -> Value {
         "security_socket_accept",
         "magic_write",
         "mem_prot_alert",
+        "socket_dup",
     ];
     let rules = || {
         selected
@@ -248,6 +258,15 @@ fn run(name: &str, mode: SyscallHookMode, kernel_btf: bool) -> Value {
         .and_then(|p| p.parse().ok())
         .unwrap_or(0);
     let _ = std::fs::remove_file(format!("{path}.port"));
+    // the socket's fd and its local port, as the workload saw them
+    let (dup_fd, dup_local): (u64, u16) = std::fs::read_to_string(format!("{path}.dup"))
+        .ok()
+        .and_then(|s| {
+            let (fd, local) = s.split_once(' ')?;
+            Some((fd.parse().ok()?, local.parse().ok()?))
+        })
+        .unwrap_or((u64::MAX, 0));
+    let _ = std::fs::remove_file(format!("{path}.dup"));
 
     let mut events: Vec<Event> = Vec::new();
     let deadline = Instant::now() + Duration::from_secs(20);
@@ -493,6 +512,24 @@ fn run(name: &str, mode: SyscallHookMode, kernel_btf: bool) -> Value {
             "mem_prot_alert",
             "rwx".into(),
             Box::new(|e| e.args[0] == 1 && e.args[2] == 4096 && e.args[3] == 7),
+        ),
+        // the connected socket dup2ed: its remote and local addresses, read
+        // from the kernel's socket
+        (
+            "socket_dup",
+            format!("{dup_fd} -> {SOCKET_DUP_FD}: 127.0.0.1:{port} from 127.0.0.1:{dup_local}"),
+            Box::new(|e| {
+                let addr = |arg: u8| {
+                    e.sockaddrs
+                        .iter()
+                        .find(|(a, _)| *a == arg)
+                        .and_then(|(_, b)| inet(b))
+                };
+                e.args[0] == dup_fd
+                    && e.args[1] == SOCKET_DUP_FD as u64
+                    && addr(2) == Some((port, [127, 0, 0, 1]))
+                    && addr(3) == Some((dup_local, [127, 0, 0, 1]))
+            }),
         ),
     ];
     // with the kernel's BTF, fentry; without, kprobes: every function event attached

@@ -582,7 +582,7 @@ fn serves(program: &str, e: &EventDef, hooks: &SyscallHooks) -> bool {
     let exit = e.syscall && !e.noreturn;
     // execve, execveat: a successful one is reported at sched_process_exec
     let exec = e.syscall && e.strings_at_entry;
-    // events derived at syscalls' exit (magic_write, mem_prot_alert, a fallback)
+    // events derived at syscalls' exit (magic_write, mem_prot_alert, socket_dup, a fallback)
     let derived = hooks.derived_events.contains(&e.name);
     let per_syscall = |h: &Hook| matches!(h, Hook::PerSyscall(_));
     match program {
@@ -782,6 +782,10 @@ fn open_and_load(
             put(
                 std::mem::offset_of!(types::rodata, derive_mem_prot_alert),
                 &[u8::from(selected("mem_prot_alert"))],
+            );
+            put(
+                std::mem::offset_of!(types::rodata, derive_socket_dup),
+                &[u8::from(selected("socket_dup"))],
             );
             put(
                 std::mem::offset_of!(types::rodata, derive_file_open),
