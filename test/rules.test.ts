@@ -68,6 +68,10 @@ describe('builtin rules, live', () => {
       { rule: 'TRC-101', what: 'stdout dup2ed onto a TCP socket', found: true, act: () => py('stdio-socket', String(port)) },
       { rule: 'TRC-101', what: 'a TCP socket dup2ed onto fd 10', found: false, act: () => py('socket-high-fd', String(port)) },
       { rule: 'TRC-101', what: 'stdout dup2ed onto /dev/null', found: false, act: () => py('stdio-file') },
+      // socket_dup reads the socket in the kernel: no bookkeeping of who connected what
+      { rule: 'TRC-101', what: 'stdin dup2ed onto a TCP socket in a forked child', found: true, act: () => py('stdio-socket-child', String(port)) },
+      { rule: 'TRC-101', what: 'a TCP socket moved to fd 17, closed, then dup2ed onto stdin', found: true, act: () => py('stdio-socket-moved', String(port)) },
+      { rule: 'TRC-101', what: 'a bind shell: an accepted connection on stdin', found: true, act: () => py('bind-shell') },
       { rule: 'TRC-102', what: 'ptrace(PTRACE_TRACEME)', found: true, act: () => py('traceme') },
       { rule: 'TRC-102', what: 'ptrace attach and peek', found: false, act: () => py('ptrace-peek') },
       { rule: 'TRC-103', what: 'ptrace POKEDATA into a child', found: true, act: () => py('ptrace-poke') },
@@ -118,6 +122,8 @@ describe('builtin rules, live', () => {
       { rule: 'TRC-1027', what: 'write /etc/cronjob', found: false, act: () => privately('/etc', ': > /etc/cronjob') },
       { rule: 'TRC-1027', what: 'run a program named crontab', found: true, act: () => run([`${DIR}/crontab`]) },
       { rule: 'TRC-1027', what: 'run a program named crontab2', found: false, act: () => run([`${DIR}/crontab2`]) },
+      { rule: 'TRC-1027', what: 'run a program named at', found: true, act: () => run([`${DIR}/at`]) },
+      { rule: 'TRC-1027', what: 'run a program named batch', found: true, act: () => run([`${DIR}/batch`]) },
       { rule: 'TRC-1026', what: 'write /etc/init.d/svc', found: true, act: () => privately('/etc', 'mkdir /etc/init.d && : > /etc/init.d/svc') },
       { rule: 'TRC-1026', what: 'write /etc/initial', found: false, act: () => privately('/etc', ': > /etc/initial') },
       { rule: 'TRC-1026', what: 'run a program named update-rc.d', found: true, act: () => run([`${DIR}/update-rc.d`]) },
@@ -185,6 +191,8 @@ describe('builtin rules, live', () => {
       { rule: 'TRC-1022', what: 'a container writes an ELF into a memfd', found: false, act: () => pyInContainer('elf-to-memfd') },
       // what was written decides (an ELF), not the mode
       { rule: 'TRC-1015', what: 'write an ELF to a hidden file', found: true, act: () => py('drop-elf', `${DIR}/.hidden-tool`) },
+      { rule: 'TRC-1015', what: 'write an ELF to a hidden file with mode 0644', found: true, act: () => py('drop-elf', `${DIR}/.hidden-644:644`) },
+      { rule: 'TRC-1015', what: 'chmod +x of a hidden shell script', found: false, act: () => py('hidden-script-chmod', `${DIR}/.hidden-script`) },
       { rule: 'TRC-1015', what: 'write an ELF into a hidden directory', found: true, act: () => run(['sh', '-c', `mkdir -p ${DIR}/.hid && cd ${DIR}/.hid && exec python3 ${ACTIONS} drop-elf tool`]) },
       { rule: 'TRC-1015', what: 'write an ELF to a visible file', found: false, act: () => py('drop-elf', `${DIR}/visible-tool`) },
       { rule: 'TRC-1015', what: 'write text to a hidden file', found: false, act: () => py('drop-text', `${DIR}/.hidden-notes`) },
@@ -194,7 +202,7 @@ describe('builtin rules, live', () => {
     await run(['cp', '/usr/bin/dash', `${DIR}/nginx`]);
     await run(['cp', '/usr/bin/dash', `${DIR}/myapp`]);
     await run(['cp', '/usr/bin/cat', `${DIR}/kubelet`]);
-    for (const name of ['crontab', 'crontab2', 'update-rc.d']) await run(['cp', '/bin/true', `${DIR}/${name}`]);
+    for (const name of ['crontab', 'crontab2', 'at', 'batch', 'update-rc.d']) await run(['cp', '/bin/true', `${DIR}/${name}`]);
     await run(['touch', `${DIR}/mnt-in-container`, `${DIR}/mnt-on-host`]);
     await run(['sh', '-c', `echo 0 > ${DIR}/cg/notify_on_release`]);
 
