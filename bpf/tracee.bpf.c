@@ -1927,10 +1927,11 @@ static __always_inline int on_security_socket_bind(void *ctx, struct socket *soc
 /* A socket's address as the struct sockaddr of its family, built from the
  * kernel's socket as getsockname (its own: local) or getpeername (peer:
  * the remote end's) builds it: AF_INET (16 bytes), AF_INET6 (28: flowinfo
- * 0, which getpeername fills only for IPV6_FLOWINFO_SEND) from sock_common
- * (rcv_saddr and num, or daddr and dport), ports in network order; AF_UNIX its own unix_sock's bound
- * address, or its peer's, as bind gave it (the family alone if unnamed or
- * without a peer); any other family alone. Returns the new offset. */
+ * 0, which getpeername fills only for IPV6_FLOWINFO_SEND) from
+ * sock_common (rcv_saddr and num, or daddr and dport), ports in network
+ * order; AF_UNIX its own unix_sock's bound address, or its peer's, as bind
+ * gave it (the family alone if unnamed or without a peer); any other
+ * family alone. Returns the new offset. */
 static __always_inline __u32 put_sock_addr(struct scratch *b, __u32 off, __u8 arg, struct sock *sk, const bool peer)
 {
 	if (off >= MAX_STR_LEN)

@@ -28,17 +28,22 @@ interface Row {
 /**
  * Traces socket_dup (with `options`) while the workload runs: its rows, and
  * the events of its processes in time order, once as many as `wanted(rows)`
- * have come (the workload's last dup follows every one that must give none,
- * and the ring buffer keeps their order).
+ * have come (the workload's last dup follows every one that must give none:
+ * one that gave an event anyway is among them, or makes the list longer).
  */
-async function traceWorkload(options: TraceOptions = {}, wanted = (rows: Row[]) => rows): Promise<{ rows: Row[]; events: TraceeEvent[]; pid: number }> {
+async function traceWorkload(
+  options: TraceOptions = {},
+  wanted = (rows: Row[]) => rows,
+  command = (report: string, dir: string) => [PYTHON, FIXTURE, report, dir],
+): Promise<{ rows: Row[]; events: TraceeEvent[]; pid: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'trc-socket-dup-'));
   const seen: TraceeEvent[] = [];
   let failure: unknown;
   const sub = trace(options.policies ? options : { events: ['socket_dup'], ...options }).subscribe({ next: (e) => seen.push(e), error: (e) => (failure = e) });
   try {
     expect(failure).toBeUndefined();
-    const child = spawn(PYTHON, [FIXTURE, join(dir, 'report.json'), dir], { stdio: ['ignore', 'ignore', 'inherit'] });
+    const [cmd, ...args] = command(join(dir, 'report.json'), dir);
+    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'inherit'] });
     const [code] = await once(child, 'exit');
     expect(code).toBe(0);
     const rows = JSON.parse(readFileSync(join(dir, 'report.json'), 'utf8')) as Row[];
@@ -64,9 +69,14 @@ const asRow = (e: TraceeEvent): Row => ({
 });
 
 describe('socket_dup', () => {
-  for (const hooks of ['auto', 'raw'] as const) {
-    it(`each socket dup'd (reverse and bind shells, a forked child, a moved fd, IPv6, AF_UNIX path and abstract, dup3, dup, fcntl), no other dup (${hooks} hooks)`, async () => {
-      const { rows, events, pid } = await traceWorkload({ syscallHooks: hooks });
+  const ways: [string, TraceOptions][] = [
+    ['auto hooks', {}],
+    ['raw hooks', { syscallHooks: 'raw' }],
+    ['perf buffer', { perfBuffer: true }],
+  ];
+  for (const [way, options] of ways) {
+    it(`each socket dup'd (reverse and bind shells, a forked child, a moved fd, IPv6, AF_UNIX path and abstract, dup3, dup, fcntl), no other dup (${way})`, async () => {
+      const { rows, events, pid } = await traceWorkload(options);
       // the workload's own picture: 21 socket dups, by two processes
       expect(rows).toHaveLength(21);
       expect(new Set(rows.map((r) => r.pid)).size).toBe(2);
@@ -90,6 +100,17 @@ describe('socket_dup', () => {
       expect(rows[0].remote_addr.sin_port).not.toBe(rows[0].local_addr.sin_port);
     });
   }
+
+  it('IPv6 link-local: the interface as the scope id of both addresses, as getpeername and getsockname give it', async () => {
+    // a network namespace of its own with a veth pair, fe80::1 on v0
+    const setup = 'ip link set lo up && ip link add v0 type veth peer name v1 && ip link set v0 up && ip link set v1 up && ip addr add fe80::1/64 dev v0 nodad';
+    const { rows, events } = await traceWorkload({}, undefined, (report, dir) => ['unshare', '-n', 'sh', '-c', `${setup} && exec "$0" "$@"`, PYTHON, FIXTURE, report, dir, 'v0']);
+    expect(rows).toHaveLength(1);
+    const scope = rows[0].local_addr.sin6_scopeid;
+    expect(Number(scope)).toBeGreaterThan(1); // not lo's
+    expect([rows[0].remote_addr.sin6_addr, rows[0].remote_addr.sin6_scopeid, rows[0].local_addr.sin6_addr]).toEqual(['fe80::1', scope, 'fe80::1']);
+    expect(events.map(asRow)).toEqual(rows);
+  });
 
   it("is listed with Tracee's id and arguments, then ours, in the net set", () => {
     const def = listEvents('net').find((e) => e.name === 'socket_dup');
