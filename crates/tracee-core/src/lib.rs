@@ -24,6 +24,7 @@ mod libbpf_log;
 mod loader;
 pub mod policy;
 mod privileges;
+pub mod rootkit;
 pub mod record;
 mod syscall_hooks;
 mod tracer;
