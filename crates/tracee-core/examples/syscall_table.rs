@@ -5,7 +5,11 @@ fn main() {
         Ok(t) => {
             println!("sys_call_table at {:#x} ({})", t.address, t.how);
             for (nr, entry) in t.entries.iter().enumerate() {
-                println!("{nr:4} {entry:#018x} {:16} {}", t.syscalls[nr].0, t.symbols[nr].join(" "));
+                println!(
+                    "{nr:4} {entry:#018x} {:16} {}",
+                    t.syscalls[nr].0,
+                    t.symbols[nr].join(" ")
+                );
             }
         }
         Err(e) => {

@@ -24,8 +24,8 @@ mod libbpf_log;
 mod loader;
 pub mod policy;
 mod privileges;
-pub mod rootkit;
 pub mod record;
+pub mod rootkit;
 mod syscall_hooks;
 mod tracer;
 

@@ -99,8 +99,9 @@ pub(crate) fn load_and_attach(
     }
     // the rootkit checks: run through BPF_PROG_TEST_RUN (no legacy
     // variant), and judged with /proc/kallsyms, which must show addresses
-    let (events, rootkit_events): (Vec<&'static EventDef>, Vec<&'static EventDef>) =
-        events.into_iter().partition(|e| !rootkit::EVENTS.contains(&e.name));
+    let (events, rootkit_events): (Vec<&'static EventDef>, Vec<&'static EventDef>) = events
+        .into_iter()
+        .partition(|e| !rootkit::EVENTS.contains(&e.name));
     let mut rootkit_prepared = None;
     let mut events = events;
     if !rootkit_events.is_empty() {
@@ -109,20 +110,15 @@ pub(crate) fn load_and_attach(
             disabled.push(Disabled {
                 programs: vec![rootkit::PROGRAM],
                 events: names,
-                reason: "checked by a program for Linux 5.10+ only, and the legacy programs run here".into(),
+                reason:
+                    "checked by a program for Linux 5.10+ only, and the legacy programs run here"
+                        .into(),
             });
         } else {
-            match rootkit::Checker::prepare() {
-                Ok(p) => {
-                    rootkit_prepared = Some(p);
-                    events.extend(rootkit_events.iter().copied());
-                }
-                Err(reason) => disabled.push(Disabled {
-                    programs: vec![rootkit::PROGRAM],
-                    events: names,
-                    reason,
-                }),
-            }
+            // /proc/kallsyms takes ~70 ms to read here: read while the
+            // object loads; judged once it has
+            rootkit_prepared = Some(std::thread::spawn(rootkit::Checker::prepare));
+            events.extend(rootkit_events.iter().copied());
         }
     }
     let events = events.as_slice();
@@ -504,7 +500,10 @@ pub(crate) fn load_and_attach(
         let selected = |name: &str| events.iter().any(|e| e.name == name);
         let (syscalls, fops) = (selected("hooked_syscall"), selected("hooked_proc_fops"));
         if syscalls || fops {
-            match rootkit::Checker::new(&obj, prepared, syscalls, fops) {
+            let prepared = prepared
+                .join()
+                .unwrap_or_else(|_| Err("reading /proc/kallsyms panicked".into()));
+            match prepared.and_then(|p| rootkit::Checker::new(&obj, p, syscalls, fops)) {
                 Ok(c) => checker = Some(c),
                 Err(reason) => {
                     let off: Vec<&'static str> = events
@@ -1080,5 +1079,7 @@ pub(crate) fn load_one(program: &str, event: &str) -> Result<Object, Error> {
         direct_task_reads: false,
     };
     let scope = plan.compiled.kernel_scope();
-    open_and_load(&plan, &scope, custom_btf.as_deref(), false, &|p: &str| p == program)
+    open_and_load(&plan, &scope, custom_btf.as_deref(), false, &|p: &str| {
+        p == program
+    })
 }

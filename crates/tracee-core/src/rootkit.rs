@@ -41,6 +41,15 @@ const RODATA_MAX: u64 = 64 << 20;
 const SYMBOL_SPAN: u64 = 0x10000;
 
 const KALLSYMS: &str = "/proc/kallsyms";
+/// The symbols looked up by name, besides the syscalls' functions.
+const NAMED: [&str; 6] = [
+    "_stext",
+    "_etext",
+    "sys_call_table",
+    "__start_rodata",
+    "__end_rodata",
+    "__start_ro_after_init",
+];
 
 /// /proc/kallsyms: text and section symbols with their owners.
 pub struct Kallsyms {
@@ -53,8 +62,9 @@ impl Kallsyms {
     /// Reads /proc/kallsyms, or says in one line why its addresses cannot
     /// be used.
     pub fn read() -> Result<Kallsyms, String> {
-        let text = std::fs::read_to_string(KALLSYMS)
-            .map_err(|e| format!("{KALLSYMS} cannot be read ({e}); run as root on a kernel with CONFIG_KALLSYMS"))?;
+        let text = std::fs::read_to_string(KALLSYMS).map_err(|e| {
+            format!("{KALLSYMS} cannot be read ({e}); run as root on a kernel with CONFIG_KALLSYMS")
+        })?;
         Kallsyms::parse(&text)
     }
 
@@ -75,7 +85,10 @@ impl Kallsyms {
                 .next()
                 .map(|m| m.trim_start_matches('[').trim_end_matches(']').to_string())
                 .unwrap_or_else(|| "system".into());
-            if owner == "system" {
+            // looked up by name: the kernel's own section markers and
+            // syscall functions only (a map of all ~120k would cost more
+            // than reading them)
+            if owner == "system" && (name.starts_with(syscall_prefix()) || NAMED.contains(&name)) {
                 by_name.entry(name.to_string()).or_insert(addr);
             }
             if matches!(kind, "t" | "T" | "w" | "W") {
@@ -185,7 +198,9 @@ impl Checker {
     pub fn prepare() -> Result<(Kallsyms, u64, u64), String> {
         let syms = Kallsyms::read()?;
         let (Some(stext), Some(etext)) = (syms.addr("_stext"), syms.addr("_etext")) else {
-            return Err(format!("{KALLSYMS} has no _stext/_etext (the kernel's text bounds)"));
+            return Err(format!(
+                "{KALLSYMS} has no _stext/_etext (the kernel's text bounds)"
+            ));
         };
         Ok((syms, stext, etext))
     }
@@ -264,7 +279,13 @@ impl Checker {
                 sent += emit(
                     obj,
                     types::tracee_event_id::EVENT_HOOKED_SYSCALL.0,
-                    strs.iter().enumerate().map(|(i, s)| (i as u8, types::tracee_arg_kind::ARG_KSTR.0 as u8, s.as_str())),
+                    strs.iter().enumerate().map(|(i, s)| {
+                        (
+                            i as u8,
+                            types::tracee_arg_kind::ARG_KSTR.0 as u8,
+                            s.as_str(),
+                        )
+                    }),
                 )?;
             }
         }
@@ -284,11 +305,15 @@ impl Checker {
             let key: Vec<(String, u64)> = hooked.iter().map(|(n, a, _)| (n.clone(), *a)).collect();
             if !hooked.is_empty() && key != self.reported_fops {
                 self.reported_fops = key;
-                let strs: Vec<&str> = hooked.iter().flat_map(|(n, _, o)| [n.as_str(), o.as_str()]).collect();
+                let strs: Vec<&str> = hooked
+                    .iter()
+                    .flat_map(|(n, _, o)| [n.as_str(), o.as_str()])
+                    .collect();
                 sent += emit(
                     obj,
                     types::tracee_event_id::EVENT_HOOKED_PROC_FOPS.0,
-                    strs.iter().map(|s| (0u8, types::tracee_arg_kind::ARG_STR_ARRAY.0 as u8, *s)),
+                    strs.iter()
+                        .map(|s| (0u8, types::tracee_arg_kind::ARG_STR_ARRAY.0 as u8, *s)),
                 )?;
             }
         }
@@ -316,7 +341,11 @@ fn run(obj: &Object, args: &[u64]) -> Result<u32, String> {
     program(obj)?
         .test_run(input)
         .map(|o| o.return_value)
-        .map_err(|e| format!("BPF_PROG_TEST_RUN of a raw tracepoint program failed ({e}); it needs Linux 5.10+"))
+        .map_err(|e| {
+            format!(
+                "BPF_PROG_TEST_RUN of a raw tracepoint program failed ({e}); it needs Linux 5.10+"
+            )
+        })
 }
 
 fn read_map(obj: &Object, name: &str) -> Result<Vec<u8>, String> {
@@ -339,7 +368,14 @@ pub fn read_kernel(obj: &Object, addr: u64, len: usize) -> Result<(Vec<u8>, usiz
     while out.len() < len {
         let chunk = (len - out.len()).div_ceil(page).min(max / page) * page;
         let at = addr + out.len() as u64;
-        pages_read += run(obj, &[types::tracee_rootkit_op::ROOTKIT_READ.0 as u64, at, chunk as u64])? as usize;
+        pages_read += run(
+            obj,
+            &[
+                types::tracee_rootkit_op::ROOTKIT_READ.0 as u64,
+                at,
+                chunk as u64,
+            ],
+        )? as usize;
         out.extend_from_slice(&read_map(obj, "rootkit_read")?[..chunk]);
     }
     out.truncate(len);
@@ -349,20 +385,36 @@ pub fn read_kernel(obj: &Object, addr: u64, len: usize) -> Result<(Vec<u8>, usiz
 /// `n` words (addresses) of kernel memory at `addr`.
 pub fn read_words(obj: &Object, addr: u64, n: usize) -> Result<Vec<u64>, String> {
     let (bytes, _) = read_kernel(obj, addr, n * 8)?;
-    Ok(bytes.chunks_exact(8).map(|w| u64::from_ne_bytes(w.try_into().unwrap())).collect())
+    Ok(bytes
+        .chunks_exact(8)
+        .map(|w| u64::from_ne_bytes(w.try_into().unwrap()))
+        .collect())
 }
 
 /// The iterate_shared and iterate pointers of fd's file operations.
 fn read_fops(obj: &Object, fd: i32) -> Result<[u64; 2], String> {
-    if run(obj, &[types::tracee_rootkit_op::ROOTKIT_READ_FOPS.0 as u64, fd as u64])? != 1 {
-        return Err(format!("fd {fd} (/proc) was not found in this task's files"));
+    if run(
+        obj,
+        &[
+            types::tracee_rootkit_op::ROOTKIT_READ_FOPS.0 as u64,
+            fd as u64,
+        ],
+    )? != 1
+    {
+        return Err(format!(
+            "fd {fd} (/proc) was not found in this task's files"
+        ));
     }
     let w = read_map(obj, "rootkit_read")?;
     Ok([0, 1].map(|i| u64::from_ne_bytes(w[i * 8..i * 8 + 8].try_into().unwrap())))
 }
 
 /// Sends one record of `event_id` with these (arg, kind, string) items.
-fn emit<'a>(obj: &Object, event_id: u32, items: impl Iterator<Item = (u8, u8, &'a str)>) -> Result<u32, String> {
+fn emit<'a>(
+    obj: &Object,
+    event_id: u32,
+    items: impl Iterator<Item = (u8, u8, &'a str)>,
+) -> Result<u32, String> {
     let mut e = types::rootkit_emit {
         event_id,
         ..Default::default()
@@ -380,7 +432,10 @@ fn emit<'a>(obj: &Object, event_id: u32, items: impl Iterator<Item = (u8, u8, &'
     }
     // SAFETY: rootkit_emit is repr(C), integers and arrays of them.
     let bytes = unsafe {
-        std::slice::from_raw_parts((&e as *const types::rootkit_emit).cast::<u8>(), size_of_val(&e))
+        std::slice::from_raw_parts(
+            (&e as *const types::rootkit_emit).cast::<u8>(),
+            size_of_val(&e),
+        )
     };
     let map = obj
         .maps()
@@ -407,7 +462,10 @@ pub fn locate_table(obj: &Object, syms: &Kallsyms) -> Result<(u64, String), Stri
     let expected: Vec<Option<u64>> = (0..len).map(|nr| expected_entry(syms, nr)).collect();
     let known = expected.iter().filter(|e| e.is_some()).count();
     if known == 0 {
-        return Err(format!("{KALLSYMS} names none of the syscalls' functions ({}*)", syscall_prefix()));
+        return Err(format!(
+            "{KALLSYMS} names none of the syscalls' functions ({}*)",
+            syscall_prefix()
+        ));
     }
     let score = |words: &[u64]| {
         words
@@ -420,13 +478,20 @@ pub fn locate_table(obj: &Object, syms: &Kallsyms) -> Result<(u64, String), Stri
     if let Some(addr) = syms.addr("sys_call_table") {
         let s = score(&read_words(obj, addr, len as usize)?);
         return if judge(s) {
-            Ok((addr, format!("kallsyms; {s} of {known} entries as kallsyms names them")))
+            Ok((
+                addr,
+                format!("kallsyms; {s} of {known} entries as kallsyms names them"),
+            ))
         } else {
-            Err(format!("sys_call_table (kallsyms) matches kallsyms in {s} of {known} entries only"))
+            Err(format!(
+                "sys_call_table (kallsyms) matches kallsyms in {s} of {known} entries only"
+            ))
         };
     }
     let Some(start) = syms.addr("__start_rodata") else {
-        return Err(format!("{KALLSYMS} has neither sys_call_table nor __start_rodata to find it from"));
+        return Err(format!(
+            "{KALLSYMS} has neither sys_call_table nor __start_rodata to find it from"
+        ));
     };
     let end = ["__end_rodata", "__start_ro_after_init"]
         .iter()
@@ -435,7 +500,10 @@ pub fn locate_table(obj: &Object, syms: &Kallsyms) -> Result<(u64, String), Stri
         .min()
         .unwrap_or(start + RODATA_MAX);
     let (bytes, _) = read_kernel(obj, start, (end - start) as usize)?;
-    let words: Vec<u64> = bytes.chunks_exact(8).map(|w| u64::from_ne_bytes(w.try_into().unwrap())).collect();
+    let words: Vec<u64> = bytes
+        .chunks_exact(8)
+        .map(|w| u64::from_ne_bytes(w.try_into().unwrap()))
+        .collect();
     // the entries that name one syscall only (not the holes' shared one)
     let ni = syms.addr(&format!("{}ni_syscall", syscall_prefix()));
     let mut at: HashMap<u64, u32> = HashMap::new();
@@ -452,14 +520,22 @@ pub fn locate_table(obj: &Object, syms: &Kallsyms) -> Result<(u64, String), Stri
             }
         }
     }
-    let Some((&base, _)) = votes.iter().max_by_key(|(b, v)| (**v, std::cmp::Reverse(**b))) else {
-        return Err(format!("no syscall table in .rodata ({start:#x}..{end:#x})"));
+    let Some((&base, _)) = votes
+        .iter()
+        .max_by_key(|(b, v)| (**v, std::cmp::Reverse(**b)))
+    else {
+        return Err(format!(
+            "no syscall table in .rodata ({start:#x}..{end:#x})"
+        ));
     };
     let table = &words[base..(base + len as usize).min(words.len())];
     let s = score(table);
     let addr = start + base as u64 * 8;
     if judge(s) {
-        Ok((addr, format!("found in .rodata: {s} of {known} entries as kallsyms names them")))
+        Ok((
+            addr,
+            format!("found in .rodata: {s} of {known} entries as kallsyms names them"),
+        ))
     } else {
         Err(format!(
             "no syscall table in .rodata ({start:#x}..{end:#x}): the best candidate, {addr:#x}, matches kallsyms in {s} of {known} entries"
@@ -498,7 +574,10 @@ pub fn syscall_table() -> Result<TableSnapshot, crate::Error> {
     let symbols = entries.iter().map(|a| syms.names_at(*a)).collect();
     let syscalls = (0..table_len())
         .map(|nr| match catalog::by_id(nr).filter(|d| d.syscall) {
-            Some(d) => (d.name.to_string(), crate::syscall_hooks::kernel_names(d.name)),
+            Some(d) => (
+                d.name.to_string(),
+                crate::syscall_hooks::kernel_names(d.name),
+            ),
             None => (String::new(), Vec::new()),
         })
         .collect();
@@ -513,13 +592,93 @@ pub fn syscall_table() -> Result<TableSnapshot, crate::Error> {
     })
 }
 
+/// /proc's root directory operations as the checks' reader sees them:
+/// iterate_shared and iterate (0 where the kernel has no such field), each
+/// with the names kallsyms gives its address.
+pub fn proc_root_operations() -> Result<[(u64, Vec<String>); 2], crate::Error> {
+    let unavailable = |reasons: String| crate::Error::Unavailable { reasons };
+    let (syms, _, _) = Checker::prepare().map_err(unavailable)?;
+    let obj = crate::loader::load_one(PROGRAM, "hooked_proc_fops")?;
+    let dir = std::fs::File::open("/proc").map_err(|e| unavailable(format!("/proc: {e}")))?;
+    let ops = read_fops(&obj, dir.as_raw_fd()).map_err(unavailable)?;
+    Ok(ops.map(|a| (a, syms.names_at(a))))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
+    /// The path of a finding, on the real kernel (as root): with an empty
+    /// "kernel text" every entry of the real table is outside it, so each
+    /// is judged hooked, resolved and sent through the program into the
+    /// ring, with Tracee's arguments; a second check sends nothing (each
+    /// entry and address is reported once).
+    #[test]
+    fn findings_reach_the_ring_with_tracees_arguments_once() {
+        let obj = crate::loader::load_one(PROGRAM, "hooked_syscall")
+            .expect("loading the checks' program (as root)");
+        let cfg = types::event_config {
+            policies: 1,
+            ..Default::default()
+        };
+        // SAFETY: event_config is repr(C), integers only.
+        let value = unsafe {
+            std::slice::from_raw_parts(
+                (&cfg as *const types::event_config).cast::<u8>(),
+                size_of_val(&cfg),
+            )
+        };
+        let id = types::tracee_event_id::EVENT_HOOKED_SYSCALL.0;
+        let configs = obj.maps().find(|m| m.name() == "event_configs").unwrap();
+        configs
+            .update(&id.to_ne_bytes(), value, MapFlags::ANY)
+            .unwrap();
+        let (syms, stext, etext) = Checker::prepare().unwrap();
+        let table = locate_table(&obj, &syms).unwrap().0;
+        let entries = read_words(&obj, table, table_len() as usize).unwrap();
+        let mut c = Checker::new(&obj, (syms, 0, 0), true, false).unwrap();
+        let sent = c.check(&obj).unwrap();
+        assert_eq!(sent as usize, entries.iter().filter(|e| **e != 0).count());
+        assert_eq!(c.check(&obj).unwrap(), 0, "reported again");
+        assert_eq!(c.checks, 2);
+
+        let events_map = obj.maps().find(|m| m.name() == "events").unwrap();
+        let records = std::cell::RefCell::new(Vec::new());
+        let mut builder = libbpf_rs::RingBufferBuilder::new();
+        builder
+            .add(&events_map, |d: &[u8]| {
+                records.borrow_mut().push(d.to_vec());
+                0
+            })
+            .unwrap();
+        builder.build().unwrap().consume().unwrap();
+        let records = records.into_inner();
+        assert_eq!(records.len(), sent as usize);
+        let read = crate::Records::new(&records[0]).next().unwrap().unwrap();
+        assert_eq!(read.name(), "hooked_syscall");
+        assert_eq!(
+            read.header.host_process_id, 0,
+            "a host-wide fact carries no process"
+        );
+        assert_eq!(read.header.matched_policies, 1);
+        let strs: Vec<&str> = read.strings.iter().map(|(_, s)| s.as_str()).collect();
+        assert_eq!(
+            strs,
+            [
+                "read",
+                &format!("{:x}", entries[0]),
+                &format!("{}read", syscall_prefix()),
+                "system"
+            ]
+        );
+        assert!(entries[0] >= stext && entries[0] < etext);
+    }
+
     #[test]
     fn kallsyms_all_zero_is_refused_with_the_fix() {
-        let err = Kallsyms::parse("0000000000000000 T _stext\n0000000000000000 T _etext\n").err().unwrap();
+        let err = Kallsyms::parse("0000000000000000 T _stext\n0000000000000000 T _etext\n")
+            .err()
+            .unwrap();
         assert!(err.contains("kptr_restrict"), "{err}");
     }
 
@@ -529,9 +688,15 @@ mod tests {
             "ffffffff81000000 T _stext\nffffffff81000100 T a\nffffffffc0000000 t hooked_kill\t[rootkit]\nffffffffc0000100 t other\t[rootkit]\n",
         )
         .unwrap();
-        assert_eq!(s.resolve(0xffffffffc0000010), ("hooked_kill".into(), "rootkit".into()));
+        assert_eq!(
+            s.resolve(0xffffffffc0000010),
+            ("hooked_kill".into(), "rootkit".into())
+        );
         assert_eq!(s.resolve(0xffffffff81000180), ("a".into(), "system".into()));
-        assert_eq!(s.resolve(0xffffffffd0000000), (String::new(), "hidden".into()));
+        assert_eq!(
+            s.resolve(0xffffffffd0000000),
+            (String::new(), "hidden".into())
+        );
         assert_eq!(s.addr("_stext"), Some(0xffffffff81000000));
     }
 }

@@ -497,7 +497,10 @@ fn run(
     // the rootkit checks: at start, then on their interval
     let mut next_check = std::time::Instant::now();
     while !stop.load(Ordering::Relaxed) {
-        if let Some(c) = checker.as_mut().filter(|_| std::time::Instant::now() >= next_check) {
+        if let Some(c) = checker
+            .as_mut()
+            .filter(|_| std::time::Instant::now() >= next_check)
+        {
             if let Err(cause) = c.check(&obj) {
                 result = Err(Error::Poll {
                     cause: format!("rootkit check: {cause}"),
