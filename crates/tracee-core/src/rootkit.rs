@@ -60,15 +60,17 @@ pub struct Kallsyms {
 
 impl Kallsyms {
     /// Reads /proc/kallsyms, or says in one line why its addresses cannot
-    /// be used.
-    pub fn read() -> Result<Kallsyms, String> {
+    /// be used. `keep_text`: every text symbol too, to resolve addresses
+    /// (else only the names looked up: the parse then costs little next
+    /// to the kernel's ~70 ms to list them).
+    pub fn read(keep_text: bool) -> Result<Kallsyms, String> {
         let text = std::fs::read_to_string(KALLSYMS).map_err(|e| {
             format!("{KALLSYMS} cannot be read ({e}); run as root on a kernel with CONFIG_KALLSYMS")
         })?;
-        Kallsyms::parse(&text)
+        Kallsyms::parse(&text, keep_text)
     }
 
-    pub fn parse(text: &str) -> Result<Kallsyms, String> {
+    pub fn parse(text: &str, keep_text: bool) -> Result<Kallsyms, String> {
         let mut syms = Vec::new();
         let mut by_name = HashMap::new();
         let mut nonzero = false;
@@ -81,17 +83,18 @@ impl Kallsyms {
                 continue;
             };
             nonzero |= addr != 0;
-            let owner = it
-                .next()
-                .map(|m| m.trim_start_matches('[').trim_end_matches(']').to_string())
-                .unwrap_or_else(|| "system".into());
+            let module = it.next();
             // looked up by name: the kernel's own section markers and
             // syscall functions only (a map of all ~120k would cost more
             // than reading them)
-            if owner == "system" && (name.starts_with(syscall_prefix()) || NAMED.contains(&name)) {
+            if module.is_none() && (name.starts_with(syscall_prefix()) || NAMED.contains(&name)) {
                 by_name.entry(name.to_string()).or_insert(addr);
             }
-            if matches!(kind, "t" | "T" | "w" | "W") {
+            if keep_text && matches!(kind, "t" | "T" | "w" | "W") {
+                let owner = module.map_or_else(
+                    || "system".to_string(),
+                    |m| m.trim_start_matches('[').trim_end_matches(']').to_string(),
+                );
                 syms.push((addr, name.to_string(), owner));
             }
         }
@@ -181,11 +184,10 @@ pub fn table_len() -> u32 {
 
 /// The running checks of one trace.
 pub(crate) struct Checker {
-    syms: Kallsyms,
     stext: u64,
     etext: u64,
     /// the syscall table: (address, how it was found), if hooked_syscall is selected
-    table: Option<(u64, String)>,
+    table: Option<Table>,
     /// /proc opened, if hooked_proc_fops is selected
     proc_dir: Option<std::fs::File>,
     reported_syscalls: HashMap<u32, u64>,
@@ -196,7 +198,7 @@ pub(crate) struct Checker {
 impl Checker {
     /// Before loading: kallsyms readable, with the kernel's text bounds.
     pub fn prepare() -> Result<(Kallsyms, u64, u64), String> {
-        let syms = Kallsyms::read()?;
+        let syms = Kallsyms::read(false)?;
         let (Some(stext), Some(etext)) = (syms.addr("_stext"), syms.addr("_etext")) else {
             return Err(format!(
                 "{KALLSYMS} has no _stext/_etext (the kernel's text bounds)"
@@ -223,7 +225,6 @@ impl Checker {
             None
         };
         Ok(Checker {
-            syms,
             stext,
             etext,
             table,
@@ -237,8 +238,8 @@ impl Checker {
     /// One line for TracerInfo: what is checked, and how the table was found.
     pub fn describe(&self, interval: std::time::Duration) -> String {
         let mut parts = Vec::new();
-        if let Some((addr, how)) = &self.table {
-            parts.push(format!("sys_call_table at {addr:#x} ({how})"));
+        if let Some(t) = &self.table {
+            parts.push(format!("sys_call_table at {:#x} ({})", t.address, t.how));
         }
         if self.proc_dir.is_some() {
             parts.push("/proc's directory operations".into());
@@ -260,8 +261,17 @@ impl Checker {
     /// the number of records sent.
     pub fn check(&mut self, obj: &Object) -> Result<u32, String> {
         let mut sent = 0;
-        if let Some((table, _)) = self.table {
-            let entries = read_words(obj, table, table_len() as usize)?;
+        // kallsyms is read again for a finding only (the symbols of now: a
+        // module loaded since start is named)
+        let mut text: Option<Kallsyms> = None;
+        let mut resolve = |addr: u64| -> Result<(String, String), String> {
+            if text.is_none() {
+                text = Some(Kallsyms::read(true)?);
+            }
+            Ok(text.as_ref().map(|t| t.resolve(addr)).unwrap_or_default())
+        };
+        if let Some(Table { address, len, .. }) = self.table {
+            let entries = read_words(obj, address, len)?;
             for (nr, &addr) in entries.iter().enumerate() {
                 let nr = nr as u32;
                 if addr == 0 || self.in_text(addr) {
@@ -274,7 +284,7 @@ impl Checker {
                 let name = catalog::by_id(nr)
                     .filter(|d| d.syscall)
                     .map_or("", |d| d.name);
-                let (function, owner) = self.syms.resolve(addr);
+                let (function, owner) = resolve(addr)?;
                 let strs = [name.to_string(), format!("{addr:x}"), function, owner];
                 sent += emit(
                     obj,
@@ -296,7 +306,7 @@ impl Checker {
                 if addr == 0 || self.in_text(addr) {
                     continue;
                 }
-                let (_, owner) = self.syms.resolve(addr);
+                let (_, owner) = resolve(addr)?;
                 // Tracee's: a pointer into the kernel's own symbols is not a hook
                 if owner != "system" {
                     hooked.push((name.to_string(), addr, owner));
@@ -457,36 +467,40 @@ fn emit<'a>(
 /// .rodata equal to one of those addresses votes for the table starting
 /// `nr` words before it; the most voted start is the table if at least
 /// TABLE_MATCH of its entries match, so a few hooked entries still find it.
-pub fn locate_table(obj: &Object, syms: &Kallsyms) -> Result<(u64, String), String> {
+pub fn locate_table(obj: &Object, syms: &Kallsyms) -> Result<Table, String> {
     let len = table_len();
     let expected: Vec<Option<u64>> = (0..len).map(|nr| expected_entry(syms, nr)).collect();
-    let known = expected.iter().filter(|e| e.is_some()).count();
-    if known == 0 {
+    if expected.iter().all(|e| e.is_none()) {
         return Err(format!(
             "{KALLSYMS} names none of the syscalls' functions ({}*)",
             syscall_prefix()
         ));
     }
-    let score = |words: &[u64]| {
-        words
-            .iter()
-            .zip(&expected)
-            .filter(|(w, e)| e.is_some_and(|e| e == **w))
-            .count()
-    };
-    let judge = |score: usize| score as f64 >= TABLE_MATCH * known as f64;
-    if let Some(addr) = syms.addr("sys_call_table") {
-        let s = score(&read_words(obj, addr, len as usize)?);
-        return if judge(s) {
-            Ok((
-                addr,
-                format!("kallsyms; {s} of {known} entries as kallsyms names them"),
-            ))
+    // The table's length: up to its last entry kallsyms agrees with. An
+    // older kernel's table is shorter than the catalog (5.10's has 441
+    // entries), and what follows it is other data.
+    let judge = |address: u64, words: &[u64], how: &str| -> Result<Table, String> {
+        let agrees = |nr: usize| expected[nr].is_some_and(|e| e == words[nr]);
+        let len = (0..words.len().min(expected.len()))
+            .rev()
+            .find(|&nr| agrees(nr))
+            .map_or(0, |nr| nr + 1);
+        let known = expected[..len].iter().filter(|e| e.is_some()).count();
+        let score = (0..len).filter(|&nr| agrees(nr)).count();
+        if len > 0 && score as f64 >= TABLE_MATCH * known as f64 {
+            Ok(Table {
+                address,
+                len,
+                how: format!("{how}: {len} entries, {score} of {known} as kallsyms names them"),
+            })
         } else {
             Err(format!(
-                "sys_call_table (kallsyms) matches kallsyms in {s} of {known} entries only"
+                "the syscall table's candidate at {address:#x} ({how}) matches kallsyms in {score} of {known} entries only"
             ))
-        };
+        }
+    };
+    if let Some(addr) = syms.addr("sys_call_table") {
+        return judge(addr, &read_words(obj, addr, len as usize)?, "kallsyms");
     }
     let Some(start) = syms.addr("__start_rodata") else {
         return Err(format!(
@@ -529,18 +543,18 @@ pub fn locate_table(obj: &Object, syms: &Kallsyms) -> Result<(u64, String), Stri
         ));
     };
     let table = &words[base..(base + len as usize).min(words.len())];
-    let s = score(table);
-    let addr = start + base as u64 * 8;
-    if judge(s) {
-        Ok((
-            addr,
-            format!("found in .rodata: {s} of {known} entries as kallsyms names them"),
-        ))
-    } else {
-        Err(format!(
-            "no syscall table in .rodata ({start:#x}..{end:#x}): the best candidate, {addr:#x}, matches kallsyms in {s} of {known} entries"
-        ))
-    }
+    judge(start + base as u64 * 8, table, "found in .rodata")
+}
+
+/// Where the syscall table is, and how long.
+#[derive(Debug, Clone)]
+pub struct Table {
+    pub address: u64,
+    /// Entries: up to the last one kallsyms agrees with, at most the
+    /// catalog's syscall numbers.
+    pub len: usize,
+    /// How it was found, in words.
+    pub how: String,
 }
 
 /// The syscall table as the checks' reader sees it, with what kallsyms says
@@ -567,12 +581,13 @@ pub struct TableSnapshot {
 /// Reads the syscall table now (loading the reader program alone).
 pub fn syscall_table() -> Result<TableSnapshot, crate::Error> {
     let unavailable = |reasons: String| crate::Error::Unavailable { reasons };
-    let (syms, stext, etext) = Checker::prepare().map_err(unavailable)?;
+    let (_, stext, etext) = Checker::prepare().map_err(unavailable)?;
+    let syms = Kallsyms::read(true).map_err(unavailable)?;
     let obj = crate::loader::load_one(PROGRAM, "hooked_syscall")?;
-    let (address, how) = locate_table(&obj, &syms).map_err(unavailable)?;
-    let entries = read_words(&obj, address, table_len() as usize).map_err(unavailable)?;
+    let Table { address, len, how } = locate_table(&obj, &syms).map_err(unavailable)?;
+    let entries = read_words(&obj, address, len).map_err(unavailable)?;
     let symbols = entries.iter().map(|a| syms.names_at(*a)).collect();
-    let syscalls = (0..table_len())
+    let syscalls = (0..len as u32)
         .map(|nr| match catalog::by_id(nr).filter(|d| d.syscall) {
             Some(d) => (
                 d.name.to_string(),
@@ -597,7 +612,7 @@ pub fn syscall_table() -> Result<TableSnapshot, crate::Error> {
 /// with the names kallsyms gives its address.
 pub fn proc_root_operations() -> Result<[(u64, Vec<String>); 2], crate::Error> {
     let unavailable = |reasons: String| crate::Error::Unavailable { reasons };
-    let (syms, _, _) = Checker::prepare().map_err(unavailable)?;
+    let syms = Kallsyms::read(true).map_err(unavailable)?;
     let obj = crate::loader::load_one(PROGRAM, "hooked_proc_fops")?;
     let dir = std::fs::File::open("/proc").map_err(|e| unavailable(format!("/proc: {e}")))?;
     let ops = read_fops(&obj, dir.as_raw_fd()).map_err(unavailable)?;
@@ -634,8 +649,8 @@ mod tests {
             .update(&id.to_ne_bytes(), value, MapFlags::ANY)
             .unwrap();
         let (syms, stext, etext) = Checker::prepare().unwrap();
-        let table = locate_table(&obj, &syms).unwrap().0;
-        let entries = read_words(&obj, table, table_len() as usize).unwrap();
+        let table = locate_table(&obj, &syms).unwrap();
+        let entries = read_words(&obj, table.address, table.len).unwrap();
         let mut c = Checker::new(&obj, (syms, 0, 0), true, false).unwrap();
         let sent = c.check(&obj).unwrap();
         assert_eq!(sent as usize, entries.iter().filter(|e| **e != 0).count());
@@ -676,9 +691,12 @@ mod tests {
 
     #[test]
     fn kallsyms_all_zero_is_refused_with_the_fix() {
-        let err = Kallsyms::parse("0000000000000000 T _stext\n0000000000000000 T _etext\n")
-            .err()
-            .unwrap();
+        let err = Kallsyms::parse(
+            "0000000000000000 T _stext\n0000000000000000 T _etext\n",
+            true,
+        )
+        .err()
+        .unwrap();
         assert!(err.contains("kptr_restrict"), "{err}");
     }
 
@@ -686,6 +704,7 @@ mod tests {
     fn resolve_finds_the_function_and_its_owner() {
         let s = Kallsyms::parse(
             "ffffffff81000000 T _stext\nffffffff81000100 T a\nffffffffc0000000 t hooked_kill\t[rootkit]\nffffffffc0000100 t other\t[rootkit]\n",
+            true,
         )
         .unwrap();
         assert_eq!(
