@@ -687,6 +687,34 @@ mod tests {
             ]
         );
         assert!(entries[0] >= stext && entries[0] < etext);
+
+        // hooked_proc_fops: its (SymbolName, ModuleOwner) pairs as one
+        // string array (what the decoders make Tracee's objects of)
+        let id = types::tracee_event_id::EVENT_HOOKED_PROC_FOPS.0;
+        configs
+            .update(&id.to_ne_bytes(), value, MapFlags::ANY)
+            .unwrap();
+        let kind = types::tracee_arg_kind::ARG_STR_ARRAY.0 as u8;
+        let pairs = ["iterate_shared", "phide", "iterate", "hidden"];
+        assert_eq!(
+            emit(&obj, id, pairs.iter().map(|s| (0u8, kind, *s))).unwrap(),
+            1
+        );
+        let records = std::cell::RefCell::new(Vec::new());
+        let mut builder = libbpf_rs::RingBufferBuilder::new();
+        builder
+            .add(&events_map, |d: &[u8]| {
+                records.borrow_mut().push(d.to_vec());
+                0
+            })
+            .unwrap();
+        builder.build().unwrap().consume().unwrap();
+        let records = records.into_inner();
+        assert_eq!(records.len(), 1);
+        let read = crate::Records::new(&records[0]).next().unwrap().unwrap();
+        assert_eq!(read.name(), "hooked_proc_fops");
+        let strs: Vec<(u8, &str)> = read.strings.iter().map(|(a, s)| (*a, s.as_str())).collect();
+        assert_eq!(strs, pairs.map(|s| (0u8, s)));
     }
 
     #[test]
