@@ -132,9 +132,48 @@ enum tracee_event_id {
 	/* derived at the exit of syscalls (events.tbl @after=) */
 	EVENT_SOCKET_DUP = 747,
 	EVENT_SECURITY_INODE_RENAME = 766,
+	/* host-wide integrity checks, run by user space through
+	 * BPF_PROG_TEST_RUN (tracee_rootkit_check): /proc's root directory
+	 * operations and the syscall table pointing outside the kernel's
+	 * text. hooked_proc_fops has Tracee's id in the numbering of the ids
+	 * above; hooked_syscall is one of Tracee's user-space ids (2000+). */
+	EVENT_HOOKED_PROC_FOPS = 763,
 	EVENT_SCHED_PROCESS_FORK = 1002,
 	EVENT_SCHED_PROCESS_EXEC = 1003,
 	EVENT_SCHED_PROCESS_EXIT = 1004,
+	EVENT_HOOKED_SYSCALL = 2021,
+};
+
+/* What tracee_rootkit_check does, run by user space with BPF_PROG_TEST_RUN
+ * in its own context; ctx->args[0] is one of these, the others follow. */
+enum tracee_rootkit_op {
+	/* args[1]: a kernel address, args[2]: bytes (a multiple of
+	 * ROOTKIT_PAGE, at most ROOTKIT_READ_MAX): copied into rootkit_read;
+	 * returns the pages that could be read */
+	ROOTKIT_READ = 1,
+	/* args[1]: an fd of the caller's: its struct file's f_op's
+	 * iterate_shared and iterate (0 where the kernel has none) into
+	 * rootkit_read's first two words; returns 1, 0 if there is no file */
+	ROOTKIT_READ_FOPS = 2,
+	/* rootkit_emit's record into the events' ring; returns 1 if sent */
+	ROOTKIT_EMIT = 3,
+	ROOTKIT_PAGE = 4096,
+	ROOTKIT_READ_MAX = 8 * 4096,
+	/* strings of one emitted record, and the bytes of each */
+	ROOTKIT_EMIT_STRS = 8,
+	ROOTKIT_EMIT_STR_LEN = 128,
+};
+
+/* One record for ROOTKIT_EMIT, written by user space: its strings, each a
+ * data item of argument arg[i] and kind kind[i] (ARG_KSTR, or
+ * ARG_STR_ARRAY for the elements of an array). */
+struct rootkit_emit {
+	__u32 event_id;
+	__u32 count;
+	__u8 arg[ROOTKIT_EMIT_STRS];
+	__u8 kind[ROOTKIT_EMIT_STRS];
+	/* string i at i * ROOTKIT_EMIT_STR_LEN, NUL-terminated */
+	char str[ROOTKIT_EMIT_STRS * ROOTKIT_EMIT_STR_LEN];
 };
 
 /* How the kernel side captures one argument. */

@@ -680,6 +680,10 @@ fn arg_kind(ty: &str, as_string: bool, as_address: bool) -> Option<&'static str>
     if ty.trim_start_matches("const ") == "struct __kernel_timespec *" && !as_address {
         return Some("Timespec");
     }
+    // Tracee's []trace.HookedSymbolData, found by user space (hooked_proc_fops)
+    if ty == "struct hooked_symbol_data *" {
+        return Some("HookedSymbols");
+    }
     if stars > 0 {
         return Some("Ptr");
     }

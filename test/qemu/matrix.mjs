@@ -157,6 +157,10 @@ export function verdict(kernel, run) {
   if (!ownTrace?.attached || ownTrace.error || ownTrace.seen !== ownTrace.expected || ownTrace.failures?.length) {
     problems.push(`with kernel BTF: ${JSON.stringify(ownTrace?.error ?? ownTrace?.failures ?? ownTrace)}`);
   }
+  // the rootkit checks' reader (with the kernel's own BTF): the table kallsyms names, every entry its syscall's function
+  const rootkit = own.find((m) => 'rootkit' in m)?.rootkit;
+  if (!/^kallsyms: \d+ entries/.test(rootkit?.table?.how ?? '') || rootkit.table.bad.length || rootkit.table.entries < 300) problems.push(`rootkit reader: ${JSON.stringify(rootkit?.table)}`);
+  if (!rootkit?.proc?.iterate_shared?.includes('proc_root_readdir') || rootkit.proc.iterate !== 0) problems.push(`rootkit reader: /proc: ${JSON.stringify(rootkit?.proc)}`);
   if (!start) problems.push(`the guest never started (${run.exit}; ${run.stderr.split('\n').pop() ?? ''})`);
   else if (!run.said.some((m) => m.btfHidden === true)) problems.push('the kernel BTF was not hidden');
   if (!run.said.some((m) => m.done)) problems.push(`the guest did not finish (${run.exit})`);

@@ -38,6 +38,10 @@ pub enum ArgKind {
     /// A `struct __kernel_timespec *`, copied at sys_exit (for ppoll and
     /// pselect6 the kernel has by then written the time left).
     Timespec,
+    /// Tracee's `[]trace.HookedSymbolData` (`{SymbolName, ModuleOwner}`
+    /// each), sent as a string array of name, owner pairs by
+    /// tracee_rootkit_check (hooked_proc_fops).
+    HookedSymbols,
     I32,
     U32,
     I64,

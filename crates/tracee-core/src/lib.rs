@@ -25,6 +25,7 @@ mod loader;
 pub mod policy;
 mod privileges;
 pub mod record;
+pub mod rootkit;
 mod syscall_hooks;
 mod tracer;
 

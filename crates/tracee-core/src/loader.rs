@@ -14,6 +14,7 @@ use crate::btf::{self, BtfSource, Decision, ObjectSource};
 use crate::catalog::{ArgKind, EventDef, FUNCTION_EVENTS};
 use crate::features::{self, helper_supported, Transport};
 use crate::policy::{Compiled, KernelScope};
+use crate::rootkit;
 use crate::syscall_hooks::{self, open_tracepoint, Hook, SyscallHooks};
 use crate::tracer::{TraceOptions, TracerInfo};
 use crate::{libbpf_log, Error};
@@ -70,7 +71,9 @@ pub(crate) struct Plan {
     pub direct_task_reads: bool,
 }
 
-pub(crate) fn load_and_attach(plan: &Plan) -> Result<(Object, Vec<Link>, TracerInfo), Error> {
+pub(crate) fn load_and_attach(
+    plan: &Plan,
+) -> Result<(Object, Vec<Link>, TracerInfo, Option<rootkit::Checker>), Error> {
     let Plan {
         opts,
         events,
@@ -93,6 +96,30 @@ pub(crate) fn load_and_attach(plan: &Plan) -> Result<(Object, Vec<Link>, TracerI
             events: derived.iter().map(|e| e.name).collect(),
             reason: "derived in the kernel by the programs for Linux 5.2+ only, and the legacy programs run here".into(),
         });
+    }
+    // the rootkit checks: run through BPF_PROG_TEST_RUN (no legacy
+    // variant), and judged with /proc/kallsyms, which must show addresses
+    let (events, rootkit_events): (Vec<&'static EventDef>, Vec<&'static EventDef>) = events
+        .into_iter()
+        .partition(|e| !rootkit::EVENTS.contains(&e.name));
+    let mut rootkit_prepared = None;
+    let mut events = events;
+    if !rootkit_events.is_empty() {
+        let names = rootkit_events.iter().map(|e| e.name).collect();
+        if legacy {
+            disabled.push(Disabled {
+                programs: vec![rootkit::PROGRAM],
+                events: names,
+                reason:
+                    "checked by a program for Linux 5.10+ only, and the legacy programs run here"
+                        .into(),
+            });
+        } else {
+            // /proc/kallsyms takes ~70 ms to read here: read while the
+            // object loads; judged once it has
+            rootkit_prepared = Some(std::thread::spawn(rootkit::Checker::prepare));
+            events.extend(rootkit_events.iter().copied());
+        }
     }
     let events = events.as_slice();
     let scope = compiled.kernel_scope();
@@ -388,6 +415,11 @@ pub(crate) fn load_and_attach(plan: &Plan) -> Result<(Object, Vec<Link>, TracerI
         if !active(base, &disabled) {
             continue;
         }
+        if base == rootkit::PROGRAM {
+            // not attached: run by the checks (rootkit.rs)
+            programs.push(format!("BPF_PROG_TEST_RUN {base}"));
+            continue;
+        }
         let prog_name = if legacy {
             format!("{base}_legacy")
         } else {
@@ -463,6 +495,35 @@ pub(crate) fn load_and_attach(plan: &Plan) -> Result<(Object, Vec<Link>, TracerI
             }
         }
     }
+    let mut checker = None;
+    if let Some(prepared) = rootkit_prepared {
+        let selected = |name: &str| events.iter().any(|e| e.name == name);
+        let (syscalls, fops) = (selected("hooked_syscall"), selected("hooked_proc_fops"));
+        if syscalls || fops {
+            let prepared = prepared
+                .join()
+                .unwrap_or_else(|_| Err("reading /proc/kallsyms panicked".into()));
+            match prepared.and_then(|p| rootkit::Checker::new(&obj, p, syscalls, fops)) {
+                Ok(c) => checker = Some(c),
+                Err(reason) => {
+                    let off: Vec<&'static str> = events
+                        .iter()
+                        .filter(|e| rootkit::EVENTS.contains(&e.name))
+                        .map(|e| e.name)
+                        .collect();
+                    for e in events.iter().filter(|e| off.contains(&e.name)) {
+                        let _ = configs.delete(&e.id.to_ne_bytes());
+                    }
+                    events.retain(|e| !off.contains(&e.name));
+                    disabled.push(Disabled {
+                        programs: vec![rootkit::PROGRAM],
+                        events: off,
+                        reason,
+                    });
+                }
+            }
+        }
+    }
     if events.is_empty() {
         // every selected event's kernel function failed to attach
         return Err(Error::Unavailable {
@@ -484,6 +545,10 @@ pub(crate) fn load_and_attach(plan: &Plan) -> Result<(Object, Vec<Link>, TracerI
         events: events.iter().map(|e| e.name).collect(),
         programs,
         syscall_hooks: hooks.why.clone(),
+        rootkit_checks: checker
+            .as_ref()
+            .map(|c| c.describe(opts.rootkit_check_interval))
+            .unwrap_or_default(),
         btf: decision.btf.to_string(),
         decision: decision.clone(),
         ring_buffer_bytes: opts.ring_buffer_bytes,
@@ -492,7 +557,7 @@ pub(crate) fn load_and_attach(plan: &Plan) -> Result<(Object, Vec<Link>, TracerI
             Transport::PerfBuffer(why) => why.into(),
         },
     };
-    Ok((obj, links, info))
+    Ok((obj, links, info, checker))
 }
 
 /// The kernel-function events, none with a legacy variant.
@@ -526,7 +591,7 @@ fn function_hook(program: &str) -> Option<&'static FunctionHook> {
 /// The object's tracepoint programs (each also as `<name>_legacy`, but the
 /// derived events'), in attach order; the kernel-function ones follow
 /// (`all_programs()`).
-const TRACEPOINT_PROGRAMS: [&str; 11] = [
+const TRACEPOINT_PROGRAMS: [&str; 12] = [
     "tracee_sys_enter",
     "tracee_sys_enter_per_syscall",
     "tracee_sys_exit",
@@ -540,6 +605,8 @@ const TRACEPOINT_PROGRAMS: [&str; 11] = [
     SCHED_PROCESS_EXEC_FIND_VMA,
     "tracee_exec_syscall",
     "tracee_sched_process_exit",
+    // not attached: run by the rootkit checks
+    rootkit::PROGRAM,
 ];
 
 /// tracee_sched_process_exec with the ELF interpreter found by
@@ -594,6 +661,7 @@ fn serves(program: &str, e: &EventDef, hooks: &SyscallHooks) -> bool {
         "tracee_derived_exit_per_syscall" => derived && per_syscall(&hooks.derived),
         "tracee_exec_syscall" => exec,
         SCHED_PROCESS_EXEC_FIND_VMA => e.name == "sched_process_exec",
+        rootkit::PROGRAM => rootkit::EVENTS.contains(&e.name),
         // tracee_sched_process_exec serves sched_process_exec, and so on
         p => function_hook(p).map_or_else(
             || p.strip_prefix("tracee_") == Some(e.name),
@@ -984,4 +1052,38 @@ fn load_error(e: libbpf_rs::Error) -> Error {
         cause: e.to_string(),
         log,
     }
+}
+
+/// The object with only `program` loaded, for a one-off run (the rootkit
+/// checks' reader, rootkit::syscall_table): against the kernel's BTF, or
+/// the one TRACEE_BTF_FILE gives.
+pub(crate) fn load_one(program: &str, event: &str) -> Result<Object, Error> {
+    let policies = vec![crate::Policy::from_events(&[event])];
+    let compiled = crate::policy::compile(&policies).map_err(|mut issues| Error::Policy {
+        issue: issues.remove(0),
+    })?;
+    let decision = btf::decide(&btf::Environment::read(), btf::embedded()?)?;
+    crate::privileges::check()?;
+    let custom_btf = match &decision.btf {
+        BtfSource::Kernel(_) => None,
+        BtfSource::File(path) => Some(path.clone()),
+        BtfSource::Embedded(key) => {
+            return Err(Error::Unavailable {
+                reasons: format!("{program} runs with the kernel's own BTF only, and this kernel has none (embedded {key})"),
+            })
+        }
+    };
+    let plan = Plan {
+        opts: TraceOptions::default(),
+        events: crate::catalog::by_name(event).into_iter().collect(),
+        compiled,
+        decision,
+        transport: Transport::RingBuffer,
+        legacy: false,
+        direct_task_reads: false,
+    };
+    let scope = plan.compiled.kernel_scope();
+    open_and_load(&plan, &scope, custom_btf.as_deref(), false, &|p: &str| {
+        p == program
+    })
 }

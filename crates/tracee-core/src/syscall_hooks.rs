@@ -260,17 +260,26 @@ impl Drop for Tracefs {
     }
 }
 
-/// A tracepoint is named after the kernel's SYSCALL_DEFINE, which for a few
-/// syscalls differs from the name in <asm/unistd.h>: the `new` ABI of stat,
-/// fstat, lstat and uname, umount2 (defined as umount), sendfile (sendfile64).
-fn tracepoint_names(dir: &str, syscall: &str) -> Vec<String> {
+/// The names the kernel may define a syscall under (SYSCALL_DEFINE), which
+/// for a few syscalls differ from the name in <asm/unistd.h>: the `new` ABI
+/// of stat, fstat, lstat and uname, umount2 (defined as umount), sendfile
+/// (sendfile64). Tracepoints and the entry points in kallsyms
+/// (`__x64_sys_<name>`) are named after it.
+pub(crate) fn kernel_names(syscall: &str) -> Vec<String> {
     let mut names = vec![syscall.to_string(), format!("new{syscall}")];
     match syscall {
         "umount2" => names.push("umount".into()),
         "sendfile" => names.push("sendfile64".into()),
         _ => {}
     }
-    names.into_iter().map(|n| format!("{dir}_{n}")).collect()
+    names
+}
+
+fn tracepoint_names(dir: &str, syscall: &str) -> Vec<String> {
+    kernel_names(syscall)
+        .into_iter()
+        .map(|n| format!("{dir}_{n}"))
+        .collect()
 }
 
 /// A perf event for tracepoint `id`, on which a BPF program then attaches.

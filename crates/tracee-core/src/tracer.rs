@@ -57,6 +57,9 @@ pub struct TraceOptions {
     /// execve's envp captured as strings, not an address (Tracee's
     /// `--output option:exec-env`): up to MAX_STR_ARRAY of them, as argv.
     pub exec_env: bool,
+    /// How often the rootkit checks (hooked_syscall, hooked_proc_fops) run
+    /// after the one at start, where selected (rootkit.rs).
+    pub rootkit_check_interval: Duration,
 }
 
 impl Default for TraceOptions {
@@ -76,6 +79,7 @@ impl Default for TraceOptions {
             legacy_programs: false,
             syscall_hooks: SyscallHookMode::Auto,
             exec_env: false,
+            rootkit_check_interval: crate::rootkit::DEFAULT_INTERVAL,
         }
     }
 }
@@ -99,6 +103,8 @@ pub struct TracerInfo {
     pub programs: Vec<String>,
     /// How syscalls are hooked, and why.
     pub syscall_hooks: String,
+    /// What the rootkit checks read and how often; empty if none is selected.
+    pub rootkit_checks: String,
     /// Where CO-RE relocations were resolved from.
     pub btf: String,
     /// Which object and BTF were chosen, and why.
@@ -120,6 +126,9 @@ pub struct Stats {
     pub batches: u64,
     /// (event name, records received), for events with at least one.
     pub per_event: Vec<(&'static str, u64)>,
+    /// Rootkit checks run (each reads the syscall table and/or /proc's
+    /// operations; a clean kernel gives no event).
+    pub rootkit_checks: u64,
 }
 
 struct Shared {
@@ -128,6 +137,7 @@ struct Shared {
     filtered: AtomicU64,
     batches: AtomicU64,
     per_event: Box<[AtomicU64]>,
+    rootkit_checks: AtomicU64,
 }
 
 /// A running trace. Dropping it stops it.
@@ -199,6 +209,7 @@ impl Tracer {
             filtered: AtomicU64::new(0),
             batches: AtomicU64::new(0),
             per_event: (0..MAX_EVENT_ID).map(|_| AtomicU64::new(0)).collect(),
+            rootkit_checks: AtomicU64::new(0),
         });
         let thread = {
             let (stop, shared) = (stop.clone(), shared.clone());
@@ -269,6 +280,7 @@ impl Tracer {
             filtered: s.filtered.load(Ordering::Relaxed),
             batches: s.batches.load(Ordering::Relaxed),
             per_event,
+            rootkit_checks: s.rootkit_checks.load(Ordering::Relaxed),
         }
     }
 
@@ -411,7 +423,7 @@ fn run(
     shared: &Shared,
 ) -> Result<(), Error> {
     let (opts, transport) = (&plan.opts, plan.transport);
-    let (obj, links, info) = match load_and_attach(plan) {
+    let (obj, links, info, mut checker) = match load_and_attach(plan) {
         Ok(v) => v,
         Err(e) => {
             let _ = ready.send(Err(e));
@@ -482,7 +494,22 @@ fn run(
     }
 
     let mut result = Ok(());
+    // the rootkit checks: at start, then on their interval
+    let mut next_check = std::time::Instant::now();
     while !stop.load(Ordering::Relaxed) {
+        if let Some(c) = checker
+            .as_mut()
+            .filter(|_| std::time::Instant::now() >= next_check)
+        {
+            if let Err(cause) = c.check(&obj) {
+                result = Err(Error::Poll {
+                    cause: format!("rootkit check: {cause}"),
+                });
+                break;
+            }
+            shared.rootkit_checks.store(c.checks, Ordering::Relaxed);
+            next_check = std::time::Instant::now() + opts.rootkit_check_interval;
+        }
         // The kernel side wakes us only once the ring is a quarter full; the
         // timeout bounds latency below that, and consume() drains the rest.
         let polled = poller.poll(opts.flush_interval);

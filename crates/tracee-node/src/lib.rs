@@ -103,6 +103,8 @@ pub struct NativeTraceOptions {
     pub syscall_hooks: Option<String>,
     /// execve's envp as strings (Tracee's option:exec-env).
     pub exec_env: Option<bool>,
+    /// Seconds between the rootkit checks after the one at start (default 60).
+    pub rootkit_check_interval_s: Option<f64>,
 }
 
 #[napi(object)]
@@ -114,6 +116,8 @@ pub struct NativeTraceInfo {
     pub programs: Vec<String>,
     /// How syscalls are hooked, and why.
     pub syscall_hooks: String,
+    /// What the rootkit checks read and how often; empty if none is selected.
+    pub rootkit_checks: String,
     pub btf: String,
     /// Tracee's decision case, 1–4.
     pub decision_case: u32,
@@ -140,6 +144,8 @@ pub struct NativeStats {
     pub filtered: f64,
     pub batches: f64,
     pub per_event: HashMap<String, f64>,
+    /// Rootkit checks run so far.
+    pub rootkit_checks: f64,
 }
 
 /// A running trace; `stop()` detaches everything.
@@ -163,39 +169,50 @@ impl NativeTracer {
     #[napi(factory)]
     pub fn start(options: NativeTraceOptions) -> Result<NativeTracer> {
         let defaults = tracee_core::TraceOptions::default();
-        let opts = tracee_core::TraceOptions {
-            events: options.events,
-            policies: options.policies.map(to_core).unwrap_or_default(),
-            ring_buffer_bytes: options
-                .ring_buffer_bytes
-                .unwrap_or(defaults.ring_buffer_bytes),
-            batch_events: options.batch_events.unwrap_or(defaults.batch_events),
-            flush_interval: options
-                .flush_interval_ms
-                .map_or(defaults.flush_interval, |ms| {
-                    Duration::from_millis(u64::from(ms))
-                }),
-            queue_batches: options
-                .queue_batches
-                .map_or(defaults.queue_batches, |n| n as usize),
-            perf_buffer: options.perf_buffer.unwrap_or(false),
-            legacy_programs: options.legacy_programs.unwrap_or(false),
-            exec_env: options.exec_env.unwrap_or(false),
-            syscall_hooks: match options.syscall_hooks.as_deref() {
-                None | Some("auto") => tracee_core::SyscallHookMode::Auto,
-                Some("raw") => tracee_core::SyscallHookMode::RawTracepoints,
-                Some("per-syscall") => tracee_core::SyscallHookMode::PerSyscall,
-                Some(other) => {
-                    return Err(Error::new(
+        let opts =
+            tracee_core::TraceOptions {
+                events: options.events,
+                policies: options.policies.map(to_core).unwrap_or_default(),
+                ring_buffer_bytes: options
+                    .ring_buffer_bytes
+                    .unwrap_or(defaults.ring_buffer_bytes),
+                batch_events: options.batch_events.unwrap_or(defaults.batch_events),
+                flush_interval: options
+                    .flush_interval_ms
+                    .map_or(defaults.flush_interval, |ms| {
+                        Duration::from_millis(u64::from(ms))
+                    }),
+                queue_batches: options
+                    .queue_batches
+                    .map_or(defaults.queue_batches, |n| n as usize),
+                perf_buffer: options.perf_buffer.unwrap_or(false),
+                legacy_programs: options.legacy_programs.unwrap_or(false),
+                exec_env: options.exec_env.unwrap_or(false),
+                rootkit_check_interval: match options.rootkit_check_interval_s {
+                    None => defaults.rootkit_check_interval,
+                    Some(s) if s.is_finite() && s > 0.0 => Duration::from_secs_f64(s),
+                    Some(s) => return Err(Error::new(
                         Status::InvalidArg,
                         format!(
+                            "EINVAL: rootkitCheckInterval {s} is not a positive number of seconds"
+                        ),
+                    )),
+                },
+                syscall_hooks: match options.syscall_hooks.as_deref() {
+                    None | Some("auto") => tracee_core::SyscallHookMode::Auto,
+                    Some("raw") => tracee_core::SyscallHookMode::RawTracepoints,
+                    Some("per-syscall") => tracee_core::SyscallHookMode::PerSyscall,
+                    Some(other) => {
+                        return Err(Error::new(
+                            Status::InvalidArg,
+                            format!(
                             "EINVAL: syscallHooks '{other}' is not one of auto, raw, per-syscall"
                         ),
-                    ))
-                }
-            },
-            ..defaults
-        };
+                        ))
+                    }
+                },
+                ..defaults
+            };
         let tracer = Tracer::start(opts).map_err(to_napi)?;
         let info = tracer.info();
         let info = NativeTraceInfo {
@@ -203,6 +220,7 @@ impl NativeTracer {
             policies: info.policies.clone(),
             programs: info.programs.iter().map(|s| s.to_string()).collect(),
             syscall_hooks: info.syscall_hooks.clone(),
+            rootkit_checks: info.rootkit_checks.clone(),
             btf: info.btf.clone(),
             decision_case: u32::from(info.decision.case),
             decision_reason: info.decision.reason.clone(),
@@ -265,6 +283,7 @@ impl NativeTracer {
                 .into_iter()
                 .map(|(k, v)| (k.to_string(), v as f64))
                 .collect(),
+            rootkit_checks: stats.rootkit_checks as f64,
         }
     }
 

@@ -92,6 +92,11 @@ await yargs(hideBin(process.argv))
           default: false,
           describe: "execve's envp as its strings, not an address (Tracee's --output option:exec-env)",
         })
+        .option('rootkit-check-interval', {
+          type: 'string',
+          coerce: (v: string | string[]) => (Array.isArray(v) ? v[v.length - 1] : v),
+          describe: 'how often hooked_syscall and hooked_proc_fops check the kernel after the check at start, e.g. 60s, 5m (default 60s)',
+        })
         .option('syscall-hooks', {
           choices: ['auto', 'raw', 'per-syscall'] as const,
           default: 'auto' as const,

@@ -31,6 +31,7 @@ export interface TraceArgs {
   'legacy-programs': boolean;
   'syscall-hooks': 'auto' | 'raw' | 'per-syscall';
   'exec-env': boolean;
+  'rootkit-check-interval'?: string;
   'parse-arguments': boolean;
   rules: boolean;
   'rules-dir'?: string;
@@ -44,6 +45,13 @@ export async function runTrace(argv: TraceArgs): Promise<void> {
   } catch (e) {
     fail((e as Error).message);
   }
+  let rootkitCheckMs: number | undefined;
+  try {
+    rootkitCheckMs = argv['rootkit-check-interval'] === undefined ? undefined : parseDuration(argv['rootkit-check-interval']);
+  } catch (e) {
+    fail(`--rootkit-check-interval: ${(e as Error).message}`);
+  }
+  if (rootkitCheckMs !== undefined && rootkitCheckMs <= 0) fail('--rootkit-check-interval must be longer than 0, e.g. 60s');
   const ringMb = argv['ring-buffer-mb'];
   if (!Number.isInteger(ringMb) || ringMb < 1 || (ringMb & (ringMb - 1)) !== 0) {
     fail(`--ring-buffer-mb must be a power of two (1, 2, 4, ...), got ${ringMb}`);
@@ -85,6 +93,7 @@ export async function runTrace(argv: TraceArgs): Promise<void> {
       syscallHooks: argv['syscall-hooks'],
       execEnv: argv['exec-env'],
       rules,
+      rootkitCheckInterval: rootkitCheckMs === undefined ? undefined : rootkitCheckMs / 1000,
     });
   } catch (e) {
     fail(e instanceof TraceeError ? e.message : String((e as Error).message ?? e));
@@ -96,7 +105,7 @@ export async function runTrace(argv: TraceArgs): Promise<void> {
   const names = info.events.length <= 16 ? info.events.join(',') : `${info.events.slice(0, 8).join(',')},...`;
   const scoped = policies ? `; ${policies.length} polic${policies.length === 1 ? 'y' : 'ies'} (${policies.map((p) => p.name).join(', ')})` : argv.scope ? `; scope ${argv.scope.join(' ')}` : '';
   process.stderr.write(
-    `tracee-rs: attached to ${info.programs.length} hooks for ${info.events.length} events (${names})${scoped}; syscalls: ${info.syscallHooks}; BTF: ${info.btf} [case ${info.decisionCase}]; via ${info.transport}\n`,
+    `tracee-rs: attached to ${info.programs.length} hooks for ${info.events.length} events (${names})${scoped}; syscalls: ${info.syscallHooks}; BTF: ${info.btf} [case ${info.decisionCase}]; via ${info.transport}${info.rootkitChecks ? `; rootkit checks: ${info.rootkitChecks}` : ''}\n`,
   );
 
   const stop = (): void => session.stop();

@@ -117,7 +117,13 @@ export interface EventArg {
 }
 
 /** What an argument's value can be. */
-export type ArgValue = string | number | Sockaddr | Timespec | Msghdr | string[] | number[];
+export type ArgValue = string | number | Sockaddr | Timespec | Msghdr | string[] | number[] | HookedSymbolData[];
+
+/** A hooked function pointer (Tracee's trace.HookedSymbolData): what it was (\`iterate_shared\`) and the module its new target belongs to (\`hidden\` where no symbol has it). */
+export interface HookedSymbolData {
+  SymbolName: string;
+  ModuleOwner: string;
+}
 
 /**
  * A \`struct user_msghdr\` (sendmsg, recvmsg; include/linux/socket.h), read at
@@ -239,6 +245,12 @@ function argValue(kind: ArgKind, dv: DataView, at: number, str: string | undefin
     // no element: an empty array (NULL, or a first element NULL); an array
     // that could not be read came as its address (str)
     case 'StrArray': return arr ?? str ?? [];
+    // name, owner pairs
+    case 'HookedSymbols': {
+      const out: HookedSymbolData[] = [];
+      for (let i = 0; arr && i + 1 < arr.length; i += 2) out.push({ SymbolName: arr[i]!, ModuleOwner: arr[i + 1]! });
+      return out;
+    }
     case 'I32': return dv.getInt32(at, true);
     case 'U32': return dv.getUint32(at, true);
     case 'I64': return dv.getUint32(at, true) + dv.getInt32(at + 4, true) * 4294967296;

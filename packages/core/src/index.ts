@@ -26,6 +26,7 @@ export {
   type EventName,
   type EventSet,
   type Msghdr,
+  type HookedSymbolData,
   type Sockaddr,
   type Timespec,
   type ArgValue,

@@ -54,6 +54,11 @@ export interface TraceOptions {
   rules?: readonly Rule[];
   /** Called when a selected rule throws: it stops, the trace goes on. Default: a line on stderr. */
   onRuleError?: DetectOptions['onRuleError'];
+  /**
+   * Seconds between the rootkit checks (`hooked_syscall`, `hooked_proc_fops`)
+   * after the one at start, where one of them is selected. Default 60.
+   */
+  rootkitCheckInterval?: number;
 }
 
 /** What was attached, and with which BTF. */
@@ -65,6 +70,8 @@ export interface TraceInfo {
   programs: string[];
   /** How syscalls are hooked, and why. */
   syscallHooks: string;
+  /** What the rootkit checks read (where the syscall table is, and how it was found) and how often; empty if none is selected. */
+  rootkitChecks: string;
   /** Where CO-RE relocations were resolved from. */
   btf: string;
   /** Tracee's load decision: 1 BPF file + BTF, 3 embedded object + kernel/given BTF, 4 embedded minimized BTF. */
@@ -85,6 +92,8 @@ export interface TraceStats {
   filtered: number;
   batches: number;
   perEvent: Record<string, number>;
+  /** Rootkit checks run so far (at start, then every rootkitCheckInterval); 0 if none is selected. */
+  rootkitChecks: number;
   /** Where CO-RE relocations were resolved from, and Tracee's decision case. */
   btf: string;
   decisionCase: number;
@@ -132,6 +141,7 @@ export class TraceSession {
           legacyPrograms: options.legacyPrograms,
           syscallHooks: options.syscallHooks,
           execEnv,
+          rootkitCheckIntervalS: options.rootkitCheckInterval,
         }),
         plan && new SignatureStage(plan, { onRuleError: options.onRuleError }),
       );

@@ -31,6 +31,8 @@ import illegitimateShell from './signatures/illegitimate_shell.js';
 import diskMount from './signatures/disk_mount.js';
 import k8sApiConnection from './signatures/k8s_api_connection.js';
 import dockerAbuse from './signatures/docker_abuse.js';
+import procFopsHooking from './signatures/proc_fops_hooking.js';
+import syscallHooking from './signatures/syscall_hooking.js';
 
 /** Every builtin rule (the order is not an identity: see Rule.eventId). */
 export const BUILTIN_RULES: readonly Rule[] = [
@@ -63,4 +65,6 @@ export const BUILTIN_RULES: readonly Rule[] = [
   diskMount,
   k8sApiConnection,
   dockerAbuse,
+  procFopsHooking,
+  syscallHooking,
 ];
