@@ -245,7 +245,7 @@ impl Checker {
             parts.push("/proc's directory operations".into());
         }
         format!(
-            "{}, against _stext..{:#x}..{:#x}; checked at start and every {}s",
+            "{}, against the kernel's text {:#x}..{:#x} (_stext.._etext); checked at start and every {}s",
             parts.join(" and "),
             self.stext,
             self.etext,
@@ -371,8 +371,8 @@ fn read_map(obj: &Object, name: &str) -> Result<Vec<u8>, String> {
 /// Reads kernel memory at `addr`: its bytes, whole pages at a time (the
 /// pages that could not be read are zeros), and how many pages were read.
 pub fn read_kernel(obj: &Object, addr: u64, len: usize) -> Result<(Vec<u8>, usize), String> {
-    let page = types::tracee_rootkit_op::ROOTKIT_PAGE.0 as usize;
-    let max = types::tracee_rootkit_op::ROOTKIT_READ_MAX.0 as usize;
+    let page = types::tracee_limits::ROOTKIT_PAGE.0 as usize;
+    let max = types::tracee_limits::ROOTKIT_READ_MAX.0 as usize;
     let mut out = Vec::with_capacity(len.div_ceil(page) * page);
     let mut pages_read = 0;
     while out.len() < len {
@@ -429,7 +429,7 @@ fn emit<'a>(
         event_id,
         ..Default::default()
     };
-    let len = types::tracee_rootkit_op::ROOTKIT_EMIT_STR_LEN.0 as usize;
+    let len = types::tracee_limits::ROOTKIT_EMIT_STR_LEN.0 as usize;
     for (i, (arg, kind, s)) in items.enumerate().take(e.arg.len()) {
         e.arg[i] = arg;
         e.kind[i] = kind;
