@@ -41,6 +41,9 @@ const RODATA_MAX: u64 = 64 << 20;
 const SYMBOL_SPAN: u64 = 0x10000;
 
 const KALLSYMS: &str = "/proc/kallsyms";
+/// Tests only: the kernel's text to judge against instead of kallsyms'
+/// (`Checker::prepare`).
+pub const TEST_TEXT_ENV: &str = "TRACEE_RS_TEST_KERNEL_TEXT";
 /// The symbols looked up by name, besides the syscalls' functions.
 const NAMED: [&str; 6] = [
     "_stext",
@@ -204,6 +207,20 @@ impl Checker {
                 "{KALLSYMS} has no _stext/_etext (the kernel's text bounds)"
             ));
         };
+        // for tests of the path of a finding on a clean kernel: the text
+        // judged against, "START-END" in hex ("0-0": every entry is hooked)
+        if let Ok(text) = std::env::var(TEST_TEXT_ENV) {
+            let bounds = text.split_once('-').and_then(|(a, b)| {
+                Some((
+                    u64::from_str_radix(a, 16).ok()?,
+                    u64::from_str_radix(b, 16).ok()?,
+                ))
+            });
+            return match bounds {
+                Some((a, b)) => Ok((syms, a, b)),
+                None => Err(format!("{TEST_TEXT_ENV}={text}: not START-END in hex")),
+            };
+        }
         Ok((syms, stext, etext))
     }
 
