@@ -60,6 +60,14 @@ enum tracee_limits {
 	 * field (scope_comms, scope_utss, scope_exes) */
 	SCOPE_NUMS_MAX = 4096,
 	SCOPE_STRS_MAX = 1024,
+	/* tracee_rootkit_check's reads: a page at a time, at most
+	 * ROOTKIT_READ_MAX bytes a run (enum tracee_rootkit_op) */
+	ROOTKIT_PAGE = 4096,
+	ROOTKIT_READ_MAX = 8 * 4096,
+	/* strings of one record it sends (struct rootkit_emit), and the bytes
+	 * of each, NUL included */
+	ROOTKIT_EMIT_STRS = 8,
+	ROOTKIT_EMIT_STR_LEN = 128,
 };
 
 /* Syscalls the kernel side recognizes by number, which differs per arch:
@@ -157,11 +165,6 @@ enum tracee_rootkit_op {
 	ROOTKIT_READ_FOPS = 2,
 	/* rootkit_emit's record into the events' ring; returns 1 if sent */
 	ROOTKIT_EMIT = 3,
-	ROOTKIT_PAGE = 4096,
-	ROOTKIT_READ_MAX = 8 * 4096,
-	/* strings of one emitted record, and the bytes of each */
-	ROOTKIT_EMIT_STRS = 8,
-	ROOTKIT_EMIT_STR_LEN = 128,
 };
 
 /* One record for ROOTKIT_EMIT, written by user space: its strings, each a

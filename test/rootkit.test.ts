@@ -8,7 +8,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { TraceSession, type TraceeEvent } from '@tracee/core';
+import { BUILTIN_RULES, findings, TraceSession, type Finding, type TraceeEvent } from '@tracee/core';
 import { CLI, until } from './helpers.js';
 
 const tmp = mkdtempSync(join(tmpdir(), 'tracee-rs-rootkit-'));
@@ -61,5 +61,64 @@ describe('rootkit checks', () => {
     const warning = r.stderr.split('\n').filter((l) => l.includes('warning'));
     expect(warning).toEqual([expect.stringMatching(/^tracee-rs: warning: hooked_syscall unavailable on this kernel: \/proc\/kallsyms shows every address as 0/)]);
     expect(r.stderr).toMatch(/attached to \d+ hooks for 1 events \(getppid\)/);
+  });
+});
+
+describe('rootkit checks: the path of a finding, on this clean kernel', () => {
+  // With the kernel's text taken as empty (TRACEE_RS_TEST_KERNEL_TEXT, for
+  // tests only) every real entry of the table reads as hooked: each goes
+  // through the program, the ring, the policies' filters, the decoder and
+  // the rule, as a hooked entry would.
+  afterAll(() => {
+    delete process.env.TRACEE_RS_TEST_KERNEL_TEXT;
+  });
+
+  it("hooked_syscall: Tracee's arguments, filtered by data.syscall, once per entry", async () => {
+    process.env.TRACEE_RS_TEST_KERNEL_TEXT = '0-0';
+    const s = TraceSession.start({ events: ['hooked_syscall.data.syscall=kill'], rootkitCheckInterval: 0.05 });
+    const events: TraceeEvent[] = [];
+    try {
+      await until(() => s.stats().rootkitChecks >= 3, 10_000, 'three checks');
+      for (;;) {
+        const batch = await Promise.race([s.next(), new Promise<null>((r) => setTimeout(() => r(null), 300))]);
+        if (batch === null) break;
+        events.push(...batch);
+      }
+    } finally {
+      s.stop();
+      delete process.env.TRACEE_RS_TEST_KERNEL_TEXT;
+    }
+    // once, though checked three times; the other entries filtered out
+    expect(events).toHaveLength(1);
+    const [e] = events;
+    expect(e.eventName).toBe('hooked_syscall');
+    expect(e.eventId).toBe(2021);
+    expect(e.processId).toBe(0);
+    expect(e.processName).toBe('');
+    // hex without 0x, as Tracee writes it
+    const address = /^([0-9a-f]+) T __x64_sys_kill$/m.exec(readFileSync('/proc/kallsyms', 'utf8'))![1].replace(/^0+/, '');
+    expect(e.args).toEqual([
+      { name: 'syscall', type: 'const char *', value: 'kill' },
+      { name: 'address', type: 'const char *', value: address },
+      { name: 'function', type: 'const char *', value: '__x64_sys_kill' },
+      { name: 'owner', type: 'const char *', value: 'system' },
+    ]);
+    expect(s.stats().filtered).toBeGreaterThan(300);
+  });
+
+  it('TRC-1030 live: a finding per hooked entry, with the event that triggered it', async () => {
+    process.env.TRACEE_RS_TEST_KERNEL_TEXT = '0-0';
+    const found: Finding[] = [];
+    const sub = findings(BUILTIN_RULES.filter((r) => r.id === 'TRC-1030')).subscribe((f) => found.push(f));
+    try {
+      await until(() => found.length >= 300, 10_000, '300 findings');
+    } finally {
+      sub.unsubscribe();
+      delete process.env.TRACEE_RS_TEST_KERNEL_TEXT;
+    }
+    expect(new Set(found.map((f) => f.rule.id))).toEqual(new Set(['TRC-1030']));
+    const kill = found.filter((f) => f.event.args[0].value === 'kill');
+    expect(kill).toHaveLength(1);
+    expect(kill[0].event.args[2].value).toBe('__x64_sys_kill');
   });
 });

@@ -41,6 +41,9 @@ const RODATA_MAX: u64 = 64 << 20;
 const SYMBOL_SPAN: u64 = 0x10000;
 
 const KALLSYMS: &str = "/proc/kallsyms";
+/// Tests only: the kernel's text to judge against instead of kallsyms'
+/// (`Checker::prepare`).
+pub const TEST_TEXT_ENV: &str = "TRACEE_RS_TEST_KERNEL_TEXT";
 /// The symbols looked up by name, besides the syscalls' functions.
 const NAMED: [&str; 6] = [
     "_stext",
@@ -204,6 +207,20 @@ impl Checker {
                 "{KALLSYMS} has no _stext/_etext (the kernel's text bounds)"
             ));
         };
+        // for tests of the path of a finding on a clean kernel: the text
+        // judged against, "START-END" in hex ("0-0": every entry is hooked)
+        if let Ok(text) = std::env::var(TEST_TEXT_ENV) {
+            let bounds = text.split_once('-').and_then(|(a, b)| {
+                Some((
+                    u64::from_str_radix(a, 16).ok()?,
+                    u64::from_str_radix(b, 16).ok()?,
+                ))
+            });
+            return match bounds {
+                Some((a, b)) => Ok((syms, a, b)),
+                None => Err(format!("{TEST_TEXT_ENV}={text}: not START-END in hex")),
+            };
+        }
         Ok((syms, stext, etext))
     }
 
@@ -245,7 +262,7 @@ impl Checker {
             parts.push("/proc's directory operations".into());
         }
         format!(
-            "{}, against _stext..{:#x}..{:#x}; checked at start and every {}s",
+            "{}, against the kernel's text {:#x}..{:#x} (_stext.._etext); checked at start and every {}s",
             parts.join(" and "),
             self.stext,
             self.etext,
@@ -371,8 +388,8 @@ fn read_map(obj: &Object, name: &str) -> Result<Vec<u8>, String> {
 /// Reads kernel memory at `addr`: its bytes, whole pages at a time (the
 /// pages that could not be read are zeros), and how many pages were read.
 pub fn read_kernel(obj: &Object, addr: u64, len: usize) -> Result<(Vec<u8>, usize), String> {
-    let page = types::tracee_rootkit_op::ROOTKIT_PAGE.0 as usize;
-    let max = types::tracee_rootkit_op::ROOTKIT_READ_MAX.0 as usize;
+    let page = types::tracee_limits::ROOTKIT_PAGE.0 as usize;
+    let max = types::tracee_limits::ROOTKIT_READ_MAX.0 as usize;
     let mut out = Vec::with_capacity(len.div_ceil(page) * page);
     let mut pages_read = 0;
     while out.len() < len {
@@ -429,7 +446,7 @@ fn emit<'a>(
         event_id,
         ..Default::default()
     };
-    let len = types::tracee_rootkit_op::ROOTKIT_EMIT_STR_LEN.0 as usize;
+    let len = types::tracee_limits::ROOTKIT_EMIT_STR_LEN.0 as usize;
     for (i, (arg, kind, s)) in items.enumerate().take(e.arg.len()) {
         e.arg[i] = arg;
         e.kind[i] = kind;

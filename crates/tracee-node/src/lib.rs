@@ -169,50 +169,49 @@ impl NativeTracer {
     #[napi(factory)]
     pub fn start(options: NativeTraceOptions) -> Result<NativeTracer> {
         let defaults = tracee_core::TraceOptions::default();
-        let opts =
-            tracee_core::TraceOptions {
-                events: options.events,
-                policies: options.policies.map(to_core).unwrap_or_default(),
-                ring_buffer_bytes: options
-                    .ring_buffer_bytes
-                    .unwrap_or(defaults.ring_buffer_bytes),
-                batch_events: options.batch_events.unwrap_or(defaults.batch_events),
-                flush_interval: options
-                    .flush_interval_ms
-                    .map_or(defaults.flush_interval, |ms| {
-                        Duration::from_millis(u64::from(ms))
-                    }),
-                queue_batches: options
-                    .queue_batches
-                    .map_or(defaults.queue_batches, |n| n as usize),
-                perf_buffer: options.perf_buffer.unwrap_or(false),
-                legacy_programs: options.legacy_programs.unwrap_or(false),
-                exec_env: options.exec_env.unwrap_or(false),
-                rootkit_check_interval: match options.rootkit_check_interval_s {
-                    None => defaults.rootkit_check_interval,
-                    Some(s) if s.is_finite() && s > 0.0 => Duration::from_secs_f64(s),
-                    Some(s) => return Err(Error::new(
+        let rootkit_check_interval = match options.rootkit_check_interval_s {
+            None => defaults.rootkit_check_interval,
+            Some(s) if s.is_finite() && s > 0.0 => Duration::from_secs_f64(s),
+            Some(s) => {
+                let msg =
+                    format!("EINVAL: rootkitCheckInterval {s} is not a positive number of seconds");
+                return Err(Error::new(Status::InvalidArg, msg));
+            }
+        };
+        let opts = tracee_core::TraceOptions {
+            events: options.events,
+            policies: options.policies.map(to_core).unwrap_or_default(),
+            ring_buffer_bytes: options
+                .ring_buffer_bytes
+                .unwrap_or(defaults.ring_buffer_bytes),
+            batch_events: options.batch_events.unwrap_or(defaults.batch_events),
+            flush_interval: options
+                .flush_interval_ms
+                .map_or(defaults.flush_interval, |ms| {
+                    Duration::from_millis(u64::from(ms))
+                }),
+            queue_batches: options
+                .queue_batches
+                .map_or(defaults.queue_batches, |n| n as usize),
+            perf_buffer: options.perf_buffer.unwrap_or(false),
+            legacy_programs: options.legacy_programs.unwrap_or(false),
+            exec_env: options.exec_env.unwrap_or(false),
+            rootkit_check_interval,
+            syscall_hooks: match options.syscall_hooks.as_deref() {
+                None | Some("auto") => tracee_core::SyscallHookMode::Auto,
+                Some("raw") => tracee_core::SyscallHookMode::RawTracepoints,
+                Some("per-syscall") => tracee_core::SyscallHookMode::PerSyscall,
+                Some(other) => {
+                    return Err(Error::new(
                         Status::InvalidArg,
                         format!(
-                            "EINVAL: rootkitCheckInterval {s} is not a positive number of seconds"
-                        ),
-                    )),
-                },
-                syscall_hooks: match options.syscall_hooks.as_deref() {
-                    None | Some("auto") => tracee_core::SyscallHookMode::Auto,
-                    Some("raw") => tracee_core::SyscallHookMode::RawTracepoints,
-                    Some("per-syscall") => tracee_core::SyscallHookMode::PerSyscall,
-                    Some(other) => {
-                        return Err(Error::new(
-                            Status::InvalidArg,
-                            format!(
                             "EINVAL: syscallHooks '{other}' is not one of auto, raw, per-syscall"
                         ),
-                        ))
-                    }
-                },
-                ..defaults
-            };
+                    ))
+                }
+            },
+            ..defaults
+        };
         let tracer = Tracer::start(opts).map_err(to_napi)?;
         let info = tracer.info();
         let info = NativeTraceInfo {
