@@ -167,10 +167,11 @@ await yargs(hideBin(process.argv))
     'run the builtin rules on recorded events: JSON lines of tracee-rs -o json, or of Tracee',
     (y) =>
       y
-        .positional('file', { type: 'string', demandOption: true, describe: 'a file of events, one JSON object per line' })
+        .positional('file', { type: 'string', demandOption: true, describe: 'a file of events, one JSON object per line; - for standard input' })
         .option('output', { alias: 'o', choices: ['table', 'json'] as const, default: 'table' as const, describe: 'table, or JSON lines shaped as Tracee\'s detections' })
         .option('rules-dir', { type: 'string', describe: 'also run the rules of the modules in this directory' }),
-    (argv) => analyze(argv.file, argv.output, argv['rules-dir'], fail),
+    // yargs gives '-' (standard input) as ''
+    (argv) => analyze(argv.file === '' ? '-' : argv.file, argv.output, argv['rules-dir'], fail),
   )
   .command(
     'doctor',

@@ -9,7 +9,7 @@ const SEVERITY = ['info', 'low', 'medium', 'high', 'critical'];
 function format(f: Finding, output: 'table' | 'json'): string {
   if (output === 'json') return findingJson(f) + '\n';
   const chain = f.ancestry.map((p) => `${p.comm}(${p.hostPid})`).join(' < ');
-  const data = Object.entries(f.data).map(([k, v]) => `${k}: ${String(v)}`).join(', ');
+  const data = Object.entries(f.data).map(([k, v]) => `${k}: ${typeof v === 'object' ? JSON.stringify(v) : String(v)}`).join(', ');
   return `${(f.event.timestamp / 1e9).toFixed(6).padEnd(16)} ${f.rule.id.padEnd(9)} ${SEVERITY[f.rule.severity].padEnd(8)} ${f.rule.eventName.padEnd(26)} ${f.event.eventName.padEnd(18)} ${chain}${data ? `  ${data}` : ''}\n`;
 }
 

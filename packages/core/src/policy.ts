@@ -345,7 +345,11 @@ export function checkPolicies(policies: readonly Policy[], rules: readonly Rule[
     try {
       planSignatures(policies, rules);
     } catch (e) {
-      issues.push({ policy: 0, name: policies[0]?.name ?? '', path: '', message: (e as Error).message, code: 'EPOLICY' });
+      // the policy it names, if any
+      const message = (e as Error).message;
+      const named = /^policy '([^']*)': /.exec(message);
+      const policy = Math.max(0, named ? policies.findIndex((p) => p.name === named[1]) : 0);
+      issues.push({ policy, name: policies[policy]?.name ?? '', path: named ? '/rules' : '', message: named ? message.slice(named[0].length) : message, code: 'EPOLICY' });
     }
   }
   return issues;

@@ -6,7 +6,7 @@ import { policyFromFlags, toNative, type Policy } from './policy.js';
 import { BUILTIN_RULES } from './rules/builtin.js';
 import type { DetectOptions } from './rules/detect.js';
 import type { Rule } from './rules/rule.js';
-import { planSignatures, SignatureStage } from './rules/signature-events.js';
+import { planSignatures, SignatureStage, userPolicyMessage } from './rules/signature-events.js';
 
 export interface TraceOptions {
   /**
@@ -146,7 +146,9 @@ export class TraceSession {
         plan && new SignatureStage(plan, { onRuleError: options.onRuleError }),
       );
     } catch (e) {
-      throw TraceeError.from(e);
+      const error = TraceeError.from(e);
+      error.message = userPolicyMessage(error.message);
+      throw error;
     }
   }
 

@@ -6,7 +6,7 @@ import { checkPolicies, policyFromFlags } from '../policy.js';
 import { traceeJson } from '../tracee-json.js';
 import { BUILTIN_RULES } from './builtin.js';
 import type { Rule } from './rule.js';
-import { isFindingEvent, planSignatures, SignatureStage } from './signature-events.js';
+import { isFindingEvent, planSignatures, SignatureStage, userPolicyMessage } from './signature-events.js';
 
 const P = 4_000_000;
 function ev(eventName: string, matchedPolicies: string[], args: Record<string, unknown> = {}, pid = P + 1): TraceeEvent {
@@ -95,6 +95,24 @@ describe('signatures as events', () => {
     const typo = checkPolicies([{ name: 't', scope: ['global'], rules: [{ event: 'anti_debuging' }] }]);
     expect(typo.map((i) => [i.path, i.message])).toEqual([['/rules/0/event', "unknown event 'anti_debuging'; did you mean the signature anti_debugging? (`tracee-rs list events --tag signatures` lists them)"]]);
     expect(() => planSignatures([policyFromFlags([], ['fileless_executon'])], BUILTIN_RULES)).toThrow(/^unknown event 'fileless_executon'; did you mean the signature fileless_execution\?/);
+  });
+
+  it('exclusions: a policy whose signatures are all excluded selects nothing (said as for events); one with plain events goes on; tag=signatures is the set', () => {
+    expect(() => planSignatures([policyFromFlags([], ['anti_debugging,-anti_debugging'])], BUILTIN_RULES)).toThrow(/^its rules select no events \(every signature named is excluded\)$/);
+    expect(() => planSignatures([{ name: 'p', scope: ['global'], rules: [{ event: 'signatures' }, { event: '-signatures' }] }], BUILTIN_RULES)).toThrow(/^policy 'p': its rules select no events/);
+    const plain = planSignatures([policyFromFlags([], ['openat,-anti_debugging'])], BUILTIN_RULES)!;
+    expect(plain.policies.map((p) => p.rules.map((r) => r.event))).toEqual([['openat']]);
+    expect(planSignatures([policyFromFlags([], ['tag=signatures'])], BUILTIN_RULES)!.selections.size).toBe(BUILTIN_RULES.length);
+    const issues = checkPolicies([
+      { name: 'b', scope: ['global'], rules: [{ event: 'openat' }] },
+      { name: 'c', scope: ['global'], rules: [{ event: 'anti_debugging' }, { event: '-anti_debugging' }] },
+    ]);
+    expect(issues.map((i) => [i.policy, i.name, i.path, i.message])).toEqual([[1, 'c', '/rules', 'its rules select no events (every signature named is excluded)']]);
+  });
+
+  it("the tracer's messages name the user's policy, not the one added for its signatures", () => {
+    expect(userPolicyMessage("policy 'tracee-rs/signatures/mine': scope comm= has no value")).toBe("policy 'mine': scope comm= has no value");
+    expect(userPolicyMessage("policy 'tracee-rs/signatures/': scope comm= has no value")).toBe('scope comm= has no value');
   });
 
   it('past the tracer\'s 64 policies, one clear error', () => {

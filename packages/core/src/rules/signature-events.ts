@@ -20,7 +20,7 @@ import { detect, TREE_EVENTS, type DetectOptions } from './detect.js';
 import { ProcessTree } from './process-tree.js';
 import type { Finding, Rule } from './rule.js';
 
-/** The set name that selects every signature (as Tracee's `signatures` set). */
+/** The set name that selects every signature (as Tracee's `signatures` set; `tag=signatures` too). */
 export const SIGNATURES_SET = 'signatures';
 
 /** Prefix of the policies tracee-rs adds; users' names cannot contain '/'. */
@@ -53,7 +53,8 @@ export interface SignaturePlan {
 /** The signature a policy rule's event names (or every rule, for the `signatures` set); undefined for anything else. */
 function signaturesNamed(event: string, rules: readonly Rule[]): readonly Rule[] | undefined {
   const name = event.trim();
-  if (name === SIGNATURES_SET) return rules;
+  // Tracee's spelling of a set: tag=signatures
+  if (name === SIGNATURES_SET || name === `tag=${SIGNATURES_SET}`) return rules;
   const rule = rules.find((r) => r.eventName === name);
   return rule ? [rule] : undefined;
 }
@@ -152,18 +153,23 @@ export function planSignatures(policies: readonly Policy[], rules: readonly Rule
   const selections = new Map<Rule, Set<string>>();
   const out: Policy[] = [];
   const signaturePolicies: Policy[] = [];
+  let named = false;
   for (const p of policies) {
     const selected = new Set<Rule>();
     const excluded = new Set<Rule>();
     const plain: PolicyRule[] = [];
     for (const r of p.rules) {
       const event = r.event.trim();
-      const named = signaturesNamed(event.replace(/^-/, ''), rules);
-      if (!named) plain.push(r);
-      else for (const rule of named) (event.startsWith('-') ? excluded : selected).add(rule);
+      const signatures = signaturesNamed(event.replace(/^-/, ''), rules);
+      if (!signatures) plain.push(r);
+      else for (const rule of signatures) (event.startsWith('-') ? excluded : selected).add(rule);
     }
     for (const rule of excluded) selected.delete(rule);
+    named ||= selected.size + excluded.size > 0;
     if (plain.length > 0) out.push({ ...p, rules: plain });
+    if (selected.size === 0 && excluded.size > 0 && (plain.length === 0 || plain.every((r) => r.event.trim().startsWith('-')))) {
+      throw new TraceeError('EPOLICY', `${p.name ? `policy '${p.name}': ` : ''}its rules select no events (every signature named is excluded)`);
+    }
     if (selected.size === 0) continue;
     for (const rule of selected) {
       const by = selections.get(rule) ?? new Set<string>();
@@ -172,7 +178,9 @@ export function planSignatures(policies: readonly Policy[], rules: readonly Rule
     }
     signaturePolicies.push({ name: `${SIGNATURE_POLICY}${p.name}`, scope: [...p.scope], rules: mergeNeeds([...selected]) });
   }
-  if (selections.size === 0) return undefined;
+  if (!named) return undefined;
+  // signatures named, none left (`-name` only): their exclusions go, the rest as given
+  if (selections.size === 0) return { policies: out, selections };
   const all = [...out, ...signaturePolicies, { name: TREE_POLICY, scope: ['global'], rules: TREE_EVENTS.map((event) => ({ event })) }];
   if (all.length > LIMITS.MAX_POLICIES) {
     throw new TraceeError(
@@ -181,6 +189,11 @@ export function planSignatures(policies: readonly Policy[], rules: readonly Rule
     );
   }
   return { policies: all, selections };
+}
+
+/** A message of the tracer's with the policies this module adds named as the user's (or as the flags', for `""`). */
+export function userPolicyMessage(message: string): string {
+  return message.replace(new RegExp(`policy '${SIGNATURE_POLICY}([^']*)': `, 'g'), (_, user: string) => (user ? `policy '${user}': ` : ''));
 }
 
 /** A finding as an event, as Tracee emits one: matchedPolicies are the user policies that selected the rule. */
