@@ -55,6 +55,14 @@ describe('rootkit checks', () => {
     expect(lines[0]).toMatch(/^tracee-rs: error: none of the selected events can be traced here: hooked_proc_fops,hooked_syscall: \/proc\/kallsyms shows every address as 0 \(kernel\.kptr_restrict, or not root\): run as root with kernel\.kptr_restrict <= 1/);
   });
 
+  it('the signatures on them, alone: unavailable too, in one line (not a trace of their process tree)', () => {
+    const r = withZeroKallsyms(['--events', 'syscall_hooking,proc_fops_hooking', '--duration', '1s']);
+    expect(r.status).toBe(1);
+    const lines = r.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^tracee-rs: error: none of the selected events can be traced here: syscall_hooking: the signature needs hooked_syscall: \/proc\/kallsyms shows every address as 0 .*; proc_fops_hooking: the signature needs hooked_proc_fops: \/proc\/kallsyms shows every address as 0/);
+  });
+
   it('with other events selected: they run, and the checks are said unavailable on one line', () => {
     const r = withZeroKallsyms(['--events', 'hooked_syscall,getppid', '--duration', '500ms']);
     expect(r.status).toBe(0);

@@ -6,7 +6,7 @@ import { policyFromFlags, toNative, type Policy } from './policy.js';
 import { BUILTIN_RULES } from './rules/builtin.js';
 import type { DetectOptions } from './rules/detect.js';
 import type { Rule } from './rules/rule.js';
-import { planSignatures, SignatureStage, userPolicyMessage } from './rules/signature-events.js';
+import { isInternalPolicy, planSignatures, SignatureStage, userPolicyMessage, type SignaturePlan } from './rules/signature-events.js';
 
 export interface TraceOptions {
   /**
@@ -129,8 +129,9 @@ export class TraceSession {
     const plan = planSignatures(given, rules);
     const policies = plan?.policies ?? given;
     const execEnv = options.execEnv || [...(plan?.selections.keys() ?? [])].some((r) => r.execEnv);
+    let session: TraceSession;
     try {
-      return new TraceSession(
+      session = new TraceSession(
         NativeTracer.start({
           events: [],
           policies: policies.map(toNative),
@@ -149,6 +150,31 @@ export class TraceSession {
       const error = TraceeError.from(e);
       error.message = userPolicyMessage(error.message);
       throw error;
+    }
+    if (plan) session.#signaturesAvailable(plan);
+    return session;
+  }
+
+  /**
+   * A selected signature none of whose events could be attached here
+   * (rootkit checks without kallsyms, an LSM hook without fentry or
+   * kprobes) is unavailable, with the reason, as an event is; if no
+   * signature is left and no plain event was selected, the trace stops
+   * with that error.
+   */
+  #signaturesAvailable(plan: SignaturePlan): void {
+    const attached = new Set(this.info.events);
+    const reasons = new Map(this.info.disabled.flatMap((d) => d.events.map((e) => [e, d.reason] as const)));
+    const selected = [...plan.selections.keys()];
+    const off = selected.filter((r) => !r.events.some((e) => attached.has(e.event)));
+    for (const r of off) {
+      const needs = [...new Set(r.events.map((e) => e.event))];
+      const why = [...new Set(needs.map((e) => reasons.get(e)).filter((x) => x !== undefined))];
+      this.info.disabled.push({ events: [r.eventName], reason: `the signature needs ${needs.join(', ')}${why.length ? `: ${why.join('; ')}` : ', not attached here'}` });
+    }
+    if (off.length > 0 && off.length === selected.length && plan.policies.every((p) => isInternalPolicy(p.name))) {
+      this.stop();
+      throw new TraceeError('EUNAVAILABLE', `none of the selected events can be traced here: ${this.info.disabled.filter((d) => off.some((r) => d.events.includes(r.eventName))).map((d) => `${d.events.join(',')}: ${d.reason}`).join('; ')}`);
     }
   }
 

@@ -26,6 +26,8 @@ export const SIGNATURES_SET = 'signatures';
 /** Prefix of the policies tracee-rs adds; users' names cannot contain '/'. */
 const INTERNAL = 'tracee-rs/';
 const TREE_POLICY = `${INTERNAL}process-tree`;
+/** One of the policies this module adds (for a policy's signatures, or the process tree). */
+export const isInternalPolicy = (name: string): boolean => name.startsWith(INTERNAL);
 const SIGNATURE_POLICY = `${INTERNAL}signatures/`;
 
 /** A finding as an event: Tracee's shape (the triggering event's context, the rule's name and id, `triggeredBy`), with the finding itself. */
