@@ -25,11 +25,14 @@ export function findingJson(f: Finding, options: TraceeJsonOptions = {}): string
       Version: '1',
       Description: f.rule.description,
       Tags: null,
+      // Tracee's Properties is a Go map: its keys print sorted
       Properties: {
         Category: f.rule.mitre.tactic.toLowerCase().replace(/ /g, '-'),
+        Kubernetes_Technique: f.rule.mitre.kubernetesTechnique ?? '',
         Severity: f.rule.severity,
         Technique: f.rule.mitre.technique,
         external_id: f.rule.mitre.id,
+        id: f.rule.mitre.stixId ?? '',
         signatureID: f.rule.id,
         signatureName: f.rule.name,
       },

@@ -163,7 +163,8 @@ export function traceeFileRule(m: ReturnType<typeof meta>, spec: TraceeFileSpec)
 export const under = (dirs: string[]) => (p: string) => dirs.some((d) => p.startsWith(d));
 export const either = (...tests: ((p: string) => boolean)[]) => (p: string) => tests.some((t) => t(p));
 
-export const ESCAPE: Mitre = { tactic: 'Privilege Escalation', technique: 'Escape to Host', id: 'T1611' };
+/** Escape to Host, as every rule using it has it in Tracee (TRC-106, TRC-1010, TRC-1011, TRC-1014, TRC-1021, TRC-1031: the same STIX id). */
+export const ESCAPE: Mitre = { tactic: 'Privilege Escalation', technique: 'Escape to Host', id: 'T1611', stixId: 'attack-pattern--4a5b7ade-8bb5-4853-84ed-23f262002665', kubernetesTechnique: '' };
 
 /** A sockaddr argument (ours, or the map Tracee's JSON gives); undefined if absent or unreadable. */
 export function sockaddrOf(e: TraceeEvent, name: string): Sockaddr | undefined {

@@ -16,6 +16,14 @@ export interface Mitre {
   technique: string;
   /** e.g. `T1622` */
   id: string;
+  /**
+   * MITRE ATT&CK's STIX id of the technique (`attack-pattern--…`), as
+   * Tracee's signature gives it in `Properties.id`; absent or "" when
+   * Tracee's gives none.
+   */
+  stixId?: string;
+  /** Tracee's `Properties.Kubernetes_Technique` (often ""); absent is "". */
+  kubernetesTechnique?: string;
 }
 
 /** What a rule sees besides the events. */

@@ -3,7 +3,7 @@ import { traceeCases, type TraceeCase } from '../../testing/tracee-cases.js';
 import { ON_HOST, O_CREAT, O_RDONLY, O_RDWR, O_WRONLY, fileOpen, traceeMetadata, kernelLetsThrough } from '../../testing/file-cases.js';
 import rule from './aslr_inspection.js';
 
-traceeMetadata(rule, { id: 'TRC-109', name: 'ASLR inspection detected', eventName: 'aslr_inspection', severity: 0, mitre: { tactic: 'Privilege Escalation', technique: 'Exploitation for Privilege Escalation', id: 'T1068' } });
+traceeMetadata(rule, { id: 'TRC-109', name: 'ASLR inspection detected', eventName: 'aslr_inspection', severity: 0, mitre: { tactic: 'Privilege Escalation', technique: 'Exploitation for Privilege Escalation', id: 'T1068', stixId: 'attack-pattern--b21c3b2d-02e6-45b1-980b-e69051040839', kubernetesTechnique: '' } });
 
 const cases: TraceeCase[] = [
   { name: 'should trigger detection', events: [fileOpen('/proc/sys/kernel/randomize_va_space', O_RDONLY)], findings: [{ trigger: 0, data: {} }] },

@@ -6,7 +6,7 @@ import { traceeCases, type TraceeCase } from '../../testing/tracee-cases.js';
 import { IN_CONTAINER, ON_HOST, O_CREAT, O_RDONLY, O_WRONLY, fileOpen, inodeRename, renameCall, traceeMetadata, kernelLetsThrough } from '../../testing/file-cases.js';
 import rule from './cgroup_release_agent.js';
 
-traceeMetadata(rule, { id: 'TRC-1010', name: 'Cgroups release agent file modification', eventName: 'cgroup_release_agent', severity: 3, mitre: { tactic: 'Privilege Escalation', technique: 'Escape to Host', id: 'T1611' } });
+traceeMetadata(rule, { id: 'TRC-1010', name: 'Cgroups release agent file modification', eventName: 'cgroup_release_agent', severity: 3, mitre: { tactic: 'Privilege Escalation', technique: 'Escape to Host', id: 'T1611', stixId: 'attack-pattern--4a5b7ade-8bb5-4853-84ed-23f262002665', kubernetesTechnique: '' } });
 
 const cases: TraceeCase[] = [
   { name: 'should trigger detection - security_file_open', events: [fileOpen('/tmp/cgrp/release_agent', O_WRONLY, IN_CONTAINER)], findings: [{ trigger: 0, data: {} }] },

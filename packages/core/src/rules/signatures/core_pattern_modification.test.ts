@@ -6,7 +6,7 @@ import { traceeCases, type TraceeCase } from '../../testing/tracee-cases.js';
 import { IN_CONTAINER, ON_HOST, O_RDONLY, O_WRONLY, fileOpen, renameCall, traceeMetadata, kernelLetsThrough } from '../../testing/file-cases.js';
 import rule from './core_pattern_modification.js';
 
-traceeMetadata(rule, { id: 'TRC-1011', name: 'Core dumps configuration file modification detected', eventName: 'core_pattern_modification', severity: 3, mitre: { tactic: 'Privilege Escalation', technique: 'Escape to Host', id: 'T1611' } });
+traceeMetadata(rule, { id: 'TRC-1011', name: 'Core dumps configuration file modification detected', eventName: 'core_pattern_modification', severity: 3, mitre: { tactic: 'Privilege Escalation', technique: 'Escape to Host', id: 'T1611', stixId: 'attack-pattern--4a5b7ade-8bb5-4853-84ed-23f262002665', kubernetesTechnique: '' } });
 
 const cases: TraceeCase[] = [
   { name: 'should trigger detection', events: [fileOpen('/proc/sys/kernel/core_pattern', O_WRONLY, IN_CONTAINER)], findings: [{ trigger: 0, data: {} }] },

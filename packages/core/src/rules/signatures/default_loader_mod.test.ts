@@ -4,7 +4,7 @@ import { traceeCases, type TraceeCase } from '../../testing/tracee-cases.js';
 import { ON_HOST, O_RDONLY, O_WRONLY, fileOpen, inodeRename, renameCall, traceeMetadata, kernelLetsThrough } from '../../testing/file-cases.js';
 import rule from './default_loader_mod.js';
 
-traceeMetadata(rule, { id: 'TRC-1012', name: 'Default dynamic loader modification detected', eventName: 'default_loader_mod', severity: 3, mitre: { tactic: 'Defense Evasion', technique: 'Hijack Execution Flow', id: 'T1574' } });
+traceeMetadata(rule, { id: 'TRC-1012', name: 'Default dynamic loader modification detected', eventName: 'default_loader_mod', severity: 3, mitre: { tactic: 'Defense Evasion', technique: 'Hijack Execution Flow', id: 'T1574', stixId: 'attack-pattern--aedfca76-3b30-4866-b2aa-0f1d7fd1e4b6', kubernetesTechnique: '' } });
 
 const LD = '/usr/lib/x86_64-linux-gnu/ld-2.31.so';
 

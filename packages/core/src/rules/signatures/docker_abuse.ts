@@ -11,7 +11,7 @@ const NOT_REACHED = errnos('EBADF', 'ENOTSOCK', 'EFAULT');
 const dockerSocket = (a: ReturnType<typeof sockaddrOf>) => a?.sa_family === 'AF_UNIX' && (a.sun_path ?? '').endsWith(DOCKER_SOCK);
 
 const rule: Rule = {
-  ...meta('TRC-1019', 'docker_abuse', 'Docker socket abuse detected', 2, { tactic: 'Privilege Escalation', technique: 'Exploitation for Privilege Escalation', id: 'T1068' },
+  ...meta('TRC-1019', 'docker_abuse', 'Docker socket abuse detected', 2, { tactic: 'Privilege Escalation', technique: 'Exploitation for Privilege Escalation', id: 'T1068', stixId: 'attack-pattern--b21c3b2d-02e6-45b1-980b-e69051040839', kubernetesTechnique: '' },
     "A started container opened a file ending in docker.sock for writing, or connected to a UNIX socket whose path ends so (the Docker daemon's API): whoever talks to it can start privileged containers. Where security_socket_connect does not run here, the connect syscall: every call except those refused before the hook (a bad fd, not a socket, an unreadable address)."),
   events: [
     { event: 'security_file_open', filters: [`data.pathname=*${DOCKER_SOCK}`, IN_CONTAINER] },

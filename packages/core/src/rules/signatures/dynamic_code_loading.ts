@@ -10,7 +10,7 @@ const MPROTECT_WX_TO_X = constant(CONSTANTS.mem_prot_alert, 'MEM_PROT_ALERT_MPRO
 const MPROTECT_WX_TO_X_TEXT = 'Protection changed from W+E to E!';
 
 const rule: Rule = {
-  ...meta('TRC-104', 'dynamic_code_loading', 'Dynamic code loading detected', 2, { tactic: 'Defense Evasion', technique: 'Software Packing', id: 'T1027.002' },
+  ...meta('TRC-104', 'dynamic_code_loading', 'Dynamic code loading detected', 2, { tactic: 'Defense Evasion', technique: 'Software Packing', id: 'T1027.002', stixId: 'attack-pattern--deb98323-e13f-4b0c-8d94-175379069062', kubernetesTechnique: '' },
     "Memory that was writable and executable was made executable only (mem_prot_alert 4, mprotect from W+X to X): code was written into memory and is now run, without an executable on disk. Only Tracee's alert 4 counts (a W+X mapping alone does not, as in Tracee)."),
   events: [{ event: 'mem_prot_alert', filters: [`data.alert=${MPROTECT_WX_TO_X}`] }],
   detect: () => (events$) => events$.pipe(filter((e) => num(e, 'alert') === MPROTECT_WX_TO_X || str(e, 'alert') === MPROTECT_WX_TO_X_TEXT), map((event) => ({ event }))),

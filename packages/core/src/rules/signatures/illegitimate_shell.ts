@@ -7,7 +7,7 @@ import { SHELLS, WEB_SERVERS, meta, preferTracee, str } from '../helpers.js';
 const isShell = (path: string) => SHELLS.some((s) => path.endsWith(`/${s}`));
 
 const rule: Rule = {
-  ...meta('TRC-1016', 'illegitimate_shell', 'Web server spawned a shell', 2, { tactic: 'Initial Access', technique: 'Exploit Public-Facing Application', id: 'T1190' },
+  ...meta('TRC-1016', 'illegitimate_shell', 'Web server spawned a shell', 2, { tactic: 'Initial Access', technique: 'Exploit Public-Facing Application', id: 'T1190', stixId: 'attack-pattern--3f886f2a-874f-4333-b794-aa6075009b1c', kubernetesTechnique: '' },
     "A web server's process (by its name) executed a shell (a file ending in /sh, /bash, /dash...): web servers do not run shells, an adversary exploiting one does. Where security_bprm_check does not run here, sched_process_exec: the file that runs (a script's interpreter, not the script) and the process's name before the exec."),
   events: [
     { event: 'security_bprm_check', filters: [`comm=${WEB_SERVERS.join(',')}`] },

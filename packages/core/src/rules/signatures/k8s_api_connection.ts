@@ -13,7 +13,7 @@ function apiServerOf(env: unknown): string {
 }
 
 const rule: Rule = {
-  ...meta('TRC-1013', 'k8s_api_connection', 'Kubernetes API server connection detected', 1, { tactic: 'Discovery', technique: 'Cloud Service Discovery', id: '' },
+  ...meta('TRC-1013', 'k8s_api_connection', 'Kubernetes API server connection detected', 1, { tactic: 'Discovery', technique: 'Cloud Service Discovery', id: '', stixId: '', kubernetesTechnique: '' },
     "A started container connected to the Kubernetes API server (the IP address that the environment of a program it executed gave as KUBERNETES_SERVICE_HOST): from there it can gather secrets or start more containers. Containers are told apart by pid namespace. Where security_socket_connect does not run here, the connect syscall: every call except those refused before the hook."),
   events: [
     { event: 'security_socket_connect', filters: [IN_CONTAINER] },

@@ -4,7 +4,7 @@ import { traceeCases, type TraceeCase } from '../../testing/tracee-cases.js';
 import { ON_HOST, O_RDONLY, O_RDWR, O_WRONLY, fileOpen, inodeRename, renameCall, traceeMetadata, kernelLetsThrough } from '../../testing/file-cases.js';
 import rule from './k8s_cert_theft.js';
 
-traceeMetadata(rule, { id: 'TRC-1018', name: 'K8s TLS certificate theft detected', eventName: 'k8s_cert_theft', severity: 3, mitre: { tactic: 'Credential Access', technique: 'Steal Application Access Token', id: 'T1528' } });
+traceeMetadata(rule, { id: 'TRC-1018', name: 'K8s TLS certificate theft detected', eventName: 'k8s_cert_theft', severity: 3, mitre: { tactic: 'Credential Access', technique: 'Steal Application Access Token', id: 'T1528', stixId: 'attack-pattern--890c9858-598c-401d-a4d5-c67ebcdd703a', kubernetesTechnique: '' } });
 
 const by = (processName: string) => ({ processName });
 

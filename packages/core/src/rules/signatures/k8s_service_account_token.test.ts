@@ -6,7 +6,7 @@ import { traceeCases, type TraceeCase } from '../../testing/tracee-cases.js';
 import { IN_CONTAINER, ON_HOST, O_RDONLY, O_RDWR, O_WRONLY, fileOpen, traceeMetadata, kernelLetsThrough } from '../../testing/file-cases.js';
 import rule from './k8s_service_account_token.js';
 
-traceeMetadata(rule, { id: 'TRC-108', name: 'K8s service account token file read', eventName: 'k8s_service_account_token', severity: 0, mitre: { tactic: 'Credential Access', technique: 'Exploitation for Credential Access', id: 'T1212' } });
+traceeMetadata(rule, { id: 'TRC-108', name: 'K8s service account token file read', eventName: 'k8s_service_account_token', severity: 0, mitre: { tactic: 'Credential Access', technique: 'Exploitation for Credential Access', id: 'T1212', stixId: 'attack-pattern--9c306d8d-cde7-4b4c-b6e8-d0bb16caca36', kubernetesTechnique: 'Container service account' } });
 
 const TOKEN = '/var/run/secrets/kubernetes.io/serviceaccount/token';
 const by = (processName: string) => ({ ...IN_CONTAINER, processName });

@@ -13,7 +13,7 @@ const KERNEL_MODULE = ['kernel-module', 2];
 const NOT_READ = errnos('EPERM', 'EBADF');
 
 const rule: Rule = {
-  ...meta('TRC-1017', 'kernel_module_loading', 'Kernel module loading detected', 2, { tactic: 'Persistence', technique: 'Kernel Modules and Extensions', id: 'T1547.006' },
+  ...meta('TRC-1017', 'kernel_module_loading', 'Kernel module loading detected', 2, { tactic: 'Persistence', technique: 'Kernel Modules and Extensions', id: 'T1547.006', stixId: 'attack-pattern--a1b52199-c8c5-438a-9ded-656f1d0888c6', kubernetesTechnique: '' },
     "A kernel module was loaded, or an attempt was made: any init_module call, or the kernel reading a module's file (finit_module), whether or not the kernel then accepted the module. Where security_kernel_read_file does not run here, finit_module calls count except those refused before the file is read (EPERM, EBADF)."),
   events: [
     { event: 'init_module' },

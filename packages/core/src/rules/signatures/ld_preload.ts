@@ -15,7 +15,7 @@ function preloadEnv(env: unknown): Record<string, string> | undefined {
 }
 
 const rule: Rule = {
-  ...meta('TRC-107', 'ld_preload', 'LD_PRELOAD code injection detected', 2, { tactic: 'Persistence', technique: 'Hijack Execution Flow', id: 'T1574' },
+  ...meta('TRC-107', 'ld_preload', 'LD_PRELOAD code injection detected', 2, { tactic: 'Persistence', technique: 'Hijack Execution Flow', id: 'T1574', stixId: 'attack-pattern--aedfca76-3b30-4866-b2aa-0f1d7fd1e4b6', kubernetesTechnique: '' },
     'A program was executed with LD_PRELOAD or LD_LIBRARY_PATH in its environment, or a file ending in /etc/ld.so.preload was opened for writing or renamed into place: the dynamic loader loads the libraries they name into the program (or every program). Where security_inode_rename does not run here, renames are the rename syscalls that succeeded, by the new path as given (a relative one is not seen).'),
   events: [
     // the program's environment, however it was exec'd (execEnv)

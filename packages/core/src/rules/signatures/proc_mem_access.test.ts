@@ -4,7 +4,7 @@ import { traceeCases, type TraceeCase } from '../../testing/tracee-cases.js';
 import { ON_HOST, O_RDONLY, O_RDWR, O_WRONLY, fileOpen, traceeMetadata, kernelLetsThrough } from '../../testing/file-cases.js';
 import rule from './proc_mem_access.js';
 
-traceeMetadata(rule, { id: 'TRC-1023', name: 'Process memory access detected', eventName: 'proc_mem_access', severity: 3, mitre: { tactic: 'Credential Access', technique: 'Proc Filesystem', id: 'T1003.007' } });
+traceeMetadata(rule, { id: 'TRC-1023', name: 'Process memory access detected', eventName: 'proc_mem_access', severity: 3, mitre: { tactic: 'Credential Access', technique: 'Proc Filesystem', id: 'T1003.007', stixId: 'attack-pattern--3120b9fa-23b8-4500-ae73-09494f607b7d', kubernetesTechnique: '' } });
 
 const cases: TraceeCase[] = [
   { name: 'should trigger detection', events: [fileOpen('/proc/543/mem', O_RDONLY)], findings: [{ trigger: 0, data: {} }] },

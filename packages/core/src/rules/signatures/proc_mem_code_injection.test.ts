@@ -4,7 +4,7 @@ import { traceeCases, type TraceeCase } from '../../testing/tracee-cases.js';
 import { ON_HOST, O_CREAT, O_RDONLY, O_RDWR, O_WRONLY, fileOpen, traceeMetadata, kernelLetsThrough } from '../../testing/file-cases.js';
 import rule from './proc_mem_code_injection.js';
 
-traceeMetadata(rule, { id: 'TRC-1024', name: 'Code injection detected through /proc/<pid>/mem file', eventName: 'proc_mem_code_injection', severity: 3, mitre: { tactic: 'Defense Evasion', technique: 'Proc Memory', id: 'T1055.009' } });
+traceeMetadata(rule, { id: 'TRC-1024', name: 'Code injection detected through /proc/<pid>/mem file', eventName: 'proc_mem_code_injection', severity: 3, mitre: { tactic: 'Defense Evasion', technique: 'Proc Memory', id: 'T1055.009', stixId: 'attack-pattern--d201d4cc-214d-4a74-a1ba-b3fa09fd4591', kubernetesTechnique: '' } });
 
 const cases: TraceeCase[] = [
   { name: 'should trigger detection', events: [fileOpen('/proc/543/mem', O_WRONLY)], findings: [{ trigger: 0, data: {} }] },

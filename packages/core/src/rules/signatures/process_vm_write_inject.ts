@@ -4,7 +4,7 @@ import type { Rule } from '../rule.js';
 import { meta, num } from '../helpers.js';
 
 const rule: Rule = {
-  ...meta('TRC-1025', 'process_vm_write_inject', 'Code injection detected using process_vm_writev syscall', 3, { tactic: 'Defense Evasion', technique: 'Process Injection', id: 'T1055' },
+  ...meta('TRC-1025', 'process_vm_write_inject', 'Code injection detected using process_vm_writev syscall', 3, { tactic: 'Defense Evasion', technique: 'Process Injection', id: 'T1055', stixId: 'attack-pattern--43e7dc91-05b2-474c-b9ac-2ed4fe101f4d', kubernetesTechnique: '' },
     "Possible code injection into another process: a process_vm_writev call aimed at another process's memory, whether or not it wrote."),
   events: [{ event: 'process_vm_writev' }],
   detect: () => (events$) =>

@@ -4,7 +4,7 @@ import { traceeCases, type TraceeCase } from '../../testing/tracee-cases.js';
 import { ON_HOST, O_RDONLY, O_WRONLY, fileOpen, processExec, renameCall, traceeMetadata, kernelLetsThrough } from '../../testing/file-cases.js';
 import rule from './rcd_modification.js';
 
-traceeMetadata(rule, { id: 'TRC-1026', name: 'Rcd modification detected', eventName: 'rcd_modification', severity: 2, mitre: { tactic: 'Persistence', technique: 'RC Scripts', id: 'T1037.004' } });
+traceeMetadata(rule, { id: 'TRC-1026', name: 'Rcd modification detected', eventName: 'rcd_modification', severity: 2, mitre: { tactic: 'Persistence', technique: 'RC Scripts', id: 'T1037.004', stixId: 'attack-pattern--dca670cf-eeec-438f-8185-fd959d9ef211', kubernetesTechnique: '' } });
 
 const cases: TraceeCase[] = [
   { name: 'should trigger detection - security_file_open file', events: [fileOpen('/etc/rc.local', O_WRONLY)], findings: [{ trigger: 0, data: {} }] },

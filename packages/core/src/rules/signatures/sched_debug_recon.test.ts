@@ -6,7 +6,7 @@ import { traceeCases, type TraceeCase } from '../../testing/tracee-cases.js';
 import { IN_CONTAINER, ON_HOST, O_RDONLY, O_RDWR, O_WRONLY, fileOpen, traceeMetadata, kernelLetsThrough } from '../../testing/file-cases.js';
 import rule from './sched_debug_recon.js';
 
-traceeMetadata(rule, { id: 'TRC-1029', name: 'sched_debug CPU file was read', eventName: 'sched_debug_recon', severity: 1, mitre: { tactic: 'Discovery', technique: 'Container and Resource Discovery', id: 'T1613' } });
+traceeMetadata(rule, { id: 'TRC-1029', name: 'sched_debug CPU file was read', eventName: 'sched_debug_recon', severity: 1, mitre: { tactic: 'Discovery', technique: 'Container and Resource Discovery', id: 'T1613', stixId: 'attack-pattern--0470e792-32f8-46b0-a351-652bc35e9336', kubernetesTechnique: '' } });
 
 const cases: TraceeCase[] = [
   { name: 'should trigger detection', events: [fileOpen('/proc/sched_debug', O_RDONLY, IN_CONTAINER)], findings: [{ trigger: 0, data: {} }] },

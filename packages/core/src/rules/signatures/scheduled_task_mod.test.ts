@@ -4,7 +4,7 @@ import { traceeCases, type TraceeCase } from '../../testing/tracee-cases.js';
 import { ON_HOST, O_RDONLY, O_WRONLY, fileOpen, inodeRename, processExec, renameCall, traceeMetadata, kernelLetsThrough } from '../../testing/file-cases.js';
 import rule from './scheduled_task_mod.js';
 
-traceeMetadata(rule, { id: 'TRC-1027', name: 'Scheduled tasks modification detected', eventName: 'scheduled_task_mod', severity: 2, mitre: { tactic: 'Persistence', technique: 'Cron', id: 'T1053.003' } });
+traceeMetadata(rule, { id: 'TRC-1027', name: 'Scheduled tasks modification detected', eventName: 'scheduled_task_mod', severity: 2, mitre: { tactic: 'Persistence', technique: 'Cron', id: 'T1053.003', stixId: 'attack-pattern--2acf44aa-542f-4366-b4eb-55ef5747759c', kubernetesTechnique: '' } });
 
 const cases: TraceeCase[] = [
   { name: 'should trigger detection - security_file_open file', events: [fileOpen('/etc/crontab', O_WRONLY)], findings: [{ trigger: 0, data: {} }] },

@@ -11,7 +11,7 @@ const FILES = ['/etc/crontab', '/etc/anacrontab', '/etc/cron.deny', '/etc/cron.a
 const DIRS = ['/etc/cron.hourly', '/etc/cron.daily', '/etc/cron.weekly', '/etc/cron.monthly', '/etc/cron.d', '/var/spool/cron/crontabs', 'var/spool/anacron'];
 
 const rule: Rule = traceeFileRule(
-  meta('TRC-1027', 'scheduled_task_mod', 'Scheduled tasks modification detected', 2, { tactic: 'Persistence', technique: 'Cron', id: 'T1053.003' },
+  meta('TRC-1027', 'scheduled_task_mod', 'Scheduled tasks modification detected', 2, { tactic: 'Persistence', technique: 'Cron', id: 'T1053.003', stixId: 'attack-pattern--2acf44aa-542f-4366-b4eb-55ef5747759c', kubernetesTechnique: '' },
     "A cron table or directory was opened for writing or renamed into place (/etc/crontab, /etc/anacrontab, /etc/cron.allow, /etc/cron.deny, /etc/cron.{hourly,daily,weekly,monthly,d}, /var/spool/cron/crontabs; Tracee's list: any path starting with one of those directories' names, and not /var/spool/anacron), or crontab, at, batch or launchd was run: a scheduled task outlives a reboot. Where the rename hook cannot be traced, renames are the rename syscalls' (successful ones with an absolute new path)."),
   {
     open: 'write',

@@ -9,7 +9,7 @@ const LEGIT_PORTS = ['', '0'];
 const NOT_REACHED = errnos('EBADF', 'ENOTSOCK', 'EFAULT');
 
 const rule: Rule = {
-  ...meta('TRC-101', 'stdio_over_socket', 'Process standard input/output over socket detected', 3, { tactic: 'Execution', technique: 'Unix Shell', id: 'T1059.004' },
+  ...meta('TRC-101', 'stdio_over_socket', 'Process standard input/output over socket detected', 3, { tactic: 'Execution', technique: 'Unix Shell', id: 'T1059.004', stixId: 'attack-pattern--a9d4b653-6915-42af-98b2-5758c4ceee56', kubernetesTechnique: '' },
     "A process has its standard input, output or error on an internet socket (connected as fd 0-2, or such a socket duplicated onto fd 0-2): the base of a reverse shell, an interactive shell invoked from a target machine back to the attacker's. Where security_socket_connect does not run here, the connect syscall: every call except those refused before the hook."),
   events: [
     { event: 'security_socket_connect', filters: ['data.sockfd<=2'] },

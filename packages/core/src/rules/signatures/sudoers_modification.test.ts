@@ -4,7 +4,7 @@ import { traceeCases, type TraceeCase } from '../../testing/tracee-cases.js';
 import { ON_HOST, O_RDWR, O_WRONLY, O_RDONLY, fileOpen, inodeRename, renameCall, traceeMetadata, kernelLetsThrough } from '../../testing/file-cases.js';
 import rule from './sudoers_modification.js';
 
-traceeMetadata(rule, { id: 'TRC-1028', name: 'Sudoers file modification detected', eventName: 'sudoers_modification', severity: 2, mitre: { tactic: 'Privilege Escalation', technique: 'Sudo and Sudo Caching', id: 'T1548.003' } });
+traceeMetadata(rule, { id: 'TRC-1028', name: 'Sudoers file modification detected', eventName: 'sudoers_modification', severity: 2, mitre: { tactic: 'Privilege Escalation', technique: 'Sudo and Sudo Caching', id: 'T1548.003', stixId: 'attack-pattern--1365fe3b-0f50-455d-b4da-266ce31c23b0', kubernetesTechnique: '' } });
 
 const cases: TraceeCase[] = [
   { name: 'should trigger detection - security_file_open file', events: [fileOpen('/etc/sudoers', O_WRONLY)], findings: [{ trigger: 0, data: {} }] },

@@ -6,7 +6,7 @@ import { traceeCases, type TraceeCase } from '../../testing/tracee-cases.js';
 import { IN_CONTAINER, ON_HOST, O_RDONLY, O_RDWR, O_WRONLY, fileOpen, traceeMetadata, kernelLetsThrough } from '../../testing/file-cases.js';
 import rule from './system_request_key_mod.js';
 
-traceeMetadata(rule, { id: 'TRC-1031', name: 'System request key configuration modification', eventName: 'system_request_key_mod', severity: 3, mitre: { tactic: 'Privilege Escalation', technique: 'Escape to Host', id: 'T1611' } });
+traceeMetadata(rule, { id: 'TRC-1031', name: 'System request key configuration modification', eventName: 'system_request_key_mod', severity: 3, mitre: { tactic: 'Privilege Escalation', technique: 'Escape to Host', id: 'T1611', stixId: 'attack-pattern--4a5b7ade-8bb5-4853-84ed-23f262002665', kubernetesTechnique: '' } });
 
 const cases: TraceeCase[] = [
   { name: 'should trigger detection', events: [fileOpen('/proc/sys/kernel/sysrq', O_WRONLY, IN_CONTAINER)], findings: [{ trigger: 0, data: {} }] },
