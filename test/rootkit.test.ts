@@ -55,6 +55,12 @@ describe('rootkit checks', () => {
     expect(lines[0]).toMatch(/^tracee-rs: error: none of the selected events can be traced here: hooked_proc_fops,hooked_syscall: \/proc\/kallsyms shows every address as 0 \(kernel\.kptr_restrict, or not root\): run as root with kernel\.kptr_restrict <= 1/);
   });
 
+  it('an interval shorter than the polls between which the checks run: one line, nothing attached', () => {
+    const r = spawnSync(process.execPath, [CLI, '--events', 'hooked_syscall', '--rootkit-check-interval', '1ms', '--duration', '1s'], { encoding: 'utf8' });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toBe('tracee-rs: error: rootkitCheckInterval (--rootkit-check-interval) 0.001 s is shorter than the flush interval (20 ms), between whose polls the checks run; give at least 0.02 (the default is 60 s)\n');
+  });
+
   it('the signatures on them, alone: unavailable too, in one line (not a trace of their process tree)', () => {
     const r = withZeroKallsyms(['--events', 'syscall_hooking,proc_fops_hooking', '--duration', '1s']);
     expect(r.status).toBe(1);

@@ -169,12 +169,20 @@ impl NativeTracer {
     #[napi(factory)]
     pub fn start(options: NativeTraceOptions) -> Result<NativeTracer> {
         let defaults = tracee_core::TraceOptions::default();
+        let flush_ms = options
+            .flush_interval_ms
+            .map_or(defaults.flush_interval.as_millis() as u32, |ms| ms);
         let rootkit_check_interval = match options.rootkit_check_interval_s {
             None => defaults.rootkit_check_interval,
-            Some(s) if s.is_finite() && s > 0.0 => Duration::from_secs_f64(s),
+            // the checks run between polls: one shorter than the flush
+            // interval (the longest poll) would not be kept
+            Some(s) if s.is_finite() && s * 1000.0 >= flush_ms as f64 => Duration::from_secs_f64(s),
             Some(s) => {
-                let msg =
-                    format!("EINVAL: rootkitCheckInterval {s} is not a positive number of seconds");
+                let msg = format!(
+                    "EINVAL: rootkitCheckInterval (--rootkit-check-interval) {s} s is shorter than the flush interval ({flush_ms} ms), between whose polls the checks run; give at least {} (the default is {} s)",
+                    flush_ms as f64 / 1000.0,
+                    defaults.rootkit_check_interval.as_secs()
+                );
                 return Err(Error::new(Status::InvalidArg, msg));
             }
         };

@@ -140,7 +140,8 @@ export async function runTrace(argv: TraceArgs): Promise<void> {
   if (timer) clearTimeout(timer);
   const stats = session.stats();
   const filtered = stats.filtered > 0 ? `, ${stats.filtered} dropped by event filters` : '';
-  process.stderr.write(`tracee-rs: ${stats.received} events seen, ${stats.lost} lost${filtered}, ${printed} printed\n`);
+  const checks = info.rootkitChecks ? `, ${stats.rootkitChecks} rootkit checks` : '';
+  process.stderr.write(`tracee-rs: ${stats.received} events seen, ${stats.lost} lost${filtered}, ${printed} printed${checks}\n`);
   if (failure) fail(failure instanceof Error ? failure.message : String(failure));
 }
 
