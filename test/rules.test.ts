@@ -117,6 +117,7 @@ describe('builtin rules, live', () => {
       { rule: 'TRC-1028', what: 'write /etc/sudoers.bak', found: false, act: () => privately('/etc', ': > /etc/sudoers.bak') },
       // opens are judged by the file's absolute path, whatever the syscall was given
       { rule: 'TRC-1028', what: 'write sudoers through a relative path from /etc', found: true, act: () => privately('/etc', 'cd /etc && : > sudoers') },
+      { rule: 'TRC-1028', what: 'rename onto //etc/./sudoers (a path not as written in the rule)', found: true, act: () => privately('/etc', `echo x > /etc/a && exec python3 -c 'import os; os.rename("/etc/a", "//etc/./sudoers")'`) },
       { rule: 'TRC-1021', what: 'a container reads kcore through a relative path from /proc', found: true, act: () => privatelyInContainer('/proc', ': > /proc/kcore && cd /proc && exec cat kcore') },
       { rule: 'TRC-1027', what: 'write /etc/cron.d/job', found: true, act: () => privately('/etc', 'mkdir /etc/cron.d && : > /etc/cron.d/job') },
       { rule: 'TRC-1027', what: 'write /etc/cronjob', found: false, act: () => privately('/etc', ': > /etc/cronjob') },

@@ -4,6 +4,7 @@
 // signatures have (a file written, a file read), and its lists (shells,
 // web servers, memory paths, the ELF magic).
 import { filter, map } from 'rxjs';
+import { posix } from 'node:path';
 import { argOf } from '../decode.js';
 export { argOf };
 
@@ -107,9 +108,11 @@ export function traceeFileRule(m: ReturnType<typeof meta>, spec: TraceeFileSpec)
   const paths = spec.kernel.join(',');
   const events: PolicyRule[] = [{ event: 'security_file_open', filters: [`data.pathname=${paths}`] }];
   if (spec.rename) {
-    const [hookArg, syscallArg] = spec.rename === 'new' ? ['new_path', 'newpath'] : ['old_path', 'oldpath'];
+    const hookArg = spec.rename === 'new' ? 'new_path' : 'old_path';
     events.push({ event: 'security_inode_rename', filters: [`data.${hookArg}=${paths}`] });
-    events.push(...RENAME_EVENTS.map((event) => ({ event, filters: [`data.${syscallArg}=${paths}`, 'retval=0'] })));
+    // successful renames, whatever the path: the kernel's filters compare
+    // strings, and the syscall's path is as given (`/etc/./cron.d/x`, `//etc/sudoers`)
+    events.push(...RENAME_EVENTS.map((event) => ({ event, filters: ['retval=0'] })));
   }
   if (spec.exec) events.push({ event: 'sched_process_exec', filters: [`data.pathname=${spec.exec.map((n) => `*/${n}`).join(',')}`] });
   return {
@@ -144,7 +147,8 @@ export function traceeFileRule(m: ReturnType<typeof meta>, spec: TraceeFileSpec)
               if (seen === names(e, 'oldpath', 'newpath')) return false;
             }
             const p = str(e, spec.rename === 'new' ? 'newpath' : 'oldpath');
-            return e.returnValue === 0 && (p.startsWith('/') || spec.relativeRenames === true) && spec.matches(p);
+            // as given, and with `.`, `..` and repeated slashes taken out (what the hook would see, but for links)
+            return e.returnValue === 0 && (p.startsWith('/') || spec.relativeRenames === true) && (spec.matches(p) || spec.matches(posix.normalize(p)));
           }
           case 'sched_process_exec':
             return spec.exec?.includes(pathBase(str(e, 'pathname'))) ?? false;

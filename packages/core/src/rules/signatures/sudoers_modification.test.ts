@@ -20,6 +20,10 @@ const cases: TraceeCase[] = [
   { name: 'not the directory itself, nor a neighbour', events: [fileOpen('/etc/sudoers.d', O_WRONLY), fileOpen('/etc/sudoers.bak', O_WRONLY)], findings: [] },
   { name: 'rename syscall into sudoers.d (visudo, editors)', events: [renameCall('renameat2', '/etc/sudoers.d/x.tmp', '/etc/sudoers.d/x')], findings: [{ trigger: 0, data: {} }] },
   { name: 'a failed rename syscall', events: [renameCall('rename', '/tmp/x', '/etc/sudoers', -1)], findings: [] },
+  // the path as given: `.`, `..` and repeated slashes do not hide it
+  { name: 'rename syscall onto //etc/sudoers', events: [renameCall('rename', '/tmp/x', '//etc/sudoers')], findings: [{ trigger: 0, data: {} }] },
+  { name: 'rename syscall onto /etc/./sudoers.d/x', events: [renameCall('rename', '/tmp/x', '/etc/./sudoers.d/x')], findings: [{ trigger: 0, data: {} }] },
+  { name: 'rename syscall onto /tmp/../etc/sudoers', events: [renameCall('renameat2', '/tmp/x', '/tmp/../etc/sudoers')], findings: [{ trigger: 0, data: {} }] },
   { name: 'rename syscall to a relative path: not judged (the directory is unknown)', events: [renameCall('rename', 'x', 'sudoers')], findings: [] },
 ];
 
