@@ -2065,7 +2065,9 @@ static __always_inline void magic_write(void *ctx, __s32 nr, long ret, __u64 *ar
  * executable without writable is alert 4 (W+X to X, a JIT's pattern: code
  * written, then made read-only), which the syscall alone cannot tell. A
  * region is forgotten when mapped or protected again otherwise; the least
- * recently used go first. */
+ * recently used go first. Only where the mprotect's entry could not read
+ * the mapping's flags (mprotect_entries): this misses a sub-range, a
+ * region moved by mremap or made W+X before the trace started. */
 struct wx_region {
 	__u64 mm;
 	__u64 start;
@@ -2078,24 +2080,95 @@ struct {
 	__type(value, __u64); /* length */
 } wx_regions SEC(".maps");
 
+/* include/linux/mm.h: a mapping's vm_flags */
+#define VM_WRITE 0x00000002
+#define VM_EXEC 0x00000004
+
+/* vm_flags is a plain field before 6.3, a member of an anonymous union
+ * (vm_flags, __vm_flags) since: CO-RE finds it by name in either. */
+struct vm_area_struct___flags {
+	unsigned long vm_flags;
+} __attribute__((preserve_access_index));
+
+/* What the entry of an mprotect or pkey_mprotect to executable without
+ * writable saw, by host tid, for its exit: the address given, and whether
+ * the mapping there was writable and executable (Tracee's test, on the
+ * VMA's previous flags, whatever made them so). The least recently used go
+ * first: a thread killed in between never reaches the exit. */
+struct mprotect_entry {
+	__u64 addr;
+	__u64 wx;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 1024);
+	__type(key, __u32);
+	__type(value, struct mprotect_entry);
+} mprotect_entries SEC(".maps");
+
+static __always_inline bool is_mprotect(__s32 nr)
+{
+	return is_known(nr, KNOWN_MPROTECT) || is_known(nr, KNOWN_PKEY_MPROTECT);
+}
+
+static long vma_flags(struct task_struct *task, struct vm_area_struct *vma, void *data)
+{
+	*(__u64 *)data = BPF_CORE_READ((struct vm_area_struct___flags *)vma, vm_flags);
+	return 0;
+}
+
+/* mprotect or pkey_mprotect (addr, len, prot[, pkey]) entered: the flags of
+ * the mapping at addr, while they are still the old ones. Only for a prot
+ * that can make alert 4, and only with bpf_find_vma (the programs that call
+ * this are loaded on 5.17+ with kernel BTF only). */
+static __always_inline void mem_prot_at_entry(__u64 addr, __u64 prot)
+{
+	__u32 tid = (__u32)bpf_get_current_pid_tgid();
+	struct mprotect_entry e = { .addr = addr };
+	__u64 flags = 0;
+
+	if ((prot & (PROT_WRITE | PROT_EXEC)) != PROT_EXEC || !event_config(EVENT_MEM_PROT_ALERT) ||
+	    !bpf_core_field_exists(struct vm_area_struct___flags, vm_flags))
+		return;
+	/* nothing mapped there (the call fails), or the mm's lock taken
+	 * (-EBUSY): the exit falls back to wx_regions */
+	if (bpf_find_vma(bpf_get_current_task_btf(), addr, vma_flags, &flags, 0))
+		return;
+	e.wx = (flags & (VM_WRITE | VM_EXEC)) == (VM_WRITE | VM_EXEC);
+	bpf_map_update_elem(&mprotect_entries, &tid, &e, BPF_ANY);
+}
+
 /* mmap (addr, len, prot, flags, fd, off) returned the address, or mprotect
- * (addr, len, prot) 0: memory made writable and executable, or a region
- * made so made executable only. */
+ * (addr, len, prot), pkey_mprotect (addr, len, prot, pkey) 0: memory made
+ * writable and executable, or a writable and executable mapping made
+ * executable only. */
 static __always_inline void mem_prot_alert(void *ctx, __s32 nr, long ret, __u64 *args)
 {
 	bool mmap = is_known(nr, KNOWN_MMAP);
 	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
 	struct wx_region region = { .mm = (__u64)BPF_CORE_READ(task, mm), .start = mmap ? (__u64)ret : args[0] };
+	bool seen_at_entry = false, wx_before = false;
 	__u32 alert;
 	struct scratch *b;
 	__u32 off = 0;
 
+	if (!mmap) {
+		__u32 tid = (__u32)bpf_get_current_pid_tgid();
+		struct mprotect_entry *e = bpf_map_lookup_elem(&mprotect_entries, &tid);
+		if (e) {
+			seen_at_entry = e->addr == args[0];
+			wx_before = seen_at_entry && e->wx;
+			bpf_map_delete_elem(&mprotect_entries, &tid);
+		}
+	}
 	if (ret < 0)
 		return;
 	if ((args[2] & (PROT_WRITE | PROT_EXEC)) == (PROT_WRITE | PROT_EXEC)) {
 		bpf_map_update_elem(&wx_regions, &region, &args[1], BPF_ANY);
 		alert = mmap ? MEM_PROT_ALERT_MMAP_W_X : MEM_PROT_ALERT_MPROTECT_W_X;
-	} else if (!mmap && (args[2] & PROT_EXEC) && bpf_map_lookup_elem(&wx_regions, &region)) {
+	} else if (!mmap && (args[2] & PROT_EXEC) &&
+		   (seen_at_entry ? wx_before : bpf_map_lookup_elem(&wx_regions, &region) != NULL)) {
 		bpf_map_delete_elem(&wx_regions, &region);
 		alert = MEM_PROT_ALERT_MPROTECT_W_X_TO_X;
 	} else {
@@ -2159,7 +2232,7 @@ static __always_inline void derive_at_exit(void *ctx, __u32 id, long ret, struct
 	__s32 nr = id;
 	bool write = derive_magic_write && (is_known(nr, KNOWN_WRITE) || is_known(nr, KNOWN_PWRITE64) || is_known(nr, KNOWN_WRITEV) ||
 					    is_known(nr, KNOWN_PWRITEV));
-	bool map = derive_mem_prot_alert && (is_known(nr, KNOWN_MMAP) || is_known(nr, KNOWN_MPROTECT));
+	bool map = derive_mem_prot_alert && (is_known(nr, KNOWN_MMAP) || is_mprotect(nr));
 	bool dup = derive_socket_dup && (is_known(nr, KNOWN_DUP) || is_known(nr, KNOWN_DUP2) || is_known(nr, KNOWN_DUP3) ||
 					 is_known(nr, KNOWN_FCNTL));
 	__u64 args[MAX_ARGS];
@@ -2197,6 +2270,32 @@ SEC("tracepoint")
 int tracee_derived_exit_per_syscall(struct syscall_tp_exit *ctx)
 {
 	derive_at_exit(ctx, ctx->nr, ctx->ret, NULL, true);
+	return 0;
+}
+
+/* The entries of the syscalls derived events need (events.tbl @before=:
+ * mprotect, pkey_mprotect for mem_prot_alert), with bpf_find_vma (5.17+,
+ * kernel BTF): user space loads them only there, and only when
+ * mem_prot_alert is selected. Raw sys_enter: every syscall runs it, so the
+ * number is tested before anything is read. */
+SEC("raw_tracepoint/sys_enter")
+int tracee_derived_enter_find_vma(struct bpf_raw_tracepoint_args *ctx)
+{
+	__s32 nr = ctx->args[1];
+	__u64 args[MAX_ARGS];
+
+	if (derive_mem_prot_alert && is_mprotect(nr) && read_syscall_args((struct pt_regs *)ctx->args[0], args, -1))
+		mem_prot_at_entry(args[0], args[2]);
+	return 0;
+}
+
+/* Attached to syscalls/sys_enter_mprotect and sys_enter_pkey_mprotect:
+ * both records have (at least) addr, len, prot. */
+SEC("tracepoint")
+int tracee_derived_enter_find_vma_per_syscall(struct syscall_tp_enter *ctx)
+{
+	if (derive_mem_prot_alert && is_mprotect(ctx->nr))
+		mem_prot_at_entry(ctx->args[0], ctx->args[2]);
 	return 0;
 }
 

@@ -84,9 +84,10 @@ enum tracee_known_syscall {
 	KNOWN_PWRITE64,
 	KNOWN_WRITEV,
 	KNOWN_PWRITEV,
-	/* mem_prot_alert is derived at their exit */
+	/* mem_prot_alert is derived at their exit (and the mprotects' entry) */
 	KNOWN_MMAP,
 	KNOWN_MPROTECT,
+	KNOWN_PKEY_MPROTECT,
 	/* security_file_open is, where neither fentry nor kprobes run */
 	KNOWN_OPEN,
 	KNOWN_OPENAT,
@@ -102,9 +103,11 @@ enum tracee_known_syscall {
 
 /* mem_prot_alert's `alert`: Tracee's values (types/trace MemProtAlert)
  * where the meaning is the same. Tracee's 2 and 3 (mprotect adding X, X to
- * W+X) need the mapping's previous protection, which the syscall does not
- * give; 4 (W+X to X) is known from the regions this side saw made W+X
- * (wx_regions); an mprotect to W+X is a value of its own. */
+ * W+X) are not reported; 4 (W+X to X) is decided, as Tracee does, from the
+ * flags of the mapping at the mprotect's address before the call (read at
+ * its entry with bpf_find_vma, 5.17+ with kernel BTF), else from the
+ * regions this side saw made W+X (wx_regions); an mprotect to W+X is a
+ * value of its own. */
 enum tracee_mem_prot_alert {
 	MEM_PROT_ALERT_MMAP_W_X = 1,	      /* "Mmaped region with W+E permissions!" */
 	MEM_PROT_ALERT_MPROTECT_W_X_TO_X = 4, /* "Protection changed from W+E to E!" */

@@ -188,6 +188,17 @@ describe('embedded minimized BTF', () => {
     expect(modern.maps).not.toContain('legacy_settings');
   });
 
+  it('mem_prot_alert without kernel BTF (no bpf_find_vma): no entry hook, alert 4 from the regions seen made W+X, so a whole one only', () => {
+    const fixture = new URL('./fixtures/mem-prot-alerts.mjs', import.meta.url).pathname;
+    const r = inPrivateMounts(HIDE['tmpfs over /sys/kernel/btf'], [process.execPath, fixture, 'jit', 'jit-pkey', 'jit-subrange', 'rw-to-rx']);
+    expect(r.status, r.stderr).toBe(0);
+    const out = JSON.parse(r.stdout);
+    expect(out.btf).toMatch(/^embedded minimized/);
+    expect(out.programs.filter((p: string) => p.includes('sys_enter'))).toEqual([]);
+    // the sub-range is what the entry hook adds (test/trace.test.ts)
+    expect(out.alerts).toEqual({ jit: [1, 4], 'jit-pkey': [1, 4], 'jit-subrange': [1], 'rw-to-rx': [] });
+  });
+
   it('TRACEE_BPF_FILE without any BTF: case 2, a non-CO-RE object is needed', () => {
     const obj = join(tmp, 'not-used.bpf.o');
     writeFileSync(obj, 'x');

@@ -85,6 +85,11 @@ describe('builtin rules, live', () => {
       { rule: 'TRC-104', what: 'an rwx mapping', found: false, act: () => py('mmap-wx') },
       { rule: 'TRC-104', what: 'an r-x mapping', found: false, act: () => py('mmap-rx') },
       { rule: 'TRC-104', what: 'an rw- mapping mprotected rwx', found: false, act: () => py('mprotect-wx') },
+      // judged, as Tracee does, on the mapping's flags before the mprotect
+      { rule: 'TRC-104', what: 'the middle page of an rwx mapping mprotected r-x', found: true, act: () => py('jit-subrange') },
+      { rule: 'TRC-104', what: 'an rwx mapping pkey_mprotected r-x (no key)', found: true, act: () => py('jit-pkey') },
+      { rule: 'TRC-104', what: 'an rwx mapping moved by mremap, then mprotected r-x', found: true, act: () => py('jit-mremap') },
+      { rule: 'TRC-104', what: 'an rwx mapping mprotected rw-', found: false, act: () => py('rwx-to-rw') },
       // fileless: the file that runs is in memory, whatever path reached it
       { rule: 'TRC-105', what: 'exec of a memfd through /proc/self/fd', found: true, act: () => py('memfd-exec') },
       { rule: 'TRC-105', what: 'execveat of a memfd (AT_EMPTY_PATH)', found: true, act: () => run([exec, 'execveat-memfd']) },

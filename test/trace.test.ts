@@ -5,7 +5,7 @@ import { readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { trace, type TraceeEvent } from '@tracee/core';
+import { eventById, trace, type TraceeEvent } from '@tracee/core';
 import { arg, nsId, until } from './helpers.js';
 
 /** Subscribes, runs `work`, collects until `done`, unsubscribes. */
@@ -249,6 +249,71 @@ m.close(); f.close()
     } finally {
       sub.unsubscribe();
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it.each([
+    ['per-syscall', ['tracepoint/syscalls/sys_enter_mprotect', 'tracepoint/syscalls/sys_enter_pkey_mprotect']],
+    ['raw', ['raw_tracepoint/sys_enter']],
+  ])('mem_prot_alert 4 (W+X to X) from the mapping\'s flags before the mprotect (%s hooks): a page of it, pkey_mprotect, moved by mremap, made W+X before the trace; not W to X, nor W+X to W', async (syscallHooks, entries) => {
+    // one process: an rwx mapping made before the trace starts, the rest after
+    const script = `
+import ctypes, mmap, sys
+libc = ctypes.CDLL(None, use_errno=True)
+libc.mmap.restype = ctypes.c_void_p
+libc.mmap.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int, ctypes.c_int, ctypes.c_int, ctypes.c_long]
+libc.mprotect.argtypes = [ctypes.c_void_p, ctypes.c_size_t, ctypes.c_int]
+libc.syscall.restype = ctypes.c_long
+P = 4096
+R, W, X = mmap.PROT_READ, mmap.PROT_WRITE, mmap.PROT_EXEC
+anon = mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS
+early = libc.mmap(None, P, R | W | X, anon, -1, 0)
+print(early, flush=True); sys.stdin.readline()
+assert libc.mprotect(early, P, R | X) == 0
+a = libc.mmap(None, 3 * P, R | W | X, anon, -1, 0)
+assert libc.mprotect(a + P, P, R | X) == 0                                                  # a page of it
+assert libc.syscall(329, ctypes.c_void_p(a + 2 * P), ctypes.c_size_t(P), R | X, -1) == 0    # SYS_pkey_mprotect
+to = libc.mmap(None, P, 0, anon, -1, 0)
+assert libc.syscall(25, ctypes.c_void_p(a), ctypes.c_size_t(P), ctypes.c_size_t(P), 3, ctypes.c_void_p(to)) == to  # SYS_mremap, MAYMOVE|FIXED
+assert libc.mprotect(to, P, R | X) == 0
+b = libc.mmap(None, P, R | W, anon, -1, 0)
+assert libc.mprotect(b, P, R | X) == 0                                                      # W to X: never W+X
+c = libc.mmap(None, P, R | W | X, anon, -1, 0)
+assert libc.mprotect(c, P, R | W) == 0                                                      # W+X to W
+print(a, to, b, c, flush=True)
+`;
+    const child = spawn('python3', ['-c', script], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let out = '';
+    child.stdout!.on('data', (d) => (out += d));
+    await until(() => out.includes('\n'), 10_000, 'the early mapping');
+    const seen: TraceeEvent[] = [];
+    let programs: string[] = [];
+    const sub = trace({ events: ['mem_prot_alert'], syscallHooks, onAttach: (info) => (programs = info.programs) }).subscribe((e) => seen.push(e));
+    try {
+      // attached when subscribe returns; the mprotects' entries too (bpf_find_vma runs here)
+      expect(programs).toEqual(expect.arrayContaining(entries));
+      // addresses as the event shows a pointer
+      const hex = (n: string) => `0x${BigInt(n).toString(16)}`;
+      const early = hex(out.split('\n')[0]);
+      child.stdin!.write('\n');
+      const [code] = await once(child, 'exit');
+      expect(code).toBe(0);
+      const [a, to, , c] = out.split('\n')[1].split(' ');
+      const page = (n: number) => hex(String(BigInt(a) + BigInt(n * 4096)));
+      await until(() => seen.some((e) => e.hostProcessId === child.pid && arg(e, 'addr') === hex(to) && arg(e, 'alert') === 4), 10_000, 'the moved mapping');
+      const mine = seen.filter((e) => e.hostProcessId === child.pid);
+      // all of them: none for b (W to X) nor c's mprotect (W+X to W)
+      expect(mine.map((e) => [eventById(e.syscall)?.name, arg(e, 'alert'), arg(e, 'addr'), arg(e, 'len'), arg(e, 'prot')])).toEqual([
+        ['mprotect', 4, early, 4096, 5],
+        ['mmap', 1, page(0), 3 * 4096, 7],
+        ['mprotect', 4, page(1), 4096, 5],
+        ['pkey_mprotect', 4, page(2), 4096, 5],
+        ['mprotect', 4, hex(to), 4096, 5],
+        ['mmap', 1, hex(c), 4096, 7],
+      ]);
+    } finally {
+      sub.unsubscribe();
+      child.kill();
     }
   });
 

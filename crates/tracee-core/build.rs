@@ -202,8 +202,8 @@ fn main() {
         );
     }
     for e in &events {
-        for s in e.after.iter().chain(&e.fallback) {
-            assert!(known.contains(s), "{CATALOG}: {}: @after=/@fallback={s}: the kernel side knows no syscall {s} (enum tracee_known_syscall)", e.name);
+        for s in e.after.iter().chain(&e.before).chain(&e.fallback) {
+            assert!(known.contains(s), "{CATALOG}: {}: @after=/@before=/@fallback={s}: the kernel side knows no syscall {s} (enum tracee_known_syscall)", e.name);
         }
     }
     fs::write(
@@ -815,6 +815,8 @@ struct CatalogEntry {
     str_at_entry: bool,
     /// `@after=a,b`: derived in the kernel at these syscalls' exit
     after: Vec<String>,
+    /// `@before=a,b`: with what these syscalls' entry saw
+    before: Vec<String>,
     /// `@fallback=a,b`: derived there where its own hooks cannot run
     fallback: Vec<String>,
     /// `@function`: a kernel function's event (fentry or kprobe)
@@ -831,6 +833,7 @@ struct EventDef {
     noreturn: bool,
     str_at_entry: bool,
     after: Vec<String>,
+    before: Vec<String>,
     fallback: Vec<String>,
 }
 
@@ -866,6 +869,7 @@ fn parse_catalog(text: &str) -> BTreeMap<String, CatalogEntry> {
             noreturn: false,
             str_at_entry: false,
             after: Vec::new(),
+            before: Vec::new(),
             fallback: Vec::new(),
             function: false,
             line: lineno + 1,
@@ -877,6 +881,12 @@ fn parse_catalog(text: &str) -> BTreeMap<String, CatalogEntry> {
                 "@function" => entry.function = true,
                 a if a.starts_with("@after=") => {
                     entry.after = a["@after=".len()..]
+                        .split(',')
+                        .map(str::to_string)
+                        .collect()
+                }
+                a if a.starts_with("@before=") => {
+                    entry.before = a["@before=".len()..]
                         .split(',')
                         .map(str::to_string)
                         .collect()
@@ -1032,6 +1042,7 @@ fn join_events(
             noreturn,
             str_at_entry,
             after: Vec::new(),
+            before: Vec::new(),
             fallback: Vec::new(),
         });
     }
@@ -1054,6 +1065,7 @@ fn join_events(
             noreturn: tbl.noreturn,
             str_at_entry: tbl.str_at_entry,
             after: tbl.after,
+            before: tbl.before,
             fallback: tbl.fallback,
         });
     }
@@ -1081,8 +1093,8 @@ fn catalog_rs(events: &[EventDef], known_syscalls: &[String], functions: &[Strin
     for e in events {
         let _ = write!(
             s,
-            "    EventDef {{ id: {}, name: {:?}, syscall: {}, noreturn: {}, strings_at_entry: {}, addrlen_ptr: {}, after: &{:?}, fallback: &{:?}, sets: &{:?}, args: &[",
-            e.id, e.name, e.syscall, e.noreturn, e.str_at_entry, addrlen_ptr(e), e.after, e.fallback, e.sets
+            "    EventDef {{ id: {}, name: {:?}, syscall: {}, noreturn: {}, strings_at_entry: {}, addrlen_ptr: {}, after: &{:?}, before: &{:?}, fallback: &{:?}, sets: &{:?}, args: &[",
+            e.id, e.name, e.syscall, e.noreturn, e.str_at_entry, addrlen_ptr(e), e.after, e.before, e.fallback, e.sets
         );
         for a in &e.args {
             let _ = write!(

@@ -64,6 +64,10 @@ pub struct EventDef {
     /// Derived in the kernel at these syscalls' exit (events.tbl `@after=`):
     /// their exit hooks are needed.
     pub after: &'static [&'static str],
+    /// And with what these syscalls' entry saw (events.tbl `@before=`:
+    /// mem_prot_alert's mapping before mprotect changes it), where their
+    /// entry hooks can run.
+    pub before: &'static [&'static str],
     /// Derived there instead where its own hooks cannot run (events.tbl
     /// `@fallback=`: security_file_open without fentry or kprobes).
     pub fallback: &'static [&'static str],

@@ -201,7 +201,24 @@ pub(crate) fn load_and_attach(
         .map(|e| (e.name, e.after))
         .chain(fallbacks.iter().map(|(e, _)| (e.name, e.fallback)))
         .collect();
-    let mut hooks = syscall_hooks::plan(opts.syscall_hooks, events, &derived)?;
+    // sched_process_exec finds the ELF interpreter walking the process's
+    // mappings: a list before 6.1, walked by the plain program; a maple
+    // tree since, searched by bpf_find_vma (5.17+), which needs the
+    // kernel's own BTF. One of the two programs is loaded. mem_prot_alert
+    // reads the mapping's flags at mprotect's entry with it too (no plain
+    // variant: elsewhere it keeps to the regions it saw made W+X).
+    let find_vma = !legacy
+        && decision.btf.has_kernel_btf()
+        && helper_supported(libbpf_rs::libbpf_sys::BPF_FUNC_find_vma);
+    let derived_entry: Vec<&'static str> = if find_vma {
+        events
+            .iter()
+            .flat_map(|e| e.before.iter().copied())
+            .collect()
+    } else {
+        Vec::new()
+    };
+    let mut hooks = syscall_hooks::plan(opts.syscall_hooks, events, &derived, &derived_entry)?;
     for (e, why) in &fallbacks {
         hooks.why.push_str(&format!(
             "; {} from the exit of {} ({why})",
@@ -220,13 +237,6 @@ pub(crate) fn load_and_attach(
         "tracee_sched_process_exec" | SCHED_PROCESS_EXEC_FIND_VMA => scope.needs_exec,
         _ => false,
     };
-    // sched_process_exec finds the ELF interpreter walking the process's
-    // mappings: a list before 6.1, walked by the plain program; a maple
-    // tree since, searched by bpf_find_vma (5.17+), which needs the
-    // kernel's own BTF. One of the two programs is loaded.
-    let find_vma = !legacy
-        && decision.btf.has_kernel_btf()
-        && helper_supported(libbpf_rs::libbpf_sys::BPF_FUNC_find_vma);
     unused.push(if find_vma {
         "tracee_sched_process_exec"
     } else {
@@ -290,6 +300,15 @@ pub(crate) fn load_and_attach(
             // bpf_find_vma refused: the plain program, without the interpreter on 6.1+
             unused.retain(|p| *p != "tracee_sched_process_exec");
             unused.push(SCHED_PROCESS_EXEC_FIND_VMA);
+            first_error.get_or_insert(err);
+            continue;
+        }
+        if failed
+            .as_deref()
+            .is_some_and(|p| DERIVED_ENTRY_FIND_VMA.contains(&p))
+        {
+            // refused: mem_prot_alert from what the exits saw only
+            unused.extend(DERIVED_ENTRY_FIND_VMA);
             first_error.get_or_insert(err);
             continue;
         }
@@ -436,6 +455,7 @@ pub(crate) fn load_and_attach(
             "tracee_sys_enter_per_syscall" => &hooks.entry,
             "tracee_sys_exit_per_syscall" => &hooks.exit,
             "tracee_derived_exit_per_syscall" => &hooks.derived,
+            "tracee_derived_enter_find_vma_per_syscall" => &hooks.derived_entry,
             _ => &Hook::None,
         };
         if let Hook::PerSyscall(tracepoints) = per_syscall {
@@ -591,13 +611,15 @@ fn function_hook(program: &str) -> Option<&'static FunctionHook> {
 /// The object's tracepoint programs (each also as `<name>_legacy`, but the
 /// derived events'), in attach order; the kernel-function ones follow
 /// (`all_programs()`).
-const TRACEPOINT_PROGRAMS: [&str; 12] = [
+const TRACEPOINT_PROGRAMS: [&str; 14] = [
     "tracee_sys_enter",
     "tracee_sys_enter_per_syscall",
     "tracee_sys_exit",
     "tracee_sys_exit_per_syscall",
     "tracee_derived_exit",
     "tracee_derived_exit_per_syscall",
+    DERIVED_ENTRY_FIND_VMA[0],
+    DERIVED_ENTRY_FIND_VMA[1],
     "tracee_sched_process_fork",
     // one of these two (SCHED_PROCESS_EXEC_FIND_VMA where bpf_find_vma runs),
     // before tracee_exec_syscall: it keeps the executable scope that one tests
@@ -613,6 +635,14 @@ const TRACEPOINT_PROGRAMS: [&str; 12] = [
 /// bpf_find_vma, for kernels whose mappings are a maple tree (6.1+); no
 /// legacy variant.
 const SCHED_PROCESS_EXEC_FIND_VMA: &str = "tracee_sched_process_exec_find_vma";
+
+/// The entries of the syscalls derived events look at before the call
+/// (events.tbl @before=: mem_prot_alert's mprotect, pkey_mprotect), raw
+/// sys_enter or per-syscall; with bpf_find_vma (5.17+, kernel BTF) only.
+const DERIVED_ENTRY_FIND_VMA: [&str; 2] = [
+    "tracee_derived_enter_find_vma",
+    "tracee_derived_enter_find_vma_per_syscall",
+];
 
 /// Every program of the object by its base name, in attach order.
 fn all_programs() -> impl Iterator<Item = &'static str> {
@@ -659,6 +689,13 @@ fn serves(program: &str, e: &EventDef, hooks: &SyscallHooks) -> bool {
         "tracee_sys_exit_per_syscall" => exit && per_syscall(&hooks.exit),
         "tracee_derived_exit" => derived && !per_syscall(&hooks.derived),
         "tracee_derived_exit_per_syscall" => derived && per_syscall(&hooks.derived),
+        // Hook::None where bpf_find_vma cannot run (never planned)
+        p if p == DERIVED_ENTRY_FIND_VMA[0] => {
+            !e.before.is_empty() && hooks.derived_entry == Hook::Raw
+        }
+        p if p == DERIVED_ENTRY_FIND_VMA[1] => {
+            !e.before.is_empty() && per_syscall(&hooks.derived_entry)
+        }
         "tracee_exec_syscall" => exec,
         SCHED_PROCESS_EXEC_FIND_VMA => e.name == "sched_process_exec",
         rootkit::PROGRAM => rootkit::EVENTS.contains(&e.name),

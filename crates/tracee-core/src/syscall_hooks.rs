@@ -57,18 +57,23 @@ pub(crate) struct SyscallHooks {
     /// The exits of the syscalls events are derived from (magic_write:
     /// write, pwrite64), for their own programs.
     pub derived: Hook,
+    /// The entries of the syscalls they look at before the call
+    /// (mem_prot_alert: mprotect, pkey_mprotect), where that can run.
+    pub derived_entry: Hook,
     /// The events those programs derive.
     pub derived_events: Vec<&'static str>,
     /// One line: how syscalls are hooked and why.
     pub why: String,
 }
 
-/// Decides how the selected syscalls are hooked, and the exits of the
-/// syscalls `derived` events come from (event, its syscalls).
+/// Decides how the selected syscalls are hooked, the exits of the
+/// syscalls `derived` events come from (event, its syscalls), and the
+/// entries of `derived_entry_of` (syscalls).
 pub(crate) fn plan(
     mode: SyscallHookMode,
     events: &[&EventDef],
     derived_from: &[(&'static str, &'static [&'static str])],
+    derived_entry_of: &[&'static str],
 ) -> Result<SyscallHooks, Error> {
     let entry: Vec<&EventDef> = events
         .iter()
@@ -89,16 +94,25 @@ pub(crate) fn plan(
             derived.push(def);
         }
     }
+    let mut derived_entry: Vec<&EventDef> = Vec::new();
+    for name in derived_entry_of {
+        if let Some(def) = crate::catalog::by_name(name)
+            .filter(|d| d.syscall && !derived_entry.iter().any(|x| x.id == d.id))
+        {
+            derived_entry.push(def);
+        }
+    }
     let need = |v: &[&EventDef]| if v.is_empty() { Hook::None } else { Hook::Raw };
     let derived_events = derived_from.iter().map(|(e, _)| *e).collect();
     let mut hooks = SyscallHooks {
         entry: need(&entry),
         exit: need(&exit),
         derived: need(&derived),
+        derived_entry: need(&derived_entry),
         derived_events,
         why: String::new(),
     };
-    if entry.is_empty() && exit.is_empty() && derived.is_empty() {
+    if entry.is_empty() && exit.is_empty() && derived.is_empty() && derived_entry.is_empty() {
         hooks.why = "no syscalls selected".into();
         return Ok(hooks);
     }
@@ -150,16 +164,30 @@ pub(crate) fn plan(
             Err(cause) => return Err(unavailable(cause)),
         }
     }
-    let per_syscall = [&hooks.entry, &hooks.exit, &hooks.derived]
-        .iter()
-        .map(|h| {
-            if let Hook::PerSyscall(v) = h {
-                v.len()
-            } else {
-                0
+    if !derived_entry.is_empty() {
+        match tracefs.ids("sys_enter", &derived_entry) {
+            Ok(ids) => hooks.derived_entry = Hook::PerSyscall(ids),
+            Err(cause) if mode == SyscallHookMode::Auto => {
+                notes.push(format!("derived events' entry: raw sys_enter, {cause}"))
             }
-        })
-        .sum::<usize>();
+            Err(cause) => return Err(unavailable(cause)),
+        }
+    }
+    let per_syscall = [
+        &hooks.entry,
+        &hooks.exit,
+        &hooks.derived,
+        &hooks.derived_entry,
+    ]
+    .iter()
+    .map(|h| {
+        if let Hook::PerSyscall(v) = h {
+            v.len()
+        } else {
+            0
+        }
+    })
+    .sum::<usize>();
     hooks.why = match (per_syscall, notes.is_empty()) {
         (0, _) => format!("raw tracepoints ({})", notes.join("; ")),
         (n, true) => format!("{n} per-syscall tracepoints"),
