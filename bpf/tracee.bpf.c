@@ -59,6 +59,8 @@ const volatile bool derive_socket_dup = false;
 /* security_file_open from the open syscalls' exit: its fallback where
  * neither fentry nor kprobes run */
 const volatile bool derive_file_open = false;
+/* security_inode_rename from the rename syscalls' exit: the same */
+const volatile bool derive_inode_rename = false;
 
 /* Puts the record types and enums into the object's BTF, where the skeleton
  * and the TypeScript generator read them. A map, never created, rather than
@@ -1819,6 +1821,93 @@ static __always_inline int file_open_event(void *ctx, struct file *file, __s32 s
 	return 0;
 }
 
+/* A name a rename syscall was given, made absolute (security_inode_rename's
+ * fallback): the directory it is relative to as the kernel holds it (the
+ * root for "/...", else dirfd's file, or the cwd for AT_FDCWD), walked
+ * (walk_path: mounts crossed, the cwd's or dirfd's symlinks already
+ * resolved), then "/" and the name as given. No lookup by name: a
+ * symlink, "." or ".." inside the given name stays as written. Built in
+ * a buffer twice MAX_STR_LEN long, so that the verifier sees the name's
+ * read in bounds wherever the directory's part ends; the item is cut at
+ * MAX_STR_LEN and flagged. Not inlined: two of them per record. */
+struct join_buf {
+	char s[2 * MAX_STR_LEN];
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct join_buf);
+} join_scratch SEC(".maps");
+
+static __noinline __u32 put_at_path(struct scratch *b, __u32 off, __u8 arg, int dirfd, const char *name)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct dentry *dentry = NULL;
+	struct vfsmount *mnt = NULL;
+	const char *dir = NULL;
+	__u32 zero = 0, pos = 0;
+	char first = 0;
+	bool cut = false;
+
+	struct join_buf *j = bpf_map_lookup_elem(&join_scratch, &zero);
+	if (j && bpf_probe_read_user(&first, 1, name) == 0) {
+		if (first == '/') {
+			dentry = BPF_CORE_READ(task, fs, root.dentry);
+			mnt = BPF_CORE_READ(task, fs, root.mnt);
+		} else if (dirfd == AT_FDCWD) {
+			dentry = BPF_CORE_READ(task, fs, pwd.dentry);
+			mnt = BPF_CORE_READ(task, fs, pwd.mnt);
+		} else {
+			/* the dirfd the kernel used (closed since by another thread: none) */
+			struct file *file = dirfd >= 0 ? fd_file(dirfd) : NULL;
+			if (file) {
+				dentry = BPF_CORE_READ(file, f_path.dentry);
+				mnt = BPF_CORE_READ(file, f_path.mnt);
+			}
+		}
+		if (dentry)
+			dir = walk_path(dentry, mnt, &cut);
+	}
+	/* one put_str for every outcome: fewer copies for the verifier to walk */
+	if (j && dir) {
+		long n = bpf_probe_read_kernel_str(j->s, MAX_STR_LEN, dir);
+		if (n > 1)
+			pos = n - 1;
+		/* the root ("/"): the name's own slash, or one */
+		if (pos == 1 && j->s[0] == '/')
+			pos = first == '/' ? 0 : 1;
+		else if (first != '/' && pos < MAX_STR_LEN - 1)
+			j->s[pos++] = '/';
+		barrier_var(pos);
+		pos &= MAX_STR_LEN - 1;
+		if (bpf_probe_read_user_str(&j->s[pos], MAX_STR_LEN, name) > 0) {
+			if (cut)
+				b->ev.header.flags |= RECORD_FLAG_TRUNCATED;
+			return put_str(b, off, arg, ARG_KSTR, j->s);
+		}
+	}
+	/* no directory to join: as given (or unreadable, with its address) */
+	return put_str(b, off, arg, ARG_STR, name);
+}
+
+/* rename (oldpath, newpath), renameat and renameat2 (olddirfd, oldpath,
+ * newdirfd, newpath, ...) returned ret: if they renamed, security_inode_rename
+ * with both names absolute (put_at_path). */
+static __always_inline void inode_rename_at_exit(void *ctx, __s32 nr, long ret, __u64 *args)
+{
+	bool at = !is_known(nr, KNOWN_RENAME);
+	struct scratch *b;
+	__u32 off;
+
+	if (ret != 0 || !(b = kernel_event(EVENT_SECURITY_INODE_RENAME, nr)))
+		return;
+	off = put_at_path(b, 0, 0, at ? (int)args[0] : AT_FDCWD, (const char *)(at ? args[1] : args[0]));
+	off = put_at_path(b, off, 1, at ? (int)args[2] : AT_FDCWD, (const char *)(at ? args[3] : args[1]));
+	submit(ctx, b, off, false);
+}
+
 static __always_inline int on_security_file_open(void *ctx, struct file *file, const bool d_path)
 {
 	return file_open_event(ctx, file, current_syscall(), d_path);
@@ -2243,6 +2332,11 @@ static __always_inline void derive_at_exit(void *ctx, __u32 id, long ret, struct
 		struct file *file = ret >= 0 ? fd_file(ret) : NULL;
 		if (file)
 			file_open_event(ctx, file, nr, false);
+		return;
+	}
+	if (derive_inode_rename && (is_known(nr, KNOWN_RENAME) || is_known(nr, KNOWN_RENAMEAT) || is_known(nr, KNOWN_RENAMEAT2))) {
+		if (ret == 0 && read_syscall_args(per_syscall ? current_regs() : regs, args, per_syscall ? (long)id : -1))
+			inode_rename_at_exit(ctx, nr, ret, args);
 		return;
 	}
 	if (!(write || map || dup) || !event_config(write ? EVENT_MAGIC_WRITE : map ? EVENT_MEM_PROT_ALERT : EVENT_SOCKET_DUP))

@@ -93,6 +93,10 @@ enum tracee_known_syscall {
 	KNOWN_OPENAT,
 	KNOWN_OPENAT2,
 	KNOWN_CREAT,
+	/* security_inode_rename is, where neither fentry nor kprobes run */
+	KNOWN_RENAME,
+	KNOWN_RENAMEAT,
+	KNOWN_RENAMEAT2,
 	/* socket_dup is derived at their exit */
 	KNOWN_DUP,
 	KNOWN_DUP2,

@@ -10,7 +10,7 @@ import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { share, type Subscription } from 'rxjs';
 import { BUILTIN_RULES, detect, findings, isFindingEvent, replay, rulePolicies, trace, traceeJson, type Finding, type TraceeEvent } from '@tracee/core';
-import { buildExecCases, CLI, until } from './helpers.js';
+import { arg, buildExecCases, CLI, until } from './helpers.js';
 
 const ACTIONS = new URL('./fixtures/rule-actions.py', import.meta.url).pathname;
 const DIR = `/tmp/trc-rules-${process.pid}`;
@@ -126,6 +126,13 @@ describe('builtin rules, live', () => {
       { rule: 'TRC-1021', what: 'a container reads kcore through a relative path from /proc', found: true, act: () => privatelyInContainer('/proc', ': > /proc/kcore && cd /proc && exec cat kcore') },
       { rule: 'TRC-1027', what: 'write /etc/cron.d/job', found: true, act: () => privately('/etc', 'mkdir /etc/cron.d && : > /etc/cron.d/job') },
       { rule: 'TRC-1027', what: 'write /etc/cronjob', found: false, act: () => privately('/etc', ': > /etc/cronjob') },
+      // renames judged on absolute paths (security_inode_rename, or its fallback at the rename syscalls' exit): a
+      // relative name, a dirfd, a directory reached through a symlink
+      { rule: 'TRC-1027', what: 'mv a file into /etc/cron.d by a relative name', found: true, act: () => privately('/etc', 'mkdir /etc/cron.d && echo x > /etc/x && cd /etc/cron.d && exec mv /etc/x job') },
+      { rule: 'TRC-1028', what: 'renameat into /etc/sudoers.d by a dirfd', found: true, act: () => privately('/etc', `mkdir /etc/sudoers.d && echo x > /etc/x && exec python3 -c 'import os; s = os.open("/etc", os.O_RDONLY); d = os.open("/etc/sudoers.d", os.O_RDONLY); os.rename("x", "x", src_dir_fd=s, dst_dir_fd=d)'`) },
+      { rule: 'TRC-1027', what: 'mv into /etc/cron.d from a symlink to it as the cwd', found: true, act: () => privately('/etc', `mkdir /etc/cron.d && echo x > /etc/x && ln -sfn /etc/cron.d ${DIR}/cron-link && cd ${DIR}/cron-link && exec mv /etc/x job`) },
+      { rule: 'TRC-1027', what: 'mv into /etc/cron.d by a name with .. from /tmp', found: true, act: () => privately('/etc', 'mkdir /etc/cron.d && echo x > /etc/x && cd /tmp && exec mv /etc/x ../etc/cron.d/job') },
+      { rule: 'TRC-1027', what: 'mv an unrelated file in a relative directory', found: false, act: () => run(['sh', '-c', `mkdir -p ${DIR}/plain && cd ${DIR}/plain && echo x > a && exec mv a job`]) },
       { rule: 'TRC-1027', what: 'run a program named crontab', found: true, act: () => run([`${DIR}/crontab`]) },
       { rule: 'TRC-1027', what: 'run a program named crontab2', found: false, act: () => run([`${DIR}/crontab2`]) },
       { rule: 'TRC-1027', what: 'run a program named at', found: true, act: () => run([`${DIR}/at`]) },
@@ -236,6 +243,9 @@ describe('builtin rules, live', () => {
         return got.length === (c.found ? 1 : 0) ? [] : [`${c.rule} ${c.what}: ${got.length} findings (${got.map((f) => `${f.event.eventName} by ${f.event.processName}`).join(', ')})`];
       });
       expect(wrong).toEqual([]);
+      // a rename by a relative name is found on security_inode_rename's absolute path (the syscall's is skipped)
+      const mv = cases.findIndex((c) => c.what === 'mv a file into /etc/cron.d by a relative name');
+      expect(mine(cases[mv], pids[mv]).map((f) => [f.event.eventName, arg(f.event, 'new_path')])).toEqual([['security_inode_rename', '/etc/cron.d/job']]);
       // a finding carries the rule's metadata and the process's ancestry
       const poke = mine(cases.find((c) => c.rule === 'TRC-103')!, pids[cases.findIndex((c) => c.rule === 'TRC-103')])[0];
       expect(poke.rule).toMatchObject({ id: 'TRC-103', eventName: 'ptrace_code_injection', severity: 3, mitre: { id: 'T1055.008' } });

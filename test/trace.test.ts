@@ -204,6 +204,63 @@ describe('trace()', () => {
     }
   });
 
+  it('security_inode_rename: both names absolute, through fentry or kprobes, or (neither here) made at the rename syscalls\' exit from the directory the kernel used', async () => {
+    const dir = join(realpathSync(tmpdir()), `trc-sir-${process.pid}`);
+    rmSync(dir, { recursive: true, force: true });
+    const { mkdirSync, writeFileSync, symlinkSync } = await import('node:fs');
+    mkdirSync(join(dir, 'sub'), { recursive: true });
+    for (const f of ['a', 'c', 'sub/e', 'sub/g']) writeFileSync(join(dir, f), 'x');
+    symlinkSync(join(dir, 'sub'), join(dir, 'link'));
+    // rename (relative, absolute, ".." as given), renameat (dirfds), renameat2
+    // (RENAME_NOREPLACE, by its number: x86_64's 316), one from a cwd reached by a symlink
+    const script = `
+import ctypes, os, sys
+d = sys.argv[1]
+os.chdir(d)
+os.rename("a", "b")
+os.rename(d + "/b", d + "/sub/b")
+sub = os.open(d + "/sub", os.O_RDONLY)
+os.rename("c", "../c2", src_dir_fd=os.open(d, os.O_RDONLY), dst_dir_fd=sub)
+libc = ctypes.CDLL(None, use_errno=True)
+assert libc.syscall(316, sub, b"e", -100, b"sub/../f", 1) == 0
+os.chdir(d + "/link")
+os.rename("g", "h")
+`;
+    let info: { programs: string[]; syscallHooks: string } | undefined;
+    const seen: TraceeEvent[] = [];
+    const sub = trace({ events: ['security_inode_rename'], onAttach: (i) => (info = i) }).subscribe((e) => seen.push(e));
+    try {
+      const pid = await run('python3', ['-c', script, dir]);
+      const mine = () => seen.filter((e) => e.hostProcessId === pid);
+      await until(() => mine().length === 5, 10_000, 'five renames');
+      if (!info!.programs.some((p) => /^(fentry|kprobe)\/security_inode_rename$/.test(p))) {
+        expect(info!.syscallHooks).toMatch(/security_inode_rename from the exit of rename, renameat, renameat2 \(.*fentry.*; .*kprobe/);
+        // the directory walked, then the name as given: "." and ".." are kept
+        expect(mine().map((e) => [e.syscall, arg(e, 'old_path'), arg(e, 'new_path'), e.truncated])).toEqual([
+          [82, `${dir}/a`, `${dir}/b`, false],
+          [82, `${dir}/b`, `${dir}/sub/b`, false],
+          [264, `${dir}/c`, `${dir}/sub/../c2`, false],
+          [316, `${dir}/sub/e`, `${dir}/sub/../f`, false],
+          [82, `${dir}/sub/g`, `${dir}/sub/h`, false],
+        ]);
+      }
+      // the kernel's filter on the derived event's path (a process of its own: the first trace's events are in)
+      const only: TraceeEvent[] = [];
+      const sub2 = trace({ events: [`security_inode_rename.data.new_path=${dir}/sub/h`] }).subscribe((e) => only.push(e));
+      try {
+        const pid2 = await run('python3', ['-c', script.replace('os.chdir(d)', 'os.chdir(d); [os.rename(*p) for p in (("sub/b", "a"), ("c2", "c"), ("f", "sub/e"), ("sub/h", "sub/g"))]'), dir]);
+        await until(() => only.some((e) => e.hostProcessId === pid2), 10_000, 'the filtered rename');
+        await new Promise((r) => setTimeout(r, 200));
+        expect(only.filter((e) => e.hostProcessId === pid2).map((e) => arg(e, 'new_path'))).toEqual([`${dir}/sub/h`]);
+      } finally {
+        sub2.unsubscribe();
+      }
+    } finally {
+      sub.unsubscribe();
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('magic_write and mem_prot_alert (derived in the kernel): absolute paths across mounts, a memfd by name, a path of more than 32 components cut and flagged', async () => {
     const dir = join(tmpdir(), `trc-derived-${process.pid}`);
     rmSync(dir, { recursive: true, force: true });

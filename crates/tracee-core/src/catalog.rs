@@ -69,7 +69,7 @@ pub struct EventDef {
     /// entry hooks can run.
     pub before: &'static [&'static str],
     /// Derived there instead where its own hooks cannot run (events.tbl
-    /// `@fallback=`: security_file_open without fentry or kprobes).
+    /// `@fallback=`: security_file_open, security_inode_rename without fentry or kprobes).
     pub fallback: &'static [&'static str],
     pub sets: &'static [&'static str],
     pub args: &'static [ArgDef],

@@ -142,7 +142,7 @@ pub(crate) fn load_and_attach(
     let mut fentry_refused: Vec<(&'static str, String)> = Vec::new();
     // Kernel-function events: fentry where the kernel has its own BTF,
     // kprobes elsewhere, else derived at syscalls' exit where the event has
-    // such a fallback (security_file_open); the programs not chosen are
+    // such a fallback (security_file_open, security_inode_rename); the programs not chosen are
     // `unused`. None has a legacy variant.
     let selected_hooks: Vec<&FunctionHook> = FUNCTION_HOOKS
         .iter()
@@ -226,9 +226,8 @@ pub(crate) fn load_and_attach(
             e.fallback.join(", ")
         ));
     }
-    let derive_file_open = fallbacks
-        .iter()
-        .any(|(e, _)| e.name == "security_file_open");
+    // the events derived by their fallback (a switch in .rodata each)
+    let derive: Vec<&'static str> = fallbacks.iter().map(|(e, _)| e.name).collect();
     // Load only the programs the selection needs.
     // The scopes' bookkeeping (process trees, executables, follow) needs
     // the sched_process_* hooks whether or not their events are selected.
@@ -275,8 +274,7 @@ pub(crate) fn load_and_attach(
                 },
             });
         }
-        let err = match open_and_load(plan, &scope, custom_btf.as_deref(), derive_file_open, &load)
-        {
+        let err = match open_and_load(plan, &scope, custom_btf.as_deref(), &derive, &load) {
             Ok(obj) => break obj,
             Err(err) => err,
         };
@@ -614,12 +612,15 @@ fn function_hook(program: &str) -> Option<&'static FunctionHook> {
 const TRACEPOINT_PROGRAMS: [&str; 14] = [
     "tracee_sys_enter",
     "tracee_sys_enter_per_syscall",
-    "tracee_sys_exit",
-    "tracee_sys_exit_per_syscall",
+    // before the syscalls' exit: an event derived there (a fallback's
+    // security_inode_rename) comes before the syscall's, as Tracee's hook,
+    // inside the syscall, does (the rules' dedupe counts on it)
     "tracee_derived_exit",
     "tracee_derived_exit_per_syscall",
     DERIVED_ENTRY_FIND_VMA[0],
     DERIVED_ENTRY_FIND_VMA[1],
+    "tracee_sys_exit",
+    "tracee_sys_exit_per_syscall",
     "tracee_sched_process_fork",
     // one of these two (SCHED_PROCESS_EXEC_FIND_VMA where bpf_find_vma runs),
     // before tracee_exec_syscall: it keeps the executable scope that one tests
@@ -776,7 +777,7 @@ fn open_and_load(
     plan: &Plan,
     scope: &KernelScope,
     custom_btf: Option<&std::path::Path>,
-    derive_file_open: bool,
+    derive: &[&str],
     enabled: &dyn Fn(&str) -> bool,
 ) -> Result<Object, Error> {
     let Plan {
@@ -894,7 +895,11 @@ fn open_and_load(
             );
             put(
                 std::mem::offset_of!(types::rodata, derive_file_open),
-                &[u8::from(derive_file_open)],
+                &[u8::from(derive.contains(&"security_file_open"))],
+            );
+            put(
+                std::mem::offset_of!(types::rodata, derive_inode_rename),
+                &[u8::from(derive.contains(&"security_inode_rename"))],
             );
         } else if name == "events" {
             if perf {
@@ -1120,7 +1125,7 @@ pub(crate) fn load_one(program: &str, event: &str) -> Result<Object, Error> {
         direct_task_reads: false,
     };
     let scope = plan.compiled.kernel_scope();
-    open_and_load(&plan, &scope, custom_btf.as_deref(), false, &|p: &str| {
+    open_and_load(&plan, &scope, custom_btf.as_deref(), &[], &|p: &str| {
         p == program
     })
 }

@@ -68,6 +68,9 @@ export const meta = (id: string, eventName: string, name: string, severity: Seve
 
 export const RENAME_EVENTS = ['rename', 'renameat', 'renameat2'] as const;
 
+/** Kernel filter patterns for a path with `.` or `..` components or repeated slashes in it (as given to a syscall). */
+const DOT_SEGMENTS = '*/./*,*/../*,*//*';
+
 /** Variables that make the dynamic loader load libraries a program did not ask for. */
 export const PRELOAD_ENVS = ['LD_PRELOAD', 'LD_LIBRARY_PATH'];
 
@@ -85,8 +88,10 @@ export interface TraceeFileSpec {
   legit?: readonly string[];
   /**
    * Renames judged, and by which path: security_inode_rename's `new_path`
-   * or `old_path` (Tracee's); ours, where that hook cannot run, the rename
-   * syscalls' `newpath` or `oldpath` when the rename succeeded.
+   * or `old_path` (Tracee's; where fentry and kprobes do not run, derived
+   * at the rename syscalls' exit); ours, where neither runs (the legacy
+   * programs), the rename syscalls' `newpath` or `oldpath` when the rename
+   * succeeded.
    */
   rename?: 'new' | 'old';
   /** A rename syscall's relative path is judged too: only for a test on the last name, which a relative path gives exactly. */
@@ -99,17 +104,21 @@ export interface TraceeFileSpec {
  * One of Tracee's file signatures: security_file_open (opens for writing
  * or reading), security_inode_rename and sched_process_exec, as Tracee
  * selects and judges them, with Data nil ({}). Renames are also taken from
- * the rename syscalls, for kernels where the LSM hook cannot be traced
- * (absolute paths only, unless `relativeRenames`); where both arrive, the
- * hook's event is Tracee's and the same thread's rename syscall after it,
- * renaming the same names, is not judged again.
+ * the rename syscalls, for kernels where security_inode_rename runs in no
+ * way (the legacy programs: no fentry, kprobes or fallback; absolute paths
+ * only, unless `relativeRenames`); where both arrive, the hook's event
+ * (its fallback's too: derived before the syscall's own exit record) is
+ * Tracee's, and the same thread's rename syscall after it, renaming the
+ * same names, is not judged again.
  */
 export function traceeFileRule(m: ReturnType<typeof meta>, spec: TraceeFileSpec): Rule {
   const paths = spec.kernel.join(',');
   const events: PolicyRule[] = [{ event: 'security_file_open', filters: [`data.pathname=${paths}`] }];
   if (spec.rename) {
     const hookArg = spec.rename === 'new' ? 'new_path' : 'old_path';
-    events.push({ event: 'security_inode_rename', filters: [`data.${hookArg}=${paths}`] });
+    // the fallback's paths keep the given name's `.`, `..` and repeated
+    // slashes (`/tmp/../etc/cron.d/x`): those are let through and judged normalised
+    events.push({ event: 'security_inode_rename', filters: [`data.${hookArg}=${paths},${DOT_SEGMENTS}`] });
     // successful renames, whatever the path: the kernel's filters compare
     // strings, and the syscall's path is as given (`/etc/./cron.d/x`, `//etc/sudoers`)
     events.push(...RENAME_EVENTS.map((event) => ({ event, filters: ['retval=0'] })));
@@ -135,7 +144,9 @@ export function traceeFileRule(m: ReturnType<typeof meta>, spec: TraceeFileSpec)
             hooked.delete(e.hostThreadId);
             hooked.set(e.hostThreadId, names(e, 'old_path', 'new_path'));
             if (hooked.size > 4096) hooked.delete(hooked.keys().next().value!);
-            return spec.matches(str(e, spec.rename === 'new' ? 'new_path' : 'old_path'));
+            const p = str(e, spec.rename === 'new' ? 'new_path' : 'old_path');
+            // the kernel's own paths have no `.` or `..`: normalising changes only the fallback's
+            return spec.matches(p) || spec.matches(posix.normalize(p));
           }
           case 'rename':
           case 'renameat':
