@@ -61,6 +61,12 @@ describe('rootkit checks', () => {
     expect(r.stderr).toBe('tracee-rs: error: rootkitCheckInterval (--rootkit-check-interval) 0.001 s is shorter than the flush interval (20 ms), between whose polls the checks run; give at least 0.02 (the default is 60 s)\n');
   });
 
+  it("the tests' kernel text can only narrow the kernel's, never hide a hooked entry", () => {
+    const r = spawnSync(process.execPath, [CLI, '--events', 'hooked_syscall', '--duration', '1s'], { encoding: 'utf8', env: { ...process.env, TRACEE_RS_TEST_KERNEL_TEXT: '0-ffffffffffffffff' } });
+    expect(r.status).toBe(1);
+    expect(r.stderr).toMatch(/^tracee-rs: error: none of the selected events can be traced here: hooked_syscall: TRACEE_RS_TEST_KERNEL_TEXT=0-ffffffffffffffff: wider than the kernel's text \([0-9a-f]+-[0-9a-f]+\); it may only narrow it\n$/);
+  });
+
   it('the signatures on them, alone: unavailable too, in one line (not a trace of their process tree)', () => {
     const r = withZeroKallsyms(['--events', 'syscall_hooking,proc_fops_hooking', '--duration', '1s']);
     expect(r.status).toBe(1);

@@ -42,7 +42,8 @@ const SYMBOL_SPAN: u64 = 0x10000;
 
 const KALLSYMS: &str = "/proc/kallsyms";
 /// Tests only: the kernel's text to judge against instead of kallsyms'
-/// (`Checker::prepare`).
+/// (`Checker::prepare`), START-END in hex; only narrower than kallsyms'
+/// (so that it can never hide a hooked entry).
 pub const TEST_TEXT_ENV: &str = "TRACEE_RS_TEST_KERNEL_TEXT";
 /// The symbols looked up by name, besides the syscalls' functions.
 const NAMED: [&str; 6] = [
@@ -216,8 +217,13 @@ impl Checker {
                     u64::from_str_radix(b, 16).ok()?,
                 ))
             });
+            // only ever narrower than the kernel's (empty included): it can
+            // make entries read as hooked, never hide one that is
             return match bounds {
-                Some((a, b)) => Ok((syms, a, b)),
+                Some((a, b)) if a >= b || (a >= stext && b <= etext) => Ok((syms, a, b)),
+                Some(_) => Err(format!(
+                    "{TEST_TEXT_ENV}={text}: wider than the kernel's text ({stext:x}-{etext:x}); it may only narrow it"
+                )),
                 None => Err(format!("{TEST_TEXT_ENV}={text}: not START-END in hex")),
             };
         }
