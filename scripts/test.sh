@@ -16,9 +16,18 @@ bash btfhub/fetch-debian.sh /var/cache/tracee-rs/btfhub-debian --images /var/cac
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
+echo "== gates: rustfmt, clippy (warnings denied), tsc over every TypeScript file (tests included)"
+source scripts/cross-env.sh
+for tool in fmt clippy; do
+  cargo "$tool" --version >/dev/null 2>&1 || { echo "test: error: cargo $tool is missing; install it with: rustup component add ${tool/fmt/rustfmt}" >&2; exit 1; }
+done
+cargo fmt --check
+with_cross_env cargo clippy -q --release --target "$TRACEE_CARGO_TARGET" -p tracee-core -p tracee-node -p btfhub --features btfhub/pack --all-targets -- -D warnings
+# the packages' tsconfigs build their sources only, and vitest strips types unchecked
+npx tsc -p tsconfig.check.json
+
 echo "== cargo test (tracee-core: decoding, catalog, real kernel)"
 # Same profile, target and toolchain as the napi build: its artifacts are reused.
-source scripts/cross-env.sh
 with_cross_env cargo test -p tracee-core -p btfhub --features btfhub/pack --release --target "$TRACEE_CARGO_TARGET" 2>&1 | tee "$out/cargo.txt"
 # the binary the qemu guests run (test/kernels.test.ts)
 with_cross_env cargo build -q -p tracee-core --release --target "$TRACEE_CARGO_TARGET" --example qemu_guest

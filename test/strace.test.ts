@@ -4,7 +4,7 @@
 // difference is a difference of the tracers, not of two runs (ASLR, pids
 // and fd numbers would differ between runs). Per thread, the sequences of
 // syscall names must be equal, and for the common syscalls the decoded
-// arguments and return values too, with the exceptions listed in EXCEPTIONS.
+// arguments and return values too, with the exceptions listed below.
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -15,28 +15,24 @@ import { CONSTANTS, decodedArgs, decodeValue, TraceSession, type Timespec, type 
 const tmp = mkdtempSync(join(tmpdir(), 'tracee-rs-strace-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
-/**
- * What tracee-rs does not (yet) capture, or strace shows differently; each
- * is skipped in the comparison of arguments, never in that of names.
- */
-const EXCEPTIONS = {
-  // envp is kept an address by default (large, rarely wanted; argv is captured)
-  execve: 'envp',
-  // read's buffer holds data, captured as length only (by design)
-  read: 'the buffer',
-  write: 'the buffer',
-  // struct clone_args is captured as its address
-  clone3: 'the struct',
-  // sendto's and recvfrom's buffers hold data: kept as an address (strace shows the data)
-  sendto: 'the buffer',
-  recvfrom: 'the buffer; the addrlen pointer where the address does not determine its length (see addrlenPair)',
-  // the in/out addrlen (strace's [in => out]): we keep the pointer as an
-  // address, and have the length only as the captured address's own bytes
-  accept: 'the addrlen pointer where the address does not determine its length (see addrlenPair)',
-  accept4: 'the addrlen pointer where the address does not determine its length (see addrlenPair)',
-  getsockname: 'the addrlen pointer where the address does not determine its length (see addrlenPair)',
-  getpeername: 'the addrlen pointer where the address does not determine its length (see addrlenPair)',
-};
+// What tracee-rs does not (yet) capture, or strace shows differently; each
+// is skipped in the comparison of arguments (argPairs), never in that of names:
+//   envp is kept an address by default (large, rarely wanted; argv is captured)
+//   execve: envp
+//   read's buffer holds data, captured as length only (by design)
+//   read: the buffer
+//   write: the buffer
+//   struct clone_args is captured as its address
+//   clone3: the struct
+//   sendto's and recvfrom's buffers hold data: kept as an address (strace shows the data)
+//   sendto: the buffer
+//   recvfrom: the buffer; the addrlen pointer where the address does not determine its length (see addrlenPair)
+//   the in/out addrlen (strace's [in => out]): we keep the pointer as an
+//   address, and have the length only as the captured address's own bytes
+//   accept: the addrlen pointer where the address does not determine its length (see addrlenPair)
+//   accept4: the addrlen pointer where the address does not determine its length (see addrlenPair)
+//   getsockname: the addrlen pointer where the address does not determine its length (see addrlenPair)
+//   getpeername: the addrlen pointer where the address does not determine its length (see addrlenPair)
 
 const errno = new Map<string, number>(CONSTANTS.errno.map(([n, v]) => [n, v]));
 

@@ -345,7 +345,7 @@ print(a, to, b, c, flush=True)
     await until(() => out.includes('\n'), 10_000, 'the early mapping');
     const seen: TraceeEvent[] = [];
     let programs: string[] = [];
-    const sub = trace({ events: ['mem_prot_alert'], syscallHooks, onAttach: (info) => (programs = info.programs) }).subscribe((e) => seen.push(e));
+    const sub = trace({ events: ['mem_prot_alert'], syscallHooks: syscallHooks as 'per-syscall' | 'raw', onAttach: (info) => (programs = info.programs) }).subscribe((e) => seen.push(e));
     try {
       // attached when subscribe returns; the mprotects' entries too (bpf_find_vma runs here)
       expect(programs).toEqual(expect.arrayContaining(entries));

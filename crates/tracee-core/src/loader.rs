@@ -258,7 +258,7 @@ pub(crate) fn load_and_attach(
             Some(base) => legacy && enabled(base),
             None => !legacy && enabled(actual),
         };
-        if !all_programs().any(|p| enabled(p)) {
+        if !all_programs().any(enabled) {
             // nothing selected can load here: the first failure explains it
             let only_functions = disabled
                 .iter()

@@ -936,7 +936,7 @@ impl Compiled {
         let mut k = KernelScope::default();
         let c = &mut k.config;
         let mut tree_roots: Vec<(u32, u64)> = Vec::new();
-        let mut exe_paths: Vec<(PathBuf, Option<(u32, u64)>, u64)> = Vec::new();
+        let mut exe_paths: Vec<ExecutableScope> = Vec::new();
         for (i, s) in self.scopes.iter().enumerate() {
             let bit = 1u64 << i;
             if s.global {
@@ -1057,11 +1057,12 @@ pub(crate) fn file_id(path: &Path) -> Option<(u32, u64)> {
     Some(((libc::major(dev) << 20) | libc::minor(dev), m.ino()))
 }
 
+/// An `executable=` scope value: the path, the file's (dev, inode) where it
+/// exists, and the bit of the policy that names it.
+type ExecutableScope = (PathBuf, Option<(u32, u64)>, u64);
+
 /// Tree and executable bits of the processes running now, from /proc.
-fn seed_processes(
-    roots: &[(u32, u64)],
-    exes: &[(PathBuf, Option<(u32, u64)>, u64)],
-) -> BTreeMap<u32, (u64, u64)> {
+fn seed_processes(roots: &[(u32, u64)], exes: &[ExecutableScope]) -> BTreeMap<u32, (u64, u64)> {
     let mut parent: HashMap<u32, u32> = HashMap::new();
     let mut pids = Vec::new();
     if let Ok(dir) = std::fs::read_dir("/proc") {
