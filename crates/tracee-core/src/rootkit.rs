@@ -644,6 +644,20 @@ pub fn proc_root_operations() -> Result<[(u64, Vec<String>); 2], crate::Error> {
 
 #[cfg(test)]
 mod tests {
+    /// The records waiting in the ring buffer `events`, each as its bytes.
+    fn drain(events: &libbpf_rs::Map) -> Vec<Vec<u8>> {
+        let records = std::cell::RefCell::new(Vec::new());
+        let mut builder = libbpf_rs::RingBufferBuilder::new();
+        builder
+            .add(events, |d: &[u8]| {
+                records.borrow_mut().push(d.to_vec());
+                0
+            })
+            .unwrap();
+        builder.build().unwrap().consume().unwrap();
+        records.into_inner()
+    }
+
     use super::*;
 
     /// The path of a finding, on the real kernel (as root): with an empty
@@ -681,16 +695,7 @@ mod tests {
         assert_eq!(c.checks, 2);
 
         let events_map = obj.maps().find(|m| m.name() == "events").unwrap();
-        let records = std::cell::RefCell::new(Vec::new());
-        let mut builder = libbpf_rs::RingBufferBuilder::new();
-        builder
-            .add(&events_map, |d: &[u8]| {
-                records.borrow_mut().push(d.to_vec());
-                0
-            })
-            .unwrap();
-        builder.build().unwrap().consume().unwrap();
-        let records = records.into_inner();
+        let records = drain(&events_map);
         assert_eq!(records.len(), sent as usize);
         let read = crate::Records::new(&records[0]).next().unwrap().unwrap();
         assert_eq!(read.name(), "hooked_syscall");
@@ -723,16 +728,7 @@ mod tests {
             emit(&obj, id, pairs.iter().map(|s| (0u8, kind, *s))).unwrap(),
             1
         );
-        let records = std::cell::RefCell::new(Vec::new());
-        let mut builder = libbpf_rs::RingBufferBuilder::new();
-        builder
-            .add(&events_map, |d: &[u8]| {
-                records.borrow_mut().push(d.to_vec());
-                0
-            })
-            .unwrap();
-        builder.build().unwrap().consume().unwrap();
-        let records = records.into_inner();
+        let records = drain(&events_map);
         assert_eq!(records.len(), 1);
         let read = crate::Records::new(&records[0]).next().unwrap().unwrap();
         assert_eq!(read.name(), "hooked_proc_fops");
