@@ -324,7 +324,7 @@ fn record_len(data: &[u8]) -> usize {
 /// Accumulates raw records into the batch being built.
 struct Batcher {
     batch: Batch,
-    /// Event id of each record in the batch, counted once it is delivered.
+    /// Event id of each record in the batch, counted as it is handed over.
     ids: Vec<u32>,
     max_events: u32,
     max_bytes: usize,
@@ -362,6 +362,24 @@ impl Batcher {
         self.batch.events >= self.max_events || self.batch.data.len() >= self.max_bytes
     }
 
+    /// Adds this batch to the shared counters, or takes it back out.
+    fn count(&self, shared: &Shared, add_it: bool) {
+        let add = |c: &AtomicU64, n: u64| {
+            if add_it {
+                c.fetch_add(n, Ordering::Relaxed);
+            } else {
+                c.fetch_sub(n, Ordering::Relaxed);
+            }
+        };
+        add(&shared.batches, 1);
+        add(&shared.received, self.ids.len() as u64);
+        for &id in &self.ids {
+            if let Some(n) = shared.per_event.get(id as usize) {
+                add(n, 1);
+            }
+        }
+    }
+
     /// Hands the batch to the consumer, waiting while the queue is full (up
     /// to `patience` once stopping). Counts what was delivered; false when
     /// the batch could not be delivered.
@@ -383,6 +401,11 @@ impl Batcher {
                 events: 0,
             },
         );
+        // Counted before the send: a consumer that has taken a batch must
+        // find it in the stats it reads next (counting after the send raced
+        // with the consumer). A batch that cannot be delivered (only when
+        // stopping) is taken back out.
+        self.count(shared, true);
         let deadline = std::time::Instant::now() + patience;
         let delivered = loop {
             match tx.send_timeout(batch, Duration::from_millis(50)) {
@@ -395,16 +418,8 @@ impl Batcher {
                 Err(_) => break false,
             }
         };
-        if delivered {
-            shared.batches.fetch_add(1, Ordering::Relaxed);
-            shared
-                .received
-                .fetch_add(self.ids.len() as u64, Ordering::Relaxed);
-            for &id in &self.ids {
-                if let Some(n) = shared.per_event.get(id as usize) {
-                    n.fetch_add(1, Ordering::Relaxed);
-                }
-            }
+        if !delivered {
+            self.count(shared, false);
         }
         self.ids.clear();
         delivered
