@@ -16,7 +16,7 @@ bash btfhub/fetch-debian.sh /var/cache/tracee-rs/btfhub-debian --images /var/cac
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
-echo "== gates: rustfmt, clippy (warnings denied), tsc over every TypeScript file (tests included)"
+echo "== gates: rustfmt, clippy (warnings denied), tsc over every TypeScript file (tests included), generated docs"
 source scripts/cross-env.sh
 for tool in fmt clippy; do
   cargo "$tool" --version >/dev/null 2>&1 || { echo "test: error: cargo $tool is missing; install it with: rustup component add ${tool/fmt/rustfmt}" >&2; exit 1; }
@@ -28,6 +28,8 @@ cargo fmt --check
 cargo clippy -q --release -p tracee-core -p tracee-node -p btfhub --features btfhub/pack --all-targets -- -D warnings
 # the packages' tsconfigs build their sources only, and vitest strips types unchecked
 npx tsc -p tsconfig.check.json
+# docs derived from the catalog are committed; they must be what it gives
+node scripts/gen-docs.mjs --check
 
 echo "== cargo test (tracee-core: decoding, catalog, real kernel)"
 # Same profile, target and toolchain as the napi build: its artifacts are reused.

@@ -9,6 +9,7 @@ import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeDocSection } from '../docs-section.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const OUT = join(ROOT, 'target/bench');
@@ -162,6 +163,14 @@ function versions() {
   };
 }
 
+/** What the bench prints for people (console.log), kept for docs/performance.md. */
+const report = [];
+const printLine = console.log;
+console.log = (...args) => {
+  report.push(args.join(' '));
+  printLine(...args);
+};
+
 async function main() {
   ensureTools();
   const machine = {
@@ -201,6 +210,12 @@ async function main() {
   const startup = await measureStartup();
   const memory = await measureMemory();
   mkdirSync(OUT, { recursive: true });
+  // a full run's report is docs/performance.md's table (never pasted by hand)
+  if (!QUICK && !ONLY) {
+    const stamp = `${machine.date.slice(0, 10)}, kernel ${machine.kernel}, ${machine.cpus} CPUs (${machine.cpu}), median of ${RUNS}`;
+    writeDocSection(join(ROOT, 'docs/performance.md'), 'bench', 'npm run bench', `${stamp}:\n\n\`\`\`\n${report.join('\n')}\n\`\`\``);
+    log('report written to docs/performance.md');
+  }
   const file = join(OUT, `results-${machine.date.replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, JSON.stringify({ machine, versions: versions(), results, throughput, startup, memory }, null, 2));
   log(`samples: ${file}`);

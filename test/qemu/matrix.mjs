@@ -18,6 +18,7 @@ import { chmodSync, closeSync, copyFileSync, mkdirSync, mkdtempSync, openSync, r
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { writeDocSection } from '../docs-section.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const arg = (name, fallback) => (process.argv.includes(name) ? process.argv[process.argv.indexOf(name) + 1] : fallback);
@@ -228,10 +229,13 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   const rows = await runMatrix();
   if (process.argv.includes('--json')) console.log(JSON.stringify(rows));
   else {
-    console.log(table(rows));
-    for (const r of rows) for (const p of r.problems) console.log(`${r.kernel.key}: ${p}`);
+    const report = [table(rows), ...rows.flatMap((r) => r.problems.map((p) => `${r.kernel.key}: ${p}`))];
     const caseFive = rows.find((r) => !r.kernel.embedded)?.decision?.error?.message;
-    if (caseFive) console.log(`\nnot embedded, as the guest said it: tracee-rs: error: ${caseFive}`);
+    if (caseFive) report.push(`\nnot embedded, as the guest said it: tracee-rs: error: ${caseFive}`);
+    console.log(report.join('\n'));
+    // the measured table in docs/kernels.md is this run's, not pasted
+    const stamp = `${new Date().toISOString().slice(0, 10)}, host ${execFileSync('uname', ['-r'], { encoding: 'utf8' }).trim()}`;
+    writeDocSection(fileURLToPath(new URL('../../docs/kernels.md', import.meta.url)), 'qemu-matrix', 'npm run test:kernels', `${stamp}:\n\n\`\`\`\n${report.join('\n')}\n\`\`\``);
   }
   process.exitCode = rows.every((r) => r.problems.length === 0) ? 0 : 1;
 }

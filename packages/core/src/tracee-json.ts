@@ -1,5 +1,5 @@
 // Events as Tracee prints them in JSON, so tools that read Tracee's output
-// read ours. Where we differ, and why, is in the README ("JSON output").
+// read ours. Where we differ, and why, is in the README (the CLI's `--output json`).
 import { hostname } from 'node:os';
 import { loadBinding } from './binding.js';
 import { decodedArgs } from './decode.js';
