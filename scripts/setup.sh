@@ -17,8 +17,9 @@ die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
 # linux-libc-dev-arm64-cross arm64's). qemu,
 # busybox-static and cpio boot other kernels for the tests (test/qemu/);
 # strace and python3 are the oracle and a workload of test/strace.test.ts;
-# bpftrace's own feature probe (--info) the oracle of doctor's fentry line.
-DEBIAN_PACKAGES=(clang llvm bpftool make pkg-config gcc libc6-dev linux-libc-dev binutils xz-utils zstd
+# bpftrace's own feature probe (--info) the oracle of doctor's fentry line;
+# curl and unzip fetch the pinned build inputs (scripts/fetch-inputs.sh).
+DEBIAN_PACKAGES=(clang llvm bpftool make pkg-config gcc libc6-dev linux-libc-dev binutils xz-utils zstd curl unzip
   autoconf autopoint automake libtool flex bison gawk zlib1g-dev libelf-dev util-linux
   qemu-system-x86 busybox-static cpio strace python3 linux-libc-dev-arm64-cross bpftrace)
 
@@ -42,6 +43,9 @@ if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules
   log "installing npm packages"
   npm ci --no-audit --no-fund --loglevel=error
 fi
+
+# The kernel types the object is compiled against, pinned (not this host's).
+bash scripts/fetch-inputs.sh
 
 # Kernels whose minimized BTF is embedded: btfhub-archive layout directories,
 # colon-separated. By default: a btfhub-archive checkout beside the project
