@@ -25,15 +25,15 @@ cargo fmt --check
 # with the host's toolchain: clippy builds the dependencies anew (check
 # mode), and libbpf-sys's vendored zlib does not compile against the cross
 # sysroot's headers there; the code linted is the same
-cargo clippy -q --release -p tracee-core -p tracee-node -p btfhub --features btfhub/pack --all-targets -- -D warnings
+cargo clippy -q --release -p tracee-core -p tracee-node -p btfhub -p tracee-codegen --features btfhub/pack --all-targets -- -D warnings
 # the packages' tsconfigs build their sources only, and vitest strips types unchecked
 npx tsc -p tsconfig.check.json
 # docs derived from the catalog are committed; they must be what it gives
 node scripts/gen-docs.mjs --check
 
-echo "== cargo test (tracee-core: decoding, catalog, real kernel)"
+echo "== cargo test (tracee-core: decoding, catalog, real kernel; tracee-codegen: the build's parsers and generators)"
 # Same profile, target and toolchain as the napi build: its artifacts are reused.
-with_cross_env cargo test -p tracee-core -p btfhub --features btfhub/pack --release --target "$TRACEE_CARGO_TARGET" 2>&1 | tee "$out/cargo.txt"
+with_cross_env cargo test -p tracee-core -p btfhub -p tracee-codegen --features btfhub/pack --release --target "$TRACEE_CARGO_TARGET" 2>&1 | tee "$out/cargo.txt"
 # the binary the qemu guests run (test/kernels.test.ts)
 with_cross_env cargo build -q -p tracee-core --release --target "$TRACEE_CARGO_TARGET" --example qemu_guest
 

@@ -16,7 +16,7 @@ pub struct ArgDef {
 }
 
 /// How an argument is captured and decoded (derived from its C type by
-/// build.rs).
+/// tracee-codegen's `arg_kind`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ArgKind {
     /// A C string, copied into the record's data section.
