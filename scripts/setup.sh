@@ -50,7 +50,9 @@ bash scripts/fetch-inputs.sh
 # Kernels whose minimized BTF is embedded: btfhub-archive layout directories,
 # colon-separated. By default: a btfhub-archive checkout beside the project
 # (../shared/btfhub-archive) and Debian's packaged kernels (fetched once,
-# cached in /var/cache/tracee-rs); the build also embeds this host's own.
+# cached in /var/cache/tracee-rs); this host's own kernel only with
+# TRACEE_EMBED_HOST_BTF=1 (scripts/test.sh sets it: the tests hide this
+# kernel's BTF and load with the embedded one), never in a package.
 # The same script fetches the kernel's syscall prototypes, the argument
 # names and types of the event catalog (read by crates/tracee-core/build.rs).
 debian_btf=/var/cache/tracee-rs/btfhub-debian
@@ -67,7 +69,7 @@ if [[ -z ${TRACEE_BTFHUB_ARCHIVE:-} ]]; then
   fi
   export TRACEE_BTFHUB_ARCHIVE
 fi
-log "embedding minimized BTFs from: $TRACEE_BTFHUB_ARCHIVE and this host"
+log "embedding minimized BTFs from: $TRACEE_BTFHUB_ARCHIVE${TRACEE_EMBED_HOST_BTF:+ and this host (TRACEE_EMBED_HOST_BTF=1)}"
 
 log "building (BPF object, Rust core, Node binding, TypeScript)"
 npm run build --silent
@@ -78,4 +80,5 @@ if [[ ${1:-} == --print-env ]]; then
   # for scripts/test.sh: the inputs the build used
   printf 'export TRACEE_BTFHUB_ARCHIVE=%q\n' "$TRACEE_BTFHUB_ARCHIVE" >&3
   printf 'export TRACEE_SYSCALLS_H=%q\n' "$TRACEE_SYSCALLS_H" >&3
+  printf 'export TRACEE_EMBED_HOST_BTF=%q\n' "${TRACEE_EMBED_HOST_BTF:-}" >&3
 fi

@@ -1,6 +1,8 @@
 //! Builds the eBPF object and derives everything user space needs from it.
 //!
-//! 1. `vmlinux.h` from the build host's kernel BTF (`bpftool btf dump`).
+//! 1. `vmlinux.h` from the pinned kernel BTF (`scripts/fetch-inputs.sh`
+//!    puts it in `.cache/inputs/`; `bpftool btf dump`), never from the build
+//!    host's kernel: two machines build the same object from one commit.
 //! 2. `tracee.bpf.o` and its Rust skeleton (libbpf-cargo), CO-RE (`-DCORE`).
 //! 3. The embedded archive of minimized BTFs (the btfhub crate).
 //! 4. The event catalog (`catalog.rs`) and the schema (`schema.json`, which
@@ -28,7 +30,11 @@ const BPF_DIR: &str = "../../bpf";
 const BPF_SRC: &str = "../../bpf/tracee.bpf.c";
 const BPF_HEADER: &str = "../../bpf/tracee.h";
 const CATALOG: &str = "../../bpf/events.tbl";
-const KERNEL_BTF: &str = "/sys/kernel/btf/vmlinux";
+/// The kernel types the object is compiled against: pinned, fetched by
+/// scripts/fetch-inputs.sh (TRACEE_VMLINUX_BTF overrides it).
+const PINNED_VMLINUX_BTF: &str = "../../.cache/inputs/vmlinux.btf";
+/// This host's kernel BTF: embedded only on request (TRACEE_EMBED_HOST_BTF=1).
+const HOST_BTF: &str = "/sys/kernel/btf/vmlinux";
 const UNISTD_H: &str = "/usr/include/x86_64-linux-gnu/asm/unistd_64.h";
 const SYSCALLS_H: &str = "/var/cache/tracee-rs/kernel-headers/syscalls.h";
 const ARM64_UNISTD: &str = "/usr/aarch64-linux-gnu/include/asm/unistd.h";
@@ -36,7 +42,8 @@ const ARM64_UNISTD: &str = "/usr/aarch64-linux-gnu/include/asm/unistd.h";
 const INCLUDE: &str = "/usr/include";
 
 fn main() {
-    for f in [BPF_SRC, BPF_HEADER, CATALOG] {
+    // the whole tree: its files include each other
+    for f in [BPF_DIR, BPF_SRC, BPF_HEADER, CATALOG] {
         println!("cargo:rerun-if-changed={f}");
     }
     for v in [
@@ -52,9 +59,26 @@ fn main() {
     }
     let out = PathBuf::from(env::var_os("OUT_DIR").expect("OUT_DIR"));
 
-    let vmlinux_btf = env::var("TRACEE_VMLINUX_BTF").unwrap_or_else(|_| KERNEL_BTF.into());
-    let vmlinux_h = bpftool(&["btf", "dump", "file", &vmlinux_btf, "format", "c"]);
-    fs::write(out.join("vmlinux.h"), vmlinux_h).expect("write vmlinux.h");
+    let vmlinux_btf = env::var("TRACEE_VMLINUX_BTF").unwrap_or_else(|_| PINNED_VMLINUX_BTF.into());
+    println!("cargo:rerun-if-changed={vmlinux_btf}");
+    if !Path::new(&vmlinux_btf).is_file() {
+        panic!("{vmlinux_btf}: the pinned kernel types are missing; run scripts/fetch-inputs.sh (or scripts/setup.sh)");
+    }
+    let kernel_h = String::from_utf8(bpftool(&[
+        "btf",
+        "dump",
+        "file",
+        &vmlinux_btf,
+        "format",
+        "c",
+    ]))
+    .expect("bpftool's C dump is text");
+    fs::write(
+        out.join("vmlinux.h"),
+        tracee_codegen::vmlinux::wrapper(&kernel_h, &bpf_sources()),
+    )
+    .expect("write vmlinux.h");
+    fs::write(out.join("vmlinux-kernel.h"), kernel_h).expect("write vmlinux-kernel.h");
 
     let obj = out.join("tracee.bpf.o");
     if let Err(e) = bpf_compiler(&obj, out.as_os_str(), &["-Wall"])
@@ -63,7 +87,7 @@ fn main() {
         panic!("compiling {BPF_SRC} failed: {e:#}\n(needs clang >= 14: apt-get install clang, or run scripts/setup.sh)");
     }
 
-    pack_btf_archives(&obj, &out, &vmlinux_btf);
+    pack_btf_archives(&obj, &out);
 
     generate_catalog(&obj, &out);
 }
@@ -133,6 +157,29 @@ fn generate_catalog(obj: &Path, out: &Path) {
     fs::write(out.join("schema.json"), generated.schema_json).expect("write schema.json");
 }
 
+/// The text of every C source and header under bpf/ (the names they
+/// define, for [`tracee_codegen::vmlinux::wrapper`]), in path order.
+fn bpf_sources() -> String {
+    fn walk(dir: &Path, files: &mut Vec<PathBuf>) {
+        for entry in fs::read_dir(dir).unwrap_or_else(|e| panic!("{}: {e}", dir.display())) {
+            let path = entry.expect("bpf/ entry").path();
+            if path.is_dir() {
+                walk(&path, files);
+            } else if matches!(path.extension().and_then(|e| e.to_str()), Some("c" | "h")) {
+                files.push(path);
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(Path::new(BPF_DIR), &mut files);
+    files.sort();
+    files
+        .iter()
+        .map(|f| fs::read_to_string(f).unwrap_or_else(|e| panic!("{}: {e}", f.display())))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
 /// An input file's text, watched by cargo; `hint` says how to get it.
 fn read(path: &str, hint: &str) -> String {
     println!("cargo:rerun-if-changed={path}");
@@ -171,7 +218,7 @@ const ARCHES: [(&str, &str); 2] = [("x86_64", "x86"), ("arm64", "arm64")];
 
 /// Minimizes every input BTF against the object of its architecture, packs
 /// one archive per architecture and embeds the target's.
-fn pack_btf_archives(target_obj: &Path, out: &Path, host_btf: &str) {
+fn pack_btf_archives(target_obj: &Path, out: &Path) {
     use btfhub::pack::{self, Input, Packer};
 
     let target_arch =
@@ -190,11 +237,17 @@ fn pack_btf_archives(target_obj: &Path, out: &Path, host_btf: &str) {
             ));
         }
     }
-    if env::var("TRACEE_EMBED_HOST_BTF").as_deref() != Ok("0") && Path::new(host_btf).exists() {
+    // for local work only (a kernel without a btfhub entry, such as this
+    // project's machines', tested with its BTF hidden): a prebuilt binary
+    // must not depend on the machine that built it
+    if env::var("TRACEE_EMBED_HOST_BTF").as_deref() == Ok("1") {
+        if !Path::new(HOST_BTF).exists() {
+            panic!("TRACEE_EMBED_HOST_BTF=1, but this host has no {HOST_BTF}");
+        }
         match btfhub::host::this_kernel() {
             Ok(key) => inputs.push(Input {
                 key,
-                path: host_btf.into(),
+                path: HOST_BTF.into(),
                 origin: "build host".into(),
             }),
             Err(e) => println!("cargo:warning=btfhub: the build host's BTF is not embedded: {e}"),
@@ -295,7 +348,7 @@ fn pack_btf_archives(target_obj: &Path, out: &Path, host_btf: &str) {
 }
 
 /// The same BPF source built for another architecture, only for BTFGen:
-/// against the host's vmlinux.h (CO-RE relocates by name; old kernels'
+/// against the same vmlinux.h (CO-RE relocates by name; old kernels'
 /// headers lack ring buffers), with that arch's registers declared by the
 /// source under TRACEE_FOREIGN_VMLINUX.
 fn build_object_for(arch: &str, clang_arch: &str, out: &Path) -> PathBuf {
@@ -315,14 +368,18 @@ fn build_object_for(arch: &str, clang_arch: &str, out: &Path) -> PathBuf {
     obj
 }
 
-/// clang on bpf/tracee.bpf.c, CO-RE, with vmlinux.h from `vmlinux_dir`.
+/// clang on bpf/tracee.bpf.c, CO-RE, with vmlinux.h from `vmlinux_dir`
+/// (a system directory: the kernel's header is not ours to warn about).
+/// The compilation directory is recorded as `.`, so the object's line
+/// info names `../../bpf/...` wherever the tree is.
 fn bpf_compiler(obj: &Path, vmlinux_dir: &std::ffi::OsStr, extra: &[&str]) -> SkeletonBuilder {
     let mut args: Vec<std::ffi::OsString> = vec![
-        "-I".into(),
+        "-isystem".into(),
         vmlinux_dir.into(),
         "-I".into(),
         BPF_DIR.into(),
         "-DCORE".into(),
+        "-fdebug-compilation-dir=.".into(),
     ];
     args.extend(extra.iter().map(Into::into));
     let mut builder = SkeletonBuilder::new();

@@ -16,7 +16,7 @@
 //!   capture attributes, decoders and sets;
 //! - [`constants`]: the decoding constants of the installed headers.
 //!
-//! Outputs: [`catalog_rs`] (the Rust event catalog) and [`schema`]
+//! Outputs: [`vmlinux`] (the guarded `vmlinux.h`), [`catalog_rs`] (the Rust event catalog) and [`schema`]
 //! (`schema.json`, which the TypeScript decoder is generated from).
 
 pub mod args;
@@ -29,6 +29,7 @@ pub mod events_tbl;
 pub mod prototypes;
 pub mod schema;
 pub mod unistd;
+pub mod vmlinux;
 
 use std::collections::BTreeMap;
 
