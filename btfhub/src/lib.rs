@@ -12,6 +12,7 @@ use std::fmt;
 use std::io::Read;
 
 pub mod host;
+pub mod libbpf_log;
 #[cfg(feature = "pack")]
 pub mod pack;
 

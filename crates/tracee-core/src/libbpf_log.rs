@@ -1,6 +1,7 @@
 //! libbpf reports what went wrong (the verifier log above all) through its
 //! print callback, not through the error value. Keep the tail of it so errors
-//! can carry it; echo it to stderr only when TRACEE_DEBUG is set.
+//! can carry it; echo it to stderr only when TRACEE_DEBUG is set. What it
+//! says is read by btfhub::libbpf_log.
 
 use std::sync::{Mutex, Once};
 

@@ -18,7 +18,7 @@ use crate::bpf::types;
 use crate::btf::{self, BtfSource, Decision};
 use crate::catalog;
 use crate::features::{global_data_supported, helper_supported, ring_buffer_supported, Transport};
-use crate::loader::{find_map, load_and_attach, Disabled, Plan};
+use crate::loader::{load_and_attach, map, Disabled, Plan};
 use crate::policy::{self, EventFilters, Policy};
 use crate::syscall_hooks::SyscallHookMode;
 use crate::{libbpf_log, privileges, Error};
@@ -455,7 +455,7 @@ fn run(
         max_events: opts.batch_events.max(1),
         max_bytes: opts.batch_bytes.max(1),
     }));
-    let lost_map = find_map(&obj, "lost")?;
+    let lost_map = map!(&obj, lost)?;
     let filters = &plan.compiled.filters;
     let on_record = |record: &[u8]| -> bool {
         let mut b = batcher.borrow_mut();
@@ -468,7 +468,7 @@ fn run(
     };
     let poller = match transport {
         Transport::RingBuffer => {
-            let events_map = find_map(&obj, "events")?;
+            let events_map = map!(&obj, events)?;
             let mut builder = RingBufferBuilder::new();
             let built = builder
                 .add(
@@ -480,7 +480,7 @@ fn run(
             built.map(Poller::Ring)
         }
         Transport::PerfBuffer(_) => {
-            let perf_map = find_map(&obj, "perf_events")?;
+            let perf_map = map!(&obj, perf_events)?;
             let cpus = libbpf_rs::num_possible_cpus().unwrap_or(1).max(1);
             let pages = ((opts.ring_buffer_bytes as usize / 4096) / cpus)
                 .max(1)
