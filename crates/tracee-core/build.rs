@@ -27,16 +27,14 @@ use serde_json::{json, Value};
 
 const BPF_DIR: &str = "../../bpf";
 const BPF_SRC: &str = "../../bpf/tracee.bpf.c";
-const BPF_HEADER: &str = "../../bpf/tracee.h";
 const CATALOG: &str = "../../bpf/events.tbl";
 const KERNEL_BTF: &str = "/sys/kernel/btf/vmlinux";
 const UNISTD_H: &str = "/usr/include/x86_64-linux-gnu/asm/unistd_64.h";
 const SYSCALLS_H: &str = "/var/cache/tracee-rs/kernel-headers/syscalls.h";
 
 fn main() {
-    for f in [BPF_SRC, BPF_HEADER, CATALOG] {
-        println!("cargo:rerun-if-changed={f}");
-    }
+    // the whole tree: tracee.bpf.c includes lib/ and hooks/
+    println!("cargo:rerun-if-changed={BPF_DIR}");
     for v in [
         "TRACEE_VMLINUX_BTF",
         "TRACEE_UNISTD_H",

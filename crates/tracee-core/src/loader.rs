@@ -580,7 +580,7 @@ pub(crate) fn load_and_attach(
 
 /// The kernel-function events, none with a legacy variant.
 static FUNCTION_HOOKS: LazyLock<Vec<FunctionHook>> = LazyLock::new(|| {
-    // named as bpf/tracee.bpf.c's FUNCTION_HOOK names them; built once
+    // named as bpf/hooks/functions.h's FUNCTION_HOOK names them; built once
     let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
     FUNCTION_EVENTS
         .iter()
@@ -671,7 +671,7 @@ fn program_group(program: &str) -> Option<Vec<&'static str>> {
 }
 
 /// Whether `program` is needed for event `e`: the one rule of which
-/// program serves which event (bpf/tracee.bpf.c's entry points), given
+/// program serves which event (the entry points in bpf/hooks/), given
 /// where syscalls are hooked (syscall_hooks.rs).
 fn serves(program: &str, e: &EventDef, hooks: &SyscallHooks) -> bool {
     // only what must be caught at entry: exit's no-return, execve's strings;
