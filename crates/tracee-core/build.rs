@@ -1,7 +1,8 @@
 //! Builds the eBPF object and derives everything user space needs from it.
 //!
 //! 1. `vmlinux.h` from the build host's kernel BTF (`bpftool btf dump`).
-//! 2. `tracee.bpf.o` and its Rust skeleton (libbpf-cargo), CO-RE (`-DCORE`).
+//! 2. `tracee.bpf.o` and its Rust skeleton (libbpf-cargo), CO-RE (`-DCORE`);
+//!    also `scope_test.bpf.o`'s, for tests/scope.rs.
 //! 3. The record layout and the enums, read back from the object's BTF, so
 //!    the C header stays the one definition of what crosses to user space.
 //! 4. The event catalog: syscall numbers and names from `<asm/unistd_64.h>`,
@@ -27,6 +28,8 @@ use serde_json::{json, Value};
 
 const BPF_DIR: &str = "../../bpf";
 const BPF_SRC: &str = "../../bpf/tracee.bpf.c";
+/// in_scope() on its own, run by tests/scope.rs
+const SCOPE_TEST_SRC: &str = "../../bpf/tests/scope_test.bpf.c";
 const CATALOG: &str = "../../bpf/events.tbl";
 const KERNEL_BTF: &str = "/sys/kernel/btf/vmlinux";
 const UNISTD_H: &str = "/usr/include/x86_64-linux-gnu/asm/unistd_64.h";
@@ -57,6 +60,12 @@ fn main() {
         .build_and_generate(out.join("tracee.skel.rs"))
     {
         panic!("compiling {BPF_SRC} failed: {e:#}\n(needs clang >= 14: apt-get install clang, or run scripts/setup.sh)");
+    }
+    if let Err(e) = bpf_compiler(&out.join("scope_test.bpf.o"), out.as_os_str(), &["-Wall"])
+        .source(SCOPE_TEST_SRC)
+        .build_and_generate(out.join("scope_test.skel.rs"))
+    {
+        panic!("compiling {SCOPE_TEST_SRC} failed: {e:#}");
     }
 
     pack_btf_archives(&obj, &out, &vmlinux_btf);

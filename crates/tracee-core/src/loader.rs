@@ -920,33 +920,20 @@ fn open_and_load(
 }
 
 /// The bytes of a skeleton type (repr(C), integers and arrays of them).
-fn bytes_of<T>(v: &T) -> &[u8] {
+pub(crate) fn bytes_of<T>(v: &T) -> &[u8] {
     // SAFETY: T is one of the skeleton's plain-data structs, read as bytes.
     unsafe { std::slice::from_raw_parts((v as *const T).cast::<u8>(), size_of::<T>()) }
 }
 
 /// The values the scopes list, into the scope_* maps.
 fn write_scope_maps(obj: &Object, scope: &KernelScope) -> Result<(), Error> {
-    let put = |map: &str, key: &[u8], bits: u64| {
+    for (map, key, bits) in scope.map_entries() {
         find_map(obj, map)?
-            .update(key, &bits.to_ne_bytes(), MapFlags::ANY)
+            .update(&key, &bits.to_ne_bytes(), MapFlags::ANY)
             .map_err(|err| Error::Load {
                 cause: format!("writing the scope into {map}: {err}"),
                 log: String::new(),
-            })
-    };
-    for (&(field, dev, value), &bits) in &scope.nums {
-        let key = types::scope_num_key { field, dev, value };
-        put("scope_nums", bytes_of(&key), bits)?;
-    }
-    for (key, &bits) in &scope.comms {
-        put("scope_comms", key, bits)?;
-    }
-    for (key, &bits) in &scope.utss {
-        put("scope_utss", key, bits)?;
-    }
-    for (key, &bits) in &scope.exes {
-        put("scope_exes", key, bits)?;
+            })?;
     }
     Ok(())
 }
