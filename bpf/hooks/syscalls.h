@@ -26,11 +26,9 @@ struct pending {
 	__u64 args[MAX_ARGS];
 	__u64 timestamp;
 	__u32 id;
-	__u32 data_len; /* > 0: argv[0] as given is in entry_data */
 	/* elements of argv given: MAX_STR_ARRAY + 1 for more, -1 if the
 	 * array could not be read */
 	__s32 argc;
-	__u32 pad;
 };
 
 struct {
@@ -122,11 +120,10 @@ static __always_inline int syscall_enter(void *ctx, __u32 id, struct event_confi
 	if (!b)
 		return 0;
 	b->ev.header.flags = 0;
-	p.data_len = 0;
-	if (p.argc != 0 && bpf_probe_read_user(&arg0, sizeof(arg0), argv) == 0 && arg0)
-		p.data_len = put_str(b, 0, argv_arg, ARG_STR_ARRAY, arg0);
-	if (p.data_len)
+	if (p.argc != 0 && bpf_probe_read_user(&arg0, sizeof(arg0), argv) == 0 && arg0) {
+		put_str(b, 0, argv_arg, ARG_STR_ARRAY, arg0);
 		bpf_map_update_elem(&entry_data, &tid, b, BPF_ANY);
+	}
 	bpf_map_update_elem(&pending, &tid, &p, BPF_ANY);
 	return 0;
 }
