@@ -3,7 +3,8 @@
 //! 1. `vmlinux.h` from the pinned kernel BTF (`scripts/fetch-inputs.sh`
 //!    puts it in `.cache/inputs/`; `bpftool btf dump`), never from the build
 //!    host's kernel: two machines build the same object from one commit.
-//! 2. `tracee.bpf.o` and its Rust skeleton (libbpf-cargo), CO-RE (`-DCORE`).
+//! 2. `tracee.bpf.o` and its Rust skeleton (libbpf-cargo), CO-RE (`-DCORE`);
+//!    also `scope_test.bpf.o`'s, for tests/scope.rs.
 //! 3. The embedded archive of minimized BTFs (the btfhub crate).
 //! 4. The event catalog (`catalog.rs`) and the schema (`schema.json`, which
 //!    the TypeScript decoder is generated from), made by the tracee-codegen
@@ -29,6 +30,8 @@ use tracee_codegen::{btf::Btf, constants, events_tbl::Catalog, prototypes, unist
 const BPF_DIR: &str = "../../bpf";
 const BPF_SRC: &str = "../../bpf/tracee.bpf.c";
 const BPF_HEADER: &str = "../../bpf/tracee.h";
+/// in_scope() on its own, run by tests/scope.rs
+const SCOPE_TEST_SRC: &str = "../../bpf/tests/scope_test.bpf.c";
 const CATALOG: &str = "../../bpf/events.tbl";
 /// The kernel types the object is compiled against: pinned, fetched by
 /// scripts/fetch-inputs.sh (TRACEE_VMLINUX_BTF overrides it).
@@ -85,6 +88,12 @@ fn main() {
         .build_and_generate(out.join("tracee.skel.rs"))
     {
         panic!("compiling {BPF_SRC} failed: {e:#}\n(needs clang >= 14: apt-get install clang, or run scripts/setup.sh)");
+    }
+    if let Err(e) = bpf_compiler(&out.join("scope_test.bpf.o"), out.as_os_str(), &["-Wall"])
+        .source(SCOPE_TEST_SRC)
+        .build_and_generate(out.join("scope_test.skel.rs"))
+    {
+        panic!("compiling {SCOPE_TEST_SRC} failed: {e:#}");
     }
 
     pack_btf_archives(&obj, &out);

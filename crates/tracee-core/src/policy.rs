@@ -921,6 +921,54 @@ pub(crate) struct KernelScope {
     pub needs_exec: bool,
 }
 
+impl KernelScope {
+    /// The scope maps' entries, each (map, key, the policies listing the
+    /// value): what goes into scope_nums (key struct scope_num_key),
+    /// scope_comms, scope_utss and scope_exes (NUL-padded strings).
+    pub(crate) fn map_entries(&self) -> Vec<(&'static str, Vec<u8>, u64)> {
+        let nums = self.nums.iter().map(|(&(field, dev, value), &bits)| {
+            let key = types::scope_num_key { field, dev, value };
+            (
+                crate::loader::map_name!(scope_nums),
+                crate::loader::bytes_of(&key).to_vec(),
+                bits,
+            )
+        });
+        let comms = self
+            .comms
+            .iter()
+            .map(|(key, &bits)| (crate::loader::map_name!(scope_comms), key.to_vec(), bits));
+        let strs = [
+            (crate::loader::map_name!(scope_utss), &self.utss),
+            (crate::loader::map_name!(scope_exes), &self.exes),
+        ]
+        .into_iter()
+        .flat_map(|(map, values)| {
+            values
+                .iter()
+                .map(move |(key, &bits)| (map, key.clone(), bits))
+        });
+        nums.chain(comms).chain(strs).collect()
+    }
+}
+
+/// The policies' scopes as the loader writes them into the kernel
+/// (bpf/lib/scope.h), from [`Compiled::scope_image`]: for tests that run
+/// the kernel side's in_scope() on its own (tests/scope.rs).
+#[doc(hidden)]
+#[derive(Debug)]
+pub struct ScopeImage {
+    /// `struct scope_config`: .rodata's `scope`, or the legacy programs'
+    /// `legacy_scope` map at key 0.
+    pub config: Vec<u8>,
+    /// The scope maps' entries: (map, key, the policies listing the value).
+    pub listed: Vec<(&'static str, Vec<u8>, u64)>,
+    /// The processes running now that are in a policy's tree or run its
+    /// executable: (host pid, tree policies, executable policies), what
+    /// the loader seeds proc_scopes with.
+    pub procs: Vec<(u32, u64, u64)>,
+}
+
 fn padded(s: &str, len: usize) -> Vec<u8> {
     let mut v = s.as_bytes().to_vec();
     v.resize(len, 0);
@@ -1044,6 +1092,22 @@ impl Compiled {
             k.procs = seed_processes(&tree_roots, &exe_paths);
         }
         k
+    }
+
+    /// The scopes as the loader writes them ([`ScopeImage`]), /proc read
+    /// now.
+    #[doc(hidden)]
+    pub fn scope_image(&self) -> ScopeImage {
+        let k = self.kernel_scope();
+        ScopeImage {
+            config: crate::loader::bytes_of(&k.config).to_vec(),
+            listed: k.map_entries(),
+            procs: k
+                .procs
+                .iter()
+                .map(|(&pid, &(tree, exe))| (pid, tree, exe))
+                .collect(),
+        }
     }
 }
 

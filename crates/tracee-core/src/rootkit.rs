@@ -27,7 +27,7 @@ use crate::catalog;
 /// without costing anything measurable (one check is a few test runs).
 pub const DEFAULT_INTERVAL: std::time::Duration = std::time::Duration::from_secs(60);
 
-/// The program and its maps (bpf/tracee.bpf.c).
+/// The program and its maps (bpf/hooks/rootkit.h).
 pub(crate) const PROGRAM: &str = "tracee_rootkit_check";
 pub(crate) const EVENTS: [&str; 2] = ["hooked_syscall", "hooked_proc_fops"];
 

@@ -51,6 +51,14 @@ macro_rules! map {
 }
 pub(crate) use map;
 
+/// The bytes of a skeleton type without implicit padding (repr(C),
+/// integers and arrays of them).
+pub(crate) fn bytes_of<T>(v: &T) -> &[u8] {
+    // SAFETY: T is one of the skeleton's plain-data structs whose padding,
+    // if any, is an explicit field: every byte is initialized.
+    unsafe { std::slice::from_raw_parts((v as *const T).cast::<u8>(), size_of::<T>()) }
+}
+
 pub(crate) fn find_map<'o>(obj: &'o Object, name: &str) -> Result<Map<'o>, Error> {
     obj.maps()
         .find(|m| m.name() == name)

@@ -10,7 +10,7 @@ use crate::syscall_hooks::{Hook, SyscallHooks};
 
 /// The kernel-function events, none with a legacy variant.
 pub(super) static FUNCTION_HOOKS: LazyLock<Vec<FunctionHook>> = LazyLock::new(|| {
-    // named as bpf/tracee.bpf.c's FUNCTION_HOOK names them; built once
+    // named as bpf/hooks/functions.h's FUNCTION_HOOK names them; built once
     let leak = |s: String| -> &'static str { Box::leak(s.into_boxed_str()) };
     FUNCTION_EVENTS
         .iter()
@@ -101,7 +101,7 @@ pub(super) fn program_group(program: &str) -> Option<Vec<&'static str>> {
 }
 
 /// Whether `program` is needed for event `e`: the one rule of which
-/// program serves which event (bpf/tracee.bpf.c's entry points), given
+/// program serves which event (the entry points in bpf/hooks/), given
 /// where syscalls are hooked (syscall_hooks.rs).
 pub(super) fn serves(program: &str, e: &EventDef, hooks: &SyscallHooks) -> bool {
     // only what must be caught at entry: exit's no-return, execve's strings;

@@ -17,7 +17,7 @@ use crate::policy::KernelScope;
 use crate::Error;
 
 use super::fallback::load_error;
-use super::{map, map_name, Plan};
+use super::{bytes_of, find_map, map, map_name, Plan};
 
 /// Sets up the opened object's maps for `plan`: which are created, the
 /// ring buffer's size, and .rodata; `derive` lists the events derived by
@@ -80,7 +80,7 @@ fn check_rodata_size(len: usize, plan: &Plan) -> Result<(), Error> {
 }
 
 /// Writes .rodata's initial value (`init`, the section's bytes): the
-/// constants of bpf/tracee.bpf.c for `plan`, as the skeleton's
+/// constants of bpf/lib/config.h for `plan`, as the skeleton's
 /// `types::rodata`.
 fn write_rodata(init: &mut [u8], plan: &Plan, scope: &KernelScope, derive: &[&str]) {
     // Built in place and never moved, so that its padding (the compiler's
@@ -98,7 +98,7 @@ fn write_rodata(init: &mut [u8], plan: &Plan, scope: &KernelScope, derive: &[&st
     init.copy_from_slice(&bytes[..init.len()]);
 }
 
-/// The constants of bpf/tracee.bpf.c's .rodata for `plan`.
+/// The constants of bpf/lib/config.h's .rodata for `plan`.
 fn set_rodata(r: &mut types::rodata, plan: &Plan, scope: &KernelScope, derive: &[&str]) {
     let selected = |name: &str| plan.events.iter().any(|e| e.name == name);
     // The tracer's own threads (poll, napi, node) would trace themselves.
@@ -173,35 +173,15 @@ pub(super) fn deselect(obj: &Object, e: &EventDef) {
     }
 }
 
-/// The bytes of a skeleton type without implicit padding (repr(C),
-/// integers and arrays of them).
-fn bytes_of<T>(v: &T) -> &[u8] {
-    // SAFETY: T is one of the skeleton's plain-data structs whose padding,
-    // if any, is an explicit field: every byte is initialized.
-    unsafe { std::slice::from_raw_parts((v as *const T).cast::<u8>(), size_of::<T>()) }
-}
-
 /// The values the scopes list, into the scope_* maps.
 fn write_scope_maps(obj: &Object, scope: &KernelScope) -> Result<(), Error> {
-    let put = |map: Map, name: &str, key: &[u8], bits: u64| {
-        map.update(key, &bits.to_ne_bytes(), MapFlags::ANY)
+    for (name, key, bits) in scope.map_entries() {
+        find_map(obj, name)?
+            .update(&key, &bits.to_ne_bytes(), MapFlags::ANY)
             .map_err(|err| Error::Load {
                 cause: format!("writing the scope into {name}: {err}"),
                 log: String::new(),
-            })
-    };
-    for (&(field, dev, value), &bits) in &scope.nums {
-        let key = types::scope_num_key { field, dev, value };
-        put(map!(obj, scope_nums)?, "scope_nums", bytes_of(&key), bits)?;
-    }
-    for (key, &bits) in &scope.comms {
-        put(map!(obj, scope_comms)?, "scope_comms", key, bits)?;
-    }
-    for (key, &bits) in &scope.utss {
-        put(map!(obj, scope_utss)?, "scope_utss", key, bits)?;
-    }
-    for (key, &bits) in &scope.exes {
-        put(map!(obj, scope_exes)?, "scope_exes", key, bits)?;
+            })?;
     }
     Ok(())
 }
