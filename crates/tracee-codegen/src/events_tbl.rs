@@ -348,6 +348,29 @@ mem_prot_alert @after=mmap,mprotect,pkey_mprotect @before=mprotect,pkey_mprotect
     }
 
     #[test]
+    fn identity_attributes() {
+        let c = Catalog::parse(
+            "bpf/events.tbl",
+            "security_socket_bind @id=736 @function(struct socket *sock, struct sockaddr *address, int addrlen) @known=connect,bind (int sockfd) [net, lsm]\n",
+        )
+        .unwrap();
+        let bind = &c.entries["security_socket_bind"];
+        assert!(bind.function);
+        assert_eq!(
+            bind.params.as_deref(),
+            Some("struct socket *sock, struct sockaddr *address, int addrlen")
+        );
+        assert_eq!(bind.id, Some(736));
+        assert_eq!(bind.known, ["connect", "bind"]);
+        assert_eq!(bind.args.as_ref().unwrap()[0], arg(Some("int"), "sockfd"));
+        assert_eq!(bind.sets, ["net", "lsm"]);
+        assert_eq!(
+            error("magic_write @id=x (int a)"),
+            "bpf/events.tbl:1: @id= takes a number: magic_write @id=x (int a)"
+        );
+    }
+
+    #[test]
     fn functions_in_file_order() {
         assert_eq!(parsed().functions(), ["security_file_open", "cap_capable"]);
     }
