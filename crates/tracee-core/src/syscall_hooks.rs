@@ -39,6 +39,29 @@ pub enum SyscallHookMode {
     PerSyscall,
 }
 
+impl SyscallHookMode {
+    /// Every mode, in the order options list them.
+    pub const ALL: [SyscallHookMode; 3] = [
+        SyscallHookMode::Auto,
+        SyscallHookMode::RawTracepoints,
+        SyscallHookMode::PerSyscall,
+    ];
+
+    /// Its name in options (`--syscall-hooks`, `trace({ syscallHooks })`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            SyscallHookMode::Auto => "auto",
+            SyscallHookMode::RawTracepoints => "raw",
+            SyscallHookMode::PerSyscall => "per-syscall",
+        }
+    }
+
+    /// The mode of that name, if one has it.
+    pub fn parse(name: &str) -> Option<SyscallHookMode> {
+        Self::ALL.into_iter().find(|m| m.name() == name)
+    }
+}
+
 /// One direction of the syscalls' hooks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Hook {
