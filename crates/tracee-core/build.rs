@@ -1183,6 +1183,10 @@ fn constants() -> Value {
         "open_flags": table(&["asm-generic/fcntl.h"], "O_", &["O_ACCMODE", "O_NDELAY", "O_RDONLY", "O_WRONLY", "O_RDWR"]),
         "open_access": table(&["asm-generic/fcntl.h"], "O_", &[]).into_iter().filter(|(n, _)| matches!(n.as_str(), "O_RDONLY" | "O_WRONLY" | "O_RDWR")).collect::<Vec<_>>(),
         "at_fdcwd": table(&["linux/fcntl.h"], "AT_FDCWD", &[]),
+        // the masks that split a value into a kind and flags (left out of the tables above)
+        "o_accmode": table(&["asm-generic/fcntl.h"], "O_ACCMODE", &[]),
+        "map_type_mask": table(&["asm-generic/mman-common.h"], "MAP_TYPE", &[]),
+        "csignal": table(&["linux/sched.h"], "CSIGNAL", &[]),
         "prot": table(&["asm-generic/mman-common.h"], "PROT_", &["PROT_NONE"]),
         "map_type": table(&["linux/mman.h"], "MAP_", &["MAP_HUGE_SHIFT", "MAP_HUGE_MASK"]).into_iter().filter(|(n, _)| n.starts_with("MAP_SHARED") || n == "MAP_PRIVATE").collect::<Vec<_>>(),
         "map_flags": table(&["asm-generic/mman-common.h", "asm-generic/mman.h", &format!("{arch}/asm/mman.h")], "MAP_", &["MAP_TYPE", "MAP_FILE", "MAP_UNINITIALIZED"]),
