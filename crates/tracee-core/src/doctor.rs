@@ -159,18 +159,15 @@ pub fn run() -> Vec<Check> {
             .then_some("build tracee-rs with this kernel's BTF in TRACEE_BTFHUB_ARCHIVE"),
     ));
 
-    let probe_map = |t| {
-        // SAFETY: a plain feature probe; NULL options are allowed.
-        unsafe { libbpf_rs::libbpf_sys::libbpf_probe_bpf_map_type(t, std::ptr::null()) }
-    };
     let probe_prog = |t| {
-        // SAFETY: as above.
+        // SAFETY: a plain feature probe; NULL options are allowed.
         unsafe { libbpf_rs::libbpf_sys::libbpf_probe_bpf_prog_type(t, std::ptr::null()) }
     };
-    out.push(match probe_map(libbpf_rs::libbpf_sys::BPF_MAP_TYPE_RINGBUF) {
-        1 => check("ring buffer", Status::Ok, "BPF ring buffer available", None),
-        0 => check("ring buffer", Status::Warn, "no BPF ring buffer (Linux < 5.8): records go through a perf buffer, one wake-up per record", Some("Linux 5.8 or later")),
-        e => check("ring buffer", Status::Warn, format!("could not probe ({e})"), None),
+    // the same probe that picks the transport
+    out.push(match crate::features::ring_buffer_supported() {
+        Ok(true) => check("ring buffer", Status::Ok, "BPF ring buffer available", None),
+        Ok(false) => check("ring buffer", Status::Warn, "no BPF ring buffer (Linux < 5.8): records go through a perf buffer, one wake-up per record", Some("Linux 5.8 or later")),
+        Err(e) => check("ring buffer", Status::Warn, format!("could not probe ({e})"), None),
     });
     out.push(
         match probe_prog(libbpf_rs::libbpf_sys::BPF_PROG_TYPE_RAW_TRACEPOINT) {
@@ -235,19 +232,16 @@ pub fn run() -> Vec<Check> {
         ),
     });
 
-    let tracefs = [
-        "/sys/kernel/tracing/trace",
-        "/sys/kernel/debug/tracing/trace",
-    ]
-    .iter()
-    .find(|p| Path::new(p).exists());
+    let tracefs = crate::features::TRACEFS_MOUNTS
+        .iter()
+        .find(|m| Path::new(m).join("trace").exists());
     out.push(match tracefs {
-        Some(p) => check("tracefs", Status::Ok, format!("mounted ({})", Path::new(p).parent().unwrap().display()), None),
+        Some(m) => check("tracefs", Status::Ok, format!("mounted ({m})"), None),
         None => check(
             "tracefs",
             Status::Warn,
             "not mounted: tracepoint (tp/) programs unavailable; tracee-rs uses raw tracepoints, which need none",
-            Some("mount -t tracefs nodev /sys/kernel/tracing"),
+            Some(&crate::features::mount_tracefs()),
         ),
     });
     out
