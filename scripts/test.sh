@@ -19,7 +19,7 @@ bash btfhub/fetch-debian.sh /var/cache/tracee-rs/btfhub-debian --images /var/cac
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
-echo "== gates: rustfmt, clippy (warnings denied), tsc over every TypeScript file (tests included), generated docs"
+echo "== gates: rustfmt, clippy (warnings denied), tsc over every TypeScript file (tests included), eslint, generated docs, reproducible build"
 source scripts/cross-env.sh
 for tool in fmt clippy; do
   cargo "$tool" --version >/dev/null 2>&1 || { echo "test: error: cargo $tool is missing; install it with: rustup component add ${tool/fmt/rustfmt}" >&2; exit 1; }
@@ -31,6 +31,8 @@ cargo fmt --check
 cargo clippy -q --release -p tracee-core -p tracee-node -p btfhub -p tracee-codegen --features btfhub/pack --all-targets -- -D warnings
 # the packages' tsconfigs build their sources only, and vitest strips types unchecked
 npx tsc -p tsconfig.check.json
+# the TypeScript linter (eslint.config.mjs: ESLint's and typescript-eslint's recommended rules)
+npm run lint --silent
 # docs derived from the catalog are committed; they must be what it gives
 node scripts/gen-docs.mjs --check
 # the object, catalog and BTF archives do not depend on where they are built

@@ -1,6 +1,9 @@
 import { loadBinding } from './binding.js';
 import { TraceeError } from './errors.js';
+// DEFAULTS, EVENT_SETS and LIMITS are imported for the docs' {@link}s
+// eslint-disable-next-line @typescript-eslint/no-unused-vars
 import type { DEFAULTS, SyscallHooks } from './generated/core.js';
+// eslint-disable-next-line @typescript-eslint/no-unused-vars
 import { CorruptBatchError, decodeBatch, type EVENT_SETS, type EventName, type EventSet, type LIMITS, type TraceeEvent } from './generated/schema.js';
 import type { NativeStats, NativeTraceInfo, NativeTracer } from './generated/native.js';
 import { policyFromFlags, toNative, type Policy } from './policy.js';
