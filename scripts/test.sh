@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Sets everything up (scripts/setup.sh) and runs every test: Rust unit and
-# real-kernel tests, then the TypeScript suite (vitest) against the real
-# kernel. Needs root: the kernel tests load and attach eBPF programs.
+# Sets everything up (scripts/setup.sh), runs the gates, then every test in
+# two tiers: the unit tier (scripts/test-unit.sh: no root, no kernel), then
+# the kernel tier (Rust and TypeScript tests on the real kernel). Needs root:
+# the kernel tier loads and attaches eBPF programs. Both tiers run whatever
+# the other gives; the last line counts both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -38,22 +40,23 @@ node scripts/gen-docs.mjs --check
 # the object, catalog and BTF archives do not depend on where they are built
 bash scripts/check-reproducible.sh
 
-echo "== cargo test (tracee-core: decoding, catalog, real kernel; tracee-codegen: the build's parsers and generators)"
-# Same profile, target and toolchain as the napi build: its artifacts are reused.
-with_cross_env cargo test -p tracee-core -p btfhub -p tracee-codegen --features btfhub/pack --release --target "$TRACEE_CARGO_TARGET" 2>&1 | tee "$out/cargo.txt"
+status=0
+bash scripts/test-unit.sh "$out" || status=1
+
+echo "== kernel tier: cargo test (tracee-core on the real kernel)"
+# Same profile, target and toolchain as the napi build: its artifacts are
+# reused. The integration tests, and the unit tests that load programs (in
+# modules named kernel_tests; the unit tier skips them).
+# (the same packages as the unit tier, so features resolve the same and
+# its artifacts are reused)
+cargo_kernel=(-p tracee-core -p btfhub -p tracee-codegen --features btfhub/pack --release --target "$TRACEE_CARGO_TARGET")
+with_cross_env cargo test "${cargo_kernel[@]}" --test '*' 2>&1 | tee "$out/cargo-kernel.txt" || status=1
+with_cross_env cargo test "${cargo_kernel[@]}" --lib -- kernel_tests 2>&1 | tee -a "$out/cargo-kernel.txt" || status=1
 # the binary the qemu guests run (test/kernels.test.ts)
 with_cross_env cargo build -q -p tracee-core --release --target "$TRACEE_CARGO_TARGET" --example qemu_guest
 
-echo "== vitest (kernel -> Rust -> napi -> RxJS, CLI)"
-npx vitest run --reporter=default --reporter=json --outputFile="$out/vitest.json"
+echo "== kernel tier: vitest --project kernel (kernel -> Rust -> napi -> RxJS, CLI)"
+npx vitest run --project kernel --reporter=default --reporter=json --outputFile="$out/vitest-kernel.json" || status=1
 
-
-read -r cargo_passed cargo_failed < <(awk '/^test result:/ { p += $4; f += $6 } END { print p+0, f+0 }' "$out/cargo.txt")
-read -r vitest_passed vitest_failed < <(node -e '
-  const r = require(process.argv[1]);
-  console.log(r.numPassedTests, r.numFailedTests + r.numPendingTests);
-' "$out/vitest.json")
-passed=$((cargo_passed + vitest_passed))
-failed=$((cargo_failed + vitest_failed))
-echo "tests: ${passed} passed, ${failed} failed"
-((failed == 0))
+bash scripts/test-count.sh "$out" tests || status=1
+exit "$status"
