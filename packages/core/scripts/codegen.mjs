@@ -62,6 +62,8 @@ const field = (name) => {
 const item = Object.fromEntries(rec.item.map((f) => [f.name, f]));
 // struct msghdr_item's fields, read relative to the item's payload
 const msghdr = Object.fromEntries(rec.msghdr.map((f) => [f.name, f]));
+/** A struct's fields by name (renamed by \`key\`): their byte offset and size. */
+const layout = (fields, key = (n) => n) => Object.fromEntries(fields.map((f) => [key(f.name), { offset: f.offset, size: f.size }]));
 const u64At = (at) => `dv.getUint32(${at}, true) + dv.getUint32(${at} + 4, true) * 4294967296`;
 // Layout-internal fields: the record's size and flags are not event facts;
 // the matched policies' bitmap is decoded into their names.
@@ -213,24 +215,46 @@ export const LIMITS = ${JSON.stringify(schema.limits)} as const;
 /** Kernel values the kernel side relies on (bpf/tracee.h enum tracee_kernel_values). */
 export const KERNEL_VALUES = ${JSON.stringify(schema.kernelValues)} as const;
 
+/**
+ * How a record is laid out (bpf/tracee.h, through the BPF object's BTF), for
+ * code that writes records as the kernel side does (tests): byte offsets
+ * and sizes of the header's fields (\`struct event_header\`), of a data
+ * item's header (\`struct data_item\`) and of a msghdr item
+ * (\`struct msghdr_item\`); where the args start (\`argCount\` u64s) and
+ * the data section; the data items' kinds (\`enum tracee_arg_kind\`) and
+ * the record flags (\`enum tracee_record_flags\`).
+ */
+export const RECORD_LAYOUT = ${JSON.stringify({
+  header: layout(rec.header, camel),
+  argsOffset: rec.argsOffset,
+  argCount: rec.argCount,
+  dataOffset: rec.dataOffset,
+  item: layout(rec.item),
+  itemSize: rec.itemSize,
+  msghdr: layout(rec.msghdr),
+  msghdrSize: rec.msghdrSize,
+  argKinds: schema.argKinds,
+  recordFlags: schema.recordFlags,
+})} as const;
+
 /** Bytes of the fixed part of a record; the data section follows. */
-export const FIXED_SIZE = ${rec.dataOffset};
-const ARGS_OFFSET = ${rec.argsOffset};
-const ARG_COUNT = ${rec.argCount};
-const ITEM_SIZE = ${rec.itemSize};
-const FLAG_TRUNCATED = ${schema.recordFlags.TRUNCATED};
-const FLAG_AT_ENTRY = ${schema.recordFlags.AT_ENTRY};
-const FLAG_ARGS_UNKNOWN = ${schema.recordFlags.ARGS_UNKNOWN};
-const FLAG_UNREADABLE = ${schema.recordFlags.UNREADABLE};
-const ITEM_UNREADABLE = ${schema.argKinds.UNREADABLE};
-const ITEM_VALUE = ${schema.argKinds.VALUE};
-const ITEM_MSGHDR = ${schema.argKinds.MSGHDR};
-const MSGHDR_SIZE = ${rec.msghdrSize};
+export const FIXED_SIZE = RECORD_LAYOUT.dataOffset;
+const ARGS_OFFSET = RECORD_LAYOUT.argsOffset;
+const ARG_COUNT = RECORD_LAYOUT.argCount;
+const ITEM_SIZE = RECORD_LAYOUT.itemSize;
+const FLAG_TRUNCATED = RECORD_LAYOUT.recordFlags.TRUNCATED;
+const FLAG_AT_ENTRY = RECORD_LAYOUT.recordFlags.AT_ENTRY;
+const FLAG_ARGS_UNKNOWN = RECORD_LAYOUT.recordFlags.ARGS_UNKNOWN;
+const FLAG_UNREADABLE = RECORD_LAYOUT.recordFlags.UNREADABLE;
+const ITEM_UNREADABLE = RECORD_LAYOUT.argKinds.UNREADABLE;
+const ITEM_VALUE = RECORD_LAYOUT.argKinds.VALUE;
+const ITEM_MSGHDR = RECORD_LAYOUT.argKinds.MSGHDR;
+const MSGHDR_SIZE = RECORD_LAYOUT.msghdrSize;
 const NONE: readonly string[] = Object.freeze([]);
-const ITEM_SOCKADDR = ${schema.argKinds.SOCKADDR};
-const ITEM_STR_ARRAY = ${schema.argKinds.STR_ARRAY};
-const ITEM_TIMESPEC = ${schema.argKinds.TIMESPEC};
-const ITEM_BYTES = ${schema.argKinds.BYTES};
+const ITEM_SOCKADDR = RECORD_LAYOUT.argKinds.SOCKADDR;
+const ITEM_STR_ARRAY = RECORD_LAYOUT.argKinds.STR_ARRAY;
+const ITEM_TIMESPEC = RECORD_LAYOUT.argKinds.TIMESPEC;
+const ITEM_BYTES = RECORD_LAYOUT.argKinds.BYTES;
 /** Socket family number -> name, the header's first name for each (AF_UNIX, not AF_LOCAL). */
 const FAMILY = new Map<number, string>();
 for (const [name, value] of CONSTANTS.socket_family) if (!FAMILY.has(value)) FAMILY.set(value, name);
