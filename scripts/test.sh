@@ -2,8 +2,8 @@
 # Sets everything up (scripts/setup.sh), runs the gates, then every test in
 # two tiers: the unit tier (scripts/test-unit.sh: no root, no kernel), then
 # the kernel tier (Rust and TypeScript tests on the real kernel). Needs root:
-# the kernel tier loads and attaches eBPF programs. Both tiers run whatever
-# the other gives; the last line counts both.
+# the kernel tier loads and attaches eBPF programs. The kernel tier runs
+# even where the unit tier failed; the last line counts both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
