@@ -32,7 +32,7 @@ UNIT_CRATES=(tracee-core btfhub tracee-codegen)
 packages=()
 for c in "${UNIT_CRATES[@]}"; do packages+=(-p "$c"); done
 
-status=0
+failed=()
 echo "== unit tier: Rust unit tests (${UNIT_CRATES[*]}; no kernel)"
 source scripts/cross-env.sh
 # Same profile, target, features and toolchain as the napi build and the
@@ -40,12 +40,14 @@ source scripts/cross-env.sh
 # into the kernel live in modules named kernel_tests: the kernel tier
 # (scripts/test.sh) runs those.
 with_cross_env cargo test "${packages[@]}" --features btfhub/pack --release --target "$TRACEE_CARGO_TARGET" \
-  --lib -- --skip kernel_tests 2>&1 | tee "$out/cargo-unit.txt" || status=1
+  --lib -- --skip kernel_tests 2>&1 | tee "$out/cargo-unit.txt" || failed+=("cargo test --lib")
 
 echo "== unit tier: vitest --project unit"
-npx vitest run --project unit --reporter=default --reporter=json --outputFile="$out/vitest-unit.json" || status=1
+npx vitest run --project unit --reporter=default --reporter=json --outputFile="$out/vitest-unit.json" || failed+=("vitest --project unit")
 
+# a step can fail before any test ran (a build error): said here, the count follows
+((${#failed[@]} == 0)) || echo "unit tier: failed: ${failed[*]} (see above)"
 if $own_out; then
-  bash scripts/test-count.sh "$out" "unit tests" || status=1
+  bash scripts/test-count.sh "$out" "unit tests" || failed+=(count)
 fi
-exit "$status"
+((${#failed[@]} == 0))

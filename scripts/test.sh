@@ -40,8 +40,8 @@ node scripts/gen-docs.mjs --check
 # the object, catalog and BTF archives do not depend on where they are built
 bash scripts/check-reproducible.sh
 
-status=0
-bash scripts/test-unit.sh "$out" || status=1
+failed=()
+bash scripts/test-unit.sh "$out" || failed+=("the unit tier")
 
 echo "== kernel tier: cargo test (tracee-core on the real kernel)"
 # Same profile, target and toolchain as the napi build: its artifacts are
@@ -50,13 +50,14 @@ echo "== kernel tier: cargo test (tracee-core on the real kernel)"
 # (the same packages as the unit tier, so features resolve the same and
 # its artifacts are reused)
 cargo_kernel=(-p tracee-core -p btfhub -p tracee-codegen --features btfhub/pack --release --target "$TRACEE_CARGO_TARGET")
-with_cross_env cargo test "${cargo_kernel[@]}" --test '*' 2>&1 | tee "$out/cargo-kernel.txt" || status=1
-with_cross_env cargo test "${cargo_kernel[@]}" --lib -- kernel_tests 2>&1 | tee -a "$out/cargo-kernel.txt" || status=1
+with_cross_env cargo test "${cargo_kernel[@]}" --test '*' 2>&1 | tee "$out/cargo-kernel.txt" || failed+=("cargo test --test '*'")
+with_cross_env cargo test "${cargo_kernel[@]}" --lib -- kernel_tests 2>&1 | tee -a "$out/cargo-kernel.txt" || failed+=("cargo test --lib -- kernel_tests")
 # the binary the qemu guests run (test/kernels.test.ts)
 with_cross_env cargo build -q -p tracee-core --release --target "$TRACEE_CARGO_TARGET" --example qemu_guest
 
 echo "== kernel tier: vitest --project kernel (kernel -> Rust -> napi -> RxJS, CLI)"
-npx vitest run --project kernel --reporter=default --reporter=json --outputFile="$out/vitest-kernel.json" || status=1
+npx vitest run --project kernel --reporter=default --reporter=json --outputFile="$out/vitest-kernel.json" || failed+=("vitest --project kernel")
 
-bash scripts/test-count.sh "$out" tests || status=1
-exit "$status"
+((${#failed[@]} == 0)) || echo "test: failed: ${failed[*]} (see above)"
+bash scripts/test-count.sh "$out" tests || failed+=(count)
+((${#failed[@]} == 0))
