@@ -16,12 +16,13 @@ die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
 # links statically; linux-libc-dev provides the syscall table (and
 # linux-libc-dev-arm64-cross arm64's). qemu,
 # busybox-static and cpio boot other kernels for the tests (test/qemu/);
-# strace and python3 are the oracle and a workload of test/strace.test.ts;
-# bpftrace's own feature probe (--info) the oracle of doctor's fentry line;
-# curl and unzip fetch the pinned build inputs (scripts/fetch-inputs.sh).
+# strace and python3 are the oracle and a workload of test/strace.test.ts
+# (python3 and bpftool also the tests' probe of fentry and kprobes,
+# test/fixtures/hook-probe.py); curl and unzip fetch the pinned build
+# inputs (scripts/fetch-inputs.sh).
 DEBIAN_PACKAGES=(clang llvm bpftool make pkg-config gcc libc6-dev linux-libc-dev binutils xz-utils zstd curl unzip
   autoconf autopoint automake libtool flex bison gawk zlib1g-dev libelf-dev util-linux
-  qemu-system-x86 busybox-static cpio strace python3 linux-libc-dev-arm64-cross bpftrace)
+  qemu-system-x86 busybox-static cpio strace python3 linux-libc-dev-arm64-cross)
 
 missing=()
 for p in "${DEBIAN_PACKAGES[@]}"; do

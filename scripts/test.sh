@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Sets everything up (scripts/setup.sh) and runs every test: Rust unit and
-# real-kernel tests, then the TypeScript suite (vitest) against the real
-# kernel. Needs root: the kernel tests load and attach eBPF programs.
+# Sets everything up (scripts/setup.sh), runs the gates, then every test in
+# two tiers: the unit tier (scripts/test-unit.sh: no root, no kernel), then
+# the kernel tier (Rust and TypeScript tests on the real kernel). Needs root:
+# the kernel tier loads and attaches eBPF programs. The kernel tier runs
+# even where the unit tier failed; the last line counts both.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,7 +21,7 @@ bash btfhub/fetch-debian.sh /var/cache/tracee-rs/btfhub-debian --images /var/cac
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
 
-echo "== gates: rustfmt, clippy (warnings denied), tsc over every TypeScript file (tests included), generated docs"
+echo "== gates: rustfmt, clippy (warnings denied), tsc over every TypeScript file (tests included), eslint, generated docs, reproducible build"
 source scripts/cross-env.sh
 for tool in fmt clippy; do
   cargo "$tool" --version >/dev/null 2>&1 || { echo "test: error: cargo $tool is missing; install it with: rustup component add ${tool/fmt/rustfmt}" >&2; exit 1; }
@@ -27,31 +29,38 @@ done
 cargo fmt --check
 # with the host's toolchain: clippy builds the dependencies anew (check
 # mode), and libbpf-sys's vendored zlib does not compile against the cross
-# sysroot's headers there; the code linted is the same
-cargo clippy -q --release -p tracee-core -p tracee-node -p btfhub -p tracee-codegen --features btfhub/pack --all-targets -- -D warnings
+# sysroot's headers there; the code linted is the same. In a target dir of
+# its own: built without the cross linker, the build scripts it shares with
+# the cross build would otherwise be rebuilt by each in turn (and with them
+# everything, libbpf-sys's vendored C included: minutes per run)
+cargo clippy -q --release --target-dir target/clippy -p tracee-core -p tracee-node -p btfhub -p tracee-codegen --features btfhub/pack --all-targets -- -D warnings
 # the packages' tsconfigs build their sources only, and vitest strips types unchecked
 npx tsc -p tsconfig.check.json
+# the TypeScript linter (eslint.config.mjs: ESLint's and typescript-eslint's recommended rules)
+npm run lint --silent
 # docs derived from the catalog are committed; they must be what it gives
 node scripts/gen-docs.mjs --check
 # the object, catalog and BTF archives do not depend on where they are built
 bash scripts/check-reproducible.sh
 
-echo "== cargo test (tracee-core: decoding, catalog, real kernel; tracee-codegen: the build's parsers and generators)"
-# Same profile, target and toolchain as the napi build: its artifacts are reused.
-with_cross_env cargo test -p tracee-core -p btfhub -p tracee-codegen --features btfhub/pack --release --target "$TRACEE_CARGO_TARGET" 2>&1 | tee "$out/cargo.txt"
+failed=()
+bash scripts/test-unit.sh "$out" || failed+=("the unit tier")
+
+echo "== kernel tier: cargo test (tracee-core on the real kernel)"
+# Same profile, target and toolchain as the napi build: its artifacts are
+# reused. The integration tests, and the unit tests that load programs (in
+# modules named kernel_tests; the unit tier skips them).
+# (the same packages as the unit tier, so features resolve the same and
+# its artifacts are reused)
+cargo_kernel=(-p tracee-core -p btfhub -p tracee-codegen --features btfhub/pack --release --target "$TRACEE_CARGO_TARGET")
+with_cross_env cargo test "${cargo_kernel[@]}" --test '*' 2>&1 | tee "$out/cargo-kernel.txt" || failed+=("cargo test --test '*'")
+with_cross_env cargo test "${cargo_kernel[@]}" --lib -- kernel_tests 2>&1 | tee -a "$out/cargo-kernel.txt" || failed+=("cargo test --lib -- kernel_tests")
 # the binary the qemu guests run (test/kernels.test.ts)
 with_cross_env cargo build -q -p tracee-core --release --target "$TRACEE_CARGO_TARGET" --example qemu_guest
 
-echo "== vitest (kernel -> Rust -> napi -> RxJS, CLI)"
-npx vitest run --reporter=default --reporter=json --outputFile="$out/vitest.json"
+echo "== kernel tier: vitest --project kernel (kernel -> Rust -> napi -> RxJS, CLI)"
+npx vitest run --project kernel --reporter=default --reporter=json --outputFile="$out/vitest-kernel.json" || failed+=("vitest --project kernel")
 
-
-read -r cargo_passed cargo_failed < <(awk '/^test result:/ { p += $4; f += $6 } END { print p+0, f+0 }' "$out/cargo.txt")
-read -r vitest_passed vitest_failed < <(node -e '
-  const r = require(process.argv[1]);
-  console.log(r.numPassedTests, r.numFailedTests + r.numPendingTests);
-' "$out/vitest.json")
-passed=$((cargo_passed + vitest_passed))
-failed=$((cargo_failed + vitest_failed))
-echo "tests: ${passed} passed, ${failed} failed"
-((failed == 0))
+((${#failed[@]} == 0)) || echo "test: failed: ${failed[*]} (see above)"
+bash scripts/test-count.sh "$out" tests || failed+=(count)
+((${#failed[@]} == 0))

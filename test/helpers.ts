@@ -56,6 +56,42 @@ export function nsId(kind: 'mnt' | 'pid'): number {
   return Number(/\[(\d+)\]/.exec(link)![1]);
 }
 
+/**
+ * Where the cgroup v2 hierarchy is mounted, from /proc/self/mountinfo:
+ * /sys/fs/cgroup on a v2 host, /sys/fs/cgroup/unified on a hybrid one (v1
+ * controllers beside it, as here). Throws if it is mounted nowhere.
+ */
+export function cgroup2Mount(): string {
+  const m = /^\S+ \S+ \S+ \S+ (\S+) .* - cgroup2 /m.exec(readFileSync('/proc/self/mountinfo', 'utf8'));
+  if (!m) throw new Error('cgroup v2 is not mounted (mount -t cgroup2 none /sys/fs/cgroup)');
+  return m[1];
+}
+
+/** How kernel functions can be hooked here, for the functions asked: each method with why not where it cannot. */
+export interface HookSupport {
+  fentry: boolean;
+  kprobe: boolean;
+  /** The probe's answers, per method and function ("ok" or why not). */
+  detail: { fentry: Record<string, string>; kprobe: Record<string, string> };
+}
+
+/**
+ * Whether fentry and kprobe programs attach to `functions` on this kernel,
+ * found without tracee-rs (test/fixtures/hook-probe.py: a minimal program of
+ * each kind loaded and attached through the raw syscalls): the oracle of what
+ * the loader must choose. A method counts only if it attaches to every
+ * function. Throws if the probe's own check fails (a tp_btf program and a
+ * uprobe, which every kernel we run on takes), so that a "no" is the
+ * kernel's, not the probe's. Needs root.
+ */
+export function hookSupport(functions: string[]): HookSupport {
+  const probe = new URL('./fixtures/hook-probe.py', import.meta.url).pathname;
+  const r = JSON.parse(execFileSync('python3', [probe, ...functions], { encoding: 'utf8' })) as { check: Record<string, string> } & HookSupport['detail'];
+  for (const [what, answer] of Object.entries(r.check)) if (answer !== 'ok') throw new Error(`hook-probe.py cannot be trusted here: its ${what} check says ${answer}`);
+  const all = (answers: Record<string, string>) => functions.every((f) => answers[f] === 'ok');
+  return { fentry: all(r.fentry), kprobe: all(r.kprobe), detail: { fentry: r.fentry, kprobe: r.kprobe } };
+}
+
 /** test/fixtures/c/exec-cases.c, built with the system's cc into `dir`: the path of the program. */
 export function buildExecCases(dir: string): string {
   const out = `${dir}/exec-cases`;

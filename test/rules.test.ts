@@ -354,7 +354,7 @@ describe('builtin rules, live', () => {
       ].join('\n'),
     );
     const child = spawn('node', [CLI, '--policy', policies, '-o', 'json'], { stdio: ['ignore', 'pipe', 'pipe'] });
-    let inScope = 0;
+    let inScope: number | undefined;
     const out = { stdout: '', stderr: '' };
     child.stdout.on('data', (d) => (out.stdout += d));
     child.stderr.on('data', (d) => (out.stderr += d));

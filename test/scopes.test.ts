@@ -9,7 +9,7 @@ import { chmodSync, copyFileSync, mkdirSync, readFileSync, readlinkSync, rmdirSy
 import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trace, type Policy, type TraceeEvent } from '@tracee/core';
-import { arg, until } from './helpers.js';
+import { arg, cgroup2Mount, until } from './helpers.js';
 
 const DIR = `/tmp/trc-scope-${process.pid}`;
 const UID = 4242;
@@ -92,8 +92,7 @@ describe('scopes in the kernel', () => {
     const pidns = nsOf(pidnsInner, 'pid');
     const hostMnt = nsOf(process.pid, 'mnt');
     // A's own cgroup (v2): its id is the directory's inode
-    const cgroup2 = /^\S+ \S+ \S+ \S+ (\S+) .* - cgroup2 /m.exec(readFileSync('/proc/self/mountinfo', 'utf8'))![1];
-    const cgroupDir = `${cgroup2}/trc-scope-${process.pid}`;
+    const cgroupDir = `${cgroup2Mount()}/trc-scope-${process.pid}`;
     mkdirSync(cgroupDir);
     cleanups.push(() => rmdirSync(cgroupDir, { maxRetries: 5 }));
     writeFileSync(`${cgroupDir}/cgroup.procs`, String(pidA));

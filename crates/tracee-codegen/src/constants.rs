@@ -72,6 +72,29 @@ const TABLES: &[Table] = &[
         skip: &[],
         keep: |_| true,
     },
+    // the masks that split a value into a kind and flags (left out of the
+    // tables above), for the decoders
+    Table {
+        key: "o_accmode",
+        files: &["asm-generic/fcntl.h"],
+        prefix: "O_ACCMODE",
+        skip: &[],
+        keep: |_| true,
+    },
+    Table {
+        key: "map_type_mask",
+        files: &["asm-generic/mman-common.h"],
+        prefix: "MAP_TYPE",
+        skip: &[],
+        keep: |_| true,
+    },
+    Table {
+        key: "csignal",
+        files: &["linux/sched.h"],
+        prefix: "CSIGNAL",
+        skip: &[],
+        keep: |_| true,
+    },
     Table {
         key: "prot",
         files: &["asm-generic/mman-common.h"],
@@ -481,6 +504,8 @@ mod tests {
             serde_json::json!([["O_RDONLY", 0], ["O_WRONLY", 1], ["O_RDWR", 2]])
         );
         assert_eq!(c["at_fdcwd"], serde_json::json!([["AT_FDCWD", -100]]));
+        // a mask the open_flags table leaves out, for the decoders
+        assert_eq!(c["o_accmode"], serde_json::json!([["O_ACCMODE", 3]]));
         assert_eq!(
             c["socket_family"],
             serde_json::json!([["AF_UNSPEC", 0], ["AF_UNIX", 1]])

@@ -43,7 +43,7 @@ fn main() {
         Ok(a) => a,
         Err(e) => {
             return say(
-                json!({ "kernel": kernel, "error": { "code": e.code(), "message": e.to_string() } }),
+                json!({ "kernel": kernel, "error": { "code": e.code().as_str(), "message": e.to_string() } }),
             )
         }
     };
@@ -60,7 +60,7 @@ fn main() {
         // case 5 (or 2): tracing cannot start here, and says why
         Err(e) => {
             return say(
-                json!({ "phase": phase, "kernel": kernel, "error": { "code": e.code(), "message": e.to_string() } }),
+                json!({ "phase": phase, "kernel": kernel, "error": { "code": e.code().as_str(), "message": e.to_string() } }),
             )
         }
     }
@@ -276,7 +276,7 @@ fn run(name: &str, mode: SyscallHookMode, kernel_btf: bool) -> Value {
     let mut tracer = match Tracer::start(opts) {
         Ok(t) => t,
         Err(e) => {
-            return json!({ "hooks": name, "attached": false, "error": { "code": e.code(), "message": e.to_string() } })
+            return json!({ "hooks": name, "attached": false, "error": { "code": e.code().as_str(), "message": e.to_string() } })
         }
     };
     let attach_ms = started.elapsed().as_millis();
@@ -322,7 +322,7 @@ fn run(name: &str, mode: SyscallHookMode, kernel_btf: bool) -> Value {
                     Ok(e) if e.header.host_process_id == pid => events.push(e),
                     Ok(_) => {}
                     Err(e) => {
-                        return json!({ "hooks": name, "attached": true, "error": { "code": "EDECODE", "message": e.to_string() } })
+                        return json!({ "hooks": name, "attached": true, "error": { "code": tracee_core::ErrorCode::Corrupt.as_str(), "message": e.to_string() } })
                     }
                 }
             }

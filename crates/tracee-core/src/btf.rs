@@ -32,6 +32,24 @@ pub fn embedded() -> Result<&'static Archive, Error> {
         .map_err(|e| Error::Archive { cause: e.clone() })
 }
 
+/// One embedded minimized BTF, by key (`id/version/arch/release`, as
+/// [`KernelKey`] prints it); [`Error::BadKey`] for a string that is not a
+/// key, [`Error::NoKey`] (with the 3 closest keys) for one not embedded.
+pub fn extract(key: &str) -> Result<&'static [u8], Error> {
+    let archive = embedded()?;
+    let parsed = KernelKey::parse(key).ok_or_else(|| Error::BadKey {
+        key: key.to_string(),
+    })?;
+    archive.get(&parsed).ok_or_else(|| Error::NoKey {
+        key: key.to_string(),
+        closest: archive
+            .closest(&parsed, 3)
+            .iter()
+            .map(|k| k.to_string())
+            .collect(),
+    })
+}
+
 /// Size of the compressed archive embedded in the binary.
 pub fn embedded_size() -> usize {
     ARCHIVE_BYTES.len()
@@ -241,7 +259,7 @@ mod tests {
 
         // 2: object file, no BTF anywhere
         let e = decide(&env(true, false, false, &known), archive).unwrap_err();
-        assert_eq!(e.code(), "EBPFNEEDSBTF");
+        assert_eq!(e.code(), crate::ErrorCode::BpfFileNeedsBtf);
         assert!(e.to_string().contains("non-CO-RE"), "{e}");
 
         // 3: embedded object with the given or the kernel's BTF
@@ -272,7 +290,7 @@ mod tests {
 
         // 5: no BTF, not embedded: the key, the closest keys and the remedy
         let e = decide(&env(false, false, false, &unknown), archive).unwrap_err();
-        assert_eq!(e.code(), "ENOBTF");
+        assert_eq!(e.code(), crate::ErrorCode::NoBtf);
         let msg = e.to_string();
         assert!(msg.contains(&unknown.to_string()), "{msg}");
         assert!(

@@ -85,8 +85,8 @@ pub fn by_id(id: u32) -> Option<&'static EventDef> {
     EVENTS.iter().find(|e| e.id == id)
 }
 
-/// Resolves event names and set names (`default`, `fs`, `proc`, `net`,
-/// `syscalls`) into events, without duplicates, in catalog order.
+/// Resolves event names and set names ([`sets`]) into events, without
+/// duplicates, in catalog order.
 pub fn resolve<S: AsRef<str>>(names: &[S]) -> Result<Vec<&'static EventDef>, Error> {
     let mut wanted = vec![false; EVENTS.len()];
     for name in names {
@@ -128,13 +128,9 @@ pub fn resolve_one(name: &str) -> Result<Vec<&'static EventDef>, String> {
         for tag in tags.split(',').map(str::trim) {
             let set = set_name(tag);
             if !EVENTS.iter().any(|e| e.sets.contains(&set)) {
-                let mut sets: Vec<&str> =
-                    EVENTS.iter().flat_map(|e| e.sets.iter().copied()).collect();
-                sets.sort_unstable();
-                sets.dedup();
                 return Err(format!(
                     "unknown set '{tag}' in '{name}'; the sets are: {}",
-                    sets.join(", ")
+                    sets().join(", ")
                 ));
             }
             for e in EVENTS.iter().filter(|e| e.sets.contains(&set)) {
@@ -192,25 +188,47 @@ fn set_name(name: &str) -> &str {
     }
 }
 
+/// The names of the event sets (events.tbl's `[sets]`, and `syscalls`),
+/// sorted: what `--events` and `list events --tag` take besides names.
+pub fn sets() -> Vec<&'static str> {
+    let mut sets: Vec<&str> = EVENTS.iter().flat_map(|e| e.sets.iter().copied()).collect();
+    sets.sort_unstable();
+    sets.dedup();
+    sets
+}
+
 /// The known event and set names nearest to `name` by edit distance.
 pub fn closest(name: &str, n: usize) -> Vec<String> {
-    let mut names: Vec<&str> = EVENTS.iter().map(|e| e.name).collect();
-    names.extend(EVENTS.iter().flat_map(|e| e.sets.iter().copied()));
-    names.sort_unstable();
-    names.dedup();
-    let mut scored: Vec<(usize, &str)> = names
+    let names = EVENTS.iter().map(|e| e.name).chain(sets());
+    nearest(name, names, n, usize::MAX)
         .into_iter()
-        .map(|c| (edit_distance(name, c), c))
-        .collect();
-    scored.sort();
-    scored
-        .into_iter()
-        .take(n)
-        .map(|(_, c)| c.to_string())
+        .map(str::to_string)
         .collect()
 }
 
-pub(crate) fn edit_distance(a: &str, b: &str) -> usize {
+/// "Did you mean": up to `n` of `candidates` nearest to `name` by edit
+/// distance, none more than `within` edits away; nearest first, ties in
+/// alphabetical order, each once. Every suggestion tracee-rs makes (events,
+/// scope and filter fields, policy fields, signatures) comes from here.
+pub fn nearest<'a>(
+    name: &str,
+    candidates: impl IntoIterator<Item = &'a str>,
+    n: usize,
+    within: usize,
+) -> Vec<&'a str> {
+    let mut scored: Vec<(usize, &str)> = candidates
+        .into_iter()
+        .map(|c| (edit_distance(name, c), c))
+        .filter(|(d, _)| *d <= within)
+        .collect();
+    scored.sort_unstable();
+    scored.dedup();
+    scored.into_iter().take(n).map(|(_, c)| c).collect()
+}
+
+/// Levenshtein distance: single-character insertions, deletions and
+/// substitutions that turn `a` into `b`.
+fn edit_distance(a: &str, b: &str) -> usize {
     let b: Vec<char> = b.chars().collect();
     let mut prev: Vec<usize> = (0..=b.len()).collect();
     for (i, ca) in a.chars().enumerate() {
@@ -376,5 +394,18 @@ mod tests {
         assert!(resolve_one("o*n")
             .unwrap_err()
             .contains("* may only start or end"));
+    }
+
+    #[test]
+    fn nearest_names_sort_by_distance_then_name_within_a_bound() {
+        let names = ["openat2", "creat", "openat", "open", "openat"];
+        assert_eq!(
+            nearest("opnat", names, 3, usize::MAX),
+            ["openat", "openat2", "creat"]
+        );
+        assert_eq!(nearest("opnat", names, 3, 1), ["openat"]);
+        assert!(nearest("xyz", names, 3, 2).is_empty());
+        assert_eq!(nearest("opnat", names, 0, usize::MAX), Vec::<&str>::new());
+        assert_eq!(edit_distance("kitten", "sitting"), 3);
     }
 }

@@ -48,7 +48,21 @@ const SECURITYFS: &str = "/sys/kernel/security";
 /// Runs every check; reads only, changes nothing on the host.
 pub fn run() -> Vec<Check> {
     let mut out = Vec::new();
+    privileges_check(&mut out);
+    lockdown(&mut out);
+    let (btf_check, kernel_btf) = kernel_btf();
+    out.push(btf_check);
+    load_decision(&mut out, kernel_btf.is_ok());
+    program_types(&mut out);
+    bpf_lsm(&mut out);
+    fentry(&mut out, kernel_btf.is_ok());
+    kprobes(&mut out);
+    tracefs(&mut out);
+    out
+}
 
+/// Whether this process may load eBPF programs.
+fn privileges_check(out: &mut Vec<Check>) {
     out.push(match privileges::check() {
         Ok(()) => check(
             "privileges",
@@ -63,7 +77,10 @@ pub fn run() -> Vec<Check> {
             Some("run as root, or grant CAP_BPF, CAP_PERFMON and CAP_SYS_RESOURCE"),
         ),
     });
+}
 
+/// Whether kernel lockdown lets BPF read kernel memory.
+fn lockdown(out: &mut Vec<Check>) {
     let securityfs = Path::new(SECURITYFS).join("lsm").exists();
     out.push(
         match std::fs::read_to_string(Path::new(SECURITYFS).join("lockdown")) {
@@ -104,10 +121,13 @@ pub fn run() -> Vec<Check> {
             ),
         },
     );
+}
 
+/// The kernel's own BTF, and whether it parses.
+fn kernel_btf() -> (Check, Result<u32, String>) {
     let kernel_btf =
         btf::check_btf_header(Path::new(btf::KERNEL_BTF)).and_then(|_| parse_btf(btf::KERNEL_BTF));
-    out.push(match &kernel_btf {
+    let check = match &kernel_btf {
         Ok(types) => check("kernel BTF", Status::Ok, format!("{} parses ({types} types)", btf::KERNEL_BTF), None),
         Err(why) => check(
             "kernel BTF",
@@ -115,8 +135,12 @@ pub fn run() -> Vec<Check> {
             format!("none ({why}): CO-RE uses an embedded minimized BTF; fentry programs cannot attach, so the kernel-function events (security_*, cap_capable) need kprobes"),
             Some("a kernel built with CONFIG_DEBUG_INFO_BTF=y"),
         ),
-    });
+    };
+    (check, kernel_btf)
+}
 
+/// The load decision (Tracee's five cases) and whether this kernel is embedded.
+fn load_decision(out: &mut Vec<Check>, has_kernel_btf: bool) {
     let env = btf::Environment::read();
     out.push(match btf::embedded().and_then(|a| btf::decide(&env, a)) {
         Ok(d) => check(
@@ -145,7 +169,7 @@ pub fn run() -> Vec<Check> {
         .is_some();
     out.push(check(
         "embedded BTF",
-        if embedded || kernel_btf.is_ok() {
+        if embedded || has_kernel_btf {
             Status::Ok
         } else {
             Status::Warn
@@ -155,22 +179,22 @@ pub fn run() -> Vec<Check> {
         } else {
             format!("this kernel ({key}) is not embedded")
         },
-        (!embedded && kernel_btf.is_err())
+        (!embedded && !has_kernel_btf)
             .then_some("build tracee-rs with this kernel's BTF in TRACEE_BTFHUB_ARCHIVE"),
     ));
+}
 
-    let probe_map = |t| {
-        // SAFETY: a plain feature probe; NULL options are allowed.
-        unsafe { libbpf_rs::libbpf_sys::libbpf_probe_bpf_map_type(t, std::ptr::null()) }
-    };
+/// The ring buffer and raw tracepoint programs.
+fn program_types(out: &mut Vec<Check>) {
     let probe_prog = |t| {
-        // SAFETY: as above.
+        // SAFETY: a plain feature probe; NULL options are allowed.
         unsafe { libbpf_rs::libbpf_sys::libbpf_probe_bpf_prog_type(t, std::ptr::null()) }
     };
-    out.push(match probe_map(libbpf_rs::libbpf_sys::BPF_MAP_TYPE_RINGBUF) {
-        1 => check("ring buffer", Status::Ok, "BPF ring buffer available", None),
-        0 => check("ring buffer", Status::Warn, "no BPF ring buffer (Linux < 5.8): records go through a perf buffer, one wake-up per record", Some("Linux 5.8 or later")),
-        e => check("ring buffer", Status::Warn, format!("could not probe ({e})"), None),
+    // the same probe that picks the transport
+    out.push(match crate::features::ring_buffer_supported() {
+        Ok(true) => check("ring buffer", Status::Ok, "BPF ring buffer available", None),
+        Ok(false) => check("ring buffer", Status::Warn, "no BPF ring buffer (Linux < 5.8): records go through a perf buffer, one wake-up per record", Some("Linux 5.8 or later")),
+        Err(e) => check("ring buffer", Status::Warn, format!("could not probe ({e})"), None),
     });
     out.push(
         match probe_prog(libbpf_rs::libbpf_sys::BPF_PROG_TYPE_RAW_TRACEPOINT) {
@@ -194,7 +218,10 @@ pub fn run() -> Vec<Check> {
             ),
         },
     );
+}
 
+/// Whether BPF LSM is in the active LSM list.
+fn bpf_lsm(out: &mut Vec<Check>) {
     out.push(match std::fs::read_to_string(Path::new(SECURITYFS).join("lsm")) {
         Ok(list) if list.trim().split(',').any(|l| l == "bpf") => check("BPF LSM", Status::Ok, format!("bpf is in the active LSM list ({})", list.trim()), None),
         Ok(list) => check(
@@ -210,20 +237,27 @@ pub fn run() -> Vec<Check> {
             Some("mount -t securityfs securityfs /sys/kernel/security"),
         ),
     });
+}
 
+/// Whether fentry programs load (asked only with the kernel's own BTF).
+fn fentry(out: &mut Vec<Check>, kernel_btf: bool) {
     // the kernel-function events' first choice (they fall back to kprobes)
-    if kernel_btf.is_ok() {
-        out.push(match crate::features::fentry_supported() {
-            Ok(()) => check("fentry", Status::Ok, "fentry programs load: the kernel-function events (security_*, cap_capable) use them", None),
-            Err(why) => check(
-                "fentry",
-                Status::Warn,
-                format!("{why}: the kernel-function events (security_*, cap_capable) need kprobes here"),
-                Some("a kernel with ftrace direct calls (CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS=y), or with kprobes"),
-            ),
-        });
+    if !kernel_btf {
+        return;
     }
+    out.push(match crate::features::fentry_supported() {
+        Ok(()) => check("fentry", Status::Ok, "fentry programs load: the kernel-function events (security_*, cap_capable) use them", None),
+        Err(why) => check(
+            "fentry",
+            Status::Warn,
+            format!("{why}: the kernel-function events (security_*, cap_capable) need kprobes here"),
+            Some("a kernel with ftrace direct calls (CONFIG_DYNAMIC_FTRACE_WITH_DIRECT_CALLS=y), or with kprobes"),
+        ),
+    });
+}
 
+/// Whether kprobes can be attached.
+fn kprobes(out: &mut Vec<Check>) {
     // the same test the loader makes
     out.push(match crate::features::kprobes_available() {
         Ok(()) => check("kprobes", Status::Ok, "kprobes available", None),
@@ -234,23 +268,22 @@ pub fn run() -> Vec<Check> {
             Some("a kernel built with CONFIG_KPROBES=y and CONFIG_KPROBE_EVENTS=y"),
         ),
     });
+}
 
-    let tracefs = [
-        "/sys/kernel/tracing/trace",
-        "/sys/kernel/debug/tracing/trace",
-    ]
-    .iter()
-    .find(|p| Path::new(p).exists());
+/// Whether tracefs is mounted.
+fn tracefs(out: &mut Vec<Check>) {
+    let tracefs = crate::features::TRACEFS_MOUNTS
+        .iter()
+        .find(|m| Path::new(m).join("trace").exists());
     out.push(match tracefs {
-        Some(p) => check("tracefs", Status::Ok, format!("mounted ({})", Path::new(p).parent().unwrap().display()), None),
+        Some(m) => check("tracefs", Status::Ok, format!("mounted ({m})"), None),
         None => check(
             "tracefs",
             Status::Warn,
             "not mounted: tracepoint (tp/) programs unavailable; tracee-rs uses raw tracepoints, which need none",
-            Some("mount -t tracefs nodev /sys/kernel/tracing"),
+            Some(&crate::features::mount_tracefs()),
         ),
     });
-    out
 }
 
 /// Parses a BTF file with libbpf; returns its number of types.

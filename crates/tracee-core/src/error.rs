@@ -6,7 +6,7 @@ pub enum Error {
     #[error("tracee-rs needs privileges to load eBPF programs ({missing}); run it as root, or grant CAP_BPF, CAP_PERFMON and CAP_SYS_RESOURCE (CAP_SYS_ADMIN on kernels before 5.8)")]
     Privileges { missing: String },
 
-    #[error("unknown event '{name}'; did you mean {}? (event names are syscall names such as openat, kernel events such as sched_process_exec, or sets: default, fs, proc, net, syscalls)", suggestions.join(", "))]
+    #[error("unknown event '{name}'; did you mean {}? (event names are syscall names such as openat, kernel events such as sched_process_exec, or sets: {})", suggestions.join(", "), crate::catalog::sets().join(", "))]
     UnknownEvent {
         name: String,
         suggestions: Vec<String>,
@@ -65,6 +65,12 @@ pub enum Error {
     )]
     Archive { cause: String },
 
+    #[error("'{key}' is not a kernel key; use id/version/arch/release as `tracee-rs btf list` prints it")]
+    BadKey { key: String },
+
+    #[error("{key} is not embedded (closest: {}); `tracee-rs btf list` lists them", closest.join(", "))]
+    NoKey { key: String, closest: Vec<String> },
+
     #[error("reading the ring buffer failed: {cause}")]
     Poll { cause: String },
 
@@ -73,24 +79,143 @@ pub enum Error {
 }
 
 impl Error {
-    /// A stable code for programs (and the Node binding's `err.code`).
-    pub fn code(&self) -> &'static str {
+    /// Its stable code: what programs test (the Node binding's `err.code`).
+    pub fn code(&self) -> ErrorCode {
         match self {
-            Error::Privileges { .. } => "EPRIVILEGES",
-            Error::UnknownEvent { .. } => "EUNKNOWNEVENT",
-            Error::NoEvents => "ENOEVENTS",
-            Error::Unavailable { .. } => "EUNAVAILABLE",
+            Error::Privileges { .. } => ErrorCode::Privileges,
+            Error::UnknownEvent { .. } => ErrorCode::UnknownEvent,
+            Error::NoEvents => ErrorCode::NoEvents,
+            Error::Unavailable { .. } => ErrorCode::Unavailable,
             Error::Policy { issue } => issue.code,
-            Error::Verifier { .. } => "EVERIFIER",
-            Error::Load { .. } => "ELOAD",
-            Error::Attach { .. } => "EATTACH",
-            Error::Poll { .. } => "EPOLL",
-            Error::BpfFileNeedsBtf { .. } => "EBPFNEEDSBTF",
-            Error::NoBtf { .. } => "ENOBTF",
-            Error::BtfFile { .. } => "EBTFFILE",
-            Error::BpfFile { .. } => "EBPFFILE",
-            Error::Archive { .. } => "EARCHIVE",
-            Error::Thread { .. } => "ETHREAD",
+            Error::Verifier { .. } => ErrorCode::Verifier,
+            Error::Load { .. } => ErrorCode::Load,
+            Error::Attach { .. } => ErrorCode::Attach,
+            Error::Poll { .. } => ErrorCode::Poll,
+            Error::BpfFileNeedsBtf { .. } => ErrorCode::BpfFileNeedsBtf,
+            Error::NoBtf { .. } => ErrorCode::NoBtf,
+            Error::BtfFile { .. } => ErrorCode::BtfFile,
+            Error::BpfFile { .. } => ErrorCode::BpfFile,
+            Error::Archive { .. } => ErrorCode::Archive,
+            Error::BadKey { .. } => ErrorCode::BadKey,
+            Error::NoKey { .. } => ErrorCode::NoKey,
+            Error::Thread { .. } => ErrorCode::Thread,
         }
+    }
+}
+
+/// Declares [`ErrorCode`] from one table, so its variants, their strings
+/// and [`ErrorCode::ALL`] cannot drift apart.
+macro_rules! error_codes {
+    ($($(#[doc = $doc:literal])* $variant:ident = $code:literal,)*) => {
+        /// The stable codes of tracee-rs's errors, one list for every side:
+        /// the Node binding throws errors whose `code` is one of them, and
+        /// the TypeScript union `TraceeErrorCode` is generated from
+        /// [`ErrorCode::ALL`] (packages/core/scripts/codegen.mjs).
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        pub enum ErrorCode {
+            $($(#[doc = $doc])* $variant,)*
+        }
+
+        impl ErrorCode {
+            /// Every code, in declaration order.
+            pub const ALL: &'static [ErrorCode] = &[$(ErrorCode::$variant,)*];
+
+            /// The code as programs see it, e.g. `EUNKNOWNEVENT`.
+            pub const fn as_str(self) -> &'static str {
+                match self {
+                    $(ErrorCode::$variant => $code,)*
+                }
+            }
+        }
+    };
+}
+
+error_codes! {
+    /// [`Error::Privileges`].
+    Privileges = "EPRIVILEGES",
+    /// An unknown event or set name ([`Error::UnknownEvent`], or a
+    /// policy's rule).
+    UnknownEvent = "EUNKNOWNEVENT",
+    /// [`Error::NoEvents`].
+    NoEvents = "ENOEVENTS",
+    /// [`Error::Unavailable`].
+    Unavailable = "EUNAVAILABLE",
+    /// Any other problem in a policy, its scope or its filters.
+    Policy = "EPOLICY",
+    /// [`Error::Verifier`].
+    Verifier = "EVERIFIER",
+    /// [`Error::Load`].
+    Load = "ELOAD",
+    /// [`Error::Attach`].
+    Attach = "EATTACH",
+    /// [`Error::Poll`].
+    Poll = "EPOLL",
+    /// [`Error::Thread`].
+    Thread = "ETHREAD",
+    /// A batch of records that does not decode (never expected from the
+    /// kernel side; found by the TypeScript decoder).
+    Corrupt = "ECORRUPT",
+    /// [`Error::BpfFileNeedsBtf`].
+    BpfFileNeedsBtf = "EBPFNEEDSBTF",
+    /// [`Error::NoBtf`].
+    NoBtf = "ENOBTF",
+    /// [`Error::BtfFile`].
+    BtfFile = "EBTFFILE",
+    /// [`Error::BpfFile`].
+    BpfFile = "EBPFFILE",
+    /// [`Error::Archive`].
+    Archive = "EARCHIVE",
+    /// [`Error::BadKey`].
+    BadKey = "EBADKEY",
+    /// [`Error::NoKey`].
+    NoKey = "ENOKEY",
+    /// An option out of its range or choices.
+    Invalid = "EINVAL",
+}
+
+impl AsRef<str> for ErrorCode {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::fmt::Display for ErrorCode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn codes_are_distinct_errno_style_names() {
+        let mut seen = std::collections::HashSet::new();
+        for code in ErrorCode::ALL {
+            let s = code.as_str();
+            assert!(seen.insert(s), "{s} twice");
+            assert!(
+                s.len() > 1 && s.starts_with('E') && s.bytes().all(|b| b.is_ascii_uppercase()),
+                "{s}"
+            );
+            assert_eq!(code.to_string(), s);
+        }
+    }
+
+    #[test]
+    fn an_error_names_its_code_and_the_sets() {
+        let e = Error::UnknownEvent {
+            name: "opnat".into(),
+            suggestions: vec!["openat".into()],
+        };
+        assert_eq!(e.code(), ErrorCode::UnknownEvent);
+        assert_eq!(e.code().as_str(), "EUNKNOWNEVENT");
+        // the sets as the catalog has them, lsm among them
+        assert!(
+            e.to_string()
+                .ends_with("or sets: default, fs, lsm, net, proc, syscalls)"),
+            "{e}"
+        );
     }
 }

@@ -33,14 +33,25 @@ pub(crate) fn global_data_supported() -> Option<bool> {
     }
 }
 
-/// Whether the kernel has BPF ring buffers (5.8+); None if the probe failed.
-pub(crate) fn ring_buffer_supported() -> Option<bool> {
+/// Where tracefs is found mounted: its own mount point, then the one under
+/// debugfs (kernels before 4.1, and hosts that mount only debugfs).
+pub(crate) const TRACEFS_MOUNTS: [&str; 2] = ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"];
+
+/// The command that mounts tracefs at its own mount point: the fix that
+/// errors and `doctor` give.
+pub(crate) fn mount_tracefs() -> String {
+    format!("mount -t tracefs nodev {}", TRACEFS_MOUNTS[0])
+}
+
+/// Whether the kernel has BPF ring buffers (5.8+); Err: the probe's own
+/// error (a negative errno, e.g. without privileges).
+pub(crate) fn ring_buffer_supported() -> Result<bool, i32> {
     // SAFETY: a plain feature probe; NULL options are allowed.
     let r = unsafe { sys::libbpf_probe_bpf_map_type(sys::BPF_MAP_TYPE_RINGBUF, std::ptr::null()) };
     match r {
-        1 => Some(true),
-        0 => Some(false),
-        _ => None,
+        1 => Ok(true),
+        0 => Ok(false),
+        e => Err(e),
     }
 }
 
@@ -110,12 +121,9 @@ pub(crate) fn fentry_supported() -> Result<(), String> {
 /// tracefs kprobe_events file on kernels before 4.17.
 pub(crate) fn kprobes_available() -> Result<(), String> {
     let pmu = std::path::Path::new("/sys/bus/event_source/devices/kprobe/type").exists();
-    let tracefs = [
-        "/sys/kernel/tracing/kprobe_events",
-        "/sys/kernel/debug/tracing/kprobe_events",
-    ]
-    .iter()
-    .any(|p| std::path::Path::new(p).exists());
+    let tracefs = TRACEFS_MOUNTS
+        .iter()
+        .any(|m| std::path::Path::new(m).join("kprobe_events").exists());
     if pmu || tracefs {
         Ok(())
     } else {

@@ -30,7 +30,7 @@ mod syscall_hooks;
 mod tracer;
 
 pub use catalog::{ArgDef, ArgKind, EventDef};
-pub use error::Error;
+pub use error::{Error, ErrorCode};
 pub use loader::Disabled;
 pub use policy::{Policy, PolicyIssue, Rule, MAX_POLICIES};
 pub use record::{DecodeError, Event, Header, Records};

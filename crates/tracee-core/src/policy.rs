@@ -18,6 +18,7 @@ use std::path::{Path, PathBuf};
 use crate::bpf::types;
 use crate::catalog::{self, ArgKind, EventDef};
 use crate::record::Event;
+use crate::ErrorCode;
 
 /// Policies loaded at once: one bit each in the kernel's bitmaps.
 pub const MAX_POLICIES: usize = types::tracee_limits::MAX_POLICIES.0 as usize;
@@ -69,8 +70,9 @@ pub struct PolicyIssue {
     pub name: String,
     pub path: String,
     pub message: String,
-    /// EUNKNOWNEVENT for an unknown event name, EPOLICY otherwise.
-    pub code: &'static str,
+    /// [`ErrorCode::UnknownEvent`] for an unknown event name,
+    /// [`ErrorCode::Policy`] otherwise.
+    pub code: ErrorCode,
 }
 
 impl std::fmt::Display for PolicyIssue {
@@ -201,24 +203,71 @@ enum ScopeField {
     Executable,
 }
 
-const SCOPE_FIELDS: &[(&str, ScopeField)] = &[
-    ("uid", ScopeField::Uid),
-    ("pid", ScopeField::Pid),
-    // not in Tracee's --scope, known at the hook all the same
-    ("tid", ScopeField::Tid),
-    ("cgroup", ScopeField::Cgroup),
-    ("cgroupId", ScopeField::Cgroup),
-    ("mntns", ScopeField::Mntns),
-    ("pidns", ScopeField::Pidns),
-    ("tree", ScopeField::Tree),
-    ("uts", ScopeField::Uts),
-    ("comm", ScopeField::Comm),
-    ("executable", ScopeField::Executable),
-    ("exec", ScopeField::Executable),
-    ("binary", ScopeField::Executable),
-    ("bin", ScopeField::Executable),
+impl ScopeField {
+    /// Whether it takes `<`, `>`, `<=`, `>=` besides `=` and `!=`.
+    fn ranged(self) -> bool {
+        matches!(self, ScopeField::Uid | ScopeField::Pid)
+    }
+}
+
+/// Each scope field: its names (the first is the one help shows, the others
+/// Tracee's aliases), the field, and the value to show in help ("" where
+/// the field's name says it). The one list the parser, its suggestions and
+/// [`scope_syntax`] read.
+const SCOPE_FIELDS: &[(&[&str], ScopeField, &str)] = &[
+    (&["comm"], ScopeField::Comm, ""),
+    (&["pid"], ScopeField::Pid, ""),
+    // tid and cgroup: not in Tracee's --scope, known at the hook all the same
+    (&["tid"], ScopeField::Tid, ""),
+    (&["uid"], ScopeField::Uid, ""),
+    (&["cgroup", "cgroupId"], ScopeField::Cgroup, ""),
+    (&["mntns"], ScopeField::Mntns, ""),
+    (&["pidns"], ScopeField::Pidns, ""),
+    (&["uts"], ScopeField::Uts, ""),
+    (&["tree"], ScopeField::Tree, "PID"),
+    (
+        &["executable", "exec", "binary", "bin"],
+        ScopeField::Executable,
+        "PATH",
+    ),
 ];
-const SCOPE_WORDS: &[&str] = &["global", "follow", "container", "not-container"];
+/// The scope filters without a value.
+const SCOPE_WORDS: &[&str] = &["global", "container", "not-container", "follow"];
+
+/// The field a scope filter names, by any of its names.
+fn scope_field(name: &str) -> Option<ScopeField> {
+    SCOPE_FIELDS
+        .iter()
+        .find(|(names, _, _)| names.contains(&name))
+        .map(|(_, f, _)| *f)
+}
+
+/// Every name a scope filter may start with: fields (and their aliases)
+/// and the filters without a value.
+fn scope_names() -> impl Iterator<Item = &'static str> {
+    SCOPE_FIELDS
+        .iter()
+        .flat_map(|(names, _, _)| names.iter().copied())
+        .chain(SCOPE_WORDS.iter().copied())
+}
+
+/// How each scope filter is written, one entry each, for help texts:
+/// `comm=`, `pid=/pid>=` (the fields that take ranges), `tree=PID`, then
+/// `global`, `container`, `not-container`, `follow`.
+pub fn scope_syntax() -> Vec<String> {
+    SCOPE_FIELDS
+        .iter()
+        .map(|(names, field, value)| {
+            let name = names[0];
+            if field.ranged() {
+                format!("{name}={value}/{name}>={value}")
+            } else {
+                format!("{name}={value}")
+            }
+        })
+        .chain(SCOPE_WORDS.iter().map(|w| w.to_string()))
+        .collect()
+}
 
 /// A numeric context field of a record, for per-event scope filters.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -333,19 +382,9 @@ fn str_test(what: StrSource, op: Op, raw: &str) -> Result<Test, String> {
     })
 }
 
+/// The three nearest of `candidates`, for "did you mean".
 fn closest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> String {
-    let mut scored: Vec<(usize, &str)> = candidates
-        .into_iter()
-        .map(|c| (catalog::edit_distance(name, c), c))
-        .collect();
-    scored.sort();
-    scored.dedup();
-    scored
-        .into_iter()
-        .take(3)
-        .map(|(_, c)| c)
-        .collect::<Vec<_>>()
-        .join(", ")
+    catalog::nearest(name, candidates, 3, usize::MAX).join(", ")
 }
 
 /// Parses one rule filter of event `e` (data.x, args.x, retval, scope fields).
@@ -446,32 +485,24 @@ fn parse_scope(exprs: &[String]) -> Result<Scope, (usize, String)> {
             }
             _ => {
                 let Some((field, op, raw)) = split_expr(expr) else {
-                    let known = SCOPE_WORDS
-                        .iter()
-                        .copied()
-                        .chain(SCOPE_FIELDS.iter().map(|(n, _)| *n));
                     return Err(err(format!(
                         "unknown scope '{expr}'; did you mean {}?",
-                        closest(expr, known)
+                        closest(expr, scope_names())
                     )));
                 };
                 if field == "container" {
                     return Err(err(format!("'{expr}': containers are selected by `container` or `not-container` only (by id, or `new`, is not supported)")));
                 }
-                let Some(&(_, f)) = SCOPE_FIELDS.iter().find(|(n, _)| *n == field) else {
-                    let known = SCOPE_WORDS
-                        .iter()
-                        .copied()
-                        .chain(SCOPE_FIELDS.iter().map(|(n, _)| *n));
+                let Some(f) = scope_field(field) else {
                     return Err(err(format!(
                         "unknown scope field '{field}'; did you mean {}?",
-                        closest(field, known)
+                        closest(field, scope_names())
                     )));
                 };
                 if raw.is_empty() {
                     return Err(err(format!("'{expr}' has no value after {}", op.text())));
                 }
-                let ranged = matches!(f, ScopeField::Uid | ScopeField::Pid);
+                let ranged = f.ranged();
                 match op {
                     Op::Eq | Op::Ne => {}
                     _ if ranged => {
@@ -628,7 +659,7 @@ pub fn compile(policies: &[Policy]) -> Result<Compiled, Vec<PolicyIssue>> {
             name: String::new(),
             path: String::new(),
             message: "no policies given".into(),
-            code: "EPOLICY",
+            code: ErrorCode::Policy,
         });
         return Err(issues);
     }
@@ -638,7 +669,7 @@ pub fn compile(policies: &[Policy]) -> Result<Compiled, Vec<PolicyIssue>> {
             name: policies[MAX_POLICIES].name.clone(),
             path: String::new(),
             message: format!("{} policies given; at most {MAX_POLICIES} can be loaded at once (one bit each in the kernel's bitmaps, as in Tracee): merge some, or run a second tracer", policies.len()),
-            code: "EPOLICY",
+            code: ErrorCode::Policy,
         });
         return Err(issues);
     }
@@ -649,9 +680,9 @@ pub fn compile(policies: &[Policy]) -> Result<Compiled, Vec<PolicyIssue>> {
     for (pi, p) in policies.iter().enumerate() {
         let issue = |path: String, message: String| {
             let code = if message.starts_with("unknown event") {
-                "EUNKNOWNEVENT"
+                ErrorCode::UnknownEvent
             } else {
-                "EPOLICY"
+                ErrorCode::Policy
             };
             PolicyIssue {
                 policy: pi,
@@ -794,7 +825,7 @@ pub fn compile(policies: &[Policy]) -> Result<Compiled, Vec<PolicyIssue>> {
             name: policies[0].name.clone(),
             path: "/scope".into(),
             message: format!("the scopes list {nums} numbers and up to {strs} strings of one field; the kernel's maps hold {nums_max} and {strs_max}: list fewer values"),
-            code: "EPOLICY",
+            code: ErrorCode::Policy,
         });
     }
     if !issues.is_empty() {
@@ -1225,6 +1256,52 @@ mod tests {
         assert!(
             first_issue(policy(&["global", "comm=a"], &[("openat", &[])]))
                 .contains("cannot be combined")
+        );
+    }
+
+    #[test]
+    fn the_scope_syntax_is_what_the_parser_takes() {
+        let syntax = scope_syntax();
+        // Tracee's fields, tid and cgroup (ours), and the flags
+        for form in [
+            "comm=",
+            "pid=/pid>=",
+            "tid=",
+            "cgroup=",
+            "tree=PID",
+            "executable=PATH",
+        ] {
+            assert!(syntax.iter().any(|s| s == form), "{form} in {syntax:?}");
+        }
+        assert!(
+            syntax.ends_with(&["global", "container", "not-container", "follow"].map(String::from))
+        );
+        // each form, its placeholder given a value, compiles as a scope of its own
+        for form in &syntax {
+            let example = match form.split_once('/') {
+                Some((eq, _)) => eq.to_string(),
+                None => form.clone(),
+            };
+            let example = example
+                .replace("=PID", "=1")
+                .replace("=PATH", "=/usr/bin/cat");
+            let example = if example.ends_with('=') {
+                format!("{example}1")
+            } else {
+                example
+            };
+            let scope: Vec<&str> = if example == "follow" {
+                vec!["comm=bash", "follow"]
+            } else {
+                vec![example.as_str()]
+            };
+            let issues = compile(&[policy(&scope, &[("openat", &[])])]).err();
+            assert!(issues.is_none(), "{form}: {issues:?}");
+        }
+        // and a range where it says so
+        assert!(compile(&[policy(&["pid>=1"], &[("openat", &[])])]).is_ok());
+        assert!(
+            first_issue(policy(&["tid>=1"], &[("openat", &[])])).contains("supports = and != only")
         );
     }
 

@@ -378,6 +378,161 @@ mod tests {
         ));
     }
 
+    /// The bytes of a skeleton struct (repr(C) plain integers), as the
+    /// kernel side writes it.
+    fn bytes_of<T>(v: &T) -> Vec<u8> {
+        // SAFETY: T is one of the skeleton's repr(C) structs of integers.
+        unsafe { std::slice::from_raw_parts((v as *const T).cast::<u8>(), size_of::<T>()) }.to_vec()
+    }
+
+    /// The id of `event` and the index of its argument `name`, from the catalog.
+    fn arg(event: &str, name: &str) -> (u32, u8) {
+        let def = catalog::by_name(event).unwrap();
+        let i = def.args.iter().position(|a| a.name == name).unwrap();
+        (def.id, i as u8)
+    }
+
+    #[test]
+    fn every_data_item_kind_decodes_to_its_value() {
+        use types::tracee_arg_kind as K;
+        let kind = |k: types::tracee_arg_kind| k.0;
+        // execve: a user string, an array with an element that could not be
+        // read (its address in its place), the record flagged
+        let (execve, pathname) = arg("execve", "pathname");
+        let (_, argv) = arg("execve", "argv");
+        let gone = 0x7ffd_0000_2f10u64.to_ne_bytes();
+        let mut exec = record_items(
+            execve,
+            &[
+                (pathname, kind(K::ARG_STR), "/tmp/données".as_bytes()),
+                (argv, kind(K::ARG_STR_ARRAY), b"sh"),
+                (argv, kind(K::ARG_UNREADABLE), &gone),
+                (argv, kind(K::ARG_STR_ARRAY), b"-c"),
+            ],
+        );
+        let flags = FLAG_TRUNCATED | FLAG_UNREADABLE;
+        let at = std::mem::offset_of!(types::event_header, flags);
+        exec[at..at + 2].copy_from_slice(&flags.to_ne_bytes());
+        // sockaddrs, kept as the kernel copied them, each of its argument:
+        // AF_INET 10.0.0.1:443 (linux/in.h), an AF_UNIX abstract name with a NUL
+        let inet = [2, 0, 0x01, 0xbb, 10, 0, 0, 1, 0, 0, 0, 0, 0, 0, 0, 0];
+        let unix = b"\x01\x00\x00ab\x00c";
+        let (dup, remote) = arg("socket_dup", "remote_addr");
+        let (_, local) = arg("socket_dup", "local_addr");
+        let socket_dup = record_items(
+            dup,
+            &[
+                (remote, kind(K::ARG_SOCKADDR), &inet),
+                (local, kind(K::ARG_SOCKADDR), unix),
+            ],
+        );
+        // struct __kernel_timespec: two s64 (linux/time_types.h), signed
+        let (sleep, rqtp) = arg("clock_nanosleep", "rqtp");
+        let (_, rmtp) = arg("clock_nanosleep", "rmtp");
+        let ts = |sec: i64, nsec: i64| [sec.to_le_bytes(), nsec.to_le_bytes()].concat();
+        let (t1, t2) = (ts(1_700_000_000, 5), ts(-1, 999_999_999));
+        let nanosleep = record_items(
+            sleep,
+            &[
+                (rqtp, kind(K::ARG_TIMESPEC), &t1),
+                (rmtp, kind(K::ARG_TIMESPEC), &t2),
+            ],
+        );
+        // a buffer's first bytes
+        let (write_id, buf_arg) = arg("write", "buf");
+        let write = record_items(write_id, &[(buf_arg, kind(K::ARG_BYTES), b"\x7fELF\x02")]);
+        // struct msghdr_item then msg_name's bytes; none where the call failed
+        let (sendmsg_id, msg_arg) = arg("sendmsg", "msg");
+        let (recvmsg_id, _) = arg("recvmsg", "msg");
+        let fields = types::msghdr_item {
+            msg_name: 0x7ffd_0000_7000,
+            msg_iovlen: 2,
+            msg_controllen: 1 << 32,
+            msg_namelen: inet.len() as u32,
+            msg_flags: 0x40,
+        };
+        let mut named = bytes_of(&fields);
+        named.extend_from_slice(&inet);
+        let unnamed = bytes_of(&fields);
+        let sendmsg = record_items(sendmsg_id, &[(msg_arg, kind(K::ARG_MSGHDR), &named)]);
+        let recvmsg = record_items(recvmsg_id, &[(msg_arg, kind(K::ARG_MSGHDR), &unnamed)]);
+        // past the record's six: integers and a kernel string
+        let (exec_id, interp_path) = arg("sched_process_exec", "interpreter_pathname");
+        let (_, interp_inode) = arg("sched_process_exec", "interpreter_inode");
+        let (_, old_pid) = arg("sched_process_exec", "old_pid");
+        let inode = 0x100_0000_0005u64.to_ne_bytes();
+        let pid = 4244u64.to_ne_bytes();
+        let sched = record_items(
+            exec_id,
+            &[
+                (
+                    interp_path,
+                    kind(K::ARG_KSTR),
+                    b"/lib64/ld-linux-x86-64.so.2",
+                ),
+                (interp_inode, kind(K::ARG_VALUE), &inode),
+                (old_pid, kind(K::ARG_VALUE), &pid),
+            ],
+        );
+
+        let batch = [exec, socket_dup, nanosleep, write, sendmsg, recvmsg, sched].concat();
+        let events: Vec<Event> = Records::new(&batch).map(|r| r.unwrap()).collect();
+        let [exec, dup, sleep, write, sent, failed, sched] = &events[..] else {
+            panic!("{} events", events.len())
+        };
+
+        assert_eq!(exec.name(), "execve");
+        assert_eq!(exec.header.flags, FLAG_TRUNCATED | FLAG_UNREADABLE);
+        assert_eq!(exec.string("pathname"), Some("/tmp/données"));
+        assert_eq!(exec.string_array(argv), ["sh", "0x7ffd00002f10", "-c"]);
+        assert_eq!(exec.unreadable, [(argv, 0x7ffd_0000_2f10)]);
+        assert_eq!(exec.string_arg(argv), None);
+
+        assert_eq!(
+            dup.sockaddrs,
+            [(remote, inet.to_vec()), (local, unix.to_vec())]
+        );
+        assert!(dup.strings.is_empty() && dup.timespecs.is_empty());
+
+        assert_eq!(
+            sleep.timespecs,
+            [(rqtp, (1_700_000_000, 5)), (rmtp, (-1, 999_999_999))]
+        );
+        assert_eq!(write.bytes, [(buf_arg, b"\x7fELF\x02".to_vec())]);
+        assert_eq!(sent.msghdrs, [(msg_arg, named)]);
+        assert_eq!(failed.msghdrs, [(msg_arg, unnamed)]);
+
+        assert_eq!(
+            sched.string_arg(interp_path),
+            Some("/lib64/ld-linux-x86-64.so.2")
+        );
+        assert_eq!(sched.int_arg(interp_inode.into()), Some(0x100_0000_0005));
+        assert_eq!(sched.int_arg(old_pid.into()), Some(4244));
+        assert_eq!(
+            sched.values,
+            [(interp_inode, 0x100_0000_0005), (old_pid, 4244)]
+        );
+
+        // invalid UTF-8 in a user string: replaced, never an error
+        let buf = record_items(execve, &[(pathname, kind(K::ARG_STR), b"/tmp/\xff")]);
+        assert_eq!(
+            decode(&buf).unwrap().0.string("pathname"),
+            Some("/tmp/\u{fffd}")
+        );
+        // a timespec is 16 bytes
+        let buf = record_items(
+            sleep.header.event_id,
+            &[(rqtp, kind(K::ARG_TIMESPEC), &t1[..12])],
+        );
+        assert!(matches!(
+            decode(&buf),
+            Err(DecodeError::BadItem {
+                what: "a timespec is 16 bytes",
+                ..
+            })
+        ));
+    }
+
     #[test]
     fn iterates_a_batch_of_records() {
         let mut buf = record(257, &[(1, b"/a")]);

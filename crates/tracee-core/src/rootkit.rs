@@ -642,8 +642,10 @@ pub fn proc_root_operations() -> Result<[(u64, Vec<String>); 2], crate::Error> {
     Ok(ops.map(|a| (a, syms.names_at(a))))
 }
 
+/// Tests that load the checks' program into the real kernel: root only, run
+/// by the kernel tier (scripts/test.sh selects them by this module's name).
 #[cfg(test)]
-mod tests {
+mod kernel_tests {
     /// The records waiting in the ring buffer `events`, each as its bytes.
     fn drain(events: &libbpf_rs::Map) -> Vec<Vec<u8>> {
         let records = std::cell::RefCell::new(Vec::new());
@@ -735,6 +737,11 @@ mod tests {
         let strs: Vec<(u8, &str)> = read.strings.iter().map(|(a, s)| (*a, s.as_str())).collect();
         assert_eq!(strs, pairs.map(|s| (0u8, s)));
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
 
     #[test]
     fn kallsyms_all_zero_is_refused_with_the_fix() {

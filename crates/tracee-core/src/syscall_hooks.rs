@@ -39,6 +39,29 @@ pub enum SyscallHookMode {
     PerSyscall,
 }
 
+impl SyscallHookMode {
+    /// Every mode, in the order options list them.
+    pub const ALL: [SyscallHookMode; 3] = [
+        SyscallHookMode::Auto,
+        SyscallHookMode::RawTracepoints,
+        SyscallHookMode::PerSyscall,
+    ];
+
+    /// Its name in options (`--syscall-hooks`, `trace({ syscallHooks })`).
+    pub const fn name(self) -> &'static str {
+        match self {
+            SyscallHookMode::Auto => "auto",
+            SyscallHookMode::RawTracepoints => "raw",
+            SyscallHookMode::PerSyscall => "per-syscall",
+        }
+    }
+
+    /// The mode of that name, if one has it.
+    pub fn parse(name: &str) -> Option<SyscallHookMode> {
+        Self::ALL.into_iter().find(|m| m.name() == name)
+    }
+}
+
 /// One direction of the syscalls' hooks.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Hook {
@@ -129,50 +152,37 @@ pub(crate) fn plan(
         Err(cause) => return Err(unavailable(cause)),
     };
     let mut notes = Vec::new();
-    if !entry.is_empty() {
-        match tracefs.ids("sys_enter", &entry) {
-            Ok(ids) => hooks.entry = Hook::PerSyscall(ids),
-            Err(cause) if mode == SyscallHookMode::Auto => {
-                notes.push(format!("entry: raw sys_enter, {cause}"))
-            }
-            Err(cause) => return Err(unavailable(cause)),
-        }
+    // with `auto`, what stays raw is said in a note
+    let hook = |notes: &mut Vec<String>, dir, syscalls: &[&EventDef], what, hook: &mut Hook| {
+        let raw = hook_per_syscall(&tracefs, mode, dir, syscalls, hook)?;
+        notes.extend(raw.map(|cause| format!("{what}: raw {dir}, {cause}")));
+        Ok::<(), Error>(())
+    };
+    hook(&mut notes, "sys_enter", &entry, "entry", &mut hooks.entry)?;
+    if mode == SyscallHookMode::Auto && exit.len() > PER_SYSCALL_MAX {
+        notes.push(format!(
+            "exit: raw sys_exit, {} syscalls selected (per-syscall up to {PER_SYSCALL_MAX})",
+            exit.len()
+        ));
+    } else {
+        hook(&mut notes, "sys_exit", &exit, "exit", &mut hooks.exit)?;
     }
-    if !exit.is_empty() {
-        if mode == SyscallHookMode::Auto && exit.len() > PER_SYSCALL_MAX {
-            notes.push(format!(
-                "exit: raw sys_exit, {} syscalls selected (per-syscall up to {PER_SYSCALL_MAX})",
-                exit.len()
-            ));
-        } else {
-            match tracefs.ids("sys_exit", &exit) {
-                Ok(ids) => hooks.exit = Hook::PerSyscall(ids),
-                Err(cause) if mode == SyscallHookMode::Auto => {
-                    notes.push(format!("exit: raw sys_exit, {cause}"))
-                }
-                Err(cause) => return Err(unavailable(cause)),
-            }
-        }
-    }
-    if !derived.is_empty() {
-        // a few syscalls: their own tracepoints whenever tracefs has them
-        match tracefs.ids("sys_exit", &derived) {
-            Ok(ids) => hooks.derived = Hook::PerSyscall(ids),
-            Err(cause) if mode == SyscallHookMode::Auto => {
-                notes.push(format!("derived events: raw sys_exit, {cause}"))
-            }
-            Err(cause) => return Err(unavailable(cause)),
-        }
-    }
-    if !derived_entry.is_empty() {
-        match tracefs.ids("sys_enter", &derived_entry) {
-            Ok(ids) => hooks.derived_entry = Hook::PerSyscall(ids),
-            Err(cause) if mode == SyscallHookMode::Auto => {
-                notes.push(format!("derived events' entry: raw sys_enter, {cause}"))
-            }
-            Err(cause) => return Err(unavailable(cause)),
-        }
-    }
+    // a few syscalls: their own tracepoints whenever tracefs has them
+    hook(
+        &mut notes,
+        "sys_exit",
+        &derived,
+        "derived events",
+        &mut hooks.derived,
+    )?;
+    let what = "derived events' entry";
+    hook(
+        &mut notes,
+        "sys_enter",
+        &derived_entry,
+        what,
+        &mut hooks.derived_entry,
+    )?;
     let per_syscall = [
         &hooks.entry,
         &hooks.exit,
@@ -196,10 +206,36 @@ pub(crate) fn plan(
     Ok(hooks)
 }
 
+/// Hooks `syscalls` (if any) at their own `dir` tracepoints (`sys_enter`,
+/// `sys_exit`) where tracefs has them. Where it has not: with `auto`, `hook`
+/// stays raw and Ok(Some(why)) says why; otherwise the error.
+fn hook_per_syscall(
+    tracefs: &Tracefs,
+    mode: SyscallHookMode,
+    dir: &str,
+    syscalls: &[&EventDef],
+    hook: &mut Hook,
+) -> Result<Option<String>, Error> {
+    if syscalls.is_empty() {
+        return Ok(None);
+    }
+    match tracefs.ids(dir, syscalls) {
+        Ok(ids) => {
+            *hook = Hook::PerSyscall(ids);
+            Ok(None)
+        }
+        Err(cause) if mode == SyscallHookMode::Auto => Ok(Some(cause)),
+        Err(cause) => Err(unavailable(cause)),
+    }
+}
+
 fn unavailable(cause: String) -> Error {
     Error::Attach {
         program: "per-syscall tracepoints".into(),
-        cause: format!("{cause}; mount tracefs (mount -t tracefs nodev /sys/kernel/tracing) or use the raw tracepoints (--syscall-hooks raw)"),
+        cause: format!(
+            "{cause}; mount tracefs ({}) or use the raw tracepoints (--syscall-hooks raw)",
+            crate::features::mount_tracefs()
+        ),
     }
 }
 
@@ -212,7 +248,7 @@ struct Tracefs {
 
 impl Tracefs {
     fn open() -> Result<Tracefs, String> {
-        for root in ["/sys/kernel/tracing", "/sys/kernel/debug/tracing"] {
+        for root in crate::features::TRACEFS_MOUNTS {
             if Path::new(root).join("events/syscalls").is_dir() {
                 return Ok(Tracefs {
                     root: root.into(),

@@ -187,7 +187,7 @@ impl Tracer {
                 "perf buffer, legacy programs (this kernel has no BPF global data)",
             ),
             (false, true, _) => Transport::PerfBuffer("perf buffer (forced)"),
-            (false, false, Some(false)) => {
+            (false, false, Ok(false)) => {
                 Transport::PerfBuffer("perf buffer (this kernel has no BPF ring buffer)")
             }
             (false, false, _) => Transport::RingBuffer,

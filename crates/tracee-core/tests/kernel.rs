@@ -142,7 +142,7 @@ fn unknown_events_fail_before_anything_is_loaded() {
     })
     .err()
     .unwrap();
-    assert_eq!(err.code(), "EUNKNOWNEVENT");
+    assert_eq!(err.code(), tracee_core::ErrorCode::UnknownEvent);
     assert!(err.to_string().contains("did you mean openat"), "{err}");
 }
 

@@ -14,7 +14,16 @@ use std::time::Duration;
 use crossbeam_channel::Receiver;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
-use tracee_core::{Batch, Tracer};
+use tracee_core::{Batch, ErrorCode, Tracer};
+
+/// What the binding's calls return: their errors carry tracee-core's code
+/// as napi's status, which becomes the JavaScript error's `code`
+/// (`EUNKNOWNEVENT`), and its message unchanged.
+type Result<T> = napi::Result<T, ErrorCode>;
+
+fn to_napi(e: tracee_core::Error) -> napi::Error<ErrorCode> {
+    napi::Error::new(e.code(), e)
+}
 
 /// One policy as written: Tracee's scope and filter strings, unparsed
 /// (tracee-core's policy.rs parses and checks them).
@@ -43,7 +52,7 @@ pub struct NativePolicyIssue {
     pub path: String,
     /// One line (without the policy's name).
     pub message: String,
-    /// EUNKNOWNEVENT or EPOLICY.
+    /// EUNKNOWNEVENT or EPOLICY (see `errorCodes()`).
     pub code: String,
 }
 
@@ -77,19 +86,18 @@ pub fn check_policies(policies: Vec<NativePolicy>) -> Vec<NativePolicyIssue> {
                 name: i.name.clone(),
                 path: i.path.clone(),
                 message: i.message.clone(),
-                code: i.code.to_string(),
+                code: i.code.as_str().to_string(),
             })
             .collect(),
     }
 }
 
-/// Options of `NativeTracer.start`; unset fields take tracee-core's defaults.
+/// Options of `NativeTracer.start`; unset fields take tracee-core's
+/// defaults (`defaults()`).
 #[napi(object)]
 pub struct NativeTraceOptions {
-    /// Events of one policy over every process, when `policies` is unset.
-    pub events: Vec<String>,
     /// Policies: bit N of a record's matched policies is `policies[N]`.
-    pub policies: Option<Vec<NativePolicy>>,
+    pub policies: Vec<NativePolicy>,
     pub ring_buffer_bytes: Option<u32>,
     pub batch_events: Option<u32>,
     pub flush_interval_ms: Option<u32>,
@@ -98,34 +106,41 @@ pub struct NativeTraceOptions {
     pub perf_buffer: Option<bool>,
     /// Force the legacy programs (used anyway before Linux 5.2).
     pub legacy_programs: Option<bool>,
-    /// "auto" (default), "raw" (raw tracepoints sys_enter/sys_exit) or
+    /// "auto", "raw" (raw tracepoints sys_enter/sys_exit) or
     /// "per-syscall" (the tracepoints of the selected syscalls).
     pub syscall_hooks: Option<String>,
     /// execve's envp as strings (Tracee's option:exec-env).
     pub exec_env: Option<bool>,
-    /// Seconds between the rootkit checks after the one at start (default 60).
+    /// Seconds between the rootkit checks after the one at start.
     pub rootkit_check_interval_s: Option<f64>,
 }
 
+/// What was attached, and with which BTF (TypeScript's `TraceInfo`).
 #[napi(object)]
 #[derive(Clone)]
 pub struct NativeTraceInfo {
     pub events: Vec<String>,
-    /// Policy names by bit (matched policies).
+    /// The policies' names, by bit: an event's `matchedPolicies` are among
+    /// them (`""` is the one of events/scope).
     pub policies: Vec<String>,
+    /// Where each program is attached, one entry per attachment.
     pub programs: Vec<String>,
     /// How syscalls are hooked, and why.
     pub syscall_hooks: String,
-    /// What the rootkit checks read and how often; empty if none is selected.
+    /// What the rootkit checks read (where the syscall table is, and how it
+    /// was found) and how often; empty if none is selected.
     pub rootkit_checks: String,
+    /// Where CO-RE relocations were resolved from.
     pub btf: String,
-    /// Tracee's decision case, 1–4.
+    /// Tracee's load decision: 1 BPF file + BTF, 3 embedded object +
+    /// kernel/given BTF, 4 embedded minimized BTF.
     pub decision_case: u32,
     pub decision_reason: String,
     pub ring_buffer_bytes: u32,
     /// How records reach user space: BPF ring buffer or perf buffer, and why.
     pub transport: String,
-    /// Selected events this kernel cannot provide, and why.
+    /// Selected events this kernel cannot provide (a program it rejects),
+    /// and why; the rest run.
     pub disabled: Vec<NativeDisabled>,
 }
 
@@ -136,15 +151,18 @@ pub struct NativeDisabled {
     pub reason: String,
 }
 
+/// Counters of a trace; `lost` is exact (records the kernel could not write).
 #[napi(object)]
 pub struct NativeStats {
     pub received: f64,
     pub lost: f64,
-    /// Records dropped by the policies' event filters.
+    /// Records the policies' event filters dropped before they reached
+    /// JavaScript.
     pub filtered: f64,
     pub batches: f64,
     pub per_event: HashMap<String, f64>,
-    /// Rootkit checks run so far.
+    /// Rootkit checks run so far (at start, then every
+    /// rootkitCheckInterval); 0 if none is selected.
     pub rootkit_checks: f64,
 }
 
@@ -157,15 +175,10 @@ pub struct NativeTracer {
     last_stats: Mutex<tracee_core::Stats>,
 }
 
-fn to_napi(e: tracee_core::Error) -> Error {
-    // err.code carries the stable code; the message names cause and fix.
-    Error::new(Status::GenericFailure, format!("{}: {e}", e.code()))
-}
-
 #[napi]
 impl NativeTracer {
-    /// Loads and attaches; throws with `CODE: message` if anything fails, in
-    /// which case nothing stays attached.
+    /// Loads and attaches; throws an error with tracee-core's `code` if
+    /// anything fails, in which case nothing stays attached.
     #[napi(factory)]
     pub fn start(options: NativeTraceOptions) -> Result<NativeTracer> {
         let defaults = tracee_core::TraceOptions::default();
@@ -179,16 +192,17 @@ impl NativeTracer {
             Some(s) if s.is_finite() && s * 1000.0 >= flush_ms as f64 => Duration::from_secs_f64(s),
             Some(s) => {
                 let msg = format!(
-                    "EINVAL: rootkitCheckInterval (--rootkit-check-interval) {s} s is shorter than the flush interval ({flush_ms} ms), between whose polls the checks run; give at least {} (the default is {} s)",
+                    "rootkitCheckInterval (--rootkit-check-interval) {s} s is shorter than the flush interval ({flush_ms} ms), between whose polls the checks run; give at least {} (the default is {} s)",
                     flush_ms as f64 / 1000.0,
                     defaults.rootkit_check_interval.as_secs()
                 );
-                return Err(Error::new(Status::InvalidArg, msg));
+                return Err(napi::Error::new(ErrorCode::Invalid, msg));
             }
         };
         let opts = tracee_core::TraceOptions {
-            events: options.events,
-            policies: options.policies.map(to_core).unwrap_or_default(),
+            // the plain event list is the Rust API's: JavaScript sends policies
+            events: Vec::new(),
+            policies: to_core(options.policies),
             ring_buffer_bytes: options
                 .ring_buffer_bytes
                 .unwrap_or(defaults.ring_buffer_bytes),
@@ -206,17 +220,17 @@ impl NativeTracer {
             exec_env: options.exec_env.unwrap_or(false),
             rootkit_check_interval,
             syscall_hooks: match options.syscall_hooks.as_deref() {
-                None | Some("auto") => tracee_core::SyscallHookMode::Auto,
-                Some("raw") => tracee_core::SyscallHookMode::RawTracepoints,
-                Some("per-syscall") => tracee_core::SyscallHookMode::PerSyscall,
-                Some(other) => {
-                    return Err(Error::new(
-                        Status::InvalidArg,
-                        format!(
-                            "EINVAL: syscallHooks '{other}' is not one of auto, raw, per-syscall"
-                        ),
-                    ))
-                }
+                None => defaults.syscall_hooks,
+                Some(name) => tracee_core::SyscallHookMode::parse(name).ok_or_else(|| {
+                    let modes: Vec<&str> = tracee_core::SyscallHookMode::ALL
+                        .iter()
+                        .map(|m| m.name())
+                        .collect();
+                    napi::Error::new(
+                        ErrorCode::Invalid,
+                        format!("syscallHooks '{name}' is not one of {}", modes.join(", ")),
+                    )
+                })?,
             },
             ..defaults
         };
@@ -327,11 +341,11 @@ impl Task for NextBatch {
     type Output = Option<Vec<u8>>;
     type JsValue = Option<Buffer>;
 
-    fn compute(&mut self) -> Result<Self::Output> {
+    fn compute(&mut self) -> napi::Result<Self::Output> {
         Ok(self.batches.recv().ok().map(|b| b.data))
     }
 
-    fn resolve(&mut self, _env: Env, output: Self::Output) -> Result<Self::JsValue> {
+    fn resolve(&mut self, _env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
         Ok(output.map(Buffer::from))
     }
 }
@@ -341,6 +355,82 @@ impl Task for NextBatch {
 #[napi]
 pub fn schema() -> &'static str {
     tracee_core::SCHEMA_JSON
+}
+
+/// Every code the binding's errors carry as `code` (tracee-core's
+/// `ErrorCode::ALL`); the TypeScript union is generated from it.
+#[napi]
+pub fn error_codes() -> Vec<&'static str> {
+    ErrorCode::ALL.iter().map(|c| c.as_str()).collect()
+}
+
+/// tracee-core's defaults of the trace options (`TraceOptions::default()`)
+/// and the values `syscallHooks` takes: what the TypeScript options and the
+/// CLI show and fall back to (generated into DEFAULTS by codegen.mjs).
+#[napi(object)]
+pub struct NativeDefaults {
+    /// What is traced when nothing is named (event and set names).
+    pub events: Vec<String>,
+    /// The kernel ring buffer's size in bytes.
+    pub ring_buffer_bytes: u32,
+    pub batch_events: u32,
+    pub flush_interval_ms: u32,
+    pub queue_batches: u32,
+    pub perf_buffer: bool,
+    pub legacy_programs: bool,
+    pub syscall_hooks: String,
+    /// Every value syscallHooks takes.
+    pub syscall_hooks_modes: Vec<String>,
+    /// `auto` hooks each syscall's own tracepoints for up to this many
+    /// selected syscalls.
+    pub per_syscall_max: u32,
+    pub exec_env: bool,
+    /// Seconds between the rootkit checks after the one at start.
+    pub rootkit_check_interval_s: f64,
+}
+
+#[napi]
+pub fn defaults() -> NativeDefaults {
+    let d = tracee_core::TraceOptions::default();
+    NativeDefaults {
+        events: d.events,
+        ring_buffer_bytes: d.ring_buffer_bytes,
+        batch_events: d.batch_events,
+        flush_interval_ms: d.flush_interval.as_millis() as u32,
+        queue_batches: d.queue_batches as u32,
+        perf_buffer: d.perf_buffer,
+        legacy_programs: d.legacy_programs,
+        syscall_hooks: d.syscall_hooks.name().to_string(),
+        syscall_hooks_modes: tracee_core::SyscallHookMode::ALL
+            .iter()
+            .map(|m| m.name().to_string())
+            .collect(),
+        per_syscall_max: tracee_core::PER_SYSCALL_MAX as u32,
+        exec_env: d.exec_env,
+        rootkit_check_interval_s: d.rootkit_check_interval.as_secs_f64(),
+    }
+}
+
+/// The forms of a scope filter the policy parser takes, one entry each
+/// (`comm=`, `pid=/pid>=`, `tree=PID`, `follow`): `--scope`'s help.
+#[napi]
+pub fn scope_syntax() -> Vec<String> {
+    tracee_core::policy::scope_syntax()
+}
+
+/// Up to `n` of `candidates` nearest to `name` (edit distance), none more
+/// than `within` edits away, nearest first: tracee-core's "did you mean".
+#[napi]
+pub fn nearest_names(name: String, candidates: Vec<String>, n: u32, within: u32) -> Vec<String> {
+    tracee_core::catalog::nearest(
+        &name,
+        candidates.iter().map(String::as_str),
+        n as usize,
+        within as usize,
+    )
+    .into_iter()
+    .map(str::to_string)
+    .collect()
 }
 
 /// Nanoseconds since the epoch at boot (CLOCK_REALTIME − CLOCK_BOOTTIME),
@@ -443,27 +533,8 @@ pub fn btf_list() -> Result<Vec<NativeEmbeddedBtf>> {
 /// One embedded minimized BTF, by key (`id/version/arch/release`).
 #[napi]
 pub fn btf_extract(key: String) -> Result<Buffer> {
-    let archive = tracee_core::btf::embedded().map_err(to_napi)?;
-    let parsed = tracee_core::btf::KernelKey::parse(&key).ok_or_else(|| {
-        Error::new(Status::InvalidArg, format!("EBADKEY: '{key}' is not a kernel key; use id/version/arch/release as `tracee-rs btf list` prints it"))
-    })?;
-    match archive.get(&parsed) {
-        Some(bytes) => Ok(bytes.to_vec().into()),
-        None => {
-            let near: Vec<String> = archive
-                .closest(&parsed, 3)
-                .iter()
-                .map(|k| k.to_string())
-                .collect();
-            Err(Error::new(
-                Status::InvalidArg,
-                format!(
-                    "ENOKEY: {key} is not embedded (closest: {}); `tracee-rs btf list` lists them",
-                    near.join(", ")
-                ),
-            ))
-        }
-    }
+    let bytes = tracee_core::btf::extract(&key).map_err(to_napi)?;
+    Ok(bytes.to_vec().into())
 }
 
 /// The build's size report of the embedded archive.

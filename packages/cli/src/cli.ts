@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // tracee-rs: the command line of tracee-rs (yargs). Each command lives in
 // its own module; this file only wires them.
+import { DEFAULTS, EVENT_SETS, LIMITS, SCOPE_SYNTAX, SIGNATURES_SET } from '@tracee/core';
 import yargs from 'yargs';
 import { hideBin } from 'yargs/helpers';
 import { btfExtractCommand, btfInfoCommand, btfListCommand } from './btf-command.js';
@@ -15,7 +16,10 @@ function quietOnClosedPipe(): void {
     process.exit(0);
   });
 }
-import { fail, runTrace } from './trace-command.js';
+import { fail, MIB, runTrace } from './trace-command.js';
+
+/** What is traced when nothing is named, as help says it. */
+const defaultEvents = DEFAULTS.events.map((e) => ((EVENT_SETS as readonly string[]).includes(e) ? `the set '${e}'` : `'${e}'`)).join(', ');
 
 await yargs(hideBin(process.argv))
   .scriptName('tracee-rs')
@@ -29,15 +33,13 @@ await yargs(hideBin(process.argv))
           alias: 'e',
           type: 'string',
           array: true,
-          describe:
-            "events, comma-separated (default: the set 'default'): names (openat, sched_process_exec), sets (fs, proc, net, syscalls), patterns (open*), exclusions (-close), filters (openat.data.pathname=/etc/*, openat.retval<0, openat.scope.comm=cat); signatures by their event name (anti_debugging) or all (signatures): their findings are events",
+          describe: `events, comma-separated (default: ${defaultEvents}): names (openat, sched_process_exec), sets (${EVENT_SETS.join(', ')}), patterns (open*), exclusions (-close), filters (openat.data.pathname=/etc/*, openat.retval<0, openat.scope.comm=cat); signatures by their event name (anti_debugging) or all (${SIGNATURES_SET}): their findings are events`,
         })
         .option('scope', {
           alias: 's',
           type: 'string',
           array: true,
-          describe:
-            'which processes, as Tracee: global, comm=, pid=/pid>=, uid=/uid<, mntns=, pidns=, uts=, tree=PID, executable=PATH, container, not-container, follow; != negates; flags AND, values (a,b) OR',
+          describe: `which processes, as Tracee: ${SCOPE_SYNTAX.join(', ')}; != negates; flags AND, values (a,b) OR`,
         })
         .option('rules', {
           type: 'boolean',
@@ -52,7 +54,7 @@ await yargs(hideBin(process.argv))
           alias: 'p',
           type: 'string',
           array: true,
-          describe: 'Tracee Policy files or directories (YAML or JSON, CRD or plain form; up to 64 policies); not with --scope/--events',
+          describe: `Tracee Policy files or directories (YAML or JSON, CRD or plain form; up to ${LIMITS.MAX_POLICIES} policies); not with --scope/--events`,
         })
         .option('output', {
           alias: 'o',
@@ -74,34 +76,33 @@ await yargs(hideBin(process.argv))
         })
         .option('ring-buffer-mb', {
           type: 'number',
-          default: 32,
+          default: DEFAULTS.ringBufferBytes / MIB,
           describe: 'size of the kernel ring buffer in MiB (a power of two)',
         })
         .option('perf-buffer', {
           type: 'boolean',
-          default: false,
+          default: DEFAULTS.perfBuffer,
           describe: 'send records through a perf buffer even where the kernel has a BPF ring buffer (used anyway before Linux 5.8)',
         })
         .option('legacy-programs', {
           type: 'boolean',
-          default: false,
+          default: DEFAULTS.legacyPrograms,
           describe: 'load the programs for kernels before 5.2 (no BPF global data; perf buffer, monotonic clock) even on newer ones',
         })
         .option('exec-env', {
           type: 'boolean',
-          default: false,
+          default: DEFAULTS.execEnv,
           describe: "execve's envp as its strings, not an address (Tracee's --output option:exec-env)",
         })
         .option('rootkit-check-interval', {
           type: 'string',
           coerce: (v: string | string[]) => (Array.isArray(v) ? v[v.length - 1] : v),
-          describe: 'how often hooked_syscall and hooked_proc_fops check the kernel after the check at start, e.g. 60s, 5m (default 60s)',
+          describe: `how often hooked_syscall and hooked_proc_fops check the kernel after the check at start, e.g. 60s, 5m (default ${DEFAULTS.rootkitCheckIntervalS}s)`,
         })
         .option('syscall-hooks', {
-          choices: ['auto', 'raw', 'per-syscall'] as const,
-          default: 'auto' as const,
-          describe:
-            'raw: raw tracepoints sys_enter/sys_exit (every syscall runs the program); per-syscall: the tracepoints of the selected syscalls only (needs tracefs); auto: per-syscall for up to 64 syscalls where tracefs has them',
+          choices: DEFAULTS.syscallHooksModes,
+          default: DEFAULTS.syscallHooks,
+          describe: `raw: raw tracepoints sys_enter/sys_exit (every syscall runs the program); per-syscall: the tracepoints of the selected syscalls only (needs tracefs); auto: per-syscall for up to ${DEFAULTS.perSyscallMax} syscalls where tracefs has them`,
         }),
     (argv) => runTrace(argv),
   )
@@ -156,7 +157,7 @@ await yargs(hideBin(process.argv))
         'every event with its id, sets and arguments',
         (y) =>
           y
-            .option('tag', { alias: 't', type: 'string', describe: 'only the events of one set (fs, proc, net, syscalls, default; signatures: the rules selectable as events)' })
+            .option('tag', { alias: 't', type: 'string', describe: `only the events of one set (${EVENT_SETS.join(', ')}; ${SIGNATURES_SET}: the rules selectable as events)` })
             .option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
         (argv) => listEventsCommand(argv.tag, argv.json),
       )

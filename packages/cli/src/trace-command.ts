@@ -2,9 +2,12 @@
 // the tracer only as fast as stdout takes them, so a slow reader backs up
 // into the kernel ring, where the loss is counted and reported, not memory.
 import { once } from 'node:events';
-import { BUILTIN_RULES, PolicyError, TraceSession, TraceeError, loadPolicies, loadRules, type Policy, type TraceeEvent } from '@tracee/core';
+import { BUILTIN_RULES, PolicyError, TraceSession, TraceeError, loadPolicies, loadRules, type Policy, type SyscallHooks, type TraceeEvent } from '@tracee/core';
 import { jsonLine, parseDuration, tableHeader, tableRow } from './format.js';
 import { runRules } from './rules-command.js';
+
+/** Bytes in a MiB: `--ring-buffer-mb`'s unit. */
+export const MIB = 1024 * 1024;
 
 export function fail(message: string): never {
   process.stderr.write(`tracee-rs: error: ${message}\n`);
@@ -29,7 +32,7 @@ export interface TraceArgs {
   'ring-buffer-mb': number;
   'perf-buffer': boolean;
   'legacy-programs': boolean;
-  'syscall-hooks': 'auto' | 'raw' | 'per-syscall';
+  'syscall-hooks': SyscallHooks;
   'exec-env': boolean;
   'rootkit-check-interval'?: string;
   'parse-arguments': boolean;
@@ -81,13 +84,12 @@ export async function runTrace(argv: TraceArgs): Promise<void> {
       fail(e instanceof PolicyError ? e.message : String((e as Error).message ?? e));
     }
   }
-  const events = argv.events ?? (policies ? undefined : ['default']);
-
   let session: TraceSession;
   try {
     session = TraceSession.start({
-      ...(policies ? { policies } : { events, scope: argv.scope }),
-      ringBufferBytes: ringMb * 1024 * 1024,
+      // no events named: the session's default
+      ...(policies ? { policies } : { events: argv.events, scope: argv.scope }),
+      ringBufferBytes: ringMb * MIB,
       perfBuffer: argv['perf-buffer'],
       legacyPrograms: argv['legacy-programs'],
       syscallHooks: argv['syscall-hooks'],

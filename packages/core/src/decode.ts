@@ -22,8 +22,19 @@ const MEM_PROT_ALERTS = byValue(CONSTANTS.mem_prot_alert);
 const FILE_TYPES = byValue(CONSTANTS.file_type);
 const OPEN_ACCESS = byValue(CONSTANTS.open_access);
 const MAP_TYPES = byValue(CONSTANTS.map_type);
-const SOCKET_KINDS = byValue(CONSTANTS.socket_type.filter(([, v]) => v < 16));
 const AT_FDCWD = CONSTANTS.at_fdcwd[0][1];
+// the masks that split a value into a kind and flags, from the same headers
+const O_ACCMODE = CONSTANTS.o_accmode[0][1];
+const MAP_TYPE = CONSTANTS.map_type_mask[0][1];
+const CSIGNAL = CONSTANTS.csignal[0][1];
+/**
+ * The socket type's bits of socket()'s type argument, the rest being flags
+ * (SOCK_NONBLOCK, SOCK_CLOEXEC): the kernel's SOCK_TYPE_MASK
+ * (include/linux/net.h), which no header user space installs has.
+ */
+const SOCK_TYPE_MASK = 0xf;
+const SOCKET_KINDS = byValue(CONSTANTS.socket_type.filter(([, v]) => (v & ~SOCK_TYPE_MASK) === 0));
+const SOCKET_FLAGS = CONSTANTS.socket_type.filter(([, v]) => (v & ~SOCK_TYPE_MASK) !== 0);
 
 /**
  * Names the bits of `value` from `table`, widest first (O_SYNC before
@@ -70,17 +81,17 @@ export function decodeValue(decoder: Decoder | undefined, value: ArgValue): stri
     case 'dirfd':
       return value === AT_FDCWD ? 'AT_FDCWD' : String(value | 0);
     case 'open_flags':
-      return [OPEN_ACCESS.get(value & 3) ?? String(value & 3), ...bits(value & ~3, CONSTANTS.open_flags)].join('|');
+      return [OPEN_ACCESS.get(value & O_ACCMODE) ?? String(value & O_ACCMODE), ...bits(value & ~O_ACCMODE, CONSTANTS.open_flags)].join('|');
     case 'mode':
       return '0' + (value >>> 0).toString(8).padStart(3, '0');
     case 'prot':
       return join(bits(value, CONSTANTS.prot), 'PROT_NONE');
     case 'map_flags':
-      return [MAP_TYPES.get(value & 0xf) ?? '0x' + (value & 0xf).toString(16), ...bits(value & ~0xf, CONSTANTS.map_flags)].join('|');
+      return [MAP_TYPES.get(value & MAP_TYPE) ?? '0x' + (value & MAP_TYPE).toString(16), ...bits(value & ~MAP_TYPE, CONSTANTS.map_flags)].join('|');
     case 'clone_flags': {
       // the low byte is the signal sent to the parent at exit
-      const sig = value & 0xff;
-      const flags = bits(Number(BigInt.asUintN(64, BigInt(value)) & ~0xffn), CONSTANTS.clone_flags);
+      const sig = value & CSIGNAL;
+      const flags = bits(Number(BigInt.asUintN(64, BigInt(value)) & ~BigInt(CSIGNAL)), CONSTANTS.clone_flags);
       return join([...flags, ...(sig ? [SIGNALS.get(sig) ?? String(sig)] : [])], '0');
     }
     case 'signal':
@@ -88,8 +99,9 @@ export function decodeValue(decoder: Decoder | undefined, value: ArgValue): stri
     case 'socket_family':
       return FAMILIES.get(value) ?? String(value);
     case 'socket_type': {
-      const flags = bits(value & ~0xf, CONSTANTS.socket_type.filter(([, v]) => v >= 16));
-      return [...(value & 0xf ? [SOCKET_KINDS.get(value & 0xf) ?? String(value & 0xf)] : []), ...flags].join('|') || '0';
+      const kind = value & SOCK_TYPE_MASK;
+      const flags = bits(value & ~SOCK_TYPE_MASK, SOCKET_FLAGS);
+      return [...(kind ? [SOCKET_KINDS.get(kind) ?? String(kind)] : []), ...flags].join('|') || '0';
     }
     case 'capability':
       return CAPABILITIES.get(value) ?? String(value);

@@ -1,24 +1,8 @@
-/** Codes of the errors the tracer reports (see crates/tracee-core/src/error.rs). */
-export type TraceeErrorCode =
-  | 'EPRIVILEGES'
-  | 'EUNKNOWNEVENT'
-  | 'ENOEVENTS'
-  | 'EVERIFIER'
-  | 'ELOAD'
-  | 'EATTACH'
-  | 'EPOLL'
-  | 'ETHREAD'
-  | 'ECORRUPT'
-  | 'EBPFNEEDSBTF'
-  | 'ENOBTF'
-  | 'EBTFFILE'
-  | 'EBPFFILE'
-  | 'EARCHIVE'
-  | 'EBADKEY'
-  | 'ENOKEY'
-  | 'EINVAL'
-  | 'EPOLICY'
-  | 'EUNAVAILABLE';
+import { ERROR_CODES, type TraceeErrorCode } from './generated/core.js';
+
+export type { TraceeErrorCode };
+
+const CODES: ReadonlySet<string> = new Set(ERROR_CODES);
 
 /** An error of the tracer: `code` for programs, `message` for people (cause and fix). */
 export class TraceeError extends Error {
@@ -30,11 +14,15 @@ export class TraceeError extends Error {
     this.name = 'TraceeError';
   }
 
-  /** Reads the `CODE: message` form the native binding throws. */
+  /**
+   * The error a native call threw as a TraceeError: the binding's errors
+   * carry tracee-core's code as `code` (one of {@link ERROR_CODES}) and the
+   * message as it is. Any other error comes back unchanged.
+   */
   static from(e: unknown): TraceeError | Error {
     if (e instanceof TraceeError) return e;
-    const message = e instanceof Error ? e.message : String(e);
-    const m = /^(E[A-Z]+): ([\s\S]*)$/.exec(message);
-    return m ? new TraceeError(m[1] as TraceeErrorCode, m[2]) : e instanceof Error ? e : new Error(message);
+    if (!(e instanceof Error)) return new Error(String(e));
+    const { code } = e as { code?: unknown };
+    return typeof code === 'string' && CODES.has(code) ? new TraceeError(code as TraceeErrorCode, e.message) : e;
   }
 }

@@ -1,6 +1,7 @@
 export { trace, type TraceObserverOptions } from './trace.js';
 export { TraceSession, type TraceInfo, type TraceOptions, type TraceStats } from './session.js';
 export { TraceeError, type TraceeErrorCode } from './errors.js';
+export { DEFAULTS, ERROR_CODES, SCOPE_SYNTAX, type SyscallHooks } from './generated/core.js';
 export {
   POLICY_SCHEMA,
   PolicyError,
@@ -15,6 +16,8 @@ export {
 } from './policy.js';
 export {
   EVENTS,
+  EVENT_SETS,
+  LIMITS,
   eventById,
   decodeBatch,
   type ArgDef,

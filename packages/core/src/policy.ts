@@ -10,7 +10,10 @@ import type { Ajv as AjvClass, ErrorObject } from 'ajv';
 import type { Document, LineCounter, Node as YamlNode } from 'yaml';
 import { loadBinding } from './binding.js';
 import { TraceeError } from './errors.js';
-import { EVENTS } from './generated/schema.js';
+import { DEFAULTS } from './generated/core.js';
+// LIMITS is imported for the docs' {@link}
+// eslint-disable-next-line @typescript-eslint/no-unused-vars
+import { CATALOG_NAMES, EVENTS, type LIMITS } from './generated/schema.js';
 import { BUILTIN_RULES } from './rules/builtin.js';
 import { TREE_EVENTS } from './rules/detect.js';
 import type { Rule } from './rules/rule.js';
@@ -128,17 +131,6 @@ export function formatIssue(i: PolicyIssue): string {
   return `${i.file}:${i.line}:${i.column}: ${i.policy !== undefined ? `policy '${i.policy}': ` : ''}${i.path ? `${i.path}: ` : ''}${i.message}`;
 }
 
-/** Levenshtein distance, for "did you mean". */
-function distance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 0; i < a.length; i++) {
-    const cur = [i + 1];
-    for (let j = 0; j < b.length; j++) cur.push(Math.min(prev[j] + (a[i] === b[j] ? 0 : 1), prev[j + 1] + 1, cur[j] + 1));
-    prev = cur;
-  }
-  return prev[b.length];
-}
-
 // ajv and yaml are loaded on the first policy file, not with the module:
 // together they add ~40 ms to every start-up, policies or not.
 const require = createRequire(import.meta.url);
@@ -191,8 +183,8 @@ function ajvMessage(e: ErrorObject): string {
     case 'additionalProperties': {
       const known = Object.keys((e.parentSchema as { properties?: object })?.properties ?? {});
       const field = String(params.additionalProperty);
-      const near = known.filter((k) => distance(field, k) <= 2);
-      return `unknown field '${field}'${near.length ? `; did you mean '${near[0]}'?` : ''} (expected: ${known.join(', ')})`;
+      const [near] = loadBinding().nearestNames(field, known, 1, 2);
+      return `unknown field '${field}'${near !== undefined ? `; did you mean '${near}'?` : ''} (expected: ${known.join(', ')})`;
     }
     case 'const':
       return `expected ${JSON.stringify(params.allowedValue)}`;
@@ -252,6 +244,8 @@ function readDocuments(file: string, issues: PolicyIssue[]): Parsed[] {
         }
         continue;
       }
+      // validated against POLICY_SCHEMA just above: its shape, read field by field
+      // eslint-disable-next-line @typescript-eslint/no-explicit-any
       const v = item as Record<string, any>;
       const crd = 'apiVersion' in v;
       const spec = crd ? v.spec : v;
@@ -292,8 +286,8 @@ function policyFiles(path: string, issues: PolicyIssue[]): string[] {
  * Reads Tracee Policy files (or directories of them) and checks them fully:
  * the shape, every event name (signatures among them: `rules`, default the
  * builtin ones), scope and filter, the names' uniqueness and the limit of
- * 64. Throws a {@link PolicyError} listing every problem at
- * its file, line and column.
+ * {@link LIMITS}`.MAX_POLICIES`. Throws a {@link PolicyError} listing every
+ * problem at its file, line and column.
  */
 export function loadPolicies(paths: string | readonly string[], rules: readonly Rule[] = BUILTIN_RULES): LoadedPolicy[] {
   const issues: PolicyIssue[] = [];
@@ -359,7 +353,6 @@ export function toNative(p: Policy): { name: string; scope: string[]; rules: { e
   return { name: p.name, scope: [...p.scope], rules: p.rules.map((r) => ({ event: r.event, filters: [...(r.filters ?? [])] })) };
 }
 
-const EVENT_WORDS = new Set<string>([...EVENTS.map((e) => e.name), ...EVENTS.flatMap((e) => e.sets as readonly string[])]);
 const OPERATOR = /!=|<=|>=|=|<|>/;
 
 /** Whether a comma-separated piece of --events starts a new event (not a value of the filter before it). */
@@ -367,7 +360,7 @@ function isEventToken(piece: string, signatures: ReadonlySet<string>): boolean {
   const word = piece.replace(/^-/, '');
   const op = OPERATOR.exec(word);
   const head = op ? word.slice(0, Math.max(0, word.indexOf('.'))) : word;
-  if (EVENT_WORDS.has(head) || signatures.has(head)) return true;
+  if (CATALOG_NAMES.has(head) || signatures.has(head)) return true;
   if (!/^\*?[a-z0-9_]+\*?$/.test(head) || !head.includes('*')) return false;
   const inner = head.replace(/\*/g, '');
   return EVENTS.some((e) => e.name.includes(inner));
@@ -382,7 +375,7 @@ function isEventToken(piece: string, signatures: ReadonlySet<string>): boolean {
  * `signatures`: the names of the signatures that may be selected (so a
  * signature's name after a filter starts a new rule).
  */
-export function policyFromFlags(scope: readonly string[] = [], events: readonly string[] = ['default'], signatures: Iterable<string> = []): Policy {
+export function policyFromFlags(scope: readonly string[] = [], events: readonly string[] = DEFAULTS.events, signatures: Iterable<string> = []): Policy {
   const names = new Set([...signatures, 'signatures']);
   // split on commas, except inside a filter's value list (`...pathname=/a,/b`)
   const tokens: string[] = [];

@@ -1,7 +1,11 @@
 import { loadBinding } from './binding.js';
 import { TraceeError } from './errors.js';
-import { CorruptBatchError, decodeBatch, type EventName, type EventSet, type TraceeEvent } from './generated/schema.js';
-import type { NativeTracer } from './generated/native.js';
+// DEFAULTS, EVENT_SETS and LIMITS are imported for the docs' {@link}s
+// eslint-disable-next-line @typescript-eslint/no-unused-vars
+import type { DEFAULTS, SyscallHooks } from './generated/core.js';
+// eslint-disable-next-line @typescript-eslint/no-unused-vars
+import { CorruptBatchError, decodeBatch, type EVENT_SETS, type EventName, type EventSet, type LIMITS, type TraceeEvent } from './generated/schema.js';
+import type { NativeStats, NativeTraceInfo, NativeTracer } from './generated/native.js';
 import { policyFromFlags, toNative, type Policy } from './policy.js';
 import { BUILTIN_RULES } from './rules/builtin.js';
 import type { DetectOptions } from './rules/detect.js';
@@ -11,23 +15,24 @@ import { isInternalPolicy, planSignatures, SignatureStage, userPolicyMessage, ty
 export interface TraceOptions {
   /**
    * Events as Tracee's --events takes them: names (`openat`), sets
-   * (`default`, `fs`, `proc`, `net`, `syscalls`), patterns (`open*`),
-   * exclusions (`-close`) and per-event filters (`openat.data.pathname=/etc/*`,
-   * `openat.retval<0`, `openat.scope.comm=cat`). Default: `default`.
+   * ({@link EVENT_SETS}), patterns (`open*`), exclusions (`-close`) and
+   * per-event filters (`openat.data.pathname=/etc/*`, `openat.retval<0`,
+   * `openat.scope.comm=cat`). Default: {@link DEFAULTS}`.events`.
    */
   events?: readonly (EventName | EventSet | (string & {}))[];
   /** Scope filters as Tracee's --scope takes them (`comm=cat`, `uid>=1000`, `tree=1`, `follow`, `container`), ANDed. Default: every process. */
   scope?: readonly string[];
   /**
-   * Policies (see `loadPolicies`), up to 64; each event carries the names of
-   * those it matched. Not with `events`/`scope`, as in Tracee.
+   * Policies (see `loadPolicies`), up to {@link LIMITS}`.MAX_POLICIES`; each
+   * event carries the names of those it matched. Not with `events`/`scope`,
+   * as in Tracee.
    */
   policies?: readonly Policy[];
-  /** Kernel ring buffer size in bytes, a power of two (default 32 MiB). */
+  /** Kernel ring buffer size in bytes, a power of two. Default: {@link DEFAULTS}`.ringBufferBytes`. */
   ringBufferBytes?: number;
-  /** Records per batch handed to JavaScript (default 4096). */
+  /** Records per batch handed to JavaScript. Default: {@link DEFAULTS}`.batchEvents`. */
   batchEvents?: number;
-  /** Longest wait before a partial batch is delivered, in ms (default 20). */
+  /** Longest wait before a partial batch is delivered, in ms. Default: {@link DEFAULTS}`.flushIntervalMs`. */
   flushIntervalMs?: number;
   /** Use a perf buffer even where the kernel has a BPF ring buffer (it is used anyway before Linux 5.8). */
   perfBuffer?: boolean;
@@ -36,10 +41,11 @@ export interface TraceOptions {
   /**
    * How syscalls are hooked: `raw` (raw tracepoints sys_enter/sys_exit, every
    * syscall runs the program), `per-syscall` (the tracepoints of the selected
-   * syscalls only; needs tracefs), or `auto` (default: per-syscall for up to
-   * 64 selected syscalls where tracefs has them).
+   * syscalls only; needs tracefs), or `auto` (per-syscall for up to
+   * {@link DEFAULTS}`.perSyscallMax` selected syscalls where tracefs has
+   * them). Default: {@link DEFAULTS}`.syscallHooks`.
    */
-  syscallHooks?: 'auto' | 'raw' | 'per-syscall';
+  syscallHooks?: SyscallHooks;
   /**
    * execve's `envp` as its strings (up to 32, as argv) instead of an
    * address: Tracee's `--output option:exec-env`. execveat's stays an address.
@@ -56,49 +62,17 @@ export interface TraceOptions {
   onRuleError?: DetectOptions['onRuleError'];
   /**
    * Seconds between the rootkit checks (`hooked_syscall`, `hooked_proc_fops`)
-   * after the one at start, where one of them is selected. Default 60.
+   * after the one at start, where one of them is selected. Default:
+   * {@link DEFAULTS}`.rootkitCheckIntervalS`.
    */
   rootkitCheckInterval?: number;
 }
 
 /** What was attached, and with which BTF. */
-export interface TraceInfo {
-  events: string[];
-  /** The policies' names, in order: an event's \`matchedPolicies\` are among them (\`""\` is the one of events/scope). */
-  policies: string[];
-  /** Where each program is attached, one entry per attachment. */
-  programs: string[];
-  /** How syscalls are hooked, and why. */
-  syscallHooks: string;
-  /** What the rootkit checks read (where the syscall table is, and how it was found) and how often; empty if none is selected. */
-  rootkitChecks: string;
-  /** Where CO-RE relocations were resolved from. */
-  btf: string;
-  /** Tracee's load decision: 1 BPF file + BTF, 3 embedded object + kernel/given BTF, 4 embedded minimized BTF. */
-  decisionCase: number;
-  decisionReason: string;
-  ringBufferBytes: number;
-  /** How records reach user space: BPF ring buffer or perf buffer, and why. */
-  transport: string;
-  /** Selected events this kernel cannot provide (a program it rejects), and why; the rest run. */
-  disabled: { events: string[]; reason: string }[];
-}
+export type TraceInfo = NativeTraceInfo;
 
-/** Counters of a trace; `lost` is exact (records the kernel could not write). */
-export interface TraceStats {
-  received: number;
-  lost: number;
-  /** Records the policies' event filters dropped before they reached JavaScript. */
-  filtered: number;
-  batches: number;
-  perEvent: Record<string, number>;
-  /** Rootkit checks run so far (at start, then every rootkitCheckInterval); 0 if none is selected. */
-  rootkitChecks: number;
-  /** Where CO-RE relocations were resolved from, and Tracee's decision case. */
-  btf: string;
-  decisionCase: number;
-  transport: string;
-}
+/** Counters of a trace (`lost` is exact: records the kernel could not write), and how it runs. */
+export interface TraceStats extends NativeStats, Pick<TraceInfo, 'btf' | 'decisionCase' | 'transport'> {}
 
 /**
  * One trace, pulled batch by batch: the next batch is read from the kernel
@@ -133,7 +107,6 @@ export class TraceSession {
     try {
       session = new TraceSession(
         NativeTracer.start({
-          events: [],
           policies: policies.map(toNative),
           ringBufferBytes: options.ringBufferBytes,
           batchEvents: options.batchEvents,

@@ -4,6 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { decodeSockaddr } from './sockaddr.js';
 import { rng } from './testing/prng.js';
+import { be16, le16, le32, sockaddrIn6, sockaddrLl, sockaddrUnAbstract } from './testing/sockaddr-bytes.js';
 
 /** The families of include/linux/socket.h these tests name (the schema's CONSTANTS.socket_family gives all). */
 const NAMES = new Map([
@@ -19,17 +20,8 @@ const familyName = (n: number) => NAMES.get(n);
 /** Decodes all of `bytes` (or its first `len`). */
 const decode = (bytes: number[] | Uint8Array, len = bytes.length) => decodeSockaddr(Uint8Array.from(bytes), 0, len, familyName);
 
-const le16 = (x: number) => [x & 0xff, x >> 8];
-const be16 = (x: number) => [x >> 8, x & 0xff];
-const le32 = (x: number) => [x & 0xff, (x >>> 8) & 0xff, (x >>> 16) & 0xff, x >>> 24];
-const be32 = (x: number) => le32(x).reverse();
-const hexBytes = (h: string) => [...Buffer.from(h, 'hex')];
-
-/** A sockaddr_un of an abstract name: family, the NUL, the name (a latin1 string: one char per byte). */
-const abstract = (name: string) => [...le16(1), 0, ...Buffer.from(name, 'latin1')];
-
-/** A sockaddr_in6 (linux/in6.h): family, port, flowinfo, 16 address bytes, scope id. */
-const in6 = (addrHex: string, port = 0, flowinfo = 0, scope = 0) => [...le16(10), ...be16(port), ...be32(flowinfo), ...hexBytes(addrHex), ...le32(scope)];
+const abstract = (name: string) => sockaddrUnAbstract(1, name);
+const in6 = (addrHex: string, port = 0, flowinfo = 0, scope = 0) => sockaddrIn6(10, addrHex, port, flowinfo, scope);
 
 
 describe('decodeSockaddr: family and raw form', () => {
@@ -256,10 +248,7 @@ describe('decodeSockaddr: AF_NETLINK', () => {
 });
 
 describe('decodeSockaddr: AF_PACKET', () => {
-  /** A sockaddr_ll (linux/if_packet.h). */
-  const ll = (protocol: number, ifindex: number, hatype: number, pkttype: number, halen: number, addr: number[]) => [
-    ...le16(17), ...be16(protocol), ...le32(ifindex >>> 0), ...le16(hatype), pkttype, halen, ...addr, ...new Array(8 - addr.length).fill(0),
-  ];
+  const ll = (protocol: number, ifindex: number, hatype: number, pkttype: number, halen: number, addr: number[]) => sockaddrLl(17, protocol, ifindex, hatype, pkttype, halen, addr);
 
   it('protocol in network order, the rest in host order, halen bytes of address', () => {
     // strace: bind(3, {sa_family=AF_PACKET, sll_protocol=htons(ETH_P_ALL), sll_ifindex=if_nametoindex("lo"),

@@ -13,8 +13,9 @@
 // their names); it goes to a rule when it matched the signature policy of
 // a user policy that selected that rule.
 import { Subject, type Subscription } from 'rxjs';
+import { loadBinding } from '../binding.js';
 import { TraceeError } from '../errors.js';
-import { EVENTS, LIMITS, type TraceeEvent } from '../generated/schema.js';
+import { CATALOG_NAMES, LIMITS, type TraceeEvent } from '../generated/schema.js';
 import type { Policy, PolicyRule } from '../policy.js';
 import { detect, TREE_EVENTS, type DetectOptions } from './detect.js';
 import { ProcessTree } from './process-tree.js';
@@ -64,25 +65,12 @@ function signaturesNamed(event: string, rules: readonly Rule[]): readonly Rule[]
 /** Whether a policy rule names a signature (or excludes one: `-anti_debugging`). */
 export const isSignatureRule = (r: PolicyRule, rules: readonly Rule[]): boolean => signaturesNamed(r.event.trim().replace(/^-/, ''), rules) !== undefined;
 
-const CATALOG_WORDS = new Set<string>([...EVENTS.map((e) => e.name), ...EVENTS.flatMap((e) => e.sets as readonly string[])]);
-
-/** Edits (insert, delete, substitute) from a to b. */
-function distance(a: string, b: string): number {
-  let prev = Array.from({ length: b.length + 1 }, (_, j) => j);
-  for (let i = 1; i <= a.length; i++) {
-    const cur = [i];
-    for (let j = 1; j <= b.length; j++) cur[j] = Math.min(prev[j] + 1, cur[j - 1] + 1, prev[j - 1] + (a[i - 1] === b[j - 1] ? 0 : 1));
-    prev = cur;
-  }
-  return prev[b.length];
-}
-
 /** For a name that is neither an event, a set, a pattern nor a signature: the signature it is likely a typo of. */
 function misspeltSignature(event: string, rules: readonly Rule[]): string | undefined {
   const name = event.trim().replace(/^-/, '');
-  if (CATALOG_WORDS.has(name) || name.includes('*') || signaturesNamed(name, rules)) return undefined;
-  const [best] = rules.map((r) => [r.eventName, distance(name, r.eventName)] as const).sort((x, y) => x[1] - y[1]);
-  return best && best[1] <= 2 ? best[0] : undefined;
+  if (CATALOG_NAMES.has(name) || name.includes('*') || signaturesNamed(name, rules)) return undefined;
+  const [best] = loadBinding().nearestNames(name, rules.map((r) => r.eventName), 1, 2);
+  return best;
 }
 
 /**
