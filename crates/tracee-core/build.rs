@@ -411,7 +411,7 @@ fn build_object_for(arch: &str, clang_arch: &str, out: &Path) -> PathBuf {
 /// clang on bpf/tracee.bpf.c, CO-RE, with vmlinux.h from `vmlinux_dir`
 /// (a system directory: the kernel's header is not ours to warn about).
 /// The compilation directory is recorded as `.`, so the object's line
-/// info names `../../bpf/...` wherever the tree is.
+/// info names `../../bpf/...` wherever the tree is, and OUT_DIR as `OUT_DIR`.
 fn bpf_compiler(obj: &Path, vmlinux_dir: &std::ffi::OsStr, extra: &[&str]) -> SkeletonBuilder {
     let mut args: Vec<std::ffi::OsString> = vec![
         "-isystem".into(),
@@ -421,6 +421,12 @@ fn bpf_compiler(obj: &Path, vmlinux_dir: &std::ffi::OsStr, extra: &[&str]) -> Sk
         "-DCORE".into(),
         "-fdebug-compilation-dir=.".into(),
     ];
+    // the generated headers there (events.gen.h, derived.gen.h, ...) hold
+    // functions too: their line info names OUT_DIR, which differs per tree
+    let mut map = std::ffi::OsString::from("-ffile-prefix-map=");
+    map.push(vmlinux_dir);
+    map.push("=OUT_DIR");
+    args.push(map);
     args.extend(extra.iter().map(Into::into));
     let mut builder = SkeletonBuilder::new();
     builder.source(BPF_SRC).obj(obj).clang_args(args);
