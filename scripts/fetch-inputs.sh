@@ -2,7 +2,8 @@
 # Fetches the build's pinned inputs into .cache/inputs/ (not committed:
 # data fetched from elsewhere), each by exact version and checksum, so two
 # machines build the same object from the same commit whatever kernel they
-# run. Idempotent: a file already there with the right checksum is kept.
+# run. Idempotent: the file already there is kept while it has the sha256
+# recorded when it was extracted (a damaged one is fetched again).
 #
 #   scripts/fetch-inputs.sh        # then build; crates/tracee-core/build.rs reads .cache/inputs/
 #
@@ -32,7 +33,13 @@ for tool in curl sha256sum unzip gzip; do
 done
 
 stamp="$VMLINUX_MODULE@$VMLINUX_VERSION:$VMLINUX_MEMBER:$VMLINUX_ZIP_SHA256"
-if [[ ! -f $out/vmlinux.btf || $(cat "$out/vmlinux.btf.source" 2>/dev/null) != "$stamp" ]]; then
+# kept only if it is still the file extracted then (its sha256 is in the stamp)
+kept() {
+  [[ -f $out/vmlinux.btf && -f $out/vmlinux.btf.source ]] || return 1
+  [[ $(head -1 "$out/vmlinux.btf.source") == "$stamp" ]] || return 1
+  [[ $(sed -n 2p "$out/vmlinux.btf.source") == "$(sha256sum "$out/vmlinux.btf" | cut -d' ' -f1)" ]]
+}
+if ! kept; then
   zip=$(mktemp --suffix=.zip)
   trap 'rm -f "$zip"' EXIT
   url="$GOPROXY_URL/$VMLINUX_MODULE/@v/$VMLINUX_VERSION.zip"
@@ -42,5 +49,5 @@ if [[ ! -f $out/vmlinux.btf || $(cat "$out/vmlinux.btf.source" 2>/dev/null) != "
   [[ $got == "$VMLINUX_ZIP_SHA256" ]] || die "$url has sha256 $got, pinned $VMLINUX_ZIP_SHA256: refusing it"
   unzip -p "$zip" "$VMLINUX_MODULE@$VMLINUX_VERSION/$VMLINUX_MEMBER" | gzip -dc > "$out/vmlinux.btf.tmp"
   mv "$out/vmlinux.btf.tmp" "$out/vmlinux.btf"
-  echo "$stamp" > "$out/vmlinux.btf.source"
+  printf '%s\n%s\n' "$stamp" "$(sha256sum "$out/vmlinux.btf" | cut -d' ' -f1)" > "$out/vmlinux.btf.source"
 fi

@@ -17,6 +17,19 @@ pub struct ArgDef {
     pub decode: Option<String>,
 }
 
+#[cfg(test)]
+impl ArgDef {
+    /// An argument as the tests write them.
+    pub(crate) fn of(name: &str, ty: &str, kind: &'static str, decode: Option<&str>) -> ArgDef {
+        ArgDef {
+            name: name.into(),
+            ty: ty.into(),
+            kind,
+            decode: decode.map(str::to_string),
+        }
+    }
+}
+
 /// What events.tbl may put after an argument's name besides `str`, `addr`
 /// and `bytes`: how user space decodes the value, with the constants of
 /// [`crate::constants`] (and `mem_prot_alert`, tracee.h's own).
@@ -251,15 +264,6 @@ mod tests {
         event_args("bpf/events.tbl", name, protos().get(name), entry)
     }
 
-    fn def(name: &str, ty: &str, kind: &'static str, decode: Option<&str>) -> ArgDef {
-        ArgDef {
-            name: name.into(),
-            ty: ty.into(),
-            kind,
-            decode: decode.map(str::to_string),
-        }
-    }
-
     #[test]
     fn names_from_events_tbl_types_from_the_prototype() {
         assert_eq!(
@@ -269,18 +273,18 @@ mod tests {
             )
             .unwrap(),
             [
-                def("dirfd", "int", "I32", Some("dirfd")),
-                def("pathname", "const char *", "Str", None),
-                def("flags", "int", "I32", Some("open_flags")),
-                def("mode", "umode_t", "U32", Some("mode")),
+                ArgDef::of("dirfd", "int", "I32", Some("dirfd")),
+                ArgDef::of("pathname", "const char *", "Str", None),
+                ArgDef::of("flags", "int", "I32", Some("open_flags")),
+                ArgDef::of("mode", "umode_t", "U32", Some("mode")),
             ]
         );
         assert_eq!(
             args("write", Some("write (fd:fd, buf:bytes, count) [fs]")).unwrap(),
             [
-                def("fd", "unsigned int", "U32", Some("fd")),
-                def("buf", "const char *", "Bytes", None),
-                def("count", "size_t", "U64", None),
+                ArgDef::of("fd", "unsigned int", "U32", Some("fd")),
+                ArgDef::of("buf", "const char *", "Bytes", None),
+                ArgDef::of("count", "size_t", "U64", None),
             ]
         );
         assert_eq!(
@@ -290,9 +294,9 @@ mod tests {
             )
             .unwrap(),
             [
-                def("sockfd", "int", "I32", None),
-                def("addr", "struct sockaddr *", "Sockaddr", None),
-                def("addrlen", "int *", "Ptr", None),
+                ArgDef::of("sockfd", "int", "I32", None),
+                ArgDef::of("addr", "struct sockaddr *", "Sockaddr", None),
+                ArgDef::of("addrlen", "int *", "Ptr", None),
             ]
         );
     }
@@ -302,8 +306,8 @@ mod tests {
         assert_eq!(
             args("nanosleep", None).unwrap(),
             [
-                def("rqtp", "struct __kernel_timespec *", "Timespec", None),
-                def("rmtp", "struct __kernel_timespec *", "Timespec", None),
+                ArgDef::of("rqtp", "struct __kernel_timespec *", "Timespec", None),
+                ArgDef::of("rmtp", "struct __kernel_timespec *", "Timespec", None),
             ]
         );
         assert_eq!(args("getpid", None).unwrap(), []);
@@ -316,11 +320,11 @@ mod tests {
         assert_eq!(
             args("clone", Some("clone (unsigned long flags:clone_flags, void * stack, int * parent_tid, int * child_tid, unsigned long tls) [proc]")).unwrap(),
             [
-                def("flags", "unsigned long", "U64", Some("clone_flags")),
-                def("stack", "void *", "Ptr", None),
-                def("parent_tid", "int *", "Ptr", None),
-                def("child_tid", "int *", "Ptr", None),
-                def("tls", "unsigned long", "U64", None),
+                ArgDef::of("flags", "unsigned long", "U64", Some("clone_flags")),
+                ArgDef::of("stack", "void *", "Ptr", None),
+                ArgDef::of("parent_tid", "int *", "Ptr", None),
+                ArgDef::of("child_tid", "int *", "Ptr", None),
+                ArgDef::of("tls", "unsigned long", "U64", None),
             ]
         );
         assert_eq!(
@@ -329,7 +333,7 @@ mod tests {
         );
         assert_eq!(
             args("magic_write", Some("magic_write @after=write (const char * pathname, const void * bytes:bytes) [fs]")).unwrap(),
-            [def("pathname", "const char *", "Str", None), def("bytes", "const void *", "Bytes", None)]
+            [ArgDef::of("pathname", "const char *", "Str", None), ArgDef::of("bytes", "const void *", "Bytes", None)]
         );
     }
 

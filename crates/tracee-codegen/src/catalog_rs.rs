@@ -37,15 +37,6 @@ mod tests {
     use super::*;
     use crate::args::ArgDef;
 
-    fn arg(name: &str, ty: &str, kind: &'static str, decode: Option<&str>) -> ArgDef {
-        ArgDef {
-            name: name.into(),
-            ty: ty.into(),
-            kind,
-            decode: decode.map(str::to_string),
-        }
-    }
-
     #[test]
     fn catalog_rs_writes_the_statics() {
         let accept = EventDef {
@@ -53,9 +44,9 @@ mod tests {
             name: "accept".into(),
             syscall: true,
             args: vec![
-                arg("sockfd", "int", "I32", None),
-                arg("addr", "struct sockaddr *", "Sockaddr", None),
-                arg("addrlen", "int *", "Ptr", None),
+                ArgDef::of("sockfd", "int", "I32", None),
+                ArgDef::of("addr", "struct sockaddr *", "Sockaddr", None),
+                ArgDef::of("addrlen", "int *", "Ptr", None),
             ],
             sets: vec!["default".into(), "net".into(), "syscalls".into()],
             noreturn: false,
@@ -69,7 +60,7 @@ mod tests {
             id: 730,
             name: "security_file_open".into(),
             syscall: false,
-            args: vec![arg("flags", "int", "I32", Some("open_flags"))],
+            args: vec![ArgDef::of("flags", "int", "I32", Some("open_flags"))],
             sets: vec!["fs".into(), "lsm".into()],
             noreturn: false,
             str_at_entry: false,
