@@ -70,40 +70,10 @@ enum tracee_limits {
 	ROOTKIT_EMIT_STR_LEN = 128,
 };
 
-/* Syscalls the kernel side recognizes by number, which differs per arch:
- * user space writes each one's number into .rodata (known_syscalls) from
- * its syscall table, by these names (KNOWN_<name>). */
-enum tracee_known_syscall {
-	/* their first argument is the socket the LSM socket hooks see */
-	KNOWN_CONNECT,
-	KNOWN_BIND,
-	KNOWN_ACCEPT,
-	KNOWN_ACCEPT4,
-	/* magic_write is derived at their exit */
-	KNOWN_WRITE,
-	KNOWN_PWRITE64,
-	KNOWN_WRITEV,
-	KNOWN_PWRITEV,
-	/* mem_prot_alert is derived at their exit (and the mprotects' entry) */
-	KNOWN_MMAP,
-	KNOWN_MPROTECT,
-	KNOWN_PKEY_MPROTECT,
-	/* security_file_open is, where neither fentry nor kprobes run */
-	KNOWN_OPEN,
-	KNOWN_OPENAT,
-	KNOWN_OPENAT2,
-	KNOWN_CREAT,
-	/* security_inode_rename is, where neither fentry nor kprobes run */
-	KNOWN_RENAME,
-	KNOWN_RENAMEAT,
-	KNOWN_RENAMEAT2,
-	/* socket_dup is derived at their exit */
-	KNOWN_DUP,
-	KNOWN_DUP2,
-	KNOWN_DUP3,
-	KNOWN_FCNTL,
-	KNOWN_SYSCALLS,
-};
+/* enum tracee_event_id (the non-syscall events' ids) and enum
+ * tracee_known_syscall (the syscalls the kernel side recognizes by number),
+ * generated from bpf/events.tbl by build.rs (tracee-codegen hooks.rs). */
+#include "events.gen.h"
 
 /* mem_prot_alert's `alert`: Tracee's values (types/trace MemProtAlert)
  * where the meaning is the same. Tracee's 2 and 3 (mprotect adding X, X to
@@ -124,39 +94,6 @@ enum tracee_kernel_values {
 	/* include/linux/proc_ns.h: the inode number of the initial pid
 	 * namespace, fixed (what a task outside any container reports) */
 	PROC_PID_INIT_INO = 0xEFFFFFFCU,
-};
-
-/* Events that are not syscalls. Same ids as Tracee's, so tools keyed on
- * Tracee's eventId read ours. Each name is the constant, lowercased, without
- * the EVENT_ prefix. */
-enum tracee_event_id {
-	/* Kernel functions (LSM hooks and the capability check): fentry
-	 * where the kernel has its own BTF, kprobes elsewhere */
-	EVENT_CAP_CAPABLE = 717,
-	/* derived at the exit of syscalls (events.tbl @after=) */
-	EVENT_MEM_PROT_ALERT = 722,
-	EVENT_MAGIC_WRITE = 725,
-	EVENT_SECURITY_BPRM_CHECK = 729,
-	EVENT_SECURITY_FILE_OPEN = 730,
-	EVENT_SECURITY_INODE_UNLINK = 731,
-	EVENT_SECURITY_SOCKET_CONNECT = 734,
-	EVENT_SECURITY_SOCKET_ACCEPT = 735,
-	EVENT_SECURITY_SOCKET_BIND = 736,
-	EVENT_SECURITY_SB_MOUNT = 738,
-	EVENT_SECURITY_KERNEL_READ_FILE = 741,
-	/* derived at the exit of syscalls (events.tbl @after=) */
-	EVENT_SOCKET_DUP = 747,
-	EVENT_SECURITY_INODE_RENAME = 766,
-	/* host-wide integrity checks, run by user space through
-	 * BPF_PROG_TEST_RUN (tracee_rootkit_check): /proc's root directory
-	 * operations and the syscall table pointing outside the kernel's
-	 * text. hooked_proc_fops has Tracee's id in the numbering of the ids
-	 * above; hooked_syscall is one of Tracee's user-space ids (2000+). */
-	EVENT_HOOKED_PROC_FOPS = 763,
-	EVENT_SCHED_PROCESS_FORK = 1002,
-	EVENT_SCHED_PROCESS_EXEC = 1003,
-	EVENT_SCHED_PROCESS_EXIT = 1004,
-	EVENT_HOOKED_SYSCALL = 2021,
 };
 
 /* What tracee_rootkit_check does, run by user space with BPF_PROG_TEST_RUN

@@ -33,16 +33,7 @@ const volatile bool direct_task_reads = false;
 /* The numbers of the syscalls of enum tracee_known_syscall, which differ
  * per arch: user space writes them from its syscall table. */
 const volatile __s32 known_syscalls[KNOWN_SYSCALLS] = { [0 ... KNOWN_SYSCALLS - 1] = -1 };
-/* magic_write, mem_prot_alert, socket_dup selected: the verifier drops the
- * code of those that are not (and their path walk, address reads). */
-const volatile bool derive_magic_write = false;
-const volatile bool derive_mem_prot_alert = false;
-const volatile bool derive_socket_dup = false;
-/* security_file_open from the open syscalls' exit: its fallback where
- * neither fentry nor kprobes run */
-const volatile bool derive_file_open = false;
-/* security_inode_rename from the rename syscalls' exit: the same */
-const volatile bool derive_inode_rename = false;
+/* The derived events' derive_<event> flags: derived.gen.h (events.tbl). */
 
 /* What the legacy programs (kernels before 5.2) read instead of .rodata. */
 struct legacy_settings {

@@ -1,5 +1,9 @@
 //! Builds the eBPF object and derives everything user space needs from it.
 //!
+//! 0. From `bpf/events.tbl` alone (tracee-codegen `hooks`): `events.gen.h`
+//!    (event ids, known syscalls), `derived.gen.h` (the derived events'
+//!    flags and dispatch), `functions.gen.h` (the kernel functions'
+//!    programs), included by bpf/, and `derive_flags.rs` for the loader.
 //! 1. `vmlinux.h` from the pinned kernel BTF (`scripts/fetch-inputs.sh`
 //!    puts it in `.cache/inputs/`; `bpftool btf dump`), never from the build
 //!    host's kernel: two machines build the same object from one commit.
@@ -25,7 +29,7 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 use libbpf_cargo::SkeletonBuilder;
-use tracee_codegen::{btf::Btf, constants, events_tbl::Catalog, prototypes, unistd, Inputs};
+use tracee_codegen::{btf::Btf, constants, events_tbl::Catalog, hooks, prototypes, unistd, Inputs};
 
 const BPF_DIR: &str = "../../bpf";
 const BPF_SRC: &str = "../../bpf/tracee.bpf.c";
@@ -62,6 +66,38 @@ fn main() {
     }
     let out = PathBuf::from(env::var_os("OUT_DIR").expect("OUT_DIR"));
 
+    // each event's identity and hook, from events.tbl alone: the C the
+    // object is compiled with, and the loader's derive flags
+    let catalog = Catalog::parse(
+        CATALOG,
+        &read(CATALOG, "the event catalog, in the source tree"),
+    )
+    .unwrap_or_else(|e| panic!("{e}"));
+    let generated_c = [
+        (
+            "events.gen.h",
+            hooks::events_h(&catalog).unwrap_or_else(|e| panic!("{e}")),
+        ),
+        ("derived.gen.h", hooks::derived_h(&catalog)),
+        (
+            "functions.gen.h",
+            hooks::functions_h(&catalog).unwrap_or_else(|e| panic!("{e}")),
+        ),
+    ];
+    for (name, text) in &generated_c {
+        fs::write(out.join(name), text).unwrap_or_else(|e| panic!("write {name}: {e}"));
+    }
+    fs::write(
+        out.join("derive_flags.rs"),
+        hooks::derive_flags_rs(&catalog),
+    )
+    .expect("write derive_flags.rs");
+    let mut sources = bpf_sources();
+    for (_, text) in &generated_c {
+        sources.push('\n');
+        sources.push_str(text);
+    }
+
     let vmlinux_btf = env::var("TRACEE_VMLINUX_BTF").unwrap_or_else(|_| PINNED_VMLINUX_BTF.into());
     println!("cargo:rerun-if-changed={vmlinux_btf}");
     if !Path::new(&vmlinux_btf).is_file() {
@@ -78,7 +114,7 @@ fn main() {
     .expect("bpftool's C dump is text");
     fs::write(
         out.join("vmlinux.h"),
-        tracee_codegen::vmlinux::wrapper(&kernel_h, &bpf_sources()),
+        tracee_codegen::vmlinux::wrapper(&kernel_h, &sources),
     )
     .expect("write vmlinux.h");
     fs::write(out.join("vmlinux-kernel.h"), kernel_h).expect("write vmlinux-kernel.h");
@@ -98,11 +134,11 @@ fn main() {
 
     pack_btf_archives(&obj, &out);
 
-    generate_catalog(&obj, &out);
+    generate_catalog(&obj, &out, catalog);
 }
 
 /// `catalog.rs` and `schema.json`: the inputs read, tracee-codegen joins them.
-fn generate_catalog(obj: &Path, out: &Path) {
+fn generate_catalog(obj: &Path, out: &Path, catalog: Catalog) {
     let btf = Btf::from_json(&bpftool(&[
         "-j",
         "btf",
@@ -136,11 +172,6 @@ fn generate_catalog(obj: &Path, out: &Path) {
         "{syscalls_h}: only {} syscall prototypes found",
         prototypes.len()
     );
-    let catalog = Catalog::parse(
-        CATALOG,
-        &read(CATALOG, "the event catalog, in the source tree"),
-    )
-    .unwrap_or_else(|e| panic!("{e}"));
     let headers: BTreeMap<&str, String> = constants::header_files()
         .into_iter()
         .map(|f| {
@@ -380,7 +411,7 @@ fn build_object_for(arch: &str, clang_arch: &str, out: &Path) -> PathBuf {
 /// clang on bpf/tracee.bpf.c, CO-RE, with vmlinux.h from `vmlinux_dir`
 /// (a system directory: the kernel's header is not ours to warn about).
 /// The compilation directory is recorded as `.`, so the object's line
-/// info names `../../bpf/...` wherever the tree is.
+/// info names `../../bpf/...` wherever the tree is, and OUT_DIR as `OUT_DIR`.
 fn bpf_compiler(obj: &Path, vmlinux_dir: &std::ffi::OsStr, extra: &[&str]) -> SkeletonBuilder {
     let mut args: Vec<std::ffi::OsString> = vec![
         "-isystem".into(),
@@ -390,6 +421,12 @@ fn bpf_compiler(obj: &Path, vmlinux_dir: &std::ffi::OsStr, extra: &[&str]) -> Sk
         "-DCORE".into(),
         "-fdebug-compilation-dir=.".into(),
     ];
+    // the generated headers there (events.gen.h, derived.gen.h, ...) hold
+    // functions too: their line info names OUT_DIR, which differs per tree
+    let mut map = std::ffi::OsString::from("-ffile-prefix-map=");
+    map.push(vmlinux_dir);
+    map.push("=OUT_DIR");
+    args.push(map);
     args.extend(extra.iter().map(Into::into));
     let mut builder = SkeletonBuilder::new();
     builder.source(BPF_SRC).obj(obj).clang_args(args);

@@ -40,8 +40,14 @@ pub struct CatalogEntry {
     pub before: Vec<String>,
     /// `@fallback=a,b`: derived there where its own hooks cannot run
     pub fallback: Vec<String>,
-    /// `@function`: a kernel function's event (fentry or kprobe)
+    /// `@function(params)`: a kernel function's event (fentry or kprobe),
+    /// with the function's leading parameters as C (`struct file *file`)
     pub function: bool,
+    pub params: Option<String>,
+    /// `@id=N`: a non-syscall event's id (Tracee's)
+    pub id: Option<u32>,
+    /// `@known=a,b`: other syscalls its handler recognizes by number
+    pub known: Vec<String>,
     /// Its line in the file, from 1.
     pub line: usize,
 }
@@ -70,6 +76,22 @@ impl Catalog {
                 continue;
             }
             let err = |what: &str| Error(format!("{path}:{}: {what}: {raw}", lineno + 1));
+            // `@function(params)` first: its parentheses are not the arguments'
+            let mut params = None;
+            let cut;
+            let line = match line.find("@function(") {
+                Some(at) => {
+                    let open = at + "@function".len();
+                    let close = open
+                        + line[open..]
+                            .find(')')
+                            .ok_or_else(|| err("unbalanced parentheses"))?;
+                    params = Some(line[open + 1..close].trim().to_string());
+                    cut = format!("{}@function{}", &line[..at], &line[close + 1..]);
+                    cut.as_str()
+                }
+                None => line,
+            };
             let (head, args, rest) = match (line.find('('), line.rfind(')')) {
                 (Some(open), Some(close)) => (
                     &line[..open],
@@ -93,6 +115,9 @@ impl Catalog {
                 before: Vec::new(),
                 fallback: Vec::new(),
                 function: false,
+                params,
+                id: None,
+                known: Vec::new(),
                 line: lineno + 1,
             };
             let list = |names: &str| names.split(',').map(str::to_string).collect();
@@ -101,6 +126,14 @@ impl Catalog {
                     "@noreturn" => entry.noreturn = true,
                     "@entry" => entry.str_at_entry = true,
                     "@function" => entry.function = true,
+                    a if a.starts_with("@id=") => {
+                        entry.id = Some(
+                            a["@id=".len()..]
+                                .parse()
+                                .map_err(|_| err("@id= takes a number"))?,
+                        )
+                    }
+                    a if a.starts_with("@known=") => entry.known = list(&a["@known=".len()..]),
                     a if a.starts_with("@after=") => entry.after = list(&a["@after=".len()..]),
                     a if a.starts_with("@before=") => entry.before = list(&a["@before=".len()..]),
                     a if a.starts_with("@fallback=") => {
@@ -182,6 +215,13 @@ impl Catalog {
                 Some((k.trim_end_matches(&suffix).to_string(), entry))
             })
             .collect()
+    }
+
+    /// The entries in the file's order.
+    pub fn in_order(&self) -> Vec<(&String, &CatalogEntry)> {
+        let mut all: Vec<(&String, &CatalogEntry)> = self.entries.iter().collect();
+        all.sort_by_key(|(_, c)| c.line);
+        all
     }
 
     /// The kernel functions' events (`@function`), in the file's order.
@@ -304,6 +344,29 @@ mem_prot_alert @after=mmap,mprotect,pkey_mprotect @before=mprotect,pkey_mprotect
         assert_eq!(
             alert.args.as_ref().unwrap()[0].decode.as_deref(),
             Some("mem_prot_alert")
+        );
+    }
+
+    #[test]
+    fn identity_attributes() {
+        let c = Catalog::parse(
+            "bpf/events.tbl",
+            "security_socket_bind @id=736 @function(struct socket *sock, struct sockaddr *address, int addrlen) @known=connect,bind (int sockfd) [net, lsm]\n",
+        )
+        .unwrap();
+        let bind = &c.entries["security_socket_bind"];
+        assert!(bind.function);
+        assert_eq!(
+            bind.params.as_deref(),
+            Some("struct socket *sock, struct sockaddr *address, int addrlen")
+        );
+        assert_eq!(bind.id, Some(736));
+        assert_eq!(bind.known, ["connect", "bind"]);
+        assert_eq!(bind.args.as_ref().unwrap()[0], arg(Some("int"), "sockfd"));
+        assert_eq!(bind.sets, ["net", "lsm"]);
+        assert_eq!(
+            error("magic_write @id=x (int a)"),
+            "bpf/events.tbl:1: @id= takes a number: magic_write @id=x (int a)"
         );
     }
 

@@ -16,7 +16,10 @@
 //!   capture attributes, decoders and sets;
 //! - [`constants`]: the decoding constants of the installed headers.
 //!
-//! Outputs: [`vmlinux`] (the guarded `vmlinux.h`), [`catalog_rs`] (the Rust event catalog) and [`schema`]
+//! Outputs: [`hooks`] (from events.tbl alone, before the object is
+//! compiled: the event ids, known syscalls, derived events' dispatch and
+//! kernel functions' programs as C, and the loader's derive flags),
+//! [`vmlinux`] (the guarded `vmlinux.h`), [`catalog_rs`] (the Rust event catalog) and [`schema`]
 //! (`schema.json`, which the TypeScript decoder is generated from).
 
 pub mod args;
@@ -26,6 +29,7 @@ pub mod constants;
 mod error;
 pub mod events;
 pub mod events_tbl;
+pub mod hooks;
 pub mod prototypes;
 pub mod schema;
 pub mod unistd;

@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::{json, Value};
 use tracee_core::btf::{self, Environment};
-use tracee_core::{Event, Policy, Records, Rule, SyscallHookMode, TraceOptions, Tracer};
+use tracee_core::{catalog, Event, Policy, Records, Rule, SyscallHookMode, TraceOptions, Tracer};
 
 fn say(v: Value) {
     println!("tracee-guest: {v}");
@@ -202,29 +202,28 @@ fn inet(bytes: &[u8]) -> Option<(u16, [u8; 4])> {
     )
 }
 
+/// The catalog's kernel-function events (events.tbl @function) and the
+/// events derived at syscalls' exit (@after=), in its order.
+fn hooked_events() -> impl Iterator<Item = &'static str> {
+    catalog::EVENTS
+        .iter()
+        .filter(|e| catalog::FUNCTION_EVENTS.contains(&e.name) || !e.after.is_empty())
+        .map(|e| e.name)
+}
+
 /// Traces the workload. Expected, from the child (whose parent is us):
 /// its execve, its file, socket, module and mount events, the exec of
 /// /bin/true; the kernel functions' events through fentry with the
 /// kernel's BTF, through kprobes without it.
 fn run(name: &str, mode: SyscallHookMode, kernel_btf: bool) -> Value {
-    let selected = [
-        "openat",
-        "execve",
-        "sched_process_exec",
-        "security_file_open",
-        "security_bprm_check",
-        "security_inode_rename",
-        "security_inode_unlink",
-        "security_kernel_read_file",
-        "security_sb_mount",
-        "cap_capable",
-        "security_socket_bind",
-        "security_socket_connect",
-        "security_socket_accept",
-        "magic_write",
-        "mem_prot_alert",
-        "socket_dup",
-    ];
+    // the syscalls and process events the workload checks, and every
+    // kernel-function and derived event of the catalog: each loaded, so
+    // verified, on every kernel; a kernel function's record checked in
+    // `expected` (only here do its programs run)
+    let selected: Vec<&str> = ["openat", "execve", "sched_process_exec"]
+        .into_iter()
+        .chain(hooked_events())
+        .collect();
     let rules = || {
         selected
             .iter()
@@ -570,10 +569,7 @@ fn run(name: &str, mode: SyscallHookMode, kernel_btf: bool) -> Value {
     ];
     // with the kernel's BTF, fentry; without, kprobes: every function event attached
     let method = if kernel_btf { "fentry" } else { "kprobe" };
-    for hook in selected
-        .iter()
-        .filter(|e| e.starts_with("security_") || e.starts_with("cap_"))
-    {
+    for hook in catalog::FUNCTION_EVENTS {
         if !info
             .programs
             .iter()
@@ -583,6 +579,11 @@ fn run(name: &str, mode: SyscallHookMode, kernel_btf: bool) -> Value {
                 "{hook} not attached with {method}: {:?}",
                 info.disabled
             ));
+        }
+    }
+    for event in catalog::FUNCTION_EVENTS {
+        if !expected.iter().any(|(e, _, _)| e == event) {
+            failures.push(format!("{event}: no check of its record here"));
         }
     }
     let mut seen = 0;
@@ -603,6 +604,7 @@ fn run(name: &str, mode: SyscallHookMode, kernel_btf: bool) -> Value {
         "case": info.decision.case,
         "workloadOk": status.success(),
         "disabled": info.disabled.iter().map(|d| format!("{}: {}", d.events.join(","), d.reason)).collect::<Vec<_>>(),
+        "functionEvents": catalog::FUNCTION_EVENTS,
         "seen": seen,
         "expected": expected.len(),
         "events": events.iter().map(|e| format!("{}({}{:?})", e.name(), e.strings.iter().map(|(_, s)| s.as_str()).collect::<Vec<_>>().join(","), &e.args[..2])).collect::<Vec<_>>(),

@@ -113,13 +113,17 @@ fn set_rodata(r: &mut types::rodata, plan: &Plan, scope: &KernelScope, derive: &
             .filter(|e| e.syscall)
             .map_or(-1, |e| e.id as i32);
     }
-    r.derive_magic_write = selected("magic_write");
-    r.derive_mem_prot_alert = selected("mem_prot_alert");
-    r.derive_socket_dup = selected("socket_dup");
-    r.derive_file_open = derive.contains(&"security_file_open");
-    r.derive_inode_rename = derive.contains(&"security_inode_rename");
+    // events.tbl @after=: whenever selected; @fallback=: where the plan
+    // derives the event instead of hooking it (`derive`)
+    set_derive_flags(r, |name| {
+        derive.contains(&name)
+            || (selected(name) && catalog::by_name(name).is_some_and(|e| !e.after.is_empty()))
+    });
     r.scope = scope.config;
 }
+
+// fn set_derive_flags(r: &mut types::rodata, derived: impl Fn(&str) -> bool)
+include!(concat!(env!("OUT_DIR"), "/derive_flags.rs"));
 
 /// The loaded object's settings: the legacy programs' stand-in for
 /// .rodata, the scopes and the selection (`events`, each with the
