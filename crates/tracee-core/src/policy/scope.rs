@@ -100,178 +100,279 @@ pub(super) struct Scope {
     pub(super) pid_range: Option<(u64, u64)>,
 }
 
+/// Parses a policy's scope filters (ANDed) into a [`Scope`].
+///
+/// Errors: (index of the filter at fault, message); the index is
+/// `usize::MAX` where the list as a whole is at fault (it is empty).
 pub(super) fn parse_scope(exprs: &[String]) -> Result<Scope, (usize, String)> {
     let mut s = Scope::default();
     if exprs.is_empty() {
         return Err((usize::MAX, "the scope is empty; write `global` to trace every process, or name the processes (comm=, pid=, uid=, ...)".into()));
     }
     for (i, expr) in exprs.iter().enumerate() {
-        let expr = expr.trim();
-        let err = |m: String| (i, m);
+        s.add(expr.trim()).map_err(|m| (i, m))?;
+    }
+    s.check_combination(exprs)?;
+    Ok(s)
+}
+
+impl Scope {
+    /// Adds one scope filter: a word (`global`, `follow`, `container`,
+    /// `not-container`) or `field op values`.
+    fn add(&mut self, expr: &str) -> Result<(), String> {
         match expr {
-            "" => {
-                return Err(err(
-                    "an empty scope filter; remove it, or write one such as comm=cat".into(),
-                ))
+            "" => Err("an empty scope filter; remove it, or write one such as comm=cat".into()),
+            "global" => {
+                self.global = true;
+                Ok(())
             }
-            "global" => s.global = true,
-            "follow" => s.follow = true,
-            "container" | "not-container" => {
-                let want = expr == "container";
-                if s.container.is_some_and(|c| c != want) {
-                    return Err(err(
-                        "container and not-container in one scope match nothing".into(),
-                    ));
-                }
-                s.container = Some(want);
+            "follow" => {
+                self.follow = true;
+                Ok(())
             }
-            _ => {
-                let Some((field, op, raw)) = split_expr(expr) else {
-                    return Err(err(format!(
-                        "unknown scope '{expr}'; did you mean {}?",
-                        closest(expr, scope_names())
-                    )));
-                };
-                if field == "container" {
-                    return Err(err(format!("'{expr}': containers are selected by `container` or `not-container` only (by id, or `new`, is not supported)")));
-                }
-                let Some(f) = scope_field(field) else {
-                    return Err(err(format!(
-                        "unknown scope field '{field}'; did you mean {}?",
-                        closest(field, scope_names())
-                    )));
-                };
-                if raw.is_empty() {
-                    return Err(err(format!("'{expr}' has no value after {}", op.text())));
-                }
-                let ranged = f.ranged();
-                match op {
-                    Op::Eq | Op::Ne => {}
-                    _ if ranged => {
-                        let v = values(raw);
-                        if v.len() > 1 {
-                            return Err(err(format!(
-                                "'{expr}': {} takes one value, not a list",
-                                op.text()
-                            )));
-                        }
-                        let n = parse_int(v[0]).ok().filter(|n| (0..=u32::MAX as i128).contains(n)).ok_or_else(|| {
-                            err(format!("'{expr}': '{}' is not a {field} (a number from 0 to 4294967295)", v[0]))
-                        })? as u64;
-                        let slot = if f == ScopeField::Uid {
-                            &mut s.uid_range
-                        } else {
-                            &mut s.pid_range
-                        };
-                        let (mut lo, mut hi) = slot.unwrap_or((0, u64::from(u32::MAX)));
-                        match op {
-                            Op::Gt => lo = lo.max(n + 1),
-                            Op::Ge => lo = lo.max(n),
-                            Op::Lt if n == 0 => {
-                                return Err(err(format!("'{expr}' matches nothing")))
-                            }
-                            Op::Lt => hi = hi.min(n - 1),
-                            _ => hi = hi.min(n),
-                        }
-                        if lo > hi {
-                            return Err(err(format!(
-                                "'{expr}' leaves no {field} in range with the filters before it"
-                            )));
-                        }
-                        *slot = Some((lo, hi));
-                        continue;
-                    }
-                    _ => {
-                        return Err(err(format!(
-                            "'{expr}': {field} supports = and != only, not {}",
-                            op.text()
-                        )))
-                    }
-                }
-                let negate = op == Op::Ne;
-                let mut vals = Vec::new();
-                for v in values(raw) {
-                    if v.is_empty() {
-                        return Err(err(format!("'{expr}' has an empty value in its list")));
-                    }
-                    let number =
-                        |max: u64| parse_int(v).is_ok_and(|n| (0..=i128::from(max)).contains(&n));
-                    match f {
-                        ScopeField::Uid | ScopeField::Pid | ScopeField::Tid | ScopeField::Tree
-                            if !number(u32::MAX.into()) =>
-                        {
-                            return Err(err(format!(
-                                "'{expr}': '{v}' is not a {field} (a number from 0 to 4294967295)"
-                            )));
-                        }
-                        ScopeField::Cgroup if !number(u64::MAX) => {
-                            return Err(err(format!("'{expr}': '{v}' is not a cgroup id (the inode number of its cgroup v2 directory, as events' cgroupId shows it)")));
-                        }
-                        ScopeField::Mntns | ScopeField::Pidns if !number(u32::MAX.into()) => {
-                            return Err(err(format!("'{expr}': '{v}' is not a namespace id (the inode number of /proc/<pid>/ns/{field}, e.g. 4026531836)")));
-                        }
-                        ScopeField::Comm if v.len() >= COMM_LEN => {
-                            return Err(err(format!("'{expr}': '{v}' is longer than a comm can be ({} characters, the kernel's TASK_COMM_LEN - 1), so it would never match", COMM_LEN - 1)));
-                        }
-                        ScopeField::Uts if v.len() >= UTS_LEN => {
-                            return Err(err(format!(
-                                "'{expr}': '{v}' is longer than a hostname can be ({} characters)",
-                                UTS_LEN - 1
-                            )));
-                        }
-                        ScopeField::Executable if !v.starts_with('/') => {
-                            return Err(err(format!("'{expr}': '{v}' is not an absolute path; give the executable's absolute path, e.g. /usr/bin/cat (it matches however it is run: by a relative path, a link or a file descriptor)")));
-                        }
-                        ScopeField::Executable if v.len() >= EXE_LEN => {
-                            return Err(err(format!("'{expr}': paths of up to {} bytes are compared in the kernel; '{v}' is longer", EXE_LEN - 1)));
-                        }
-                        _ => {}
-                    }
-                    if v.contains('*')
-                        && matches!(
-                            f,
-                            ScopeField::Comm | ScopeField::Uts | ScopeField::Executable
-                        )
-                    {
-                        return Err(err(format!("'{expr}': scope values are matched exactly in the kernel; for a pattern use an event filter, e.g. --events openat.scope.comm=ca*")));
-                    }
-                    vals.push(v.to_string());
-                }
-                match s.lists.iter_mut().find(|(g, _, _)| *g == f) {
-                    Some((_, n, list)) if *n == negate => list.extend(vals),
-                    Some(_) => {
-                        return Err(err(format!("'{expr}': {field}= and {field}!= in one scope; use one of them (values in one filter are ORed: {field}=a,b)")));
-                    }
-                    None => s.lists.push((f, negate, vals)),
-                }
-            }
+            "container" => self.set_container(true),
+            "not-container" => self.set_container(false),
+            _ => self.add_field(expr),
         }
     }
-    let filtered = s.follow
-        || s.container.is_some()
-        || !s.lists.is_empty()
-        || s.uid_range.is_some()
-        || s.pid_range.is_some();
-    if s.global && filtered {
-        let at = exprs.iter().position(|e| e.trim() == "global").unwrap_or(0);
-        return Err((
-            at,
-            "global means every process; it cannot be combined with other scope filters".into(),
+
+    /// `container` (`inside`) or `not-container`: whether the task is in a
+    /// container, as the kernel side tells one (bpf/lib/scope.h).
+    fn set_container(&mut self, inside: bool) -> Result<(), String> {
+        if self.container.is_some_and(|c| c != inside) {
+            return Err("container and not-container in one scope match nothing".into());
+        }
+        self.container = Some(inside);
+        Ok(())
+    }
+
+    /// `field op values`: a list of values (`=`, `!=`) or, for the fields
+    /// that take ranges (uid, pid), a bound (`<`, `>`, `<=`, `>=`).
+    fn add_field(&mut self, expr: &str) -> Result<(), String> {
+        let Some((field, op, raw)) = split_expr(expr) else {
+            return Err(format!(
+                "unknown scope '{expr}'; did you mean {}?",
+                closest(expr, scope_names())
+            ));
+        };
+        if field == "container" {
+            return Err(format!("'{expr}': containers are selected by `container` or `not-container` only (by id, or `new`, is not supported)"));
+        }
+        let Some(f) = scope_field(field) else {
+            return Err(format!(
+                "unknown scope field '{field}'; did you mean {}?",
+                closest(field, scope_names())
+            ));
+        };
+        if raw.is_empty() {
+            return Err(format!("'{expr}' has no value after {}", op.text()));
+        }
+        match op {
+            Op::Eq | Op::Ne => self.add_list(f, field, op == Op::Ne, expr, raw),
+            _ if f.ranged() => self.narrow_range(f, field, op, expr, raw),
+            _ => Err(format!(
+                "'{expr}': {field} supports = and != only, not {}",
+                op.text()
+            )),
+        }
+    }
+
+    /// `uid>=1000`, `pid<300`: narrows the field's range, [0, 2^32-1] at
+    /// first, to the bound `op raw`; the bounds of a field are ANDed.
+    fn narrow_range(
+        &mut self,
+        f: ScopeField,
+        field: &str,
+        op: Op,
+        expr: &str,
+        raw: &str,
+    ) -> Result<(), String> {
+        let v = values(raw);
+        if v.len() > 1 {
+            return Err(format!(
+                "'{expr}': {} takes one value, not a list",
+                op.text()
+            ));
+        }
+        let n = parse_int(v[0])
+            .ok()
+            .filter(|n| (0..=u32::MAX as i128).contains(n))
+            .ok_or_else(|| {
+                format!(
+                    "'{expr}': '{}' is not a {field} (a number from 0 to 4294967295)",
+                    v[0]
+                )
+            })? as u64;
+        let slot = if f == ScopeField::Uid {
+            &mut self.uid_range
+        } else {
+            &mut self.pid_range
+        };
+        let (mut lo, mut hi) = slot.unwrap_or((0, u64::from(u32::MAX)));
+        match op {
+            Op::Gt => lo = lo.max(n + 1),
+            Op::Ge => lo = lo.max(n),
+            Op::Lt if n == 0 => return Err(format!("'{expr}' matches nothing")),
+            Op::Lt => hi = hi.min(n - 1),
+            _ => hi = hi.min(n),
+        }
+        if lo > hi {
+            return Err(format!(
+                "'{expr}' leaves no {field} in range with the filters before it"
+            ));
+        }
+        *slot = Some((lo, hi));
+        Ok(())
+    }
+
+    /// `field=a,b` (any of them) or `field!=a,b` (none of them): each value
+    /// checked as the kernel will compare it ([`check_value`]) and added
+    /// to the field's list; a field is listed with = or with != in one
+    /// scope, not both.
+    fn add_list(
+        &mut self,
+        f: ScopeField,
+        field: &str,
+        negate: bool,
+        expr: &str,
+        raw: &str,
+    ) -> Result<(), String> {
+        let mut vals = Vec::new();
+        for v in values(raw) {
+            if v.is_empty() {
+                return Err(format!("'{expr}' has an empty value in its list"));
+            }
+            check_value(f, field, v).map_err(|m| format!("'{expr}': {m}"))?;
+            vals.push(v.to_string());
+        }
+        match self.lists.iter_mut().find(|(g, _, _)| *g == f) {
+            Some((_, n, list)) if *n == negate => list.extend(vals),
+            Some(_) => {
+                return Err(format!("'{expr}': {field}= and {field}!= in one scope; use one of them (values in one filter are ORed: {field}=a,b)"));
+            }
+            None => self.lists.push((f, negate, vals)),
+        }
+        Ok(())
+    }
+
+    /// Whether a filter other than `global` and `follow` narrows it.
+    fn narrows(&self) -> bool {
+        self.container.is_some()
+            || !self.lists.is_empty()
+            || self.uid_range.is_some()
+            || self.pid_range.is_some()
+    }
+
+    /// The filters that cannot go together: `global` with any other, and
+    /// `follow` alone (nothing to follow from). Errors as [`parse_scope`]'s,
+    /// at the word at fault in `exprs`.
+    fn check_combination(&self, exprs: &[String]) -> Result<(), (usize, String)> {
+        let at = |word: &str| exprs.iter().position(|e| e.trim() == word).unwrap_or(0);
+        if self.global && (self.follow || self.narrows()) {
+            return Err((
+                at("global"),
+                "global means every process; it cannot be combined with other scope filters".into(),
+            ));
+        }
+        if self.follow && !self.narrows() {
+            return Err((
+                at("follow"),
+                "follow needs a scope filter to follow from, e.g. comm=bash follow".into(),
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Checks one listed value of field `f` (named `field` as written) against
+/// what the kernel compares: ids as 32-bit numbers (cgroup ids as 64-bit),
+/// strings up to their buffer's length, matched exactly. The message says
+/// why the value could never match.
+fn check_value(f: ScopeField, field: &str, v: &str) -> Result<(), String> {
+    match f {
+        ScopeField::Uid | ScopeField::Pid | ScopeField::Tid | ScopeField::Tree => {
+            check_id(field, v)
+        }
+        ScopeField::Cgroup => check_cgroup_id(v),
+        ScopeField::Mntns | ScopeField::Pidns => check_namespace_id(field, v),
+        ScopeField::Comm => check_comm(v),
+        ScopeField::Uts => check_hostname(v),
+        ScopeField::Executable => check_executable(v),
+    }
+}
+
+/// Whether `v` is a number from 0 to `max`.
+fn is_number_to(v: &str, max: u64) -> bool {
+    parse_int(v).is_ok_and(|n| (0..=i128::from(max)).contains(&n))
+}
+
+/// uid=, pid=, tid=, tree=: a 32-bit id.
+fn check_id(field: &str, v: &str) -> Result<(), String> {
+    if !is_number_to(v, u32::MAX.into()) {
+        return Err(format!(
+            "'{v}' is not a {field} (a number from 0 to 4294967295)"
         ));
     }
-    if s.follow
-        && !(s.container.is_some()
-            || !s.lists.is_empty()
-            || s.uid_range.is_some()
-            || s.pid_range.is_some())
-    {
-        let at = exprs.iter().position(|e| e.trim() == "follow").unwrap_or(0);
-        return Err((
-            at,
-            "follow needs a scope filter to follow from, e.g. comm=bash follow".into(),
+    Ok(())
+}
+
+/// cgroup=: a cgroup v2 id, 64 bits.
+fn check_cgroup_id(v: &str) -> Result<(), String> {
+    if !is_number_to(v, u64::MAX) {
+        return Err(format!("'{v}' is not a cgroup id (the inode number of its cgroup v2 directory, as events' cgroupId shows it)"));
+    }
+    Ok(())
+}
+
+/// mntns=, pidns=: a namespace's inode number, 32 bits.
+fn check_namespace_id(field: &str, v: &str) -> Result<(), String> {
+    if !is_number_to(v, u32::MAX.into()) {
+        return Err(format!("'{v}' is not a namespace id (the inode number of /proc/<pid>/ns/{field}, e.g. 4026531836)"));
+    }
+    Ok(())
+}
+
+/// comm=: up to TASK_COMM_LEN - 1 bytes, matched exactly.
+fn check_comm(v: &str) -> Result<(), String> {
+    if v.len() >= COMM_LEN {
+        return Err(format!("'{v}' is longer than a comm can be ({} characters, the kernel's TASK_COMM_LEN - 1), so it would never match", COMM_LEN - 1));
+    }
+    check_exact(v)
+}
+
+/// uts=: a hostname, up to the kernel side's buffer (SCOPE_UTS_LEN - 1),
+/// matched exactly.
+fn check_hostname(v: &str) -> Result<(), String> {
+    if v.len() >= UTS_LEN {
+        return Err(format!(
+            "'{v}' is longer than a hostname can be ({} characters)",
+            UTS_LEN - 1
         ));
     }
-    Ok(s)
+    check_exact(v)
+}
+
+/// executable= (binary=, ...): an absolute path, up to the kernel side's
+/// buffer (SCOPE_EXE_LEN - 1), matched exactly.
+fn check_executable(v: &str) -> Result<(), String> {
+    if !v.starts_with('/') {
+        return Err(format!("'{v}' is not an absolute path; give the executable's absolute path, e.g. /usr/bin/cat (it matches however it is run: by a relative path, a link or a file descriptor)"));
+    }
+    if v.len() >= EXE_LEN {
+        return Err(format!(
+            "paths of up to {} bytes are compared in the kernel; '{v}' is longer",
+            EXE_LEN - 1
+        ));
+    }
+    check_exact(v)
+}
+
+/// A string value holds no pattern: the kernel compares it whole.
+fn check_exact(v: &str) -> Result<(), String> {
+    if v.contains('*') {
+        return Err("scope values are matched exactly in the kernel; for a pattern use an event filter, e.g. --events openat.scope.comm=ca*".into());
+    }
+    Ok(())
 }
 
 #[cfg(test)]
