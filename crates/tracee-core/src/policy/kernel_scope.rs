@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 
 use super::compiled::Compiled;
 use super::expr::parse_int;
-use super::scope::ScopeField;
+use super::scope::{Scope, ScopeField};
 use super::{COMM_LEN, EXE_LEN, UTS_LEN};
 use crate::bpf::types;
 
@@ -83,109 +83,136 @@ fn padded(s: &str, len: usize) -> Vec<u8> {
     v
 }
 
-impl Compiled {
-    /// The scope configuration for the kernel (struct scope_config and the
-    /// scope_* maps), with /proc read for trees and executables of running
-    /// processes.
-    pub(crate) fn kernel_scope(&self) -> KernelScope {
+/// What [`Compiled::kernel_scope`] reads /proc for once every scope is
+/// in: the processes already running in a policy's tree or executable.
+#[derive(Default)]
+struct ProcSeeds {
+    /// `tree=` roots: (pid, policy bit).
+    tree_roots: Vec<(u32, u64)>,
+    exe_paths: Vec<ExecutableScope>,
+}
+
+/// The kernel's name of a scope field (enum scope_field, bpf/tracee.h).
+fn kernel_field(f: ScopeField) -> types::scope_field {
+    use types::scope_field as F;
+    match f {
+        ScopeField::Uid => F::SCOPE_UID,
+        ScopeField::Pid => F::SCOPE_PID,
+        ScopeField::Tid => F::SCOPE_TID,
+        ScopeField::Cgroup => F::SCOPE_CGROUP,
+        ScopeField::Mntns => F::SCOPE_MNTNS,
+        ScopeField::Pidns => F::SCOPE_PIDNS,
+        ScopeField::Tree => F::SCOPE_TREE,
+        ScopeField::Uts => F::SCOPE_UTS,
+        ScopeField::Comm => F::SCOPE_COMM,
+        ScopeField::Executable => F::SCOPE_EXE,
+    }
+}
+
+impl KernelScope {
+    /// Policy `i`'s scope `s` (not `global`): its bit in the config's
+    /// fields, its ranges, and its listed values in the maps (tree roots
+    /// and executables also into `seeds`).
+    fn add_scope(&mut self, i: usize, s: &Scope, seeds: &mut ProcSeeds) {
         use types::scope_field as F;
-        let mut k = KernelScope::default();
-        let c = &mut k.config;
-        let mut tree_roots: Vec<(u32, u64)> = Vec::new();
-        let mut exe_paths: Vec<ExecutableScope> = Vec::new();
-        for (i, s) in self.scopes.iter().enumerate() {
-            let bit = 1u64 << i;
-            if s.global {
-                continue;
-            }
-            c.scoped |= bit;
-            if s.follow {
-                c.follow |= bit;
-            }
-            if let Some(inside) = s.container {
-                c.fields[F::SCOPE_CONTAINER.0 as usize] |= bit;
-                if !inside {
-                    c.negated[F::SCOPE_CONTAINER.0 as usize] |= bit;
-                }
-            }
-            for (f, range) in [
-                (F::SCOPE_UID_RANGE, s.uid_range),
-                (F::SCOPE_PID_RANGE, s.pid_range),
-            ] {
-                let Some((lo, hi)) = range else { continue };
-                c.fields[f.0 as usize] |= bit;
-                let (min, max) = if f.0 == F::SCOPE_UID_RANGE.0 {
-                    (&mut c.uid_min, &mut c.uid_max)
-                } else {
-                    (&mut c.pid_min, &mut c.pid_max)
-                };
-                min[i] = lo;
-                max[i] = hi;
-            }
-            for (f, negate, vals) in &s.lists {
-                let kf = match f {
-                    ScopeField::Uid => F::SCOPE_UID,
-                    ScopeField::Pid => F::SCOPE_PID,
-                    ScopeField::Tid => F::SCOPE_TID,
-                    ScopeField::Cgroup => F::SCOPE_CGROUP,
-                    ScopeField::Mntns => F::SCOPE_MNTNS,
-                    ScopeField::Pidns => F::SCOPE_PIDNS,
-                    ScopeField::Tree => F::SCOPE_TREE,
-                    ScopeField::Uts => F::SCOPE_UTS,
-                    ScopeField::Comm => F::SCOPE_COMM,
-                    ScopeField::Executable => F::SCOPE_EXE,
-                };
-                c.fields[kf.0 as usize] |= bit;
-                if *negate {
-                    c.negated[kf.0 as usize] |= bit;
-                }
-                for v in vals {
-                    match f {
-                        ScopeField::Uid
-                        | ScopeField::Pid
-                        | ScopeField::Tid
-                        | ScopeField::Cgroup
-                        | ScopeField::Mntns
-                        | ScopeField::Pidns => {
-                            let n = parse_int(v).unwrap_or_default() as u64;
-                            *k.nums.entry((kf.0, 0, n)).or_default() |= bit;
-                        }
-                        ScopeField::Tree => {
-                            tree_roots.push((parse_int(v).unwrap_or_default() as u32, bit))
-                        }
-                        ScopeField::Comm => {
-                            let mut key = [0u8; COMM_LEN];
-                            key[..v.len()].copy_from_slice(v.as_bytes());
-                            *k.comms.entry(key).or_default() |= bit;
-                        }
-                        ScopeField::Uts => *k.utss.entry(padded(v, UTS_LEN)).or_default() |= bit,
-                        ScopeField::Executable => {
-                            // by path: the kernel side compares the file's
-                            // absolute path, links resolved; and by identity,
-                            // for a path that cannot be trusted (another
-                            // mount of the same file, a chroot)
-                            let real =
-                                std::fs::canonicalize(v).unwrap_or_else(|_| PathBuf::from(v));
-                            for path in [Path::new(v), real.as_path()] {
-                                if let Some(s) = path.to_str().filter(|s| s.len() < EXE_LEN) {
-                                    *k.exes.entry(padded(s, EXE_LEN)).or_default() |= bit;
-                                }
-                            }
-                            let id = file_id(Path::new(v));
-                            if let Some((dev, ino)) = id {
-                                *k.nums.entry((kf.0, dev, ino)).or_default() |= bit;
-                            }
-                            exe_paths.push((real, id, bit));
-                        }
-                    }
-                }
+        let bit = 1u64 << i;
+        let c = &mut self.config;
+        c.scoped |= bit;
+        if s.follow {
+            c.follow |= bit;
+        }
+        if let Some(inside) = s.container {
+            c.fields[F::SCOPE_CONTAINER.0 as usize] |= bit;
+            if !inside {
+                c.negated[F::SCOPE_CONTAINER.0 as usize] |= bit;
             }
         }
-        // few comm values: compared in place (scope_config.comm_words)
+        for (f, range) in [
+            (F::SCOPE_UID_RANGE, s.uid_range),
+            (F::SCOPE_PID_RANGE, s.pid_range),
+        ] {
+            let Some((lo, hi)) = range else { continue };
+            c.fields[f.0 as usize] |= bit;
+            let (min, max) = if f.0 == F::SCOPE_UID_RANGE.0 {
+                (&mut c.uid_min, &mut c.uid_max)
+            } else {
+                (&mut c.pid_min, &mut c.pid_max)
+            };
+            min[i] = lo;
+            max[i] = hi;
+        }
+        for (f, negate, vals) in &s.lists {
+            let kf = kernel_field(*f);
+            self.config.fields[kf.0 as usize] |= bit;
+            if *negate {
+                self.config.negated[kf.0 as usize] |= bit;
+            }
+            for v in vals {
+                self.add_value(*f, kf, v, bit, seeds);
+            }
+        }
+    }
+
+    /// One value `v` listed for field `f` (the kernel's `kf`) by the
+    /// policy of `bit`: a key of its map, or a root of a tree to seed.
+    fn add_value(
+        &mut self,
+        f: ScopeField,
+        kf: types::scope_field,
+        v: &str,
+        bit: u64,
+        seeds: &mut ProcSeeds,
+    ) {
+        match f {
+            ScopeField::Uid
+            | ScopeField::Pid
+            | ScopeField::Tid
+            | ScopeField::Cgroup
+            | ScopeField::Mntns
+            | ScopeField::Pidns => {
+                let n = parse_int(v).unwrap_or_default() as u64;
+                *self.nums.entry((kf.0, 0, n)).or_default() |= bit;
+            }
+            ScopeField::Tree => seeds
+                .tree_roots
+                .push((parse_int(v).unwrap_or_default() as u32, bit)),
+            ScopeField::Comm => {
+                let mut key = [0u8; COMM_LEN];
+                key[..v.len()].copy_from_slice(v.as_bytes());
+                *self.comms.entry(key).or_default() |= bit;
+            }
+            ScopeField::Uts => *self.utss.entry(padded(v, UTS_LEN)).or_default() |= bit,
+            ScopeField::Executable => self.add_executable(kf, v, bit, seeds),
+        }
+    }
+
+    /// An `executable=` path: keys by path in scope_exes, and by identity
+    /// (SCOPE_EXE, device and inode) in scope_nums.
+    fn add_executable(&mut self, kf: types::scope_field, v: &str, bit: u64, seeds: &mut ProcSeeds) {
+        // by path: the kernel side compares the file's absolute path, links
+        // resolved; and by identity, for a path that cannot be trusted
+        // (another mount of the same file, a chroot)
+        let real = std::fs::canonicalize(v).unwrap_or_else(|_| PathBuf::from(v));
+        for path in [Path::new(v), real.as_path()] {
+            if let Some(s) = path.to_str().filter(|s| s.len() < EXE_LEN) {
+                *self.exes.entry(padded(s, EXE_LEN)).or_default() |= bit;
+            }
+        }
+        let id = file_id(Path::new(v));
+        if let Some((dev, ino)) = id {
+            *self.nums.entry((kf.0, dev, ino)).or_default() |= bit;
+        }
+        seeds.exe_paths.push((real, id, bit));
+    }
+
+    /// Few comm values (up to SCOPE_COMM_INLINE) are also compared in
+    /// place (scope_config.comm_words), without a map lookup.
+    fn inline_comms(&mut self) {
+        let c = &mut self.config;
         let inline = types::tracee_limits::SCOPE_COMM_INLINE.0 as usize;
-        if !k.comms.is_empty() && k.comms.len() <= inline {
-            c.comm_inline = k.comms.len() as u64;
-            for (i, (key, bits)) in k.comms.iter().enumerate() {
+        if !self.comms.is_empty() && self.comms.len() <= inline {
+            c.comm_inline = self.comms.len() as u64;
+            for (i, (key, bits)) in self.comms.iter().enumerate() {
                 c.comm_words[i] = [
                     u64::from_ne_bytes(key[..8].try_into().expect("8")),
                     u64::from_ne_bytes(key[8..].try_into().expect("8")),
@@ -193,11 +220,29 @@ impl Compiled {
                 c.comm_policies[i] = *bits;
             }
         }
+    }
+}
+
+impl Compiled {
+    /// The scope configuration for the kernel (struct scope_config and the
+    /// scope_* maps), with /proc read for trees and executables of running
+    /// processes.
+    pub(crate) fn kernel_scope(&self) -> KernelScope {
+        use types::scope_field as F;
+        let mut k = KernelScope::default();
+        let mut seeds = ProcSeeds::default();
+        for (i, s) in self.scopes.iter().enumerate() {
+            if !s.global {
+                k.add_scope(i, s, &mut seeds);
+            }
+        }
+        k.inline_comms();
+        let c = &k.config;
         k.needs_fork =
             c.fields[F::SCOPE_TREE.0 as usize] | c.fields[F::SCOPE_EXE.0 as usize] | c.follow != 0;
         k.needs_exec = c.fields[F::SCOPE_EXE.0 as usize] != 0;
-        if !tree_roots.is_empty() || !exe_paths.is_empty() {
-            k.procs = seed_processes(&tree_roots, &exe_paths);
+        if !seeds.tree_roots.is_empty() || !seeds.exe_paths.is_empty() {
+            k.procs = seed_processes(&seeds.tree_roots, &seeds.exe_paths);
         }
         k
     }
