@@ -26,7 +26,7 @@ fn to_napi(e: tracee_core::Error) -> napi::Error<ErrorCode> {
 }
 
 /// One policy as written: Tracee's scope and filter strings, unparsed
-/// (tracee-core's policy.rs parses and checks them).
+/// (tracee-core's policy module parses and checks them).
 #[napi(object)]
 #[derive(Clone)]
 pub struct NativePolicy {

@@ -1,7 +1,7 @@
 // Tracee Policies: files in Tracee's two forms (Kubernetes CRD and plain,
 // YAML or JSON), checked in two steps: their shape against POLICY_SCHEMA
 // (ajv), then their scope and filter strings by tracee-core's parser
-// (crates/tracee-core/src/policy.rs), which the tracer itself uses. Every
+// (crates/tracee-core/src/policy/), which the tracer itself uses. Every
 // problem is reported at its file, line and column.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
