@@ -15,6 +15,22 @@ const file = join(root, 'docs/event-catalog.md');
 const cell = (s) => String(s).replaceAll('|', '\\|');
 const args = (e) => e.args.map((a) => `\`${a.type}${a.type.endsWith('*') ? '' : ' '}${a.name}\`${a.decode ? ` (${a.decode})` : ''}`).join(', ');
 
+// where the kernel side catches it (events.tbl's hook attributes)
+const hookedAt = (e) => {
+  switch (e.hook) {
+    case 'function':
+      return `kernel function \`${e.name}\` (fentry, else kprobe)${e.fallback ? `; else derived at the exit of ${e.fallback.join(', ')}` : ''}`;
+    case 'derived':
+      return `derived at the exit of ${e.after.join(', ')}`;
+    case 'tracepoint':
+      return `tracepoint \`${e.name}\``;
+    case 'check':
+      return 'checks of kernel memory (user space, periodic)';
+    default:
+      throw new Error(`${e.name}: no description for hook '${e.hook}' (scripts/gen-docs.mjs)`);
+  }
+};
+
 const events = listEvents();
 const lines = [
   '# Event catalog',
@@ -32,9 +48,9 @@ const lines = [
   '',
   '## Kernel events',
   '',
-  '| event | id | sets | arguments |',
-  '|---|---|---|---|',
-  ...events.filter((e) => !e.syscall).map((e) => `| ${e.name} | ${e.id} | ${e.sets.join(', ')} | ${cell(args(e))} |`),
+  '| event | id | hooked at | sets | arguments |',
+  '|---|---|---|---|---|',
+  ...events.filter((e) => !e.syscall).map((e) => `| ${e.name} | ${e.id} | ${cell(hookedAt(e))} | ${e.sets.join(', ')} | ${cell(args(e))} |`),
   '',
   '## Signatures',
   '',

@@ -9,6 +9,65 @@ use crate::error::{bail, Error};
 use crate::events_tbl::{Catalog, CatalogEntry};
 use crate::prototypes::Prototypes;
 
+/// How an event is hooked in the kernel: what events.tbl says of it
+/// (schema.json `hook`, the TypeScript `EventDef.hook`, the docs' table).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Hook {
+    /// A syscall of the unistd table: sys_enter/sys_exit, raw or per syscall.
+    Syscall,
+    /// `@function(params)`: a kernel function, fentry or kprobe (and, with
+    /// `@fallback=`, derived at those syscalls' exit where neither runs).
+    Function,
+    /// `@after=`: derived in the kernel at these syscalls' exit.
+    Derived,
+    /// `@tracepoint`: the kernel tracepoint of its name.
+    Tracepoint,
+    /// `@check`: found by user space's periodic checks of kernel memory.
+    Check,
+}
+
+impl Hook {
+    /// Its name in schema.json and TypeScript.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Hook::Syscall => "syscall",
+            Hook::Function => "function",
+            Hook::Derived => "derived",
+            Hook::Tracepoint => "tracepoint",
+            Hook::Check => "check",
+        }
+    }
+
+    /// A non-syscall events.tbl line's hook: exactly one of `@function`,
+    /// `@after=`, `@tracepoint`, `@check`.
+    ///
+    /// # Errors
+    /// `path:line: name: ...` where it says none, or more than one.
+    fn of(path: &str, name: &str, tbl: &CatalogEntry) -> Result<Hook, Error> {
+        let said: Vec<Hook> = [
+            (tbl.function, Hook::Function),
+            (!tbl.after.is_empty(), Hook::Derived),
+            (tbl.tracepoint, Hook::Tracepoint),
+            (tbl.check, Hook::Check),
+        ]
+        .into_iter()
+        .filter_map(|(set, hook)| set.then_some(hook))
+        .collect();
+        match said[..] {
+            [hook] => Ok(hook),
+            [] => bail!(
+                "{path}:{}: {name}: say how it is hooked: one of @function(params), @after=syscalls, @tracepoint, @check",
+                tbl.line
+            ),
+            _ => bail!(
+                "{path}:{}: {name}: hooked more than one way ({}): give one of @function(params), @after=syscalls, @tracepoint, @check",
+                tbl.line,
+                said.iter().map(|h| h.as_str()).collect::<Vec<_>>().join(", ")
+            ),
+        }
+    }
+}
+
 /// One event of the catalog.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventDef {
@@ -16,6 +75,8 @@ pub struct EventDef {
     pub id: u32,
     pub name: String,
     pub syscall: bool,
+    /// How the kernel side hooks it.
+    pub hook: Hook,
     pub args: Vec<ArgDef>,
     /// events.tbl's sets; a syscall's end with `syscalls`.
     pub sets: Vec<String>,
@@ -103,6 +164,15 @@ pub fn join_events(
     let mut events = Vec::new();
     for (nr, name) in syscalls {
         let tbl = catalog.remove(name);
+        if let Some(t) = tbl
+            .as_ref()
+            .filter(|t| t.function || t.tracepoint || t.check || !t.after.is_empty())
+        {
+            bail!(
+                "{path}:{}: {name} is a syscall: hooked as one (@function, @after=, @tracepoint, @check are for other events)",
+                t.line
+            );
+        }
         let args = event_args(&path, name, prototypes.get(name), tbl.as_ref())?;
         let line = tbl.as_ref().map(|t| t.line);
         let (mut sets, noreturn, str_at_entry) = tbl.map_or((Vec::new(), false, false), |t| {
@@ -113,6 +183,7 @@ pub fn join_events(
             id: *nr,
             name: name.clone(),
             syscall: true,
+            hook: Hook::Syscall,
             args,
             sets,
             noreturn,
@@ -131,12 +202,14 @@ pub fn join_events(
         let Some(tbl) = catalog.remove(&name) else {
             bail!("{path}: {name} (enum tracee_event_id) is missing");
         };
+        let hook = Hook::of(&path, &name, &tbl)?;
         // no kernel prototype: events.tbl is its one definition
         let args = event_args(&path, &name, None, Some(&tbl))?;
         events.push(EventDef {
             id: *id as u32,
             name,
             syscall: false,
+            hook,
             args,
             sets: tbl.sets,
             noreturn: tbl.noreturn,
@@ -426,6 +499,53 @@ socket_dup @after=dup (int oldfd:fd, int newfd:fd, struct sockaddr * remote_addr
         check_limits(PATH, &events(), &limits()).unwrap();
     }
 
+    #[test]
+    fn every_event_says_how_it_is_hooked_once() {
+        let events = |line: &str| {
+            join_events(
+                &table(&[(257, "openat")]),
+                &protos(),
+                &ids(&[("EVENT_SOCKET_DUP", 747)]),
+                catalog(&format!("# catalog\n{line}")),
+            )
+        };
+        let hook = |line: &str| {
+            events(line)
+                .unwrap()
+                .iter()
+                .map(|e| e.hook)
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(
+            hook("socket_dup @after=dup (int a)"),
+            [Hook::Syscall, Hook::Derived]
+        );
+        assert_eq!(
+            hook("socket_dup @tracepoint (int a)"),
+            [Hook::Syscall, Hook::Tracepoint]
+        );
+        assert_eq!(
+            hook("socket_dup @check (int a)"),
+            [Hook::Syscall, Hook::Check]
+        );
+        assert_eq!(
+            hook("socket_dup @function(struct file *file) @fallback=dup (int a)"),
+            [Hook::Syscall, Hook::Function]
+        );
+        assert_eq!(
+            events("socket_dup (int a)").unwrap_err().to_string(),
+            "bpf/events.tbl:2: socket_dup: say how it is hooked: one of @function(params), @after=syscalls, @tracepoint, @check"
+        );
+        assert_eq!(
+            events("socket_dup @tracepoint @after=dup (int a)").unwrap_err().to_string(),
+            "bpf/events.tbl:2: socket_dup: hooked more than one way (derived, tracepoint): give one of @function(params), @after=syscalls, @tracepoint, @check"
+        );
+        assert_eq!(
+            events("openat @tracepoint ()").unwrap_err().to_string(),
+            "bpf/events.tbl:2: openat is a syscall: hooked as one (@function, @after=, @tracepoint, @check are for other events)"
+        );
+    }
+
     /// check_limits over `line`'s event: syscall sendfile (no prototype in
     /// the excerpt: `line` gives its types) or socket_dup.
     fn limit_error(line: &str, syscall: bool) -> String {
@@ -468,7 +588,7 @@ socket_dup @after=dup (int oldfd:fd, int newfd:fd, struct sockaddr * remote_addr
     #[test]
     fn other_events_build_their_records_themselves() {
         // socket_dup's sockaddrs at 2 and 3: no position rule
-        let events = join_events(&[], &protos(), &ids(&[("EVENT_SOCKET_DUP", 747)]), catalog("socket_dup (int oldfd:fd, int newfd:fd, struct sockaddr * remote_addr, struct sockaddr * local_addr) [net]")).unwrap();
+        let events = join_events(&[], &protos(), &ids(&[("EVENT_SOCKET_DUP", 747)]), catalog("socket_dup @after=dup (int oldfd:fd, int newfd:fd, struct sockaddr * remote_addr, struct sockaddr * local_addr) [net]")).unwrap();
         check_limits(PATH, &events, &limits()).unwrap();
     }
 
@@ -487,7 +607,7 @@ socket_dup @after=dup (int oldfd:fd, int newfd:fd, struct sockaddr * remote_addr
             .collect::<Vec<_>>()
             .join(", ");
         assert_eq!(
-            limit_error(&format!("socket_dup ({many})"), false),
+            limit_error(&format!("socket_dup @after=dup ({many})"), false),
             "bpf/events.tbl:2: socket_dup: declares 21 arguments, at most 20 are carried"
         );
     }
@@ -498,7 +618,7 @@ socket_dup @after=dup (int oldfd:fd, int newfd:fd, struct sockaddr * remote_addr
             &[],
             &protos(),
             &ids(&[("EVENT_BIG", 2048)]),
-            catalog("# catalog\nbig ()"),
+            catalog("# catalog\nbig @tracepoint ()"),
         )
         .unwrap();
         assert_eq!(

@@ -48,6 +48,11 @@ pub struct CatalogEntry {
     pub id: Option<u32>,
     /// `@known=a,b`: other syscalls its handler recognizes by number
     pub known: Vec<String>,
+    /// `@tracepoint`: the kernel tracepoint of its name (bpf/hooks/sched.h)
+    pub tracepoint: bool,
+    /// `@check`: found by user space's checks of kernel memory
+    /// (bpf/hooks/rootkit.h, crates/tracee-core/src/rootkit.rs)
+    pub check: bool,
     /// Its line in the file, from 1.
     pub line: usize,
 }
@@ -118,6 +123,8 @@ impl Catalog {
                 params,
                 id: None,
                 known: Vec::new(),
+                tracepoint: false,
+                check: false,
                 line: lineno + 1,
             };
             let list = |names: &str| names.split(',').map(str::to_string).collect();
@@ -126,6 +133,8 @@ impl Catalog {
                     "@noreturn" => entry.noreturn = true,
                     "@entry" => entry.str_at_entry = true,
                     "@function" => entry.function = true,
+                    "@tracepoint" => entry.tracepoint = true,
+                    "@check" => entry.check = true,
                     a if a.starts_with("@id=") => {
                         entry.id = Some(
                             a["@id=".len()..]

@@ -131,7 +131,7 @@ recvfrom        (sockfd, buf, len, flags, src_addr, addrlen)      [net]
 arch_prctl      (int option, unsigned long addr)
 rt_sigreturn    @noreturn ()
 magic_write @after=write,pwrite64 (const char * pathname, const void * bytes:bytes, u32 dev, u64 inode) [fs]
-sched_process_exit  (int exit_code, bool process_group_exit, int signal)      [default, proc]
+sched_process_exit @tracepoint (int exit_code, bool process_group_exit, int signal)      [default, proc]
 ";
 
     /// The unistd_64.h excerpt's syscalls that the syscalls.h excerpt or
@@ -215,6 +215,7 @@ sched_process_exit  (int exit_code, bool process_group_exit, int signal)      [d
         assert!(rs.contains("pub static FUNCTION_EVENTS: &[&str] = &[];\n"));
         assert_eq!(rs.matches("    EventDef { ").count(), 19 + 2);
         assert!(rs.contains("    EventDef { id: 43, name: \"accept\", syscall: true, noreturn: false, strings_at_entry: false, addrlen_ptr: true, after: &[], before: &[], fallback: &[], sets: &[\"default\", \"net\", \"syscalls\"], args: &[ArgDef { name: \"sockfd\", ty: \"int\", kind: ArgKind::I32, decode: None }, ArgDef { name: \"addr\", ty: \"struct sockaddr *\", kind: ArgKind::Sockaddr, decode: None }, ArgDef { name: \"addrlen\", ty: \"int *\", kind: ArgKind::Ptr, decode: None }, ] },\n"));
+        assert!(rs.contains("pub static TRACEPOINT_EVENTS: &[&str] = &[\"sched_process_exit\"];\n"));
         assert!(rs.contains("EventDef { id: 725, name: \"magic_write\", syscall: false, noreturn: false, strings_at_entry: false, addrlen_ptr: false, after: &[\"write\", \"pwrite64\"], "));
 
         let schema: Value = serde_json::from_str(&out.schema_json).unwrap();

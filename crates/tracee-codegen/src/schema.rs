@@ -55,6 +55,9 @@ pub fn schema_json(
             "id": e.id,
             "name": e.name,
             "syscall": e.syscall,
+            "hook": e.hook.as_str(),
+            "after": e.after,
+            "fallback": e.fallback,
             "args": e.args.iter().map(|a| json!({"name": a.name, "type": a.ty, "kind": a.kind, "decode": a.decode})).collect::<Vec<_>>(),
             "sets": e.sets,
         })).collect::<Vec<_>>(),
@@ -74,6 +77,7 @@ fn strip_prefix_map(values: &[(String, u64)], prefix: &str) -> BTreeMap<String, 
 mod tests {
     use super::*;
     use crate::args::ArgDef;
+    use crate::events::Hook;
 
     fn btf() -> Btf {
         Btf::from_json(include_bytes!("../testdata/btf.json")).unwrap()
@@ -84,6 +88,7 @@ mod tests {
             id: 257,
             name: "openat".into(),
             syscall: true,
+            hook: Hook::Syscall,
             args: vec![ArgDef {
                 name: "flags".into(),
                 ty: "int".into(),
@@ -182,6 +187,7 @@ mod tests {
             s["events"],
             json!([{
                 "id": 257, "name": "openat", "syscall": true, "sets": ["fs", "syscalls"],
+                "hook": "syscall", "after": [], "fallback": [],
                 "args": [{"name": "flags", "type": "int", "kind": "I32", "decode": "open_flags"}],
             }])
         );

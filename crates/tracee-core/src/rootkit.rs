@@ -29,7 +29,8 @@ pub const DEFAULT_INTERVAL: std::time::Duration = std::time::Duration::from_secs
 
 /// The program and its maps (bpf/hooks/rootkit.h).
 pub(crate) const PROGRAM: &str = "tracee_rootkit_check";
-pub(crate) const EVENTS: [&str; 2] = ["hooked_syscall", "hooked_proc_fops"];
+/// The events the checks find: events.tbl's `@check` events.
+pub(crate) use crate::catalog::CHECK_EVENTS as EVENTS;
 
 /// A located table must match kallsyms in at least this share of the
 /// entries kallsyms names (a few hooked entries still find it).

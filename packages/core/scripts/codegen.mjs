@@ -90,6 +90,9 @@ const events = schema.events.map((e) => ({
   id: e.id,
   name: e.name,
   syscall: e.syscall,
+  hook: e.hook,
+  ...(e.after.length ? { after: e.after } : {}),
+  ...(e.fallback.length ? { fallback: e.fallback } : {}),
   sets: e.sets,
   args: e.args.map((a) => (a.decode ? { name: a.name, type: a.type, kind: a.kind, decode: a.decode } : { name: a.name, type: a.type, kind: a.kind })),
 }));
@@ -120,10 +123,24 @@ export type Decoder = ${schema.decoders.map((k) => `'${k}'`).join(' | ')};
  */
 export const CONSTANTS = ${JSON.stringify(schema.constants)} as const satisfies Record<string, readonly (readonly [string, number])[]>;
 
+/**
+ * How the kernel side hooks an event (bpf/events.tbl): \`syscall\` at
+ * sys_enter/sys_exit; \`function\` a kernel function by fentry or kprobe;
+ * \`derived\` in the kernel at the exit of the syscalls in \`after\`;
+ * \`tracepoint\` the kernel tracepoint of its name; \`check\` found by the
+ * periodic checks of kernel memory (rootkit detection).
+ */
+export type HookKind = ${[...new Set(schema.events.map((e) => e.hook))].sort().map((k) => `'${k}'`).join(' | ')};
+
 export interface EventDef {
   readonly id: number;
   readonly name: string;
   readonly syscall: boolean;
+  readonly hook: HookKind;
+  /** \`derived\`: the syscalls at whose exit it is derived. */
+  readonly after?: readonly string[];
+  /** \`function\`: the syscalls at whose exit it is derived where neither fentry nor kprobes run. */
+  readonly fallback?: readonly string[];
   readonly sets: readonly string[];
   readonly args: readonly ArgDef[];
 }

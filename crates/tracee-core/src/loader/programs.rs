@@ -146,3 +146,33 @@ pub(super) fn object_name(base: &str, legacy: bool) -> String {
         base.to_string()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::catalog::TRACEPOINT_EVENTS;
+
+    /// The catalog's `@tracepoint` events and the object's tracepoint
+    /// programs other than the syscalls' and the derived events': one
+    /// `tracee_<event>` each (bpf/hooks/sched.h), both ways.
+    #[test]
+    fn each_tracepoint_event_has_its_program() {
+        let mut events: Vec<&str> = TRACEPOINT_EVENTS.to_vec();
+        events.sort();
+        let mut programs: Vec<&str> = TRACEPOINT_PROGRAMS
+            .iter()
+            .filter(|p| p.starts_with("tracee_sched_") && **p != SCHED_PROCESS_EXEC_FIND_VMA)
+            .map(|p| &p["tracee_".len()..])
+            .collect();
+        programs.sort();
+        assert_eq!(events, programs);
+        assert_eq!(
+            events,
+            [
+                "sched_process_exec",
+                "sched_process_exit",
+                "sched_process_fork"
+            ]
+        );
+    }
+}
