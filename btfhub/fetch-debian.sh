@@ -83,6 +83,7 @@ record() { # file record stamp
 
 [[ -z $images ]] || { mkdir -p "$images" && : > "$images/kernels.tsv.tmp"; }
 while read -r use suite pkg version sha256 filename; do
+  [[ $use == embed || -n $images ]] || continue
   case $suite in
     bullseye) debian=11 ;;
     bookworm*) debian=12 ;;
