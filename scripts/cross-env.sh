@@ -3,7 +3,8 @@
 # cross toolchain (an npm package), so the .node loads on the old hosts that
 # lack kernel BTF (RHEL/CentOS 8 and older). The toolchain's sysroot has
 # CentOS 7's kernel headers, too old for libbpf; Debian's UAPI headers
-# (linux-libc-dev), which do not depend on the libc, are put in front.
+# (linux-libc-dev, pinned in inputs.lock: scripts/fetch-inputs.sh), which
+# do not depend on the libc, are put in front.
 # shellcheck shell=bash
 _root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 _pkg="$_root/node_modules/@napi-rs/cross-toolchain-x64-target-x86_64"
@@ -16,10 +17,12 @@ if [[ ! -x "$_tc/bin/x86_64-unknown-linux-gnu-gcc" ]]; then
   rm -rf "$_tc" && mv "$_tc.tmp" "$_tc"
 fi
 _uapi="$_root/.cache/cross-toolchain/uapi"
+_inc="$_root/.cache/inputs/linux-libc-dev/usr/include"
+[[ -f "$_inc/linux/bpf.h" ]] || { echo "cross-env: $_inc is missing; run scripts/fetch-inputs.sh (scripts/setup.sh does)" >&2; return 1; }
 mkdir -p "$_uapi"
-ln -sfn /usr/include/linux "$_uapi/linux"
-ln -sfn /usr/include/x86_64-linux-gnu/asm "$_uapi/asm"
-ln -sfn /usr/include/asm-generic "$_uapi/asm-generic"
+ln -sfn "$_inc/linux" "$_uapi/linux"
+ln -sfn "$_inc/x86_64-linux-gnu/asm" "$_uapi/asm"
+ln -sfn "$_inc/asm-generic" "$_uapi/asm-generic"
 _cc="$_tc/bin/x86_64-unknown-linux-gnu"
 export CC_x86_64_unknown_linux_gnu="$_cc-gcc"
 export CXX_x86_64_unknown_linux_gnu="$_cc-g++"
@@ -33,4 +36,4 @@ export TRACEE_CARGO_TARGET=x86_64-unknown-linux-gnu
 with_cross_env() {
   env "CC_x86_64-unknown-linux-gnu=$CC_x86_64_unknown_linux_gnu" "$@"
 }
-unset _root _pkg _version _tc _uapi _cc
+unset _root _pkg _version _tc _uapi _inc _cc

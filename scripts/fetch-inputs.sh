@@ -15,10 +15,30 @@
 # change for a version; the zip's sha256 pins it. CO-RE makes the object
 # independent of the kernel it was compiled against; the arm64 object for
 # BTFGen uses the same types with arm64's registers declared by the source.
+#
+# Debian's headers, pinned in inputs.lock (by name, version, pool path and
+# sha256; scripts/inputs-lock.sh fetches them from deb.debian.org):
+# syscalls.h, the kernel's syscall prototypes (include/linux/syscalls.h of
+# a linux-headers-*-common), and whole packages of headers, each in a
+# directory of its name: linux-libc-dev (x86_64's syscall numbers, the
+# kernel's constants, the UAPI headers libbpf is built with), libc6-dev
+# (glibc's socket constants), linux-libc-dev-arm64-cross (arm64's syscall
+# numbers). Never this host's /usr/include.
+#
+#   scripts/fetch-inputs.sh --update-lock   # inputs.lock from today's newest packages
 set -euo pipefail
 cd "$(dirname "$0")/.."
 log() { printf 'fetch-inputs: %s\n' "$*" >&2; }
 die() { printf 'fetch-inputs: error: %s\n' "$*" >&2; exit 1; }
+source scripts/inputs-lock.sh
+
+case ${1:-} in
+  '') ;;
+  --update-lock)
+    lock_update inputs.lock .cache/apt
+    exit ;;
+  *) die "unknown argument $1 (scripts/fetch-inputs.sh [--update-lock])" ;;
+esac
 
 VMLINUX_MODULE=github.com/cilium/ebpf
 VMLINUX_VERSION=v0.22.0
@@ -28,9 +48,11 @@ GOPROXY_URL=${GOPROXY_URL:-https://proxy.golang.org}
 
 out=.cache/inputs
 mkdir -p "$out"
-for tool in curl sha256sum unzip gzip; do
-  command -v "$tool" >/dev/null || die "$tool is missing (apt-get install curl coreutils unzip gzip)"
+for tool in curl sha256sum unzip gzip dpkg-deb tar; do
+  command -v "$tool" >/dev/null || die "$tool is missing (apt-get install curl coreutils unzip gzip dpkg tar)"
 done
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
 
 stamp="$VMLINUX_MODULE@$VMLINUX_VERSION:$VMLINUX_MEMBER:$VMLINUX_ZIP_SHA256"
 # kept only if it is still the file extracted then (its sha256 is in the stamp)
@@ -40,8 +62,7 @@ kept() {
   [[ $(sed -n 2p "$out/vmlinux.btf.source") == "$(sha256sum "$out/vmlinux.btf" | cut -d' ' -f1)" ]]
 }
 if ! kept; then
-  zip=$(mktemp --suffix=.zip)
-  trap 'rm -f "$zip"' EXIT
+  zip=$tmp/module.zip
   url="$GOPROXY_URL/$VMLINUX_MODULE/@v/$VMLINUX_VERSION.zip"
   log "fetching the pinned kernel types: $url"
   curl -fsSL --retry 3 -o "$zip" "$url" || die "cannot download $url (the Go module proxy must be reachable, or set GOPROXY_URL)"
@@ -51,3 +72,5 @@ if ! kept; then
   mv "$out/vmlinux.btf.tmp" "$out/vmlinux.btf"
   printf '%s\n%s\n' "$stamp" "$(sha256sum "$out/vmlinux.btf" | cut -d' ' -f1)" > "$out/vmlinux.btf.source"
 fi
+
+lock_fetch_headers inputs.lock "$out" "$tmp"

@@ -13,16 +13,17 @@ die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
 
 # Build tools: clang compiles the BPF object; bpftool generates vmlinux.h;
 # autotools, flex, bison and gawk build the vendored libelf that libbpf-sys
-# links statically; linux-libc-dev provides the syscall table (and
-# linux-libc-dev-arm64-cross arm64's). qemu,
+# links statically. qemu,
 # busybox-static and cpio boot other kernels for the tests (test/qemu/);
 # strace and python3 are the oracle and a workload of test/strace.test.ts
 # (python3 and bpftool also the tests' probe of fentry and kprobes,
 # test/fixtures/hook-probe.py); curl and unzip fetch the pinned build
-# inputs (scripts/fetch-inputs.sh).
+# inputs (scripts/fetch-inputs.sh). The headers the build reads (syscall
+# numbers and prototypes, constants) are not this host's: they are
+# Debian's packages pinned in inputs.lock, which fetch-inputs.sh extracts.
 DEBIAN_PACKAGES=(clang llvm bpftool make pkg-config gcc libc6-dev linux-libc-dev binutils xz-utils zstd curl unzip
   autoconf autopoint automake libtool flex bison gawk zlib1g-dev libelf-dev util-linux
-  qemu-system-x86 busybox-static cpio strace python3 linux-libc-dev-arm64-cross)
+  qemu-system-x86 busybox-static cpio strace python3)
 
 missing=()
 for p in "${DEBIAN_PACKAGES[@]}"; do
@@ -45,24 +46,19 @@ if [[ ! -f node_modules/.package-lock.json || package-lock.json -nt node_modules
   npm ci --no-audit --no-fund --loglevel=error
 fi
 
-# The kernel types the object is compiled against, pinned (not this host's).
+# The kernel types the object is compiled against and the headers it reads,
+# pinned (not this host's).
 bash scripts/fetch-inputs.sh
 
 # Kernels whose minimized BTF is embedded: btfhub-archive layout directories,
 # colon-separated. By default: a btfhub-archive checkout beside the project
-# (../shared/btfhub-archive) and Debian's packaged kernels (fetched once,
-# cached in /var/cache/tracee-rs); this host's own kernel only with
-# TRACEE_EMBED_HOST_BTF=1 (scripts/test.sh sets it: the tests hide this
-# kernel's BTF and load with the embedded one), never in a package.
-# The same script fetches the kernel's syscall prototypes, the argument
-# names and types of the event catalog (read by crates/tracee-core/build.rs).
+# (../shared/btfhub-archive) and Debian's packaged kernels pinned in
+# inputs.lock (fetched once, cached in /var/cache/tracee-rs); this host's
+# own kernel only with TRACEE_EMBED_HOST_BTF=1 (scripts/test.sh sets it:
+# the tests hide this kernel's BTF and load with the embedded one), never
+# in a package.
 debian_btf=/var/cache/tracee-rs/btfhub-debian
-if [[ -z ${TRACEE_SYSCALLS_H:-} ]]; then
-  export TRACEE_SYSCALLS_H=/var/cache/tracee-rs/kernel-headers/syscalls.h
-  bash btfhub/fetch-debian.sh "$debian_btf" --headers "$(dirname "$TRACEE_SYSCALLS_H")"
-else
-  bash btfhub/fetch-debian.sh "$debian_btf"
-fi
+bash btfhub/fetch-debian.sh "$debian_btf"
 if [[ -z ${TRACEE_BTFHUB_ARCHIVE:-} ]]; then
   TRACEE_BTFHUB_ARCHIVE=$debian_btf
   if [[ -d ../shared/btfhub-archive ]]; then
@@ -80,6 +76,7 @@ log "ready: npx tracee-rs --help"
 if [[ ${1:-} == --print-env ]]; then
   # for scripts/test.sh: the inputs the build used
   printf 'export TRACEE_BTFHUB_ARCHIVE=%q\n' "$TRACEE_BTFHUB_ARCHIVE" >&3
-  printf 'export TRACEE_SYSCALLS_H=%q\n' "$TRACEE_SYSCALLS_H" >&3
+  # (an override of the pinned prototypes, only if one was given)
+  [[ -z ${TRACEE_SYSCALLS_H:-} ]] || printf 'export TRACEE_SYSCALLS_H=%q\n' "$TRACEE_SYSCALLS_H" >&3
   printf 'export TRACEE_EMBED_HOST_BTF=%q\n' "${TRACEE_EMBED_HOST_BTF:-}" >&3
 fi

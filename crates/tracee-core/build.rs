@@ -14,10 +14,12 @@
 //!    the TypeScript decoder is generated from), made by the tracee-codegen
 //!    crate from the object's BTF (the record layout and tracee.h's enums),
 //!    `<asm/unistd_64.h>` and arm64's `<asm/unistd.h>` (syscall numbers),
-//!    the kernel's syscall prototypes (`include/linux/syscalls.h`, from
-//!    Debian's kernel headers: `btfhub/fetch-debian.sh --headers`),
-//!    `bpf/events.tbl` and the installed headers' decoding constants. This
-//!    file only reads those inputs and writes the outputs.
+//!    the kernel's syscall prototypes (`include/linux/syscalls.h`),
+//!    `bpf/events.tbl` and the headers' decoding constants. The headers are
+//!    Debian's packages pinned in `inputs.lock`, which
+//!    `scripts/fetch-inputs.sh` extracts into `.cache/inputs/`, never this
+//!    host's `/usr/include`. This file only reads those inputs and writes
+//!    the outputs.
 //!
 //! Nothing generated here is committed.
 
@@ -42,11 +44,21 @@ const CATALOG: &str = "../../bpf/events.tbl";
 const PINNED_VMLINUX_BTF: &str = "../../.cache/inputs/vmlinux.btf";
 /// This host's kernel BTF: embedded only on request (TRACEE_EMBED_HOST_BTF=1).
 const HOST_BTF: &str = "/sys/kernel/btf/vmlinux";
-const UNISTD_H: &str = "/usr/include/x86_64-linux-gnu/asm/unistd_64.h";
-const SYSCALLS_H: &str = "/var/cache/tracee-rs/kernel-headers/syscalls.h";
-const ARM64_UNISTD: &str = "/usr/aarch64-linux-gnu/include/asm/unistd.h";
-/// Where [`constants::header_files`] are.
-const INCLUDE: &str = "/usr/include";
+/// The pinned Debian headers (inputs.lock), as scripts/fetch-inputs.sh
+/// extracts them: each package in a directory of its name.
+const UNISTD_H: &str =
+    "../../.cache/inputs/linux-libc-dev/usr/include/x86_64-linux-gnu/asm/unistd_64.h";
+const SYSCALLS_H: &str = "../../.cache/inputs/syscalls.h";
+const ARM64_INCLUDE: &str =
+    "../../.cache/inputs/linux-libc-dev-arm64-cross/usr/aarch64-linux-gnu/include";
+/// Where [`constants::header_files`] are, searched in order (the kernel's
+/// UAPI headers, then glibc's), as `/usr/include` holds both.
+const INCLUDE: [&str; 2] = [
+    "../../.cache/inputs/linux-libc-dev/usr/include",
+    "../../.cache/inputs/libc6-dev/usr/include",
+];
+/// How to get the pinned headers.
+const FETCH: &str = "run scripts/fetch-inputs.sh (or scripts/setup.sh)";
 
 fn main() {
     // the whole tree: its files include each other
@@ -147,11 +159,8 @@ fn generate_catalog(obj: &Path, out: &Path, catalog: Catalog) {
         obj.to_str().unwrap(),
     ]))
     .unwrap_or_else(|e| panic!("{e}"));
-    let unistd_h = env::var("TRACEE_UNISTD_H").unwrap_or_else(|_| UNISTD_H.into());
-    let syscalls = unistd::parse_unistd_64(&read(
-        &unistd_h,
-        "apt-get install linux-libc-dev, or set TRACEE_UNISTD_H",
-    ));
+    let unistd_h = env_or("TRACEE_UNISTD_H", UNISTD_H);
+    let syscalls = unistd::parse_unistd_64(&read(&unistd_h, FETCH));
     // too few: not the file meant
     assert!(
         syscalls.len() > 300,
@@ -161,11 +170,11 @@ fn generate_catalog(obj: &Path, out: &Path, catalog: Catalog) {
     let arm64_syscalls = unistd::parse_unistd_defines(&arm64_unistd_defines());
     assert!(
         arm64_syscalls.len() > 280,
-        "{ARM64_UNISTD}: only {} syscalls",
+        "{ARM64_INCLUDE}/asm/unistd.h: only {} syscalls",
         arm64_syscalls.len()
     );
-    let syscalls_h = env::var("TRACEE_SYSCALLS_H").unwrap_or_else(|_| SYSCALLS_H.into());
-    let prototypes = prototypes::parse_prototypes(&read(&syscalls_h, "the kernel's syscall prototypes: run scripts/setup.sh, or btfhub/fetch-debian.sh --headers DIR and set TRACEE_SYSCALLS_H=DIR/syscalls.h"))
+    let syscalls_h = env_or("TRACEE_SYSCALLS_H", SYSCALLS_H);
+    let prototypes = prototypes::parse_prototypes(&read(&syscalls_h, FETCH))
         .unwrap_or_else(|e| panic!("{syscalls_h}: {e}"));
     assert!(
         prototypes.len() > 300,
@@ -175,13 +184,12 @@ fn generate_catalog(obj: &Path, out: &Path, catalog: Catalog) {
     let headers: BTreeMap<&str, String> = constants::header_files()
         .into_iter()
         .map(|f| {
-            (
-                f,
-                read(
-                    &format!("{INCLUDE}/{f}"),
-                    "apt-get install linux-libc-dev libc6-dev",
-                ),
-            )
+            let path = INCLUDE
+                .iter()
+                .map(|dir| format!("{dir}/{f}"))
+                .find(|p| Path::new(p).is_file())
+                .unwrap_or_else(|| panic!("{f} is in none of {INCLUDE:?}; {FETCH}"));
+            (f, read(&path, FETCH))
         })
         .collect();
     let generated = tracee_codegen::generate(Inputs {
@@ -220,6 +228,14 @@ fn bpf_sources() -> String {
         .join("\n")
 }
 
+/// The path in environment variable `var` (an override), else `default`.
+fn env_or(var: &str, default: &str) -> String {
+    env::var(var)
+        .ok()
+        .filter(|v| !v.is_empty())
+        .unwrap_or_else(|| default.into())
+}
+
 /// An input file's text, watched by cargo; `hint` says how to get it.
 fn read(path: &str, hint: &str) -> String {
     println!("cargo:rerun-if-changed={path}");
@@ -227,10 +243,16 @@ fn read(path: &str, hint: &str) -> String {
 }
 
 /// arm64's syscall numbers as its `<asm/unistd.h>` (Debian's
-/// linux-libc-dev-arm64-cross) defines them: the preprocessor's `#define`s,
-/// with the arch's `__ARCH_WANT_*` choices applied to asm-generic's table.
+/// linux-libc-dev-arm64-cross, pinned) defines them: the preprocessor's
+/// `#define`s, with the arch's `__ARCH_WANT_*` choices applied to
+/// asm-generic's table.
 fn arm64_unistd_defines() -> String {
-    println!("cargo:rerun-if-changed={ARM64_UNISTD}");
+    // the headers it includes are in the same directory, extracted together
+    println!("cargo:rerun-if-changed={ARM64_INCLUDE}");
+    let unistd = format!("{ARM64_INCLUDE}/asm/unistd.h");
+    if !Path::new(&unistd).is_file() {
+        panic!("{unistd} is missing; {FETCH}");
+    }
     let clang = env::var("CLANG").unwrap_or_else(|_| "clang".into());
     let out = Command::new(&clang)
         .args([
@@ -239,14 +261,14 @@ fn arm64_unistd_defines() -> String {
             "-x",
             "c",
             "-nostdinc",
-            "-I/usr/aarch64-linux-gnu/include",
-            ARM64_UNISTD,
+            &format!("-I{ARM64_INCLUDE}"),
+            &unistd,
         ])
         .output()
         .unwrap_or_else(|e| panic!("{clang}: {e}"));
     assert!(
         out.status.success(),
-        "reading {ARM64_UNISTD} failed ({}); apt-get install linux-libc-dev-arm64-cross, or run scripts/setup.sh",
+        "reading {unistd} failed ({}); {FETCH}",
         String::from_utf8_lossy(&out.stderr).trim()
     );
     String::from_utf8_lossy(&out.stdout).into_owned()

@@ -1,9 +1,9 @@
 //! The kernel's (and glibc's) names for the values user space decodes:
 //! errno, signals, open/mmap/clone flags, socket families and types,
-//! capabilities, ptrace requests, file types. Read from the installed
-//! headers (linux-libc-dev, libc6-dev) rather than restated; the build
-//! script reads the files [`header_files`] names and hands their text to
-//! [`constants`].
+//! capabilities, ptrace requests, file types. Read from Debian's headers
+//! (linux-libc-dev, libc6-dev, pinned in inputs.lock) rather than restated;
+//! the build script reads the files [`header_files`] names and hands their
+//! text to [`constants`].
 
 use std::collections::BTreeMap;
 
@@ -24,7 +24,7 @@ macro_rules! multiarch {
 struct Table {
     /// The table's key in the schema's `constants`.
     key: &'static str,
-    /// Paths relative to the include directory (`/usr/include`).
+    /// Paths relative to the include directory (as in `/usr/include`).
     files: &'static [&'static str],
     prefix: &'static str,
     skip: &'static [&'static str],
@@ -185,7 +185,7 @@ const TABLES: &[Table] = &[
 ];
 
 /// The headers [`constants`] reads, relative to the include directory
-/// (`/usr/include`), each once, in the tables' order.
+/// (as in `/usr/include`), each once, in the tables' order.
 pub fn header_files() -> Vec<&'static str> {
     let mut files: Vec<&'static str> = Vec::new();
     for f in TABLES.iter().flat_map(|t| t.files) {
