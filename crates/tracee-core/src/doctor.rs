@@ -48,22 +48,23 @@ const SECURITYFS: &str = "/sys/kernel/security";
 /// Runs every check; reads only, changes nothing on the host.
 pub fn run() -> Vec<Check> {
     let mut out = Vec::new();
-    privileges_check(&mut out);
+    let privileged = privileges_check(&mut out);
     lockdown(&mut out);
     let (btf_check, kernel_btf) = kernel_btf();
     out.push(btf_check);
     load_decision(&mut out, kernel_btf.is_ok());
-    program_types(&mut out);
+    program_types(&mut out, privileged);
     bpf_lsm(&mut out);
-    fentry(&mut out, kernel_btf.is_ok());
+    fentry(&mut out, kernel_btf.is_ok(), privileged);
     kprobes(&mut out);
-    tracefs(&mut out);
+    tracefs(&mut out, privileged);
     out
 }
 
-/// Whether this process may load eBPF programs.
-fn privileges_check(out: &mut Vec<Check>) {
-    out.push(match privileges::check() {
+/// Whether this process may load eBPF programs; the answer.
+fn privileges_check(out: &mut Vec<Check>) -> bool {
+    let result = privileges::check();
+    out.push(match &result {
         Ok(()) => check(
             "privileges",
             Status::Ok,
@@ -74,9 +75,31 @@ fn privileges_check(out: &mut Vec<Check>) {
             "privileges",
             Status::Fail,
             e.to_string(),
-            Some("run as root, or grant CAP_BPF, CAP_PERFMON and CAP_SYS_RESOURCE"),
+            Some(privileges::FIX),
         ),
     });
+    result.is_ok()
+}
+
+/// A probe the kernel refused to answer (EPERM, EACCES): unknown, for want
+/// of privileges where this process lacks them (not for the kernel's age or
+/// build), else for what else may deny it.
+fn refused(name: &'static str, refusal: String, privileged: bool) -> Check {
+    if privileged {
+        check(
+            name,
+            Status::Warn,
+            format!("unknown: {refusal}, although this process has the privileges: a user namespace, seccomp or a security module may deny bpf()"),
+            None,
+        )
+    } else {
+        check(
+            name,
+            Status::Warn,
+            format!("unknown: {refusal}: this process lacks the privileges to probe (see privileges), which says nothing of the kernel"),
+            Some(privileges::FIX),
+        )
+    }
 }
 
 /// Whether kernel lockdown lets BPF read kernel memory.
@@ -107,6 +130,12 @@ fn lockdown(out: &mut Vec<Check>) {
                     )
                 }
             }
+            Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => check(
+                "lockdown",
+                Status::Warn,
+                format!("unknown: {SECURITYFS}/lockdown cannot be read ({e})"),
+                Some(privileges::FIX),
+            ),
             Err(_) if !securityfs => check(
                 "lockdown",
                 Status::Warn,
@@ -185,39 +214,40 @@ fn load_decision(out: &mut Vec<Check>, has_kernel_btf: bool) {
 }
 
 /// The ring buffer and raw tracepoint programs.
-fn program_types(out: &mut Vec<Check>) {
-    let probe_prog = |t| {
-        // SAFETY: a plain feature probe; NULL options are allowed.
-        unsafe { libbpf_rs::libbpf_sys::libbpf_probe_bpf_prog_type(t, std::ptr::null()) }
-    };
+fn program_types(out: &mut Vec<Check>, privileged: bool) {
+    let refusal = |e: &std::io::Error| e.raw_os_error().is_some_and(privileges::is_refusal);
     // the same probe that picks the transport
     out.push(match crate::features::ring_buffer_supported() {
         Ok(true) => check("ring buffer", Status::Ok, "BPF ring buffer available", None),
         Ok(false) => check("ring buffer", Status::Warn, "no BPF ring buffer (Linux < 5.8): records go through a perf buffer, one wake-up per record", Some("Linux 5.8 or later")),
+        Err(e) if refusal(&e) => refused("ring buffer", format!("creating a BPF ring buffer was refused ({e})"), privileged),
         Err(e) => check("ring buffer", Status::Warn, format!("could not probe ({e})"), None),
     });
-    out.push(
-        match probe_prog(libbpf_rs::libbpf_sys::BPF_PROG_TYPE_RAW_TRACEPOINT) {
-            1 => check(
-                "raw tracepoints",
-                Status::Ok,
-                "raw tracepoint programs load (every tracee-rs event uses them)",
-                None,
-            ),
-            0 => check(
-                "raw tracepoints",
-                Status::Fail,
-                "raw tracepoint programs are not supported (Linux < 4.17)",
-                Some("Linux 4.17 or later (RHEL 8's 4.18 works)"),
-            ),
-            e => check(
-                "raw tracepoints",
-                Status::Warn,
-                format!("could not probe ({e})"),
-                None,
-            ),
-        },
-    );
+    out.push(match crate::features::raw_tracepoint_supported() {
+        Ok(true) => check(
+            "raw tracepoints",
+            Status::Ok,
+            "raw tracepoint programs load (every tracee-rs event uses them)",
+            None,
+        ),
+        Ok(false) => check(
+            "raw tracepoints",
+            Status::Fail,
+            "raw tracepoint programs are not supported (Linux < 4.17)",
+            Some("Linux 4.17 or later (RHEL 8's 4.18 works)"),
+        ),
+        Err(e) if refusal(&e) => refused(
+            "raw tracepoints",
+            format!("a two-instruction raw tracepoint program was refused ({e})"),
+            privileged,
+        ),
+        Err(e) => check(
+            "raw tracepoints",
+            Status::Warn,
+            format!("could not probe ({e})"),
+            None,
+        ),
+    });
 }
 
 /// Whether BPF LSM is in the active LSM list.
@@ -230,6 +260,12 @@ fn bpf_lsm(out: &mut Vec<Check>) {
             format!("bpf is not in the active LSM list ({}): lsm programs unavailable (tracee-rs reaches the LSM hooks through fentry or kprobes, which do not need it)", list.trim()),
             Some("boot with lsm=<current list>,bpf"),
         ),
+        Err(e) if e.kind() == std::io::ErrorKind::PermissionDenied => check(
+            "BPF LSM",
+            Status::Warn,
+            format!("unknown: {SECURITYFS}/lsm cannot be read ({e})"),
+            Some(privileges::FIX),
+        ),
         Err(_) => check(
             "BPF LSM",
             Status::Warn,
@@ -240,13 +276,16 @@ fn bpf_lsm(out: &mut Vec<Check>) {
 }
 
 /// Whether fentry programs load (asked only with the kernel's own BTF).
-fn fentry(out: &mut Vec<Check>, kernel_btf: bool) {
+fn fentry(out: &mut Vec<Check>, kernel_btf: bool, privileged: bool) {
     // the kernel-function events' first choice (they fall back to kprobes)
     if !kernel_btf {
         return;
     }
     out.push(match crate::features::fentry_supported() {
         Ok(()) => check("fentry", Status::Ok, "fentry programs load: the kernel-function events (security_*, cap_capable) use them", None),
+        // EPERM is also what kernels without ftrace direct calls answer
+        // root: only with the privileges does it say that
+        Err(why) if !privileged => refused("fentry", why, false),
         Err(why) => check(
             "fentry",
             Status::Warn,
@@ -258,7 +297,7 @@ fn fentry(out: &mut Vec<Check>, kernel_btf: bool) {
 
 /// Whether kprobes can be attached.
 fn kprobes(out: &mut Vec<Check>) {
-    // the same test the loader makes
+    // the same test the loader makes (the kprobe PMU, world-readable)
     out.push(match crate::features::kprobes_available() {
         Ok(()) => check("kprobes", Status::Ok, "kprobes available", None),
         Err(why) => check(
@@ -271,13 +310,25 @@ fn kprobes(out: &mut Vec<Check>) {
 }
 
 /// Whether tracefs is mounted.
-fn tracefs(out: &mut Vec<Check>) {
-    let tracefs = crate::features::TRACEFS_MOUNTS
+fn tracefs(out: &mut Vec<Check>, privileged: bool) {
+    // tracefs is mode 0700: its files are invisible without root
+    let seen: Vec<_> = crate::features::TRACEFS_MOUNTS
         .iter()
-        .find(|m| Path::new(m).join("trace").exists());
-    out.push(match tracefs {
-        Some(m) => check("tracefs", Status::Ok, format!("mounted ({m})"), None),
-        None => check(
+        .map(|m| (m, crate::features::path_exists(&Path::new(m).join("trace"))))
+        .collect();
+    let mounted = seen.iter().find(|(_, r)| matches!(r, Ok(true)));
+    let unreadable = seen
+        .iter()
+        .find_map(|(m, r)| r.as_ref().err().map(|e| (m, e)));
+    out.push(match (mounted, unreadable) {
+        (Some((m, _)), _) => check("tracefs", Status::Ok, format!("mounted ({m})"), None),
+        (None, Some((m, e))) => check(
+            "tracefs",
+            Status::Warn,
+            format!("unknown: {m} cannot be read ({e})"),
+            (!privileged).then_some(privileges::FIX),
+        ),
+        (None, None) => check(
             "tracefs",
             Status::Warn,
             "not mounted: tracepoint (tp/) programs unavailable; tracee-rs uses raw tracepoints, which need none",

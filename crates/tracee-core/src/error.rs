@@ -3,8 +3,16 @@
 /// What went wrong while starting or running a trace.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
-    #[error("tracee-rs needs privileges to load eBPF programs ({missing}); run it as root, or grant CAP_BPF, CAP_PERFMON and CAP_SYS_RESOURCE (CAP_SYS_ADMIN on kernels before 5.8)")]
+    #[error(
+        "tracee-rs needs privileges to load eBPF programs ({missing}); {}",
+        crate::privileges::FIX
+    )]
     Privileges { missing: String },
+
+    /// An option out of the range the kernel takes, e.g.
+    /// [`crate::TraceOptions::ring_buffer_bytes`].
+    #[error("{option}: {cause}")]
+    Invalid { option: &'static str, cause: String },
 
     #[error("unknown event '{name}'; did you mean {}? (event names are syscall names such as openat, kernel events such as sched_process_exec, or sets: {})", suggestions.join(", "), crate::catalog::sets().join(", "))]
     UnknownEvent {
@@ -83,6 +91,7 @@ impl Error {
     pub fn code(&self) -> ErrorCode {
         match self {
             Error::Privileges { .. } => ErrorCode::Privileges,
+            Error::Invalid { .. } => ErrorCode::Invalid,
             Error::UnknownEvent { .. } => ErrorCode::UnknownEvent,
             Error::NoEvents => ErrorCode::NoEvents,
             Error::Unavailable { .. } => ErrorCode::Unavailable,

@@ -43,16 +43,66 @@ pub(crate) fn mount_tracefs() -> String {
     format!("mount -t tracefs nodev {}", TRACEFS_MOUNTS[0])
 }
 
-/// Whether the kernel has BPF ring buffers (5.8+); Err: the probe's own
-/// error (a negative errno, e.g. without privileges).
-pub(crate) fn ring_buffer_supported() -> Result<bool, i32> {
-    // SAFETY: a plain feature probe; NULL options are allowed.
-    let r = unsafe { sys::libbpf_probe_bpf_map_type(sys::BPF_MAP_TYPE_RINGBUF, std::ptr::null()) };
-    match r {
-        1 => Ok(true),
-        0 => Ok(false),
-        e => Err(e),
+/// A feature probe's answer: Ok(whether the kernel has it), or Err with
+/// the kernel's refusal to say (EPERM without privileges, see
+/// [`crate::privileges::is_refusal`]). libbpf's own probes
+/// (`libbpf_probe_bpf_map_type`, `libbpf_probe_bpf_prog_type`) answer "no"
+/// for any failure, so a process without privileges read as a kernel too
+/// old; these keep the errno: only EINVAL (a type the kernel does not
+/// know) is a "no".
+fn probed(fd: i32) -> Result<bool, std::io::Error> {
+    if fd >= 0 {
+        // SAFETY: fd was just returned to us.
+        unsafe { libc::close(fd) };
+        return Ok(true);
     }
+    match -fd {
+        libc::EINVAL => Ok(false),
+        errno => Err(std::io::Error::from_raw_os_error(errno)),
+    }
+}
+
+/// Bytes of a memory page: the unit of BPF ring and perf buffer sizes.
+pub(crate) fn page_size() -> u64 {
+    // SAFETY: sysconf has no preconditions.
+    let n = unsafe { libc::sysconf(libc::_SC_PAGESIZE) };
+    u64::try_from(n).unwrap_or(4096)
+}
+
+/// Whether the kernel has BPF ring buffers (5.8+): a ring of one page is
+/// created and closed.
+pub(crate) fn ring_buffer_supported() -> Result<bool, std::io::Error> {
+    let page = u32::try_from(page_size()).unwrap_or(4096);
+    // SAFETY: creates a map (NULL name and options are allowed), closed by probed().
+    probed(unsafe {
+        sys::bpf_map_create(
+            sys::BPF_MAP_TYPE_RINGBUF,
+            std::ptr::null(),
+            0,
+            0,
+            page,
+            std::ptr::null(),
+        )
+    })
+}
+
+/// Whether the kernel loads raw tracepoint programs (4.17+), which every
+/// tracee-rs event uses: a two-instruction one is loaded and closed.
+pub(crate) fn raw_tracepoint_supported() -> Result<bool, std::io::Error> {
+    // r0 = 0; exit (struct bpf_insn, 8 bytes each, little-endian fields)
+    let insns: [u64; 2] = [0xb7, 0x95];
+    // SAFETY: insns outlives the call and holds 2 instructions; NULL
+    // options are allowed; the fd is closed by probed().
+    probed(unsafe {
+        sys::bpf_prog_load(
+            sys::BPF_PROG_TYPE_RAW_TRACEPOINT,
+            c"raw_tp_probe".as_ptr(),
+            c"GPL".as_ptr(),
+            insns.as_ptr().cast(),
+            2,
+            std::ptr::null_mut(),
+        )
+    })
 }
 
 /// Whether raw tracepoint programs may call `helper` on this kernel. A
@@ -115,6 +165,16 @@ pub(crate) fn fentry_supported() -> Result<(), String> {
     // SAFETY: fd was just returned to us.
     unsafe { libc::close(fd) };
     Ok(())
+}
+
+/// Whether `path` exists; Err where this process may not look (tracefs
+/// is mode 0700: without root, "absent" and "not allowed to see" differ).
+pub(crate) fn path_exists(path: &std::path::Path) -> Result<bool, std::io::Error> {
+    match std::fs::metadata(path) {
+        Ok(_) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(false),
+        Err(e) => Err(e),
+    }
 }
 
 /// Whether kprobes can be attached: libbpf uses the kprobe PMU, or the

@@ -35,7 +35,7 @@ pub use loader::Disabled;
 pub use policy::{Policy, PolicyIssue, Rule, MAX_POLICIES};
 pub use record::{DecodeError, Event, Header, Records};
 pub use syscall_hooks::{SyscallHookMode, PER_SYSCALL_MAX};
-pub use tracer::{Batch, Stats, TraceOptions, Tracer, TracerInfo};
+pub use tracer::{check_ring_buffer_bytes, Batch, Stats, TraceOptions, Tracer, TracerInfo};
 
 /// The record layout and the event catalog as JSON: what the TypeScript
 /// decoder is generated from (packages/core/scripts/codegen.mjs).

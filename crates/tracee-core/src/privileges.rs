@@ -3,6 +3,19 @@
 
 use crate::Error;
 
+/// How to get the privileges tracing needs: said by [`Error::Privileges`]
+/// and by every `doctor` check that meets their absence. CAP_BPF and
+/// CAP_PERFMON exist since Linux 5.8; memory is charged to the memory
+/// cgroup since 5.11, before which libbpf raises RLIMIT_MEMLOCK.
+pub const FIX: &str = "run it as root, or grant CAP_BPF and CAP_PERFMON (CAP_SYS_ADMIN on kernels before 5.8; also CAP_SYS_RESOURCE before 5.11, for the locked-memory limit)";
+
+/// Whether a kernel refusal (a positive errno) is one of missing
+/// privileges: EPERM, or EACCES outside the verifier (whose rejections
+/// carry a log).
+pub(crate) fn is_refusal(errno: i32) -> bool {
+    errno == libc::EPERM || errno == libc::EACCES
+}
+
 const CAP_SYS_ADMIN: u32 = 21;
 const CAP_PERFMON: u32 = 38;
 const CAP_BPF: u32 = 39;

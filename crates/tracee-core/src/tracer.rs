@@ -34,7 +34,8 @@ pub struct TraceOptions {
     pub events: Vec<String>,
     /// Policies (scopes, events, filters): see [`crate::policy`].
     pub policies: Vec<Policy>,
-    /// Size of the kernel ring buffer; a power of two, at least a page.
+    /// Size of the kernel ring buffer; a power of two, at least a page
+    /// ([`check_ring_buffer_bytes`]).
     pub ring_buffer_bytes: u32,
     /// A batch is handed over once it holds this many records...
     pub batch_events: u32,
@@ -82,6 +83,59 @@ impl Default for TraceOptions {
             rootkit_check_interval: crate::rootkit::DEFAULT_INTERVAL,
         }
     }
+}
+
+/// The largest ring: `max_entries` of a BPF map is a u32 (the kernel's own
+/// limit, RINGBUF_MAX_DATA_SZ, is 64 GiB and above).
+const RING_BUFFER_MAX: u64 = 1 << 31;
+
+/// Checks a size of the kernel ring buffer ([`TraceOptions::ring_buffer_bytes`];
+/// the Node binding's `ringBufferBytes`, a JavaScript number, hence f64)
+/// as the kernel will: a BPF ring buffer is a power of two times the page
+/// size (kernel/bpf/ringbuf.c, `ringbuf_map_alloc`: EINVAL otherwise), up
+/// to 2 GiB here; the perf buffer's pages are taken from the same size.
+/// Returns the size in bytes, or why not in one line: the value and the
+/// nearest sizes that are.
+pub fn check_ring_buffer_bytes(bytes: f64) -> Result<u32, String> {
+    let page = crate::features::page_size();
+    let (min, max) = (page as f64, RING_BUFFER_MAX as f64);
+    if bytes.is_finite()
+        && bytes.fract() == 0.0
+        && (min..=max).contains(&bytes)
+        && (bytes as u64).is_power_of_two()
+    {
+        return Ok(bytes as u32);
+    }
+    let size = |b: u64| match b {
+        b if b >= 1 << 20 && b % (1 << 20) == 0 => format!("{b} bytes ({} MiB)", b >> 20),
+        b if b >= 1 << 10 && b % (1 << 10) == 0 => format!("{b} bytes ({} KiB)", b >> 10),
+        b => format!("{b} bytes"),
+    };
+    let given =
+        if bytes.is_finite() && bytes.fract() == 0.0 && bytes >= 0.0 && bytes <= u64::MAX as f64 {
+            size(bytes as u64)
+        } else {
+            format!("{bytes} bytes")
+        };
+    // the powers of two on either side, within [page, max]
+    let clamped = if bytes.is_nan() {
+        min
+    } else {
+        bytes.clamp(min, max)
+    };
+    let above = (clamped.ceil() as u64).next_power_of_two();
+    let below = if above as f64 > clamped {
+        above / 2
+    } else {
+        above
+    }
+    .max(page);
+    let fix = if below == above {
+        size(above)
+    } else {
+        format!("{} or {}", size(below), size(above))
+    };
+    Err(format!("{given} is not a size a BPF ring buffer takes: a power of two times the page size ({page} bytes), at most {}; use {fix}", size(RING_BUFFER_MAX)))
 }
 
 /// Raw records, back to back, each starting with its `event_header` (whose
@@ -153,6 +207,12 @@ impl Tracer {
     /// Loads, attaches and starts polling; returns once every program is
     /// attached, or with the reason nothing is.
     pub fn start(opts: TraceOptions) -> Result<Tracer, Error> {
+        check_ring_buffer_bytes(f64::from(opts.ring_buffer_bytes)).map_err(|cause| {
+            Error::Invalid {
+                option: "ring_buffer_bytes",
+                cause,
+            }
+        })?;
         let policies = if opts.policies.is_empty() {
             // the plain event list: its names checked as before (NoEvents, UnknownEvent)
             let named: Vec<&String> = opts
@@ -482,7 +542,8 @@ fn run(
         Transport::PerfBuffer(_) => {
             let perf_map = map!(&obj, perf_events)?;
             let cpus = libbpf_rs::num_possible_cpus().unwrap_or(1).max(1);
-            let pages = ((opts.ring_buffer_bytes as usize / 4096) / cpus)
+            let page = crate::features::page_size() as usize;
+            let pages = ((opts.ring_buffer_bytes as usize / page) / cpus)
                 .max(1)
                 .next_power_of_two();
             PerfBufferBuilder::new(&perf_map)
@@ -601,4 +662,75 @@ fn panic_message(p: &Box<dyn std::any::Any + Send>) -> String {
         .cloned()
         .or_else(|| p.downcast_ref::<&str>().map(|s| s.to_string()))
         .unwrap_or_else(|| "panicked".into())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ErrorCode;
+
+    #[test]
+    fn ring_buffer_sizes_are_powers_of_two_of_pages() {
+        let page = crate::features::page_size();
+        assert_eq!(page, 4096, "the expectations below are for 4 KiB pages");
+        for ok in [4096.0, 8192.0, f64::from(32u32 << 20), 2147483648.0] {
+            assert_eq!(check_ring_buffer_bytes(ok), Ok(ok as u32));
+        }
+        let limits =
+            "a power of two times the page size (4096 bytes), at most 2147483648 bytes (2048 MiB)";
+        for (bad, fix) in [
+            (
+                f64::from(3u32 << 20),
+                "2097152 bytes (2 MiB) or 4194304 bytes (4 MiB)",
+            ),
+            (12288.0, "8192 bytes (8 KiB) or 16384 bytes (16 KiB)"),
+            (100.0, "4096 bytes (4 KiB)"),
+            (0.0, "4096 bytes (4 KiB)"),
+            (4294967296.0, "2147483648 bytes (2048 MiB)"),
+        ] {
+            let given = match bad as u64 {
+                b if b >= 1 << 20 => format!("{b} bytes ({} MiB)", b >> 20),
+                b if b >= 1 << 10 => format!("{b} bytes ({} KiB)", b >> 10),
+                b => format!("{b} bytes"),
+            };
+            assert_eq!(
+                check_ring_buffer_bytes(bad),
+                Err(format!(
+                    "{given} is not a size a BPF ring buffer takes: {limits}; use {fix}"
+                ))
+            );
+        }
+        // JavaScript numbers that are no u32 at all
+        assert_eq!(
+            check_ring_buffer_bytes(4096.5),
+            Err(format!("4096.5 bytes is not a size a BPF ring buffer takes: {limits}; use 4096 bytes (4 KiB) or 8192 bytes (8 KiB)"))
+        );
+        assert_eq!(
+            check_ring_buffer_bytes(f64::NAN),
+            Err(format!(
+                "NaN bytes is not a size a BPF ring buffer takes: {limits}; use 4096 bytes (4 KiB)"
+            ))
+        );
+        assert_eq!(
+            check_ring_buffer_bytes(-8192.0),
+            Err(format!("-8192 bytes is not a size a BPF ring buffer takes: {limits}; use 4096 bytes (4 KiB)"))
+        );
+    }
+
+    #[test]
+    fn a_bad_ring_size_fails_before_anything_is_loaded() {
+        let e = Tracer::start(TraceOptions {
+            ring_buffer_bytes: 3 << 20,
+            ..TraceOptions::default()
+        })
+        .err()
+        .expect("a 3 MiB ring is refused");
+        assert_eq!(e.code(), ErrorCode::Invalid);
+        assert!(
+            e.to_string().starts_with(
+                "ring_buffer_bytes: 3145728 bytes (3 MiB) is not a size a BPF ring buffer takes"
+            ),
+            "{e}"
+        );
+    }
 }

@@ -98,7 +98,9 @@ pub fn check_policies(policies: Vec<NativePolicy>) -> Vec<NativePolicyIssue> {
 pub struct NativeTraceOptions {
     /// Policies: bit N of a record's matched policies is `policies[N]`.
     pub policies: Vec<NativePolicy>,
-    pub ring_buffer_bytes: Option<u32>,
+    /// Bytes; a number, not a u32, so that a fraction or a value out of
+    /// range is refused by tracee-core's check, not wrapped by napi.
+    pub ring_buffer_bytes: Option<f64>,
     pub batch_events: Option<u32>,
     pub flush_interval_ms: Option<u32>,
     pub queue_batches: Option<u32>,
@@ -199,13 +201,20 @@ impl NativeTracer {
                 return Err(napi::Error::new(ErrorCode::Invalid, msg));
             }
         };
+        let ring_buffer_bytes = match options.ring_buffer_bytes {
+            None => defaults.ring_buffer_bytes,
+            Some(bytes) => tracee_core::check_ring_buffer_bytes(bytes).map_err(|cause| {
+                napi::Error::new(
+                    ErrorCode::Invalid,
+                    format!("ringBufferBytes (--ring-buffer-mb): {cause}"),
+                )
+            })?,
+        };
         let opts = tracee_core::TraceOptions {
             // the plain event list is the Rust API's: JavaScript sends policies
             events: Vec::new(),
             policies: to_core(options.policies),
-            ring_buffer_bytes: options
-                .ring_buffer_bytes
-                .unwrap_or(defaults.ring_buffer_bytes),
+            ring_buffer_bytes,
             batch_events: options.batch_events.unwrap_or(defaults.batch_events),
             flush_interval: options
                 .flush_interval_ms

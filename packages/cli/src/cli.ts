@@ -1,9 +1,9 @@
 #!/usr/bin/env node
 // tracee-rs: the command line of tracee-rs (yargs). Each command lives in
 // its own module; this file only wires them.
-import { DEFAULTS, EVENT_SETS, LIMITS, SCOPE_SYNTAX, SIGNATURES_SET } from '@tracee/core';
-import yargs from 'yargs';
-import { hideBin } from 'yargs/helpers';
+import { createRequire } from 'node:module';
+import { DEFAULTS, EVENT_SETS, LIMITS, SCOPE_SYNTAX, SIGNATURES_SET, nearestNames } from '@tracee/core';
+import type { Arguments, Argv } from 'yargs';
 import { btfExtractCommand, btfInfoCommand, btfListCommand } from './btf-command.js';
 import { doctorCommand } from './doctor-command.js';
 import { listEventsCommand, policyValidateCommand } from './policy-command.js';
@@ -17,6 +17,68 @@ function quietOnClosedPipe(): void {
   });
 }
 import { fail, MIB, runTrace } from './trace-command.js';
+
+// yargs's CommonJS build: its ES module build lays help out with cliui's
+// ES module build, which cuts lines at the width in the middle of words
+// ("selected ev" / "ent"); the CommonJS one wraps at spaces (wrap-ansi).
+const require = createRequire(import.meta.url);
+const yargs = require('yargs') as (args: readonly string[]) => Argv;
+const { hideBin } = require('yargs/helpers') as typeof import('yargs/helpers');
+
+/** Columns of help: the terminal's, up to 100; 80 when not a terminal (a pipe, a file). */
+const HELP_WIDTH = process.stdout.isTTY ? Math.min(100, process.stdout.columns) : 80;
+
+/** The top-level commands, besides the default one (tracing). */
+const COMMANDS = ['btf', 'policy', 'list', 'analyze', 'doctor'];
+
+/** The options yargs knows in the running command (its instance's, not typed by @types/yargs). */
+interface KnownOptions {
+  key: Record<string, unknown>;
+  alias: Record<string, string[]>;
+}
+
+const camelCase = (s: string): string => s.replace(/-+([a-z0-9])/g, (_, c: string) => c.toUpperCase());
+
+/**
+ * Fails on arguments the running command does not take, each named once as
+ * typed (`--bogus-flag`; yargs's own strict check names each spelling it
+ * made of it: `bogus-flag, bogusFlag`) with the nearest known option or
+ * command. Runs before yargs's validation (which still catches the rest).
+ */
+function unknownArguments(argv: Arguments, y: Argv): void {
+  const { key, alias } = (y as unknown as { getOptions(): KnownOptions }).getOptions();
+  const names = [...Object.keys(key), ...Object.values(alias).flat()];
+  const known = new Set([...names, ...names.map(camelCase)]);
+  const long = names.filter((n) => n.length > 1);
+  const unknown: string[] = [];
+  const args = hideBin(process.argv);
+  const end = args.indexOf('--');
+  for (const arg of end < 0 ? args : args.slice(0, end)) {
+    // options only: `-` is standard input, `-1` a number
+    if (!arg.startsWith('-') || arg === '-' || /^-\d/.test(arg)) continue;
+    const name = arg.replace(/^--?/, '').split('=')[0];
+    // `--no-x` negates x; `-abc` is -a with a value or with more flags (yargs checks those)
+    const ok = arg.startsWith('--') ? known.has(name) || (name.startsWith('no-') && known.has(name.slice(3))) : known.has(name) || known.has(name[0]);
+    if (!ok && !unknown.includes(arg.split('=')[0])) unknown.push(arg.split('=')[0]);
+  }
+  const near = (typed: string): string => {
+    const [best] = nearestNames(typed.replace(/^--?/, ''), long, 1, 2);
+    return best === undefined ? '' : `did you mean --${best}?`;
+  };
+  // a word where the default command takes none: a misspelt command
+  const stray = argv._.length > 0 && !COMMANDS.includes(String(argv._[0])) ? String(argv._[0]) : undefined;
+  if (stray !== undefined && unknown.length === 0) {
+    const [best] = nearestNames(stray, COMMANDS, 1, 2);
+    fail(`unknown command '${stray}'${best === undefined ? '' : `; did you mean ${best}?`} (see tracee-rs --help)`);
+  }
+  if (unknown.length === 1) {
+    const hint = near(unknown[0]);
+    fail(`unknown option ${unknown[0]}${hint ? `; ${hint}` : ''} (see tracee-rs --help)`);
+  }
+  if (unknown.length > 1) {
+    fail(`unknown options ${unknown.map((u) => (near(u) ? `${u} (${near(u)})` : u)).join(', ')} (see tracee-rs --help)`);
+  }
+}
 
 /** What is traced when nothing is named, as help says it. */
 const defaultEvents = DEFAULTS.events.map((e) => ((EVENT_SETS as readonly string[]).includes(e) ? `the set '${e}'` : `'${e}'`)).join(', ');
@@ -195,9 +257,11 @@ await yargs(hideBin(process.argv))
   .example('$0 -e execve --perf-buffer', 'the transport of kernels before 5.8, on this one')
   .example('$0 -e execve --legacy-programs', 'the programs of kernels before 5.2, on this one')
   .epilogue('Once every program is attached, one line on stderr says so; at exit a summary line gives events seen and lost.')
+  .middleware(unknownArguments as (argv: Arguments) => void, true)
   .strict()
   .help()
   .version(false)
+  .wrap(HELP_WIDTH)
   // one line, whatever yargs says (its messages may span several)
   .fail((msg, err) => fail((err ? err.message : `${msg} (see tracee-rs --help)`).replace(/\s*\n\s*/g, ' ')))
   .parseAsync();

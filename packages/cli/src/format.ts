@@ -2,6 +2,11 @@ import { decodedArgs, eventById, formatReturn, formatStruct, isFindingEvent, tra
 
 const SEVERITY = ['info', 'low', 'medium', 'high', 'critical'];
 
+/** A table cell: `-` for an empty value, so a column is never blank (and `awk` counts fields right). */
+export function cell(text: string): string {
+  return text === '' ? '-' : text;
+}
+
 /** One JSON object per line, as Tracee prints events (see traceeJson). */
 export function jsonLine(e: TraceeEvent, parseArguments = false): string {
   return traceeJson(e, { parseArguments }) + '\n';

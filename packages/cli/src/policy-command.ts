@@ -1,6 +1,7 @@
 // `tracee-rs policy validate` and `tracee-rs list events`: check what a
 // trace would be given, without tracing.
 import { EVENTS, PolicyError, SIGNATURES_SET, formatIssue, listEvents, listSignatures, loadPolicies } from '@tracee/core';
+import { cell } from './format.js';
 
 /** Checks policy files; prints each policy, or every problem at its line. */
 export function policyValidateCommand(paths: string[]): void {
@@ -36,9 +37,9 @@ export function listEventsCommand(tag: string | undefined, json: boolean): void 
   const width = Math.max(...events.map((e) => e.name.length), ...signatures.map((s) => s.name.length));
   for (const e of events) {
     const args = e.args.map((a) => `${a.type}${a.type.endsWith('*') ? '' : ' '}${a.name}`).join(', ');
-    process.stdout.write(`${e.name.padEnd(width)} ${String(e.id).padStart(4)}  ${(e.sets.join(',') || '-').padEnd(28)} (${args})\n`);
+    process.stdout.write(`${e.name.padEnd(width)} ${String(e.id).padStart(4)}  ${cell(e.sets.join(',')).padEnd(28)} (${args})\n`);
   }
   for (const s of signatures) {
-    process.stdout.write(`${s.name.padEnd(width)} ${String(s.id).padStart(4)}  ${s.sets.join(',').padEnd(28)} ${s.signatureId}, needs ${s.needs.join(',')}\n`);
+    process.stdout.write(`${s.name.padEnd(width)} ${String(s.id).padStart(4)}  ${cell(s.sets.join(',')).padEnd(28)} ${s.signatureId}, needs ${cell(s.needs.join(','))}\n`);
   }
 }

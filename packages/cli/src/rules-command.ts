@@ -2,7 +2,8 @@
 // analyze FILE` (recorded events, ours or Tracee's JSON lines) and
 // `tracee-rs list rules`.
 import { once } from 'node:events';
-import { BUILTIN_RULES, ProcessTree, TraceeError, detect, findingJson, findings, loadRules, replay, type Finding, type Rule } from '@tracee/core';
+import { BUILTIN_RULES, ProcessTree, TraceeError, detect, findingJson, findings, loadRules, replay, type Finding, type Rule, type TraceOptions } from '@tracee/core';
+import { cell } from './format.js';
 
 const SEVERITY = ['info', 'low', 'medium', 'high', 'critical'];
 
@@ -26,12 +27,13 @@ async function allRules(dir: string | undefined, fail: (m: string) => never): Pr
   }
 }
 
-/** Runs the rules live until Ctrl-C, SIGTERM or `durationMs`. */
-export async function runRules(output: 'table' | 'json', durationMs: number | undefined, rulesDir: string | undefined, fail: (m: string) => never): Promise<void> {
+/** Runs the rules live until Ctrl-C, SIGTERM or `durationMs`; `how`: the trace's transport and hooks. */
+export async function runRules(output: 'table' | 'json', durationMs: number | undefined, rulesDir: string | undefined, fail: (m: string) => never, how: Omit<TraceOptions, 'events' | 'scope' | 'policies'> = {}): Promise<void> {
   const rules = await allRules(rulesDir, fail);
   let count = 0;
   await new Promise<void>((resolve) => {
     const sub = findings(rules, {
+      ...how,
       onAttach: (info) =>
         process.stderr.write(`tracee-rs: ${rules.length} rules; attached to ${info.programs.length} hooks for ${info.events.length} events (${info.events.join(',')}); BTF: ${info.btf} [case ${info.decisionCase}]\n`),
     }).subscribe({
@@ -83,6 +85,7 @@ export function listRules(json: boolean): void {
   }
   for (const r of BUILTIN_RULES) {
     const events = [...new Set(r.events.map((e) => e.event))].join(',');
-    process.stdout.write(`${r.id.padEnd(9)} ${r.eventName.padEnd(26)} ${SEVERITY[r.severity].padEnd(8)} ${`${r.mitre.id} ${r.mitre.technique}`.padEnd(52)} ${events}\n`);
+    // Tracee gives some signatures no technique id (TRC-1013): '-' there
+    process.stdout.write(`${r.id.padEnd(9)} ${r.eventName.padEnd(26)} ${SEVERITY[r.severity].padEnd(8)} ${`${cell(r.mitre.id)} ${cell(r.mitre.technique)}`.padEnd(52)} ${cell(events)}\n`);
   }
 }

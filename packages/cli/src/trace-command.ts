@@ -55,14 +55,20 @@ export async function runTrace(argv: TraceArgs): Promise<void> {
     fail(`--rootkit-check-interval: ${(e as Error).message}`);
   }
   if (rootkitCheckMs !== undefined && rootkitCheckMs <= 0) fail('--rootkit-check-interval must be longer than 0, e.g. 60s');
-  const ringMb = argv['ring-buffer-mb'];
-  if (!Number.isInteger(ringMb) || ringMb < 1 || (ringMb & (ringMb - 1)) !== 0) {
-    fail(`--ring-buffer-mb must be a power of two (1, 2, 4, ...), got ${ringMb}`);
-  }
+  // how the kernel side runs, whatever is traced; the ring's size is
+  // checked where the tracer sizes it (tracee-core), for the library too
+  const how = {
+    ringBufferBytes: argv['ring-buffer-mb'] * MIB,
+    perfBuffer: argv['perf-buffer'],
+    legacyPrograms: argv['legacy-programs'],
+    syscallHooks: argv['syscall-hooks'],
+    execEnv: argv['exec-env'],
+    rootkitCheckInterval: rootkitCheckMs === undefined ? undefined : rootkitCheckMs / 1000,
+  };
   const selects = argv.policy !== undefined || argv.events !== undefined;
   if (argv.rules || (argv['rules-dir'] !== undefined && !selects)) {
     if (argv.policy || argv.events || argv.scope) fail('--rules chooses its own events: it cannot be combined with --policy, --scope or --events (select signatures by name there instead: --events anti_debugging, or --events signatures for all)');
-    return runRules(argv.output, durationMs, argv['rules-dir'], fail);
+    return runRules(argv.output, durationMs, argv['rules-dir'], fail, how);
   }
   // the signatures --events and policies may name: the builtin rules, and --rules-dir's
   const rules = [...BUILTIN_RULES];
@@ -89,13 +95,8 @@ export async function runTrace(argv: TraceArgs): Promise<void> {
     session = TraceSession.start({
       // no events named: the session's default
       ...(policies ? { policies } : { events: argv.events, scope: argv.scope }),
-      ringBufferBytes: ringMb * MIB,
-      perfBuffer: argv['perf-buffer'],
-      legacyPrograms: argv['legacy-programs'],
-      syscallHooks: argv['syscall-hooks'],
-      execEnv: argv['exec-env'],
+      ...how,
       rules,
-      rootkitCheckInterval: rootkitCheckMs === undefined ? undefined : rootkitCheckMs / 1000,
     });
   } catch (e) {
     fail(e instanceof TraceeError ? e.message : String((e as Error).message ?? e));

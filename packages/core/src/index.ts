@@ -40,6 +40,7 @@ export { argOf, decodeValue, decodedArgs, errnoName, formatReturn, formatStruct 
 export { bootEpochNs, parseEventJson, traceeJson, type TraceeJsonOptions } from './tracee-json.js';
 export { btfExtract, btfInfo, btfList, btfReport, doctor, type BtfInfo, type DoctorCheck, type EmbeddedBtf } from './btf.js';
 
+import { loadBinding } from './binding.js';
 import { EVENTS, type EventDef } from './generated/schema.js';
 import { BUILTIN_RULES } from './rules/builtin.js';
 import { ruleEventId, type Rule } from './rules/rule.js';
@@ -48,6 +49,15 @@ import { SIGNATURES_SET } from './rules/signature-events.js';
 /** Every event tracee-rs can trace, optionally only those of one set (`signatures`: see {@link listSignatures}). */
 export function listEvents(set?: string): readonly EventDef[] {
   return set ? EVENTS.filter((e) => (e.sets as readonly string[]).includes(set)) : EVENTS;
+}
+
+/**
+ * "Did you mean": up to `n` of `candidates` nearest to `name` by edit
+ * distance, none more than `within` edits away, nearest first (tracee-core's
+ * catalog::nearest, which names the events and scope fields).
+ */
+export function nearestNames(name: string, candidates: readonly string[], n = 1, within = 2): string[] {
+  return loadBinding().nearestNames(name, [...candidates], n, within);
 }
 
 /**

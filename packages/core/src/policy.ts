@@ -1,8 +1,9 @@
 // Tracee Policies: files in Tracee's two forms (Kubernetes CRD and plain,
-// YAML or JSON), checked in two steps: their shape against POLICY_SCHEMA
-// (ajv), then their scope and filter strings by tracee-core's parser
-// (crates/tracee-core/src/policy/), which the tracer itself uses. Every
-// problem is reported at its file, line and column.
+// YAML or JSON: `.json` files are strict JSON, others YAML), checked in two
+// steps: their shape against POLICY_SCHEMA (ajv), then their scope and
+// filter strings by tracee-core's parser (crates/tracee-core/src/policy/),
+// which the tracer itself uses. Every problem is reported at its file, line
+// and column.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -107,8 +108,10 @@ export const POLICY_SCHEMA = {
 /** One problem in a policy file, where it is. */
 export interface PolicyIssue {
   file: string;
-  line: number;
-  column: number;
+  /** 1-based; absent where the problem is the file itself (missing, unreadable, empty). */
+  line?: number;
+  /** 1-based, with `line`. */
+  column?: number;
   /** The policy's name, where the document has one. */
   policy?: string;
   /** Where in the document, e.g. `spec.rules[1].filters[0]`. */
@@ -126,9 +129,14 @@ export class PolicyError extends TraceeError {
   }
 }
 
-/** `file:line:col: policy 'name': path: message` */
+/** `file:line:col: policy 'name': path: message`, or `file: message` for a file without a place in it. */
 export function formatIssue(i: PolicyIssue): string {
-  return `${i.file}:${i.line}:${i.column}: ${i.policy !== undefined ? `policy '${i.policy}': ` : ''}${i.path ? `${i.path}: ` : ''}${i.message}`;
+  return `${place(i)}: ${i.policy !== undefined ? `policy '${i.policy}': ` : ''}${i.path ? `${i.path}: ` : ''}${i.message}`;
+}
+
+/** `file:line:col`, or `file` alone. */
+function place(i: Pick<PolicyIssue, 'file' | 'line' | 'column'>): string {
+  return i.line === undefined ? i.file : `${i.file}:${i.line}:${i.column}`;
 }
 
 // ajv and yaml are loaded on the first policy file, not with the module:
@@ -203,29 +211,79 @@ function ajvMessage(e: ErrorObject): string {
   }
 }
 
+/** What a file is read as, by its name: `.json` strict JSON, `.yaml`/`.yml` YAML, others either (YAML, which JSON mostly is). */
+function formatOf(file: string): 'JSON' | 'YAML' | 'YAML or JSON' {
+  return /\.json$/i.test(file) ? 'JSON' : /\.ya?ml$/i.test(file) ? 'YAML' : 'YAML or JSON';
+}
+
+/**
+ * Why `text` is not JSON, and where (1-based), or undefined if it is.
+ * JSON.parse decides and says why; where, it says only for some errors
+ * ("... in JSON at position N"), not for an unexpected token (a trailing
+ * comma), which jsonc-parser's scanner locates.
+ */
+function jsonError(text: string): { line: number; column: number; cause: string } | undefined {
+  try {
+    JSON.parse(text);
+    return undefined;
+  } catch (e) {
+    const message = (e as Error).message;
+    const at = /in JSON at position (\d+)/.exec(message);
+    let pos = at ? Number(at[1]) : undefined;
+    if (pos === undefined) {
+      const errors: import('jsonc-parser').ParseError[] = [];
+      (require('jsonc-parser') as typeof import('jsonc-parser')).parse(text, errors, { disallowComments: true, allowTrailingComma: false });
+      pos = errors[0]?.offset ?? text.length;
+    }
+    const before = text.slice(0, pos);
+    // V8's message without its position or its quote of the text
+    const cause = message.replace(/ in JSON at position \d+.*$/, '').replace(/, (\.\.\.)?".*"(\.\.\.)? is not valid JSON$/s, '');
+    return { line: before.split('\n').length, column: pos - before.lastIndexOf('\n'), cause };
+  }
+}
+
 function readDocuments(file: string, issues: PolicyIssue[]): Parsed[] {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
   } catch (e) {
-    issues.push({ file, line: 0, column: 0, path: '', message: `cannot read it: ${(e as Error).message}` });
+    issues.push({ file, path: '', message: `cannot read it: ${(e as Error).message}` });
     return [];
+  }
+  const format = formatOf(file);
+  const empty = (): Parsed[] => {
+    issues.push({ file, path: '', message: 'empty policy file: it holds no policy; write one (apiVersion: tracee.aquasec.com/v1beta1, kind: Policy, metadata, spec) or remove the file' });
+    return [];
+  };
+  if (text.trim() === '') return empty();
+  if (format === 'JSON') {
+    // YAML takes what JSON does not (trailing commas, comments, bare words):
+    // a .json file is checked as JSON first, then read for its places
+    const error = jsonError(text);
+    if (error) {
+      issues.push({ file, line: error.line, column: error.column, path: '', message: `not valid JSON: ${error.cause}` });
+      return [];
+    }
   }
   const { Ajv } = require('ajv') as typeof import('ajv');
   validator ??= new Ajv({ allErrors: true, strict: false, verbose: true }).compile(POLICY_SCHEMA);
   const lines = new (yaml().LineCounter)();
   const out: Parsed[] = [];
+  let documents = 0;
   for (const doc of yaml().parseAllDocuments(text, { lineCounter: lines, prettyErrors: false })) {
     if (!('errors' in doc)) continue;
     if (doc.errors.length > 0) {
-      const err = doc.errors[0];
-      const { line, col } = lines.linePos(err.pos[0]);
-      issues.push({ file, line, column: col, path: '', message: `not valid YAML or JSON: ${err.message.split('\n')[0]}` });
+      documents++;
+      for (const err of doc.errors) {
+        const { line, col } = lines.linePos(err.pos[0]);
+        issues.push({ file, line, column: col, path: '', message: `not valid ${format}: ${err.message.split('\n')[0]}` });
+      }
       continue;
     }
     const value = doc.toJS() as unknown;
     if (value === null || value === undefined) continue; // an empty document (e.g. after a trailing ---)
     const items: [unknown, (string | number)[]][] = Array.isArray(value) ? value.map((v, i) => [v, [i]]) : [[value, []]];
+    documents += items.length;
     for (const [item, at] of items) {
       const p = { doc, lines };
       if (!validator(item)) {
@@ -264,7 +322,8 @@ function readDocuments(file: string, issues: PolicyIssue[]): Parsed[] {
       });
     }
   }
-  return out;
+  // comments only, `---` only, or an empty JSON list
+  return documents === 0 ? empty() : out;
 }
 
 /** The policy files a path names: itself, or a directory's *.yaml, *.yml and *.json (not recursive). */
@@ -273,12 +332,12 @@ function policyFiles(path: string, issues: PolicyIssue[]): string[] {
   try {
     st = statSync(path);
   } catch (e) {
-    issues.push({ file: path, line: 0, column: 0, path: '', message: `no such file or directory (${(e as NodeJS.ErrnoException).code})` });
+    issues.push({ file: path, path: '', message: `no such file or directory (${(e as NodeJS.ErrnoException).code})` });
     return [];
   }
   if (!st.isDirectory()) return [path];
   const files = readdirSync(path).filter((f) => /\.(ya?ml|json)$/i.test(f)).sort().map((f) => join(path, f));
-  if (files.length === 0) issues.push({ file: path, line: 0, column: 0, path: '', message: 'the directory has no policy files (*.yaml, *.yml, *.json)' });
+  if (files.length === 0) issues.push({ file: path, path: '', message: 'the directory has no policy files (*.yaml, *.yml, *.json)' });
   return files;
 }
 
@@ -292,23 +351,35 @@ function policyFiles(path: string, issues: PolicyIssue[]): string[] {
 export function loadPolicies(paths: string | readonly string[], rules: readonly Rule[] = BUILTIN_RULES): LoadedPolicy[] {
   const issues: PolicyIssue[] = [];
   const parsed: Parsed[] = [];
+  // files in the order given (a directory's sorted): the order of the report
+  const order = new Map<string, number>();
   for (const path of typeof paths === 'string' ? [paths] : paths) {
-    for (const file of policyFiles(path, issues)) parsed.push(...readDocuments(file, issues));
+    order.set(path, order.size);
+    for (const file of policyFiles(path, issues)) {
+      order.set(file, order.size);
+      parsed.push(...readDocuments(file, issues));
+    }
   }
   if (issues.length === 0 && parsed.length === 0) {
-    issues.push({ file: [paths].flat().join(', '), line: 0, column: 0, path: '', message: 'no policies in it' });
+    issues.push({ file: [paths].flat().join(', '), path: '', message: 'no policy files given' });
   }
-  if (issues.length === 0) {
+  // the policies whose shape is right are checked further whatever the
+  // others' problems: every problem is reported at once
+  if (parsed.length > 0) {
+    // the policy's name lives in metadata in the CRD form
+    const namePath = (p: Parsed) => (p.body.length > p.at.length ? [...p.at, 'metadata', 'name'] : [...p.at, 'name']);
     for (const i of checkPolicies(parsed.map((p) => p.policy), rules)) {
       const p = parsed[Math.min(i.policy, parsed.length - 1)];
       const rel = i.path.split('/').slice(1).map((s) => (/^\d+$/.test(s) ? Number(s) : s));
-      // the policy's name lives in metadata in the CRD form
-      const path = rel[0] === 'name' ? (p.body.length > p.at.length ? [...p.at, 'metadata', 'name'] : [...p.at, 'name']) : [...p.body, ...rel];
-      issues.push({ file: p.file, ...position(p, path), policy: i.name, path: dotted(path), message: i.message });
+      const path = rel[0] === 'name' ? namePath(p) : [...p.body, ...rel];
+      // a name used twice: where it was first, too
+      const first = rel[0] === 'name' ? parsed.find((q) => q.policy.name === i.name && q !== p) : undefined;
+      const message = first ? `${i.message} (first at ${place({ file: first.file, ...position(first, namePath(first)) })})` : i.message;
+      issues.push({ file: p.file, ...position(p, path), policy: i.name, path: dotted(path), message });
     }
   }
-  // in file order: the first one reported is the first one met reading
-  issues.sort((a, b) => (a.file === b.file ? a.line - b.line || a.column - b.column : 0));
+  // in reading order: the first one reported is the first one met
+  issues.sort((a, b) => (order.get(a.file) ?? 0) - (order.get(b.file) ?? 0) || (a.line ?? 0) - (b.line ?? 0) || (a.column ?? 0) - (b.column ?? 0));
   if (issues.length > 0) throw new PolicyError(issues);
   return parsed.map((p) => ({ ...p.policy, source: { file: p.file, line: position(p, p.at).line } }));
 }

@@ -28,7 +28,11 @@ export interface TraceOptions {
    * as in Tracee.
    */
   policies?: readonly Policy[];
-  /** Kernel ring buffer size in bytes, a power of two. Default: {@link DEFAULTS}`.ringBufferBytes`. */
+  /**
+   * Kernel ring buffer size in bytes: a power of two times the page size, up
+   * to 2 GiB, as the kernel takes it (else an `EINVAL` naming the sizes that
+   * work). Default: {@link DEFAULTS}`.ringBufferBytes`.
+   */
   ringBufferBytes?: number;
   /** Records per batch handed to JavaScript. Default: {@link DEFAULTS}`.batchEvents`. */
   batchEvents?: number;

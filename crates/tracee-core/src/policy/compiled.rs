@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashMap};
 
 use super::filter::{parse_event_filter, EventFilters};
-use super::scope::{parse_scope, Scope, ScopeField};
+use super::scope::{parse_scope_all, Scope, ScopeField};
 use super::{Policy, PolicyIssue, MAX_POLICIES};
 use crate::bpf::types;
 use crate::catalog::{self, EventDef};
@@ -118,15 +118,17 @@ impl Compiling {
             ));
         }
         self.names.push(p.name.clone());
-        match parse_scope(&p.scope) {
+        match parse_scope_all(&p.scope) {
             Ok(s) => self.scopes.push(s),
-            Err((i, m)) => {
-                let path = if i == usize::MAX {
-                    "/scope".into()
-                } else {
-                    format!("/scope/{i}")
-                };
-                self.issues.push(issue(pi, p, path, m));
+            Err(errors) => {
+                for (i, m) in errors {
+                    let path = if i == usize::MAX {
+                        "/scope".into()
+                    } else {
+                        format!("/scope/{i}")
+                    };
+                    self.issues.push(issue(pi, p, path, m));
+                }
                 self.scopes.push(Scope::default());
             }
         }

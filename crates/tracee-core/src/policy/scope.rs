@@ -116,6 +116,40 @@ pub(super) fn parse_scope(exprs: &[String]) -> Result<Scope, (usize, String)> {
     Ok(s)
 }
 
+/// [`parse_scope`], every problem: each filter in error is reported and
+/// left out, and the rest parsed again, so one bad value does not hide the
+/// next (`[comm=a, bogus=1, pid=x]`: two). Not reported after that: the
+/// scope's emptiness and `follow` without a filter, which only the filters
+/// left out caused. Errors in the order of the filters.
+pub(super) fn parse_scope_all(exprs: &[String]) -> Result<Scope, Vec<(usize, String)>> {
+    let mut errors: Vec<(usize, String)> = Vec::new();
+    // indices into `exprs` of the filters still parsed
+    let mut kept: Vec<usize> = (0..exprs.len()).collect();
+    loop {
+        let rest: Vec<String> = kept.iter().map(|&i| exprs[i].clone()).collect();
+        match parse_scope(&rest) {
+            Ok(s) if errors.is_empty() => return Ok(s),
+            Ok(_) => break,
+            // caused by the filters left out, not written so
+            Err((i, _))
+                if !errors.is_empty() && (i == usize::MAX || rest[i].trim() == "follow") =>
+            {
+                break
+            }
+            Err((usize::MAX, m)) => {
+                errors.push((usize::MAX, m));
+                break;
+            }
+            Err((i, m)) => {
+                errors.push((kept[i], m));
+                kept.remove(i);
+            }
+        }
+    }
+    errors.sort_by_key(|(i, _)| *i);
+    Err(errors)
+}
+
 impl Scope {
     /// Adds one scope filter: a word (`global`, `follow`, `container`,
     /// `not-container`) or `field op values`.
@@ -446,6 +480,56 @@ mod tests {
         assert!(compile(&[policy(&["pid>=1"], &[("openat", &[])])]).is_ok());
         assert!(
             first_issue(policy(&["tid>=1"], &[("openat", &[])])).contains("supports = and != only")
+        );
+    }
+
+    #[test]
+    fn every_scope_problem_is_reported_once() {
+        let issues = |scope: &[&str]| -> Vec<(String, String)> {
+            compile(&[policy(scope, &[("openat", &[])])])
+                .expect_err("issues")
+                .into_iter()
+                .map(|i| (i.path, i.message))
+                .collect()
+        };
+        let bogus = format!(
+            "unknown scope field 'bogus'; did you mean {}?",
+            closest("bogus", scope_names())
+        );
+        assert_eq!(
+            issues(&["comm=a", "bogus=1", "pid=x"]),
+            [
+                ("/scope/1".to_string(), bogus.clone()),
+                (
+                    "/scope/2".to_string(),
+                    "'pid=x': 'x' is not a pid (a number from 0 to 4294967295)".to_string()
+                ),
+            ]
+        );
+        // a conflict between two good filters is still found past a bad one
+        assert_eq!(
+            issues(&["container", "bogus=1", "not-container"]),
+            [
+                ("/scope/1".to_string(), bogus.clone()),
+                (
+                    "/scope/2".to_string(),
+                    "container and not-container in one scope match nothing".to_string()
+                ),
+            ]
+        );
+        // what only leaving the bad filter out causes is not reported
+        assert_eq!(
+            issues(&["bogus=1", "follow"]),
+            [("/scope/0".to_string(), bogus.clone())]
+        );
+        assert_eq!(issues(&["bogus=1"]), [("/scope/0".to_string(), bogus)]);
+        // written so: reported
+        assert_eq!(
+            issues(&["follow"]),
+            [(
+                "/scope/0".to_string(),
+                "follow needs a scope filter to follow from, e.g. comm=bash follow".to_string()
+            )]
         );
     }
 }
