@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // The proof on other kernels: boots each of Debian's packaged kernels under
 // qemu with a small initramfs built here (busybox-static, the guest binary
-// crates/tracee-core/examples/qemu_guest.rs and its shared libraries), hides
+// crates/tracee-core/examples/qemu_guest/ and its shared libraries), hides
 // the kernel's BTF inside the guest, and reads what the tracer reported on
 // the serial console. Prints one table; exits 1 if any kernel fails.
 //

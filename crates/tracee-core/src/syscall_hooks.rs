@@ -89,6 +89,60 @@ pub(crate) struct SyscallHooks {
     pub why: String,
 }
 
+/// The syscalls each of [`SyscallHooks`]' directions hooks.
+struct Syscalls<'e> {
+    /// Those that do not return, and those whose strings are read at entry.
+    entry: Vec<&'e EventDef>,
+    /// Those that return.
+    exit: Vec<&'e EventDef>,
+    /// The syscalls events are derived from at their exit, selected or not.
+    derived: Vec<&'e EventDef>,
+    /// The syscalls derived events look at before the call.
+    derived_entry: Vec<&'e EventDef>,
+}
+
+impl<'e> Syscalls<'e> {
+    fn of(
+        events: &[&'e EventDef],
+        derived_from: &[(&'static str, &'static [&'static str])],
+        derived_entry_of: &[&'static str],
+    ) -> Syscalls<'e> {
+        let syscalls = |keep: fn(&EventDef) -> bool| -> Vec<&'e EventDef> {
+            events
+                .iter()
+                .copied()
+                .filter(|e| e.syscall && keep(e))
+                .collect()
+        };
+        Syscalls {
+            entry: syscalls(|e| e.noreturn || e.strings_at_entry),
+            exit: syscalls(|e| !e.noreturn),
+            derived: named_syscalls(derived_from.iter().flat_map(|(_, from)| from.iter())),
+            derived_entry: named_syscalls(derived_entry_of.iter()),
+        }
+    }
+
+    fn is_empty(&self) -> bool {
+        self.entry.is_empty()
+            && self.exit.is_empty()
+            && self.derived.is_empty()
+            && self.derived_entry.is_empty()
+    }
+}
+
+/// The catalog's syscalls of these names, each once, in their order.
+fn named_syscalls<'n>(names: impl Iterator<Item = &'n &'static str>) -> Vec<&'static EventDef> {
+    let mut defs: Vec<&'static EventDef> = Vec::new();
+    for name in names {
+        if let Some(def) = crate::catalog::by_name(name)
+            .filter(|d| d.syscall && !defs.iter().any(|x| x.id == d.id))
+        {
+            defs.push(def);
+        }
+    }
+    defs
+}
+
 /// Decides how the selected syscalls are hooked, the exits of the
 /// syscalls `derived` events come from (event, its syscalls), and the
 /// entries of `derived_entry_of` (syscalls).
@@ -98,44 +152,18 @@ pub(crate) fn plan(
     derived_from: &[(&'static str, &'static [&'static str])],
     derived_entry_of: &[&'static str],
 ) -> Result<SyscallHooks, Error> {
-    let entry: Vec<&EventDef> = events
-        .iter()
-        .copied()
-        .filter(|e| e.syscall && (e.noreturn || e.strings_at_entry))
-        .collect();
-    let exit: Vec<&EventDef> = events
-        .iter()
-        .copied()
-        .filter(|e| e.syscall && !e.noreturn)
-        .collect();
-    // the syscalls events are derived from at their exit, selected or not
-    let mut derived: Vec<&EventDef> = Vec::new();
-    for name in derived_from.iter().flat_map(|(_, from)| from.iter()) {
-        if let Some(def) = crate::catalog::by_name(name)
-            .filter(|d| d.syscall && !derived.iter().any(|x| x.id == d.id))
-        {
-            derived.push(def);
-        }
-    }
-    let mut derived_entry: Vec<&EventDef> = Vec::new();
-    for name in derived_entry_of {
-        if let Some(def) = crate::catalog::by_name(name)
-            .filter(|d| d.syscall && !derived_entry.iter().any(|x| x.id == d.id))
-        {
-            derived_entry.push(def);
-        }
-    }
+    let syscalls = Syscalls::of(events, derived_from, derived_entry_of);
     let need = |v: &[&EventDef]| if v.is_empty() { Hook::None } else { Hook::Raw };
     let derived_events = derived_from.iter().map(|(e, _)| *e).collect();
     let mut hooks = SyscallHooks {
-        entry: need(&entry),
-        exit: need(&exit),
-        derived: need(&derived),
-        derived_entry: need(&derived_entry),
+        entry: need(&syscalls.entry),
+        exit: need(&syscalls.exit),
+        derived: need(&syscalls.derived),
+        derived_entry: need(&syscalls.derived_entry),
         derived_events,
         why: String::new(),
     };
-    if entry.is_empty() && exit.is_empty() && derived.is_empty() && derived_entry.is_empty() {
+    if syscalls.is_empty() {
         hooks.why = "no syscalls selected".into();
         return Ok(hooks);
     }
@@ -151,27 +179,48 @@ pub(crate) fn plan(
         }
         Err(cause) => return Err(unavailable(cause)),
     };
+    let notes = hook_each_per_syscall(&tracefs, mode, &syscalls, &mut hooks)?;
+    hooks.why = per_syscall_why(&hooks, &notes);
+    Ok(hooks)
+}
+
+/// Hooks each direction at the syscalls' own tracepoints, but for a wide
+/// selection's exits with `auto`. Returns what stays raw with `auto`, and
+/// why, a note each.
+fn hook_each_per_syscall(
+    tracefs: &Tracefs,
+    mode: SyscallHookMode,
+    syscalls: &Syscalls,
+    hooks: &mut SyscallHooks,
+) -> Result<Vec<String>, Error> {
     let mut notes = Vec::new();
     // with `auto`, what stays raw is said in a note
     let hook = |notes: &mut Vec<String>, dir, syscalls: &[&EventDef], what, hook: &mut Hook| {
-        let raw = hook_per_syscall(&tracefs, mode, dir, syscalls, hook)?;
+        let raw = hook_per_syscall(tracefs, mode, dir, syscalls, hook)?;
         notes.extend(raw.map(|cause| format!("{what}: raw {dir}, {cause}")));
         Ok::<(), Error>(())
     };
-    hook(&mut notes, "sys_enter", &entry, "entry", &mut hooks.entry)?;
+    hook(
+        &mut notes,
+        "sys_enter",
+        &syscalls.entry,
+        "entry",
+        &mut hooks.entry,
+    )?;
+    let exit = &syscalls.exit;
     if mode == SyscallHookMode::Auto && exit.len() > PER_SYSCALL_MAX {
         notes.push(format!(
             "exit: raw sys_exit, {} syscalls selected (per-syscall up to {PER_SYSCALL_MAX})",
             exit.len()
         ));
     } else {
-        hook(&mut notes, "sys_exit", &exit, "exit", &mut hooks.exit)?;
+        hook(&mut notes, "sys_exit", exit, "exit", &mut hooks.exit)?;
     }
     // a few syscalls: their own tracepoints whenever tracefs has them
     hook(
         &mut notes,
         "sys_exit",
-        &derived,
+        &syscalls.derived,
         "derived events",
         &mut hooks.derived,
     )?;
@@ -179,10 +228,16 @@ pub(crate) fn plan(
     hook(
         &mut notes,
         "sys_enter",
-        &derived_entry,
+        &syscalls.derived_entry,
         what,
         &mut hooks.derived_entry,
     )?;
+    Ok(notes)
+}
+
+/// The line that says how many per-syscall tracepoints `hooks` use, and
+/// the `notes` on what stays raw.
+fn per_syscall_why(hooks: &SyscallHooks, notes: &[String]) -> String {
     let per_syscall = [
         &hooks.entry,
         &hooks.exit,
@@ -198,12 +253,11 @@ pub(crate) fn plan(
         }
     })
     .sum::<usize>();
-    hooks.why = match (per_syscall, notes.is_empty()) {
+    match (per_syscall, notes.is_empty()) {
         (0, _) => format!("raw tracepoints ({})", notes.join("; ")),
         (n, true) => format!("{n} per-syscall tracepoints"),
         (n, false) => format!("{n} per-syscall tracepoints ({})", notes.join("; ")),
-    };
-    Ok(hooks)
+    }
 }
 
 /// Hooks `syscalls` (if any) at their own `dir` tracepoints (`sys_enter`,

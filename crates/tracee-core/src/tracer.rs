@@ -5,14 +5,13 @@
 //! it: there is no path on which a program stays attached after `stop`.
 
 use std::cell::RefCell;
-use std::rc::Rc;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::Duration;
 
 use crossbeam_channel::{bounded, Receiver, SendTimeoutError, Sender};
-use libbpf_rs::{Map, MapCore, MapFlags, PerfBufferBuilder, RingBufferBuilder};
+use libbpf_rs::{Map, MapCore, MapFlags, Object, PerfBufferBuilder, RingBufferBuilder};
 
 use crate::bpf::types;
 use crate::btf::{self, BtfSource, Decision};
@@ -21,7 +20,7 @@ use crate::features::{global_data_supported, helper_supported, ring_buffer_suppo
 use crate::loader::{load_and_attach, map, Disabled, Plan};
 use crate::policy::{self, EventFilters, Policy};
 use crate::syscall_hooks::SyscallHookMode;
-use crate::{libbpf_log, privileges, Error};
+use crate::{libbpf_log, privileges, rootkit, Error};
 
 /// Highest event id + 1, from bpf/tracee.h through the object's BTF.
 const MAX_EVENT_ID: usize = types::tracee_limits::MAX_EVENT_ID.0 as usize;
@@ -286,10 +285,12 @@ impl Tracer {
                             legacy,
                             direct_task_reads,
                         },
-                        &tx,
+                        &Handoff {
+                            tx: &tx,
+                            stop: &stop,
+                            shared: &shared,
+                        },
                         &ready_tx,
-                        &stop,
-                        &shared,
                     )
                 })
                 .map_err(|e| Error::Thread {
@@ -391,6 +392,18 @@ struct Batcher {
 }
 
 impl Batcher {
+    fn new(opts: &TraceOptions) -> Batcher {
+        Batcher {
+            batch: Batch {
+                data: Vec::with_capacity(opts.batch_bytes + 16 * 1024),
+                events: 0,
+            },
+            ids: Vec::with_capacity(opts.batch_events as usize),
+            max_events: opts.batch_events.max(1),
+            max_bytes: opts.batch_bytes.max(1),
+        }
+    }
+
     /// Adds a record unless the policies' event filters drop it (false).
     fn push(&mut self, data: &[u8], filters: &EventFilters) -> bool {
         let record = &data[..record_len(data)];
@@ -443,13 +456,7 @@ impl Batcher {
     /// Hands the batch to the consumer, waiting while the queue is full (up
     /// to `patience` once stopping). Counts what was delivered; false when
     /// the batch could not be delivered.
-    fn deliver(
-        &mut self,
-        tx: &Sender<Batch>,
-        stop: &AtomicBool,
-        shared: &Shared,
-        patience: Duration,
-    ) -> bool {
+    fn deliver(&mut self, out: &Handoff, patience: Duration) -> bool {
         if self.batch.events == 0 {
             return true;
         }
@@ -465,13 +472,13 @@ impl Batcher {
         // find it in the stats it reads next (counting after the send raced
         // with the consumer). A batch that cannot be delivered (only when
         // stopping) is taken back out.
-        self.count(shared, true);
+        self.count(out.shared, true);
         let deadline = std::time::Instant::now() + patience;
         let delivered = loop {
-            match tx.send_timeout(batch, Duration::from_millis(50)) {
+            match out.tx.send_timeout(batch, Duration::from_millis(50)) {
                 Ok(()) => break true,
                 Err(SendTimeoutError::Timeout(b))
-                    if !stop.load(Ordering::Relaxed) || std::time::Instant::now() < deadline =>
+                    if !out.stopping() || std::time::Instant::now() < deadline =>
                 {
                     batch = b
                 }
@@ -479,7 +486,7 @@ impl Batcher {
             }
         };
         if !delivered {
-            self.count(shared, false);
+            self.count(out.shared, false);
         }
         self.ids.clear();
         delivered
@@ -489,15 +496,22 @@ impl Batcher {
 /// How long a stopping trace waits for its consumer to take the last batch.
 const FINAL_PATIENCE: Duration = Duration::from_millis(200);
 
+/// The poll thread's ends of what it shares with the [`Tracer`]: the
+/// queue batches are handed over on, the stop flag, the counters.
+struct Handoff<'a> {
+    tx: &'a Sender<Batch>,
+    stop: &'a AtomicBool,
+    shared: &'a Shared,
+}
+
+impl Handoff<'_> {
+    fn stopping(&self) -> bool {
+        self.stop.load(Ordering::Relaxed)
+    }
+}
+
 /// The poll thread: everything the kernel holds for this trace lives here.
-fn run(
-    plan: &Plan,
-    tx: &Sender<Batch>,
-    ready: &Sender<Result<TracerInfo, Error>>,
-    stop: &AtomicBool,
-    shared: &Shared,
-) -> Result<(), Error> {
-    let (opts, transport) = (&plan.opts, plan.transport);
+fn run(plan: &Plan, out: &Handoff, ready: &Sender<Result<TracerInfo, Error>>) -> Result<(), Error> {
     let (obj, links, info, mut checker) = match load_and_attach(plan) {
         Ok(v) => v,
         Err(e) => {
@@ -506,56 +520,20 @@ fn run(
         }
     };
 
-    let batcher = Rc::new(RefCell::new(Batcher {
-        batch: Batch {
-            data: Vec::with_capacity(opts.batch_bytes + 16 * 1024),
-            events: 0,
-        },
-        ids: Vec::with_capacity(opts.batch_events as usize),
-        max_events: opts.batch_events.max(1),
-        max_bytes: opts.batch_bytes.max(1),
-    }));
+    let batcher = RefCell::new(Batcher::new(&plan.opts));
     let lost_map = map!(&obj, lost)?;
     let filters = &plan.compiled.filters;
     let on_record = |record: &[u8]| -> bool {
         let mut b = batcher.borrow_mut();
         if !b.push(record, filters) {
-            shared.filtered.fetch_add(1, Ordering::Relaxed);
+            out.shared.filtered.fetch_add(1, Ordering::Relaxed);
             return true;
         }
         // false: stopping, leave the rest in the kernel
-        !b.full() || b.deliver(tx, stop, shared, Duration::ZERO)
+        !b.full() || b.deliver(out, Duration::ZERO)
     };
-    let poller = match transport {
-        Transport::RingBuffer => {
-            let events_map = map!(&obj, events)?;
-            let mut builder = RingBufferBuilder::new();
-            let built = builder
-                .add(
-                    &events_map,
-                    move |record: &[u8]| if on_record(record) { 0 } else { -1 },
-                )
-                .map(|_| ())
-                .and_then(|_| builder.build());
-            built.map(Poller::Ring)
-        }
-        Transport::PerfBuffer(_) => {
-            let perf_map = map!(&obj, perf_events)?;
-            let cpus = libbpf_rs::num_possible_cpus().unwrap_or(1).max(1);
-            let page = crate::features::page_size() as usize;
-            let pages = ((opts.ring_buffer_bytes as usize / page) / cpus)
-                .max(1)
-                .next_power_of_two();
-            PerfBufferBuilder::new(&perf_map)
-                .pages(pages)
-                .sample_cb(move |_cpu, record: &[u8]| {
-                    on_record(record);
-                })
-                .build()
-                .map(Poller::Perf)
-        }
-    };
-    let poller = match poller {
+    let transport = plan.transport;
+    let poller = match open_poller(&obj, transport, plan.opts.ring_buffer_bytes, on_record)? {
         Ok(p) => p,
         Err(e) => {
             let _ = ready.send(Err(Error::Load {
@@ -569,54 +547,111 @@ fn run(
         return Ok(());
     }
 
-    let mut result = Ok(());
-    // the rootkit checks: at start, then on their interval
-    let mut next_check = std::time::Instant::now();
-    while !stop.load(Ordering::Relaxed) {
-        if let Some(c) = checker
-            .as_mut()
-            .filter(|_| std::time::Instant::now() >= next_check)
-        {
-            if let Err(cause) = c.check(&obj) {
-                result = Err(Error::Poll {
-                    cause: format!("rootkit check: {cause}"),
-                });
-                break;
-            }
-            shared.rootkit_checks.store(c.checks, Ordering::Relaxed);
-            next_check = std::time::Instant::now() + opts.rootkit_check_interval;
-        }
-        // The kernel side wakes us only once the ring is a quarter full; the
-        // timeout bounds latency below that, and consume() drains the rest.
-        let polled = poller.poll(opts.flush_interval);
-        if let Err(e) = polled {
-            if stop.load(Ordering::Relaxed) {
-                break;
-            }
-            if e.kind() != libbpf_rs::ErrorKind::Interrupted {
-                result = Err(Error::Poll {
-                    cause: e.to_string(),
-                });
-                break;
-            }
-        }
-        if !batcher
-            .borrow_mut()
-            .deliver(tx, stop, shared, Duration::ZERO)
-        {
-            break;
-        }
-        shared.lost.store(read_lost(&lost_map), Ordering::Relaxed);
-    }
+    let result = poll(
+        &obj,
+        &poller,
+        checker.as_mut(),
+        &batcher,
+        &lost_map,
+        &plan.opts,
+        out,
+    );
     // Records already taken from the ring reach the consumer if it still reads.
-    batcher
-        .borrow_mut()
-        .deliver(tx, stop, shared, FINAL_PATIENCE);
-    shared.lost.store(read_lost(&lost_map), Ordering::Relaxed);
+    batcher.borrow_mut().deliver(out, FINAL_PATIENCE);
+    out.shared
+        .lost
+        .store(read_lost(&lost_map), Ordering::Relaxed);
     drop(poller);
     drop(links);
     drop(obj);
     result
+}
+
+/// The consumer of the object's records, whichever way they come, each
+/// handed to `on_record` (false: stop taking them). Err: the object lacks
+/// the map, as for run's other maps; Ok(Err): libbpf could not build the
+/// consumer, which is why the trace cannot start.
+fn open_poller<'a>(
+    obj: &'a Object,
+    transport: Transport,
+    ring_buffer_bytes: u32,
+    on_record: impl Fn(&[u8]) -> bool + 'a,
+) -> Result<libbpf_rs::Result<Poller<'a>>, Error> {
+    Ok(match transport {
+        Transport::RingBuffer => {
+            let events_map = map!(obj, events)?;
+            let mut builder = RingBufferBuilder::new();
+            let built = builder
+                .add(
+                    &events_map,
+                    move |record: &[u8]| if on_record(record) { 0 } else { -1 },
+                )
+                .map(|_| ())
+                .and_then(|_| builder.build());
+            built.map(Poller::Ring)
+        }
+        Transport::PerfBuffer(_) => {
+            let perf_map = map!(obj, perf_events)?;
+            let cpus = libbpf_rs::num_possible_cpus().unwrap_or(1).max(1);
+            let page = crate::features::page_size() as usize;
+            let pages = ((ring_buffer_bytes as usize / page) / cpus)
+                .max(1)
+                .next_power_of_two();
+            PerfBufferBuilder::new(&perf_map)
+                .pages(pages)
+                .sample_cb(move |_cpu, record: &[u8]| {
+                    on_record(record);
+                })
+                .build()
+                .map(Poller::Perf)
+        }
+    })
+}
+
+/// Polls until stopped: the rootkit checks at start, then on their
+/// interval; records into batches, each handed over as it is due; the
+/// kernel's count of lost records. The error that ended it, if one did.
+fn poll(
+    obj: &Object,
+    poller: &Poller,
+    mut checker: Option<&mut rootkit::Checker>,
+    batcher: &RefCell<Batcher>,
+    lost_map: &Map,
+    opts: &TraceOptions,
+    out: &Handoff,
+) -> Result<(), Error> {
+    let mut next_check = std::time::Instant::now();
+    while !out.stopping() {
+        if let Some(c) = checker
+            .as_mut()
+            .filter(|_| std::time::Instant::now() >= next_check)
+        {
+            c.check(obj).map_err(|cause| Error::Poll {
+                cause: format!("rootkit check: {cause}"),
+            })?;
+            out.shared.rootkit_checks.store(c.checks, Ordering::Relaxed);
+            next_check = std::time::Instant::now() + opts.rootkit_check_interval;
+        }
+        // The kernel side wakes us only once the ring is a quarter full; the
+        // timeout bounds latency below that, and consume() drains the rest.
+        if let Err(e) = poller.poll(opts.flush_interval) {
+            if out.stopping() {
+                break;
+            }
+            if e.kind() != libbpf_rs::ErrorKind::Interrupted {
+                return Err(Error::Poll {
+                    cause: e.to_string(),
+                });
+            }
+        }
+        if !batcher.borrow_mut().deliver(out, Duration::ZERO) {
+            break;
+        }
+        out.shared
+            .lost
+            .store(read_lost(lost_map), Ordering::Relaxed);
+    }
+    Ok(())
 }
 
 /// Drains records from the kernel, whichever way they come.
