@@ -19,10 +19,11 @@ fi
 _uapi="$_root/.cache/cross-toolchain/uapi"
 _inc="$_root/.cache/inputs/linux-libc-dev/usr/include"
 [[ -f "$_inc/linux/bpf.h" ]] || { echo "cross-env: $_inc is missing; run scripts/fetch-inputs.sh (scripts/setup.sh does)" >&2; return 1; }
-mkdir -p "$_uapi"
-ln -sfn "$_inc/linux" "$_uapi/linux"
-ln -sfn "$_inc/x86_64-linux-gnu/asm" "$_uapi/asm"
-ln -sfn "$_inc/asm-generic" "$_uapi/asm-generic"
+# made once (a user who cannot write the tree still reads them)
+for _link in "linux:$_inc/linux" "asm:$_inc/x86_64-linux-gnu/asm" "asm-generic:$_inc/asm-generic"; do
+  [[ $(readlink "$_uapi/${_link%%:*}" 2>/dev/null) == "${_link#*:}" ]] && continue
+  mkdir -p "$_uapi" && ln -sfn "${_link#*:}" "$_uapi/${_link%%:*}" || return 1
+done
 _cc="$_tc/bin/x86_64-unknown-linux-gnu"
 export CC_x86_64_unknown_linux_gnu="$_cc-gcc"
 export CXX_x86_64_unknown_linux_gnu="$_cc-g++"
@@ -31,9 +32,14 @@ export CARGO_TARGET_X86_64_UNKNOWN_LINUX_GNU_LINKER="$_cc-gcc"
 export LIBBPF_SYS_EXTRA_CFLAGS="-I$_uapi"
 # the target every native build and test uses, so they share artifacts
 export TRACEE_CARGO_TARGET=x86_64-unknown-linux-gnu
-# Runs a command with the compiler also named in the dashed form, the only
-# one libbpf-sys's build script watches (bash cannot export that name).
+# Runs a command in this environment. The compiler is NOT also given in the
+# dashed form (CC_x86_64-unknown-linux-gnu), though cc-rs looks that one up
+# first and watches it: the napi build goes through npx's shell, which drops
+# names a shell cannot hold, so libbpf-sys was fingerprinted with it in
+# cargo test and without it in the build, and each rebuilt the other's
+# artifacts (2 min per switch). cc-rs finds the same compiler through the
+# underscored name either way.
 with_cross_env() {
-  env "CC_x86_64-unknown-linux-gnu=$CC_x86_64_unknown_linux_gnu" "$@"
+  "$@"
 }
-unset _root _pkg _version _tc _uapi _inc _cc
+unset _root _pkg _version _tc _uapi _inc _cc _link

@@ -73,10 +73,14 @@ npm run build --silent
 # The CLI's bin link is made at install time, before dist/ exists.
 npm rebuild tracee-rs --silent >/dev/null 2>&1 || true
 log "ready: npx tracee-rs --help"
-if [[ ${1:-} == --print-env ]]; then
-  # for scripts/test.sh: the inputs the build used
-  printf 'export TRACEE_BTFHUB_ARCHIVE=%q\n' "$TRACEE_BTFHUB_ARCHIVE" >&3
+# The inputs this build used, as shell exports: for scripts/test.sh
+# (--print-env) and, kept in .cache/build-env.sh, for npm run test:unit,
+# which builds with the same ones so it reuses this build's artifacts.
+build_env() {
+  printf 'export TRACEE_BTFHUB_ARCHIVE=%q\n' "$TRACEE_BTFHUB_ARCHIVE"
   # (an override of the pinned prototypes, only if one was given)
-  [[ -z ${TRACEE_SYSCALLS_H:-} ]] || printf 'export TRACEE_SYSCALLS_H=%q\n' "$TRACEE_SYSCALLS_H" >&3
-  printf 'export TRACEE_EMBED_HOST_BTF=%q\n' "${TRACEE_EMBED_HOST_BTF:-}" >&3
-fi
+  [[ -z ${TRACEE_SYSCALLS_H:-} ]] || printf 'export TRACEE_SYSCALLS_H=%q\n' "$TRACEE_SYSCALLS_H"
+  printf 'export TRACEE_EMBED_HOST_BTF=%q\n' "${TRACEE_EMBED_HOST_BTF:-}"
+}
+build_env > .cache/build-env.sh
+[[ ${1:-} != --print-env ]] || build_env >&3

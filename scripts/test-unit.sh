@@ -14,7 +14,17 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-[[ -f packages/core/src/generated/schema.ts ]] || { echo "test-unit: error: packages/core/src/generated/ is missing; run npm run build first" >&2; exit 1; }
+[[ -f packages/core/src/generated/schema.ts ]] || { echo "test-unit: error: packages/core/src/generated/ is missing; run scripts/setup.sh (or npm run build) first" >&2; exit 1; }
+# the build inputs of the last scripts/setup.sh, unless given: the Rust
+# tests then reuse that build instead of rebuilding with other inputs
+if [[ -z ${TRACEE_BTFHUB_ARCHIVE:-} ]]; then
+  [[ -f .cache/build-env.sh ]] || { echo "test-unit: error: .cache/build-env.sh is missing (the build inputs scripts/setup.sh used); run scripts/setup.sh first, or set TRACEE_BTFHUB_ARCHIVE" >&2; exit 1; }
+  source .cache/build-env.sh
+fi
+# cargo writes its test binaries into target/: as another user than the
+# tree's owner nothing can be built there
+[[ -w target ]] || { echo "test-unit: error: $(pwd)/target is not writable by uid $(id -u): run the unit tier as the user who owns the build tree (or in a copy of the tree you own, built there)" >&2; exit 1; }
+command -v cargo >/dev/null || { echo "test-unit: error: cargo is not on PATH for uid $(id -u); install Rust for this user (rustup) or put its cargo on PATH" >&2; exit 1; }
 
 if [[ $# -ge 1 ]]; then
   out=$1
@@ -45,9 +55,9 @@ with_cross_env cargo test "${packages[@]}" --features btfhub/pack --release --ta
 echo "== unit tier: vitest --project unit"
 npx vitest run --project unit --reporter=default --reporter=json --outputFile="$out/vitest-unit.json" || failed+=("vitest --project unit")
 
-# a step can fail before any test ran (a build error): said here, the count follows
-((${#failed[@]} == 0)) || echo "unit tier: failed: ${failed[*]} (see above)"
 if $own_out; then
   bash scripts/test-count.sh "$out" "unit tests" || failed+=(count)
 fi
+# a step can fail before any test ran (a build error): said last, after the count
+((${#failed[@]} == 0)) || echo "unit tier: FAILED: ${failed[*]} (see above)"
 ((${#failed[@]} == 0))

@@ -36,6 +36,20 @@ describe('lifecycle', () => {
     await until(() => tracePrograms().length === 0, 5000, 'the kernel to free the programs');
   });
 
+  it('an onAttach that throws: the subscriber gets its error, and nothing stays attached', async () => {
+    expect(bpfFds()).toBe(0);
+    const error = await new Promise<unknown>((resolve) => {
+      trace({
+        events: ['execve'],
+        onAttach: () => {
+          throw new Error('boom in onAttach');
+        },
+      }).subscribe({ error: resolve });
+    });
+    expect(error).toMatchObject({ message: 'boom in onAttach' });
+    expect(bpfFds()).toBe(0);
+  });
+
   it('a process that unsubscribes exits by itself', async () => {
     const script = `
       import { trace } from ${JSON.stringify(CORE)};

@@ -35,7 +35,10 @@ pub use loader::Disabled;
 pub use policy::{Policy, PolicyIssue, Rule, MAX_POLICIES};
 pub use record::{DecodeError, Event, Header, Records};
 pub use syscall_hooks::{SyscallHookMode, PER_SYSCALL_MAX};
-pub use tracer::{check_ring_buffer_bytes, Batch, Stats, TraceOptions, Tracer, TracerInfo};
+pub use tracer::{
+    check_integer_option, check_ring_buffer_bytes, Batch, Stats, TraceOptions, Tracer, TracerInfo,
+    BATCH_EVENTS_RANGE, FLUSH_INTERVAL_MS_RANGE, QUEUE_BATCHES_RANGE,
+};
 
 /// The record layout and the event catalog as JSON: what the TypeScript
 /// decoder is generated from (packages/core/scripts/codegen.mjs).

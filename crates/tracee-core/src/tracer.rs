@@ -137,6 +137,59 @@ pub fn check_ring_buffer_bytes(bytes: f64) -> Result<u32, String> {
     Err(format!("{given} is not a size a BPF ring buffer takes: a power of two times the page size ({page} bytes), at most {}; use {fix}", size(RING_BUFFER_MAX)))
 }
 
+/// Bounds of [`TraceOptions::batch_events`]: records per batch.
+pub const BATCH_EVENTS_RANGE: (u32, u32) = (1, 1 << 20);
+/// Bounds of [`TraceOptions::flush_interval`], in ms: the poll thread waits
+/// this long at most, so stopping (an unsubscribe) waits at most this too.
+pub const FLUSH_INTERVAL_MS_RANGE: (u32, u32) = (0, 1000);
+/// Bounds of [`TraceOptions::queue_batches`]: batches waiting for the consumer.
+pub const QUEUE_BATCHES_RANGE: (u32, u32) = (1, 1024);
+
+/// Checks an integer option given as a number (the Node binding's are
+/// JavaScript numbers, hence f64): a whole number within `range`
+/// (inclusive). Returns it, or why not in one line naming `name`, the value
+/// and the range.
+pub fn check_integer_option(name: &str, value: f64, range: (u32, u32)) -> Result<u32, String> {
+    let (min, max) = range;
+    if value.is_finite()
+        && value.fract() == 0.0
+        && value >= f64::from(min)
+        && value <= f64::from(max)
+    {
+        return Ok(value as u32);
+    }
+    Err(format!(
+        "{name} {value} is not a whole number from {min} to {max}"
+    ))
+}
+
+/// Checks the options a caller of the Rust API sets freely: the ring size
+/// ([`check_ring_buffer_bytes`]) and the batching bounds above.
+fn check_options(opts: &TraceOptions) -> Result<(), Error> {
+    let invalid = |option: &'static str| move |cause: String| Error::Invalid { option, cause };
+    check_ring_buffer_bytes(f64::from(opts.ring_buffer_bytes))
+        .map_err(invalid("ring_buffer_bytes"))?;
+    check_integer_option(
+        "batch_events",
+        f64::from(opts.batch_events),
+        BATCH_EVENTS_RANGE,
+    )
+    .map_err(invalid("batch_events"))?;
+    check_integer_option(
+        "flush_interval (ms)",
+        opts.flush_interval.as_secs_f64() * 1000.0,
+        FLUSH_INTERVAL_MS_RANGE,
+    )
+    .map_err(invalid("flush_interval"))?;
+    check_integer_option(
+        "queue_batches",
+        opts.queue_batches as f64,
+        QUEUE_BATCHES_RANGE,
+    )
+    .map_err(invalid("queue_batches"))?;
+    Ok(())
+}
+
 /// Raw records, back to back, each starting with its `event_header` (whose
 /// `size` gives its length). Decode with [`crate::Records`].
 #[derive(Debug, Default)]
@@ -206,12 +259,7 @@ impl Tracer {
     /// Loads, attaches and starts polling; returns once every program is
     /// attached, or with the reason nothing is.
     pub fn start(opts: TraceOptions) -> Result<Tracer, Error> {
-        check_ring_buffer_bytes(f64::from(opts.ring_buffer_bytes)).map_err(|cause| {
-            Error::Invalid {
-                option: "ring_buffer_bytes",
-                cause,
-            }
-        })?;
+        check_options(&opts)?;
         let policies = if opts.policies.is_empty() {
             // the plain event list: its names checked as before (NoEvents, UnknownEvent)
             let named: Vec<&String> = opts
@@ -703,6 +751,48 @@ fn panic_message(p: &Box<dyn std::any::Any + Send>) -> String {
 mod tests {
     use super::*;
     use crate::ErrorCode;
+
+    #[test]
+    fn integer_options_are_whole_numbers_in_range() {
+        assert_eq!(
+            check_integer_option("batchEvents", 1.0, BATCH_EVENTS_RANGE),
+            Ok(1)
+        );
+        assert_eq!(
+            check_integer_option("flushIntervalMs", 0.0, FLUSH_INTERVAL_MS_RANGE),
+            Ok(0)
+        );
+        assert_eq!(
+            check_integer_option("flushIntervalMs", 1000.0, FLUSH_INTERVAL_MS_RANGE),
+            Ok(1000)
+        );
+        for (value, shown) in [
+            (-1.0, "-1"),
+            (1001.0, "1001"),
+            (2.5, "2.5"),
+            (f64::NAN, "NaN"),
+            (f64::INFINITY, "inf"),
+        ] {
+            assert_eq!(
+                check_integer_option("flushIntervalMs", value, FLUSH_INTERVAL_MS_RANGE),
+                Err(format!(
+                    "flushIntervalMs {shown} is not a whole number from 0 to 1000"
+                ))
+            );
+        }
+        // the Rust API's options: checked at start, before anything loads
+        let opts = TraceOptions {
+            batch_events: 0,
+            ..TraceOptions::default()
+        };
+        let err = Tracer::start(opts).err().expect("refused");
+        assert_eq!(err.code(), ErrorCode::Invalid);
+        assert!(
+            err.to_string()
+                .contains("batch_events 0 is not a whole number from 1 to 1048576"),
+            "{err}"
+        );
+    }
 
     #[test]
     fn ring_buffer_sizes_are_powers_of_two_of_pages() {

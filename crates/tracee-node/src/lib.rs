@@ -101,9 +101,11 @@ pub struct NativeTraceOptions {
     /// Bytes; a number, not a u32, so that a fraction or a value out of
     /// range is refused by tracee-core's check, not wrapped by napi.
     pub ring_buffer_bytes: Option<f64>,
-    pub batch_events: Option<u32>,
-    pub flush_interval_ms: Option<u32>,
-    pub queue_batches: Option<u32>,
+    /// Numbers, not u32s, for the same reason: checked by tracee-core
+    /// (`check_integer_option`), never wrapped (-1 would be 49 days).
+    pub batch_events: Option<f64>,
+    pub flush_interval_ms: Option<f64>,
+    pub queue_batches: Option<f64>,
     /// Force the perf-buffer transport (used anyway before Linux 5.8).
     pub perf_buffer: Option<bool>,
     /// Force the legacy programs (used anyway before Linux 5.2).
@@ -184,9 +186,30 @@ impl NativeTracer {
     #[napi(factory)]
     pub fn start(options: NativeTraceOptions) -> Result<NativeTracer> {
         let defaults = tracee_core::TraceOptions::default();
-        let flush_ms = options
-            .flush_interval_ms
-            .map_or(defaults.flush_interval.as_millis() as u32, |ms| ms);
+        let integer = |name: &str, value: Option<f64>, range: (u32, u32), default: u32| {
+            value.map_or(Ok(default), |v| {
+                tracee_core::check_integer_option(name, v, range)
+                    .map_err(|cause| napi::Error::new(ErrorCode::Invalid, cause))
+            })
+        };
+        let flush_ms = integer(
+            "flushIntervalMs",
+            options.flush_interval_ms,
+            tracee_core::FLUSH_INTERVAL_MS_RANGE,
+            defaults.flush_interval.as_millis() as u32,
+        )?;
+        let batch_events = integer(
+            "batchEvents",
+            options.batch_events,
+            tracee_core::BATCH_EVENTS_RANGE,
+            defaults.batch_events,
+        )?;
+        let queue_batches = integer(
+            "queueBatches",
+            options.queue_batches,
+            tracee_core::QUEUE_BATCHES_RANGE,
+            defaults.queue_batches as u32,
+        )?;
         let rootkit_check_interval = match options.rootkit_check_interval_s {
             None => defaults.rootkit_check_interval,
             // the checks run between polls: one shorter than the flush
@@ -215,15 +238,9 @@ impl NativeTracer {
             events: Vec::new(),
             policies: to_core(options.policies),
             ring_buffer_bytes,
-            batch_events: options.batch_events.unwrap_or(defaults.batch_events),
-            flush_interval: options
-                .flush_interval_ms
-                .map_or(defaults.flush_interval, |ms| {
-                    Duration::from_millis(u64::from(ms))
-                }),
-            queue_batches: options
-                .queue_batches
-                .map_or(defaults.queue_batches, |n| n as usize),
+            batch_events,
+            flush_interval: Duration::from_millis(u64::from(flush_ms)),
+            queue_batches: queue_batches as usize,
             perf_buffer: options.perf_buffer.unwrap_or(false),
             legacy_programs: options.legacy_programs.unwrap_or(false),
             exec_env: options.exec_env.unwrap_or(false),

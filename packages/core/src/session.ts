@@ -34,9 +34,13 @@ export interface TraceOptions {
    * work). Default: {@link DEFAULTS}`.ringBufferBytes`.
    */
   ringBufferBytes?: number;
-  /** Records per batch handed to JavaScript. Default: {@link DEFAULTS}`.batchEvents`. */
+  /** Records per batch handed to JavaScript: a whole number from 1 to 1,048,576 (else an `EINVAL`). Default: {@link DEFAULTS}`.batchEvents`. */
   batchEvents?: number;
-  /** Longest wait before a partial batch is delivered, in ms. Default: {@link DEFAULTS}`.flushIntervalMs`. */
+  /**
+   * Longest wait before a partial batch is delivered, in ms: a whole number
+   * from 0 to 1000 (else an `EINVAL`); stopping waits for it too. Default:
+   * {@link DEFAULTS}`.flushIntervalMs`.
+   */
   flushIntervalMs?: number;
   /** Use a perf buffer even where the kernel has a BPF ring buffer (it is used anyway before Linux 5.8). */
   perfBuffer?: boolean;
@@ -72,6 +76,40 @@ export interface TraceOptions {
   rootkitCheckInterval?: number;
 }
 
+/**
+ * Every option of {@link TraceOptions}, by name: checked against what a
+ * caller passes, so a misspelt one (\`evnets\`) is an error rather than a
+ * trace of the defaults. The type check below fails the build if an option
+ * is added to TraceOptions and not here.
+ */
+const TRACE_OPTION_NAMES = [
+  'events',
+  'scope',
+  'policies',
+  'ringBufferBytes',
+  'batchEvents',
+  'flushIntervalMs',
+  'perfBuffer',
+  'legacyPrograms',
+  'syscallHooks',
+  'execEnv',
+  'rules',
+  'onRuleError',
+  'rootkitCheckInterval',
+] as const satisfies readonly (keyof TraceOptions)[];
+// every key of TraceOptions is listed (else: "Type 'false' is not assignable to type 'true'")
+const everyOptionListed: Exclude<keyof TraceOptions, (typeof TRACE_OPTION_NAMES)[number]> extends never ? true : false = true;
+void everyOptionListed;
+
+/** An `EINVAL` for each option name `options` has that `known` lacks, with the nearest known name. */
+export function checkOptionNames(options: object, known: readonly string[]): void {
+  for (const name of Object.keys(options)) {
+    if (known.includes(name)) continue;
+    const [near] = loadBinding().nearestNames(name, [...known], 1, 3);
+    throw new TraceeError('EINVAL', `unknown option '${name}'${near === undefined ? '' : `; did you mean ${near}?`} (the options: ${known.join(', ')})`);
+  }
+}
+
 /** What was attached, and with which BTF. */
 export type TraceInfo = NativeTraceInfo;
 
@@ -99,6 +137,7 @@ export class TraceSession {
   /** Loads and attaches; throws a {@link TraceeError} naming the cause and the fix. */
   static start(options: TraceOptions = {}): TraceSession {
     const { NativeTracer } = loadBinding();
+    checkOptionNames(options, TRACE_OPTION_NAMES);
     if (options.policies && (options.events || options.scope)) {
       throw new TraceeError('EINVAL', 'policies cannot be combined with events or scope (as in Tracee): put those events and scopes in a policy');
     }

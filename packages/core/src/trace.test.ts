@@ -25,3 +25,34 @@ describe('trace({ ringBufferBytes })', () => {
     expect(error).toMatchObject({ code: 'EINVAL', message: `ringBufferBytes (--ring-buffer-mb): ${given} is not a size a BPF ring buffer takes: ${LIMITS}; use ${fix}` });
   });
 });
+
+/** trace()'s error for `options`, or undefined if it started. */
+const errorOf = (options: Parameters<typeof trace>[0]): Promise<unknown> =>
+  firstValueFrom(trace(options)).then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+
+describe('trace(): the batching options, checked as whole numbers in range (napi would wrap -1 to 49 days)', () => {
+  it.each([
+    [{ flushIntervalMs: -1 }, 'flushIntervalMs -1 is not a whole number from 0 to 1000'],
+    [{ flushIntervalMs: 1e9 }, 'flushIntervalMs 1000000000 is not a whole number from 0 to 1000'],
+    [{ flushIntervalMs: 2.5 }, 'flushIntervalMs 2.5 is not a whole number from 0 to 1000'],
+    [{ batchEvents: 0 }, 'batchEvents 0 is not a whole number from 1 to 1048576'],
+    [{ batchEvents: -5 }, 'batchEvents -5 is not a whole number from 1 to 1048576'],
+    [{ batchEvents: 1e12 }, 'batchEvents 1000000000000 is not a whole number from 1 to 1048576'],
+  ])('%o: an EINVAL naming the option, the value and the range', async (options, message) => {
+    const error = await errorOf({ events: ['execve'], ...options });
+    expect(error).toBeInstanceOf(TraceeError);
+    expect(error).toMatchObject({ code: 'EINVAL', message });
+  });
+});
+
+describe('trace(): option names', () => {
+  it('a misspelt option is an EINVAL with the nearest name, not a trace of the defaults', async () => {
+    const error = await errorOf({ evnets: ['execve'] } as Parameters<typeof trace>[0]);
+    expect(error).toBeInstanceOf(TraceeError);
+    expect(error).toMatchObject({ code: 'EINVAL' });
+    expect((error as Error).message).toMatch(/^unknown option 'evnets'; did you mean events\? \(the options: events, scope, policies, /);
+  });
+});

@@ -24,14 +24,26 @@ export interface TraceObserverOptions extends TraceOptions {
  */
 export function trace(options: TraceObserverOptions = {}): Observable<TraceeEvent> {
   return new Observable<TraceeEvent>((subscriber) => {
+    const { onAttach, ...sessionOptions } = options;
     let session: TraceSession;
     try {
-      session = TraceSession.start(options);
+      session = TraceSession.start(sessionOptions);
     } catch (e) {
       subscriber.error(e);
       return;
     }
-    options.onAttach?.(session.info, () => session.stats());
+    try {
+      onAttach?.(session.info, () => session.stats());
+    } catch (e) {
+      // no teardown is registered yet: detach here, then tell the subscriber
+      try {
+        session.stop();
+      } catch {
+        // the error to report is onAttach's
+      }
+      subscriber.error(e);
+      return;
+    }
 
     const pump = (): void => {
       session.next().then(
