@@ -1,7 +1,7 @@
 // The tracee-rs command's argument errors and help, which need no kernel.
 // (The command tracing: test/cli.test.ts.)
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { BUILTIN_RULES } from '@tracee/core';
 import { CLI } from '../helpers.js';
@@ -102,8 +102,12 @@ describe('tracee-rs CLI', () => {
 });
 
 describe('tracee-rs doctor without privileges', () => {
-  // as nobody: from root with setpriv, as the user running the unit tier otherwise
-  const asNobody = process.getuid?.() === 0 ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', process.execPath] : [process.execPath];
+  // as nobody: with setpriv where this process may change its ids (root with
+  // CAP_SETUID and CAP_SETGID: bits 7 and 6 of CapEff), as itself otherwise
+  // (any other user, or root with its capabilities dropped: unprivileged too)
+  const capEff = BigInt(`0x${/^CapEff:\s*([0-9a-f]+)$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1] ?? '0'}`);
+  const mayChangeIds = ((capEff >> 6n) & 3n) === 3n;
+  const asNobody = mayChangeIds ? ['setpriv', '--reuid=65534', '--regid=65534', '--clear-groups', '--inh-caps=-all', process.execPath] : [process.execPath];
 
   it('blames the missing privileges, not the kernel, for the probes the kernel refused', () => {
     const r = spawnSync(asNobody[0], [...asNobody.slice(1), CLI, 'doctor', '--json'], { encoding: 'utf8' });
