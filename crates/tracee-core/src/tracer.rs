@@ -177,7 +177,8 @@ fn check_options(opts: &TraceOptions) -> Result<(), Error> {
     .map_err(invalid("batch_events"))?;
     check_integer_option(
         "flush_interval (ms)",
-        opts.flush_interval.as_secs_f64() * 1000.0,
+        // from whole nanoseconds: exact (as_secs_f64() * 1000 makes 7 ms 7.000000000000001)
+        opts.flush_interval.as_nanos() as f64 / 1e6,
         FLUSH_INTERVAL_MS_RANGE,
     )
     .map_err(invalid("flush_interval"))?;
@@ -780,7 +781,15 @@ mod tests {
                 ))
             );
         }
-        // the Rust API's options: checked at start, before anything loads
+        // the Rust API's options: checked at start, before anything loads;
+        // every whole millisecond passes (7 ms is no whole number of 1/1000 s in f64)
+        for ms in 0..=1000 {
+            let opts = TraceOptions {
+                flush_interval: Duration::from_millis(ms),
+                ..TraceOptions::default()
+            };
+            assert!(check_options(&opts).is_ok(), "{ms} ms");
+        }
         let opts = TraceOptions {
             batch_events: 0,
             ..TraceOptions::default()
