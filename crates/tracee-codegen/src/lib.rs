@@ -101,9 +101,10 @@ pub fn generate(inputs: Inputs<'_>) -> Result<Generated, Error> {
     )?;
     events::check_limits(&path, &events, &Limits(btf.enum_values("tracee_limits")?))?;
     let known = events::known_syscalls(&path, &btf.enum_values("tracee_known_syscall")?, &events)?;
+    let constants = schema::with_tracee_constants(btf, constants::constants(headers)?)?;
     Ok(Generated {
-        catalog_rs: catalog_rs::catalog_rs(&events, &known, &functions),
-        schema_json: schema::schema_json(btf, constants::constants(headers)?, &arm64, &events)?,
+        catalog_rs: catalog_rs::catalog_rs(&events, &known, &functions, &constants),
+        schema_json: schema::schema_json(btf, &constants, &arm64, &events)?,
     })
 }
 

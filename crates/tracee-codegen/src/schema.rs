@@ -14,19 +14,17 @@ use crate::events::{ArchSyscall, EventDef};
 /// The schema, pretty-printed: `record` (event_header's fields, the
 /// offsets and sizes of struct event, data_item and msghdr_item),
 /// `recordFlags`, `argKinds`, `limits` and `kernelValues` (tracee.h's enums,
-/// prefixes cut), `constants` ([`crate::constants::constants`] and
-/// `mem_prot_alert`), `arm64Syscalls`, `decoders` and `events`.
+/// prefixes cut), `constants` ([`with_tracee_constants`]), `arm64Syscalls`,
+/// `decoders` and `events`.
 ///
 /// # Errors
 /// A struct, member or enum the schema needs is not in `btf`.
 pub fn schema_json(
     btf: &Btf,
-    mut constants: Value,
+    constants: &Value,
     arm64_syscalls: &[ArchSyscall],
     events: &[EventDef],
 ) -> Result<String, Error> {
-    // tracee.h's own values, in the headers' [name, value] form
-    constants["mem_prot_alert"] = json!(btf.enum_values("tracee_mem_prot_alert")?);
     let schema = json!({
         "record": {
             "header": btf.struct_fields("event_header")?,
@@ -66,6 +64,17 @@ pub fn schema_json(
 }
 
 /// An enum's values by name, `prefix` cut.
+/// The headers' constants ([`crate::constants::constants`]) with tracee.h's
+/// own named values beside them, in the headers' `[name, value]` form:
+/// `mem_prot_alert` (enum tracee_mem_prot_alert).
+///
+/// # Errors
+/// The enum is not in `btf`.
+pub fn with_tracee_constants(btf: &Btf, mut constants: Value) -> Result<Value, Error> {
+    constants["mem_prot_alert"] = json!(btf.enum_values("tracee_mem_prot_alert")?);
+    Ok(constants)
+}
+
 fn strip_prefix_map(values: &[(String, u64)], prefix: &str) -> BTreeMap<String, u64> {
     values
         .iter()
@@ -119,8 +128,8 @@ mod tests {
     }
 
     fn schema() -> Value {
-        let constants = json!({"errno": [["EPERM", 1]]});
-        let text = schema_json(&btf(), constants, &[arm64_openat()], &[openat()]).unwrap();
+        let constants = with_tracee_constants(&btf(), json!({"errno": [["EPERM", 1]]})).unwrap();
+        let text = schema_json(&btf(), &constants, &[arm64_openat()], &[openat()]).unwrap();
         serde_json::from_str(&text).unwrap()
     }
 
@@ -200,7 +209,7 @@ mod tests {
 
     #[test]
     fn pretty_printed_with_sorted_keys() {
-        let text = schema_json(&btf(), json!({}), &[], &[]).unwrap();
+        let text = schema_json(&btf(), &json!({}), &[], &[]).unwrap();
         assert!(
             text.starts_with("{\n  \"argKinds\": {\n    \"BYTES\": 6,\n"),
             "{}",
@@ -219,7 +228,7 @@ mod tests {
             .retain(|t| t["name"] != "msghdr_item");
         let btf = Btf::from_json(doc.to_string().as_bytes()).unwrap();
         assert_eq!(
-            schema_json(&btf, json!({}), &[], &[])
+            schema_json(&btf, &json!({}), &[], &[])
                 .unwrap_err()
                 .to_string(),
             "msghdr_item is not in the object's BTF"

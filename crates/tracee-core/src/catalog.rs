@@ -2,6 +2,8 @@
 //! plus the non-syscall events of `enum tracee_event_id`, with the argument
 //! names and types of `bpf/events.tbl`.
 
+use std::sync::OnceLock;
+
 use crate::Error;
 
 /// One argument of an event, as declared in `bpf/events.tbl`.
@@ -81,8 +83,25 @@ pub fn by_name(name: &str) -> Option<&'static EventDef> {
     EVENTS.iter().find(|e| e.name == name)
 }
 
+/// The event of id `id`: a lookup in a table by id (every record is
+/// looked up, so no scan of the catalog).
 pub fn by_id(id: u32) -> Option<&'static EventDef> {
-    EVENTS.iter().find(|e| e.id == id)
+    static BY_ID: OnceLock<Vec<Option<&'static EventDef>>> = OnceLock::new();
+    let table = BY_ID.get_or_init(|| {
+        let mut t = vec![None; EVENTS.iter().map(|e| e.id as usize + 1).max().unwrap_or(0)];
+        for e in EVENTS {
+            t[e.id as usize] = Some(e);
+        }
+        t
+    });
+    table.get(id as usize).copied().flatten()
+}
+
+/// The first name (in header order) of `value` in constants table `table`
+/// ([`CONSTANTS`], e.g. `socket_family`: 1 is AF_UNIX, not AF_LOCAL).
+pub fn constant_name(table: &str, value: i64) -> Option<&'static str> {
+    let (_, pairs) = CONSTANTS.iter().find(|(t, _)| *t == table)?;
+    pairs.iter().find(|(_, v)| *v == value).map(|(n, _)| *n)
 }
 
 /// Resolves event names and set names ([`sets`]) into events, without

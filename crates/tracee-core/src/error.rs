@@ -162,8 +162,11 @@ error_codes! {
     /// [`Error::Thread`].
     Thread = "ETHREAD",
     /// A batch of records that does not decode (never expected from the
-    /// kernel side; found by the TypeScript decoder).
+    /// kernel side; found by the TypeScript decoder or the JSON writer).
     Corrupt = "ECORRUPT",
+    /// Writing events out failed (a write error other than the reader
+    /// going away, e.g. ENOSPC).
+    Output = "EOUTPUT",
     /// [`Error::BpfFileNeedsBtf`].
     BpfFileNeedsBtf = "EBPFNEEDSBTF",
     /// [`Error::NoBtf`].

@@ -5,7 +5,8 @@
 //! - [`Tracer::start`]: checks privileges, loads the embedded CO-RE object,
 //!   writes the selection into the kernel, attaches, and starts the poll
 //!   thread that drains the ring buffer into [`Batch`]es of raw records;
-//! - [`record`]: decodes those records into typed [`Event`]s.
+//! - [`record`]: decodes those records into typed [`Event`]s;
+//! - [`json`]: writes them as Tracee's JSON lines (the CLI's output).
 //!
 //! The Node binding (crates/tracee-node) hands batches to JavaScript as they
 //! are, where a decoder generated from the same layout reads them.
@@ -20,6 +21,7 @@ pub mod catalog;
 pub mod doctor;
 mod error;
 mod features;
+pub mod json;
 mod libbpf_log;
 mod loader;
 pub mod policy;

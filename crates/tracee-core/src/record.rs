@@ -127,8 +127,10 @@ pub enum DecodeError {
     BadItem { offset: usize, what: &'static str },
 }
 
-/// Decodes the record at the start of `buf`; returns it and its size.
-pub fn decode(buf: &[u8]) -> Result<(Event, usize), DecodeError> {
+/// The record at the start of `buf`, checked: its fixed part (header and
+/// args) and its size in bytes; its data items are [`items`] of
+/// `&buf[..size]`.
+pub fn fixed_part(buf: &[u8]) -> Result<(types::event, usize), DecodeError> {
     if buf.len() < FIXED_SIZE {
         return Err(DecodeError::Truncated {
             need: FIXED_SIZE,
@@ -148,6 +150,111 @@ pub fn decode(buf: &[u8]) -> Result<(Event, usize), DecodeError> {
             have: buf.len(),
         });
     }
+    Ok((raw, size))
+}
+
+/// One data item of a record: the argument it belongs to, its kind
+/// (`enum tracee_arg_kind`) and its bytes, checked to be as long as the
+/// kind needs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Item<'a> {
+    pub arg: u8,
+    pub kind: u32,
+    pub bytes: &'a [u8],
+}
+
+/// The data items of one whole record (`&buf[..size]` of [`fixed_part`]),
+/// in the order the kernel side wrote them (a string array's elements in
+/// order). Stops after the first malformed item.
+pub fn items(record: &[u8]) -> Items<'_> {
+    Items {
+        record,
+        offset: FIXED_SIZE,
+    }
+}
+
+/// See [`items`].
+pub struct Items<'a> {
+    record: &'a [u8],
+    offset: usize,
+}
+
+impl<'a> Items<'a> {
+    fn item(&self) -> Result<(Item<'a>, usize), DecodeError> {
+        let offset = self.offset;
+        let rest = &self.record[offset..];
+        let bad = |what| Err(DecodeError::BadItem { offset, what });
+        if rest.len() < ITEM_SIZE {
+            return bad("item header cut short");
+        }
+        // SAFETY: ITEM_SIZE bytes are present; data_item is plain integers.
+        let item: types::data_item = unsafe { std::ptr::read_unaligned(rest.as_ptr().cast()) };
+        let len = usize::from(item.len);
+        if usize::from(item.arg) >= MAX_EVENT_ARGS {
+            return bad("argument index out of range");
+        }
+        if ITEM_SIZE + len > rest.len() {
+            return bad("string runs past the record");
+        }
+        let kind = u32::from(item.kind);
+        let need = if kind == types::tracee_arg_kind::ARG_SOCKADDR.0 {
+            // room for the family, at least
+            (len < 2).then_some("a sockaddr is at least 2 bytes")
+        } else if kind == types::tracee_arg_kind::ARG_MSGHDR.0 {
+            (len < size_of::<types::msghdr_item>()).then_some("a msghdr is cut short")
+        } else if kind == types::tracee_arg_kind::ARG_TIMESPEC.0 {
+            (len != 16).then_some("a timespec is 16 bytes")
+        } else if kind == types::tracee_arg_kind::ARG_VALUE.0
+            || kind == types::tracee_arg_kind::ARG_UNREADABLE.0
+        {
+            (len != 8).then_some("a value or an address is 8 bytes")
+        } else {
+            None
+        };
+        if let Some(what) = need {
+            return bad(what);
+        }
+        let bytes = &rest[ITEM_SIZE..ITEM_SIZE + len];
+        Ok((
+            Item {
+                arg: item.arg,
+                kind,
+                bytes,
+            },
+            ITEM_SIZE + len,
+        ))
+    }
+}
+
+impl<'a> Iterator for Items<'a> {
+    type Item = Result<Item<'a>, DecodeError>;
+
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.offset >= self.record.len() {
+            return None;
+        }
+        match self.item() {
+            Ok((item, len)) => {
+                self.offset += len;
+                Some(Ok(item))
+            }
+            Err(e) => {
+                self.offset = self.record.len();
+                Some(Err(e))
+            }
+        }
+    }
+}
+
+/// An 8-byte item's value (ARG_VALUE, ARG_UNREADABLE: checked by [`items`]).
+pub fn item_u64(bytes: &[u8]) -> u64 {
+    u64::from_ne_bytes(bytes.try_into().expect("8 bytes, checked by items()"))
+}
+
+/// Decodes the record at the start of `buf`; returns it and its size.
+pub fn decode(buf: &[u8]) -> Result<(Event, usize), DecodeError> {
+    use types::tracee_arg_kind as K;
+    let (raw, size) = fixed_part(buf)?;
     let mut strings = Vec::new();
     let mut sockaddrs = Vec::new();
     let mut timespecs = Vec::new();
@@ -155,73 +262,28 @@ pub fn decode(buf: &[u8]) -> Result<(Event, usize), DecodeError> {
     let mut values = Vec::new();
     let mut unreadable = Vec::new();
     let mut msghdrs = Vec::new();
-    let mut offset = FIXED_SIZE;
-    while offset < size {
-        let rest = &buf[offset..size];
-        if rest.len() < ITEM_SIZE {
-            return Err(DecodeError::BadItem {
-                offset,
-                what: "item header cut short",
-            });
-        }
-        // SAFETY: ITEM_SIZE bytes are present; data_item is plain integers.
-        let item: types::data_item = unsafe { std::ptr::read_unaligned(rest.as_ptr().cast()) };
-        let len = usize::from(item.len);
-        if usize::from(item.arg) >= MAX_EVENT_ARGS {
-            return Err(DecodeError::BadItem {
-                offset,
-                what: "argument index out of range",
-            });
-        }
-        if ITEM_SIZE + len > rest.len() {
-            return Err(DecodeError::BadItem {
-                offset,
-                what: "string runs past the record",
-            });
-        }
-        let bytes = &rest[ITEM_SIZE..ITEM_SIZE + len];
+    for item in items(&buf[..size]) {
+        let Item { arg, kind, bytes } = item?;
         // a string array's elements are strings of the same argument, in order
-        if u32::from(item.kind) == types::tracee_arg_kind::ARG_SOCKADDR.0 {
-            sockaddrs.push((item.arg, bytes.to_vec()));
-        } else if u32::from(item.kind) == types::tracee_arg_kind::ARG_BYTES.0 {
-            captured.push((item.arg, bytes.to_vec()));
-        } else if u32::from(item.kind) == types::tracee_arg_kind::ARG_MSGHDR.0 {
-            if bytes.len() < size_of::<types::msghdr_item>() {
-                return Err(DecodeError::BadItem {
-                    offset,
-                    what: "a msghdr is cut short",
-                });
-            }
-            msghdrs.push((item.arg, bytes.to_vec()));
-        } else if u32::from(item.kind) == types::tracee_arg_kind::ARG_TIMESPEC.0 {
-            if bytes.len() != 16 {
-                return Err(DecodeError::BadItem {
-                    offset,
-                    what: "a timespec is 16 bytes",
-                });
-            }
+        if kind == K::ARG_SOCKADDR.0 {
+            sockaddrs.push((arg, bytes.to_vec()));
+        } else if kind == K::ARG_BYTES.0 {
+            captured.push((arg, bytes.to_vec()));
+        } else if kind == K::ARG_MSGHDR.0 {
+            msghdrs.push((arg, bytes.to_vec()));
+        } else if kind == K::ARG_TIMESPEC.0 {
             let half =
                 |at: usize| i64::from_le_bytes(bytes[at..at + 8].try_into().expect("8 bytes"));
-            timespecs.push((item.arg, (half(0), half(8))));
-        } else if u32::from(item.kind) == types::tracee_arg_kind::ARG_VALUE.0
-            || u32::from(item.kind) == types::tracee_arg_kind::ARG_UNREADABLE.0
-        {
-            let Ok(v) = <[u8; 8]>::try_from(bytes).map(u64::from_ne_bytes) else {
-                return Err(DecodeError::BadItem {
-                    offset,
-                    what: "a value or an address is 8 bytes",
-                });
-            };
-            if u32::from(item.kind) == types::tracee_arg_kind::ARG_VALUE.0 {
-                values.push((item.arg, v));
-            } else {
-                unreadable.push((item.arg, v));
-                strings.push((item.arg, format!("{v:#x}")));
-            }
+            timespecs.push((arg, (half(0), half(8))));
+        } else if kind == K::ARG_VALUE.0 {
+            values.push((arg, item_u64(bytes)));
+        } else if kind == K::ARG_UNREADABLE.0 {
+            let v = item_u64(bytes);
+            unreadable.push((arg, v));
+            strings.push((arg, format!("{v:#x}")));
         } else {
-            strings.push((item.arg, String::from_utf8_lossy(bytes).into_owned()));
+            strings.push((arg, String::from_utf8_lossy(bytes).into_owned()));
         }
-        offset += ITEM_SIZE + len;
     }
     Ok((
         Event {

@@ -299,6 +299,22 @@ impl NativeTracer {
         })
     }
 
+    /// Writes every batch as Tracee's JSON lines (`jsonLines`) to file
+    /// descriptor `fd`, on a thread of its own, in writes of about 1 MiB
+    /// (or less when no batch waits), until the trace ends and every batch
+    /// is written; resolves with the count. A reader that goes away (EPIPE)
+    /// ends it early (`readerGone`); then stop the trace. Rejects with
+    /// ECORRUPT or EOUTPUT (another write error). Instead of `nextBatch`,
+    /// not beside it.
+    #[napi(ts_return_type = "Promise<NativeWriteResult>")]
+    pub fn write_json(&self, fd: i32) -> AsyncTask<WriteJson> {
+        AsyncTask::new(WriteJson {
+            batches: self.batches.clone(),
+            fd,
+            writer: tracee_core::json::JsonWriter::new(&self.info.policies),
+        })
+    }
+
     #[napi]
     pub fn info(&self) -> NativeTraceInfo {
         self.info.clone()
@@ -356,6 +372,116 @@ impl NativeTracer {
             .as_ref()
             .is_none_or(|t| t.is_stopped())
     }
+}
+
+/// What `writeJson` did: the events written; whether it stopped early
+/// because the reader went away (EPIPE: `| head`); the error that stopped
+/// it, if one did.
+#[napi(object)]
+pub struct NativeWriteResult {
+    pub written: f64,
+    pub reader_gone: bool,
+    pub error: Option<NativeWriteError>,
+}
+
+/// An error of `writeJson`: `code` ECORRUPT (a batch that does not decode)
+/// or EOUTPUT (a write error), and a one-line message.
+#[napi(object)]
+pub struct NativeWriteError {
+    pub code: String,
+    pub message: String,
+}
+
+/// Writes every batch as JSON lines to a file descriptor, on a thread of
+/// the libuv pool, until the trace ends (`NativeTracer::write_json`).
+pub struct WriteJson {
+    batches: Receiver<Batch>,
+    fd: i32,
+    writer: tracee_core::json::JsonWriter,
+}
+
+/// Bytes of JSON gathered before a write: large writes, few syscalls.
+const WRITE_CHUNK: usize = 1 << 20;
+
+impl Task for WriteJson {
+    type Output = NativeWriteResult;
+    type JsValue = NativeWriteResult;
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        let mut out = Vec::with_capacity(WRITE_CHUNK + (64 << 10));
+        let mut written = 0u64;
+        let mut pending = 0u64;
+        let result =
+            |written: u64, reader_gone, error: Option<(ErrorCode, String)>| NativeWriteResult {
+                written: written as f64,
+                reader_gone,
+                error: error.map(|(code, message)| NativeWriteError {
+                    code: code.as_str().to_string(),
+                    message,
+                }),
+            };
+        while let Ok(batch) = self.batches.recv() {
+            let n = match self.writer.write_batch(&batch.data, &mut out) {
+                Ok(n) => n,
+                Err(e) => {
+                    let msg = format!("corrupt batch from the kernel side: {e}");
+                    return Ok(result(written, false, Some((ErrorCode::Corrupt, msg))));
+                }
+            };
+            pending += n as u64;
+            // written when large, or when no batch waits: a quiet trace's
+            // events appear within the flush interval
+            if out.len() >= WRITE_CHUNK || self.batches.is_empty() {
+                match write_all(self.fd, &out) {
+                    Ok(()) => {}
+                    Err(e) if e.raw_os_error() == Some(libc::EPIPE) => {
+                        return Ok(result(written, true, None));
+                    }
+                    Err(e) => {
+                        let msg =
+                            format!("writing events to file descriptor {} failed: {e}", self.fd);
+                        return Ok(result(written, false, Some((ErrorCode::Output, msg))));
+                    }
+                }
+                written += pending;
+                pending = 0;
+                out.clear();
+            }
+        }
+        Ok(result(written, false, None))
+    }
+
+    fn resolve(&mut self, _env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
+        Ok(output)
+    }
+}
+
+/// Writes all of `buf` to `fd`, waiting where the fd is non-blocking and
+/// full (a pipe Node has made non-blocking) and retrying on EINTR.
+fn write_all(fd: i32, mut buf: &[u8]) -> std::io::Result<()> {
+    while !buf.is_empty() {
+        // SAFETY: buf is valid for buf.len() bytes; fd is the caller's.
+        let n = unsafe { libc::write(fd, buf.as_ptr().cast(), buf.len()) };
+        if n >= 0 {
+            buf = &buf[n as usize..];
+            continue;
+        }
+        let e = std::io::Error::last_os_error();
+        match e.raw_os_error() {
+            Some(libc::EINTR) => {}
+            Some(libc::EAGAIN) => {
+                let mut p = libc::pollfd {
+                    fd,
+                    events: libc::POLLOUT,
+                    revents: 0,
+                };
+                // SAFETY: p is one valid pollfd.
+                unsafe { libc::poll(&mut p, 1, -1) };
+            }
+            _ => return Err(e),
+        }
+    }
+    Ok(())
 }
 
 /// Waits on the libuv pool for the next batch.
@@ -464,16 +590,27 @@ pub fn nearest_names(name: String, candidates: Vec<String>, n: u32, within: u32)
 /// the sum does not fit a JavaScript number exactly.
 #[napi]
 pub fn boot_epoch_ns() -> String {
-    let now = |clock| {
-        let mut ts = libc::timespec {
-            tv_sec: 0,
-            tv_nsec: 0,
-        };
-        // SAFETY: ts is a valid out-parameter; both clocks exist on Linux.
-        unsafe { libc::clock_gettime(clock, &mut ts) };
-        i128::from(ts.tv_sec) * 1_000_000_000 + i128::from(ts.tv_nsec)
-    };
-    (now(libc::CLOCK_REALTIME) - now(libc::CLOCK_BOOTTIME)).to_string()
+    tracee_core::json::boot_epoch_ns().to_string()
+}
+
+/// A batch of packed records (as `nextBatch` gives them) as Tracee's JSON
+/// lines, each ending in a newline: the text `writeJson` writes.
+/// `policies` are the trace's (`info().policies`), by bit. Throws ECORRUPT
+/// for a batch that does not decode.
+#[napi]
+pub fn json_lines(batch: Buffer, policies: Vec<String>) -> Result<String> {
+    let mut out = Vec::new();
+    tracee_core::json::JsonWriter::new(&policies)
+        .write_batch(&batch, &mut out)
+        .map_err(corrupt)?;
+    Ok(String::from_utf8(out).expect("the writer writes UTF-8"))
+}
+
+fn corrupt(e: tracee_core::DecodeError) -> napi::Error<ErrorCode> {
+    napi::Error::new(
+        ErrorCode::Corrupt,
+        format!("corrupt batch from the kernel side: {e}"),
+    )
 }
 
 /// What `tracee-rs btf info` prints: the environment read, the decision

@@ -125,17 +125,14 @@ export async function runTrace(argv: TraceArgs): Promise<void> {
   });
 
   const parse = argv['parse-arguments'];
-  const format = argv.output === 'json' ? (e: TraceeEvent) => jsonLine(e, parse) : tableRow;
-  if (argv.output === 'table') process.stdout.write(tableHeader());
   let printed = 0;
   let failure: unknown;
   try {
-    for (let batch: TraceeEvent[] | null; (batch = await session.next()) !== null; ) {
-      if (readerGone || process.stdout.destroyed) continue;
-      let text = '';
-      for (const e of batch) text += format(e);
-      printed += batch.length;
-      if (!process.stdout.write(text)) await drained();
+    if (argv.output === 'json' && !parse && !session.hasSignatures) {
+      // written by tracee-core from the records, on a thread of its own
+      printed = (await session.writeJson(process.stdout.fd)).written;
+    } else {
+      printed = await printEvents(session, argv.output === 'json' ? (e: TraceeEvent) => jsonLine(e, parse) : tableRow, argv.output === 'table', () => readerGone);
     }
   } catch (e) {
     failure = e;
@@ -148,3 +145,21 @@ export async function runTrace(argv: TraceArgs): Promise<void> {
   if (failure) fail(failure instanceof Error ? failure.message : String(failure));
 }
 
+
+/**
+ * Prints every event as `format` makes its line (a table's, with its
+ * header, or JSON with parsed arguments or findings), pulling the next
+ * batch only once stdout has taken the last; returns the count printed.
+ */
+async function printEvents(session: TraceSession, format: (e: TraceeEvent) => string, header: boolean, readerGone: () => boolean): Promise<number> {
+  if (header) process.stdout.write(tableHeader());
+  let printed = 0;
+  for (let batch: TraceeEvent[] | null; (batch = await session.next()) !== null; ) {
+    if (readerGone() || process.stdout.destroyed) continue;
+    let text = '';
+    for (const e of batch) text += format(e);
+    printed += batch.length;
+    if (!process.stdout.write(text)) await drained();
+  }
+  return printed;
+}

@@ -268,6 +268,8 @@ const ITEM_VALUE = RECORD_LAYOUT.argKinds.VALUE;
 const ITEM_MSGHDR = RECORD_LAYOUT.argKinds.MSGHDR;
 const MSGHDR_SIZE = RECORD_LAYOUT.msghdrSize;
 const NONE: readonly string[] = Object.freeze([]);
+/** Arguments an event may have, the record's and those in data items (tracee.h). */
+const MAX_EVENT_ARGS = LIMITS.MAX_EVENT_ARGS;
 const ITEM_SOCKADDR = RECORD_LAYOUT.argKinds.SOCKADDR;
 const ITEM_STR_ARRAY = RECORD_LAYOUT.argKinds.STR_ARRAY;
 const ITEM_TIMESPEC = RECORD_LAYOUT.argKinds.TIMESPEC;
@@ -384,11 +386,14 @@ export function decodeBatch(buf: Buffer, emit: (event: TraceeEvent) => void, pol
     let bts: (number[] | undefined)[] | undefined;
     let vals: (bigint | undefined)[] | undefined;
     let bad: string[] | undefined;
-    for (let p = o + FIXED_SIZE; p + ITEM_SIZE <= o + size; ) {
+    for (let p = o + FIXED_SIZE; p < o + size; ) {
+      // checked as tracee-core's record::items checks them: the kernel side writes whole items
+      if (p + ITEM_SIZE > o + size) throw new CorruptBatchError(\`data item header at byte \${p} cut short\`);
       const len = dv.getUint16(p + ${item.len.offset}, true);
       if (p + ITEM_SIZE + len > o + size) throw new CorruptBatchError(\`data item at byte \${p} runs past its record\`);
       const kind = buf[p + ${item.kind.offset}];
       const arg = buf[p + ${item.arg.offset}];
+      if (arg >= MAX_EVENT_ARGS) throw new CorruptBatchError(\`data item at byte \${p}: argument \${arg} out of range\`);
       if (kind === ITEM_SOCKADDR) {
         if (len < 2) throw new CorruptBatchError(\`sockaddr at byte \${p} is \${len} bytes\`);
         (socks ??= [])[arg] = decodeSockaddr(buf, p + ITEM_SIZE, len, familyName);

@@ -1,11 +1,15 @@
 // The generated decoder: valid records of every data item kind, written as
 // the kernel side writes them (from the layout the generated schema gives),
 // decode to exact values; whatever bytes arrive, a batch decodes or is
-// rejected as corrupt, nothing else is thrown. And the value decoders
-// against what strace prints.
+// rejected as corrupt, nothing else is thrown. tracee-core's JSON writer
+// (the CLI's output) writes every batch exactly as traceeJson writes the
+// events decoded here, and rejects what is rejected here. And the value
+// decoders against what strace prints.
 import { describe, expect, it } from 'vitest';
 import { CONSTANTS, CorruptBatchError, decodeBatch, EVENTS, FIXED_SIZE, HEADER_OFFSETS, RECORD_LAYOUT, type EventName, type TraceeEvent } from './generated/schema.js';
+import { loadBinding } from './binding.js';
 import { decodeValue, errnoName } from './decode.js';
+import { traceeJson } from './tracee-json.js';
 import { rng } from './testing/prng.js';
 import { sockaddrIn, sockaddrIn6, sockaddrLl, sockaddrNl, sockaddrUn, sockaddrUnAbstract } from './testing/sockaddr-bytes.js';
 
@@ -85,11 +89,18 @@ function record(event: EventName | number, spec: { header?: Partial<Record<Heade
   return buf;
 }
 
-/** The events of a batch. */
+/** The events of a batch; and tracee-core's JSON lines of it are traceeJson's of them. */
 function decodeAll(...records: Buffer[]): TraceeEvent[] {
   const out: TraceeEvent[] = [];
-  expect(decodeBatch(Buffer.concat(records), (e) => out.push(e))).toBe(records.length);
+  const batch = Buffer.concat(records);
+  expect(decodeBatch(batch, (e) => out.push(e))).toBe(records.length);
+  expectSameJson(batch, out);
   return out;
+}
+
+/** The native JSON writer's lines of `batch` are traceeJson's of its decoded `events`, byte for byte. */
+function expectSameJson(batch: Buffer, events: TraceeEvent[], policies: readonly string[] = ['']): void {
+  expect(loadBinding().jsonLines(batch, [...policies])).toBe(events.map((e) => traceeJson(e) + '\n').join(''));
 }
 
 /** An event's arguments as [name, value] pairs, in order. */
@@ -358,13 +369,23 @@ describe('decodeBatch on hostile input', () => {
         dv.setUint32(HEADER_OFFSETS.eventId, id, true);
         dv.setUint16(HEADER_OFFSETS.size, rand() < 0.8 ? size : Math.floor(rand() * 65536), true);
       }
+      if (n % 2 === 0) {
+        // 64-bit header values a JavaScript number holds exactly (the native writer writes any exactly)
+        for (const field of ['timestamp', 'threadStartTime', 'cgroupId', 'returnValue'] as const) buf.writeUInt16LE(0, HEADER_OFFSETS[field] + 6);
+        for (let i = 0; i < L.argCount && L.argsOffset + 8 * i + 8 <= size; i++) buf.writeUInt16LE(0, L.argsOffset + 8 * i + 6);
+      }
+      const events: TraceeEvent[] = [];
       try {
-        decodeBatch(buf, () => {});
+        decodeBatch(buf, (e) => events.push(e));
         decoded++;
       } catch (e) {
         expect(e).toBeInstanceOf(CorruptBatchError);
         rejected++;
+        // rejected by the native writer too, with its code
+        expect(() => loadBinding().jsonLines(buf, [''])).toThrow(expect.objectContaining({ code: 'ECORRUPT' }));
+        continue;
       }
+      expectSameJson(buf, events);
     }
     // both ways were taken: plausible records decoded, garbage rejected
     expect(decoded).toBeGreaterThan(0);
@@ -402,9 +423,10 @@ describe('matchedPolicies', () => {
       dv.setUint32(o + HEADER_OFFSETS.eventId, 257, true);
       dv.setBigUint64(o + HEADER_OFFSETS.matchedPolicies, bits, true);
     }
-    const seen: string[][] = [];
-    decodeBatch(buf, (e) => seen.push([...e.matchedPolicies]), names);
-    expect(seen).toEqual([['p0', 'p31', 'p33', 'p63'], []]);
+    const events: TraceeEvent[] = [];
+    decodeBatch(buf, (e) => events.push(e), names);
+    expect(events.map((e) => e.matchedPolicies)).toEqual([['p0', 'p31', 'p33', 'p63'], []]);
+    expectSameJson(buf, events, names);
     // the unnamed policy of events/scope, by default
     const one = Buffer.from(buf.subarray(0, FIXED_SIZE));
     new DataView(one.buffer, one.byteOffset).setBigUint64(HEADER_OFFSETS.matchedPolicies, 1n, true);

@@ -1,5 +1,5 @@
 import { loadBinding } from './binding.js';
-import { TraceeError } from './errors.js';
+import { TraceeError, type TraceeErrorCode } from './errors.js';
 // DEFAULTS, EVENT_SETS and LIMITS are imported for the docs' {@link}s
 // eslint-disable-next-line @typescript-eslint/no-unused-vars
 import type { DEFAULTS, SyscallHooks } from './generated/core.js';
@@ -217,6 +217,39 @@ export class TraceSession {
       throw e;
     }
     return this.#signatures ? this.#signatures.process(events) : events;
+  }
+
+  /** True where signatures run in this trace (their findings are made in JavaScript, so {@link writeJson} cannot write them). */
+  get hasSignatures(): boolean {
+    return this.#signatures !== undefined;
+  }
+
+  /**
+   * Writes every event as a line of Tracee's JSON to file descriptor `fd`
+   * (1: stdout), the text {@link traceeJson} makes of it, from the packed
+   * records on a native thread of its own, in large writes: the CLI's
+   * `--output json`, at the rate the kernel side delivers. Instead of
+   * {@link next}, not beside it. Resolves once the trace has stopped and
+   * every batch is written, with the count written and `readerGone` if it
+   * ended early because the reader went away (EPIPE, `| head`), which stops
+   * the trace. Throws a {@link TraceeError}: `EINVAL` where signatures run
+   * (read those events with next()), `ECORRUPT`, `EOUTPUT` (another write
+   * error), or the error that ended the trace.
+   */
+  async writeJson(fd: number): Promise<{ written: number; readerGone: boolean }> {
+    if (this.#signatures) throw new TraceeError('EINVAL', 'writeJson cannot write the findings of signatures, which run in JavaScript: read the events with next()');
+    const { written, readerGone, error } = await this.#native.writeJson(fd);
+    if (error) {
+      try {
+        this.stop();
+      } catch {
+        // the write error is the one to report
+      }
+      throw new TraceeError(error.code as TraceeErrorCode, error.message);
+    }
+    // stopped by stop(), or by an error stop() reports; or the reader went away
+    this.stop();
+    return { written, readerGone };
   }
 
   stats(): TraceStats {
