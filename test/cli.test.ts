@@ -2,7 +2,7 @@
 // attached line, run a workload, stop, read the summary.
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { realpathSync } from 'node:fs';
+import { openSync, realpathSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { CLI, until } from './helpers.js';
 
@@ -58,6 +58,24 @@ describe('tracee-rs CLI', () => {
     expect(Number(summary![1])).toBe(events.length);
     expect(Number(summary![2])).toBe(0);
     expect(Number(summary![3])).toBe(events.length);
+  });
+
+  it('JSON into a reader that goes away (| head) stops the trace cleanly; a write error is one line and exit 1', async () => {
+    // a stream of openat events (the CLI's own and python's) while head takes 3 lines and exits
+    const head = spawn('bash', ['-c', `"$0" "$1" -e openat -o json | head -n 3; echo "cli exit \${PIPESTATUS[0]}" >&2`, process.execPath, CLI], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const out = { stdout: '', stderr: '' };
+    head.stdout.on('data', (d) => (out.stdout += d));
+    head.stderr.on('data', (d) => (out.stderr += d));
+    await until(() => out.stderr.includes('attached'), 10_000, 'the attached line');
+    const opener = spawn('python3', ['-c', 'import time\nfor i in range(200000):\n    open("/dev/null").close()\n    time.sleep(0.0001)']);
+    await until(() => out.stderr.includes('cli exit'), 15_000, 'the CLI to exit after head did');
+    opener.kill();
+    expect(out.stdout.trim().split('\n').map((l) => JSON.parse(l).eventName)).toEqual(['openat', 'openat', 'openat']);
+    expect(out.stderr).toMatch(/tracee-rs: \d+ events seen, 0 lost, \d+ printed\ncli exit 0\n$/);
+
+    const full = spawnSync(process.execPath, [CLI, '-e', 'openat', '-o', 'json', '-d', '2s'], { stdio: ['ignore', openSync('/dev/full', 'w'), 'pipe'], encoding: 'utf8' });
+    expect(full.status).toBe(1);
+    expect(full.stderr.trim().split('\n').pop()).toBe('tracee-rs: error: writing events to file descriptor 1 failed: No space left on device (os error 28)');
   });
 
   it('decodes arguments and errors: JSON with --parse-arguments, and the table', async () => {

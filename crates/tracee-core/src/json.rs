@@ -16,6 +16,7 @@ use std::sync::OnceLock;
 
 use crate::bpf::types;
 use crate::catalog::{self, ArgKind, EventDef};
+use crate::decoders::decode_value;
 use crate::record::{self, DecodeError, Item, FLAG_TRUNCATED, FLAG_UNREADABLE};
 
 /// Arguments an event may have, the record's and those in data items.
@@ -61,6 +62,9 @@ pub fn host_name() -> String {
 
 /// Writes batches of records as JSON lines.
 pub struct JsonWriter {
+    /// Integer arguments with a decoder as people read them (Tracee's
+    /// `parse-arguments`, [`crate::decoders`]): `"O_RDONLY|O_CLOEXEC"`.
+    pub parse_arguments: bool,
     epoch_ns: i128,
     /// The host name, as a JSON string (quotes included).
     host_name: Vec<u8>,
@@ -107,6 +111,7 @@ impl JsonWriter {
         let mut quoted = Vec::new();
         json_str(&mut quoted, host_name);
         JsonWriter {
+            parse_arguments: false,
             epoch_ns,
             host_name: quoted,
             policies: policies.to_vec(),
@@ -196,7 +201,9 @@ impl JsonWriter {
         out.extend_from_slice(self.matched_policies(h.matched_policies));
         // the args' text first: argsNum counts those written
         let mut text = Vec::new();
-        let argc = def.map_or(0, |d| write_args(&mut text, d, &raw.args, &args));
+        let argc = def.map_or(0, |d| {
+            write_args(&mut text, d, &raw.args, &args, self.parse_arguments)
+        });
         put(out, "argsNum", num.format(argc));
         put(out, "returnValue", num.format(h.return_value));
         out.extend_from_slice(b",\"syscall\":");
@@ -302,6 +309,7 @@ fn write_args(
     def: &EventDef,
     slots: &[u64; ARG_COUNT],
     args: &[Captured<'_>; MAX_EVENT_ARGS],
+    parse: bool,
 ) -> usize {
     let none = Captured::default();
     let mut n = 0;
@@ -316,11 +324,25 @@ fn write_args(
         out.extend_from_slice(b",\"type\":");
         json_str(out, a.ty);
         out.extend_from_slice(b",\"value\":");
+        // an integer by its decoder (every decoded argument is one: decoders.rs's test)
+        let decoder = a.decode.filter(|_| parse);
         let written = if i < ARG_COUNT {
-            write_value(out, a.kind, slots[i], got);
+            match decoder.and_then(|d| decode_value(d, int_value(a.kind, slots[i]))) {
+                Some(text) => json_str(out, &text),
+                None => write_value(out, a.kind, slots[i], got),
+            }
             true
         } else {
-            write_extra(out, a.kind, got)
+            match (decoder, got.value) {
+                (Some(d), Some(v)) => match decode_value(d, int_value(a.kind, v)) {
+                    Some(text) => {
+                        json_str(out, &text);
+                        true
+                    }
+                    None => write_extra(out, a.kind, got),
+                },
+                _ => write_extra(out, a.kind, got),
+            }
         };
         if written {
             out.push(b'}');
@@ -411,15 +433,18 @@ fn write_extra(out: &mut Vec<u8>, kind: ArgKind, got: &Captured<'_>) -> bool {
     }
 }
 
+/// An integer argument's value by kind, from its 8 bytes.
+fn int_value(kind: ArgKind, v: u64) -> i128 {
+    match kind {
+        ArgKind::I32 => i128::from(v as u32 as i32),
+        ArgKind::U32 => i128::from(v as u32),
+        ArgKind::I64 => i128::from(v as i64),
+        _ => i128::from(v),
+    }
+}
+
 fn write_int(out: &mut Vec<u8>, kind: ArgKind, v: u64) {
-    let mut num = itoa::Buffer::new();
-    let text = match kind {
-        ArgKind::I32 => num.format(v as u32 as i32),
-        ArgKind::U32 => num.format(v as u32),
-        ArgKind::I64 => num.format(v as i64),
-        _ => num.format(v),
-    };
-    out.extend_from_slice(text.as_bytes());
+    out.extend_from_slice(itoa::Buffer::new().format(int_value(kind, v)).as_bytes());
 }
 
 fn write_text(out: &mut Vec<u8>, t: Text<'_>) {

@@ -18,6 +18,7 @@ mod bpf {
 
 pub mod btf;
 pub mod catalog;
+pub mod decoders;
 pub mod doctor;
 mod error;
 mod features;

@@ -299,7 +299,8 @@ impl NativeTracer {
         })
     }
 
-    /// Writes every batch as Tracee's JSON lines (`jsonLines`) to file
+    /// Writes every batch as Tracee's JSON lines (`jsonLines`, with
+    /// `parseArguments` as there) to file
     /// descriptor `fd`, on a thread of its own, in writes of about 1 MiB
     /// (or less when no batch waits), until the trace ends and every batch
     /// is written; resolves with the count. A reader that goes away (EPIPE)
@@ -307,11 +308,13 @@ impl NativeTracer {
     /// ECORRUPT or EOUTPUT (another write error). Instead of `nextBatch`,
     /// not beside it.
     #[napi(ts_return_type = "Promise<NativeWriteResult>")]
-    pub fn write_json(&self, fd: i32) -> AsyncTask<WriteJson> {
+    pub fn write_json(&self, fd: i32, parse_arguments: Option<bool>) -> AsyncTask<WriteJson> {
+        let mut writer = tracee_core::json::JsonWriter::new(&self.info.policies);
+        writer.parse_arguments = parse_arguments.unwrap_or(false);
         AsyncTask::new(WriteJson {
             batches: self.batches.clone(),
             fd,
-            writer: tracee_core::json::JsonWriter::new(&self.info.policies),
+            writer,
         })
     }
 
@@ -408,6 +411,12 @@ impl Task for WriteJson {
     type JsValue = NativeWriteResult;
 
     fn compute(&mut self) -> napi::Result<Self::Output> {
+        // a pipe holds 64 KiB by default: one write of WRITE_CHUNK would wake
+        // its reader 16 times. Grown to the chunk where the kernel lets this
+        // process (up to /proc/sys/fs/pipe-max-size, 1 MiB by default);
+        // not a pipe, or refused: as it is.
+        // SAFETY: fcntl on the caller's fd; F_SETPIPE_SZ only sizes a pipe.
+        unsafe { libc::fcntl(self.fd, libc::F_SETPIPE_SZ, WRITE_CHUNK as libc::c_int) };
         let mut out = Vec::with_capacity(WRITE_CHUNK + (64 << 10));
         let mut written = 0u64;
         let mut pending = 0u64;
@@ -594,16 +603,29 @@ pub fn boot_epoch_ns() -> String {
 }
 
 /// A batch of packed records (as `nextBatch` gives them) as Tracee's JSON
-/// lines, each ending in a newline: the text `writeJson` writes.
+/// lines, each ending in a newline: the text `writeJson` writes (with
+/// `parseArguments`, integers by their decoder, as `decodeValue`).
 /// `policies` are the trace's (`info().policies`), by bit. Throws ECORRUPT
 /// for a batch that does not decode.
 #[napi]
-pub fn json_lines(batch: Buffer, policies: Vec<String>) -> Result<String> {
+pub fn json_lines(
+    batch: Buffer,
+    policies: Vec<String>,
+    parse_arguments: Option<bool>,
+) -> Result<String> {
     let mut out = Vec::new();
-    tracee_core::json::JsonWriter::new(&policies)
-        .write_batch(&batch, &mut out)
-        .map_err(corrupt)?;
+    let mut writer = tracee_core::json::JsonWriter::new(&policies);
+    writer.parse_arguments = parse_arguments.unwrap_or(false);
+    writer.write_batch(&batch, &mut out).map_err(corrupt)?;
     Ok(String::from_utf8(out).expect("the writer writes UTF-8"))
+}
+
+/// An integer argument shown by its events.tbl decoder (`open_flags`:
+/// `O_RDONLY|O_CLOEXEC`), as Tracee's parse-arguments shows it; null for a
+/// decoder not known. `value` is taken as an integer (a fraction is cut).
+#[napi]
+pub fn decode_value(decoder: String, value: f64) -> Option<String> {
+    tracee_core::decoders::decode_value(&decoder, value as i128)
 }
 
 fn corrupt(e: tracee_core::DecodeError) -> napi::Error<ErrorCode> {

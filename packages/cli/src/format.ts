@@ -51,7 +51,8 @@ export function tableRow(e: TraceeEvent): string {
   const defs = eventById(e.eventId)?.args;
   const show = (v: ReturnType<typeof decodedArgs>[number]['value'], quote: boolean) =>
     Array.isArray(v) ? JSON.stringify(v) : typeof v === 'object' ? formatStruct(v) : quote ? JSON.stringify(v) : String(v);
-  const args = decodedArgs(e).map((a, i) => `${a.name}: ${show(a.value, defs?.[i]?.kind === 'Str')}`);
+  // quoted by the argument's definition, found by name (e.args may skip some: decodedArgs)
+  const args = decodedArgs(e).map((a) => `${a.name}: ${show(a.value, defs?.find((d) => d.name === a.name)?.kind === 'Str')}`);
   return cells.map((c, i) => c.padEnd(COLUMNS[i][1])).join(' ') + ' ' + args.join(', ') + '\n';
 }
 

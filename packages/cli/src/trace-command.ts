@@ -128,9 +128,9 @@ export async function runTrace(argv: TraceArgs): Promise<void> {
   let printed = 0;
   let failure: unknown;
   try {
-    if (argv.output === 'json' && !parse && !session.hasSignatures) {
+    if (argv.output === 'json' && !session.hasSignatures) {
       // written by tracee-core from the records, on a thread of its own
-      printed = (await session.writeJson(process.stdout.fd)).written;
+      printed = (await session.writeJson(process.stdout.fd, { parseArguments: parse })).written;
     } else {
       printed = await printEvents(session, argv.output === 'json' ? (e: TraceeEvent) => jsonLine(e, parse) : tableRow, argv.output === 'table', () => readerGone);
     }

@@ -98,9 +98,11 @@ function decodeAll(...records: Buffer[]): TraceeEvent[] {
   return out;
 }
 
-/** The native JSON writer's lines of `batch` are traceeJson's of its decoded `events`, byte for byte. */
+/** The native JSON writer's lines of `batch` are traceeJson's of its decoded `events`, byte for byte, with and without parsed arguments. */
 function expectSameJson(batch: Buffer, events: TraceeEvent[], policies: readonly string[] = ['']): void {
-  expect(loadBinding().jsonLines(batch, [...policies])).toBe(events.map((e) => traceeJson(e) + '\n').join(''));
+  for (const parseArguments of [false, true]) {
+    expect(loadBinding().jsonLines(batch, [...policies], parseArguments)).toBe(events.map((e) => traceeJson(e, { parseArguments }) + '\n').join(''));
+  }
 }
 
 /** An event's arguments as [name, value] pairs, in order. */

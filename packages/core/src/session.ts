@@ -7,6 +7,7 @@ import type { DEFAULTS, SyscallHooks } from './generated/core.js';
 import { CorruptBatchError, decodeBatch, type EVENT_SETS, type EventName, type EventSet, type LIMITS, type TraceeEvent } from './generated/schema.js';
 import type { NativeStats, NativeTraceInfo, NativeTracer } from './generated/native.js';
 import { policyFromFlags, toNative, type Policy } from './policy.js';
+import type { TraceeJsonOptions } from './tracee-json.js';
 import { BUILTIN_RULES } from './rules/builtin.js';
 import type { DetectOptions } from './rules/detect.js';
 import type { Rule } from './rules/rule.js';
@@ -226,7 +227,8 @@ export class TraceSession {
 
   /**
    * Writes every event as a line of Tracee's JSON to file descriptor `fd`
-   * (1: stdout), the text {@link traceeJson} makes of it, from the packed
+   * (1: stdout), the text {@link traceeJson} makes of it (with `options`
+   * as there), from the packed
    * records on a native thread of its own, in large writes: the CLI's
    * `--output json`, at the rate the kernel side delivers. Instead of
    * {@link next}, not beside it. Resolves once the trace has stopped and
@@ -236,9 +238,9 @@ export class TraceSession {
    * (read those events with next()), `ECORRUPT`, `EOUTPUT` (another write
    * error), or the error that ended the trace.
    */
-  async writeJson(fd: number): Promise<{ written: number; readerGone: boolean }> {
+  async writeJson(fd: number, options: TraceeJsonOptions = {}): Promise<{ written: number; readerGone: boolean }> {
     if (this.#signatures) throw new TraceeError('EINVAL', 'writeJson cannot write the findings of signatures, which run in JavaScript: read the events with next()');
-    const { written, readerGone, error } = await this.#native.writeJson(fd);
+    const { written, readerGone, error } = await this.#native.writeJson(fd, options.parseArguments);
     if (error) {
       try {
         this.stop();
