@@ -6,7 +6,7 @@
 // the no-tracer baseline. Results: one table on stdout, all samples as JSON
 // in target/bench/.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeDocSection } from '../docs-section.mjs';
@@ -16,6 +16,10 @@ const OUT = join(ROOT, 'target/bench');
 const QUICK = process.argv.includes('--quick');
 // --only a,b: just the configurations whose names contain one of these (and the baseline)
 const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1].split(',') : null;
+// --sections a,b: only these parts of the run (default: all)
+const ALL_SECTIONS = ['table', 'throughput', 'startup', 'memory'];
+const SECTIONS = new Set(process.argv.includes('--sections') ? process.argv[process.argv.indexOf('--sections') + 1].split(',') : ALL_SECTIONS);
+for (const s of SECTIONS) if (!ALL_SECTIONS.includes(s)) throw new Error(`--sections: unknown section '${s}' (the sections: ${ALL_SECTIONS.join(', ')})`);
 const RUNS = 5;
 const OPS = QUICK ? { getppid: 300_000, openat: 60_000, exec: 150 } : { getppid: 3_000_000, openat: 600_000, exec: 1500 };
 const WORKLOADS = [
@@ -183,7 +187,7 @@ async function main() {
     ops: OPS,
   };
   const results = [];
-  for (const config of CONFIGS.filter((c) => !ONLY || c.baseline || c.limit || c.reference || ONLY.some((o) => c.name.includes(o)))) {
+  for (const config of SECTIONS.has('table') ? CONFIGS.filter((c) => !ONLY || c.baseline || c.limit || c.reference || ONLY.some((o) => c.name.includes(o))) : []) {
     const row = { name: config.name, workloads: {}, outOfScope: config.outOfScope };
     results.push(row);
     let tracer;
@@ -205,13 +209,13 @@ async function main() {
       row.records = recordCounts(row.tracerOutput);
     }
   }
-  print(results);
-  const throughput = await measureThroughput();
-  const startup = await measureStartup();
-  const memory = await measureMemory();
+  if (SECTIONS.has('table')) print(results);
+  const throughput = SECTIONS.has('throughput') ? await measureThroughput() : undefined;
+  const startup = SECTIONS.has('startup') ? await measureStartup() : undefined;
+  const memory = SECTIONS.has('memory') ? await measureMemory() : undefined;
   mkdirSync(OUT, { recursive: true });
   // a full run's report is docs/performance.md's table (never pasted by hand)
-  if (!QUICK && !ONLY) {
+  if (!QUICK && !ONLY && SECTIONS.size === ALL_SECTIONS.length) {
     const stamp = `${machine.date.slice(0, 10)}, kernel ${machine.kernel}, ${machine.cpus} CPUs (${machine.cpu}), median of ${RUNS}`;
     writeDocSection(join(ROOT, 'docs/performance.md'), 'bench', 'npm run bench', `${stamp}:\n\n\`\`\`\n${report.join('\n')}\n\`\`\``);
     log('report written to docs/performance.md');
@@ -219,6 +223,7 @@ async function main() {
   const file = join(OUT, `results-${machine.date.replace(/[:.]/g, '-')}.json`);
   writeFileSync(file, JSON.stringify({ machine, versions: versions(), results, throughput, startup, memory }, null, 2));
   log(`samples: ${file}`);
+  if (!SECTIONS.has('table')) return;
   const chart = file.replace(/\.json$/, '.svg');
   writeFileSync(chart, chartSvg(results, machine));
   const png = chart.replace(/\.svg$/, '.png');
@@ -336,7 +341,9 @@ async function measureThroughput() {
       out.push(row);
       unpaced.push(row);
     }
-    summary.push({ consumer, zeroLoss, unpaced });
+    const profile = await profileConsumer(consumer, ops);
+    out.push(profile);
+    summary.push({ consumer, zeroLoss, unpaced, profile });
   }
   const pct = (r) => (r.delivered + r.lost ? ((100 * r.lost) / (r.delivered + r.lost)).toFixed(1) : '0.0');
   console.log('\nThroughput, getppid() events into each consumer (tracer on CPU 0), delivered per second with the loss beside:');
@@ -349,8 +356,97 @@ async function measureThroughput() {
     const free = unpaced.map((r) => `${r.workloads} workload${r.workloads > 1 ? 's' : ''} unpaced ${(r.perSecond / 1e6).toFixed(2)} M/s, ${pct(r)} % lost`).join('; ');
     console.log(`  ${consumer.name.padEnd(24)} ${zero}${vs}; ${free}`);
   }
+  console.log(`\nWhere the time per event goes (ns of CPU per delivered event, getppid() unpaced on CPU 1, bpf_stats on): ${PROFILE_STAGES.map((s) => s.name).join(' | ')} | total (loss)`);
+  for (const { consumer, profile } of summary) {
+    const cells = PROFILE_STAGES.map((s) => String(Math.round(profile.nsPerEvent[s.name] ?? 0)).padStart(6));
+    console.log(`  ${consumer.name.padEnd(24)} ${cells.join(' ')}  = ${Math.round(profile.totalNsPerEvent)} (${pct(profile)} % lost)`);
+  }
   return out;
 }
+
+/**
+ * The stages of an event's way, by where their CPU time is counted: the
+ * kernel's BPF programs (kernel.bpf_stats_enabled), and the tracer's
+ * threads by name (/proc/<pid>/task/<tid>/comm): tracee-core's poll thread,
+ * the JSON writer, Node's main thread (the napi hand-over, decoding, the
+ * subscriber or the rules, formatting in JavaScript), and the rest (V8's
+ * GC and compiler, libuv's pool).
+ */
+const PROFILE_STAGES = [
+  { name: 'kernel BPF' },
+  { name: 'poll thread', comm: /^tracee-poll$/ },
+  { name: 'JSON writer', comm: /^tracee-json$/ },
+  { name: 'JS main thread', main: true },
+  { name: 'other threads' },
+];
+
+/** CPU time (ns) of each thread of `pid` by stage, from /proc/<pid>/task/<tid>/stat (utime + stime, in clock ticks). */
+function threadCpu(pid) {
+  const tick = 1e9 / Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }));
+  const ns = {};
+  for (const tid of readdirSync(`/proc/${pid}/task`)) {
+    let stat;
+    let comm;
+    try {
+      stat = readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8');
+      comm = readFileSync(`/proc/${pid}/task/${tid}/comm`, 'utf8').trim();
+    } catch {
+      continue; // the thread ended
+    }
+    // after the comm's closing parenthesis: state is field 3, utime 14, stime 15
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    const cpu = (Number(fields[11]) + Number(fields[12])) * tick;
+    const stage = PROFILE_STAGES.find((s) => (s.main && Number(tid) === pid) || s.comm?.test(comm))?.name ?? 'other threads';
+    ns[stage] = (ns[stage] ?? 0) + cpu;
+  }
+  return ns;
+}
+
+/** BPF run time (ns) of the programs loaded since `before`, summed. */
+function bpfRunNs(before) {
+  const progs = JSON.parse(execFileSync('bpftool', ['-j', 'prog', 'show'], { encoding: 'utf8' })).filter((p) => !before.has(p.id));
+  return progs.reduce((sum, p) => sum + (p.run_time_ns ?? 0), 0);
+}
+
+/**
+ * One run of getppid() unpaced into `consumer` with the kernel's BPF
+ * statistics on, split by stage ({@link PROFILE_STAGES}): what each costs
+ * per delivered event, so the next bottleneck shows without guessing.
+ */
+async function profileConsumer(consumer, ops) {
+  const before = loadedProgramIds();
+  let reader;
+  if (consumer.fifo) {
+    spawnSync('rm', ['-f', consumer.fifo]);
+    execFileSync('mkfifo', [consumer.fifo]);
+    reader = spawn('taskset', ['-c', '0', 'sh', '-c', 'exec cat "$0" >/dev/null', consumer.fifo], { stdio: 'ignore' });
+  }
+  const tracer = await startTracer({ ...consumer, stdoutFile: consumer.stdoutFile ?? consumer.fifo });
+  // taskset execs the tracer: the child is the tracer
+  const pid = tracer.child.pid;
+  execFileSync('sysctl', ['-qw', 'kernel.bpf_stats_enabled=1']);
+  let counts;
+  const cpu = {};
+  try {
+    const bpf0 = bpfRunNs(before);
+    const threads0 = threadCpu(pid);
+    await new Promise((resolve) => spawn(join(OUT, 'workload'), ['getppid', String(ops), '1'], { stdio: 'ignore' }).on('exit', resolve));
+    // the consumer catches up with what is in the ring
+    await new Promise((r) => setTimeout(r, 1000));
+    const threads1 = threadCpu(pid);
+    cpu['kernel BPF'] = bpfRunNs(before) - bpf0;
+    for (const [stage, ns] of Object.entries(threads1)) cpu[stage] = ns - (threads0[stage] ?? 0);
+  } finally {
+    execFileSync('sysctl', ['-qw', 'kernel.bpf_stats_enabled=0']);
+    counts = consumer.counts(await stopTracer(tracer));
+    if (reader) await new Promise((r) => (reader.exitCode !== null ? r() : reader.on('exit', r)));
+    for (const f of [consumer.fifo, consumer.stdoutFile]) if (f && f !== '/dev/null') spawnSync('rm', ['-f', f]);
+  }
+  const nsPerEvent = Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, v / Math.max(1, counts.delivered)]));
+  const totalNsPerEvent = Object.values(nsPerEvent).reduce((a, b) => a + b, 0);
+  return { consumer: consumer.name, profile: true, ...counts, cpuNs: cpu, nsPerEvent, totalNsPerEvent };
+}
+
 
 /**
  * Start-up: from spawning the tracer to its first delivered event, while a

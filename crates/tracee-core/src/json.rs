@@ -10,7 +10,6 @@
 //! written exactly here, where a JavaScript number keeps 53 bits.
 
 use std::collections::HashMap;
-use std::io::Write as _;
 use std::mem::size_of;
 use std::sync::OnceLock;
 
@@ -19,8 +18,6 @@ use crate::catalog::{self, ArgKind, EventDef};
 use crate::decoders::decode_value;
 use crate::record::{self, DecodeError, Item, FLAG_TRUNCATED, FLAG_UNREADABLE};
 
-/// Arguments an event may have, the record's and those in data items.
-const MAX_EVENT_ARGS: usize = types::tracee_limits::MAX_EVENT_ARGS.0 as usize;
 /// Arguments in the record's fixed part (`struct event`'s args).
 const ARG_COUNT: usize = 6;
 const MSGHDR_SIZE: usize = size_of::<types::msghdr_item>();
@@ -72,6 +69,19 @@ pub struct JsonWriter {
     policies: Vec<String>,
     /// `matched_policies` bitmap -> its JSON array of names.
     matched: HashMap<u64, Vec<u8>>,
+    /// The last bitmap looked up and its array: most records repeat it.
+    last_matched: Option<(u64, Vec<u8>)>,
+    /// By event id, once seen ([`JsonWriter::event_json`]).
+    events: Vec<Option<EventJson>>,
+}
+
+/// What an event's lines share: `,"containerId":"","eventId":"…","eventName":"…"`,
+/// its name, and, per argument, `{"name":…,"type":…,"value":`.
+struct EventJson {
+    head: Vec<u8>,
+    /// The event's name as a JSON string.
+    name: Vec<u8>,
+    arg_heads: Vec<Vec<u8>>,
 }
 
 /// What a record says of one argument, gathered from its data items as the
@@ -116,6 +126,8 @@ impl JsonWriter {
             host_name: quoted,
             policies: policies.to_vec(),
             matched: HashMap::new(),
+            last_matched: None,
+            events: Vec::new(),
         }
     }
 
@@ -139,83 +151,78 @@ impl JsonWriter {
     pub fn write_record(&mut self, buf: &[u8], out: &mut Vec<u8>) -> Result<usize, DecodeError> {
         let (raw, size) = record::fixed_part(buf)?;
         let def = catalog::by_id(raw.header.event_id);
-        let mut args: [Captured<'_>; MAX_EVENT_ARGS] = Default::default();
+        // per argument, grown only as far as data items go (most records have none)
+        let mut args: Vec<Captured<'_>> = Vec::new();
         let mut unreadable: Vec<String> = Vec::new();
         for item in record::items(&buf[..size]) {
             let Item { arg, kind, bytes } = item?;
+            if args.len() <= usize::from(arg) {
+                args.resize_with(usize::from(arg) + 1, Captured::default);
+            }
             gather(&mut args, &mut unreadable, def, &raw.args, arg, kind, bytes);
         }
         let h = &raw.header;
         let mut num = itoa::Buffer::new();
-        let put = |out: &mut Vec<u8>, key: &str, v: &str| {
-            out.extend_from_slice(b",\"");
-            out.extend_from_slice(key.as_bytes());
-            out.extend_from_slice(b"\":");
-            out.extend_from_slice(v.as_bytes());
-        };
+        // room for a line without data items: no growth mid-record
+        out.reserve(1024);
         out.extend_from_slice(b"{\"timestamp\":");
         out.extend_from_slice(
             num.format(self.epoch_ns + i128::from(h.timestamp))
                 .as_bytes(),
         );
-        put(
-            out,
-            "threadStartTime",
-            num.format(self.epoch_ns + i128::from(h.thread_start_time)),
+        // each key a literal (a copy of known size), each value through itoa
+        macro_rules! field {
+            ($key:literal, $value:expr) => {
+                out.extend_from_slice($key);
+                out.extend_from_slice(num.format($value).as_bytes());
+            };
+        }
+        field!(
+            b",\"threadStartTime\":",
+            self.epoch_ns + i128::from(h.thread_start_time)
         );
-        put(out, "processorId", num.format(h.processor_id));
-        put(out, "processId", num.format(h.process_id));
-        put(out, "cgroupId", num.format(h.cgroup_id));
-        put(out, "threadId", num.format(h.thread_id));
-        put(out, "parentProcessId", num.format(h.parent_process_id));
-        put(out, "hostProcessId", num.format(h.host_process_id));
-        put(out, "hostThreadId", num.format(h.host_thread_id));
-        put(
-            out,
-            "hostParentProcessId",
-            num.format(h.host_parent_process_id),
-        );
-        put(out, "userId", num.format(h.user_id));
-        put(out, "mountNamespace", num.format(h.mount_namespace));
-        put(out, "pidNamespace", num.format(h.pid_namespace));
+        field!(b",\"processorId\":", h.processor_id);
+        field!(b",\"processId\":", h.process_id);
+        field!(b",\"cgroupId\":", h.cgroup_id);
+        field!(b",\"threadId\":", h.thread_id);
+        field!(b",\"parentProcessId\":", h.parent_process_id);
+        field!(b",\"hostProcessId\":", h.host_process_id);
+        field!(b",\"hostThreadId\":", h.host_thread_id);
+        field!(b",\"hostParentProcessId\":", h.host_parent_process_id);
+        field!(b",\"userId\":", h.user_id);
+        field!(b",\"mountNamespace\":", h.mount_namespace);
+        field!(b",\"pidNamespace\":", h.pid_namespace);
         out.extend_from_slice(b",\"processName\":");
-        // the kernel's comm, byte for byte (latin1), as the decoder reads it
-        let comm = h
-            .process_name
-            .iter()
-            .map(|&c| c as u8)
-            .take_while(|&c| c != 0)
-            .map(char::from)
-            .collect::<String>();
-        json_str(out, &comm);
+        write_comm(out, &h.process_name);
         out.extend_from_slice(b",\"hostName\":");
         out.extend_from_slice(&self.host_name);
-        out.extend_from_slice(b",\"containerId\":\"\",\"eventId\":\"");
-        out.extend_from_slice(num.format(h.event_id).as_bytes());
-        out.extend_from_slice(b"\",\"eventName\":");
-        match def {
-            Some(d) => json_str(out, d.name),
-            None => json_str(out, &format!("unknown_{}", h.event_id)),
-        }
+        let event = self.event_json(h.event_id, def);
+        out.extend_from_slice(&event.head);
         out.extend_from_slice(b",\"matchedPolicies\":");
         out.extend_from_slice(self.matched_policies(h.matched_policies));
-        // the args' text first: argsNum counts those written
-        let mut text = Vec::new();
-        let argc = def.map_or(0, |d| {
-            write_args(&mut text, d, &raw.args, &args, self.parse_arguments)
-        });
-        put(out, "argsNum", num.format(argc));
-        put(out, "returnValue", num.format(h.return_value));
+        out.extend_from_slice(b",\"argsNum\":");
+        let argc = def.map_or(0, |d| count_args(d, &args));
+        out.extend_from_slice(num.format(argc).as_bytes());
+        out.extend_from_slice(b",\"returnValue\":");
+        out.extend_from_slice(num.format(h.return_value).as_bytes());
         out.extend_from_slice(b",\"syscall\":");
         // the syscall the event happened in (for LSM hooks: the one that led there)
-        let syscall = match def {
-            Some(d) if d.syscall => d.name,
-            _ if h.syscall >= 0 => catalog::by_id(h.syscall as u32).map_or("", |d| d.name),
-            _ => "",
-        };
-        json_str(out, syscall);
+        match def {
+            Some(d) if d.syscall => {
+                let name = &self.event_json(h.event_id, def).name;
+                out.extend_from_slice(name);
+            }
+            _ if h.syscall >= 0 => {
+                json_str(out, catalog::by_id(h.syscall as u32).map_or("", |d| d.name))
+            }
+            _ => out.extend_from_slice(b"\"\""),
+        }
         out.extend_from_slice(b",\"args\":[");
-        out.extend_from_slice(&text);
+        if let Some(d) = def {
+            let parse = self.parse_arguments;
+            let heads = &self.event_json(h.event_id, def).arg_heads;
+            write_args(out, d, heads, &raw.args, &args, parse);
+        }
         out.push(b']');
         if h.flags & FLAG_UNREADABLE != 0 && !unreadable.is_empty() {
             out.extend_from_slice(b",\"unreadable\":[");
@@ -234,30 +241,90 @@ impl JsonWriter {
         Ok(size)
     }
 
+    /// The parts of an event's JSON that are the same in every record of
+    /// it, made once per event id.
+    fn event_json(&mut self, id: u32, def: Option<&EventDef>) -> &EventJson {
+        let i = id as usize;
+        if self.events.len() <= i {
+            self.events.resize_with(i + 1, || None);
+        }
+        self.events[i].get_or_insert_with(|| {
+            let mut name = Vec::new();
+            match def {
+                Some(d) => json_str(&mut name, d.name),
+                None => json_str(&mut name, &format!("unknown_{id}")),
+            }
+            let mut head = b",\"containerId\":\"\",\"eventId\":\"".to_vec();
+            head.extend_from_slice(id.to_string().as_bytes());
+            head.extend_from_slice(b"\",\"eventName\":");
+            head.extend_from_slice(&name);
+            let arg_heads = def
+                .map(|d| {
+                    d.args
+                        .iter()
+                        .map(|a| {
+                            let mut h = b"{\"name\":".to_vec();
+                            json_str(&mut h, a.name);
+                            h.extend_from_slice(b",\"type\":");
+                            json_str(&mut h, a.ty);
+                            h.extend_from_slice(b",\"value\":");
+                            h
+                        })
+                        .collect()
+                })
+                .unwrap_or_default();
+            EventJson {
+                head,
+                name,
+                arg_heads,
+            }
+        })
+    }
+
     /// The JSON array of the names of the policies whose bits are set.
     fn matched_policies(&mut self, bits: u64) -> &[u8] {
-        let policies = &self.policies;
-        self.matched.entry(bits).or_insert_with(|| {
-            let mut out = vec![b'['];
-            let names = policies
-                .iter()
-                .enumerate()
-                .filter(|(i, _)| *i < 64 && bits >> i & 1 == 1);
-            for (n, (_, name)) in names.enumerate() {
-                if n > 0 {
-                    out.push(b',');
+        if self.last_matched.as_ref().is_none_or(|(b, _)| *b != bits) {
+            let policies = &self.policies;
+            let json = self.matched.entry(bits).or_insert_with(|| {
+                let mut out = vec![b'['];
+                let names = policies
+                    .iter()
+                    .enumerate()
+                    .filter(|(i, _)| *i < 64 && bits >> i & 1 == 1);
+                for (n, (_, name)) in names.enumerate() {
+                    if n > 0 {
+                        out.push(b',');
+                    }
+                    json_str(&mut out, name);
                 }
-                json_str(&mut out, name);
-            }
-            out.push(b']');
-            out
-        })
+                out.push(b']');
+                out
+            });
+            self.last_matched = Some((bits, json.clone()));
+        }
+        &self.last_matched.as_ref().expect("set above").1
+    }
+}
+
+/// The task's comm as a JSON string: its bytes up to the first NUL, each
+/// one character (latin1), as the TypeScript decoder reads it.
+fn write_comm(out: &mut Vec<u8>, comm: &[i8]) {
+    let bytes = comm.iter().map(|&c| c as u8).take_while(|&c| c != 0);
+    if bytes
+        .clone()
+        .all(|c| (0x20..0x7f).contains(&c) && c != b'"' && c != b'\\')
+    {
+        out.push(b'"');
+        out.extend(bytes);
+        out.push(b'"');
+    } else {
+        json_str(out, &bytes.map(char::from).collect::<String>());
     }
 }
 
 /// Files one data item under its argument.
 fn gather<'a>(
-    args: &mut [Captured<'a>; MAX_EVENT_ARGS],
+    args: &mut [Captured<'a>],
     unreadable: &mut Vec<String>,
     def: Option<&EventDef>,
     slots: &[u64; ARG_COUNT],
@@ -301,57 +368,77 @@ fn gather<'a>(
     }
 }
 
+/// How many arguments [`write_args`] writes: the record's (up to six),
+/// and past them those captured.
+fn count_args(def: &EventDef, args: &[Captured<'_>]) -> usize {
+    let extra = def
+        .args
+        .iter()
+        .enumerate()
+        .skip(ARG_COUNT)
+        .filter(|(i, a)| args.get(*i).is_some_and(|got| captured(a.kind, got)))
+        .count();
+    def.args.len().min(ARG_COUNT) + extra
+}
+
+/// Whether an argument past the record's six was captured: its strings, or
+/// its value item.
+fn captured(kind: ArgKind, got: &Captured<'_>) -> bool {
+    match kind {
+        ArgKind::StrArray => got.list.is_some(),
+        ArgKind::Str => got.text.is_some(),
+        _ => got.value.is_some(),
+    }
+}
+
 /// Writes `{"name","type","value"}` per argument (comma-separated, no
-/// brackets); returns how many. Past the record's six, only those captured,
-/// as in Tracee's JSON.
+/// brackets; `heads` the start of each, [`EventJson`]). Past the record's
+/// six, only those captured, as in Tracee's JSON.
 fn write_args(
     out: &mut Vec<u8>,
     def: &EventDef,
+    heads: &[Vec<u8>],
     slots: &[u64; ARG_COUNT],
-    args: &[Captured<'_>; MAX_EVENT_ARGS],
+    args: &[Captured<'_>],
     parse: bool,
-) -> usize {
+) {
     let none = Captured::default();
     let mut n = 0;
-    for (i, a) in def.args.iter().enumerate() {
+    for (i, (a, head)) in def.args.iter().zip(heads).enumerate() {
         let got = args.get(i).unwrap_or(&none);
-        let start = out.len();
+        if i >= ARG_COUNT && !captured(a.kind, got) {
+            continue;
+        }
         if n > 0 {
             out.push(b',');
         }
-        out.extend_from_slice(b"{\"name\":");
-        json_str(out, a.name);
-        out.extend_from_slice(b",\"type\":");
-        json_str(out, a.ty);
-        out.extend_from_slice(b",\"value\":");
+        n += 1;
+        out.extend_from_slice(head);
         // an integer by its decoder (every decoded argument is one: decoders.rs's test)
         let decoder = a.decode.filter(|_| parse);
-        let written = if i < ARG_COUNT {
-            match decoder.and_then(|d| decode_value(d, int_value(a.kind, slots[i]))) {
-                Some(text) => json_str(out, &text),
-                None => write_value(out, a.kind, slots[i], got),
-            }
-            true
+        let value = if i < ARG_COUNT {
+            Some(slots[i])
         } else {
-            match (decoder, got.value) {
-                (Some(d), Some(v)) => match decode_value(d, int_value(a.kind, v)) {
-                    Some(text) => {
-                        json_str(out, &text);
-                        true
-                    }
-                    None => write_extra(out, a.kind, got),
-                },
-                _ => write_extra(out, a.kind, got),
-            }
+            got.value
         };
-        if written {
-            out.push(b'}');
-            n += 1;
-        } else {
-            out.truncate(start);
+        match (decoder, value) {
+            (Some(d), Some(v)) if is_int(a.kind) => match decode_value(d, int_value(a.kind, v)) {
+                Some(text) => json_str(out, &text),
+                // as decodeValue shows a decoder it does not know: the number, as text
+                None => json_str(out, &int_value(a.kind, v).to_string()),
+            },
+            _ if i < ARG_COUNT => write_value(out, a.kind, slots[i], got),
+            _ => write_extra(out, a.kind, got),
         }
+        out.push(b'}');
     }
-    n
+}
+
+fn is_int(kind: ArgKind) -> bool {
+    matches!(
+        kind,
+        ArgKind::I32 | ArgKind::U32 | ArgKind::I64 | ArgKind::U64
+    )
 }
 
 /// One of the record's six arguments: what was captured for it, else its
@@ -423,13 +510,13 @@ fn write_value(out: &mut Vec<u8>, kind: ArgKind, slot: u64, got: &Captured<'_>) 
     }
 }
 
-/// An argument past the record's six: its strings or its value item, if
-/// captured (false: none, nothing written).
-fn write_extra(out: &mut Vec<u8>, kind: ArgKind, got: &Captured<'_>) -> bool {
-    match kind {
-        ArgKind::StrArray => got.list.as_ref().map(|l| write_list(out, l)).is_some(),
-        ArgKind::Str => got.text.map(|t| write_text(out, t)).is_some(),
-        _ => got.value.map(|v| write_int(out, kind, v)).is_some(),
+/// An argument past the record's six, [`captured`]: its strings or its value.
+fn write_extra(out: &mut Vec<u8>, kind: ArgKind, got: &Captured<'_>) {
+    match (kind, &got.list, got.text, got.value) {
+        (ArgKind::StrArray, Some(list), _, _) => write_list(out, list),
+        (ArgKind::Str, _, Some(t), _) => write_text(out, t),
+        (_, _, _, Some(v)) => write_int(out, kind, v),
+        _ => {}
     }
 }
 
@@ -467,7 +554,13 @@ fn write_list(out: &mut Vec<u8>, list: &[Text<'_>]) {
 
 /// An address as strace shows one: `"0x7ffd5c2a1b40"`.
 fn write_addr(out: &mut Vec<u8>, v: u64) {
-    let _ = write!(out, "\"{v:#x}\"");
+    const HEX: &[u8; 16] = b"0123456789abcdef";
+    let digits = (64 - v.leading_zeros()).div_ceil(4).max(1) as usize;
+    out.extend_from_slice(b"\"0x");
+    for i in (0..digits).rev() {
+        out.push(HEX[(v >> (4 * i) & 0xf) as usize]);
+    }
+    out.push(b'"');
 }
 
 /// A string as JSON.stringify writes it (serde_json escapes the same
