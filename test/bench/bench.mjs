@@ -10,12 +10,15 @@ import { closeSync, existsSync, mkdirSync, openSync, readFileSync, writeFileSync
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { writeDocSection } from '../docs-section.mjs';
+import { measureRules } from './rules.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const OUT = join(ROOT, 'target/bench');
 const QUICK = process.argv.includes('--quick');
 // --only a,b: just the configurations whose names contain one of these (and the baseline)
 const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1].split(',') : null;
+// --only rules: the rule layer's figures alone (test/bench/rules.mjs)
+const RULES_ONLY = ONLY?.join() === 'rules';
 const RUNS = 5;
 const OPS = QUICK ? { getppid: 300_000, openat: 60_000, exec: 150 } : { getppid: 3_000_000, openat: 600_000, exec: 1500 };
 const WORKLOADS = [
@@ -183,7 +186,7 @@ async function main() {
     ops: OPS,
   };
   const results = [];
-  for (const config of CONFIGS.filter((c) => !ONLY || c.baseline || c.limit || c.reference || ONLY.some((o) => c.name.includes(o)))) {
+  for (const config of RULES_ONLY ? [] : CONFIGS.filter((c) => !ONLY || c.baseline || c.limit || c.reference || ONLY.some((o) => c.name.includes(o)))) {
     const row = { name: config.name, workloads: {}, outOfScope: config.outOfScope };
     results.push(row);
     let tracer;
@@ -205,10 +208,11 @@ async function main() {
       row.records = recordCounts(row.tracerOutput);
     }
   }
-  print(results);
-  const throughput = await measureThroughput();
-  const startup = await measureStartup();
-  const memory = await measureMemory();
+  if (!RULES_ONLY) print(results);
+  const throughput = RULES_ONLY ? undefined : await measureThroughput();
+  const startup = RULES_ONLY ? undefined : await measureStartup();
+  const memory = RULES_ONLY ? undefined : await measureMemory();
+  const rules = await measureRules({ ROOT, OUT, QUICK, RUNS, node, startTracer, stopTracer, median, log });
   mkdirSync(OUT, { recursive: true });
   // a full run's report is docs/performance.md's table (never pasted by hand)
   if (!QUICK && !ONLY) {
@@ -217,8 +221,9 @@ async function main() {
     log('report written to docs/performance.md');
   }
   const file = join(OUT, `results-${machine.date.replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, JSON.stringify({ machine, versions: versions(), results, throughput, startup, memory }, null, 2));
+  writeFileSync(file, JSON.stringify({ machine, versions: versions(), results, throughput, startup, memory, rules }, null, 2));
   log(`samples: ${file}`);
+  if (RULES_ONLY) return;
   const chart = file.replace(/\.json$/, '.svg');
   writeFileSync(chart, chartSvg(results, machine));
   const png = chart.replace(/\.svg$/, '.png');
