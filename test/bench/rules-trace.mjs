@@ -5,11 +5,14 @@
 //   node rules-trace.mjs record FILE   every event traced, as JSON lines
 //                                      (traceeJson) to FILE; prints
 //                                      {received, lost, recorded}
-//   node rules-trace.mjs latency RULE  every finding of RULE (an id) as
-//                                      [event timestamp, arrival], both ns
-//                                      (CLOCK_BOOTTIME, CLOCK_MONOTONIC:
-//                                      process.hrtime); prints {received,
-//                                      lost, findings, samples}
+//   node rules-trace.mjs latency RULE FLUSH_MS
+//                                      every finding of RULE (an id) as
+//                                      [event timestamp, arrival, host pid],
+//                                      the first two in ns (CLOCK_BOOTTIME,
+//                                      CLOCK_MONOTONIC: process.hrtime), the
+//                                      trace's flushIntervalMs FLUSH_MS;
+//                                      prints {received, lost, findings,
+//                                      samples}
 import { createWriteStream } from 'node:fs';
 import { BUILTIN_RULES, findings, rulePolicies, trace, traceeJson } from '../../packages/core/dist/index.js';
 
@@ -44,17 +47,17 @@ if (mode === 'record') {
 } else if (mode === 'latency') {
   const samples = [];
   let count = 0;
-  sub = findings(BUILTIN_RULES, { onAttach }).subscribe({
+  sub = findings(BUILTIN_RULES, { onAttach, flushIntervalMs: Number(process.argv[4]) }).subscribe({
     next: (f) => {
       const arrival = process.hrtime.bigint();
       count++;
-      if (f.rule.id === arg) samples.push([f.event.timestamp, Number(arrival)]);
+      if (f.rule.id === arg) samples.push([f.event.timestamp, Number(arrival), f.event.hostProcessId]);
     },
     error: fail,
   });
   result = async () => ({ findings: count, samples });
 } else {
-  fail(new Error(`usage: rules-trace.mjs record FILE | latency RULE (not ${mode})`));
+  fail(new Error(`usage: rules-trace.mjs record FILE | latency RULE FLUSH_MS (not ${mode})`));
 }
 
 const stop = async () => {
