@@ -312,6 +312,8 @@ describe('builtin rules, live', () => {
     expect(lines.find((l) => l.eventName === 'user_secret_read')).toMatchObject({ hostProcessId: reader, metadata: { Properties: { signatureID: 'USR-1' } } });
     expect(lines.find((l) => l.eventName === 'user_typed_secret_read')).toMatchObject({ hostProcessId: typedReader, metadata: { Properties: { signatureID: 'USR-3' } } });
     expect(out.stderr).toContain('tracee-rs: rule USR-2 failed and is stopped: boom\n');
+    // the summary: what the trace saw and lost (exact, as the trace's), and every finding printed
+    expect(out.stderr).toMatch(new RegExp(`\ntracee-rs: [1-9]\\d* events seen, \\d+ lost, ${lines.length} findings\n$`));
     // modules that are not rules: one line naming the file, exit 1
     const bad = `${DIR}/bad-rules`;
     mkdirSync(bad, { recursive: true });

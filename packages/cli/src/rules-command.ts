@@ -2,7 +2,7 @@
 // analyze FILE` (recorded events, ours or Tracee's JSON lines) and
 // `tracee-rs list rules`.
 import { once } from 'node:events';
-import { BUILTIN_RULES, ProcessTree, TraceeError, detect, findingJson, findings, loadRules, replay, type Finding, type Rule, type TraceOptions } from '@tracee/core';
+import { BUILTIN_RULES, ProcessTree, TraceeError, detect, findingJson, findings, loadRules, replay, type Finding, type Rule, type TraceOptions, type TraceStats } from '@tracee/core';
 import { cell } from './format.js';
 
 const SEVERITY = ['info', 'low', 'medium', 'high', 'critical'];
@@ -31,11 +31,14 @@ async function allRules(dir: string | undefined, fail: (m: string) => never): Pr
 export async function runRules(output: 'table' | 'json', durationMs: number | undefined, rulesDir: string | undefined, fail: (m: string) => never, how: Omit<TraceOptions, 'events' | 'scope' | 'policies'> = {}): Promise<void> {
   const rules = await allRules(rulesDir, fail);
   let count = 0;
+  let stats: (() => TraceStats) | undefined;
   await new Promise<void>((resolve) => {
     const sub = findings(rules, {
       ...how,
-      onAttach: (info) =>
-        process.stderr.write(`tracee-rs: ${rules.length} rules; attached to ${info.programs.length} hooks for ${info.events.length} events (${info.events.join(',')}); BTF: ${info.btf} [case ${info.decisionCase}]\n`),
+      onAttach: (info, s) => {
+        stats = s;
+        process.stderr.write(`tracee-rs: ${rules.length} rules; attached to ${info.programs.length} hooks for ${info.events.length} events (${info.events.join(',')}); BTF: ${info.btf} [case ${info.decisionCase}]\n`);
+      },
     }).subscribe({
       next: (f) => {
         count++;
@@ -52,7 +55,9 @@ export async function runRules(output: 'table' | 'json', durationMs: number | un
     process.on('SIGTERM', stop);
     if (durationMs !== undefined) setTimeout(stop, durationMs);
   });
-  process.stderr.write(`tracee-rs: ${count} findings\n`);
+  // the trace's counters, final once it stopped; as the trace summary, the loss is exact
+  const s = stats?.();
+  process.stderr.write(`tracee-rs: ${s ? `${s.received} events seen, ${s.lost} lost, ` : ''}${count} findings\n`);
 }
 
 /** Runs the builtin rules on recorded events (JSON lines, ours or Tracee's). */

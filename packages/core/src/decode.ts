@@ -12,7 +12,9 @@ for (const [name, value] of CONSTANTS.errno) if (!ERRNO.has(value)) ERRNO.set(va
 
 /** An event's argument value by name, undefined if it has none of that name. */
 export function argOf(e: TraceeEvent, name: string): ArgValue | undefined {
-  return e.args.find((a) => a.name === name)?.value;
+  // a loop, not find(): the rules ask for arguments of every event they judge
+  for (const a of e.args) if (a.name === name) return a.value;
+  return undefined;
 }
 
 /**

@@ -1,5 +1,5 @@
 // detect() and the process tree without a kernel: synthetic events.
-import { from, lastValueFrom, map, toArray } from 'rxjs';
+import { concat, filter, from, lastValueFrom, map, merge, mergeMap, of, take, toArray } from 'rxjs';
 import { describe, expect, it } from 'vitest';
 import type { TraceeEvent } from '../generated/schema.js';
 import { BUILTIN_RULES } from './builtin.js';
@@ -31,6 +31,40 @@ describe('detect', () => {
     const out = await lastValueFrom(from(events).pipe(detect([throwing, good], { onRuleError: (f) => failures.push(`${f.rule}: ${(f.error as Error).message}`) }), toArray()));
     expect(out.map((f) => f.rule.id)).toEqual(['GOOD', 'GOOD']);
     expect(failures).toEqual(['BAD: boom']);
+  });
+
+  it("byPolicy: a rule gets the events of the names it declared that its own policy matched (its id in matchedPolicies); without it, every event it names", async () => {
+    const a = rule('A', () => (src) => src.pipe(map((event) => ({ event }))));
+    const b = { ...rule('B', () => (src) => src.pipe(map((event) => ({ event })))), events: [{ event: 'openat' }, { event: 'close' }] };
+    const matched = (name: string, pid: number, policies: string[]) => ({ ...ev(name, P + pid, P, 'x'), matchedPolicies: policies });
+    const events = [
+      matched('openat', 1, ['A']),
+      matched('openat', 2, ['B']),
+      matched('openat', 3, ['process-tree', 'A', 'B']),
+      matched('openat', 4, ['process-tree']),
+      // A's policy named, but A declared no close
+      matched('close', 5, ['A', 'B']),
+    ];
+    const found = async (byPolicy: boolean) => (await lastValueFrom(from(events).pipe(detect([a, b], { byPolicy }), toArray()))).map((f) => `${f.rule.id} ${f.event.hostProcessId - P}`);
+    expect(await found(true)).toEqual(['A 1', 'B 2', 'A 3', 'B 3', 'B 5']);
+    expect(await found(false)).toEqual(['A 1', 'B 1', 'A 2', 'B 2', 'A 3', 'B 3', 'A 4', 'B 4', 'B 5']);
+  });
+
+  it("a rule's operator may subscribe to its events more than once: each subscription gets every event, one that ends early leaves the others going", async () => {
+    const twice = rule('TWICE', () => (src) =>
+      merge(
+        src.pipe(map((event) => ({ event, data: { via: 'all' } }))),
+        src.pipe(take(1), map((event) => ({ event, data: { via: 'first' } }))),
+        src.pipe(filter((e) => e.hostProcessId === P + 3), map((event) => ({ event, data: { via: 'third' } }))),
+      ),
+    );
+    const events = [1, 2, 3].map((i) => ev('openat', P + i, P, 'x'));
+    const out = await lastValueFrom(from(events).pipe(detect([twice]), toArray()));
+    expect(out.map((f) => `${f.event.hostProcessId - P} ${f.data.via}`)).toEqual(['1 all', '1 first', '2 all', '3 all', '3 third']);
+    // subscribed again once its events ended (concat): it gets their end, as from a Subject, and its last match goes out
+    const after = rule('AFTER', () => (src) => src.pipe(toArray(), mergeMap((all) => concat(src, of(all[all.length - 1]))), map((event) => ({ event }))));
+    const last = await lastValueFrom(from(events).pipe(detect([after]), toArray()));
+    expect(last.map((f) => f.event.hostProcessId - P)).toEqual([3]);
   });
 
   it("findings carry the process's ancestry, kept from fork and exec events", async () => {

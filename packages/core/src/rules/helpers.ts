@@ -3,7 +3,7 @@
 // exec environments, path tests, the rule shapes many of Tracee's
 // signatures have (a file written, a file read), and its lists (shells,
 // web servers, memory paths, the ELF magic).
-import { filter, map } from 'rxjs';
+import { filter, map, type OperatorFunction } from 'rxjs';
 import { posix } from 'node:path';
 import { argOf } from '../decode.js';
 export { argOf };
@@ -19,7 +19,7 @@ export { argOf };
 export const inContainer = (e: TraceeEvent): boolean => e.pidNamespace !== 0 && e.pidNamespace !== KERNEL_VALUES.PROC_PID_INIT_INO;
 import { CONSTANTS, KERNEL_VALUES, type Sockaddr, type TraceeEvent } from '../generated/schema.js';
 import type { PolicyRule } from '../policy.js';
-import type { Mitre, Rule, Severity } from './rule.js';
+import type { Mitre, Rule, RuleMatch, Severity } from './rule.js';
 
 export const constant = (table: readonly (readonly [string, number])[], name: string): number => {
   const hit = table.find(([n]) => n === name);
@@ -53,9 +53,15 @@ export const str = (e: TraceeEvent, name: string) => {
  * signatures stop at a missing argument.
  */
 export const O_RDONLY = constant(CONSTANTS.open_access, 'O_RDONLY');
-const accessMode = (flags: number) => (Number.isNaN(flags) ? undefined : flags & (O_WRONLY | O_RDWR));
-export const isFileWrite = (flags: number) => [O_WRONLY, O_RDWR].includes(accessMode(flags) ?? -1);
-export const isFileRead = (flags: number) => [O_RDONLY, O_RDWR].includes(accessMode(flags) ?? -1);
+const accessMode = (flags: number) => (Number.isNaN(flags) ? -1 : flags & (O_WRONLY | O_RDWR));
+export const isFileWrite = (flags: number) => {
+  const mode = accessMode(flags);
+  return mode === O_WRONLY || mode === O_RDWR;
+};
+export const isFileRead = (flags: number) => {
+  const mode = accessMode(flags);
+  return mode === O_RDONLY || mode === O_RDWR;
+};
 
 /** The last element of a path, as Go's path.Base gives it (Tracee's): trailing slashes dropped, `.` for "", `/` for slashes only. */
 export function pathBase(p: string): string {
@@ -174,6 +180,19 @@ export function traceeFileRule(m: ReturnType<typeof meta>, spec: TraceeFileSpec)
     },
   };
 }
+
+/**
+ * A rule's operator from a test of each event: the match it returns, none
+ * for undefined (a filter and a map in one; mergeMap of a list would make an
+ * inner Observable per event).
+ */
+export const matchEach =
+  (judge: (e: TraceeEvent) => RuleMatch | undefined): OperatorFunction<TraceeEvent, RuleMatch> =>
+  (events$) =>
+    events$.pipe(
+      map(judge),
+      filter((m): m is RuleMatch => m !== undefined),
+    );
 
 export const under = (dirs: string[]) => (p: string) => dirs.some((d) => p.startsWith(d));
 export const either = (...tests: ((p: string) => boolean)[]) => (p: string) => tests.some((t) => t(p));

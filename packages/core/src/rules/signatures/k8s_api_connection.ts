@@ -1,7 +1,6 @@
 // TRC-1013 k8s_api_connection: Tracee's signature of the same id.
-import { mergeMap } from 'rxjs';
-import type { Rule, RuleMatch } from '../rule.js';
-import { IN_CONTAINER, STARTED_CONTAINER_EVENTS, StartedContainers, argOf, errnos, internet, ip, meta, preferTracee, sockaddrOf } from '../helpers.js';
+import type { Rule } from '../rule.js';
+import { IN_CONTAINER, STARTED_CONTAINER_EVENTS, StartedContainers, argOf, errnos, internet, ip, matchEach, meta, preferTracee, sockaddrOf } from '../helpers.js';
 
 /** connect refused before security_socket_connect could run. */
 const NOT_REACHED = errnos('EBADF', 'ENOTSOCK', 'EFAULT');
@@ -29,19 +28,19 @@ const rule: Rule = {
     const apiServer = new Map<number, string>();
     const started = new StartedContainers();
     return events$.pipe(
-      mergeMap((e): RuleMatch[] => {
+      matchEach((e) => {
         started.observe(e);
-        if (!judged(e) || !started.has(e) || e.eventName === 'sched_process_fork' || e.eventName === 'sched_process_exit') return [];
+        if (!judged(e) || !started.has(e) || e.eventName === 'sched_process_fork' || e.eventName === 'sched_process_exit') return undefined;
         if (e.eventName === 'sched_process_exec') {
           const host = apiServerOf(argOf(e, 'env'));
           if (host !== '') apiServer.set(e.pidNamespace, host);
           if (apiServer.size > 65_536) apiServer.delete(apiServer.keys().next().value!);
-          return [];
+          return undefined;
         }
         const host = apiServer.get(e.pidNamespace);
-        if (host === undefined || (e.eventName === 'connect' && NOT_REACHED.includes(e.returnValue))) return [];
+        if (host === undefined || (e.eventName === 'connect' && NOT_REACHED.includes(e.returnValue))) return undefined;
         const a = sockaddrOf(e, e.eventName === 'connect' ? 'addr' : 'remote_addr');
-        return internet(a) && ip(a!) === host ? [{ event: e, data: { ip: host } }] : [];
+        return internet(a) && ip(a!) === host ? { event: e, data: { ip: host } } : undefined;
       }),
     );
   },

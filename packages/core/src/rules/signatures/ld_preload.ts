@@ -1,15 +1,20 @@
 // TRC-107 ld_preload: Tracee's signature of the same id.
-import { filter, mergeMap } from 'rxjs';
-import type { Rule, RuleMatch } from '../rule.js';
-import { PRELOAD_ENVS, RENAME_EVENTS, argOf, isFileWrite, meta, num, preferTracee, str } from '../helpers.js';
+import { filter } from 'rxjs';
+import type { Rule } from '../rule.js';
+import { PRELOAD_ENVS, RENAME_EVENTS, argOf, isFileWrite, matchEach, meta, num, preferTracee, str } from '../helpers.js';
 
 const PRELOAD_PATH = '/etc/ld.so.preload';
 
+/** What an entry setting one of PRELOAD_ENVS starts with (`LD_PRELOAD=`), and its name. */
+const PREFIXES = PRELOAD_ENVS.map((name) => [`${name}=`, name] as const);
+
 /** Tracee's verdict on an exec's environment: the first entry (in order) that sets one of PRELOAD_ENVS, as the whole entry. */
 function preloadEnv(env: unknown): Record<string, string> | undefined {
-  for (const entry of Array.isArray(env) ? env : []) {
-    const name = typeof entry === 'string' ? PRELOAD_ENVS.find((n) => entry.startsWith(`${n}=`)) : undefined;
-    if (name) return { [name]: entry as string };
+  if (!Array.isArray(env)) return undefined;
+  for (const entry of env) {
+    // every exec's whole environment comes here: the common prefix first
+    if (typeof entry !== 'string' || !entry.startsWith('LD_')) continue;
+    for (const [prefix, name] of PREFIXES) if (entry.startsWith(prefix)) return { [name]: entry };
   }
   return undefined;
 }
@@ -30,19 +35,19 @@ const rule: Rule = {
     const judged = preferTracee(['security_inode_rename'], RENAME_EVENTS);
     return events$.pipe(
       filter(judged),
-      mergeMap((e): RuleMatch[] => {
+      matchEach((e) => {
         switch (e.eventName) {
           case 'sched_process_exec': {
             const data = preloadEnv(argOf(e, 'env'));
-            return data ? [{ event: e, data }] : [];
+            return data ? { event: e, data } : undefined;
           }
           case 'security_file_open':
-            return str(e, 'pathname').endsWith(PRELOAD_PATH) && isFileWrite(num(e, 'flags')) ? [{ event: e }] : [];
+            return str(e, 'pathname').endsWith(PRELOAD_PATH) && isFileWrite(num(e, 'flags')) ? { event: e } : undefined;
           case 'security_inode_rename':
-            return str(e, 'new_path').endsWith(PRELOAD_PATH) ? [{ event: e }] : [];
+            return str(e, 'new_path').endsWith(PRELOAD_PATH) ? { event: e } : undefined;
           default:
             // rename, renameat, renameat2: most refusals come before the hook (lookups, permissions), so only a rename that happened counts
-            return e.returnValue === 0 && str(e, 'newpath').endsWith(PRELOAD_PATH) ? [{ event: e }] : [];
+            return e.returnValue === 0 && str(e, 'newpath').endsWith(PRELOAD_PATH) ? { event: e } : undefined;
         }
       }),
     );

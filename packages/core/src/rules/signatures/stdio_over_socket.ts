@@ -1,7 +1,6 @@
 // TRC-101 stdio_over_socket: Tracee's signature of the same id.
-import { mergeMap } from 'rxjs';
-import type { Rule, RuleMatch } from '../rule.js';
-import { errnos, internet, ip, meta, num, port, preferTracee, sockaddrOf } from '../helpers.js';
+import type { Rule } from '../rule.js';
+import { errnos, internet, ip, matchEach, meta, num, port, preferTracee, sockaddrOf } from '../helpers.js';
 
 /** Ports that say no peer (Tracee's legitPorts). */
 const LEGIT_PORTS = ['', '0'];
@@ -21,16 +20,16 @@ const rule: Rule = {
   detect: () => (events$) => {
     const judged = preferTracee(['security_socket_connect'], ['connect']);
     return events$.pipe(
-      mergeMap((e): RuleMatch[] => {
-        if (!judged(e)) return [];
-        if (e.eventName === 'connect' && NOT_REACHED.includes(e.returnValue)) return [];
+      matchEach((e) => {
+        if (!judged(e)) return undefined;
+        if (e.eventName === 'connect' && NOT_REACHED.includes(e.returnValue)) return undefined;
         const fd = num(e, e.eventName === 'socket_dup' ? 'newfd' : 'sockfd');
-        if (fd !== 0 && fd !== 1 && fd !== 2) return [];
+        if (fd !== 0 && fd !== 1 && fd !== 2) return undefined;
         const a = sockaddrOf(e, e.eventName === 'connect' ? 'addr' : 'remote_addr');
         const p = internet(a) ? port(a!) : undefined;
         const address = internet(a) ? ip(a!) : undefined;
-        if (p === undefined || address === undefined || LEGIT_PORTS.includes(p)) return [];
-        return [{ event: e, data: { 'IP address': address, Port: p, 'File descriptor': fd } }];
+        if (p === undefined || address === undefined || LEGIT_PORTS.includes(p)) return undefined;
+        return { event: e, data: { 'IP address': address, Port: p, 'File descriptor': fd } };
       }),
     );
   },
