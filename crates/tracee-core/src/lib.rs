@@ -27,6 +27,7 @@ mod privileges;
 pub mod record;
 pub mod rootkit;
 mod syscall_hooks;
+mod timing;
 mod tracer;
 
 pub use catalog::{ArgDef, ArgKind, EventDef};

@@ -20,7 +20,7 @@ use crate::features::{global_data_supported, helper_supported, ring_buffer_suppo
 use crate::loader::{load_and_attach, map, Disabled, Plan};
 use crate::policy::{self, EventFilters, Policy};
 use crate::syscall_hooks::SyscallHookMode;
-use crate::{libbpf_log, privileges, rootkit, Error};
+use crate::{libbpf_log, privileges, rootkit, timing, Error};
 
 /// Highest event id + 1, from bpf/tracee.h through the object's BTF.
 const MAX_EVENT_ID: usize = types::tracee_limits::MAX_EVENT_ID.0 as usize;
@@ -260,6 +260,7 @@ impl Tracer {
     /// Loads, attaches and starts polling; returns once every program is
     /// attached, or with the reason nothing is.
     pub fn start(opts: TraceOptions) -> Result<Tracer, Error> {
+        timing::mark("tracer start");
         check_options(&opts)?;
         let policies = if opts.policies.is_empty() {
             // the plain event list: its names checked as before (NoEvents, UnknownEvent)
@@ -307,6 +308,7 @@ impl Tracer {
             && decision.btf.has_kernel_btf()
             && helper_supported(libbpf_rs::libbpf_sys::BPF_FUNC_get_current_task_btf);
         libbpf_log::install();
+        timing::mark("checked (policies, BTF decision, privileges, kernel features)");
 
         let (tx, rx) = bounded(opts.queue_batches.max(1));
         let (ready_tx, ready_rx) = bounded(1);
@@ -521,6 +523,7 @@ impl Batcher {
         // find it in the stats it reads next (counting after the send raced
         // with the consumer). A batch that cannot be delivered (only when
         // stopping) is taken back out.
+        let first = out.shared.batches.load(Ordering::Relaxed) == 0;
         self.count(out.shared, true);
         let deadline = std::time::Instant::now() + patience;
         let delivered = loop {
@@ -536,6 +539,8 @@ impl Batcher {
         };
         if !delivered {
             self.count(out.shared, false);
+        } else if first {
+            timing::mark("first batch handed over");
         }
         self.ids.clear();
         delivered
@@ -592,6 +597,7 @@ fn run(plan: &Plan, out: &Handoff, ready: &Sender<Result<TracerInfo, Error>>) ->
             return Ok(());
         }
     };
+    timing::mark("ready to poll");
     if ready.send(Ok(info)).is_err() {
         return Ok(());
     }

@@ -1,6 +1,8 @@
 #!/usr/bin/env node
 // tracee-rs: the command line of tracee-rs (yargs). Each command lives in
 // its own module; this file only wires them.
+// first: it reads TRACEE_TIMING before anything else runs
+import { mark } from './timing.js';
 import { createRequire } from 'node:module';
 import { DEFAULTS, EVENT_SETS, LIMITS, SCOPE_SYNTAX, SIGNATURES_SET, nearestNames } from '@tracee/core';
 import type { Arguments, Argv } from 'yargs';
@@ -24,6 +26,7 @@ import { fail, MIB, runTrace } from './trace-command.js';
 const require = createRequire(import.meta.url);
 const yargs = require('yargs') as (args: readonly string[]) => Argv;
 const { hideBin } = require('yargs/helpers') as typeof import('yargs/helpers');
+mark('modules loaded');
 
 /** Columns of help: the terminal's, up to 100; 80 when not a terminal (a pipe, a file). */
 const HELP_WIDTH = process.stdout.isTTY ? Math.min(100, process.stdout.columns) : 80;

@@ -5,6 +5,7 @@ import { once } from 'node:events';
 import { BUILTIN_RULES, PolicyError, TraceSession, TraceeError, loadPolicies, loadRules, type Policy, type SyscallHooks, type TraceeEvent } from '@tracee/core';
 import { jsonLine, parseDuration, tableHeader, tableRow } from './format.js';
 import { runRules } from './rules-command.js';
+import { mark } from './timing.js';
 
 /** Bytes in a MiB: `--ring-buffer-mb`'s unit. */
 export const MIB = 1024 * 1024;
@@ -42,6 +43,7 @@ export interface TraceArgs {
 
 /** The default command: trace until Ctrl-C, SIGTERM or --duration. */
 export async function runTrace(argv: TraceArgs): Promise<void> {
+  mark('arguments parsed');
   let durationMs: number | undefined;
   try {
     durationMs = argv.duration === undefined ? undefined : parseDuration(argv.duration);
@@ -101,6 +103,7 @@ export async function runTrace(argv: TraceArgs): Promise<void> {
   } catch (e) {
     fail(e instanceof TraceeError ? e.message : String((e as Error).message ?? e));
   }
+  mark('session started');
   const { info } = session;
   for (const d of info.disabled) {
     process.stderr.write(`tracee-rs: warning: ${d.events.join(',')} unavailable on this kernel: ${d.reason}\n`);
@@ -132,10 +135,13 @@ export async function runTrace(argv: TraceArgs): Promise<void> {
   try {
     for (let batch: TraceeEvent[] | null; (batch = await session.next()) !== null; ) {
       if (readerGone || process.stdout.destroyed) continue;
+      if (printed === 0 && batch.length > 0) mark('first batch');
       let text = '';
       for (const e of batch) text += format(e);
+      const more = process.stdout.write(text);
+      if (printed === 0 && batch.length > 0) mark('first event written');
       printed += batch.length;
-      if (!process.stdout.write(text)) await drained();
+      if (!more) await drained();
     }
   } catch (e) {
     failure = e;

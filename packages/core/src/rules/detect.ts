@@ -1,7 +1,8 @@
 // Running rules on a stream of events: `detect(rules)` is the operator,
 // `findings(rules)` traces exactly the events the rules need and applies it.
-import { Observable, Subject, throwError, type OperatorFunction } from 'rxjs';
+import type { Observable, OperatorFunction } from 'rxjs';
 import { TraceeError } from '../errors.js';
+import { rx } from '../rx.js';
 import { trace, type TraceObserverOptions } from '../trace.js';
 import type { Policy } from '../policy.js';
 import { LIMITS, type TraceeEvent } from '../generated/schema.js';
@@ -32,6 +33,7 @@ export interface DetectOptions {
  */
 export function detect(rules: readonly Rule[], options: DetectOptions = {}): OperatorFunction<TraceeEvent, Finding> {
   const report = options.onRuleError ?? ((f: RuleFailure) => process.stderr.write(`tracee-rs: rule ${f.rule} failed and is stopped: ${String((f.error as Error)?.message ?? f.error)}\n`));
+  const { Observable, Subject } = rx();
   return (source) =>
     new Observable<Finding>((out) => {
       const tree = options.tree ?? new ProcessTree();
@@ -109,7 +111,7 @@ export function rulePolicies(rules: readonly Rule[]): Policy[] {
 export function findings(rules: readonly Rule[], options: Omit<TraceObserverOptions, 'events' | 'scope' | 'policies'> & DetectOptions = {}): Observable<Finding> {
   const { onRuleError, tree, ...traceOptions } = options;
   if (rules.length > MAX_RULES) {
-    return throwError(() => new TraceeError('EINVAL', `${rules.length} rules: at most ${MAX_RULES} run in one trace (each is a policy, and one policy keeps the process tree: ${LIMITS.MAX_POLICIES} in all)`));
+    return rx().throwError(() => new TraceeError('EINVAL', `${rules.length} rules: at most ${MAX_RULES} run in one trace (each is a policy, and one policy keeps the process tree: ${LIMITS.MAX_POLICIES} in all)`));
   }
   const execEnv = traceOptions.execEnv || rules.some((r) => r.execEnv);
   return trace({ ...traceOptions, execEnv, policies: rulePolicies(rules) }).pipe(detect(rules, { onRuleError, tree }));

@@ -1,5 +1,5 @@
 // TRC-1013 k8s_api_connection: Tracee's signature of the same id.
-import { mergeMap } from 'rxjs';
+import { mergeMap } from '../../rx.js';
 import type { Rule, RuleMatch } from '../rule.js';
 import { IN_CONTAINER, STARTED_CONTAINER_EVENTS, StartedContainers, argOf, errnos, internet, ip, meta, preferTracee, sockaddrOf } from '../helpers.js';
 

@@ -1,5 +1,5 @@
 // TRC-107 ld_preload: Tracee's signature of the same id.
-import { filter, mergeMap } from 'rxjs';
+import { filter, mergeMap } from '../../rx.js';
 import type { Rule, RuleMatch } from '../rule.js';
 import { PRELOAD_ENVS, RENAME_EVENTS, argOf, isFileWrite, meta, num, preferTracee, str } from '../helpers.js';
 

@@ -1,5 +1,5 @@
 // TRC-101 stdio_over_socket: Tracee's signature of the same id.
-import { mergeMap } from 'rxjs';
+import { mergeMap } from '../../rx.js';
 import type { Rule, RuleMatch } from '../rule.js';
 import { errnos, internet, ip, meta, num, port, preferTracee, sockaddrOf } from '../helpers.js';
 
