@@ -4,7 +4,6 @@
 import { once } from 'node:events';
 import { BUILTIN_RULES, PolicyError, TraceSession, TraceeError, loadPolicies, loadRules, type Policy, type SyscallHooks, type TraceeEvent } from '@tracee/core';
 import { jsonLine, parseDuration, tableHeader, tableRow } from './format.js';
-import { runRules } from './rules-command.js';
 import { mark } from './timing.js';
 
 /** Bytes in a MiB: `--ring-buffer-mb`'s unit. */
@@ -70,7 +69,8 @@ export async function runTrace(argv: TraceArgs): Promise<void> {
   const selects = argv.policy !== undefined || argv.events !== undefined;
   if (argv.rules || (argv['rules-dir'] !== undefined && !selects)) {
     if (argv.policy || argv.events || argv.scope) fail('--rules chooses its own events: it cannot be combined with --policy, --scope or --events (select signatures by name there instead: --events anti_debugging, or --events signatures for all)');
-    return runRules(argv.output, durationMs, argv['rules-dir'], fail, how);
+    // loaded here: a trace without --rules needs none of it
+    return (await import('./rules-command.js')).runRules(argv.output, durationMs, argv['rules-dir'], fail, how);
   }
   // the signatures --events and policies may name: the builtin rules, and --rules-dir's
   const rules = [...BUILTIN_RULES];
