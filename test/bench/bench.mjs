@@ -371,9 +371,9 @@ async function measureStartup() {
       for (let i = 0; i < RUNS; i++) runs.push(await timeToFirstEvent(c));
       const samples = runs.map((r) => r.ms);
       const row = { name: c.name, samples, medianMs: median(samples) };
-      if (c.onCpu) row.cpuMs = runs.map((r) => r.cpuMs);
+      if (c.onCpu) row.cpuMs = runs.map((r) => r.cpuMs).filter((v) => v !== undefined);
       if (c.phases) row.phases = medianPhases(runs.map((r) => r.phases));
-      const onCpu = c.onCpu ? `; ${median(row.cpuMs).toFixed(0)} ms of it on a CPU` : '';
+      const onCpu = row.cpuMs?.length ? `; ${median(row.cpuMs).toFixed(0)} ms of it on a CPU` : '';
       out.push(row);
       console.log(`start-up to first event, ${c.name}: ${row.medianMs.toFixed(0)} ms${onCpu} (runs: ${samples.map((x) => x.toFixed(0)).join(', ')})`);
     } catch (e) {
@@ -408,7 +408,13 @@ function medianPhases(runs) {
  */
 function onCpuMs(pid) {
   let ns = 0;
-  for (const task of readdirSync(`/proc/${pid}/task`)) ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // a thread that ended while listing: its time is gone with it
+    }
+  }
   return ns / 1e6;
 }
 
@@ -453,7 +459,11 @@ function timeToFirstEvent(c) {
       buf += d;
       if (ms === undefined && buf.split('\n').some((l) => c.event.test(l.trim()))) {
         ms = Number(process.hrtime.bigint() - t0) / 1e6;
-        cpuMs = onCpuMs(child.pid);
+        try {
+          cpuMs = onCpuMs(child.pid);
+        } catch {
+          // the process ended at once: no figure
+        }
         finish();
       }
     });
