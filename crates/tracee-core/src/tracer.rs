@@ -440,6 +440,10 @@ struct Batcher {
     ids: Vec<u32>,
     max_events: u32,
     max_bytes: usize,
+    /// No batch handed over yet: the first goes with its first record, so
+    /// that the trace's first event reaches the consumer (and is printed)
+    /// at once, not after the thousands gathered while it starts.
+    first: bool,
 }
 
 impl Batcher {
@@ -452,6 +456,7 @@ impl Batcher {
             ids: Vec::with_capacity(opts.batch_events as usize),
             max_events: opts.batch_events.max(1),
             max_bytes: opts.batch_bytes.max(1),
+            first: true,
         }
     }
 
@@ -483,7 +488,9 @@ impl Batcher {
     }
 
     fn full(&self) -> bool {
-        self.batch.events >= self.max_events || self.batch.data.len() >= self.max_bytes
+        (self.first && self.batch.events > 0)
+            || self.batch.events >= self.max_events
+            || self.batch.data.len() >= self.max_bytes
     }
 
     /// Adds this batch to the shared counters, or takes it back out.
@@ -523,7 +530,6 @@ impl Batcher {
         // find it in the stats it reads next (counting after the send raced
         // with the consumer). A batch that cannot be delivered (only when
         // stopping) is taken back out.
-        let first = out.shared.batches.load(Ordering::Relaxed) == 0;
         self.count(out.shared, true);
         let deadline = std::time::Instant::now() + patience;
         let delivered = loop {
@@ -539,7 +545,8 @@ impl Batcher {
         };
         if !delivered {
             self.count(out.shared, false);
-        } else if first {
+        } else if self.first {
+            self.first = false;
             timing::mark("first batch handed over");
         }
         self.ids.clear();
