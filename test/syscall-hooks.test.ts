@@ -3,7 +3,8 @@
 // syscalls (found through tracefs, mounted for the moment if it is not).
 import { spawnSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { TraceSession } from '@tracee/core';
+import { TraceSession, type TraceeEvent } from '@tracee/core';
+import { heldProgramIds, tracePrograms } from './helpers.js';
 import { expectWorkload, FIXTURE, HIDE, inPrivateMounts, parseRun } from './workload.js';
 
 const withHooks = (hooks: string) => ({ ...process.env, TRACE_WORKLOAD_SYSCALL_HOOKS: hooks });
@@ -28,6 +29,44 @@ describe('syscall hooks', () => {
     );
     expect(run.info.syscallHooks).toBe('4 per-syscall tracepoints');
     expectWorkload(run);
+  });
+
+  it('syscalls whose records are fixed (no strings, no data): the exit program without the data path, events as the full one gives them', async () => {
+    // getppid() and dup2(0, 57) in a child, traced with only such syscalls
+    // selected, then with openat (data) too: the full program serves all
+    const run = async (events: string[]) => {
+      const session = TraceSession.start({ events, syscallHooks: 'per-syscall' });
+      const held = heldProgramIds();
+      const programs = tracePrograms()
+        .filter((p) => held.has(p.id))
+        .map((p) => p.name);
+      const child = spawnSync('python3', ['-c', 'import os; os.getppid(); os.dup2(0, 57)']);
+      const mine: TraceeEvent[] = [];
+      const timer = setTimeout(() => session.stop(), 10_000);
+      const done = () => mine.some((e) => e.eventName === 'dup2' && e.args[1]?.value === 57);
+      for (let batch; !done() && (batch = await session.next()) !== null; ) mine.push(...batch.filter((e) => e.hostProcessId === child.pid));
+      clearTimeout(timer);
+      session.stop();
+      // python's own (python3 may be a shell script that execs it, as pyenv's is)
+      const picked = mine.filter((e) => /^python/.test(e.processName) && (e.eventName === 'getppid' || (e.eventName === 'dup2' && e.args[1]?.value === 57)));
+      return { programs, events: picked.map((e) => ({ eventName: e.eventName, args: e.args, returnValue: e.returnValue })) };
+    };
+    const fixed = await run(['getppid', 'dup2']);
+    const full = await run(['getppid', 'dup2', 'openat']);
+    expect(fixed.programs).toEqual(['tracee_sys_exit_fixed_per_syscall']);
+    expect(full.programs).toEqual(['tracee_sys_exit_per_syscall']);
+    expect(fixed.events).toEqual([
+      { eventName: 'getppid', args: [], returnValue: process.pid },
+      {
+        eventName: 'dup2',
+        args: [
+          { name: 'oldfd', type: 'unsigned int', value: 0 },
+          { name: 'newfd', type: 'unsigned int', value: 57 },
+        ],
+        returnValue: 57,
+      },
+    ]);
+    expect(full.events).toEqual(fixed.events);
   });
 
   it('raw tracepoints: the same events through sys_enter/sys_exit', () => {

@@ -79,8 +79,13 @@ static __always_inline void count_lost(void)
 		*n += 1;
 }
 
+/* Set by the first record sent, which wakes the consumer at once: a trace's
+ * first event is delivered when it happens, not a flush interval later
+ * (start-up: npm run bench). CPUs racing for it each wake it, once. */
+__u32 first_sent = 0;
+
 /* Wake the consumer with the record that takes the unread data past
- * wakeup_bytes, and with no other. Waking on every record past it would make
+ * wakeup_bytes, and with the first record; with no other. Waking on every record past it would make
  * a consumer that lags pay a wake-up (~2 us, on the traced task's CPU) per
  * record: a slow reader would slow the host instead of losing records, which
  * are counted. A consumer that is awake needs no wake-up (the ring's poll is
@@ -91,6 +96,10 @@ static __always_inline __u64 wakeup_flags(__u64 size, const bool in_ring)
 	__u64 avail = bpf_ringbuf_query(&events, BPF_RB_AVAIL_DATA);
 	__u64 before = in_ring ? avail - size : avail;
 
+	if (!first_sent) {
+		first_sent = 1;
+		return BPF_RB_FORCE_WAKEUP;
+	}
 	return before < wakeup_bytes && before + size >= wakeup_bytes ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 

@@ -8,6 +8,7 @@
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { writeDocSection } from '../docs-section.mjs';
 import { measureRules } from './rules.mjs';
@@ -472,62 +473,154 @@ async function profileConsumer(consumer, ops) {
   return { consumer: consumer.name, profile: true, ...counts, cpuNs: cpu, nsPerEvent, totalNsPerEvent };
 }
 
-
 /**
- * Start-up: from spawning the tracer to its first delivered event, while a
- * paced getppid() loop runs; tracee-rs with kernel BTF and with the embedded
- * minimized BTF (kernel BTF hidden), beside a bpftrace one-liner.
+ * Start-up: from spawning a tracer to its first delivered event (its first
+ * line on stdout), while a paced getppid() loop runs; median of RUNS. The
+ * CLI as installed (the bin npm links, run directly) with the kernel's BTF
+ * and with the embedded minimized BTF (kernel BTF hidden), through npx, a
+ * bpftrace one-liner beside it, and the floor: Node's own boot (`node -e
+ * 0`), here and without NODE_EXTRA_CA_CERTS where the environment sets it.
+ * Beside each figure, the ms of it the tracer ran on a CPU, which others'
+ * load on the machine inflates far less. For the bin, where the time goes:
+ * its phases (TRACEE_TIMING, set to the spawn time: packages/cli/src/timing.ts,
+ * crates/tracee-core/src/timing.rs), each the median of the runs, in ms
+ * since the spawn.
  */
 async function measureStartup() {
-  const cli = join(ROOT, 'packages/cli/dist/cli.js');
+  const bin = join(ROOT, 'node_modules/.bin/tracee-rs');
+  if (!existsSync(bin)) throw new Error(`${bin} is missing: run npm install (it links the CLI)`);
+  const args = ['-e', 'getppid', '-o', 'json'];
+  const hideBtf = ['unshare', '-m', 'sh', '-c', 'mount --bind /dev/null /sys/kernel/btf/vmlinux && exec "$@"', 'sh'];
   const background = spawn(join(OUT, 'workload'), ['getppid', '1000000000', '1', '100000'], { stdio: 'ignore' });
+  const tracee = /^\{/;
   const cases = [
-    { name: 'tracee-rs CLI, kernel BTF', cmd: [node, cli, '-e', 'getppid', '-o', 'json'], event: /^\{/ },
-    {
-      name: 'tracee-rs CLI, embedded minimized BTF',
-      cmd: ['unshare', '-m', 'sh', '-c', 'mount --bind /dev/null /sys/kernel/btf/vmlinux && exec "$@"', 'sh', node, cli, '-e', 'getppid', '-o', 'json'],
-      event: /^\{/,
-    },
-    { name: 'bpftrace one-liner', cmd: ['bpftrace', '-e', 'tracepoint:syscalls:sys_enter_getppid { printf("%d\\n", pid); }'], event: /^\d+$/ },
+    // phases: it prints them; onCpu: the spawned process is the tracer (npx's is npm)
+    { name: 'tracee-rs (installed bin), kernel BTF', cmd: [bin, ...args], event: tracee, phases: true, onCpu: true },
+    { name: 'tracee-rs (installed bin), embedded minimized BTF', cmd: [...hideBtf, bin, ...args], event: tracee, phases: true, onCpu: true },
+    { name: 'tracee-rs through npx, kernel BTF', cmd: ['npx', '--no-install', 'tracee-rs', ...args], event: tracee },
+    { name: 'bpftrace one-liner', cmd: ['bpftrace', '-e', 'tracepoint:syscalls:sys_enter_getppid { printf("%d\\n", pid); }'], event: /^\d+$/, onCpu: true },
   ];
   const out = [];
-  for (const c of cases) {
+  const floor = (name, env) => {
     const samples = [];
+    for (let i = 0; i < RUNS; i++) {
+      const t0 = process.hrtime.bigint();
+      spawnSync('taskset', ['-c', '0', node, '-e', '0'], { env });
+      samples.push(Number(process.hrtime.bigint() - t0) / 1e6);
+    }
+    const row = { name, samples, medianMs: median(samples) };
+    out.push(row);
+    console.log(`start-up floor, ${name}: ${row.medianMs.toFixed(0)} ms`);
+  };
+  floor('node -e 0 (Node\'s own boot, this environment)', process.env);
+  if (process.env.NODE_EXTRA_CA_CERTS) {
+    const { NODE_EXTRA_CA_CERTS: _, ...env } = process.env;
+    floor('node -e 0 without NODE_EXTRA_CA_CERTS (set here: Node then parses its CA store at boot)', env);
+  }
+  for (const c of cases) {
+    const runs = [];
     try {
-      for (let i = 0; i < 3; i++) samples.push(await timeToFirstEvent(c));
+      for (let i = 0; i < RUNS; i++) runs.push(await timeToFirstEvent(c));
+      const samples = runs.map((r) => r.ms);
       const row = { name: c.name, samples, medianMs: median(samples) };
+      if (c.onCpu) row.cpuMs = runs.map((r) => r.cpuMs).filter((v) => v !== undefined);
+      if (c.phases) row.phases = medianPhases(runs.map((r) => r.phases));
+      const onCpu = row.cpuMs?.length ? `; ${median(row.cpuMs).toFixed(0)} ms of it on a CPU` : '';
       out.push(row);
-      console.log(`start-up to first event, ${c.name}: ${row.medianMs.toFixed(0)} ms`);
+      console.log(`start-up to first event, ${c.name}: ${row.medianMs.toFixed(0)} ms${onCpu} (runs: ${samples.map((x) => x.toFixed(0)).join(', ')})`);
     } catch (e) {
       out.push({ name: c.name, error: e.message });
       console.log(`start-up to first event, ${c.name}: cannot run here: ${e.message}`);
     }
   }
   background.kill('SIGKILL');
+  const direct = out.find((r) => r.name === cases[0].name);
+  const npx = out.find((r) => r.name === cases[2].name);
+  if (direct?.medianMs && npx?.medianMs) console.log(`  of npx's ${npx.medianMs.toFixed(0)} ms, npm's own: ${(npx.medianMs - direct.medianMs).toFixed(0)} ms (npx minus the bin run directly)`);
+  for (const row of out.filter((r) => r.phases)) {
+    console.log(`  where the time goes, ${row.name} (median ms since spawn; + the phase's own):`);
+    let prev = 0;
+    for (const [phase, ms] of row.phases) {
+      console.log(`    ${ms.toFixed(1).padStart(6)}  +${(ms - prev).toFixed(1).padStart(5)}  ${phase}`);
+      prev = ms;
+    }
+  }
   return out;
 }
 
+/** Each phase (in the order of the first run) with the median of its times over the runs that have it. */
+function medianPhases(runs) {
+  return runs[0].map(([phase]) => [phase, median(runs.map((r) => r.find(([p]) => p === phase)?.[1]).filter((v) => v !== undefined))]);
+}
+
+/**
+ * ms the process `pid` (all its threads, through its execs) has run on a
+ * CPU, from the kernel's schedstat: unlike the time since the spawn, not
+ * inflated by waiting for a CPU others use (a noisy machine).
+ */
+function onCpuMs(pid) {
+  let ns = 0;
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // a thread that ended while listing: its time is gone with it
+    }
+  }
+  return ns / 1e6;
+}
+
+/**
+ * One start of `c.cmd` (pinned to CPU 0, as the tracers above): ms from the
+ * spawn to the first stdout line matching `c.event`, the ms it ran on a CPU
+ * until then (the spawned process: taskset execs it), and the phases the
+ * CLI printed ([phase, ms since the spawn]). Stopped with SIGINT to its
+ * process group: npx does not pass signals on to the program it starts.
+ */
 function timeToFirstEvent(c) {
   return new Promise((resolve, reject) => {
+    const origin = performance.timeOrigin + performance.now();
     const t0 = process.hrtime.bigint();
-    const child = spawn('taskset', ['-c', '0', ...c.cmd], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('taskset', ['-c', '0', ...c.cmd], { stdio: ['ignore', 'pipe', 'pipe'], detached: true, env: { ...process.env, TRACEE_TIMING: String(origin) } });
     let buf = '';
+    let err = '';
     let done = false;
+    let ms;
+    let cpuMs;
     const timer = setTimeout(() => finish(new Error('no event within 30 s')), 30_000);
-    const finish = (err, ms) => {
+    const group = (signal) => {
+      try {
+        process.kill(-child.pid, signal);
+      } catch {
+        // already gone
+      }
+    };
+    const finish = (error) => {
       if (done) return;
       done = true;
       clearTimeout(timer);
-      child.on('exit', () => (err ? reject(err) : resolve(ms)));
-      child.kill('SIGINT');
-      setTimeout(() => child.kill('SIGKILL'), 5000);
+      child.on('exit', () => {
+        const phases = [...err.matchAll(/^tracee-rs: timing: (.+) (-?[\d.]+)$/gm)].map((m) => [m[1], Number(m[2])]);
+        if (error) reject(error);
+        else resolve({ ms, cpuMs, phases });
+      });
+      group('SIGINT');
+      setTimeout(() => group('SIGKILL'), 5000).unref();
     };
     child.stdout.on('data', (d) => {
       buf += d;
-      if (buf.split('\n').some((l) => c.event.test(l.trim()))) finish(null, Number(process.hrtime.bigint() - t0) / 1e6);
+      if (ms === undefined && buf.split('\n').some((l) => c.event.test(l.trim()))) {
+        ms = Number(process.hrtime.bigint() - t0) / 1e6;
+        try {
+          cpuMs = onCpuMs(child.pid);
+        } catch {
+          // the process ended at once: no figure
+        }
+        finish();
+      }
     });
-    child.stderr.resume();
-    child.on('exit', (code) => !done && finish(new Error(`exited with ${code}`)));
+    child.stderr.on('data', (d) => (err += d));
+    child.on('exit', (code) => !done && finish(new Error(`exited with ${code}: ${err.trim().split('\n').pop()}`)));
   });
 }
 

@@ -30,6 +30,7 @@ mod privileges;
 pub mod record;
 pub mod rootkit;
 mod syscall_hooks;
+pub mod timing;
 mod tracer;
 
 pub use catalog::{ArgDef, ArgKind, EventDef};

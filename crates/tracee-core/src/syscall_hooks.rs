@@ -77,6 +77,10 @@ pub(crate) enum Hook {
 pub(crate) struct SyscallHooks {
     pub entry: Hook,
     pub exit: Hook,
+    /// Every syscall hooked at its exit has a fixed record (no strings, no
+    /// data): they are served by the exit program without the data path,
+    /// which loads in a fraction of the time (set by the loader's plan).
+    pub exit_fixed: bool,
     /// The exits of the syscalls events are derived from (magic_write:
     /// write, pwrite64), for their own programs.
     pub derived: Hook,
@@ -158,6 +162,7 @@ pub(crate) fn plan(
     let mut hooks = SyscallHooks {
         entry: need(&syscalls.entry),
         exit: need(&syscalls.exit),
+        exit_fixed: false,
         derived: need(&syscalls.derived),
         derived_entry: need(&syscalls.derived_entry),
         derived_events,

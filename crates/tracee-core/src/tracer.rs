@@ -20,7 +20,7 @@ use crate::features::{global_data_supported, helper_supported, ring_buffer_suppo
 use crate::loader::{load_and_attach, map, Disabled, Plan};
 use crate::policy::{self, EventFilters, Policy};
 use crate::syscall_hooks::SyscallHookMode;
-use crate::{libbpf_log, privileges, rootkit, Error};
+use crate::{libbpf_log, privileges, rootkit, timing, Error};
 
 /// Highest event id + 1, from bpf/tracee.h through the object's BTF.
 const MAX_EVENT_ID: usize = types::tracee_limits::MAX_EVENT_ID.0 as usize;
@@ -260,6 +260,7 @@ impl Tracer {
     /// Loads, attaches and starts polling; returns once every program is
     /// attached, or with the reason nothing is.
     pub fn start(opts: TraceOptions) -> Result<Tracer, Error> {
+        timing::mark("tracer start");
         check_options(&opts)?;
         let policies = if opts.policies.is_empty() {
             // the plain event list: its names checked as before (NoEvents, UnknownEvent)
@@ -307,6 +308,7 @@ impl Tracer {
             && decision.btf.has_kernel_btf()
             && helper_supported(libbpf_rs::libbpf_sys::BPF_FUNC_get_current_task_btf);
         libbpf_log::install();
+        timing::mark("checked (policies, BTF decision, privileges, kernel features)");
 
         let (tx, rx) = bounded(opts.queue_batches.max(1));
         let (ready_tx, ready_rx) = bounded(1);
@@ -438,6 +440,10 @@ struct Batcher {
     ids: Vec<u32>,
     max_events: u32,
     max_bytes: usize,
+    /// No batch handed over yet: the first goes with its first record, so
+    /// that the trace's first event reaches the consumer (and is printed)
+    /// at once, not after the thousands gathered while it starts.
+    first: bool,
 }
 
 impl Batcher {
@@ -450,6 +456,7 @@ impl Batcher {
             ids: Vec::with_capacity(opts.batch_events as usize),
             max_events: opts.batch_events.max(1),
             max_bytes: opts.batch_bytes.max(1),
+            first: true,
         }
     }
 
@@ -481,7 +488,9 @@ impl Batcher {
     }
 
     fn full(&self) -> bool {
-        self.batch.events >= self.max_events || self.batch.data.len() >= self.max_bytes
+        (self.first && self.batch.events > 0)
+            || self.batch.events >= self.max_events
+            || self.batch.data.len() >= self.max_bytes
     }
 
     /// Adds this batch to the shared counters, or takes it back out.
@@ -536,6 +545,9 @@ impl Batcher {
         };
         if !delivered {
             self.count(out.shared, false);
+        } else if self.first {
+            self.first = false;
+            timing::mark("first batch handed over");
         }
         self.ids.clear();
         delivered
@@ -592,6 +604,7 @@ fn run(plan: &Plan, out: &Handoff, ready: &Sender<Result<TracerInfo, Error>>) ->
             return Ok(());
         }
     };
+    timing::mark("ready to poll");
     if ready.send(Ok(info)).is_err() {
         return Ok(());
     }

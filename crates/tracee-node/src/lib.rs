@@ -455,6 +455,10 @@ impl Task for WriteJson {
                         return Ok(result(written, false, Some((ErrorCode::Output, msg))));
                     }
                 }
+                if written == 0 && pending > 0 {
+                    // TRACEE_TIMING's last start-up phase, as the JavaScript printer marks it
+                    tracee_core::timing::mark("first event written");
+                }
                 written += pending;
                 pending = 0;
                 out.clear();

@@ -1,13 +1,11 @@
 #!/usr/bin/env node
 // tracee-rs: the command line of tracee-rs (yargs). Each command lives in
 // its own module; this file only wires them.
+// first: it reads TRACEE_TIMING before anything else runs
+import { mark } from './timing.js';
 import { createRequire } from 'node:module';
 import { DEFAULTS, EVENT_SETS, LIMITS, SCOPE_SYNTAX, SIGNATURES_SET, nearestNames } from '@tracee/core';
 import type { Arguments, Argv } from 'yargs';
-import { btfExtractCommand, btfInfoCommand, btfListCommand } from './btf-command.js';
-import { doctorCommand } from './doctor-command.js';
-import { listEventsCommand, policyValidateCommand } from './policy-command.js';
-import { analyze, listRules } from './rules-command.js';
 
 /** A lister whose reader left (`| head`): done, quietly, as other Unix tools. */
 function quietOnClosedPipe(): void {
@@ -18,12 +16,19 @@ function quietOnClosedPipe(): void {
 }
 import { fail, MIB, runTrace } from './trace-command.js';
 
+// The other commands' modules are loaded when run: tracing, the command
+// that must start fast, loads none of them.
+const btfCommand = () => import('./btf-command.js');
+const policyCommand = () => import('./policy-command.js');
+const rulesCommand = () => import('./rules-command.js');
+
 // yargs's CommonJS build: its ES module build lays help out with cliui's
 // ES module build, which cuts lines at the width in the middle of words
 // ("selected ev" / "ent"); the CommonJS one wraps at spaces (wrap-ansi).
 const require = createRequire(import.meta.url);
 const yargs = require('yargs') as (args: readonly string[]) => Argv;
 const { hideBin } = require('yargs/helpers') as typeof import('yargs/helpers');
+mark('modules loaded');
 
 /** Columns of help: the terminal's, up to 100; 80 when not a terminal (a pipe, a file). */
 const HELP_WIDTH = process.stdout.isTTY ? Math.min(100, process.stdout.columns) : 80;
@@ -174,13 +179,13 @@ await yargs(hideBin(process.argv))
         'info',
         'the environment read, the load decision (Tracee\'s cases 1-5) and the embedded key',
         (y) => y.option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
-        (argv) => btfInfoCommand(argv.json),
+        async (argv) => (await btfCommand()).btfInfoCommand(argv.json),
       )
       .command(
         'list',
         'the kernels whose minimized BTF is embedded',
         (y) => y.option('report', { type: 'boolean', default: false, describe: 'print the build\'s size report instead' }),
-        (argv) => btfListCommand(argv.report),
+        async (argv) => (await btfCommand()).btfListCommand(argv.report),
       )
       .command(
         'extract <key>',
@@ -189,7 +194,7 @@ await yargs(hideBin(process.argv))
           y
             .positional('key', { type: 'string', demandOption: true, describe: 'id/version/arch/release, as `btf list` prints it' })
             .option('output', { alias: 'o', type: 'string', demandOption: true, describe: 'file to write' }),
-        (argv) => btfExtractCommand(argv.key, argv.output),
+        async (argv) => (await btfCommand()).btfExtractCommand(argv.key, argv.output),
       )
       .demandCommand(1, 'name a btf command: info, list or extract')
       .example('$0 btf info', 'explain which BTF a trace would use here, and why')
@@ -201,7 +206,7 @@ await yargs(hideBin(process.argv))
         'validate <paths..>',
         'check policy files (shape, events, scopes, filters) without tracing; every problem at its line',
         (y) => y.positional('paths', { type: 'string', array: true, demandOption: true, describe: 'files or directories' }),
-        (argv) => policyValidateCommand(argv.paths as string[]),
+        async (argv) => (await policyCommand()).policyValidateCommand(argv.paths as string[]),
       )
       .demandCommand(1, 'name a policy command: validate'),
   )
@@ -212,7 +217,7 @@ await yargs(hideBin(process.argv))
         'rules',
         'the builtin rules: id, event name, severity, MITRE ATT&CK technique, the events they need',
         (y) => y.option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
-        (argv) => listRules(argv.json),
+        async (argv) => (await rulesCommand()).listRules(argv.json),
       )
       .command(
         'events',
@@ -221,7 +226,7 @@ await yargs(hideBin(process.argv))
           y
             .option('tag', { alias: 't', type: 'string', describe: `only the events of one set (${EVENT_SETS.join(', ')}; ${SIGNATURES_SET}: the rules selectable as events)` })
             .option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
-        (argv) => listEventsCommand(argv.tag, argv.json),
+        async (argv) => (await policyCommand()).listEventsCommand(argv.tag, argv.json),
       )
       .demandCommand(1, 'name a list command: events, rules'),
   )
@@ -234,13 +239,13 @@ await yargs(hideBin(process.argv))
         .option('output', { alias: 'o', choices: ['table', 'json'] as const, default: 'table' as const, describe: 'table, or JSON lines shaped as Tracee\'s detections' })
         .option('rules-dir', { type: 'string', describe: 'also run the rules of the modules in this directory' }),
     // yargs gives '-' (standard input) as ''
-    (argv) => analyze(argv.file === '' ? '-' : argv.file, argv.output, argv['rules-dir'], fail),
+    async (argv) => (await rulesCommand()).analyze(argv.file === '' ? '-' : argv.file, argv.output, argv['rules-dir'], fail),
   )
   .command(
     'doctor',
     'preflight: privileges, lockdown, kernel BTF, the embedded match, ring buffer, BPF LSM, kprobes, tracefs; exit 0 if tracing can start',
     (y) => y.option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
-    (argv) => doctorCommand(argv.json),
+    async (argv) => (await import('./doctor-command.js')).doctorCommand(argv.json),
   )
   .example('$0 --events execve,openat --output json', 'JSON lines of every execve and openat on the host')
   .example('$0 -e fs -o table -d 10s', 'a table of file-system syscalls for 10 seconds')

@@ -4,7 +4,7 @@
 import { once } from 'node:events';
 import { BUILTIN_RULES, PolicyError, TraceSession, TraceeError, loadPolicies, loadRules, type Policy, type SyscallHooks, type TraceeEvent } from '@tracee/core';
 import { jsonLine, parseDuration, tableHeader, tableRow } from './format.js';
-import { runRules } from './rules-command.js';
+import { mark } from './timing.js';
 
 /** Bytes in a MiB: `--ring-buffer-mb`'s unit. */
 export const MIB = 1024 * 1024;
@@ -42,6 +42,7 @@ export interface TraceArgs {
 
 /** The default command: trace until Ctrl-C, SIGTERM or --duration. */
 export async function runTrace(argv: TraceArgs): Promise<void> {
+  mark('arguments parsed');
   let durationMs: number | undefined;
   try {
     durationMs = argv.duration === undefined ? undefined : parseDuration(argv.duration);
@@ -68,7 +69,8 @@ export async function runTrace(argv: TraceArgs): Promise<void> {
   const selects = argv.policy !== undefined || argv.events !== undefined;
   if (argv.rules || (argv['rules-dir'] !== undefined && !selects)) {
     if (argv.policy || argv.events || argv.scope) fail('--rules chooses its own events: it cannot be combined with --policy, --scope or --events (select signatures by name there instead: --events anti_debugging, or --events signatures for all)');
-    return runRules(argv.output, durationMs, argv['rules-dir'], fail, how);
+    // loaded here: a trace without --rules needs none of it
+    return (await import('./rules-command.js')).runRules(argv.output, durationMs, argv['rules-dir'], fail, how);
   }
   // the signatures --events and policies may name: the builtin rules, and --rules-dir's
   const rules = [...BUILTIN_RULES];
@@ -101,6 +103,7 @@ export async function runTrace(argv: TraceArgs): Promise<void> {
   } catch (e) {
     fail(e instanceof TraceeError ? e.message : String((e as Error).message ?? e));
   }
+  mark('session started');
   const { info } = session;
   for (const d of info.disabled) {
     process.stderr.write(`tracee-rs: warning: ${d.events.join(',')} unavailable on this kernel: ${d.reason}\n`);
@@ -156,10 +159,13 @@ async function printEvents(session: TraceSession, format: (e: TraceeEvent) => st
   let printed = 0;
   for (let batch: TraceeEvent[] | null; (batch = await session.next()) !== null; ) {
     if (readerGone() || process.stdout.destroyed) continue;
+    if (printed === 0 && batch.length > 0) mark('first batch');
     let text = '';
     for (const e of batch) text += format(e);
+    const more = process.stdout.write(text);
+    if (printed === 0 && batch.length > 0) mark('first event written');
     printed += batch.length;
-    if (!process.stdout.write(text)) await drained();
+    if (!more) await drained();
   }
   return printed;
 }

@@ -1,6 +1,7 @@
 // Finds the native binary: the per-platform npm package first (napi-rs
 // convention, installed as an optionalDependency), then a local build
 // (packages/core/native, from `npm run build`).
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { endianness } from 'node:os';
 import type * as Native from './generated/native.js';
@@ -9,11 +10,29 @@ const require = createRequire(import.meta.url);
 
 export type NativeBinding = typeof Native;
 
+/**
+ * The C library this process runs on, as napi-rs names it in targets:
+ * `-gnu` (glibc), `-musl`, or `''` off Linux. Read from the libraries this
+ * process mapped (glibc's libc.so.6, musl's loader), which costs ~0.1 ms;
+ * Node's diagnostic report, asked where that says nothing (a static
+ * build), costs ~4 ms of every start-up.
+ */
+function libcSuffix(): string {
+  if (process.platform !== 'linux') return '';
+  try {
+    const maps = readFileSync('/proc/self/maps', 'utf8');
+    if (/\/libc\.so\.6$/m.test(maps)) return '-gnu';
+    if (/\/ld-musl-[^/]*$/m.test(maps)) return '-musl';
+  } catch {
+    // no /proc: the report says
+  }
+  const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
+  return report?.header?.glibcVersionRuntime ? '-gnu' : '-musl';
+}
+
 /** `linux-x64-gnu` style name of this platform, as napi-rs names targets. */
 export function platformTriple(): string {
-  const report = process.report?.getReport() as { header?: { glibcVersionRuntime?: string } } | undefined;
-  const libc = process.platform === 'linux' ? (report?.header?.glibcVersionRuntime ? '-gnu' : '-musl') : '';
-  return `${process.platform}-${process.arch}${libc}`;
+  return `${process.platform}-${process.arch}${libcSuffix()}`;
 }
 
 let cached: NativeBinding | undefined;

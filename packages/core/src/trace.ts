@@ -1,7 +1,5 @@
-// Observable alone, from rxjs's exported internal path: the same class (the
-// same file) as `import { Observable } from 'rxjs'`, without loading all of
-// rxjs, which costs every start-up ~50 ms.
-import { Observable } from 'rxjs/internal/Observable';
+import type { Observable } from 'rxjs';
+import { observableClass } from './rx.js';
 import type { TraceeEvent } from './generated/schema.js';
 import { TraceSession, type TraceInfo, type TraceOptions, type TraceStats } from './session.js';
 
@@ -23,6 +21,7 @@ export interface TraceObserverOptions extends TraceOptions {
  * ```
  */
 export function trace(options: TraceObserverOptions = {}): Observable<TraceeEvent> {
+  const Observable = observableClass();
   return new Observable<TraceeEvent>((subscriber) => {
     const { onAttach, ...sessionOptions } = options;
     let session: TraceSession;

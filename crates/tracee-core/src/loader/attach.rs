@@ -55,7 +55,7 @@ pub(super) fn attach(
             })?;
         let per_syscall = match base {
             "tracee_sys_enter_per_syscall" => &sel.hooks.entry,
-            "tracee_sys_exit_per_syscall" => &sel.hooks.exit,
+            "tracee_sys_exit_per_syscall" | "tracee_sys_exit_fixed_per_syscall" => &sel.hooks.exit,
             "tracee_derived_exit_per_syscall" => &sel.hooks.derived,
             "tracee_derived_enter_find_vma_per_syscall" => &sel.hooks.derived_entry,
             _ => &Hook::None,

@@ -111,6 +111,7 @@ pub(crate) fn load_and_attach(
     // Processes already running: their trees and executables, now that
     // the fork and exec hooks keep the map for the ones to come.
     settings::seed_proc_scopes(&obj, &sel.scope)?;
+    crate::timing::mark("attached");
     let info = TracerInfo {
         policies: plan.compiled.names.clone(),
         disabled: sel.disabled,

@@ -17,7 +17,7 @@ use crate::Error;
 use super::programs::{
     all_programs, function_hook, serves, FunctionHook, FUNCTION_HOOKS, SCHED_PROCESS_EXEC_FIND_VMA,
 };
-use super::{Disabled, Plan};
+use super::{settings, Disabled, Plan};
 
 /// /proc/kallsyms read for the rootkit checks (rootkit::Checker::prepare).
 type RootkitPrepared = JoinHandle<Result<(rootkit::Kallsyms, u64, u64), String>>;
@@ -114,6 +114,11 @@ pub(super) fn select(plan: &Plan) -> Result<Selection, Error> {
     };
     let mut hooks =
         syscall_hooks::plan(plan.opts.syscall_hooks, &events, &derived, &derived_entry)?;
+    // the syscalls hooked at their exit: those that return (programs::serves)
+    hooks.exit_fixed = events
+        .iter()
+        .filter(|e| e.syscall && !e.noreturn)
+        .all(|e| settings::fixed_record(e, plan.opts.exec_env));
     for (e, why) in &fallbacks {
         hooks.why.push_str(&format!(
             "; {} from the exit of {} ({why})",

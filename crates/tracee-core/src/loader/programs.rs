@@ -39,7 +39,7 @@ pub(super) fn function_hook(program: &str) -> Option<&'static FunctionHook> {
 /// The object's tracepoint programs (each also as `<name>_legacy`, but the
 /// derived events'), in attach order; the kernel-function ones follow
 /// (`all_programs()`).
-pub(super) const TRACEPOINT_PROGRAMS: [&str; 14] = [
+pub(super) const TRACEPOINT_PROGRAMS: [&str; 15] = [
     "tracee_sys_enter",
     "tracee_sys_enter_per_syscall",
     // before the syscalls' exit: an event derived there (a fallback's
@@ -51,6 +51,8 @@ pub(super) const TRACEPOINT_PROGRAMS: [&str; 14] = [
     DERIVED_ENTRY_FIND_VMA[1],
     "tracee_sys_exit",
     "tracee_sys_exit_per_syscall",
+    // the same without the data path, where no selected syscall has data
+    "tracee_sys_exit_fixed_per_syscall",
     "tracee_sched_process_fork",
     // one of these two (SCHED_PROCESS_EXEC_FIND_VMA where bpf_find_vma runs),
     // before tracee_exec_syscall: it keeps the executable scope that one tests
@@ -117,7 +119,8 @@ pub(super) fn serves(program: &str, e: &EventDef, hooks: &SyscallHooks) -> bool 
         "tracee_sys_enter" => entry && !per_syscall(&hooks.entry),
         "tracee_sys_enter_per_syscall" => entry && per_syscall(&hooks.entry),
         "tracee_sys_exit" => exit && !per_syscall(&hooks.exit),
-        "tracee_sys_exit_per_syscall" => exit && per_syscall(&hooks.exit),
+        "tracee_sys_exit_per_syscall" => exit && per_syscall(&hooks.exit) && !hooks.exit_fixed,
+        "tracee_sys_exit_fixed_per_syscall" => exit && per_syscall(&hooks.exit) && hooks.exit_fixed,
         "tracee_derived_exit" => derived && !per_syscall(&hooks.derived),
         "tracee_derived_exit_per_syscall" => derived && per_syscall(&hooks.derived),
         // Hook::None where bpf_find_vma cannot run (never planned)

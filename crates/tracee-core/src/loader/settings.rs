@@ -33,7 +33,7 @@ pub(super) fn before_load(
     for mut map in open.maps_mut() {
         let name = map.name().to_string_lossy().into_owned();
         if name == map_name!(btf_anchor)
-            || (legacy && name.ends_with(".rodata"))
+            || (legacy && (name.ends_with(".rodata") || name.ends_with(".bss")))
             || (!legacy && name == map_name!(legacy_settings))
         {
             // only for BTF, or for the other set of programs
@@ -215,6 +215,15 @@ pub(super) fn seed_proc_scopes(obj: &Object, scope: &KernelScope) -> Result<(), 
             })?;
     }
     Ok(())
+}
+
+/// Whether `e`'s record is fixed: no strings read at entry, no argument
+/// copied (bpf/hooks/syscalls.h: the exit program without the data path
+/// serves it).
+pub(super) fn fixed_record(e: &EventDef, exec_env: bool) -> bool {
+    let data = types::tracee_event_flags::EVENT_FLAG_STR_AT_ENTRY.0
+        | types::tracee_event_flags::EVENT_FLAG_DATA.0;
+    u32::from(event_config(e, 0, exec_env).flags) & data == 0
 }
 
 /// The kernel side's view of event `e`: which policies select it, the

@@ -1,7 +1,8 @@
 // Running rules on a stream of events: `detect(rules)` is the operator,
 // `findings(rules)` traces exactly the events the rules need and applies it.
-import { Observable, throwError, type OperatorFunction, type Subscriber, type Subscription } from 'rxjs';
+import type { Observable, OperatorFunction, Subscriber, Subscription } from 'rxjs';
 import { TraceeError } from '../errors.js';
+import { observableClass, rx } from '../rx.js';
 import { trace, type TraceObserverOptions } from '../trace.js';
 import type { Policy } from '../policy.js';
 import { LIMITS, type TraceeEvent } from '../generated/schema.js';
@@ -43,6 +44,7 @@ function ruleInput(): { events$: Observable<TraceeEvent>; next: (e: TraceeEvent)
   // replaced, never changed in place: a next() under way keeps its list
   let subscribers: readonly Subscriber<TraceeEvent>[] = [];
   let completed = false;
+  const Observable = observableClass();
   return {
     events$: new Observable<TraceeEvent>((s) => {
       // as a Subject: a subscriber that comes after the end gets the end
@@ -82,6 +84,7 @@ interface RuleRun {
 export function detect(rules: readonly Rule[], options: DetectOptions = {}): OperatorFunction<TraceeEvent, Finding> {
   const report = options.onRuleError ?? ((f: RuleFailure) => process.stderr.write(`tracee-rs: rule ${f.rule} failed and is stopped: ${String((f.error as Error)?.message ?? f.error)}\n`));
   const { selects, byPolicy = false } = options;
+  const Observable = observableClass();
   return (source) =>
     new Observable<Finding>((out) => {
       const tree = options.tree ?? new ProcessTree();
@@ -170,7 +173,7 @@ export function rulePolicies(rules: readonly Rule[]): Policy[] {
 export function findings(rules: readonly Rule[], options: Omit<TraceObserverOptions, 'events' | 'scope' | 'policies'> & Pick<DetectOptions, 'onRuleError' | 'tree'> = {}): Observable<Finding> {
   const { onRuleError, tree, ...traceOptions } = options;
   if (rules.length > MAX_RULES) {
-    return throwError(() => new TraceeError('EINVAL', `${rules.length} rules: at most ${MAX_RULES} run in one trace (each is a policy, and one policy keeps the process tree: ${LIMITS.MAX_POLICIES} in all)`));
+    return rx().throwError(() => new TraceeError('EINVAL', `${rules.length} rules: at most ${MAX_RULES} run in one trace (each is a policy, and one policy keeps the process tree: ${LIMITS.MAX_POLICIES} in all)`));
   }
   const execEnv = traceOptions.execEnv || rules.some((r) => r.execEnv);
   return trace({ ...traceOptions, execEnv, policies: rulePolicies(rules) }).pipe(detect(rules, { onRuleError, tree, byPolicy: true }));

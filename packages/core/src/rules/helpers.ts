@@ -3,7 +3,8 @@
 // exec environments, path tests, the rule shapes many of Tracee's
 // signatures have (a file written, a file read), and its lists (shells,
 // web servers, memory paths, the ELF magic).
-import { filter, map, type OperatorFunction } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
+import { filter, map } from '../rx.js';
 import { posix } from 'node:path';
 import { argOf } from '../decode.js';
 export { argOf };

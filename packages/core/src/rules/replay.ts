@@ -2,8 +2,9 @@
 // output) as an Observable, for running rules offline.
 import { createReadStream, statSync } from 'node:fs';
 import { createInterface } from 'node:readline';
-import { Observable } from 'rxjs/internal/Observable';
+import type { Observable } from 'rxjs';
 import { TraceeError } from '../errors.js';
+import { observableClass } from '../rx.js';
 import type { TraceeEvent } from '../generated/schema.js';
 import { parseEventJson } from '../tracee-json.js';
 
@@ -13,6 +14,7 @@ import { parseEventJson } from '../tracee-json.js';
  * and line.
  */
 export function replay(file: string): Observable<TraceeEvent> {
+  const Observable = observableClass();
   return new Observable<TraceeEvent>((sub) => {
     let input: NodeJS.ReadableStream & { destroy?: () => void };
     if (file === '-') {

@@ -12,9 +12,10 @@
 // only when it matched one of the users' policies (and then only with
 // their names); it goes to a rule when it matched the signature policy of
 // a user policy that selected that rule.
-import { Subject, type Subscription } from 'rxjs';
+import type { Subject, Subscription } from 'rxjs';
 import { loadBinding } from '../binding.js';
 import { TraceeError } from '../errors.js';
+import { rx } from '../rx.js';
 import { CATALOG_NAMES, LIMITS, type TraceeEvent } from '../generated/schema.js';
 import type { Policy, PolicyRule } from '../policy.js';
 import { detect, TREE_EVENTS, type DetectOptions } from './detect.js';
@@ -213,7 +214,7 @@ export function findingEvent(f: Finding, matchedPolicies: readonly string[]): Fi
  * next batch.
  */
 export class SignatureStage {
-  #input = new Subject<TraceeEvent>();
+  #input: Subject<TraceeEvent> = new (rx().Subject)<TraceeEvent>();
   #out: TraceeEvent[] = [];
   #sub: Subscription;
 

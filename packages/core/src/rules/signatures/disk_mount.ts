@@ -1,5 +1,5 @@
 // TRC-1014 disk_mount: Tracee's signature of the same id.
-import { filter, map } from 'rxjs';
+import { filter, map } from '../../rx.js';
 import type { Rule } from '../rule.js';
 import { ESCAPE, IN_CONTAINER, STARTED_CONTAINER_EVENTS, StartedContainers, errnos, meta, preferTracee, str } from '../helpers.js';
 

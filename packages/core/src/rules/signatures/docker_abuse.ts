@@ -1,5 +1,5 @@
 // TRC-1019 docker_abuse: Tracee's signature of the same id.
-import { filter, map } from 'rxjs';
+import { filter, map } from '../../rx.js';
 import type { Rule } from '../rule.js';
 import { IN_CONTAINER, STARTED_CONTAINER_EVENTS, StartedContainers, errnos, isFileWrite, meta, num, preferTracee, sockaddrOf, str } from '../helpers.js';
 

@@ -1,5 +1,5 @@
 // TRC-1022 dropped_executable: Tracee's signature of the same id.
-import { filter, map } from 'rxjs';
+import { filter, map } from '../../rx.js';
 import type { Rule } from '../rule.js';
 import { IN_CONTAINER, MEMORY_PATH, STARTED_CONTAINER_EVENTS, StartedContainers, argOf, isElf, meta, str } from '../helpers.js';
 

@@ -1,5 +1,5 @@
 // TRC-104 dynamic_code_loading: Tracee's signature of the same id.
-import { filter, map } from 'rxjs';
+import { filter, map } from '../../rx.js';
 import type { Rule } from '../rule.js';
 import { CONSTANTS } from '../../generated/schema.js';
 import { constant, meta, num, str } from '../helpers.js';

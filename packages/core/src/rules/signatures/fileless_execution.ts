@@ -1,5 +1,5 @@
 // TRC-105 fileless_execution: Tracee's signature of the same id.
-import { filter, map } from 'rxjs';
+import { filter, map } from '../../rx.js';
 import type { Rule } from '../rule.js';
 import { MEMORY_PATH, meta, str } from '../helpers.js';
 

@@ -1,5 +1,5 @@
 // TRC-1015 hidden_file_created: Tracee's signature of the same id.
-import { filter, map } from 'rxjs';
+import { filter, map } from '../../rx.js';
 import type { Rule } from '../rule.js';
 import { argOf, isElf, meta, str } from '../helpers.js';
 

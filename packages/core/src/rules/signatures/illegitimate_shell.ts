@@ -1,5 +1,5 @@
 // TRC-1016 illegitimate_shell: Tracee's signature of the same id.
-import { filter, map } from 'rxjs';
+import { filter, map } from '../../rx.js';
 import type { Rule, RuleContext } from '../rule.js';
 import { SHELLS, WEB_SERVERS, meta, preferTracee, str } from '../helpers.js';
 

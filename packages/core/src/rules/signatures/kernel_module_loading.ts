@@ -1,5 +1,5 @@
 // TRC-1017 kernel_module_loading: Tracee's signature of the same id.
-import { filter, map } from 'rxjs';
+import { filter, map } from '../../rx.js';
 import type { Rule } from '../rule.js';
 import { argOf, errnos, meta, preferTracee } from '../helpers.js';
 

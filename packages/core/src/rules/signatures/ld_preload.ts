@@ -1,5 +1,5 @@
 // TRC-107 ld_preload: Tracee's signature of the same id.
-import { filter } from 'rxjs';
+import { filter } from '../../rx.js';
 import type { Rule } from '../rule.js';
 import { PRELOAD_ENVS, RENAME_EVENTS, argOf, isFileWrite, matchEach, meta, num, preferTracee, str } from '../helpers.js';
 

@@ -1,7 +1,7 @@
 // TRC-1020 proc_fops_hooking: Tracee's signature of the same id
 // (signatures/golang/proc_fops_hooking.go): a hooked_proc_fops event whose
 // hooked_fops_pointers is not empty; its data is that list.
-import { filter, map } from 'rxjs';
+import { filter, map } from '../../rx.js';
 import type { Rule } from '../rule.js';
 import { argOf, meta } from '../helpers.js';
 

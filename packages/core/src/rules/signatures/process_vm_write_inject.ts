@@ -1,5 +1,5 @@
 // TRC-1025 process_vm_write_inject: Tracee's signature of the same id.
-import { filter, map } from 'rxjs';
+import { filter, map } from '../../rx.js';
 import type { Rule } from '../rule.js';
 import { meta, num } from '../helpers.js';
 

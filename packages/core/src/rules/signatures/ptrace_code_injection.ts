@@ -1,5 +1,5 @@
 // TRC-103 ptrace_code_injection: Tracee's signature of the same id.
-import { filter, map } from 'rxjs';
+import { filter, map } from '../../rx.js';
 import type { Rule } from '../rule.js';
 import { PTRACE, meta, num } from '../helpers.js';
 

@@ -2,7 +2,7 @@
 // (signatures/golang/syscall_table_hooking.go): every hooked_syscall event
 // is a finding (each is one syscall table entry pointing outside the
 // kernel's text; see hooked_syscall in bpf/events.tbl).
-import { map } from 'rxjs';
+import { map } from '../../rx.js';
 import type { Rule } from '../rule.js';
 import { meta } from '../helpers.js';
 
