@@ -1,8 +1,10 @@
 // The tracee-rs command as a script would use it: start, wait for the
 // attached line, run a workload, stop, read the summary.
-import { spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { openSync, realpathSync } from 'node:fs';
+import { closeSync, mkdtempSync, openSync, realpathSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { CLI, until } from './helpers.js';
 
@@ -12,6 +14,17 @@ function startCli(args: string[]) {
   child.stdout.on('data', (d) => (out.stdout += d));
   child.stderr.on('data', (d) => (out.stderr += d));
   return { child, out };
+}
+
+/** The CLI with stdout on /dev/full (every write: ENOSPC) while files are opened, until it exits. */
+async function toFullDisk(args: string[]): Promise<{ code: number | null; stderr: string }> {
+  const child = spawn(process.execPath, [CLI, ...args, '-d', '3s'], { stdio: ['ignore', openSync('/dev/full', 'w'), 'pipe'] });
+  let stderr = '';
+  child.stderr!.on('data', (d) => (stderr += d));
+  await until(() => stderr.includes('attached'), 10_000, 'the attached line');
+  spawnSync('python3', ['-c', 'for _ in range(100): open("/dev/null").close()']);
+  const [code] = await once(child, 'exit');
+  return { code, stderr };
 }
 
 describe('tracee-rs CLI', () => {
@@ -73,9 +86,42 @@ describe('tracee-rs CLI', () => {
     expect(out.stdout.trim().split('\n').map((l) => JSON.parse(l).eventName)).toEqual(['openat', 'openat', 'openat']);
     expect(out.stderr).toMatch(/tracee-rs: \d+ events seen, 0 lost, \d+ printed\ncli exit 0\n$/);
 
-    const full = spawnSync(process.execPath, [CLI, '-e', 'openat', '-o', 'json', '-d', '2s'], { stdio: ['ignore', openSync('/dev/full', 'w'), 'pipe'], encoding: 'utf8' });
-    expect(full.status).toBe(1);
-    expect(full.stderr.trim().split('\n').pop()).toBe('tracee-rs: error: writing events to file descriptor 1 failed: No space left on device (os error 28)');
+    const full = await toFullDisk(['-e', 'openat', '-o', 'json']);
+    expect(full.code).toBe(1);
+    expect(full.stderr).toMatch(/tracee-rs: \d+ events seen, 0 lost, 0 printed\ntracee-rs: error: writing events to stdout failed: No space left on device \(os error 28\)\n$/);
+  });
+
+  it('a reader that takes no more: the first signal stops the trace, the second abandons the output (summary, one line, exit 1); a table to a full disk is one line too', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'tracee-rs-stuck-'));
+    const fifo = join(dir, 'out');
+    execFileSync('mkfifo', [fifo]);
+    // opens the pipe and never reads it
+    const reader = spawn('sh', ['-c', 'exec 3<"$0"; sleep 60', fifo], { stdio: 'ignore' });
+    const stdout = openSync(fifo, 'w');
+    const child = spawn(process.execPath, [CLI, '-e', 'openat', '-o', 'json'], { stdio: ['ignore', stdout, 'pipe'] });
+    closeSync(stdout);
+    let stderr = '';
+    child.stderr!.on('data', (d) => (stderr += d));
+    try {
+      await until(() => stderr.includes('attached'), 10_000, 'the attached line');
+      // far more than the pipe holds (1 MiB)
+      spawnSync('python3', ['-c', 'for _ in range(20000): open("/dev/null").close()']);
+      child.kill('SIGINT');
+      await new Promise((r) => setTimeout(r, 1000));
+      expect(child.exitCode).toBeNull();
+      child.kill('SIGINT');
+      const [code] = await once(child, 'exit');
+      expect(code).toBe(1);
+      expect(stderr).toMatch(/tracee-rs: \d+ events seen, 0 lost, \d+ printed\ntracee-rs: error: stopped with output still pending: the reader of stdout took no more \(what it took is counted as printed\)\n$/);
+    } finally {
+      child.kill('SIGKILL');
+      reader.kill('SIGKILL');
+      rmSync(dir, { recursive: true, force: true });
+    }
+
+    const full = await toFullDisk(['-e', 'openat', '-o', 'table']);
+    expect(full.code).toBe(1);
+    expect(full.stderr).toMatch(/tracee-rs: \d+ events seen, 0 lost, 0 printed\ntracee-rs: error: writing events to stdout failed: ENOSPC: no space left on device, write\n$/);
   });
 
   it('decodes arguments and errors: JSON with --parse-arguments, and the table', async () => {

@@ -1,11 +1,11 @@
 // The spine, end to end on the real kernel: kernel → Rust → napi → RxJS.
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { closeSync, openSync, readFileSync, realpathSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { eventById, trace, type TraceeEvent } from '@tracee/core';
+import { eventById, trace, TraceSession, type TraceeEvent } from '@tracee/core';
 import { arg, cgroup2Mount, hookSupport, nsId, until } from './helpers.js';
 
 /** The method the loader must hook kernel function `fn` with here (fentry first), or undefined where neither attaches. */
@@ -395,4 +395,29 @@ print(a, to, b, c, flush=True)
     expect(err.code).toBe('EUNKNOWNEVENT');
     expect(err.message).toMatch(/unknown event 'opnat'; did you mean openat/);
   });
+
+  it('TraceSession.writeJson: one reader per trace, a file descriptor that is a whole number; the events written, then the trace stopped', async () => {
+    const session = TraceSession.start({ events: ['getppid'] });
+    const file = join(tmpdir(), `tracee-rs-writejson-${process.pid}.json`);
+    const fd = openSync(file, 'w');
+    try {
+      await expect(session.writeJson(1.5)).rejects.toMatchObject({ code: 'EINVAL', message: expect.stringMatching(/fd must be an open file descriptor/) });
+      const writing = session.writeJson(fd);
+      await expect(session.writeJson(fd)).rejects.toMatchObject({ code: 'EINVAL', message: expect.stringMatching(/cannot run beside writeJson\(\)/) });
+      await expect(session.next()).rejects.toMatchObject({ code: 'EINVAL', message: expect.stringMatching(/each batch is taken once/) });
+      spawnSync('python3', ['-c', 'import os\nfor _ in range(100): os.getppid()']);
+      await until(() => session.written >= 100, 10_000, 'the getppid events written');
+      session.stop();
+      const { written, readerGone } = await writing;
+      const lines = readFileSync(file, 'utf8').trimEnd().split('\n');
+      expect(readerGone).toBe(false);
+      expect(lines.length).toBe(written);
+      expect(lines.every((l) => JSON.parse(l).eventName === 'getppid')).toBe(true);
+    } finally {
+      session.stop();
+      closeSync(fd);
+      rmSync(file, { force: true });
+    }
+  });
 });
+

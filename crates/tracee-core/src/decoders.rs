@@ -5,10 +5,10 @@
 //! uses which decoder is `bpf/events.tbl`'s (`name:decoder`).
 //!
 //! The one implementation: the JSON writer calls it, and TypeScript's
-//! `decodeValue` calls it through the binding. Values are integers as
-//! JavaScript sees them; its bitwise operators work on 32 bits, and the
-//! results here are the ones those operators give (`fd` of 4294967295 is
-//! -1), so both sides print the same text.
+//! `decodeValue` calls it through the binding. The flags of a 32-bit
+//! argument (open's, mmap's, socket's type) are read as its 32 bits, so an
+//! unknown high bit shows as `0x80000000`, as strace shows it; an fd as a
+//! signed int (`fd` of 4294967295 is -1).
 
 use crate::catalog::{constant_name, CONSTANTS};
 
@@ -88,7 +88,7 @@ pub fn decode_value(decoder: &str, value: i128) -> Option<String> {
             let name = named("open_access", i128::from(access));
             let mut parts = vec![name];
             parts.extend(bits(
-                i128::from(int32(value) & !accmode),
+                i128::from((int32(value) & !accmode) as u32),
                 table("open_flags").iter(),
             ));
             parts.join("|")
@@ -103,7 +103,7 @@ pub fn decode_value(decoder: &str, value: i128) -> Option<String> {
                 .map_or_else(|| format!("{kind:#x}"), str::to_string);
             let mut parts = vec![name];
             parts.extend(bits(
-                i128::from(int32(value) & !mask),
+                i128::from((int32(value) & !mask) as u32),
                 table("map_flags").iter(),
             ));
             parts.join("|")
@@ -125,7 +125,7 @@ pub fn decode_value(decoder: &str, value: i128) -> Option<String> {
             let kind = int32(value) & SOCK_TYPE_MASK as i32;
             let types = table("socket_type");
             let flags = bits(
-                i128::from(int32(value) & !(SOCK_TYPE_MASK as i32)),
+                i128::from((int32(value) & !(SOCK_TYPE_MASK as i32)) as u32),
                 types.iter().filter(|(_, v)| v & !SOCK_TYPE_MASK != 0),
             );
             let mut parts = Vec::new();
@@ -174,6 +174,8 @@ mod tests {
         assert_eq!(d("socket_type", 0x80001), "SOCK_STREAM|SOCK_CLOEXEC");
         assert_eq!(d("capability", 21), "CAP_SYS_ADMIN");
         assert_eq!(d("prot", 0x40), "0x40");
+        // the rest of a 32-bit argument's flags in 32 bits, not sign-extended
+        assert_eq!(d("open_flags", 1 << 31), "O_RDONLY|0x80000000");
         assert_eq!(decode_value("no_such_decoder", 1), None);
     }
 

@@ -306,19 +306,24 @@ impl JsonWriter {
     }
 }
 
-/// The task's comm as a JSON string: its bytes up to the first NUL, each
-/// one character (latin1), as the TypeScript decoder reads it.
+/// The task's comm as a JSON string: its bytes up to the first NUL, as
+/// UTF-8 as the other strings (U+FFFD for a bad sequence), as the
+/// TypeScript decoder reads it.
 fn write_comm(out: &mut Vec<u8>, comm: &[i8]) {
-    let bytes = comm.iter().map(|&c| c as u8).take_while(|&c| c != 0);
+    let bytes: &[u8] = {
+        // SAFETY: i8 and u8 have one layout.
+        let all = unsafe { std::slice::from_raw_parts(comm.as_ptr().cast::<u8>(), comm.len()) };
+        &all[..all.iter().position(|&c| c == 0).unwrap_or(all.len())]
+    };
     if bytes
-        .clone()
-        .all(|c| (0x20..0x7f).contains(&c) && c != b'"' && c != b'\\')
+        .iter()
+        .all(|&c| (0x20..0x7f).contains(&c) && c != b'"' && c != b'\\')
     {
         out.push(b'"');
-        out.extend(bytes);
+        out.extend_from_slice(bytes);
         out.push(b'"');
     } else {
-        json_str(out, &bytes.map(char::from).collect::<String>());
+        json_str(out, &String::from_utf8_lossy(bytes));
     }
 }
 

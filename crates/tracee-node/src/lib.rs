@@ -8,7 +8,8 @@
 //! counts the loss, instead of memory growing without bound.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use crossbeam_channel::Receiver;
@@ -175,6 +176,8 @@ pub struct NativeStats {
 pub struct NativeTracer {
     tracer: Mutex<Option<Tracer>>,
     batches: Receiver<Batch>,
+    /// Events `writeJson` has written so far (readable while it blocks).
+    written: Arc<AtomicU64>,
     info: NativeTraceInfo,
     last_stats: Mutex<tracee_core::Stats>,
 }
@@ -284,6 +287,7 @@ impl NativeTracer {
         };
         Ok(NativeTracer {
             batches: tracer.batches().clone(),
+            written: Arc::new(AtomicU64::new(0)),
             tracer: Mutex::new(Some(tracer)),
             info,
             last_stats: Mutex::new(Default::default()),
@@ -300,22 +304,47 @@ impl NativeTracer {
     }
 
     /// Writes every batch as Tracee's JSON lines (`jsonLines`, with
-    /// `parseArguments` as there) to file
-    /// descriptor `fd`, on a thread of its own, in writes of about 1 MiB
-    /// (or less when no batch waits), until the trace ends and every batch
-    /// is written; resolves with the count. A reader that goes away (EPIPE)
-    /// ends it early (`readerGone`); then stop the trace. Rejects with
-    /// ECORRUPT or EOUTPUT (another write error). Instead of `nextBatch`,
-    /// not beside it.
+    /// `parseArguments` as there) to file descriptor `fd`, on a thread of
+    /// its own (`tracee-json`, not the libuv pool: one stuck in a write to
+    /// a reader that takes no more must not hold the process's exit), in
+    /// writes of about 1 MiB (or less when no batch waits), until the trace
+    /// ends and every batch is written; resolves with the count. A reader
+    /// that goes away (EPIPE) ends it early (`readerGone`); then stop the
+    /// trace. An error (ECORRUPT, EOUTPUT) is in the result's `error`.
+    /// Instead of `nextBatch`, not beside it.
     #[napi(ts_return_type = "Promise<NativeWriteResult>")]
-    pub fn write_json(&self, fd: i32, parse_arguments: Option<bool>) -> AsyncTask<WriteJson> {
+    pub fn write_json<'env>(
+        &self,
+        env: &'env Env,
+        fd: i32,
+        parse_arguments: Option<bool>,
+    ) -> napi::Result<Object<'env>> {
         let mut writer = tracee_core::json::JsonWriter::new(&self.info.policies);
         writer.parse_arguments = parse_arguments.unwrap_or(false);
-        AsyncTask::new(WriteJson {
+        let mut task = WriteJson {
             batches: self.batches.clone(),
             fd,
             writer,
-        })
+            written: self.written.clone(),
+        };
+        let (deferred, promise) = env.create_deferred::<NativeWriteResult, _>()?;
+        std::thread::Builder::new()
+            .name("tracee-json".into())
+            .spawn(move || {
+                let result = task.run();
+                deferred.resolve(move |_| Ok(result));
+            })
+            .map_err(|e| {
+                napi::Error::from_reason(format!("starting the JSON writer's thread failed: {e}"))
+            })?;
+        Ok(promise)
+    }
+
+    /// Events `writeJson` has written so far: while a write blocks (a
+    /// reader that takes no more), what reached the reader.
+    #[napi(getter)]
+    pub fn written(&self) -> f64 {
+        self.written.load(Ordering::Relaxed) as f64
     }
 
     #[napi]
@@ -395,31 +424,26 @@ pub struct NativeWriteError {
     pub message: String,
 }
 
-/// Writes every batch as JSON lines to a file descriptor, on a thread of
-/// the libuv pool, until the trace ends (`NativeTracer::write_json`).
+/// Writes every batch as JSON lines to a file descriptor, on the thread
+/// `write_json` starts, until the trace ends.
 pub struct WriteJson {
     batches: Receiver<Batch>,
     fd: i32,
     writer: tracee_core::json::JsonWriter,
+    written: Arc<AtomicU64>,
 }
 
 /// Bytes of JSON gathered before a write: large writes, few syscalls.
 const WRITE_CHUNK: usize = 1 << 20;
 
-impl Task for WriteJson {
-    type Output = NativeWriteResult;
-    type JsValue = NativeWriteResult;
-
-    fn compute(&mut self) -> napi::Result<Self::Output> {
+impl WriteJson {
+    fn run(&mut self) -> NativeWriteResult {
         // a pipe holds 64 KiB by default: one write of WRITE_CHUNK would wake
         // its reader 16 times. Grown to the chunk where the kernel lets this
         // process (up to /proc/sys/fs/pipe-max-size, 1 MiB by default);
         // not a pipe, or refused: as it is.
         // SAFETY: fcntl on the caller's fd; F_SETPIPE_SZ only sizes a pipe.
         unsafe { libc::fcntl(self.fd, libc::F_SETPIPE_SZ, WRITE_CHUNK as libc::c_int) };
-        // named while it writes, so a profile (/proc/<pid>/task/*/comm, the
-        // bench's) tells its time from the pool's; the pool's name after
-        let _name = ThreadName::set(c"tracee-json");
         let mut out = Vec::with_capacity(WRITE_CHUNK + (64 << 10));
         let mut written = 0u64;
         let mut pending = 0u64;
@@ -437,7 +461,7 @@ impl Task for WriteJson {
                 Ok(n) => n,
                 Err(e) => {
                     let msg = format!("corrupt batch from the kernel side: {e}");
-                    return Ok(result(written, false, Some((ErrorCode::Corrupt, msg))));
+                    return result(written, false, Some((ErrorCode::Corrupt, msg)));
                 }
             };
             pending += n as u64;
@@ -447,12 +471,16 @@ impl Task for WriteJson {
                 match write_all(self.fd, &out) {
                     Ok(()) => {}
                     Err(e) if e.raw_os_error() == Some(libc::EPIPE) => {
-                        return Ok(result(written, true, None));
+                        return result(written, true, None);
                     }
                     Err(e) => {
-                        let msg =
-                            format!("writing events to file descriptor {} failed: {e}", self.fd);
-                        return Ok(result(written, false, Some((ErrorCode::Output, msg))));
+                        let to = if self.fd == 1 {
+                            "stdout".to_string()
+                        } else {
+                            format!("file descriptor {}", self.fd)
+                        };
+                        let msg = format!("writing events to {to} failed: {e}");
+                        return result(written, false, Some((ErrorCode::Output, msg)));
                     }
                 }
                 if written == 0 && pending > 0 {
@@ -460,39 +488,12 @@ impl Task for WriteJson {
                     tracee_core::timing::mark("first event written");
                 }
                 written += pending;
+                self.written.store(written, Ordering::Relaxed);
                 pending = 0;
                 out.clear();
             }
         }
-        Ok(result(written, false, None))
-    }
-
-    fn resolve(&mut self, _env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
-        Ok(output)
-    }
-}
-
-/// The calling thread's name (prctl PR_SET_NAME, at most 15 bytes) until
-/// dropped, when the one it had comes back.
-struct ThreadName([u8; 16]);
-
-impl ThreadName {
-    fn set(name: &std::ffi::CStr) -> ThreadName {
-        let mut old = [0u8; 16];
-        // SAFETY: PR_GET_NAME writes at most 16 bytes (NUL included) into old;
-        // PR_SET_NAME reads a NUL-terminated string.
-        unsafe {
-            libc::prctl(libc::PR_GET_NAME, old.as_mut_ptr());
-            libc::prctl(libc::PR_SET_NAME, name.as_ptr());
-        }
-        ThreadName(old)
-    }
-}
-
-impl Drop for ThreadName {
-    fn drop(&mut self) {
-        // SAFETY: self.0 is NUL-terminated (PR_GET_NAME wrote it).
-        unsafe { libc::prctl(libc::PR_SET_NAME, self.0.as_ptr()) };
+        result(written, false, None)
     }
 }
 
@@ -653,9 +654,14 @@ pub fn json_lines(
 
 /// An integer argument shown by its events.tbl decoder (`open_flags`:
 /// `O_RDONLY|O_CLOEXEC`), as Tracee's parse-arguments shows it; null for a
-/// decoder not known. `value` is taken as an integer (a fraction is cut).
+/// decoder not known or a value that is not finite. `value` is taken as an
+/// integer (a fraction is cut).
 #[napi]
 pub fn decode_value(decoder: String, value: f64) -> Option<String> {
+    // NaN and infinities are no integers: null, shown as JavaScript shows them
+    if !value.is_finite() {
+        return None;
+    }
     tracee_core::decoders::decode_value(&decoder, value as i128)
 }
 

@@ -14,12 +14,12 @@ export function fail(message: string): never {
   process.exit(1);
 }
 
-/** Waits until stdout takes more, or is gone. */
+/** Waits until stdout takes more, or fails (the 'error' listener records why). */
 async function drained(): Promise<void> {
   try {
     await once(process.stdout, 'drain');
-  } catch (e) {
-    if ((e as NodeJS.ErrnoException).code !== 'EPIPE') throw e;
+  } catch {
+    // EPIPE, ENOSPC...: recorded by the 'error' listener, which stops the trace
   }
 }
 
@@ -115,57 +115,74 @@ export async function runTrace(argv: TraceArgs): Promise<void> {
   );
 
   const stop = (): void => session.stop();
-  // on, not once: a second Ctrl-C must not kill the process mid-summary
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  const nativeJson = argv.output === 'json' && !session.hasSignatures;
+  const printed = { count: 0 };
+  const summary = (): void => {
+    const stats = session.stats();
+    const filtered = stats.filtered > 0 ? `, ${stats.filtered} dropped by event filters` : '';
+    const checks = info.rootkitChecks ? `, ${stats.rootkitChecks} rootkit checks` : '';
+    const count = nativeJson ? session.written : printed.count;
+    process.stderr.write(`tracee-rs: ${stats.received} events seen, ${stats.lost} lost${filtered}, ${count} printed${checks}\n`);
+  };
+  // on, not once: a second Ctrl-C must not kill the process mid-summary.
+  // The first stops the trace; what was taken is still printed. One more
+  // while output is pending (a reader that takes no more) abandons it.
+  let signalled = false;
+  const onSignal = (): void => {
+    if (!signalled) {
+      signalled = true;
+      return stop();
+    }
+    summary();
+    fail('stopped with output still pending: the reader of stdout took no more (what it took is counted as printed)');
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   const timer = durationMs === undefined ? undefined : setTimeout(stop, durationMs);
   let readerGone = false;
+  let writeError: Error | undefined;
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
     // The reader went away (e.g. `| head`): stop tracing; not an error.
-    if (e.code !== 'EPIPE') throw e;
+    // Another write error (ENOSPC...) stops it too, and is the exit's reason.
+    if (e.code !== 'EPIPE') writeError ??= e;
     readerGone = true;
     stop();
   });
 
   const parse = argv['parse-arguments'];
-  let printed = 0;
   let failure: unknown;
   try {
-    if (argv.output === 'json' && !session.hasSignatures) {
+    if (nativeJson) {
       // written by tracee-core from the records, on a thread of its own
-      printed = (await session.writeJson(process.stdout.fd, { parseArguments: parse })).written;
+      printed.count = (await session.writeJson(process.stdout.fd, { parseArguments: parse })).written;
     } else {
-      printed = await printEvents(session, argv.output === 'json' ? (e: TraceeEvent) => jsonLine(e, parse) : tableRow, argv.output === 'table', () => readerGone);
+      await printEvents(session, argv.output === 'json' ? (e: TraceeEvent) => jsonLine(e, parse) : tableRow, argv.output === 'table', () => readerGone, printed);
     }
   } catch (e) {
     failure = e;
   }
   if (timer) clearTimeout(timer);
-  const stats = session.stats();
-  const filtered = stats.filtered > 0 ? `, ${stats.filtered} dropped by event filters` : '';
-  const checks = info.rootkitChecks ? `, ${stats.rootkitChecks} rootkit checks` : '';
-  process.stderr.write(`tracee-rs: ${stats.received} events seen, ${stats.lost} lost${filtered}, ${printed} printed${checks}\n`);
+  summary();
+  if (writeError) fail(`writing events to stdout failed: ${writeError.message}`);
   if (failure) fail(failure instanceof Error ? failure.message : String(failure));
 }
 
 
 /**
  * Prints every event as `format` makes its line (a table's, with its
- * header, or JSON with parsed arguments or findings), pulling the next
- * batch only once stdout has taken the last; returns the count printed.
+ * header, or JSON with findings), pulling the next batch only once
+ * stdout has taken the last; counts them in `printed`.
  */
-async function printEvents(session: TraceSession, format: (e: TraceeEvent) => string, header: boolean, readerGone: () => boolean): Promise<number> {
+async function printEvents(session: TraceSession, format: (e: TraceeEvent) => string, header: boolean, readerGone: () => boolean, printed: { count: number }): Promise<void> {
   if (header) process.stdout.write(tableHeader());
-  let printed = 0;
   for (let batch: TraceeEvent[] | null; (batch = await session.next()) !== null; ) {
     if (readerGone() || process.stdout.destroyed) continue;
-    if (printed === 0 && batch.length > 0) mark('first batch');
+    if (printed.count === 0 && batch.length > 0) mark('first batch');
     let text = '';
     for (const e of batch) text += format(e);
     const more = process.stdout.write(text);
-    if (printed === 0 && batch.length > 0) mark('first event written');
-    printed += batch.length;
+    if (printed.count === 0 && batch.length > 0) mark('first event written');
+    printed.count += batch.length;
     if (!more) await drained();
   }
-  return printed;
 }

@@ -288,10 +288,11 @@ export function eventById(id: number): EventDef | undefined {
   return BY_ID[id];
 }
 
+/** A NUL-terminated string of at most \`max\` bytes (the task's comm), as UTF-8 as the other strings (U+FFFD for a bad sequence: Tracee's Go JSON shows one too). */
 function cstring(buf: Buffer, start: number, max: number): string {
   let end = start;
   while (end < start + max && buf[end] !== 0) end++;
-  return buf.toString('latin1', start, end);
+  return buf.toString('utf8', start, end);
 }
 
 function hex(dv: DataView, at: number): string {

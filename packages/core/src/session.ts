@@ -128,6 +128,8 @@ export class TraceSession {
   #stopped = false;
   #signatures: SignatureStage | undefined;
   #ended = false;
+  /** How the batches are taken: by next(), or written by writeJson() (one or the other). */
+  #reader: 'next' | 'writeJson' | undefined;
 
   private constructor(native: NativeTracer, signatures: SignatureStage | undefined) {
     this.#native = native;
@@ -200,6 +202,8 @@ export class TraceSession {
    * every batch the kernel side handed over has been taken.
    */
   async next(): Promise<TraceeEvent[] | null> {
+    if (this.#reader === 'writeJson') throw new TraceeError('EINVAL', 'next() cannot read a trace whose events writeJson() writes: each batch is taken once');
+    this.#reader = 'next';
     const buf = await this.#native.nextBatch();
     if (buf === null) {
       // The poll thread ended: by stop(), or by an error stop() reports.
@@ -235,11 +239,16 @@ export class TraceSession {
    * every batch is written, with the count written and `readerGone` if it
    * ended early because the reader went away (EPIPE, `| head`), which stops
    * the trace. Throws a {@link TraceeError}: `EINVAL` where signatures run
-   * (read those events with next()), `ECORRUPT`, `EOUTPUT` (another write
-   * error), or the error that ended the trace.
+   * (read those events with next()), for an `fd` that is not a whole number
+   * >= 0, or where next() or writeJson() already reads the trace;
+   * `ECORRUPT`; `EOUTPUT` (another write error); or the error that ended the
+   * trace.
    */
   async writeJson(fd: number, options: TraceeJsonOptions = {}): Promise<{ written: number; readerGone: boolean }> {
     if (this.#signatures) throw new TraceeError('EINVAL', 'writeJson cannot write the findings of signatures, which run in JavaScript: read the events with next()');
+    if (!Number.isInteger(fd) || fd < 0) throw new TraceeError('EINVAL', `writeJson: fd must be an open file descriptor (a whole number >= 0, 1 for stdout), not ${String(fd)}`);
+    if (this.#reader !== undefined) throw new TraceeError('EINVAL', `writeJson cannot run beside ${this.#reader}(): each batch is taken once; call one of them once`);
+    this.#reader = 'writeJson';
     const { written, readerGone, error } = await this.#native.writeJson(fd, options.parseArguments);
     if (error) {
       try {
@@ -252,6 +261,11 @@ export class TraceSession {
     // stopped by stop(), or by an error stop() reports; or the reader went away
     this.stop();
     return { written, readerGone };
+  }
+
+  /** Events {@link writeJson} has written so far (while a write blocks: what reached the reader). */
+  get written(): number {
+    return this.#native.written;
   }
 
   stats(): TraceStats {
