@@ -6,7 +6,7 @@
 // the no-tracer baseline. Results: one table on stdout, all samples as JSON
 // in target/bench/.
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
-import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { closeSync, existsSync, mkdirSync, openSync, readdirSync, readFileSync, realpathSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
@@ -625,28 +625,132 @@ function timeToFirstEvent(c) {
 }
 
 /**
- * Memory: peak RSS of the tracing process (an RxJS subscriber) while
- * getppid() runs at 1 M calls/s, sampled through the run to see it stay flat.
+ * Memory of the tracing process (an RxJS subscriber that counts), per case:
+ * getppid() paced at 1 M calls/s, and all syscalls traced while W1's
+ * getppid() loop runs as fast as it can (on CPU 1, the tracer on CPU 0),
+ * each for 30 s (--quick: 5). Prints the peak RSS (VmHWM), whether it
+ * stays flat (the mean of the first and last thirds of samples every
+ * 250 ms), the loss beside it (a smaller ring costs less memory and loses
+ * sooner), and where the RSS goes once attached and at the highest sample
+ * (rssByMapping; V8's heap as the subscriber counts it), over the floor:
+ * node's own RSS. In MiB, as VmHWM is counted (kB / 1024). RING_MB=16 in
+ * the environment traces with that ring instead of the default.
  */
 async function measureMemory() {
   const seconds = QUICK ? 5 : 30;
-  const rate = 1_000_000;
-  const tracer = await startTracer({ cmd: [node, join(ROOT, 'test/bench/tracee-subscriber.mjs'), 'getppid'], ready: /ready/ });
-  const rss = () => Number(/VmRSS:\s+(\d+)/.exec(readFileSync(`/proc/${tracer.child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
-  const samples = [];
-  const sampler = setInterval(() => samples.push(rss()), 250);
-  await new Promise((resolve) => spawn(join(OUT, 'workload'), ['getppid', String(rate * seconds), '1', String(rate)], { stdio: 'ignore' }).on('exit', resolve));
-  clearInterval(sampler);
-  const peak = Number(/VmHWM:\s+(\d+)/.exec(readFileSync(`/proc/${tracer.child.pid}/status`, 'utf8'))?.[1] ?? 0) / 1024;
-  const counts = JSON.parse((await stopTracer(tracer)).trim().split('\n').pop());
-  const third = Math.max(1, Math.floor(samples.length / 3));
-  const avg = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
-  const row = { seconds, rate, peakMB: peak, firstThirdMB: avg(samples.slice(0, third)), lastThirdMB: avg(samples.slice(-third)), samplesMB: samples, ...counts };
-  console.log(
-    `memory at ${rate / 1e6} M events/s for ${seconds} s: peak RSS ${peak.toFixed(0)} MB; ` +
-      `${row.firstThirdMB.toFixed(0)} MB in the first third, ${row.lastThirdMB.toFixed(0)} MB in the last (${counts.delivered} delivered, ${counts.lost} lost)`,
-  );
-  return row;
+  const { DEFAULTS } = await import('../../packages/core/dist/index.js');
+  const { FIXED_SIZE } = await import('../../packages/core/dist/generated/schema.js');
+  const MiB = (bytes) => (bytes / 2 ** 20).toFixed(1);
+  const ringBytes = process.env.RING_MB ? Number(process.env.RING_MB) * 2 ** 20 : DEFAULTS.ringBufferBytes;
+  const status = (pid, field) => Number(new RegExp(`${field}:\\s+(\\d+)`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'))?.[1] ?? 0) * 1024;
+  const idleNode = Number(execFileSync(node, ['-e', 'setTimeout(() => console.log(process.memoryUsage.rss()), 500)'], { encoding: 'utf8' }));
+  const cases = [
+    { name: `getppid at 1 M events/s for ${seconds} s`, events: 'getppid', workload: ['getppid', String(1e6 * seconds), '1', String(1e6)] },
+    // W1 unpaced, stopped after `seconds` (SIGKILL: it counts nothing we need)
+    { name: `all syscalls under W1 (getppid loop, unpaced) for ${seconds} s`, events: 'syscalls', workload: ['getppid', String(1e12), '1'], kill: true },
+  ];
+  const out = [];
+  for (const c of cases) {
+    const tracer = await startTracer({ cmd: [node, join(ROOT, 'test/bench/tracee-subscriber.mjs'), c.events], ready: /ready/ });
+    const pid = tracer.child.pid;
+    const attached = rssByMapping(pid, ringBytes);
+    let peak = attached;
+    const samples = [];
+    const sampler = setInterval(() => {
+      const rss = status(pid, 'VmRSS');
+      samples.push(rss);
+      // smaps only at a new high: reading it is not free for the traced process either
+      if (rss > peak.rss) peak = rssByMapping(pid, ringBytes);
+    }, 250);
+    const workload = spawn(join(OUT, 'workload'), c.workload, { stdio: 'ignore' });
+    const timer = c.kill && setTimeout(() => workload.kill('SIGKILL'), seconds * 1000);
+    await new Promise((resolve) => workload.on('exit', resolve));
+    clearTimeout(timer);
+    clearInterval(sampler);
+    // let the subscriber catch up before stopping (what is still in the ring is not lost)
+    await new Promise((r) => setTimeout(r, 1000));
+    const hwm = status(pid, 'VmHWM');
+    const counts = JSON.parse((await stopTracer(tracer)).trim().split('\n').pop());
+    const third = Math.max(1, Math.floor(samples.length / 3));
+    const avg = (xs) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const row = { name: c.name, seconds, ringBytes, hwm, first: avg(samples.slice(0, third)), last: avg(samples.slice(-third)), samples, attached, peak, idleNode, ...counts };
+    out.push(row);
+    const pct = counts.delivered + counts.lost ? ((100 * counts.lost) / (counts.delivered + counts.lost)).toFixed(2) : '0.00';
+    console.log(
+      `memory, ${c.name}: peak RSS ${MiB(hwm)} MiB; ${MiB(row.first)} MiB in the first third, ${MiB(row.last)} MiB in the last ` +
+        `(${counts.delivered} delivered, ${counts.lost} lost, ${pct} %)`,
+    );
+    // V8's heap is part of the anonymous memory: from the subscriber's own
+    // count (at its highest sample, near the bench's), the rest is "other"
+    const columns = [
+      [attached, counts.heap.attached],
+      [peak, counts.heap.peak],
+    ];
+    const v8 = (h) => Object.values(h.spaces).reduce((a, b) => a + b, 0);
+    const spaces = (h) => `new space ${MiB(h.spaces.new_space)}, old ${MiB(h.spaces.old_space)}, code ${MiB(h.spaces.code_space)}, large ${MiB(h.spaces.large_object_space + h.spaces.new_large_object_space)}`;
+    const rows = [
+      [`BPF ring buffer (${MiB(ringBytes)} MiB, mapped once)`, (m) => m.parts.ring],
+      ['other BPF maps (global data)', (m) => m.parts.bpfMaps],
+      ['node executable (file pages)', (m) => m.parts.node],
+      ['tracee .node addon (file pages; the BPF object in it is read at load)', (m) => m.parts.addon],
+      ['other shared libraries and files', (m) => m.parts.libs],
+      [`V8 heap (at the peak: ${spaces(counts.heap.peak)})`, (m, h) => v8(h)],
+      ["malloc arenas ([heap] and threads'): batches, libbpf, Node's own", (m) => m.parts.malloc],
+      ["other anonymous memory (thread stacks, V8's other mappings)", (m, h) => m.parts.anon - v8(h)],
+      ['total', (m) => m.rss],
+    ];
+    console.log(`  where the RSS goes, MiB${' '.repeat(64)}attached  at the peak`);
+    for (const [what, f] of rows) console.log(`    ${what.padEnd(84)} ${columns.map(([m, h]) => MiB(f(m, h)).padStart(8)).join('  ')}`);
+    const batch = DEFAULTS.batchEvents * FIXED_SIZE;
+    console.log(
+      `  batches, in the malloc arenas: at most ${DEFAULTS.queueBatches} queued + 1 being filled + 1 being copied into JavaScript's, ` +
+        `of ${DEFAULTS.batchEvents} records of ${FIXED_SIZE} bytes (getppid's): ${MiB((DEFAULTS.queueBatches + 2) * batch)} MiB`,
+    );
+    console.log(`  floor: node's own RSS (node -e, idle) ${MiB(idleNode)} MiB`);
+  }
+  return out;
+}
+
+/**
+ * Where the RSS of process `pid` goes now, in bytes, by mapping
+ * (/proc/<pid>/smaps): `parts` sum to `rss`; `anon` is the anonymous
+ * memory the malloc arenas are not (V8's heap among it). ringBytes: the
+ * size of the trace's BPF ring buffer, to tell its mapping from the others.
+ */
+function rssByMapping(pid, ringBytes) {
+  const nodePath = realpathSync(node);
+  const maps = [];
+  for (const line of readFileSync(`/proc/${pid}/smaps`, 'utf8').split('\n')) {
+    const head = /^([0-9a-f]+)-([0-9a-f]+) (\S+) \S+ \S+ \S+\s*(.*)$/.exec(line);
+    if (head) maps.push({ start: parseInt(head[1], 16), end: parseInt(head[2], 16), perms: head[3], path: head[4], rss: 0 });
+    const rss = /^Rss:\s+(\d+) kB/.exec(line);
+    if (rss) maps[maps.length - 1].rss = Number(rss[1]) * 1024;
+  }
+  // glibc's thread arenas: heaps aligned to their largest size, 64 MiB
+  // (HEAP_MAX_SIZE), the part in use read-write, the rest reserved (---p)
+  const ARENA = 64 * 2 ** 20;
+  const isArena = (m, i) =>
+    m.path === '' && m.start % ARENA === 0 && (m.end - m.start === ARENA || (maps[i + 1]?.perms === '---p' && maps[i + 1].start === m.end && maps[i + 1].end === m.start + ARENA));
+  const parts = { ring: 0, bpfMaps: 0, node: 0, addon: 0, libs: 0, malloc: 0, anon: 0 };
+  maps.forEach((m, i) => {
+    const bpf = m.path === 'anon_inode:bpf-map';
+    const key =
+      (bpf && m.end - m.start >= ringBytes) || m.path === 'anon_inode:[perf_event]'
+        ? 'ring'
+        : bpf
+          ? 'bpfMaps'
+          : m.path === nodePath
+            ? 'node'
+            : m.path.endsWith('.node')
+              ? 'addon'
+              : m.path.startsWith('/')
+                ? 'libs'
+                : m.path === '[heap]' || isArena(m, i)
+                  ? 'malloc'
+                  : 'anon';
+    parts[key] += m.rss;
+  });
+  return { rss: maps.reduce((a, m) => a + m.rss, 0), parts };
 }
 
 /**

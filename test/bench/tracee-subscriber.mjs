@@ -1,13 +1,30 @@
 // A bench configuration: tracee-rs tracing `events` into an RxJS subscriber
 // that counts them. Prints "ready" once attached; on SIGINT/SIGTERM
-// unsubscribes and prints one JSON line of counts.
+// unsubscribes and prints one JSON line of counts, with V8's account of
+// its heap (heapNow) once attached (`attached`) and at the highest RSS of
+// its samples, every 250 ms while tracing (`peak`): the bench reads the
+// rest of the memory breakdown from /proc/<pid>/smaps, from outside, so as
+// not to allocate here what it measures.
 //   node tracee-subscriber.mjs <events> [auto|raw|per-syscall]
 // RING_MB=16 sets the ring buffer's size, to weigh loss against memory;
 // SCOPE='comm=x;uid=0' a scope (Tracee's --scope filters, `;`-separated).
+import { getHeapSpaceStatistics } from 'node:v8';
 import { trace } from '../../packages/core/dist/index.js';
+
+/** RSS and V8's heap now, in bytes: each space's resident size, and process.memoryUsage(). */
+const heapNow = () => ({
+  rss: process.memoryUsage.rss(),
+  spaces: Object.fromEntries(getHeapSpaceStatistics().map((s) => [s.space_name, s.physical_space_size])),
+  usage: process.memoryUsage(),
+});
 
 let count = 0;
 let stats;
+let attached;
+let peak = { rss: 0 };
+const sampler = setInterval(() => {
+  if (process.memoryUsage.rss() > peak.rss) peak = heapNow();
+}, 250);
 const sub = trace({
   events: process.argv[2].split(','),
   syscallHooks: process.argv[3] ?? 'auto',
@@ -15,6 +32,7 @@ const sub = trace({
   ringBufferBytes: process.env.RING_MB ? Number(process.env.RING_MB) << 20 : undefined,
   onAttach: (_, s) => {
     stats = s;
+    attached = heapNow();
     console.log('ready');
   },
 }).subscribe({
@@ -25,9 +43,10 @@ const sub = trace({
   },
 });
 const stop = () => {
+  clearInterval(sampler);
   const s = stats();
   sub.unsubscribe();
-  console.log(JSON.stringify({ delivered: count, received: s.received, lost: s.lost }));
+  console.log(JSON.stringify({ delivered: count, received: s.received, lost: s.lost, heap: { attached, peak } }));
 };
 process.once('SIGINT', stop);
 process.once('SIGTERM', stop);
