@@ -28,6 +28,7 @@ mod loader;
 pub mod policy;
 mod privileges;
 pub mod record;
+mod ringbuf;
 pub mod rootkit;
 mod syscall_hooks;
 pub mod timing;

@@ -11,7 +11,7 @@ use std::thread::JoinHandle;
 use std::time::Duration;
 
 use crossbeam_channel::{bounded, Receiver, SendTimeoutError, Sender};
-use libbpf_rs::{Map, MapCore, MapFlags, Object, PerfBufferBuilder, RingBufferBuilder};
+use libbpf_rs::{Map, MapCore, MapFlags, Object, PerfBufferBuilder};
 
 use crate::bpf::types;
 use crate::btf::{self, BtfSource, Decision};
@@ -191,6 +191,17 @@ fn check_options(opts: &TraceOptions) -> Result<(), Error> {
     Ok(())
 }
 
+/// The longest record: its `event_header`'s `size` is a u16.
+const RECORD_MAX_BYTES: usize = u16::MAX as usize;
+
+/// The most bytes a batch of a trace with these options holds
+/// ([`Tracer::max_batch_bytes`]): one is handed over once it holds
+/// `batch_bytes`, so the record that crosses that mark is the most it
+/// passes it by.
+fn max_batch_bytes(opts: &TraceOptions) -> usize {
+    opts.batch_bytes.max(1) - 1 + RECORD_MAX_BYTES
+}
+
 /// Raw records, back to back, each starting with its `event_header` (whose
 /// `size` gives its length). Decode with [`crate::Records`].
 #[derive(Debug, Default)]
@@ -250,6 +261,7 @@ struct Shared {
 /// A running trace. Dropping it stops it.
 pub struct Tracer {
     info: TracerInfo,
+    max_batch_bytes: usize,
     batches: Receiver<Batch>,
     stop: Arc<AtomicBool>,
     shared: Arc<Shared>,
@@ -310,6 +322,7 @@ impl Tracer {
         libbpf_log::install();
         timing::mark("checked (policies, BTF decision, privileges, kernel features)");
 
+        let max_batch_bytes = max_batch_bytes(&opts);
         let (tx, rx) = bounded(opts.queue_batches.max(1));
         let (ready_tx, ready_rx) = bounded(1);
         let stop = Arc::new(AtomicBool::new(false));
@@ -351,6 +364,7 @@ impl Tracer {
         match ready_rx.recv() {
             Ok(Ok(info)) => Ok(Tracer {
                 info,
+                max_batch_bytes,
                 batches: rx,
                 stop,
                 shared,
@@ -368,6 +382,12 @@ impl Tracer {
 
     pub fn info(&self) -> &TracerInfo {
         &self.info
+    }
+
+    /// The most bytes one of [`Tracer::batches`] holds (its `data.len()`):
+    /// what a consumer that copies each into a buffer of its own needs.
+    pub fn max_batch_bytes(&self) -> usize {
+        self.max_batch_bytes
     }
 
     /// Batches in arrival order; disconnected once the trace has stopped.
@@ -642,15 +662,10 @@ fn open_poller<'a>(
     Ok(match transport {
         Transport::RingBuffer => {
             let events_map = map!(obj, events)?;
-            let mut builder = RingBufferBuilder::new();
-            let built = builder
-                .add(
-                    &events_map,
-                    move |record: &[u8]| if on_record(record) { 0 } else { -1 },
-                )
-                .map(|_| ())
-                .and_then(|_| builder.build());
-            built.map(Poller::Ring)
+            // ours, not libbpf's: maps the ring's data once (ringbuf.rs)
+            crate::ringbuf::RingBuffer::new(&events_map, on_record)
+                .map(Poller::Ring)
+                .map_err(libbpf_rs::Error::from)
         }
         Transport::PerfBuffer(_) => {
             let perf_map = map!(obj, perf_events)?;
@@ -718,7 +733,7 @@ fn poll(
 
 /// Drains records from the kernel, whichever way they come.
 enum Poller<'a> {
-    Ring(libbpf_rs::RingBuffer<'a>),
+    Ring(crate::ringbuf::RingBuffer<'a>),
     Perf(libbpf_rs::PerfBuffer<'a>),
 }
 
@@ -726,8 +741,8 @@ impl Poller<'_> {
     fn poll(&self, timeout: Duration) -> libbpf_rs::Result<()> {
         match self {
             // The kernel side wakes us only once the ring is a quarter full;
-            // the timeout bounds latency below that, and consume() drains the rest.
-            Poller::Ring(r) => r.poll(timeout).and_then(|_| r.consume()),
+            // the timeout bounds latency below that, and poll() drains the rest.
+            Poller::Ring(r) => r.poll(timeout).map_err(libbpf_rs::Error::from),
             Poller::Perf(p) => p.poll(timeout),
         }
     }
@@ -814,6 +829,51 @@ mod tests {
                 .contains("batch_events 0 is not a whole number from 1 to 1048576"),
             "{err}"
         );
+    }
+
+    /// A record of `size` bytes whose header says so (event id 0).
+    fn record(size: usize) -> Vec<u8> {
+        let mut r = vec![0u8; size];
+        let off = std::mem::offset_of!(types::event_header, size);
+        r[off..off + 2].copy_from_slice(&(size as u16).to_ne_bytes());
+        r
+    }
+
+    #[test]
+    fn batches_hold_at_most_max_batch_bytes() {
+        let header = std::mem::size_of::<types::event_header>();
+        for batch_bytes in [1, 4096, 1 << 20] {
+            let opts = TraceOptions {
+                batch_bytes,
+                batch_events: BATCH_EVENTS_RANGE.1,
+                ..TraceOptions::default()
+            };
+            let mut b = Batcher::new(&opts);
+            // past the first batch, which goes with its first record
+            b.first = false;
+            let filters = EventFilters::default();
+            // short records up to one byte short of the mark, then the longest
+            while b.batch.data.len() + header < batch_bytes {
+                assert!(b.push(&record(header), &filters));
+            }
+            let crossing = record(RECORD_MAX_BYTES);
+            while !b.full() {
+                assert!(b.push(&crossing, &filters));
+            }
+            assert!(
+                b.batch.data.len() <= max_batch_bytes(&opts),
+                "{batch_bytes}"
+            );
+        }
+        // the longest record into a batch one byte short of full: the bound, exactly
+        let opts = TraceOptions {
+            batch_bytes: 4096,
+            ..TraceOptions::default()
+        };
+        let mut b = Batcher::new(&opts);
+        b.batch.data.resize(4095, 0);
+        assert!(b.push(&record(RECORD_MAX_BYTES), &EventFilters::default()));
+        assert_eq!(b.batch.data.len(), max_batch_bytes(&opts));
     }
 
     #[test]

@@ -44,17 +44,17 @@ export function trace(options: TraceObserverOptions = {}): Observable<TraceeEven
       return;
     }
 
+    // each event emitted as it is decoded (nextEach: memory); once the
+    // subscriber has left, the rest of that batch is decoded for nobody
+    // (RxJS drops next() on a closed subscriber) and no other batch is taken
+    const emit = (e: TraceeEvent): void => subscriber.next(e);
     const pump = (): void => {
-      session.next().then(
-        (events) => {
+      session.nextEach(emit).then(
+        (more) => {
           if (subscriber.closed) return;
-          if (events === null) {
+          if (!more) {
             subscriber.complete();
             return;
-          }
-          for (const e of events) {
-            subscriber.next(e);
-            if (subscriber.closed) return;
           }
           pump();
         },
