@@ -1,11 +1,12 @@
 //! The Node binding of tracee-core, and nothing else.
 //!
-//! Records cross to JavaScript as they came from the kernel: one Buffer per
-//! batch (1–4k records), decoded in TypeScript by a decoder generated from
-//! the same layout (packages/core/scripts/codegen.mjs). JavaScript pulls:
-//! it asks for the next batch once it has handled the last, so a slow
-//! subscriber slows the poll thread, the kernel ring fills, and the kernel
-//! counts the loss, instead of memory growing without bound.
+//! Records cross to JavaScript as they came from the kernel: a batch at a
+//! time (1–4k records), copied into a Buffer JavaScript reuses (nextBatch),
+//! decoded in TypeScript by a decoder generated from the same layout
+//! (packages/core/scripts/codegen.mjs). JavaScript pulls: it asks for the
+//! next batch once it has handled the last, so a slow subscriber slows the
+//! poll thread, the kernel ring fills, and the kernel counts the loss,
+//! instead of memory growing without bound.
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};

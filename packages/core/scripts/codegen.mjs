@@ -79,7 +79,8 @@ function read(f) {
     case 'unsigned2': return `dv.getUint16(${at}, true)`;
     case 'unsigned1': return `buf[${at}]`;
     default:
-      if (f.type === 'string') return `cstring(buf, ${at}, ${f.size})`;
+      // the process name (16 bytes): made once per run of its records
+      if (f.type === 'string') return f.size === 16 ? `lastString16(buf, dv, ${at})` : `cstring(buf, ${at}, ${f.size})`;
       throw new Error(`unsupported header field ${JSON.stringify(f)}`);
   }
 }
@@ -295,6 +296,35 @@ function cstring(buf: Buffer, start: number, max: number): string {
   return buf.toString('utf8', start, end);
 }
 
+// lastString16's last string and its 16 bytes, as four u32s (-1: none yet)
+let last16 = '';
+let last16a = -1;
+let last16b = -1;
+let last16c = -1;
+let last16d = -1;
+
+/**
+ * cstring(buf, at, 16), the same string again while the 16 bytes are those
+ * of the last call: a process's records come in runs, and a string made
+ * per record (a call into C++ each) was most of the garbage decoding
+ * made, whose collections grow V8's young generation (test/bench
+ * measureMemory: getppid at 1 M events/s).
+ */
+function lastString16(buf: Buffer, dv: DataView, at: number): string {
+  const a = dv.getUint32(at, true);
+  const b = dv.getUint32(at + 4, true);
+  const c = dv.getUint32(at + 8, true);
+  const d = dv.getUint32(at + 12, true);
+  if (a !== last16a || b !== last16b || c !== last16c || d !== last16d) {
+    last16 = cstring(buf, at, 16);
+    last16a = a;
+    last16b = b;
+    last16c = c;
+    last16d = d;
+  }
+  return last16;
+}
+
 function hex(dv: DataView, at: number): string {
   const hi = dv.getUint32(at + 4, true);
   const lo = dv.getUint32(at, true).toString(16);
@@ -343,22 +373,37 @@ function argValue(kind: ArgKind, dv: DataView, at: number, str: string | undefin
 /** Thrown for a record that does not fit its batch: never expected from the kernel. */
 export class CorruptBatchError extends Error {}
 
+/** policyNames' memory within a batch: the sets built, by bitmap, and the last one asked for. */
+interface PolicyCache {
+  readonly sets: Map<string, readonly string[]>;
+  lo: number;
+  hi: number;
+  last: readonly string[];
+}
+
 /**
  * Names of the policies whose bits are set in a 64-bit bitmap (two 32-bit
  * halves). Events of a trace match few distinct sets: each is built once per
- * batch and shared, frozen.
+ * batch and shared, frozen; the last one is returned again without a key
+ * made to look it up (records come in runs of the same bits, and a key a
+ * record was most of the garbage decoding made at 1 M events/s, whose
+ * collections grow V8's young generation: test/bench measureMemory).
  */
-function policyNames(names: readonly string[], cache: Map<string, readonly string[]>, lo: number, hi: number): readonly string[] {
+function policyNames(names: readonly string[], cache: PolicyCache, lo: number, hi: number): readonly string[] {
+  if (lo === cache.lo && hi === cache.hi) return cache.last;
   const key = hi === 0 ? String(lo) : \`\${hi}:\${lo}\`;
-  let out = cache.get(key);
+  let out = cache.sets.get(key);
   if (out === undefined) {
     const list: string[] = [];
     for (let i = 0; i < names.length; i++) {
       if (((i < 32 ? lo >>> i : hi >>> (i - 32)) & 1) === 1) list.push(names[i]);
     }
     out = Object.freeze(list);
-    cache.set(key, out);
+    cache.sets.set(key, out);
   }
+  cache.lo = lo;
+  cache.hi = hi;
+  cache.last = out;
   return out;
 }
 
@@ -369,7 +414,7 @@ function policyNames(names: readonly string[], cache: Map<string, readonly strin
  */
 export function decodeBatch(buf: Buffer, emit: (event: TraceeEvent) => void, policies: readonly string[] = ['']): number {
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
-  const matched = new Map<string, readonly string[]>();
+  const matched: PolicyCache = { sets: new Map(), lo: -1, hi: -1, last: NONE };
   let o = 0;
   let n = 0;
   while (o < buf.length) {

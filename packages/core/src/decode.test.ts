@@ -345,6 +345,18 @@ describe('decodeBatch on valid records: every kind of data item, exact values', 
     expect([unknown.atEntry, unknown.argsUnknown, unknown.returnValue, pairs(unknown)]).toEqual([false, true, 3, [['dirfd', 0], ['pathname', ''], ['flags', 0], ['mode', 0]]]);
   });
 
+  it('process names record by record, in runs and not (each made once per run), within a batch and across batches', () => {
+    const names = ['cat', 'cat', 'bash', 'cat', 'fifteen-chars-x', 'fifteen-chars-y', 'fifteen-chars-y', '', 'a', 'a'];
+    const records = names.map((processName) => record('getpid', { header: { processName } }));
+    expect(decodeAll(...records).map((e) => e.processName)).toEqual(names);
+    // the next batch starts where this one ended (a run across two batches), and after another name
+    expect(decodeAll(records[9], records[0]).map((e) => e.processName)).toEqual(['a', 'cat']);
+    // bytes after the NUL differ, the name does not
+    const stale = record('getpid', { header: { processName: 'cat' } });
+    stale[L.header.processName.offset + 10] = 0x7a;
+    expect(decodeAll(records[0], stale, records[2]).map((e) => e.processName)).toEqual(['cat', 'cat', 'bash']);
+  });
+
   it('an event id the catalog does not know: unknown_<id>, no arguments, its data items skipped', () => {
     const [e, next] = decodeAll(record(1999, { args: [1, 2], items: [{ arg: 0, kind: 'STR', bytes: Buffer.from('x') }] }), record('getpid'));
     expect([e.eventId, e.eventName, e.argsNum, e.args]).toEqual([1999, 'unknown_1999', 0, []]);
@@ -429,6 +441,17 @@ describe('matchedPolicies', () => {
     decodeBatch(buf, (e) => events.push(e), names);
     expect(events.map((e) => e.matchedPolicies)).toEqual([['p0', 'p31', 'p33', 'p63'], []]);
     expectSameJson(buf, events, names);
+    // runs and returns: the same bits again, others, the first again; the high half alone differing
+    const sets = [1n, 1n, 2n, 1n, 1n << 32n, 1n << 32n, 0n, (1n << 32n) | 1n, 1n, 0n, 3n];
+    const runs = Buffer.concat(sets.map((bits) => {
+      const r = Buffer.from(buf.subarray(FIXED_SIZE));
+      new DataView(r.buffer, r.byteOffset).setBigUint64(HEADER_OFFSETS.matchedPolicies, bits, true);
+      return r;
+    }));
+    const named: TraceeEvent[] = [];
+    decodeBatch(runs, (e) => named.push(e), names);
+    expect(named.map((e) => e.matchedPolicies)).toEqual([['p0'], ['p0'], ['p1'], ['p0'], ['p32'], ['p32'], [], ['p0', 'p32'], ['p0'], [], ['p0', 'p1']]);
+    expectSameJson(runs, named, names);
     // the unnamed policy of events/scope, by default
     const one = Buffer.from(buf.subarray(0, FIXED_SIZE));
     new DataView(one.buffer, one.byteOffset).setBigUint64(HEADER_OFFSETS.matchedPolicies, 1n, true);
