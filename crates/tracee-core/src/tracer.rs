@@ -73,7 +73,7 @@ impl Default for TraceOptions {
             // Tracee's is 4 MiB a CPU (perf buffers of 1024 pages), 8 on
             // two; 8 and 16 MiB lost records (up to 0.5 %) tracing every
             // syscall under W1 on a busy 2-CPU machine, in 30 s runs where
-            // 32 lost none (npm run bench -- --only-memory, RING_MB=16).
+            // 32 lost none (npm run bench -- --sections memory, RING_MB=16).
             ring_buffer_bytes: 32 << 20,
             batch_events: 4096,
             batch_bytes: 1 << 20,

@@ -313,8 +313,8 @@ impl NativeTracer {
     /// over as a Buffer of its own: a batch's memory is then free again as
     /// soon as it is copied, where a Buffer over it would keep it until V8
     /// collects that Buffer, which it may not do for a long time when the
-    /// decoding allocates little (20 MB of batches waited for it at 1 M
-    /// events/s: `npm run bench -- --sections memory`).
+    /// decoding allocates little (up to 20 MB of batches waited for it at
+    /// 1 M events/s: `npm run bench -- --sections memory`).
     #[napi(ts_return_type = "Promise<number | null>")]
     pub fn next_batch(&self, into: Buffer) -> Result<AsyncTask<NextBatch>> {
         if into.len() < self.max_batch_bytes {

@@ -222,8 +222,8 @@ export class TraceSession {
    * What trace() delivers by: a batch's events are never all alive at once,
    * so a garbage collection that comes mid-batch keeps one event alive, not
    * up to {@link DEFAULTS}`.batchEvents` of them, and V8's young generation
-   * (grown by what its collections keep) stays small: 8 MB instead of 32 at
-   * 1 M events/s (test/bench, `npm run bench -- --sections memory`).
+   * (grown by what its collections keep) grows more slowly: 8 MiB instead
+   * of 32 after 30 s at 1 M events/s (`npm run bench -- --sections memory`).
    */
   async nextEach(emit: (event: TraceeEvent) => void): Promise<boolean> {
     if (this.#signatures) {
