@@ -632,7 +632,7 @@ function timeToFirstEvent(c) {
  * stays flat (the mean of the first and last thirds of samples every
  * 250 ms), the loss beside it (a smaller ring costs less memory and loses
  * sooner), and where the RSS goes once attached and at the highest sample
- * (rssByMapping; V8's heap as the subscriber counts it), over the floor:
+ * (rssByMapping; V8's heap as the subscriber counts it then), over the floor:
  * node's own RSS. In MiB, as VmHWM is counted (kB / 1024). RING_MB=16 in
  * the environment traces with that ring instead of the default.
  */
@@ -659,8 +659,12 @@ async function measureMemory() {
     const sampler = setInterval(() => {
       const rss = status(pid, 'VmRSS');
       samples.push(rss);
-      // smaps only at a new high: reading it is not free for the traced process either
-      if (rss > peak.rss) peak = rssByMapping(pid, ringBytes);
+      // smaps only at a new high: reading it is not free for the traced
+      // process either; then the subscriber counts V8's heap (SIGUSR2)
+      if (rss > peak.rss) {
+        peak = rssByMapping(pid, ringBytes);
+        process.kill(pid, 'SIGUSR2');
+      }
     }, 250);
     const workload = spawn(join(OUT, 'workload'), c.workload, { stdio: 'ignore' });
     const timer = c.kill && setTimeout(() => workload.kill('SIGKILL'), seconds * 1000);
@@ -681,7 +685,8 @@ async function measureMemory() {
         `(${counts.delivered} delivered, ${counts.lost} lost, ${pct} %)`,
     );
     // V8's heap is part of the anonymous memory: from the subscriber's own
-    // count (at its highest sample, near the bench's), the rest is "other"
+    // count (as soon as it handles the signal after the bench's reading),
+    // the rest is "other"
     const columns = [
       [attached, counts.heap.attached],
       [peak, counts.heap.peak],

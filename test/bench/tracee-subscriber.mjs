@@ -1,10 +1,10 @@
 // A bench configuration: tracee-rs tracing `events` into an RxJS subscriber
 // that counts them. Prints "ready" once attached; on SIGINT/SIGTERM
 // unsubscribes and prints one JSON line of counts, with V8's account of
-// its heap (heapNow) once attached (`attached`) and at the highest RSS of
-// its samples, every 250 ms while tracing (`peak`): the bench reads the
-// rest of the memory breakdown from /proc/<pid>/smaps, from outside, so as
-// not to allocate here what it measures.
+// its heap (heapNow) once attached (`attached`) and when last sent SIGUSR2
+// (`peak`): the bench reads the rest of the memory breakdown from
+// /proc/<pid>/smaps, from outside, so as not to allocate here what it
+// measures, and signals when it has read it at a new peak.
 //   node tracee-subscriber.mjs <events> [auto|raw|per-syscall]
 // RING_MB=16 sets the ring buffer's size, to weigh loss against memory;
 // SCOPE='comm=x;uid=0' a scope (Tracee's --scope filters, `;`-separated).
@@ -21,10 +21,10 @@ const heapNow = () => ({
 let count = 0;
 let stats;
 let attached;
-let peak = { rss: 0 };
-const sampler = setInterval(() => {
-  if (process.memoryUsage.rss() > peak.rss) peak = heapNow();
-}, 250);
+let peak;
+process.on('SIGUSR2', () => {
+  peak = heapNow();
+});
 const sub = trace({
   events: process.argv[2].split(','),
   syscallHooks: process.argv[3] ?? 'auto',
@@ -43,10 +43,9 @@ const sub = trace({
   },
 });
 const stop = () => {
-  clearInterval(sampler);
   const s = stats();
   sub.unsubscribe();
-  console.log(JSON.stringify({ delivered: count, received: s.received, lost: s.lost, heap: { attached, peak } }));
+  console.log(JSON.stringify({ delivered: count, received: s.received, lost: s.lost, heap: { attached, peak: peak ?? attached } }));
 };
 process.once('SIGINT', stop);
 process.once('SIGTERM', stop);
