@@ -842,7 +842,8 @@ function print(results) {
     const raw = r.name.includes('raw');
     console.log(`\nW1 getppid() selected but out of scope vs unselected (${raw ? 'raw tracepoints' : 'automatic hooks'}): ${a.toFixed(0)} vs ${b.toFixed(0)} ns/op = ${(a / b).toFixed(2)}x (target <= 1.10x)`);
     const bpf = (row) => (row?.bpfNsPerRun === undefined ? '?' : row.bpfNsPerRun.toFixed(0));
-    const floor = results.find((x) => x.tracepointFloor && x.workloads.W1);
+    const floorName = CONFIGS.find((c) => c.tracepointFloor)?.name;
+    const floor = results.find((x) => x.name === floorName && x.workloads.W1);
     if (!raw && floor) {
       // unselected, getppid runs no program; selected, its tracepoint runs one, however little it does
       const f = floor.workloads.W1.median;
