@@ -300,8 +300,11 @@ const LADDERS = [
   { cpus: [0, 1], rates: [1.5e6, 2e6, 2.5e6, 3e6, 3.5e6] },
 ];
 
-/** Traces getppid() into `consumer` while `cpus` workloads make `ops` calls each (paced to `rate`/s if given). */
-async function tracedGetppid(consumer, cpus, ops, rate) {
+/**
+ * Starts `consumer`'s tracer (for a pipe, its reader `cat` first, on CPU 0);
+ * `stop()` stops both, removes its files and gives the consumer's counts.
+ */
+async function startConsumer(consumer) {
   let reader;
   if (consumer.fifo) {
     spawnSync('rm', ['-f', consumer.fifo]);
@@ -309,6 +312,18 @@ async function tracedGetppid(consumer, cpus, ops, rate) {
     reader = spawn('taskset', ['-c', '0', 'sh', '-c', 'exec cat "$0" >/dev/null', consumer.fifo], { stdio: 'ignore' });
   }
   const tracer = await startTracer({ ...consumer, stdoutFile: consumer.stdoutFile ?? consumer.fifo });
+  const stop = async () => {
+    const counts = consumer.counts(await stopTracer(tracer));
+    if (reader) await new Promise((r) => (reader.exitCode !== null ? r() : reader.on('exit', r)));
+    for (const f of [consumer.fifo, consumer.stdoutFile]) if (f && f !== '/dev/null') spawnSync('rm', ['-f', f]);
+    return counts;
+  };
+  return { tracer, stop };
+}
+
+/** Traces getppid() into `consumer` while `cpus` workloads make `ops` calls each (paced to `rate`/s if given). */
+async function tracedGetppid(consumer, cpus, ops, rate) {
+  const { tracer, stop } = await startConsumer(consumer);
   const started = process.hrtime.bigint();
   await Promise.all(
     cpus.map(
@@ -321,10 +336,7 @@ async function tracedGetppid(consumer, cpus, ops, rate) {
   const seconds = Number(process.hrtime.bigint() - started) / 1e9;
   // let the consumer catch up before stopping (what is still in the ring is not lost)
   await new Promise((r) => setTimeout(r, 1000));
-  const counts = consumer.counts(await stopTracer(tracer));
-  if (reader) await new Promise((r) => (reader.exitCode !== null ? r() : reader.on('exit', r)));
-  if (consumer.stdoutFile && consumer.stdoutFile !== '/dev/null') spawnSync('rm', ['-f', consumer.stdoutFile]);
-  if (consumer.fifo) spawnSync('rm', ['-f', consumer.fifo]);
+  const counts = await stop();
   return { consumer: consumer.name, workloads: cpus.length, syscalls: ops * cpus.length, seconds, ...counts, perSecond: counts.delivered / seconds };
 }
 
@@ -441,13 +453,7 @@ function bpfRunNs(before) {
  */
 async function profileConsumer(consumer, ops) {
   const before = loadedProgramIds();
-  let reader;
-  if (consumer.fifo) {
-    spawnSync('rm', ['-f', consumer.fifo]);
-    execFileSync('mkfifo', [consumer.fifo]);
-    reader = spawn('taskset', ['-c', '0', 'sh', '-c', 'exec cat "$0" >/dev/null', consumer.fifo], { stdio: 'ignore' });
-  }
-  const tracer = await startTracer({ ...consumer, stdoutFile: consumer.stdoutFile ?? consumer.fifo });
+  const { tracer, stop } = await startConsumer(consumer);
   // taskset execs the tracer: the child is the tracer
   const pid = tracer.child.pid;
   execFileSync('sysctl', ['-qw', 'kernel.bpf_stats_enabled=1']);
@@ -464,9 +470,7 @@ async function profileConsumer(consumer, ops) {
     for (const [stage, ns] of Object.entries(threads1)) cpu[stage] = ns - (threads0[stage] ?? 0);
   } finally {
     execFileSync('sysctl', ['-qw', 'kernel.bpf_stats_enabled=0']);
-    counts = consumer.counts(await stopTracer(tracer));
-    if (reader) await new Promise((r) => (reader.exitCode !== null ? r() : reader.on('exit', r)));
-    for (const f of [consumer.fifo, consumer.stdoutFile]) if (f && f !== '/dev/null') spawnSync('rm', ['-f', f]);
+    counts = await stop();
   }
   const nsPerEvent = Object.fromEntries(Object.entries(cpu).map(([k, v]) => [k, v / Math.max(1, counts.delivered)]));
   const totalNsPerEvent = Object.values(nsPerEvent).reduce((a, b) => a + b, 0);
