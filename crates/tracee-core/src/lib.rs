@@ -18,6 +18,7 @@ mod bpf {
 
 pub mod btf;
 pub mod catalog;
+pub mod containers;
 pub mod decoders;
 pub mod doctor;
 mod error;
