@@ -3,7 +3,8 @@
  * Kernel side of tracee-rs, one object (one compilation unit, so one BTF
  * for BTFGen to minimize and one skeleton): syscalls (raw_tracepoint
  * sys_enter/sys_exit, or the per-syscall tracepoints of the selected
- * syscalls), process lifecycle (raw_tracepoint sched_process_*), kernel
+ * syscalls), process lifecycle (raw_tracepoint sched_process_*), cgroups
+ * made and removed (raw_tracepoint cgroup_mkdir/rmdir), kernel
  * functions (fentry or kprobe) and the events derived from them, and the
  * rootkit checks. The raw and per-syscall tracepoints need no kernel BTF
  * to attach, so those programs run on kernels that only have a minimized
@@ -14,11 +15,12 @@
  *   lib/       what the hooks share: config.h (settings, event_config),
  *              scope.h (in_scope), record.h (scratch slots, ring buffer,
  *              loss), context.h (the header, event_begin), items.h (data
- *              items), regs.h (syscall number and arguments), path.h
+ *              items), cgroup.h (cgroup ids, the containers map), regs.h (syscall number and arguments), path.h
  *              (files, path walks), sock.h (socket addresses), abi.h
  *              (kernel #defines)
  *   hooks/     the programs, one file per hook family: syscalls.h,
- *              exec_syscall.h, sched.h, functions.h, derived.h, rootkit.h
+ *              exec_syscall.h, sched.h, cgroup.h, functions.h, derived.h,
+ *              rootkit.h
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -42,6 +44,7 @@ struct btf_anchor {
 	enum tracee_mem_prot_alert mem_prot_alert;
 	enum scope_field scope_field;
 	struct scope_num_key scope_num_key;
+	enum container_state container_state;
 	struct proc_scope proc_scope;
 	struct msghdr_item msghdr_item;
 	enum tracee_rootkit_op rootkit_op;
@@ -59,6 +62,7 @@ struct {
 #include "hooks/syscalls.h"
 #include "hooks/exec_syscall.h"
 #include "hooks/sched.h"
+#include "hooks/cgroup.h"
 #include "hooks/functions.h"
 #include "hooks/derived.h"
 #include "hooks/rootkit.h"

@@ -60,6 +60,8 @@ enum tracee_limits {
 	 * field (scope_comms, scope_utss, scope_exes) */
 	SCOPE_NUMS_MAX = 4096,
 	SCOPE_STRS_MAX = 1024,
+	/* cgroups of containers tracked at once (the containers map) */
+	CONTAINER_CGROUPS_MAX = 16384,
 	/* tracee_rootkit_check's reads: a page at a time, at most
 	 * ROOTKIT_READ_MAX bytes a run (enum tracee_rootkit_op) */
 	ROOTKIT_PAGE = 4096,
@@ -202,12 +204,27 @@ enum scope_field {
 	SCOPE_UTS = 5,	   /* UTS nodename (hostname in the task's namespace) */
 	SCOPE_TREE = 6,	   /* the process descends from a listed pid (or is it) */
 	SCOPE_EXE = 7,	   /* the file the process last executed: its absolute path, or its device and inode */
-	SCOPE_CONTAINER = 8, /* in a pid namespace other than the initial one */
+	SCOPE_CONTAINER = 8, /* the task's cgroup is a container's (the containers map) */
 	SCOPE_UID_RANGE = 9,
 	SCOPE_PID_RANGE = 10,
 	SCOPE_TID = 11,	   /* host thread id */
 	SCOPE_CGROUP = 12, /* cgroup v2 id (the cgroup directory's inode) */
-	SCOPE_FIELDS = 13,
+	/* container=new: the task's cgroup is a container's made after the
+	 * trace started (CONTAINER_NEW in the containers map) */
+	SCOPE_CONTAINER_NEW = 13,
+	/* container=<id>: the cgroup ids of the containers listed, in scope_nums */
+	SCOPE_CONTAINER_ID = 14,
+	SCOPE_FIELDS = 15,
+};
+
+/* What the containers map says of a cgroup (its id, in the hierarchy that
+ * identifies containers: bpf/lib/cgroup.h): which container's it is, kept
+ * by user space from cgroupfs at start and from each cgroup_mkdir record
+ * (crates/tracee-core/src/containers). A cgroup not in the map is no
+ * container's. */
+enum container_state {
+	CONTAINER_EXISTED = 1, /* there when the trace started */
+	CONTAINER_NEW = 2,     /* made after the trace started */
 };
 
 /* The policies' scopes, written by user space before load (.rodata: the

@@ -26,6 +26,8 @@ const hookedAt = (e) => {
       return `tracepoint \`${e.name}\``;
     case 'check':
       return 'checks of kernel memory (user space, periodic)';
+    case 'userspace':
+      return 'user space: the container table (cgroupfs at start, `cgroup_mkdir`/`cgroup_rmdir`)';
     default:
       throw new Error(`${e.name}: no description for hook '${e.hook}' (scripts/gen-docs.mjs)`);
   }

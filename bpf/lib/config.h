@@ -38,6 +38,8 @@ const volatile __s32 known_syscalls[KNOWN_SYSCALLS] = { [0 ... KNOWN_SYSCALLS - 
 /* What the legacy programs (kernels before 5.2) read instead of .rodata. */
 struct legacy_settings {
 	__u32 self_tgid;
+	__s32 cgroup_v1_subsys; /* lib/cgroup.h */
+	__u32 cgroup_hierarchy_id;
 };
 
 struct {

@@ -13,6 +13,7 @@
 #include <bpf/bpf_core_read.h>
 #include "tracee.h"
 #include "config.h"
+#include "cgroup.h"
 #include "scope.h"
 #include "record.h"
 
@@ -66,7 +67,7 @@ static __always_inline void fill_header(struct event_header *h, __u32 event_id, 
 		h->mount_namespace = BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum);
 	}
 	h->timestamp = now_ns(legacy);
-	h->cgroup_id = bpf_get_current_cgroup_id();
+	h->cgroup_id = current_cgroup_id(legacy);
 	h->matched_policies = policies;
 	h->return_value = 0;
 	h->event_id = event_id;

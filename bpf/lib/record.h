@@ -132,8 +132,11 @@ static __always_inline void commit_fixed(void *ctx, struct event *ev, const bool
 }
 
 /* Send the record built in b, its data section data_len bytes long; a
- * record that cannot be written is counted (lost). */
-static __always_inline void submit(void *ctx, struct scratch *b, __u32 data_len, const bool legacy)
+ * record that cannot be written is counted (lost). wake: wake the consumer
+ * now, whatever wakeup_flags() says (a record user space must act on at
+ * once: lib/cgroup.h's containers map). */
+static __always_inline void submit_waking(void *ctx, struct scratch *b, __u32 data_len, const bool legacy,
+					  const bool wake)
 {
 	__u64 size = sizeof(struct event) + data_len;
 	long err;
@@ -146,10 +149,15 @@ static __always_inline void submit(void *ctx, struct scratch *b, __u32 data_len,
 	if (legacy || use_perf_buffer) {
 		err = bpf_perf_event_output(ctx, &perf_events, BPF_F_CURRENT_CPU, b, size);
 	} else {
-		err = bpf_ringbuf_output(&events, b, size, wakeup_flags(size, false));
+		err = bpf_ringbuf_output(&events, b, size, wake ? BPF_RB_FORCE_WAKEUP : wakeup_flags(size, false));
 	}
 	if (err)
 		count_lost();
+}
+
+static __always_inline void submit(void *ctx, struct scratch *b, __u32 data_len, const bool legacy)
+{
+	submit_waking(ctx, b, data_len, legacy, false);
 }
 
 #endif /* __TRACEE_LIB_RECORD_H */

@@ -14,6 +14,7 @@
 #include <bpf/bpf_core_read.h>
 #include "tracee.h"
 #include "config.h"
+#include "cgroup.h"
 
 /* The policies' scopes (tracee.h), for the programs with global data. */
 const volatile struct scope_config scope = {};
@@ -147,7 +148,7 @@ static __always_inline __u64 in_scope(__u64 policies, const bool legacy)
 		pid_tgid = bpf_get_current_pid_tgid();
 		tgid = pid_tgid >> 32;
 	}
-	if (scoped & (c->fields[SCOPE_MNTNS] | c->fields[SCOPE_PIDNS] | c->fields[SCOPE_CONTAINER] | c->fields[SCOPE_UTS]))
+	if (scoped & (c->fields[SCOPE_MNTNS] | c->fields[SCOPE_PIDNS] | c->fields[SCOPE_UTS]))
 		task = (struct task_struct *)bpf_get_current_task();
 	if (scoped & c->fields[SCOPE_PID])
 		ok &= field_ok(c, SCOPE_PID, listed_num(SCOPE_PID, tgid));
@@ -166,15 +167,20 @@ static __always_inline __u64 in_scope(__u64 policies, const bool legacy)
 	}
 	if (scoped & c->fields[SCOPE_MNTNS])
 		ok &= field_ok(c, SCOPE_MNTNS, listed_num(SCOPE_MNTNS, BPF_CORE_READ(task, nsproxy, mnt_ns, ns.inum)));
-	if (scoped & (c->fields[SCOPE_PIDNS] | c->fields[SCOPE_CONTAINER])) {
+	if (scoped & c->fields[SCOPE_PIDNS]) {
 		struct pid *pid = BPF_CORE_READ(task, thread_pid);
 		unsigned int level = BPF_CORE_READ(pid, level);
-		if (scoped & c->fields[SCOPE_PIDNS]) {
-			__u32 ns = level == 0 ? PROC_PID_INIT_INO : BPF_CORE_READ(pid, numbers[level].ns, ns.inum);
-			ok &= field_ok(c, SCOPE_PIDNS, listed_num(SCOPE_PIDNS, ns));
-		}
-		/* a container: a pid namespace other than the initial one */
-		ok &= field_ok(c, SCOPE_CONTAINER, level > 0 ? c->fields[SCOPE_CONTAINER] : 0);
+		__u32 ns = level == 0 ? PROC_PID_INIT_INO : BPF_CORE_READ(pid, numbers[level].ns, ns.inum);
+		ok &= field_ok(c, SCOPE_PIDNS, listed_num(SCOPE_PIDNS, ns));
+	}
+	if (scoped & (c->fields[SCOPE_CONTAINER] | c->fields[SCOPE_CONTAINER_NEW] | c->fields[SCOPE_CONTAINER_ID])) {
+		/* a container: a cgroup the containers map holds (lib/cgroup.h) */
+		__u64 cg = current_cgroup_id(legacy);
+		__u32 *state = bpf_map_lookup_elem(&containers, &cg);
+		ok &= field_ok(c, SCOPE_CONTAINER, state ? c->fields[SCOPE_CONTAINER] : 0);
+		ok &= field_ok(c, SCOPE_CONTAINER_NEW, state && *state == CONTAINER_NEW ? c->fields[SCOPE_CONTAINER_NEW] : 0);
+		if (scoped & c->fields[SCOPE_CONTAINER_ID])
+			ok &= field_ok(c, SCOPE_CONTAINER_ID, listed_num(SCOPE_CONTAINER_ID, cg));
 	}
 	if (scoped & c->fields[SCOPE_COMM]) {
 		union {

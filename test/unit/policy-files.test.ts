@@ -58,7 +58,8 @@ describe('policy files', () => {
     ['set-filter.yaml', plain('set-filter', '[global]', '  - event: fs\n    filters: [retval<0]\n'), `5:12: policy 'set-filter': rules[0].event: 'fs' selects ${listEvents('fs').length} events; filters need a rule of one event (event: openat)`],
     ['mixed.yaml', plain('mixed', '[comm=a, comm!=b]', '  - event: openat\n'), "3:17: policy 'mixed': scope[1]: 'comm!=b': comm= and comm!= in one scope; use one of them (values in one filter are ORed: comm=a,b)"],
     ['long-comm.yaml', plain('long-comm', '[comm=a-name-longer-than-15]', '  - event: openat\n'), "3:9: policy 'long-comm': scope[0]: 'comm=a-name-longer-than-15': 'a-name-longer-than-15' is longer than a comm can be (15 characters, the kernel's TASK_COMM_LEN - 1), so it would never match"],
-    ['container-id.yaml', plain('container-id', '[container=abc123]', '  - event: openat\n'), "3:9: policy 'container-id': scope[0]: 'container=abc123': containers are selected by `container` or `not-container` only (by id, or `new`, is not supported)"],
+    ['container-id.yaml', plain('container-id', '[container=abc123]', '  - event: openat\n'), "3:9: policy 'container-id': scope[0]: 'container=abc123': 'abc123' is too short a container id: give at least 12 hex digits (docker ps shows them), or `new`"],
+    ['container-not-new.yaml', plain('container-not-new', '[container!=new]', '  - event: openat\n'), "3:9: policy 'container-not-new': scope[0]: 'container!=new': container!=new is not supported; write container=new, or not-container"],
     ['dup-name.yaml', plain('twin', '[global]', '  - event: openat\n') + '---\n' + plain('twin', '[global]', '  - event: close\n'), `8:7: policy 'twin': name: the name 'twin' is used by another policy; policy names must be unique (first at ${TMP}/dup-name.yaml:2:7)`],
     [
       'too-many.json',

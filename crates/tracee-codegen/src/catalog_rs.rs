@@ -9,8 +9,8 @@ use crate::events::{EventDef, Hook};
 
 /// `KNOWN_SYSCALLS` (`known_syscalls`: enum tracee_known_syscall's, by
 /// value), `FUNCTION_EVENTS` (`functions`: events.tbl's `@function` events,
-/// in its order), `TRACEPOINT_EVENTS` and `CHECK_EVENTS` (the `@tracepoint`
-/// and `@check` events, by id) and
+/// in its order), `TRACEPOINT_EVENTS`, `CHECK_EVENTS` and `USERSPACE_EVENTS`
+/// (the `@tracepoint`, `@check` and `@userspace` events, by id) and
 /// `EVENTS`, and `CONSTANTS` (`constants`, [`crate::schema::with_tracee_constants`]:
 /// table name -> `[name, value]` pairs in header order), as Rust source.
 pub fn catalog_rs(
@@ -31,6 +31,7 @@ pub fn catalog_rs(
     };
     let _ = writeln!(s, "/// events.tbl's @tracepoint events, by id: each the kernel tracepoint of its name, program tracee_<name>.\npub static TRACEPOINT_EVENTS: &[&str] = &{:?};", hooked(Hook::Tracepoint));
     let _ = writeln!(s, "/// events.tbl's @check events, by id: found by the rootkit checks (rootkit.rs).\npub static CHECK_EVENTS: &[&str] = &{:?};", hooked(Hook::Check));
+    let _ = writeln!(s, "/// events.tbl's @userspace events, by id: made by user space (containers.rs), no program.\npub static USERSPACE_EVENTS: &[&str] = &{:?};", hooked(Hook::UserSpace));
     s.push_str("/// The kernel's and libc's names for values, by table (the schema's `constants`): `[name, value]` pairs in header order.\npub static CONSTANTS: &[(&str, &[(&str, i64)])] = &[\n");
     for (table, pairs) in constants.as_object().into_iter().flatten() {
         let _ = write!(s, "    ({table:?}, &[");
@@ -121,6 +122,8 @@ pub static FUNCTION_EVENTS: &[&str] = &["security_file_open"];
 pub static TRACEPOINT_EVENTS: &[&str] = &[];
 /// events.tbl's @check events, by id: found by the rootkit checks (rootkit.rs).
 pub static CHECK_EVENTS: &[&str] = &[];
+/// events.tbl's @userspace events, by id: made by user space (containers.rs), no program.
+pub static USERSPACE_EVENTS: &[&str] = &[];
 /// The kernel's and libc's names for values, by table (the schema's `constants`): `[name, value]` pairs in header order.
 pub static CONSTANTS: &[(&str, &[(&str, i64)])] = &[
     ("at_fdcwd", &[("AT_FDCWD", -100), ]),

@@ -24,6 +24,8 @@ pub enum Hook {
     Tracepoint,
     /// `@check`: found by user space's periodic checks of kernel memory.
     Check,
+    /// `@userspace`: made by user space from what it keeps (containers).
+    UserSpace,
 }
 
 impl Hook {
@@ -35,11 +37,12 @@ impl Hook {
             Hook::Derived => "derived",
             Hook::Tracepoint => "tracepoint",
             Hook::Check => "check",
+            Hook::UserSpace => "userspace",
         }
     }
 
     /// A non-syscall events.tbl line's hook: exactly one of `@function`,
-    /// `@after=`, `@tracepoint`, `@check`.
+    /// `@after=`, `@tracepoint`, `@check`, `@userspace`.
     ///
     /// # Errors
     /// `path:line: name: ...` where it says none, or more than one.
@@ -49,6 +52,7 @@ impl Hook {
             (!tbl.after.is_empty(), Hook::Derived),
             (tbl.tracepoint, Hook::Tracepoint),
             (tbl.check, Hook::Check),
+            (tbl.userspace, Hook::UserSpace),
         ]
         .into_iter()
         .filter_map(|(set, hook)| set.then_some(hook))
@@ -56,11 +60,11 @@ impl Hook {
         match said[..] {
             [hook] => Ok(hook),
             [] => bail!(
-                "{path}:{}: {name}: say how it is hooked: one of @function(params), @after=syscalls, @tracepoint, @check",
+                "{path}:{}: {name}: say how it is hooked: one of @function(params), @after=syscalls, @tracepoint, @check, @userspace",
                 tbl.line
             ),
             _ => bail!(
-                "{path}:{}: {name}: hooked more than one way ({}): give one of @function(params), @after=syscalls, @tracepoint, @check",
+                "{path}:{}: {name}: hooked more than one way ({}): give one of @function(params), @after=syscalls, @tracepoint, @check, @userspace",
                 tbl.line,
                 said.iter().map(|h| h.as_str()).collect::<Vec<_>>().join(", ")
             ),
@@ -166,10 +170,10 @@ pub fn join_events(
         let tbl = catalog.remove(name);
         if let Some(t) = tbl
             .as_ref()
-            .filter(|t| t.function || t.tracepoint || t.check || !t.after.is_empty())
+            .filter(|t| t.function || t.tracepoint || t.check || t.userspace || !t.after.is_empty())
         {
             bail!(
-                "{path}:{}: {name} is a syscall: hooked as one (@function, @after=, @tracepoint, @check are for other events)",
+                "{path}:{}: {name} is a syscall: hooked as one (@function, @after=, @tracepoint, @check, @userspace are for other events)",
                 t.line
             );
         }
@@ -534,15 +538,15 @@ socket_dup @after=dup (int oldfd:fd, int newfd:fd, struct sockaddr * remote_addr
         );
         assert_eq!(
             events("socket_dup (int a)").unwrap_err().to_string(),
-            "bpf/events.tbl:2: socket_dup: say how it is hooked: one of @function(params), @after=syscalls, @tracepoint, @check"
+            "bpf/events.tbl:2: socket_dup: say how it is hooked: one of @function(params), @after=syscalls, @tracepoint, @check, @userspace"
         );
         assert_eq!(
             events("socket_dup @tracepoint @after=dup (int a)").unwrap_err().to_string(),
-            "bpf/events.tbl:2: socket_dup: hooked more than one way (derived, tracepoint): give one of @function(params), @after=syscalls, @tracepoint, @check"
+            "bpf/events.tbl:2: socket_dup: hooked more than one way (derived, tracepoint): give one of @function(params), @after=syscalls, @tracepoint, @check, @userspace"
         );
         assert_eq!(
             events("openat @tracepoint ()").unwrap_err().to_string(),
-            "bpf/events.tbl:2: openat is a syscall: hooked as one (@function, @after=, @tracepoint, @check are for other events)"
+            "bpf/events.tbl:2: openat is a syscall: hooked as one (@function, @after=, @tracepoint, @check, @userspace are for other events)"
         );
     }
 

@@ -53,6 +53,9 @@ pub struct CatalogEntry {
     /// `@check`: found by user space's checks of kernel memory
     /// (bpf/hooks/rootkit.h, crates/tracee-core/src/rootkit.rs)
     pub check: bool,
+    /// `@userspace`: made by user space from what it keeps (the
+    /// containers: crates/tracee-core/src/containers), no program of its own
+    pub userspace: bool,
     /// Its line in the file, from 1.
     pub line: usize,
 }
@@ -125,6 +128,7 @@ impl Catalog {
                 known: Vec::new(),
                 tracepoint: false,
                 check: false,
+                userspace: false,
                 line: lineno + 1,
             };
             let list = |names: &str| names.split(',').map(str::to_string).collect();
@@ -135,6 +139,7 @@ impl Catalog {
                     "@function" => entry.function = true,
                     "@tracepoint" => entry.tracepoint = true,
                     "@check" => entry.check = true,
+                    "@userspace" => entry.userspace = true,
                     a if a.starts_with("@id=") => {
                         entry.id = Some(
                             a["@id=".len()..]

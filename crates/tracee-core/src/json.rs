@@ -11,10 +11,11 @@
 
 use std::collections::HashMap;
 use std::mem::size_of;
-use std::sync::OnceLock;
+use std::sync::{Arc, OnceLock};
 
 use crate::bpf::types;
 use crate::catalog::{self, ArgKind, EventDef};
+use crate::containers::{Entry, SharedContainers, HOST_JSON};
 use crate::decoders::decode_value;
 use crate::record::{self, DecodeError, Item, FLAG_TRUNCATED, FLAG_UNREADABLE};
 
@@ -73,9 +74,16 @@ pub struct JsonWriter {
     last_matched: Option<(u64, Vec<u8>)>,
     /// By event id, once seen ([`JsonWriter::event_json`]).
     events: Vec<Option<EventJson>>,
+    /// The trace's container table, if it has one: each record's container
+    /// (`containerId`, `container`, `kubernetes`) by its cgroupId.
+    pub containers: Option<SharedContainers>,
+    /// The table's entries as of its generation `view_generation`, copied
+    /// once per batch that finds it changed: no lock per record.
+    container_view: HashMap<u64, Arc<Entry>>,
+    view_generation: Option<u64>,
 }
 
-/// What an event's lines share: `,"containerId":"","eventId":"…","eventName":"…"`,
+/// What an event's lines share: `,"eventId":"…","eventName":"…"`,
 /// its name, and, per argument, `{"name":…,"type":…,"value":`.
 struct EventJson {
     head: Vec<u8>,
@@ -128,12 +136,30 @@ impl JsonWriter {
             matched: HashMap::new(),
             last_matched: None,
             events: Vec::new(),
+            containers: None,
+            container_view: HashMap::new(),
+            view_generation: None,
         }
+    }
+
+    /// Copies the container table's entries if it changed since the last
+    /// copy (a read lock once per batch).
+    fn refresh_containers(&mut self) {
+        let Some(shared) = &self.containers else {
+            return;
+        };
+        let table = shared.read().unwrap_or_else(|e| e.into_inner());
+        if self.view_generation == Some(table.generation()) {
+            return;
+        }
+        self.view_generation = Some(table.generation());
+        self.container_view = table.all().map(|(id, e)| (id, e.clone())).collect();
     }
 
     /// Appends one line (`{...}\n`) per record of `batch` to `out`; returns
     /// how many. On a malformed record, what came before it stays in `out`.
     pub fn write_batch(&mut self, batch: &[u8], out: &mut Vec<u8>) -> Result<usize, DecodeError> {
+        self.refresh_containers();
         let mut rest = batch;
         let mut n = 0;
         while !rest.is_empty() {
@@ -196,6 +222,11 @@ impl JsonWriter {
         write_comm(out, &h.process_name);
         out.extend_from_slice(b",\"hostName\":");
         out.extend_from_slice(&self.host_name);
+        out.push(b',');
+        match self.container_view.get(&h.cgroup_id) {
+            Some(e) => out.extend_from_slice(e.json.as_bytes()),
+            None => out.extend_from_slice(HOST_JSON.as_bytes()),
+        }
         let event = self.event_json(h.event_id, def);
         out.extend_from_slice(&event.head);
         out.extend_from_slice(b",\"matchedPolicies\":");
@@ -254,7 +285,7 @@ impl JsonWriter {
                 Some(d) => json_str(&mut name, d.name),
                 None => json_str(&mut name, &format!("unknown_{id}")),
             }
-            let mut head = b",\"containerId\":\"\",\"eventId\":\"".to_vec();
+            let mut head = b",\"eventId\":\"".to_vec();
             head.extend_from_slice(id.to_string().as_bytes());
             head.extend_from_slice(b"\",\"eventName\":");
             head.extend_from_slice(&name);
@@ -774,20 +805,7 @@ mod tests {
             ev.header.process_name[i] = *c as i8;
         }
         ev.args = args;
-        let mut data = Vec::new();
-        for (arg, kind, s) in items {
-            data.extend_from_slice(&[*arg, *kind as u8]);
-            data.extend_from_slice(&(s.len() as u16).to_ne_bytes());
-            data.extend_from_slice(s);
-        }
-        ev.header.size = (FIXED_SIZE + data.len()) as u16;
-        // SAFETY: event is repr(C) plain integers.
-        let mut out = unsafe {
-            std::slice::from_raw_parts((&ev as *const types::event).cast::<u8>(), FIXED_SIZE)
-        }
-        .to_vec();
-        out.extend_from_slice(&data);
-        out
+        record::build(ev, items).unwrap()
     }
 
     fn line(buf: &[u8]) -> serde_json::Value {
@@ -829,8 +847,52 @@ mod tests {
         );
         assert_eq!(j["args"][1]["value"], "/etc/passwd");
         assert_eq!(j["args"][2]["value"], 0x80000);
+        // outside containers: Tracee's empty id and objects
+        assert_eq!(j["containerId"], "");
+        assert_eq!(j["container"], serde_json::json!({}));
+        assert_eq!(j["kubernetes"], serde_json::json!({}));
         let keys: Vec<&str> = j.as_object().unwrap().keys().map(String::as_str).collect();
-        assert_eq!(keys.len(), 23, "no unreadable or truncated: {keys:?}");
+        assert_eq!(keys.len(), 25, "no unreadable or truncated: {keys:?}");
+    }
+
+    #[test]
+    fn a_containers_events_carry_it_from_the_table_as_it_changes() {
+        use crate::containers::{ContainerTable, Enrichment};
+        use std::sync::{Arc, RwLock};
+        let id = "4f1c9dbbd0cbc8df94d61ce4ea8b3aeb4ce8b8e3d7a6fb6ff6a47a2fb0c51f1b";
+        let mut table = ContainerTable::default();
+        table.add(77, &format!("/docker/{id}"), 1, true);
+        let table = Arc::new(RwLock::new(table));
+        let mut w = JsonWriter::with(0, "h", &["".into()]);
+        w.containers = Some(table.clone());
+        let mut buf = record(catalog::by_name("getppid").unwrap().id, [0; 6], &[]);
+        buf[16..24].copy_from_slice(&77u64.to_ne_bytes());
+        let write = |w: &mut JsonWriter| {
+            let mut out = Vec::new();
+            w.write_batch(&buf, &mut out).unwrap();
+            serde_json::from_slice::<serde_json::Value>(&out).unwrap()
+        };
+        let j = write(&mut w);
+        assert_eq!(j["containerId"], id);
+        assert_eq!(j["container"], serde_json::json!({"id": id}));
+        assert_eq!(j["kubernetes"], serde_json::json!({}));
+        // enriched since: the next batch says so
+        table.write().unwrap().enrich(
+            id,
+            &Enrichment {
+                name: "web".into(),
+                image: "busybox:1".into(),
+                ..Enrichment::default()
+            },
+        );
+        let j = write(&mut w);
+        assert_eq!(
+            j["container"],
+            serde_json::json!({"id": id, "name": "web", "image": "busybox:1"})
+        );
+        let text =
+            String::from_utf8(w.events.iter().flatten().next().unwrap().head.clone()).unwrap();
+        assert!(text.starts_with(",\"eventId\":"), "{text}");
     }
 
     #[test]

@@ -251,6 +251,37 @@ pub fn item_u64(bytes: &[u8]) -> u64 {
     u64::from_ne_bytes(bytes.try_into().expect("8 bytes, checked by items()"))
 }
 
+/// A record as the kernel side writes one (bpf/tracee.h): `event` (its
+/// header's `size` set here) then the data items `(argument, kind, bytes)`
+/// in order. For the records user space makes (containers.rs) and for
+/// tests. None past the largest record (a u16 size).
+pub fn build(mut event: types::event, items: &[(u8, u32, &[u8])]) -> Option<Vec<u8>> {
+    let size = FIXED_SIZE
+        + items
+            .iter()
+            .map(|(_, _, b)| ITEM_SIZE + b.len())
+            .sum::<usize>();
+    event.header.size = u16::try_from(size).ok()?;
+    let mut out = Vec::with_capacity(size);
+    // SAFETY: event is repr(C), made only of integers and arrays of them.
+    out.extend_from_slice(unsafe {
+        std::slice::from_raw_parts((&event as *const types::event).cast::<u8>(), FIXED_SIZE)
+    });
+    for (arg, kind, bytes) in items {
+        let item = types::data_item {
+            arg: *arg,
+            kind: u8::try_from(*kind).ok()?,
+            len: u16::try_from(bytes.len()).ok()?,
+        };
+        // SAFETY: data_item is repr(C) plain integers.
+        out.extend_from_slice(unsafe {
+            std::slice::from_raw_parts((&item as *const types::data_item).cast::<u8>(), ITEM_SIZE)
+        });
+        out.extend_from_slice(bytes);
+    }
+    Some(out)
+}
+
 /// Decodes the record at the start of `buf`; returns it and its size.
 pub fn decode(buf: &[u8]) -> Result<(Event, usize), DecodeError> {
     use types::tracee_arg_kind as K;
@@ -354,30 +385,7 @@ mod tests {
             ev.header.process_name[i] = *c as i8;
         }
         ev.args = [1, 2, 3, 4, 5, 6];
-        let mut data = Vec::new();
-        for (arg, kind, s) in items {
-            let item = types::data_item {
-                arg: *arg,
-                kind: *kind as u8,
-                len: s.len() as u16,
-            };
-            // SAFETY: data_item is repr(C) plain integers.
-            data.extend_from_slice(unsafe {
-                std::slice::from_raw_parts(
-                    (&item as *const types::data_item).cast::<u8>(),
-                    ITEM_SIZE,
-                )
-            });
-            data.extend_from_slice(s);
-        }
-        ev.header.size = (FIXED_SIZE + data.len()) as u16;
-        // SAFETY: event is repr(C) plain integers.
-        let mut out = unsafe {
-            std::slice::from_raw_parts((&ev as *const types::event).cast::<u8>(), FIXED_SIZE)
-        }
-        .to_vec();
-        out.extend_from_slice(&data);
-        out
+        build(ev, items).unwrap()
     }
 
     #[test]

@@ -60,6 +60,14 @@ pub struct TraceOptions {
     /// How often the rootkit checks (hooked_syscall, hooked_proc_fops) run
     /// after the one at start, where selected (rootkit.rs).
     pub rootkit_check_interval: Duration,
+    /// What container runtimes said of the containers running at start
+    /// (full id, details), asked before the trace: existing_container and
+    /// the first events of each carry it.
+    pub known_containers: Vec<(String, crate::containers::Enrichment)>,
+    /// How long a new container's container_create waits for a runtime's
+    /// details ([`crate::containers::ContainerTable::enrich`]) before it is
+    /// sent without them; zero where no runtime is asked.
+    pub enrich_wait: Duration,
 }
 
 impl Default for TraceOptions {
@@ -84,6 +92,8 @@ impl Default for TraceOptions {
             syscall_hooks: SyscallHookMode::Auto,
             exec_env: false,
             rootkit_check_interval: crate::rootkit::DEFAULT_INTERVAL,
+            known_containers: Vec::new(),
+            enrich_wait: Duration::ZERO,
         }
     }
 }
@@ -265,6 +275,7 @@ struct Shared {
 /// A running trace. Dropping it stops it.
 pub struct Tracer {
     info: TracerInfo,
+    containers: crate::containers::SharedContainers,
     max_batch_bytes: usize,
     batches: Receiver<Batch>,
     stop: Arc<AtomicBool>,
@@ -323,6 +334,22 @@ impl Tracer {
         let direct_task_reads = !legacy
             && decision.btf.has_kernel_btf()
             && helper_supported(libbpf_rs::libbpf_sys::BPF_FUNC_get_current_task_btf);
+        // the containers running now: for container=<id>, the containers
+        // map, existing_container
+        let containers =
+            crate::containers::Tracking::start(&opts.known_containers).map_err(|cause| {
+                Error::Load {
+                    cause,
+                    log: String::new(),
+                }
+            })?;
+        compiled
+            .resolve_containers(&containers.table.read().expect("the table's lock"))
+            .map_err(|cause| Error::Invalid {
+                option: "policy scope",
+                cause,
+            })?;
+        let table = containers.table.clone();
         libbpf_log::install();
         timing::mark("checked (policies, BTF decision, privileges, kernel features)");
 
@@ -352,6 +379,7 @@ impl Tracer {
                             transport,
                             legacy,
                             direct_task_reads,
+                            containers,
                         },
                         &Handoff {
                             tx: &tx,
@@ -368,6 +396,7 @@ impl Tracer {
         match ready_rx.recv() {
             Ok(Ok(info)) => Ok(Tracer {
                 info,
+                containers: table,
                 max_batch_bytes,
                 batches: rx,
                 stop,
@@ -386,6 +415,12 @@ impl Tracer {
 
     pub fn info(&self) -> &TracerInfo {
         &self.info
+    }
+
+    /// The container table: which container owns each cgroup (cgroupId),
+    /// kept by the poll thread ahead of the batches it hands over.
+    pub fn containers(&self) -> &crate::containers::SharedContainers {
+        &self.containers
     }
 
     /// The most bytes one of [`Tracer::batches`] holds (its `data.len()`):
@@ -608,14 +643,32 @@ fn run(plan: &Plan, out: &Handoff, ready: &Sender<Result<TracerInfo, Error>>) ->
     let batcher = RefCell::new(Batcher::new(&plan.opts));
     let lost_map = map!(&obj, lost)?;
     let filters = &plan.compiled.filters;
-    let on_record = |record: &[u8]| -> bool {
-        let mut b = batcher.borrow_mut();
+    let cgroups = CgroupRecords::new(&obj, plan)?;
+    // false: stopping, leave the rest in the kernel
+    let push = |b: &mut Batcher, record: &[u8]| -> bool {
         if !b.push(record, filters) {
             out.shared.filtered.fetch_add(1, Ordering::Relaxed);
             return true;
         }
-        // false: stopping, leave the rest in the kernel
         !b.full() || b.deliver(out, Duration::ZERO)
+    };
+    let push_all = |records: Vec<Vec<u8>>| -> bool {
+        let mut b = batcher.borrow_mut();
+        // every one pushed, even once one said stop (the batch keeps them)
+        let mut go = true;
+        for r in &records {
+            go &= push(&mut b, r);
+        }
+        go
+    };
+    let on_record = |record: &[u8]| -> bool {
+        if cgroups.is_cgroup_record(record) {
+            // the lifecycle records it makes follow it
+            let (selected, made) = cgroups.take(record);
+            let go = !selected || push(&mut batcher.borrow_mut(), record);
+            return push_all(made) && go;
+        }
+        push(&mut batcher.borrow_mut(), record)
     };
     let transport = plan.transport;
     let poller = match open_poller(&obj, transport, plan.opts.ring_buffer_bytes, on_record)? {
@@ -632,16 +685,21 @@ fn run(plan: &Plan, out: &Handoff, ready: &Sender<Result<TracerInfo, Error>>) ->
     if ready.send(Ok(info)).is_err() {
         return Ok(());
     }
+    // existing_container: one per container running at start
+    push_all(cgroups.existing());
 
     let result = poll(
         &obj,
         &poller,
         checker.as_mut(),
-        &batcher,
         &lost_map,
         &plan.opts,
         out,
+        // records made since (container_create that waited for a
+        // runtime), then the batch handed over if due
+        &|| push_all(cgroups.due(false)) && batcher.borrow_mut().deliver(out, Duration::ZERO),
     );
+    push_all(cgroups.due(true));
     // Records already taken from the ring reach the consumer if it still reads.
     batcher.borrow_mut().deliver(out, FINAL_PATIENCE);
     out.shared
@@ -689,17 +747,222 @@ fn open_poller<'a>(
     })
 }
 
+/// The cgroup_mkdir/cgroup_rmdir records (bpf/hooks/cgroup.h), which keep
+/// the container table and the kernel's containers map: taken on the poll
+/// thread as read, before the records after them reach a consumer. Makes
+/// the lifecycle records (containers::events): existing_container at
+/// start, container_create (once a runtime has said what it is, or
+/// `enrich_wait` has passed) and container_remove, for every policy that
+/// selects them, whatever its scope (as the rootkit checks' events: the
+/// kernel did not see them happen).
+struct CgroupRecords<'a> {
+    mkdir: u32,
+    rmdir: u32,
+    ids: crate::containers::events::LifecycleIds,
+    /// Policies selecting each lifecycle event.
+    create_policies: u64,
+    remove_policies: u64,
+    existing_policies: u64,
+    map: Map<'a>,
+    nums: Map<'a>,
+    plan: &'a Plan,
+    /// container_create records waiting for a runtime's details: the
+    /// container's cgroup, the cgroup_mkdir record's context, the deadline.
+    pending: RefCell<Vec<(u64, types::event_header, std::time::Instant)>>,
+}
+
+impl<'a> CgroupRecords<'a> {
+    fn new(obj: &'a Object, plan: &'a Plan) -> Result<CgroupRecords<'a>, Error> {
+        let id = |name| catalog::by_name(name).map_or(u32::MAX, |e| e.id);
+        let ids = crate::containers::events::LifecycleIds::get();
+        let policies = |id: u32| {
+            plan.compiled
+                .events
+                .iter()
+                .find(|(e, _)| e.id == id)
+                .map_or(0, |(_, bits)| *bits)
+        };
+        Ok(CgroupRecords {
+            mkdir: id("cgroup_mkdir"),
+            rmdir: id("cgroup_rmdir"),
+            create_policies: policies(ids.create),
+            remove_policies: policies(ids.remove),
+            existing_policies: policies(ids.existing),
+            ids,
+            map: map!(obj, containers)?,
+            nums: map!(obj, scope_nums)?,
+            plan,
+            pending: RefCell::new(Vec::new()),
+        })
+    }
+
+    fn is_cgroup_record(&self, record: &[u8]) -> bool {
+        let off = std::mem::offset_of!(types::event_header, event_id);
+        let id = record
+            .get(off..off + 4)
+            .map_or(u32::MAX, |b| u32::from_ne_bytes(b.try_into().unwrap()));
+        id == self.mkdir || id == self.rmdir
+    }
+
+    fn table(&self) -> std::sync::RwLockWriteGuard<'_, crate::containers::ContainerTable> {
+        self.plan
+            .containers
+            .table
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// existing_container records, one per container running at start.
+    fn existing(&self) -> Vec<Vec<u8>> {
+        if self.existing_policies == 0 {
+            return Vec::new();
+        }
+        let header = crate::containers::events::no_process(boot_time_ns());
+        let table = self.table();
+        table
+            .containers()
+            .iter()
+            .filter_map(|e| {
+                crate::containers::events::created(
+                    self.ids.existing,
+                    self.existing_policies,
+                    &header,
+                    &e.container,
+                )
+            })
+            .collect()
+    }
+
+    /// The container_create records due: those whose container a runtime
+    /// has described, or whose wait is over (all, with `all`).
+    fn due(&self, all: bool) -> Vec<Vec<u8>> {
+        let mut pending = self.pending.borrow_mut();
+        if pending.is_empty() {
+            return Vec::new();
+        }
+        let now = std::time::Instant::now();
+        let table = self.table();
+        let mut out = Vec::new();
+        pending.retain(|(cgroup, header, deadline)| {
+            let entry = table.get(*cgroup);
+            let ready = all || now >= *deadline || entry.is_none_or(|e| e.container.enriched);
+            if ready {
+                if let Some(e) = entry {
+                    out.extend(crate::containers::events::created(
+                        self.ids.create,
+                        self.create_policies,
+                        header,
+                        &e.container,
+                    ));
+                }
+            }
+            !ready
+        });
+        out
+    }
+
+    /// Updates the table and the map from a cgroup record: whether a
+    /// policy selected the record itself (it goes to the consumer), and the
+    /// lifecycle records due after it.
+    fn take(&self, record: &[u8]) -> (bool, Vec<Vec<u8>>) {
+        use crate::containers::{events, Change};
+        let Ok((event, _)) = crate::record::decode(record) else {
+            return (true, Vec::new());
+        };
+        let selected = event.header.matched_policies != 0;
+        let cgroup = event.args[0];
+        let mut made = Vec::new();
+        if event.header.event_id == self.mkdir {
+            let path = event.string_arg(1).unwrap_or_default();
+            let ctime = (crate::json::boot_epoch_ns() + i128::from(event.header.timestamp)) as u64;
+            let change = self.table().add(cgroup, path, ctime, true);
+            let (entry, created) = match change {
+                Some(Change::Created(e)) => (e, true),
+                Some(Change::Nested { container, .. }) => (container, false),
+                _ => return (selected, made),
+            };
+            let state = crate::loader::container_state(entry.container.new);
+            let _ = self
+                .map
+                .update(&cgroup.to_ne_bytes(), &state.to_ne_bytes(), MapFlags::ANY);
+            // a container a policy lists by id, made again (restarted)
+            let bits = self
+                .plan
+                .compiled
+                .container_id_policies(&entry.container.id);
+            if bits != 0 {
+                let key = types::scope_num_key {
+                    field: types::scope_field::SCOPE_CONTAINER_ID.0,
+                    dev: 0,
+                    value: cgroup,
+                };
+                let _ = self.nums.update(
+                    crate::loader::bytes_of(&key),
+                    &bits.to_ne_bytes(),
+                    MapFlags::ANY,
+                );
+            }
+            if created && self.create_policies != 0 {
+                let deadline = std::time::Instant::now() + self.plan.opts.enrich_wait;
+                self.pending
+                    .borrow_mut()
+                    .push((cgroup, event.header, deadline));
+                made = self.due(false);
+            }
+        } else {
+            // its container_create first, if it still waits
+            let waiting = self.pending.borrow().iter().any(|(c, _, _)| *c == cgroup);
+            if waiting {
+                let mut pending = self.pending.borrow_mut();
+                for p in pending.iter_mut().filter(|(c, _, _)| *c == cgroup) {
+                    p.2 = std::time::Instant::now();
+                }
+            }
+            if waiting {
+                made = self.due(false);
+            }
+            let change = self.table().remove(cgroup);
+            if change.is_some() {
+                let _ = self.map.delete(&cgroup.to_ne_bytes());
+            }
+            if let Some(Change::Removed(e)) = change {
+                if self.remove_policies != 0 {
+                    made.extend(events::removed(
+                        self.ids.remove,
+                        self.remove_policies,
+                        &event.header,
+                        &e.container,
+                    ));
+                }
+            }
+        }
+        (selected, made)
+    }
+}
+
+/// CLOCK_BOOTTIME now, in ns: the records' clock (bpf_ktime_get_boot_ns).
+fn boot_time_ns() -> u64 {
+    let mut ts = libc::timespec {
+        tv_sec: 0,
+        tv_nsec: 0,
+    };
+    // SAFETY: a valid timespec to fill.
+    unsafe { libc::clock_gettime(libc::CLOCK_BOOTTIME, &mut ts) };
+    ts.tv_sec as u64 * 1_000_000_000 + ts.tv_nsec as u64
+}
+
 /// Polls until stopped: the rootkit checks at start, then on their
-/// interval; records into batches, each handed over as it is due; the
+/// interval; records into batches; after each poll `tick` (the records
+/// user space made since, the batch handed over if due; false: stop); the
 /// kernel's count of lost records. The error that ended it, if one did.
 fn poll(
     obj: &Object,
     poller: &Poller,
     mut checker: Option<&mut rootkit::Checker>,
-    batcher: &RefCell<Batcher>,
     lost_map: &Map,
     opts: &TraceOptions,
     out: &Handoff,
+    tick: &dyn Fn() -> bool,
 ) -> Result<(), Error> {
     let mut next_check = std::time::Instant::now();
     while !out.stopping() {
@@ -725,7 +988,7 @@ fn poll(
                 });
             }
         }
-        if !batcher.borrow_mut().deliver(out, Duration::ZERO) {
+        if !tick() {
             break;
         }
         out.shared

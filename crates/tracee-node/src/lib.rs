@@ -16,6 +16,7 @@ use std::time::Duration;
 use crossbeam_channel::Receiver;
 use napi::bindgen_prelude::*;
 use napi_derive::napi;
+use tracee_core::containers::{Enrichment, Entry, SharedContainers};
 use tracee_core::{Batch, ErrorCode, Tracer};
 
 /// What the binding's calls return: their errors carry tracee-core's code
@@ -119,6 +120,22 @@ pub struct NativeTraceOptions {
     pub exec_env: Option<bool>,
     /// Seconds between the rootkit checks after the one at start.
     pub rootkit_check_interval_s: Option<f64>,
+    /// What container runtimes said of the containers running now, asked
+    /// before the trace starts (existing_container and their first events
+    /// carry it).
+    pub known_containers: Option<Vec<NativeKnownContainer>>,
+    /// How long a new container's container_create waits for
+    /// `enrichContainer` before it goes without a runtime's details (ms;
+    /// 0, the default, where no runtime is asked).
+    pub enrich_wait_ms: Option<f64>,
+}
+
+/// A container as a runtime described it (`knownContainers`).
+#[napi(object)]
+pub struct NativeKnownContainer {
+    /// The runtime's full id.
+    pub id: String,
+    pub info: NativeEnrichment,
 }
 
 /// What was attached, and with which BTF (TypeScript's `TraceInfo`).
@@ -182,6 +199,50 @@ pub struct NativeTracer {
     max_batch_bytes: usize,
     info: NativeTraceInfo,
     last_stats: Mutex<tracee_core::Stats>,
+    containers: SharedContainers,
+}
+
+fn to_enrichment(info: NativeEnrichment) -> Enrichment {
+    Enrichment {
+        name: info.name.unwrap_or_default(),
+        image: info.image.unwrap_or_default(),
+        image_digest: info.image_digest.unwrap_or_default(),
+        pod_name: info.pod_name.unwrap_or_default(),
+        pod_namespace: info.pod_namespace.unwrap_or_default(),
+        pod_uid: info.pod_uid.unwrap_or_default(),
+        pod_sandbox: info.pod_sandbox.unwrap_or(false),
+    }
+}
+
+/// A container of the trace's table (tracee-core containers::table).
+#[napi(object)]
+pub struct NativeContainer {
+    /// Every cgroup of it (cgroupId): its own first, then those inside it.
+    pub cgroup_ids: Vec<f64>,
+    /// `"containerId":…,"container":{…},"kubernetes":{…}`: what an event
+    /// of it carries, as Tracee's JSON (parse it inside `{}`).
+    pub json: String,
+    pub id: String,
+    /// Tracee's runtime name (docker, containerd, crio, podman; ours lxc, systemd-nspawn).
+    pub runtime: String,
+    /// Its cgroup's creation, ns since the epoch, as a decimal string (past 2^53).
+    pub ctime: String,
+    /// Made after the trace started.
+    pub new: bool,
+    /// Removed (kept a while for the events read before).
+    pub removed: bool,
+}
+
+/// What a runtime said of a container (`enrichContainer`).
+#[napi(object)]
+pub struct NativeEnrichment {
+    pub name: Option<String>,
+    pub image: Option<String>,
+    pub image_digest: Option<String>,
+    pub pod_name: Option<String>,
+    pub pod_namespace: Option<String>,
+    pub pod_uid: Option<String>,
+    pub pod_sandbox: Option<bool>,
 }
 
 #[napi]
@@ -250,6 +311,24 @@ impl NativeTracer {
             legacy_programs: options.legacy_programs.unwrap_or(false),
             exec_env: options.exec_env.unwrap_or(false),
             rootkit_check_interval,
+            known_containers: options
+                .known_containers
+                .unwrap_or_default()
+                .into_iter()
+                .map(|k| (k.id, to_enrichment(k.info)))
+                .collect(),
+            enrich_wait: match options.enrich_wait_ms {
+                None => Duration::ZERO,
+                Some(ms) if ms.is_finite() && (0.0..=60_000.0).contains(&ms) => {
+                    Duration::from_secs_f64(ms / 1000.0)
+                }
+                Some(ms) => {
+                    return Err(napi::Error::new(
+                        ErrorCode::Invalid,
+                        format!("enrichWaitMs {ms} is not a wait from 0 to 60000 ms"),
+                    ))
+                }
+            },
             syscall_hooks: match options.syscall_hooks.as_deref() {
                 None => defaults.syscall_hooks,
                 Some(name) => tracee_core::SyscallHookMode::parse(name).ok_or_else(|| {
@@ -288,6 +367,7 @@ impl NativeTracer {
                 .collect(),
         };
         Ok(NativeTracer {
+            containers: tracer.containers().clone(),
             batches: tracer.batches().clone(),
             written: Arc::new(AtomicU64::new(0)),
             max_batch_bytes: tracer.max_batch_bytes(),
@@ -351,6 +431,7 @@ impl NativeTracer {
     ) -> napi::Result<Object<'env>> {
         let mut writer = tracee_core::json::JsonWriter::new(&self.info.policies);
         writer.parse_arguments = parse_arguments.unwrap_or(false);
+        writer.containers = Some(self.containers.clone());
         let mut task = WriteJson {
             batches: self.batches.clone(),
             fd,
@@ -423,6 +504,55 @@ impl NativeTracer {
             result.map_err(to_napi)?;
         }
         Ok(())
+    }
+
+    /// Moves on every change of the container table: a mirror of it
+    /// (`containers()`) is stale when this differs from its own.
+    #[napi(getter)]
+    pub fn containers_generation(&self) -> f64 {
+        self.containers
+            .read()
+            .unwrap_or_else(|e| e.into_inner())
+            .generation() as f64
+    }
+
+    /// The container table: every container running, or removed lately.
+    #[napi]
+    pub fn containers(&self) -> Vec<NativeContainer> {
+        let table = self.containers.read().unwrap_or_else(|e| e.into_inner());
+        let mut by_container: Vec<(Arc<Entry>, Vec<f64>)> = Vec::new();
+        let mut all: Vec<(u64, &Arc<Entry>)> = table.all().collect();
+        // its own cgroup first
+        all.sort_by_key(|(id, e)| (e.container.cgroup_id, *id != e.container.cgroup_id, *id));
+        for (id, e) in all {
+            match by_container.last_mut() {
+                Some((last, ids)) if Arc::ptr_eq(last, e) => ids.push(id as f64),
+                _ => by_container.push((e.clone(), vec![id as f64])),
+            }
+        }
+        by_container
+            .into_iter()
+            .map(|(e, cgroup_ids)| NativeContainer {
+                cgroup_ids,
+                json: e.json.clone(),
+                id: e.container.id.clone(),
+                runtime: e.container.runtime.to_string(),
+                ctime: e.container.ctime_ns.to_string(),
+                new: e.container.new,
+                removed: e.is_removed(),
+            })
+            .collect()
+    }
+
+    /// Sets what a runtime said of container `id` (every event of it
+    /// carries it from then on); false if no container has that id.
+    #[napi]
+    pub fn enrich_container(&self, id: String, info: NativeEnrichment) -> bool {
+        let e = to_enrichment(info);
+        self.containers
+            .write()
+            .unwrap_or_else(|e| e.into_inner())
+            .enrich(&id, &e)
     }
 
     /// True once the trace has ended, by `stop()` or by an error.

@@ -24,7 +24,7 @@ describe('the table shows what a process names itself without letting it reach t
     const e = {
       timestamp: 1e9, threadStartTime: 0, cgroupId: 0, returnValue: 3, eventId: EVENTS.find((d) => d.name === 'openat')!.id, syscall: -1,
       hostProcessId: 7, hostThreadId: 7, hostParentProcessId: 1, processId: 7, threadId: 7, parentProcessId: 1, userId: 0, groupId: 0,
-      mountNamespace: 0, pidNamespace: 0, processorId: 0, processName: '\x1b[31mred\nx', eventName: 'openat', matchedPolicies: [''], argsNum: 4,
+      mountNamespace: 0, pidNamespace: 0, processorId: 0, processName: '\x1b[31mred\nx', containerId: '', container: {}, kubernetes: {}, eventName: 'openat', matchedPolicies: [''], argsNum: 4,
       args: [
         { name: 'dirfd', type: 'int', value: -100 },
         { name: 'pathname', type: 'const char *', value: '/tmp/a\x7fb\x9bc' },

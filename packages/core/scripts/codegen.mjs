@@ -197,9 +197,42 @@ export interface Msghdr {
   msg_flags: number;
 }
 
+/** Tracee's \`container\` object (types/trace Container): fields omitted where unknown; \`{}\` outside containers. */
+export interface EventContainer {
+  /** The runtime's full id (64 hex digits for docker, containerd, CRI-O, podman). */
+  readonly id?: string;
+  readonly name?: string;
+  /** The image as the container was started from it (\`busybox:1.36\`). */
+  readonly image?: string;
+  readonly imageDigest?: string;
+}
+
+/** Tracee's \`kubernetes\` object (types/trace Kubernetes): fields omitted where unknown; \`{}\` outside pods. */
+export interface EventKubernetes {
+  readonly podName?: string;
+  readonly podNamespace?: string;
+  readonly podUID?: string;
+  /** The pod's sandbox ("pause") container, not a workload. */
+  readonly podSandbox?: boolean;
+}
+
+/** What an event carries of its container (tracee-core containers::table). */
+export interface ContainerView {
+  readonly containerId: string;
+  readonly container: EventContainer;
+  readonly kubernetes: EventKubernetes;
+}
+
+/** The view of an event outside any container. */
+export const HOST_VIEW: ContainerView = Object.freeze({ containerId: '', container: Object.freeze({}), kubernetes: Object.freeze({}) });
+
 /** One event; field names are Tracee's JSON names. */
 export interface TraceeEvent {
 ${fields.map((f) => `  ${camel(f.name)}: ${tsType(f)};`).join('\n')}
+  /** The container the event happened in, by its cgroup (Tracee's containerId): '' outside containers. */
+  containerId: string;
+  container: EventContainer;
+  kubernetes: EventKubernetes;
   eventName: string;
   /** Names of the policies this event matched (Tracee's \`matchedPolicies\`); \`""\` is the policy of --scope/--events. */
   matchedPolicies: readonly string[];
@@ -410,9 +443,16 @@ function policyNames(names: readonly string[], cache: PolicyCache, lo: number, h
 /**
  * Decodes one batch of packed records (as the native binding delivers them),
  * calling \`emit\` for each event in order. Returns the number of events.
- * \`policies\` names the trace's policies by bit (TraceInfo.policies).
+ * \`policies\` names the trace's policies by bit (TraceInfo.policies);
+ * \`containerOf\` gives the container of a cgroupId (the trace's container
+ * table), undefined outside containers.
  */
-export function decodeBatch(buf: Buffer, emit: (event: TraceeEvent) => void, policies: readonly string[] = ['']): number {
+export function decodeBatch(
+  buf: Buffer,
+  emit: (event: TraceeEvent) => void,
+  policies: readonly string[] = [''],
+  containerOf: (cgroupId: number) => ContainerView | undefined = () => undefined,
+): number {
   const dv = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
   const matched: PolicyCache = { sets: new Map(), lo: -1, hi: -1, last: NONE };
   let o = 0;
@@ -493,8 +533,13 @@ export function decodeBatch(buf: Buffer, emit: (event: TraceeEvent) => void, pol
         if (value !== undefined) args.push({ name: a.name, type: a.type, value });
       }
     }
+    const cgroupId = ${read(field('cgroup_id'))};
+    const view = containerOf(cgroupId) ?? HOST_VIEW;
     emit({
-${fields.map((f) => `      ${camel(f.name)}: ${f.name === 'event_id' ? 'eventId' : read(f)},`).join('\n')}
+${fields.map((f) => `      ${camel(f.name)}: ${f.name === 'event_id' ? 'eventId' : f.name === 'cgroup_id' ? 'cgroupId' : read(f)},`).join('\n')}
+      containerId: view.containerId,
+      container: view.container,
+      kubernetes: view.kubernetes,
       eventName: def ? def.name : \`unknown_\${eventId}\`,
       matchedPolicies: policyNames(policies, matched, dv.getUint32(o + ${field('matched_policies').offset}, true), dv.getUint32(o + ${field('matched_policies').offset} + 4, true)),
       argsNum: args.length,

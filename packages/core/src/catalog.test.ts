@@ -10,7 +10,7 @@ describe('the catalog: how each event is hooked', () => {
     for (const e of listEvents()) {
       expect(e.hook === 'syscall', e.name).toBe(e.syscall);
     }
-    expect(new Set(listEvents().map((e) => e.hook))).toEqual(new Set(['syscall', 'function', 'derived', 'tracepoint', 'check']));
+    expect(new Set(listEvents().map((e) => e.hook))).toEqual(new Set(['syscall', 'function', 'derived', 'tracepoint', 'check', 'userspace']));
   });
 
   it('kernel functions with their fallback syscalls, derived events with theirs, tracepoints, checks', () => {

@@ -143,7 +143,7 @@ describe('decodeBatch on valid records: every kind of data item, exact values', 
     expect(e).toEqual({
       timestamp: 123_456_789_012_345, threadStartTime: 98_765_432_109, cgroupId: 0x1_0000_0042, returnValue: -2, syscall: 257,
       hostProcessId: 4242, hostThreadId: 4243, hostParentProcessId: 1, processId: 42, threadId: 43, parentProcessId: 0,
-      userId: 1000, groupId: 1001, mountNamespace: 4026531841, pidNamespace: 4026531836, processorId: 1, processName: 'cat',
+      userId: 1000, groupId: 1001, mountNamespace: 4026531841, pidNamespace: 4026531836, processorId: 1, processName: 'cat', containerId: '', container: {}, kubernetes: {},
       eventId: 257, eventName: 'openat', matchedPolicies: [''], argsNum: 4,
       args: [
         { name: 'dirfd', type: 'int', value: -100 },

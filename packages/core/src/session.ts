@@ -4,8 +4,8 @@ import { TraceeError, type TraceeErrorCode } from './errors.js';
 // eslint-disable-next-line @typescript-eslint/no-unused-vars
 import type { DEFAULTS, SyscallHooks } from './generated/core.js';
 // eslint-disable-next-line @typescript-eslint/no-unused-vars
-import { CorruptBatchError, decodeBatch, type EVENT_SETS, type EventName, type EventSet, type LIMITS, type TraceeEvent } from './generated/schema.js';
-import type { NativeStats, NativeTraceInfo, NativeTracer } from './generated/native.js';
+import { CorruptBatchError, decodeBatch, type ContainerView, type EVENT_SETS, type EventName, type EventSet, type LIMITS, type TraceeEvent } from './generated/schema.js';
+import type { NativeContainer, NativeEnrichment, NativeStats, NativeTraceInfo, NativeTracer } from './generated/native.js';
 import { policyFromFlags, toNative, type Policy } from './policy.js';
 import type { TraceeJsonOptions } from './tracee-json.js';
 import { BUILTIN_RULES } from './rules/builtin.js';
@@ -256,7 +256,8 @@ export class TraceSession {
         this.stop();
         return false;
       }
-      decodeBatch(buf.subarray(0, length), emit, this.info.policies);
+      if (this.#native.containersGeneration !== this.#containersGeneration) this.#refreshContainers();
+      decodeBatch(buf.subarray(0, length), emit, this.info.policies, this.#containerOf);
       return true;
     } catch (e) {
       this.stop();
@@ -265,6 +266,43 @@ export class TraceSession {
     } finally {
       this.#buffers.push(buf);
     }
+  }
+
+  /**
+   * The container table as of {@link #containersGeneration}: each cgroup of
+   * a container to what its events carry (parsed from the native side's
+   * JSON of it, so that both outputs say the same).
+   */
+  #containers = new Map<number, ContainerView>();
+  #containersGeneration = -1;
+  readonly #containerOf = (cgroupId: number): ContainerView | undefined => this.#containers.get(cgroupId);
+
+  #refreshContainers(): void {
+    this.#containersGeneration = this.#native.containersGeneration;
+    const next = new Map<number, ContainerView>();
+    for (const c of this.#native.containers()) {
+      const view = Object.freeze(JSON.parse(`{${c.json}}`) as ContainerView);
+      for (const id of c.cgroupIds) next.set(id, view);
+    }
+    this.#containers = next;
+  }
+
+  /**
+   * The containers running (or removed lately), as the trace's container
+   * table holds them: from cgroupfs at start and the kernel's
+   * cgroup_mkdir/cgroup_rmdir since; names and images where a runtime said
+   * them ({@link enrichContainer}).
+   */
+  containers(): NativeContainer[] {
+    return this.#native.containers();
+  }
+
+  /**
+   * Sets what a runtime said of container `id` (its full id): the events of
+   * it carry it from then on. False if the table has no such container.
+   */
+  enrichContainer(id: string, info: NativeEnrichment): boolean {
+    return this.#native.enrichContainer(id, info);
   }
 
   /** True where signatures run in this trace (their findings are made in JavaScript, so {@link writeJson} cannot write them). */

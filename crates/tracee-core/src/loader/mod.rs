@@ -17,6 +17,7 @@ mod object;
 mod plan;
 mod programs;
 mod settings;
+pub(crate) use settings::container_state;
 
 use libbpf_rs::{Link, Map, MapCore, Object};
 
@@ -80,6 +81,8 @@ pub(crate) struct Plan {
     pub legacy: bool,
     /// Read the task's fields with plain loads (kernel BTF and 5.11+).
     pub direct_task_reads: bool,
+    /// The containers: the hierarchy that tells them, and the table.
+    pub containers: crate::containers::Tracking,
 }
 
 /// Events switched off because their program could not load here.
@@ -171,8 +174,14 @@ pub(crate) fn load_one(program: &str, event: &str) -> Result<Object, Error> {
         transport: Transport::RingBuffer,
         legacy: false,
         direct_task_reads: false,
+        containers: crate::containers::Tracking::start(&[]).map_err(|cause| Error::Load {
+            cause,
+            log: String::new(),
+        })?,
     };
-    let scope = plan.compiled.kernel_scope();
+    let scope = plan
+        .compiled
+        .kernel_scope(&plan.containers.table.read().expect("the table's lock"));
     object::open_and_load(&plan, &scope, custom_btf.as_deref(), &[], &|p: &str| {
         p == program
     })

@@ -55,6 +55,8 @@ impl Selection {
         let keeps = match program {
             "tracee_sched_process_fork" | "tracee_sched_process_exit" => self.scope.needs_fork,
             "tracee_sched_process_exec" | SCHED_PROCESS_EXEC_FIND_VMA => self.scope.needs_exec,
+            // the container table (containers::table) is kept from them
+            "tracee_cgroup_mkdir" | "tracee_cgroup_rmdir" => true,
             _ => false,
         };
         keeps || self.events.iter().any(|e| serves(program, e, &self.hooks))
@@ -139,7 +141,9 @@ pub(super) fn select(plan: &Plan) -> Result<Selection, Error> {
         kprobes,
         hooks,
         derive: fallbacks.iter().map(|(e, _)| e.name).collect(),
-        scope: plan.compiled.kernel_scope(),
+        scope: plan
+            .compiled
+            .kernel_scope(&plan.containers.table.read().expect("the table's lock")),
         rootkit_prepared,
     })
 }

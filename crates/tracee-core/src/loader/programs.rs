@@ -39,7 +39,7 @@ pub(super) fn function_hook(program: &str) -> Option<&'static FunctionHook> {
 /// The object's tracepoint programs (each also as `<name>_legacy`, but the
 /// derived events'), in attach order; the kernel-function ones follow
 /// (`all_programs()`).
-pub(super) const TRACEPOINT_PROGRAMS: [&str; 15] = [
+pub(super) const TRACEPOINT_PROGRAMS: [&str; 17] = [
     "tracee_sys_enter",
     "tracee_sys_enter_per_syscall",
     // before the syscalls' exit: an event derived there (a fallback's
@@ -53,6 +53,10 @@ pub(super) const TRACEPOINT_PROGRAMS: [&str; 15] = [
     "tracee_sys_exit_per_syscall",
     // the same without the data path, where no selected syscall has data
     "tracee_sys_exit_fixed_per_syscall",
+    // first of the rest: the container table learns of a container's
+    // cgroup before the processes moved into it run
+    "tracee_cgroup_mkdir",
+    "tracee_cgroup_rmdir",
     "tracee_sched_process_fork",
     // one of these two (SCHED_PROCESS_EXEC_FIND_VMA where bpf_find_vma runs),
     // before tracee_exec_syscall: it keeps the executable scope that one tests
@@ -164,7 +168,10 @@ mod tests {
         events.sort();
         let mut programs: Vec<&str> = TRACEPOINT_PROGRAMS
             .iter()
-            .filter(|p| p.starts_with("tracee_sched_") && **p != SCHED_PROCESS_EXEC_FIND_VMA)
+            .filter(|p| {
+                (p.starts_with("tracee_sched_") || p.starts_with("tracee_cgroup_"))
+                    && **p != SCHED_PROCESS_EXEC_FIND_VMA
+            })
             .map(|p| &p["tracee_".len()..])
             .collect();
         programs.sort();
@@ -172,6 +179,8 @@ mod tests {
         assert_eq!(
             events,
             [
+                "cgroup_mkdir",
+                "cgroup_rmdir",
                 "sched_process_exec",
                 "sched_process_exit",
                 "sched_process_fork"

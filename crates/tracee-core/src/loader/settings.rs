@@ -120,6 +120,17 @@ fn set_rodata(r: &mut types::rodata, plan: &Plan, scope: &KernelScope, derive: &
             || (selected(name) && catalog::by_name(name).is_some_and(|e| !e.after.is_empty()))
     });
     r.scope = scope.config;
+    let (ssid, hierarchy) = cgroup_settings(plan);
+    r.cgroup_v1_subsys = ssid;
+    r.cgroup_hierarchy_id = hierarchy;
+}
+
+/// bpf/lib/cgroup.h's settings: the v1 controller that identifies
+/// containers (-1: cgroup v2) and its hierarchy's id.
+fn cgroup_settings(plan: &Plan) -> (i32, u32) {
+    plan.containers.hierarchy.as_ref().map_or((-1, 0), |h| {
+        (h.v1_subsys.map_or(-1, |s| s as i32), h.hierarchy_id)
+    })
 }
 
 // fn set_derive_flags(r: &mut types::rodata, derived: impl Fn(&str) -> bool)
@@ -144,17 +155,23 @@ pub(super) fn after_load(
     let index = 0u32.to_ne_bytes();
     if plan.legacy {
         // what .rodata says to the other programs
-        let tgid = std::process::id().to_ne_bytes();
+        let (ssid, hierarchy) = cgroup_settings(plan);
+        let settings = types::legacy_settings {
+            self_tgid: std::process::id(),
+            cgroup_v1_subsys: ssid,
+            cgroup_hierarchy_id: hierarchy,
+        };
         update(
             &map!(obj, legacy_settings)?,
             "legacy_settings",
             &index,
-            &tgid,
+            bytes_of(&settings),
         )?;
         let config = bytes_of(&scope.config);
         update(&map!(obj, legacy_scope)?, "legacy_scope", &index, config)?;
     }
     write_scope_maps(obj, scope)?;
+    write_containers(obj, plan)?;
     let configs = map!(obj, event_configs)?;
     for e in events {
         let policies = plan
@@ -174,6 +191,32 @@ pub(super) fn after_load(
 pub(super) fn deselect(obj: &Object, e: &EventDef) {
     if let Ok(configs) = map!(obj, event_configs) {
         let _ = configs.delete(&e.id.to_ne_bytes());
+    }
+}
+
+/// The cgroups of the containers running at start, into the containers
+/// map (bpf/lib/cgroup.h); the poll thread adds and removes the rest.
+fn write_containers(obj: &Object, plan: &Plan) -> Result<(), Error> {
+    let map = map!(obj, containers)?;
+    let table = plan.containers.table.read().expect("the table's lock");
+    for (cgroup, entry) in table.cgroups() {
+        let state = container_state(entry.container.new);
+        map.update(&cgroup.to_ne_bytes(), &state.to_ne_bytes(), MapFlags::ANY)
+            .map_err(|err| Error::Load {
+                cause: format!("writing the containers into the containers map: {err}"),
+                log: String::new(),
+            })?;
+    }
+    Ok(())
+}
+
+/// enum container_state of a container (bpf/tracee.h).
+pub(crate) fn container_state(new: bool) -> u32 {
+    use types::container_state as S;
+    if new {
+        S::CONTAINER_NEW.0
+    } else {
+        S::CONTAINER_EXISTED.0
     }
 }
 

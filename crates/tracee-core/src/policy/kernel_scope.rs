@@ -5,12 +5,14 @@
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
+use std::sync::Arc;
 
 use super::compiled::Compiled;
 use super::expr::parse_int;
 use super::scope::{Scope, ScopeField};
 use super::{COMM_LEN, EXE_LEN, UTS_LEN};
 use crate::bpf::types;
+use crate::containers::ContainerTable;
 
 /// The values to write into the scope maps, and the per-process seeds.
 #[derive(Debug, Default)]
@@ -113,7 +115,13 @@ impl KernelScope {
     /// Policy `i`'s scope `s` (not `global`): its bit in the config's
     /// fields, its ranges, and its listed values in the maps (tree roots
     /// and executables also into `seeds`).
-    fn add_scope(&mut self, i: usize, s: &Scope, seeds: &mut ProcSeeds) {
+    fn add_scope(
+        &mut self,
+        i: usize,
+        s: &Scope,
+        containers: &ContainerTable,
+        seeds: &mut ProcSeeds,
+    ) {
         use types::scope_field as F;
         let bit = 1u64 << i;
         let c = &mut self.config;
@@ -125,6 +133,30 @@ impl KernelScope {
             c.fields[F::SCOPE_CONTAINER.0 as usize] |= bit;
             if !inside {
                 c.negated[F::SCOPE_CONTAINER.0 as usize] |= bit;
+            }
+        }
+        if s.container_new {
+            c.fields[F::SCOPE_CONTAINER_NEW.0 as usize] |= bit;
+        }
+        if let Some((negate, ids)) = &s.container_ids {
+            c.fields[F::SCOPE_CONTAINER_ID.0 as usize] |= bit;
+            if *negate {
+                c.negated[F::SCOPE_CONTAINER_ID.0 as usize] |= bit;
+            }
+            // every cgroup of each container listed (checked to exist:
+            // Compiled::resolve_containers); those made later, by the poll
+            // thread (container_cgroup_policies)
+            for id in ids {
+                for entry in containers.find_by_id(id) {
+                    for (cgroup, e) in containers.cgroups() {
+                        if Arc::ptr_eq(e, &entry) {
+                            *self
+                                .nums
+                                .entry((F::SCOPE_CONTAINER_ID.0, 0, cgroup))
+                                .or_default() |= bit;
+                        }
+                    }
+                }
             }
         }
         for (f, range) in [
@@ -224,16 +256,50 @@ impl KernelScope {
 }
 
 impl Compiled {
+    /// Checks each `container=<id>` against the running containers: a
+    /// prefix must name exactly one. Err: the message, naming the policy.
+    pub(crate) fn resolve_containers(&self, containers: &ContainerTable) -> Result<(), String> {
+        for (i, s) in self.scopes.iter().enumerate() {
+            let Some((_, ids)) = &s.container_ids else {
+                continue;
+            };
+            for id in ids {
+                let found = containers.find_by_id(id);
+                match found.len() {
+                    1 => {}
+                    0 => return Err(format!("policy '{}': container={id}: no running container has that id (docker ps, podman ps, crictl ps show them); start it first, or use container=new for those started later", self.names[i])),
+                    _ => return Err(format!("policy '{}': container={id} names {} containers ({}); give more of the id", self.names[i], found.len(), found.iter().map(|e| e.container.id.as_str()).collect::<Vec<_>>().join(", "))),
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// The policies whose `container=<id>` lists container `id`, and those
+    /// whose `container!=<id>` does: the bits of scope_nums' entry for a
+    /// cgroup of it made after start.
+    pub(crate) fn container_id_policies(&self, id: &str) -> u64 {
+        self.scopes
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| {
+                s.container_ids
+                    .as_ref()
+                    .is_some_and(|(_, ids)| ids.iter().any(|p| id.starts_with(p.as_str())))
+            })
+            .fold(0, |bits, (i, _)| bits | 1 << i)
+    }
+
     /// The scope configuration for the kernel (struct scope_config and the
     /// scope_* maps), with /proc read for trees and executables of running
     /// processes.
-    pub(crate) fn kernel_scope(&self) -> KernelScope {
+    pub(crate) fn kernel_scope(&self, containers: &ContainerTable) -> KernelScope {
         use types::scope_field as F;
         let mut k = KernelScope::default();
         let mut seeds = ProcSeeds::default();
         for (i, s) in self.scopes.iter().enumerate() {
             if !s.global {
-                k.add_scope(i, s, &mut seeds);
+                k.add_scope(i, s, containers, &mut seeds);
             }
         }
         k.inline_comms();
@@ -251,7 +317,7 @@ impl Compiled {
     /// now.
     #[doc(hidden)]
     pub fn scope_image(&self) -> ScopeImage {
-        let k = self.kernel_scope();
+        let k = self.kernel_scope(&ContainerTable::default());
         ScopeImage {
             config: crate::loader::bytes_of(&k.config).to_vec(),
             listed: k.map_entries(),
@@ -339,6 +405,8 @@ fn seed_processes(roots: &[(u32, u64)], exes: &[ExecutableScope]) -> BTreeMap<u3
 
 #[cfg(test)]
 mod tests {
+    use crate::bpf::types::scope_field as F;
+    use crate::containers::ContainerTable;
     use crate::policy::compile;
     use crate::policy::test_policies::policy;
 
@@ -349,9 +417,75 @@ mod tests {
             &[("openat", &[])],
         )])
         .unwrap();
-        let k = c.kernel_scope();
+        let k = c.kernel_scope(&ContainerTable::default());
         assert_eq!((k.config.uid_min[0], k.config.uid_max[0]), (1000, 1999));
         assert_eq!(k.comms.len(), 2);
         assert_eq!(k.config.scoped, 1);
+    }
+
+    const A: &str = "4f1c9dbbd0cbc8df94d61ce4ea8b3aeb4ce8b8e3d7a6fb6ff6a47a2fb0c51f1b";
+    const B: &str = "4f1c9dbbd0cb0000000000000000000000000000000000000000000000000000";
+
+    #[test]
+    fn container_scopes_reach_the_kernel_config_by_cgroup() {
+        let mut t = ContainerTable::default();
+        t.add(10, &format!("/docker/{A}"), 1, false);
+        t.add(11, &format!("/docker/{A}/sub"), 1, false);
+        t.add(20, &format!("/docker/{B}"), 1, true);
+        let named = |name: &str, scope: &str| {
+            let mut p = policy(&[scope], &[("openat", &[])]);
+            p.name = name.into();
+            p
+        };
+        let c = compile(&[
+            named("by-id", &format!("container={}", &A[..16])),
+            named("new", "container=new"),
+            named("host", "not-container"),
+        ])
+        .unwrap();
+        c.resolve_containers(&t).unwrap();
+        let k = c.kernel_scope(&t);
+        let f = |field: F| k.config.fields[field.0 as usize];
+        assert_eq!(
+            (
+                f(F::SCOPE_CONTAINER_ID),
+                f(F::SCOPE_CONTAINER_NEW),
+                f(F::SCOPE_CONTAINER)
+            ),
+            (0b001, 0b010, 0b100)
+        );
+        assert_eq!(k.config.negated[F::SCOPE_CONTAINER.0 as usize], 0b100);
+        // both cgroups of A (its own and the one inside it), not B's
+        let listed: Vec<(u64, u64)> = k
+            .nums
+            .iter()
+            .filter(|((field, _, _), _)| *field == F::SCOPE_CONTAINER_ID.0)
+            .map(|((_, _, cgroup), bits)| (*cgroup, *bits))
+            .collect();
+        assert_eq!(listed, [(10, 1), (11, 1)]);
+        assert_eq!(c.container_id_policies(A), 1);
+        assert_eq!(c.container_id_policies(B), 0);
+    }
+
+    #[test]
+    fn a_container_id_that_names_none_or_two_is_refused() {
+        let mut t = ContainerTable::default();
+        t.add(10, &format!("/docker/{A}"), 1, false);
+        t.add(20, &format!("/docker/{B}"), 1, false);
+        let scoped = |id: &str| {
+            compile(&[policy(&[&format!("container={id}")], &[("openat", &[])])]).unwrap()
+        };
+        assert_eq!(
+            scoped(&A[..12]).resolve_containers(&t).unwrap_err(),
+            format!(
+                "policy 'p': container={} names 2 containers ({A}, {B}); give more of the id",
+                &A[..12]
+            )
+        );
+        assert_eq!(
+            scoped("0123456789ab").resolve_containers(&t).unwrap_err(),
+            "policy 'p': container=0123456789ab: no running container has that id (docker ps, podman ps, crictl ps show them); start it first, or use container=new for those started later"
+        );
+        assert_eq!(scoped(A).resolve_containers(&t), Ok(()));
     }
 }

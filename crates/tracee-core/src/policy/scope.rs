@@ -70,8 +70,9 @@ fn scope_names() -> impl Iterator<Item = &'static str> {
 }
 
 /// How each scope filter is written, one entry each, for help texts:
-/// `comm=`, `pid=/pid>=` (the fields that take ranges), `tree=PID`, then
-/// `global`, `container`, `not-container`, `follow`.
+/// `comm=`, `pid=/pid>=` (the fields that take ranges), `tree=PID`,
+/// `container=new/container=ID`, then `global`, `container`,
+/// `not-container`, `follow`.
 pub fn scope_syntax() -> Vec<String> {
     SCOPE_FIELDS
         .iter()
@@ -83,6 +84,8 @@ pub fn scope_syntax() -> Vec<String> {
                 format!("{name}={value}")
             }
         })
+        // by id (a running container's) or `new` (those started later)
+        .chain(std::iter::once("container=new/container=ID".to_string()))
         .chain(SCOPE_WORDS.iter().map(|w| w.to_string()))
         .collect()
 }
@@ -94,6 +97,12 @@ pub(super) struct Scope {
     pub(super) follow: bool,
     /// Some(true): container; Some(false): not-container.
     pub(super) container: Option<bool>,
+    /// `container=new`: in a container made after the trace started.
+    pub(super) container_new: bool,
+    /// `container=<id>` (false) or `container!=<id>` (true): full ids or
+    /// prefixes of at least 12 hex digits (or LXC/nspawn names, whole),
+    /// resolved against the running containers at start.
+    pub(super) container_ids: Option<(bool, Vec<String>)>,
     /// Per field: negated (!=) and the values listed.
     pub(super) lists: Vec<(ScopeField, bool, Vec<String>)>,
     pub(super) uid_range: Option<(u64, u64)>,
@@ -180,6 +189,47 @@ impl Scope {
         Ok(())
     }
 
+    /// `container=new`, `container=<id>,<id>`, `container!=<id>`: ids are
+    /// the runtime's (`docker ps` shows the first 12 hex digits), whole or a
+    /// prefix of at least [`CONTAINER_ID_PREFIX_MIN`] hex digits.
+    fn add_container(&mut self, expr: &str, op: Op, raw: &str) -> Result<(), String> {
+        if raw.is_empty() {
+            return Err(format!("'{expr}' has no value after {}", op.text()));
+        }
+        if !matches!(op, Op::Eq | Op::Ne) {
+            return Err(format!(
+                "'{expr}': container supports = and != only, not {}",
+                op.text()
+            ));
+        }
+        let negate = op == Op::Ne;
+        let mut ids = Vec::new();
+        for v in values(raw) {
+            if v == "new" {
+                if negate {
+                    return Err(format!("'{expr}': container!=new is not supported; write container=new, or not-container"));
+                }
+                self.container_new = true;
+                continue;
+            }
+            check_container_id(v).map_err(|m| format!("'{expr}': {m}"))?;
+            ids.push(v.to_string());
+        }
+        if ids.is_empty() {
+            return Ok(());
+        }
+        match &mut self.container_ids {
+            Some((n, list)) if *n == negate => list.extend(ids),
+            Some(_) => {
+                return Err(format!(
+                    "'{expr}': container= and container!= in one scope; use one of them"
+                ))
+            }
+            None => self.container_ids = Some((negate, ids)),
+        }
+        Ok(())
+    }
+
     /// `field op values`: a list of values (`=`, `!=`) or, for the fields
     /// that take ranges (uid, pid), a bound (`<`, `>`, `<=`, `>=`).
     fn add_field(&mut self, expr: &str) -> Result<(), String> {
@@ -190,7 +240,7 @@ impl Scope {
             ));
         };
         if field == "container" {
-            return Err(format!("'{expr}': containers are selected by `container` or `not-container` only (by id, or `new`, is not supported)"));
+            return self.add_container(expr, op, raw);
         }
         let Some(f) = scope_field(field) else {
             return Err(format!(
@@ -292,6 +342,8 @@ impl Scope {
     /// Whether a filter other than `global` and `follow` narrows it.
     fn narrows(&self) -> bool {
         self.container.is_some()
+            || self.container_new
+            || self.container_ids.is_some()
             || !self.lists.is_empty()
             || self.uid_range.is_some()
             || self.pid_range.is_some()
@@ -345,6 +397,30 @@ fn check_id(field: &str, v: &str) -> Result<(), String> {
     if !is_number_to(v, u32::MAX.into()) {
         return Err(format!(
             "'{v}' is not a {field} (a number from 0 to 4294967295)"
+        ));
+    }
+    Ok(())
+}
+
+/// The fewest hex digits a container id prefix may have: what `docker ps`
+/// and `crictl ps` show (12), which is also what makes a prefix unlikely to
+/// name two containers.
+pub const CONTAINER_ID_PREFIX_MIN: usize = 12;
+
+/// container=: an id as runtimes give them (hex), at least
+/// [`CONTAINER_ID_PREFIX_MIN`] digits of it; or a name as LXC and
+/// systemd-nspawn use for ids (letters, digits, `-_.`), whole.
+fn check_container_id(v: &str) -> Result<(), String> {
+    let hex = v.bytes().all(|b| b.is_ascii_hexdigit());
+    if hex && v.len() < CONTAINER_ID_PREFIX_MIN {
+        return Err(format!("'{v}' is too short a container id: give at least {CONTAINER_ID_PREFIX_MIN} hex digits (docker ps shows them), or `new`"));
+    }
+    if !v
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+    {
+        return Err(format!(
+            "'{v}' is not a container id (the runtime's id, as docker ps shows it, or `new`)"
         ));
     }
     Ok(())
@@ -448,6 +524,7 @@ mod tests {
             "cgroup=",
             "tree=PID",
             "executable=PATH",
+            "container=new/container=ID",
         ] {
             assert!(syntax.iter().any(|s| s == form), "{form} in {syntax:?}");
         }

@@ -13,7 +13,7 @@ function ev(eventName: string, hostProcessId: number, hostParentProcessId: numbe
   return {
     timestamp: 1, threadStartTime: 1, cgroupId: 1, returnValue: 0, eventId: 0, syscall: -1, hostProcessId, hostThreadId: hostProcessId,
     hostParentProcessId, processId: hostProcessId, threadId: hostProcessId, parentProcessId: hostParentProcessId, userId: 0, groupId: 0,
-    mountNamespace: 1, pidNamespace: 1, processorId: 0, processName, eventName, matchedPolicies: [], argsNum: 0,
+    mountNamespace: 1, pidNamespace: 1, processorId: 0, processName, containerId: '', container: {}, kubernetes: {}, eventName, matchedPolicies: [], argsNum: 0,
     args: Object.entries(args).map(([name, value]) => ({ name, type: '', value: value as never })), truncated: false, atEntry: false, argsUnknown: false,
     unreadable: [],
   };

@@ -13,7 +13,7 @@ function ev(eventName: string, matchedPolicies: string[], args: Record<string, u
   return {
     timestamp: 1, threadStartTime: 1, cgroupId: 1, returnValue: 0, eventId: 0, syscall: -1, hostProcessId: pid, hostThreadId: pid,
     hostParentProcessId: P, processId: pid, threadId: pid, parentProcessId: P, userId: 0, groupId: 0,
-    mountNamespace: 1, pidNamespace: 1, processorId: 0, processName: 'x', eventName, matchedPolicies, argsNum: 0,
+    mountNamespace: 1, pidNamespace: 1, processorId: 0, processName: 'x', containerId: '', container: {}, kubernetes: {}, eventName, matchedPolicies, argsNum: 0,
     args: Object.entries(args).map(([name, value]) => ({ name, type: '', value: value as never })), truncated: false, atEntry: false, argsUnknown: false,
     unreadable: [],
   };

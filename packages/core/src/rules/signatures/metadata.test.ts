@@ -62,7 +62,7 @@ describe("a finding's metadata.Properties in JSON", () => {
   const event: TraceeEvent = {
     timestamp: 1, threadStartTime: 1, cgroupId: 1, returnValue: 0, eventId: 0, syscall: -1, hostProcessId: 7, hostThreadId: 7,
     hostParentProcessId: 1, processId: 7, threadId: 7, parentProcessId: 1, userId: 0, groupId: 0,
-    mountNamespace: 1, pidNamespace: 1, processorId: 0, processName: 'x', eventName: 'security_file_open', matchedPolicies: [], argsNum: 0,
+    mountNamespace: 1, pidNamespace: 1, processorId: 0, processName: 'x', containerId: '', container: {}, kubernetes: {}, eventName: 'security_file_open', matchedPolicies: [], argsNum: 0,
     args: [], truncated: false, atEntry: false, argsUnknown: false, unreadable: [],
   };
   const properties = (rule: Rule) => {
