@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { ContainerRuntimeError, type ContainerRuntimeErrorCode, type RuntimeName } from './types.js';
 
 /** What serves each runtime's socket, for the messages. */
@@ -54,8 +55,11 @@ export async function bounded<T>(
     if (signal?.aborted) throw signal.reason;
     if (deadline.signal.aborted) throw runtimeError('RUNTIME_TIMEOUT', runtime, socket, String(timeoutMs));
     const text = e instanceof Error ? `${e.message} ${(e as { code?: unknown }).code ?? ''}` : String(e);
-    if (/\bENOENT\b/.test(text)) throw runtimeError('RUNTIME_NO_SOCKET', runtime, socket);
-    if (/\bECONNREFUSED\b/.test(text)) throw runtimeError('RUNTIME_REFUSED', runtime, socket);
+    // asked of the file system, not of the error's words: gRPC's channel, shared by the clients of
+    // one socket, says only "No connection established" while it waits to retry
+    if (/\bENOENT\b/.test(text) || !existsSync(socket)) throw runtimeError('RUNTIME_NO_SOCKET', runtime, socket);
+    // Node's connect error; gRPC's status 14 UNAVAILABLE (no connection to a socket that exists)
+    if (/\bECONNREFUSED\b|^14 UNAVAILABLE/.test(text)) throw runtimeError('RUNTIME_REFUSED', runtime, socket);
     throw runtimeError('RUNTIME_FAILED', runtime, socket, e instanceof Error ? e.message : String(e));
   } finally {
     clearTimeout(timer);
