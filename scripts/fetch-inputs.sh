@@ -16,6 +16,15 @@
 # independent of the kernel it was compiled against; the arm64 object for
 # BTFGen uses the same types with arm64's registers declared by the source.
 #
+# The container runtimes' gRPC API definitions (.proto), read at run time
+# by @tracee/core's runtime clients (its build copies them into
+# packages/core/protos/): containerd's native API (its services and types,
+# from the module github.com/containerd/containerd/api) and Kubernetes'
+# CRI (runtime.v1: k8s.io/cri-api, pkg/apis/runtime/v1/api.proto), each the
+# .proto files of a pinned release zip of the Go module proxy, refused
+# unless its sha256 is the one pinned here; extracted into
+# .cache/inputs/protos/<name>/ at their paths in the module.
+#
 # Debian's headers, pinned in inputs.lock (by name, version, pool path and
 # sha256; scripts/inputs-lock.sh fetches them from deb.debian.org):
 # syscalls.h, the kernel's syscall prototypes (include/linux/syscalls.h of
@@ -72,5 +81,30 @@ if ! kept; then
   mv "$out/vmlinux.btf.tmp" "$out/vmlinux.btf"
   printf '%s\n%s\n' "$stamp" "$(sha256sum "$out/vmlinux.btf" | cut -d' ' -f1)" > "$out/vmlinux.btf.source"
 fi
+
+# name module version sha256-of-the-zip
+PROTO_MODULES=(
+  "containerd github.com/containerd/containerd/api v1.12.0 4ab15ee9c8ffe50c31cdc50cd6ea02f4e761bc7ff7a913092e0a6c6199344a6c"
+  "cri-api    k8s.io/cri-api                        v0.37.2 61996edd091bc551c0ac0e42510330519442406811f0a6e29cd9dfcca04420fd"
+)
+mkdir -p "$out/protos"
+for entry in "${PROTO_MODULES[@]}"; do
+  read -r name module version sum <<< "$entry"
+  dest=$out/protos/$name
+  stamp="$module@$version:*.proto:$sum"
+  # kept while it is what that zip gave (lock_kept: the tree's sha256 is in the stamp file)
+  lock_kept "$dest" "$stamp" && continue
+  zip=$tmp/$name.zip
+  url="$GOPROXY_URL/$module/@v/$version.zip"
+  log "fetching the pinned $name API definitions: $url"
+  curl -fsSL --retry 3 -o "$zip" "$url" || die "cannot download $url (the Go module proxy must be reachable, or set GOPROXY_URL)"
+  got=$(sha256sum "$zip" | cut -d' ' -f1)
+  [[ $got == "$sum" ]] || die "$url has sha256 $got, pinned $sum: refusing it"
+  rm -rf "$dest" "$tmp/$name"
+  unzip -q "$zip" '*.proto' -d "$tmp/$name"
+  mv "$tmp/$name/$module@$version" "$dest"
+  lock_stamp "$dest" "$stamp"
+  rm -f "$zip"
+done
 
 lock_fetch_headers inputs.lock "$out" "$tmp"

@@ -14,6 +14,9 @@ cd "$(dirname "$0")/.."
 export TRACEE_EMBED_HOST_BTF=1
 source <(bash scripts/setup.sh --print-env)
 
+# The container runtimes the container tests start (none is started here).
+bash scripts/setup-containers.sh
+
 # Debian's kernels for the qemu matrix (test/qemu/matrix.mjs): the ones
 # embedded, and one that is not; fetched once, cached outside the repo.
 bash btfhub/fetch-debian.sh /var/cache/tracee-rs/btfhub-debian --images /var/cache/tracee-rs/qemu-kernels

@@ -68,3 +68,4 @@ export function listSignatures(rules: readonly Rule[] = BUILTIN_RULES): { name: 
   return rules.map((r) => ({ name: r.eventName, id: ruleEventId(r), signatureId: r.id, sets: [SIGNATURES_SET], needs: [...new Set(r.events.map((e) => e.event))] }));
 }
 export * from './rules/index.js';
+export * from './containers/runtimes/index.js';
