@@ -99,3 +99,18 @@ export function buildExecCases(dir: string): string {
   execFileSync('cc', ['-O1', '-pthread', '-Wall', '-Werror', '-o', out, src], { stdio: ['ignore', 'ignore', 'inherit'] });
   return out;
 }
+
+/**
+ * The cgroup ids in the containers map of every trace running on this host
+ * (bpf/lib/cgroup.h), from bpftool: what the kernel side counts as a
+ * container's cgroup now.
+ */
+export function containerCgroupsInKernel(): Set<number> {
+  const maps = JSON.parse(execFileSync('bpftool', ['-j', 'map', 'show'], { encoding: 'utf8' })) as { id: number; name?: string }[];
+  const ids = new Set<number>();
+  for (const m of maps.filter((x) => x.name === 'containers')) {
+    const entries = JSON.parse(execFileSync('bpftool', ['-j', 'map', 'dump', 'id', String(m.id)], { encoding: 'utf8' })) as { key: string[] }[];
+    for (const { key } of entries) ids.add(Number(Buffer.from(key.map((b) => parseInt(b, 16))).readBigUInt64LE()));
+  }
+  return ids;
+}

@@ -5,12 +5,12 @@
 // every rule runs through all of them.
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, rmdirSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { share, type Subscription } from 'rxjs';
 import { BUILTIN_RULES, detect, findings, isFindingEvent, replay, rulePolicies, trace, traceeJson, type Finding, type TraceeEvent } from '@tracee/core';
-import { arg, buildExecCases, CLI, until } from './helpers.js';
+import { arg, buildExecCases, cgroup2Mount, CLI, until } from './helpers.js';
 
 const ACTIONS = new URL('./fixtures/rule-actions.py', import.meta.url).pathname;
 const DIR = `/tmp/trc-rules-${process.pid}`;
@@ -31,12 +31,27 @@ async function run(argv: string[]): Promise<number> {
 const py = (...args: string[]) => run(['python3', ACTIONS, ...args]);
 /** A shell in a private mount namespace, with a tmpfs over `dir` (system files are never touched). */
 const privately = (dir: string, script: string) => run(['unshare', '-m', '--propagation', 'private', 'sh', '-c', `mount -t tmpfs none ${dir} && ${script}`]);
-/** A shell in a container as the rules tell one today: its own pid namespace (Tracee's container-only signatures). */
-const inContainer = (script: string) => run(['unshare', '-p', '-f', 'sh', '-c', script]);
-/** privately(), in a container. */
-const privatelyInContainer = (dir: string, script: string) => run(['unshare', '-m', '-p', '-f', '--propagation', 'private', 'sh', '-c', `mount -t tmpfs none ${dir} && ${script}`]);
-/** An action in a container (a pid namespace of its own). */
-const pyInContainer = (...args: string[]) => run(['unshare', '-p', '-f', 'python3', ACTIONS, ...args]);
+/**
+ * A container as a runtime makes one, without the runtime (test/containers.test.ts
+ * has the real ones): a cgroup named by a 64-hex id, as containerd names its
+ * containers', made before the traces start (so each finds it running), and
+ * a pid namespace of its own, whose pid 1 starts it by its first exec.
+ */
+const CONTAINER_PARENT = `${cgroup2Mount()}/trc-rules-${process.pid}`;
+const CONTAINER_CGROUP = `${CONTAINER_PARENT}/${'c0de'.repeat(16)}`;
+/** argv run in the container's cgroup, in a pid namespace of its own. */
+const contained = (argv: string[]) => run(['sh', '-c', `echo $$ > ${CONTAINER_CGROUP}/cgroup.procs && exec unshare -p -f "$@"`, 'sh', ...argv]);
+/** A shell in the container (Tracee's container-only signatures). */
+const inContainer = (script: string) => contained(['sh', '-c', script]);
+/** privately(), in the container. */
+const privatelyInContainer = (dir: string, script: string) => contained(['unshare', '-m', '--propagation', 'private', 'sh', '-c', `mount -t tmpfs none ${dir} && ${script}`]);
+/** An action in the container. */
+const pyInContainer = (...args: string[]) => contained(['python3', ACTIONS, ...args]);
+beforeAll(() => mkdirSync(CONTAINER_CGROUP, { recursive: true }));
+afterAll(() => {
+  rmdirSync(CONTAINER_CGROUP, { maxRetries: 5 });
+  rmdirSync(CONTAINER_PARENT);
+});
 
 interface Case {
   rule: string;
@@ -109,13 +124,13 @@ describe('builtin rules, live', () => {
         rule: 'TRC-1013',
         what: "a container connects to its environment's KUBERNETES_SERVICE_HOST",
         found: true,
-        act: () => run(['unshare', '-p', '-f', 'env', '-i', 'KUBERNETES_SERVICE_HOST=127.0.0.1', 'python3', ACTIONS, 'connect', `127.0.0.1:${port}`]),
+        act: () => contained(['env', '-i', 'KUBERNETES_SERVICE_HOST=127.0.0.1', 'python3', ACTIONS, 'connect', `127.0.0.1:${port}`]),
       },
       {
         rule: 'TRC-1013',
         what: 'a container connects elsewhere',
         found: false,
-        act: () => run(['unshare', '-p', '-f', 'env', '-i', 'KUBERNETES_SERVICE_HOST=10.96.0.1', 'python3', ACTIONS, 'connect', `127.0.0.1:${port}`]),
+        act: () => contained(['env', '-i', 'KUBERNETES_SERVICE_HOST=10.96.0.1', 'python3', ACTIONS, 'connect', `127.0.0.1:${port}`]),
       },
       { rule: 'TRC-1013', what: 'the host connects to it', found: false, act: () => run(['env', '-i', 'KUBERNETES_SERVICE_HOST=127.0.0.1', 'python3', ACTIONS, 'connect', `127.0.0.1:${port}`]) },
       { rule: 'TRC-1028', what: 'write /etc/sudoers.d/x', found: true, act: () => privately('/etc', 'mkdir /etc/sudoers.d && : > /etc/sudoers.d/x') },
@@ -171,12 +186,14 @@ describe('builtin rules, live', () => {
         rule: 'TRC-1014',
         what: 'a container bind-mounts /dev/null',
         found: true,
-        act: () => run(['unshare', '-m', '-p', '-f', '--propagation', 'private', 'sh', '-c', `exec mount --bind /dev/null ${DIR}/mnt-in-container`]),
+        act: () => contained(['unshare', '-m', '--propagation', 'private', 'sh', '-c', `exec mount --bind /dev/null ${DIR}/mnt-in-container`]),
       },
       { rule: 'TRC-1014', what: 'the host bind-mounts /dev/null', found: false, act: () => run(['unshare', '-m', '--propagation', 'private', 'sh', '-c', `exec mount --bind /dev/null ${DIR}/mnt-on-host`]) },
       // containers only, as Tracee's
       { rule: 'TRC-1019', what: 'a container connects to /var/run/docker.sock', found: true, act: () => privatelyInContainer('/run', `exec python3 ${ACTIONS} unix-connect /run/docker.sock:/var/run/docker.sock`) },
       { rule: 'TRC-1019', what: 'a container connects to /var/run/other.sock', found: false, act: () => privatelyInContainer('/run', `exec python3 ${ACTIONS} unix-connect /run/other.sock:/var/run/other.sock`) },
+      // a pid namespace of its own is no container (a cgroup a runtime made is)
+      { rule: 'TRC-1019', what: 'unshare -p (no container) connects to /var/run/docker.sock', found: false, act: () => run(['unshare', '-m', '-p', '-f', '--propagation', 'private', 'sh', '-c', `mount -t tmpfs none /run && exec python3 ${ACTIONS} unix-connect /run/docker.sock:/var/run/docker.sock`]) },
       { rule: 'TRC-1019', what: 'the host connects to /var/run/docker.sock', found: false, act: () => privately('/run', `exec python3 ${ACTIONS} unix-connect /run/docker.sock:/var/run/docker.sock`) },
       { rule: 'TRC-1018', what: 'cat reads a cluster CA key', found: true, act: () => privately('/etc', 'mkdir -p /etc/kubernetes/pki && echo k > /etc/kubernetes/pki/ca.key && exec cat /etc/kubernetes/pki/ca.key') },
       { rule: 'TRC-1018', what: "'kubelet' reads it", found: false, act: () => privately('/etc', `mkdir -p /etc/kubernetes/pki && echo k > /etc/kubernetes/pki/ca.key && exec ${DIR}/kubelet /etc/kubernetes/pki/ca.key`) },

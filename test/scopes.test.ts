@@ -9,7 +9,7 @@ import { chmodSync, copyFileSync, mkdirSync, readFileSync, readlinkSync, rmdirSy
 import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { trace, type Policy, type TraceeEvent } from '@tracee/core';
-import { arg, cgroup2Mount, until } from './helpers.js';
+import { arg, cgroup2Mount, containerCgroupsInKernel, until } from './helpers.js';
 
 const DIR = `/tmp/trc-scope-${process.pid}`;
 const UID = 4242;
@@ -174,7 +174,23 @@ describe('scopes in the kernel', () => {
       run([`${DIR}/exe-link`, file('exe-link', true)]);
       run([copy, file('exe-link', false)]);
       run(['unshare', '-m', '--propagation', 'private', 'sh', '-c', `mkdir -p ${DIR}/bound && mount --bind ${DIR}/bin ${DIR}/bound && ${DIR}/bound/trc-exe ${file('exe-bind', true)}; exec ${DIR}/bound/trc-exe-copy ${file('exe-bind', false)}`]);
-      run(['unshare', '-p', '-f', cat, file('container', true), file('not-container', false)]);
+      // a container is a cgroup a runtime made for it (named by its id), not
+      // a namespace: a process moved into a cgroup named as containerd names
+      // its containers' (a 64-hex id), made after the trace started, is in
+      // one; unshare -p's and the host's are not (test/containers.test.ts:
+      // the real runtimes)
+      const ctrDir = `${cgroup2Mount()}/trc-scope-${process.pid}-ctr`;
+      const ctrCgroup = `${ctrDir}/${'c0ffee'.repeat(10)}abcd`;
+      mkdirSync(ctrCgroup, { recursive: true });
+      cleanups.push(() => {
+        rmdirSync(ctrCgroup, { maxRetries: 5 });
+        rmdirSync(ctrDir);
+      });
+      // the trace has taken its cgroup_mkdir (a runtime's container gets the
+      // same moments: runc sets its cgroup up before the container runs)
+      await until(() => containerCgroupsInKernel().has(statSync(ctrCgroup).ino), 5000, 'the container cgroup in the kernel map');
+      run(['sh', '-c', `echo $$ > ${ctrCgroup}/cgroup.procs && exec cat ${file('container', true)} ${file('not-container', false)}`]);
+      run(['unshare', '-p', '-f', cat, file('container', false), file('not-container', true)]);
       run([cat, file('container', false), file('not-container', true)]);
       run(asUid(UID, [commA, file('and-of-two', true)]));
       run([commA, file('and-of-two', false)]);

@@ -81,9 +81,9 @@ pub fn arg_kind(ty: &str, as_string: bool, as_address: bool) -> Option<&'static 
         return Some("Ptr");
     }
     Some(match ty.trim_start_matches("const ") {
+        "bool" | "_Bool" => "Bool",
         "int"
         | "pid_t"
-        | "bool"
         | "__s32"
         | "key_serial_t"
         | "key_t"

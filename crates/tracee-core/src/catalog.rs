@@ -44,6 +44,8 @@ pub enum ArgKind {
     /// each), sent as a string array of name, owner pairs by
     /// tracee_rootkit_check (hooked_proc_fops).
     HookedSymbols,
+    /// A C bool: `true`/`false` in JSON, as Tracee's bool arguments.
+    Bool,
     I32,
     U32,
     I64,

@@ -543,7 +543,13 @@ fn write_value(out: &mut Vec<u8>, kind: ArgKind, slot: u64, got: &Captured<'_>) 
             out.push(b']');
         }
         ArgKind::I32 | ArgKind::U32 | ArgKind::I64 | ArgKind::U64 => write_int(out, kind, slot),
+        ArgKind::Bool => write_bool(out, slot),
     }
+}
+
+/// A C bool (its low byte), as Tracee writes bool arguments.
+fn write_bool(out: &mut Vec<u8>, v: u64) {
+    out.extend_from_slice(if v as u8 != 0 { b"true" } else { b"false" });
 }
 
 /// An argument past the record's six, [`captured`]: its strings or its value.
@@ -551,6 +557,7 @@ fn write_extra(out: &mut Vec<u8>, kind: ArgKind, got: &Captured<'_>) {
     match (kind, &got.list, got.text, got.value) {
         (ArgKind::StrArray, Some(list), _, _) => write_list(out, list),
         (ArgKind::Str, _, Some(t), _) => write_text(out, t),
+        (ArgKind::Bool, _, _, Some(v)) => write_bool(out, v),
         (_, _, _, Some(v)) => write_int(out, kind, v),
         _ => {}
     }

@@ -16,6 +16,7 @@ use libbpf_rs::{Map, MapCore, MapFlags, Object, PerfBufferBuilder};
 use crate::bpf::types;
 use crate::btf::{self, BtfSource, Decision};
 use crate::catalog;
+use crate::containers::SharedContainers;
 use crate::features::{global_data_supported, helper_supported, ring_buffer_supported, Transport};
 use crate::loader::{load_and_attach, map, Disabled, Plan};
 use crate::policy::{self, EventFilters, Policy};
@@ -60,13 +61,10 @@ pub struct TraceOptions {
     /// How often the rootkit checks (hooked_syscall, hooked_proc_fops) run
     /// after the one at start, where selected (rootkit.rs).
     pub rootkit_check_interval: Duration,
-    /// What container runtimes said of the containers running at start
-    /// (full id, details), asked before the trace: existing_container and
-    /// the first events of each carry it.
-    pub known_containers: Vec<(String, crate::containers::Enrichment)>,
-    /// How long a new container's container_create waits for a runtime's
-    /// details ([`crate::containers::ContainerTable::enrich`]) before it is
-    /// sent without them; zero where no runtime is asked.
+    /// How long existing_container and container_create wait for a
+    /// runtime's details of their container
+    /// ([`crate::containers::ContainerTable::enrich`]) before they are sent
+    /// without them; zero where no runtime is asked.
     pub enrich_wait: Duration,
 }
 
@@ -92,7 +90,6 @@ impl Default for TraceOptions {
             syscall_hooks: SyscallHookMode::Auto,
             exec_env: false,
             rootkit_check_interval: crate::rootkit::DEFAULT_INTERVAL,
-            known_containers: Vec::new(),
             enrich_wait: Duration::ZERO,
         }
     }
@@ -336,13 +333,10 @@ impl Tracer {
             && helper_supported(libbpf_rs::libbpf_sys::BPF_FUNC_get_current_task_btf);
         // the containers running now: for container=<id>, the containers
         // map, existing_container
-        let containers =
-            crate::containers::Tracking::start(&opts.known_containers).map_err(|cause| {
-                Error::Load {
-                    cause,
-                    log: String::new(),
-                }
-            })?;
+        let containers = crate::containers::Tracking::start().map_err(|cause| Error::Load {
+            cause,
+            log: String::new(),
+        })?;
         compiled
             .resolve_containers(&containers.table.read().expect("the table's lock"))
             .map_err(|cause| Error::Invalid {
@@ -519,8 +513,9 @@ impl Batcher {
         }
     }
 
-    /// Adds a record unless the policies' event filters drop it (false).
-    fn push(&mut self, data: &[u8], filters: &EventFilters) -> bool {
+    /// Adds a record unless the policies' event filters drop it (false);
+    /// `containers`: for the filters on a record's container.
+    fn push(&mut self, data: &[u8], filters: &EventFilters, containers: &SharedContainers) -> bool {
         let record = &data[..record_len(data)];
         let off = std::mem::offset_of!(types::event_header, event_id);
         let id = record
@@ -533,7 +528,9 @@ impl Batcher {
             let Ok((event, _)) = crate::record::decode(record) else {
                 return true;
             };
-            let matched = filters.apply(&event, event.header.matched_policies);
+            let table = containers.read().unwrap_or_else(|e| e.into_inner());
+            let container = table.get(event.header.cgroup_id).map(|e| &e.container);
+            let matched = filters.apply(&event, event.header.matched_policies, container);
             if matched == 0 {
                 self.batch.data.truncate(start);
                 return false;
@@ -646,7 +643,7 @@ fn run(plan: &Plan, out: &Handoff, ready: &Sender<Result<TracerInfo, Error>>) ->
     let cgroups = CgroupRecords::new(&obj, plan)?;
     // false: stopping, leave the rest in the kernel
     let push = |b: &mut Batcher, record: &[u8]| -> bool {
-        if !b.push(record, filters) {
+        if !b.push(record, filters, &plan.containers.table) {
             out.shared.filtered.fetch_add(1, Ordering::Relaxed);
             return true;
         }
@@ -766,9 +763,10 @@ struct CgroupRecords<'a> {
     map: Map<'a>,
     nums: Map<'a>,
     plan: &'a Plan,
-    /// container_create records waiting for a runtime's details: the
-    /// container's cgroup, the cgroup_mkdir record's context, the deadline.
-    pending: RefCell<Vec<(u64, types::event_header, std::time::Instant)>>,
+    /// existing_container and container_create records waiting for a
+    /// runtime's details: the event, the container's cgroup, the context
+    /// (the cgroup_mkdir record's; none for existing_container), the deadline.
+    pending: RefCell<Vec<Pending>>,
 }
 
 impl<'a> CgroupRecords<'a> {
@@ -812,29 +810,35 @@ impl<'a> CgroupRecords<'a> {
             .unwrap_or_else(|e| e.into_inner())
     }
 
-    /// existing_container records, one per container running at start.
+    /// existing_container, one per container running at start: due once
+    /// a runtime has described it, or the wait is over ([`Self::due`]).
     fn existing(&self) -> Vec<Vec<u8>> {
         if self.existing_policies == 0 {
             return Vec::new();
         }
         let header = crate::containers::events::no_process(boot_time_ns());
-        let table = self.table();
-        table
+        let deadline = std::time::Instant::now() + self.plan.opts.enrich_wait;
+        let cgroups: Vec<u64> = self
+            .table()
             .containers()
             .iter()
-            .filter_map(|e| {
-                crate::containers::events::created(
-                    self.ids.existing,
-                    self.existing_policies,
-                    &header,
-                    &e.container,
-                )
-            })
-            .collect()
+            .map(|e| e.container.cgroup_id)
+            .collect();
+        self.pending
+            .borrow_mut()
+            .extend(cgroups.into_iter().map(|cgroup| Pending {
+                event: self.ids.existing,
+                policies: self.existing_policies,
+                cgroup,
+                header,
+                deadline,
+            }));
+        self.due(false)
     }
 
-    /// The container_create records due: those whose container a runtime
-    /// has described, or whose wait is over (all, with `all`).
+    /// The lifecycle records due, in the order they were made: those whose
+    /// container a runtime has described, or whose wait is over (all, with
+    /// `all`). One not due holds back those after it.
     fn due(&self, all: bool) -> Vec<Vec<u8>> {
         let mut pending = self.pending.borrow_mut();
         if pending.is_empty() {
@@ -842,23 +846,19 @@ impl<'a> CgroupRecords<'a> {
         }
         let now = std::time::Instant::now();
         let table = self.table();
-        let mut out = Vec::new();
-        pending.retain(|(cgroup, header, deadline)| {
-            let entry = table.get(*cgroup);
-            let ready = all || now >= *deadline || entry.is_none_or(|e| e.container.enriched);
-            if ready {
-                if let Some(e) = entry {
-                    out.extend(crate::containers::events::created(
-                        self.ids.create,
-                        self.create_policies,
-                        header,
-                        &e.container,
-                    ));
-                }
-            }
-            !ready
-        });
-        out
+        let ready = pending
+            .iter()
+            .take_while(|p| {
+                all || now >= p.deadline || table.get(p.cgroup).is_none_or(|e| e.container.enriched)
+            })
+            .count();
+        pending
+            .drain(..ready)
+            .filter_map(|p| {
+                let e = table.get(p.cgroup)?;
+                crate::containers::events::created(p.event, p.policies, &p.header, &e.container)
+            })
+            .collect()
     }
 
     /// Updates the table and the map from a cgroup record: whether a
@@ -903,22 +903,28 @@ impl<'a> CgroupRecords<'a> {
                 );
             }
             if created && self.create_policies != 0 {
-                let deadline = std::time::Instant::now() + self.plan.opts.enrich_wait;
-                self.pending
-                    .borrow_mut()
-                    .push((cgroup, event.header, deadline));
+                self.pending.borrow_mut().push(Pending {
+                    event: self.ids.create,
+                    policies: self.create_policies,
+                    cgroup,
+                    header: event.header,
+                    deadline: std::time::Instant::now() + self.plan.opts.enrich_wait,
+                });
                 made = self.due(false);
             }
         } else {
-            // its container_create first, if it still waits
-            let waiting = self.pending.borrow().iter().any(|(c, _, _)| *c == cgroup);
-            if waiting {
-                let mut pending = self.pending.borrow_mut();
-                for p in pending.iter_mut().filter(|(c, _, _)| *c == cgroup) {
-                    p.2 = std::time::Instant::now();
+            // its container_create first, if it still waits (and those
+            // before it)
+            let waiting = self
+                .pending
+                .borrow()
+                .iter()
+                .position(|p| p.cgroup == cgroup);
+            if let Some(i) = waiting {
+                let now = std::time::Instant::now();
+                for p in self.pending.borrow_mut().iter_mut().take(i + 1) {
+                    p.deadline = now;
                 }
-            }
-            if waiting {
                 made = self.due(false);
             }
             let change = self.table().remove(cgroup);
@@ -938,6 +944,18 @@ impl<'a> CgroupRecords<'a> {
         }
         (selected, made)
     }
+}
+
+/// A lifecycle record waiting for a runtime's details (CgroupRecords::due).
+struct Pending {
+    /// container_create or existing_container.
+    event: u32,
+    policies: u64,
+    /// The container's own cgroup.
+    cgroup: u64,
+    /// The record's context: the cgroup_mkdir record's, or none.
+    header: types::event_header,
+    deadline: std::time::Instant,
 }
 
 /// CLOCK_BOOTTIME now, in ns: the records' clock (bpf_ktime_get_boot_ns).
@@ -1121,11 +1139,11 @@ mod tests {
             let filters = EventFilters::default();
             // short records up to one byte short of the mark, then the longest
             while b.batch.data.len() + header < batch_bytes {
-                assert!(b.push(&record(header), &filters));
+                assert!(b.push(&record(header), &filters, &Default::default()));
             }
             let crossing = record(RECORD_MAX_BYTES);
             while !b.full() {
-                assert!(b.push(&crossing, &filters));
+                assert!(b.push(&crossing, &filters, &Default::default()));
             }
             assert!(
                 b.batch.data.len() <= max_batch_bytes(&opts),
@@ -1139,7 +1157,11 @@ mod tests {
         };
         let mut b = Batcher::new(&opts);
         b.batch.data.resize(4095, 0);
-        assert!(b.push(&record(RECORD_MAX_BYTES), &EventFilters::default()));
+        assert!(b.push(
+            &record(RECORD_MAX_BYTES),
+            &EventFilters::default(),
+            &Default::default()
+        ));
         assert_eq!(b.batch.data.len(), max_batch_bytes(&opts));
     }
 

@@ -120,22 +120,11 @@ pub struct NativeTraceOptions {
     pub exec_env: Option<bool>,
     /// Seconds between the rootkit checks after the one at start.
     pub rootkit_check_interval_s: Option<f64>,
-    /// What container runtimes said of the containers running now, asked
-    /// before the trace starts (existing_container and their first events
-    /// carry it).
-    pub known_containers: Option<Vec<NativeKnownContainer>>,
-    /// How long a new container's container_create waits for
-    /// `enrichContainer` before it goes without a runtime's details (ms;
-    /// 0, the default, where no runtime is asked).
+    /// How long existing_container and container_create wait for
+    /// `enrichContainer` of their container before they go without a
+    /// runtime's details (ms, 0 to 60000; 0, the default, where no runtime
+    /// is asked).
     pub enrich_wait_ms: Option<f64>,
-}
-
-/// A container as a runtime described it (`knownContainers`).
-#[napi(object)]
-pub struct NativeKnownContainer {
-    /// The runtime's full id.
-    pub id: String,
-    pub info: NativeEnrichment,
 }
 
 /// What was attached, and with which BTF (TypeScript's `TraceInfo`).
@@ -231,6 +220,8 @@ pub struct NativeContainer {
     pub new: bool,
     /// Removed (kept a while for the events read before).
     pub removed: bool,
+    /// `enrichContainer` was called for it.
+    pub enriched: bool,
 }
 
 /// What a runtime said of a container (`enrichContainer`).
@@ -311,12 +302,6 @@ impl NativeTracer {
             legacy_programs: options.legacy_programs.unwrap_or(false),
             exec_env: options.exec_env.unwrap_or(false),
             rootkit_check_interval,
-            known_containers: options
-                .known_containers
-                .unwrap_or_default()
-                .into_iter()
-                .map(|k| (k.id, to_enrichment(k.info)))
-                .collect(),
             enrich_wait: match options.enrich_wait_ms {
                 None => Duration::ZERO,
                 Some(ms) if ms.is_finite() && (0.0..=60_000.0).contains(&ms) => {
@@ -540,6 +525,7 @@ impl NativeTracer {
                 ctime: e.container.ctime_ns.to_string(),
                 new: e.container.new,
                 removed: e.is_removed(),
+                enriched: e.container.enriched,
             })
             .collect()
     }

@@ -166,6 +166,12 @@ await yargs(hideBin(process.argv))
           coerce: (v: string | string[]) => (Array.isArray(v) ? v[v.length - 1] : v),
           describe: `how often hooked_syscall and hooked_proc_fops check the kernel after the check at start, e.g. 60s, 5m (default ${DEFAULTS.rootkitCheckIntervalS}s)`,
         })
+        .option('enrichment', {
+          type: 'string',
+          array: true,
+          describe:
+            "container runtimes to ask for names, images and pods, as Tracee's --enrichment: container (every runtime at its default socket: the default where a socket exists), container.<docker|containerd|crio|podman>.socket=PATH (only those given); none: ask no runtime (events carry container ids only)",
+        })
         .option('syscall-hooks', {
           choices: DEFAULTS.syscallHooksModes,
           default: DEFAULTS.syscallHooks,

@@ -2,7 +2,7 @@
 // the tracer only as fast as stdout takes them, so a slow reader backs up
 // into the kernel ring, where the loss is counted and reported, not memory.
 import { once } from 'node:events';
-import { BUILTIN_RULES, PolicyError, TraceSession, TraceeError, loadPolicies, loadRules, type Policy, type SyscallHooks, type TraceeEvent } from '@tracee/core';
+import { BUILTIN_RULES, PolicyError, TraceSession, TraceeError, loadPolicies, loadRules, parseEnrichment, type ContainerEnrichment, type Policy, type SyscallHooks, type TraceeEvent } from '@tracee/core';
 import { jsonLine, parseDuration, tableHeader, tableRow } from './format.js';
 import { mark } from './timing.js';
 
@@ -35,6 +35,7 @@ export interface TraceArgs {
   'syscall-hooks': SyscallHooks;
   'exec-env': boolean;
   'rootkit-check-interval'?: string;
+  enrichment?: string[];
   'parse-arguments': boolean;
   rules: boolean;
   'rules-dir'?: string;
@@ -56,6 +57,13 @@ export async function runTrace(argv: TraceArgs): Promise<void> {
     fail(`--rootkit-check-interval: ${(e as Error).message}`);
   }
   if (rootkitCheckMs !== undefined && rootkitCheckMs <= 0) fail('--rootkit-check-interval must be longer than 0, e.g. 60s');
+  let enrichment: ContainerEnrichment | false | undefined;
+  try {
+    const given = argv.enrichment;
+    enrichment = given === undefined ? undefined : given.length === 1 && given[0] === 'none' ? false : parseEnrichment(given);
+  } catch (e) {
+    fail((e as Error).message);
+  }
   // how the kernel side runs, whatever is traced; the ring's size is
   // checked where the tracer sizes it (tracee-core), for the library too
   const how = {
@@ -65,6 +73,7 @@ export async function runTrace(argv: TraceArgs): Promise<void> {
     syscallHooks: argv['syscall-hooks'],
     execEnv: argv['exec-env'],
     rootkitCheckInterval: rootkitCheckMs === undefined ? undefined : rootkitCheckMs / 1000,
+    enrichment,
   };
   const selects = argv.policy !== undefined || argv.events !== undefined;
   if (argv.rules || (argv['rules-dir'] !== undefined && !selects)) {

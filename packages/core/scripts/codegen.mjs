@@ -175,7 +175,7 @@ export interface EventArg {
 }
 
 /** What an argument's value can be. */
-export type ArgValue = string | number | Sockaddr | Timespec | Msghdr | string[] | number[] | HookedSymbolData[];
+export type ArgValue = string | number | boolean | Sockaddr | Timespec | Msghdr | string[] | number[] | HookedSymbolData[];
 
 /** A hooked function pointer (Tracee's trace.HookedSymbolData): what it was (\`iterate_shared\`) and the module its new target belongs to (\`hidden\` where no symbol has it). */
 export interface HookedSymbolData {
@@ -364,9 +364,10 @@ function hex(dv: DataView, at: number): string {
   return hi === 0 ? '0x' + lo : '0x' + hi.toString(16) + lo.padStart(8, '0');
 }
 
-/** An integer argument past the record's args, from its 8 bytes, by kind. */
-function extValue(kind: ArgKind, v: bigint): number {
+/** An integer (or bool) argument past the record's args, from its 8 bytes, by kind. */
+function extValue(kind: ArgKind, v: bigint): number | boolean {
   switch (kind) {
+    case 'Bool': return (v & 0xffn) !== 0n;
     case 'I32': return Number(BigInt.asIntN(32, v));
     case 'U32': return Number(BigInt.asUintN(32, v));
     case 'I64': return Number(BigInt.asIntN(64, v));
@@ -396,6 +397,7 @@ function argValue(kind: ArgKind, dv: DataView, at: number, str: string | undefin
       for (let i = 0; arr && i + 1 < arr.length; i += 2) out.push({ SymbolName: arr[i]!, ModuleOwner: arr[i + 1]! });
       return out;
     }
+    case 'Bool': return dv.getUint8(at) !== 0;
     case 'I32': return dv.getInt32(at, true);
     case 'U32': return dv.getUint32(at, true);
     case 'I64': return dv.getUint32(at, true) + dv.getInt32(at + 4, true) * 4294967296;

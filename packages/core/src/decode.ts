@@ -26,7 +26,7 @@ export function argOf(e: TraceeEvent, name: string): ArgValue | undefined {
 export function decodeValue(decoder: Decoder | undefined, value: ArgValue): string {
   if (Array.isArray(value)) return JSON.stringify(value);
   if (typeof value === 'object') return formatStruct(value);
-  if (typeof value === 'string' || decoder === undefined) return typeof value === 'string' ? value : String(value);
+  if (typeof value === 'string' || typeof value === 'boolean' || decoder === undefined) return typeof value === 'string' ? value : String(value);
   return loadBinding().decodeValue(decoder, value) ?? String(value);
 }
 

@@ -1,5 +1,7 @@
 export { trace, type TraceObserverOptions } from './trace.js';
-export { TraceSession, type TraceInfo, type TraceOptions, type TraceStats } from './session.js';
+export { DEFAULT_ENRICH_WAIT_MS, TraceSession, type TraceInfo, type TraceOptions, type TraceStats } from './session.js';
+export { ContainerEnricher, ENRICH_POLL_MS, enrichmentOf, presentRuntimes, type EnrichedTable } from './containers/enricher.js';
+export type { NativeContainer, NativeEnrichment } from './generated/native.js';
 export { TraceeError, type TraceeErrorCode } from './errors.js';
 export { DEFAULTS, ERROR_CODES, SCOPE_SYNTAX, type SyscallHooks } from './generated/core.js';
 export {
@@ -34,6 +36,10 @@ export {
   type Timespec,
   type ArgValue,
   type TraceeEvent,
+  type ContainerView,
+  type EventContainer,
+  type EventKubernetes,
+  HOST_VIEW,
 } from './generated/schema.js';
 export { platformTriple } from './binding.js';
 export { argOf, decodeValue, decodedArgs, errnoName, formatReturn, formatStruct } from './decode.js';

@@ -7,6 +7,13 @@ import type { DEFAULTS, SyscallHooks } from './generated/core.js';
 import { CorruptBatchError, decodeBatch, type ContainerView, type EVENT_SETS, type EventName, type EventSet, type LIMITS, type TraceeEvent } from './generated/schema.js';
 import type { NativeContainer, NativeEnrichment, NativeStats, NativeTraceInfo, NativeTracer } from './generated/native.js';
 import { policyFromFlags, toNative, type Policy } from './policy.js';
+import { ContainerEnricher, presentRuntimes } from './containers/enricher.js';
+import { runtimeSockets, type ContainerEnrichment } from './containers/runtimes/enrichment.js';
+// DEFAULT_SOCKETS and parseEnrichment are imported for the docs' {@link}s
+// eslint-disable-next-line @typescript-eslint/no-unused-vars
+import type { DEFAULT_SOCKETS } from './containers/runtimes/types.js';
+// eslint-disable-next-line @typescript-eslint/no-unused-vars
+import type { parseEnrichment } from './containers/runtimes/enrichment.js';
 import type { TraceeJsonOptions } from './tracee-json.js';
 import { BUILTIN_RULES } from './rules/builtin.js';
 import type { DetectOptions } from './rules/detect.js';
@@ -75,7 +82,25 @@ export interface TraceOptions {
    * {@link DEFAULTS}`.rootkitCheckIntervalS`.
    */
   rootkitCheckInterval?: number;
+  /**
+   * Which container runtimes to ask for the names, images and pods of the
+   * containers events come from (Tracee's `--enrichment`, parsed by
+   * {@link parseEnrichment}); `false`: none, events carry container ids
+   * only. Default: every runtime whose default socket exists
+   * ({@link DEFAULT_SOCKETS}).
+   */
+  enrichment?: ContainerEnrichment | false;
+  /**
+   * How long `existing_container` and `container_create` wait for a
+   * runtime to describe their container before they go without its
+   * details, in ms (0 to 60000). Default: {@link DEFAULT_ENRICH_WAIT_MS}
+   * where a runtime is asked, else 0.
+   */
+  enrichWaitMs?: number;
 }
+
+/** {@link TraceOptions}`.enrichWaitMs` where a runtime is asked: a runtime answers in ms; one that hangs holds the lifecycle events back no longer. */
+export const DEFAULT_ENRICH_WAIT_MS = 1000;
 
 /**
  * Every option of {@link TraceOptions}, by name: checked against what a
@@ -97,6 +122,8 @@ const TRACE_OPTION_NAMES = [
   'rules',
   'onRuleError',
   'rootkitCheckInterval',
+  'enrichment',
+  'enrichWaitMs',
 ] as const satisfies readonly (keyof TraceOptions)[];
 // every key of TraceOptions is listed (else: "Type 'false' is not assignable to type 'true'")
 const everyOptionListed: Exclude<keyof TraceOptions, (typeof TRACE_OPTION_NAMES)[number]> extends never ? true : false = true;
@@ -151,6 +178,11 @@ export class TraceSession {
     const plan = planSignatures(given, rules);
     const policies = plan?.policies ?? given;
     const execEnv = options.execEnv || [...(plan?.selections.keys() ?? [])].some((r) => r.execEnv);
+    const enrichment = options.enrichment ?? { enabled: true, sockets: {}, cgroupfs: { force: false } };
+    if (enrichment && enrichment.cgroupfs.path !== undefined) {
+      throw new TraceeError('EINVAL', 'enrichment container.cgroupfs.path is not supported: tracee-rs finds the cgroup filesystem in /proc/self/mountinfo (cgroup v2, else the cpuset controller\'s v1 hierarchy); leave it out');
+    }
+    const runtimes = enrichment ? presentRuntimes(runtimeSockets(enrichment)) : [];
     let session: TraceSession;
     try {
       session = new TraceSession(
@@ -164,6 +196,7 @@ export class TraceSession {
           syscallHooks: options.syscallHooks,
           execEnv,
           rootkitCheckIntervalS: options.rootkitCheckInterval,
+          enrichWaitMs: options.enrichWaitMs ?? (runtimes.length ? DEFAULT_ENRICH_WAIT_MS : 0),
         }),
         plan && new SignatureStage(plan, { onRuleError: options.onRuleError }),
       );
@@ -173,7 +206,16 @@ export class TraceSession {
       throw error;
     }
     if (plan) session.#signaturesAvailable(plan);
+    if (runtimes.length) session.#enricher = new ContainerEnricher(session.#native, runtimes);
     return session;
+  }
+
+  /** Asks the runtimes about the table's containers (none where enrichment is off or no runtime is here). */
+  #enricher: ContainerEnricher | undefined;
+
+  /** Resolves once every container the table holds now has been described by the runtimes (or found unknown to them). */
+  async containersDescribed(): Promise<void> {
+    await this.#enricher?.settled();
   }
 
   /**
@@ -362,6 +404,7 @@ export class TraceSession {
   stop(): void {
     if (this.#stopped) return;
     this.#stopped = true;
+    this.#enricher?.close();
     try {
       this.#native.stop();
     } catch (e) {

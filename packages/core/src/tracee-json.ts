@@ -102,7 +102,8 @@ export function parseEventJson(line: string): TraceeEvent {
     pidNamespace: n('pidNamespace'),
     processorId: n('processorId'),
     processName: String(j.processName ?? ''),
-    containerId: String(j.containerId ?? ''),
+    // Tracee writes both; a line with only the object still says it
+    containerId: String(j.containerId || (j.container as { id?: string } | undefined)?.id || ''),
     container: (j.container ?? {}) as TraceeEvent['container'],
     kubernetes: (j.kubernetes ?? {}) as TraceeEvent['kubernetes'],
     eventName: String(j.eventName ?? ''),

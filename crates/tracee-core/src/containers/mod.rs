@@ -82,20 +82,15 @@ pub struct Tracking {
 }
 
 impl Tracking {
-    /// The containers running now, from a scan of the hierarchy, with what
-    /// runtimes said of them (`known`: full id and details). Err: the scan
-    /// failed (the message says where).
-    pub fn start(known: &[(String, Enrichment)]) -> Result<Tracking, String> {
+    /// The containers running now, from a scan of the hierarchy. Err: the
+    /// scan failed (the message says where).
+    pub fn start() -> Result<Tracking, String> {
         let hierarchy = hierarchy();
         let table = match &hierarchy {
             Some(h) => {
                 let cgroups = scan_cgroup_mount(&h.mount)
                     .map_err(|e| format!("reading the cgroups under {}: {e}", h.mount.display()))?;
-                let mut table = ContainerTable::from_scan(&cgroups);
-                for (id, e) in known {
-                    table.enrich(id, e);
-                }
-                table
+                ContainerTable::from_scan(&cgroups)
             }
             None => ContainerTable::default(),
         };

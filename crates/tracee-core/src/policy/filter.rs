@@ -5,6 +5,7 @@
 
 use super::expr::{closest, parse_int, split_expr, values, Op, Pattern};
 use crate::catalog::{ArgKind, EventDef};
+use crate::containers::Container;
 use crate::record::Event;
 
 /// A numeric context field of a record, for per-event scope filters.
@@ -22,6 +23,17 @@ pub(super) enum CtxField {
     Pidns,
     CgroupId,
     Comm,
+    /// In a container (containers::table): `container=true`, as Tracee's
+    /// context filter `container`.
+    Container,
+    /// The container's fields (Tracee's context filters of those names).
+    ContainerId,
+    ContainerImage,
+    ContainerImageDigest,
+    ContainerName,
+    PodName,
+    PodNamespace,
+    PodUid,
 }
 
 /// Per-event scope fields (Tracee's names and aliases), from the record's header.
@@ -50,6 +62,14 @@ const CTX_FIELDS: &[(&str, CtxField)] = &[
     ("cgroupId", CtxField::CgroupId),
     ("comm", CtxField::Comm),
     ("processName", CtxField::Comm),
+    ("container", CtxField::Container),
+    ("containerId", CtxField::ContainerId),
+    ("containerImage", CtxField::ContainerImage),
+    ("containerImageDigest", CtxField::ContainerImageDigest),
+    ("containerName", CtxField::ContainerName),
+    ("podName", CtxField::PodName),
+    ("podNamespace", CtxField::PodNamespace),
+    ("podUid", CtxField::PodUid),
 ];
 
 /// One test a record must pass, on the poll thread.
@@ -81,6 +101,8 @@ pub(super) enum NumSource {
 pub(super) enum StrSource {
     Arg(usize),
     Comm,
+    /// A field of the record's container ('' outside containers).
+    Container(CtxField),
 }
 
 fn num_test(what: NumSource, op: Op, raw: &str) -> Result<Test, String> {
@@ -150,6 +172,12 @@ pub(super) fn parse_event_filter(e: &EventDef, expr: &str) -> Result<Test, Strin
                 num_test(NumSource::Arg(index, a.kind), op, raw)
                     .map_err(|m| format!("{}.data.{arg}: {m}", e.name))
             }
+            // Tracee's bool filters: true, false (or 1, 0)
+            ArgKind::Bool => {
+                let raw = raw.replace("true", "1").replace("false", "0");
+                num_test(NumSource::Arg(index, ArgKind::U32), op, &raw)
+                    .map_err(|m| format!("{}.data.{arg}: {m} (true or false)", e.name))
+            }
             _ => Err(format!(
                 "{}'s argument {arg} ({}) cannot be filtered; numbers and strings can",
                 e.name, a.ty
@@ -162,6 +190,16 @@ pub(super) fn parse_event_filter(e: &EventDef, expr: &str) -> Result<Test, Strin
     let ctx = field.strip_prefix("scope.").unwrap_or(field);
     match CTX_FIELDS.iter().find(|(n, _)| *n == ctx) {
         Some((_, CtxField::Comm)) => str_test(StrSource::Comm, op, raw),
+        Some((_, CtxField::Container)) => {
+            let raw = match raw {
+                "true" => "1",
+                "false" => "0",
+                _ => return Err(format!("{ctx}: true or false, not '{raw}'")),
+            };
+            num_test(NumSource::Ctx(CtxField::Container), op, raw)
+                .map_err(|m| format!("{ctx}: {m}"))
+        }
+        Some((_, f)) if is_container_field(*f) => str_test(StrSource::Container(*f), op, raw),
         Some((_, f)) => num_test(NumSource::Ctx(*f), op, raw).map_err(|m| format!("{ctx}: {m}")),
         None => {
             let mut known: Vec<String> = vec!["retval".into()];
@@ -198,14 +236,15 @@ impl EventFilters {
             .is_some_and(|r| !r.is_empty())
     }
 
-    /// The policies of `matched` whose filters the record passes.
-    pub fn apply(&self, e: &Event, matched: u64) -> u64 {
+    /// The policies of `matched` whose filters the record passes; `c`:
+    /// the record's container (by its cgroupId), None outside containers.
+    pub fn apply(&self, e: &Event, matched: u64, c: Option<&Container>) -> u64 {
         let Some(rules) = self.by_event.get(e.header.event_id as usize) else {
             return matched;
         };
         let mut out = matched;
         for (bit, tests) in rules {
-            if out & bit != 0 && !tests.iter().all(|t| passes(t, e)) {
+            if out & bit != 0 && !tests.iter().all(|t| passes(t, e, c)) {
                 out &= !bit;
             }
         }
@@ -213,7 +252,36 @@ impl EventFilters {
     }
 }
 
-fn passes(t: &Test, e: &Event) -> bool {
+/// A container field other than `container` itself: compared as strings.
+fn is_container_field(f: CtxField) -> bool {
+    matches!(
+        f,
+        CtxField::ContainerId
+            | CtxField::ContainerImage
+            | CtxField::ContainerImageDigest
+            | CtxField::ContainerName
+            | CtxField::PodName
+            | CtxField::PodNamespace
+            | CtxField::PodUid
+    )
+}
+
+/// Container field `f` of `c` ('' outside containers).
+fn container_field(c: Option<&Container>, f: CtxField) -> &str {
+    let Some(c) = c else { return "" };
+    match f {
+        CtxField::ContainerId => &c.id,
+        CtxField::ContainerImage => &c.image,
+        CtxField::ContainerImageDigest => &c.image_digest,
+        CtxField::ContainerName => &c.name,
+        CtxField::PodName => &c.pod_name,
+        CtxField::PodNamespace => &c.pod_namespace,
+        CtxField::PodUid => &c.pod_uid,
+        _ => "",
+    }
+}
+
+fn passes(t: &Test, e: &Event, c: Option<&Container>) -> bool {
     match t {
         Test::Num { what, op, values } => {
             let h = &e.header;
@@ -245,7 +313,8 @@ fn passes(t: &Test, e: &Event) -> bool {
                     CtxField::Mntns => u64::from(h.mount_namespace),
                     CtxField::Pidns => u64::from(h.pid_namespace),
                     CtxField::CgroupId => h.cgroup_id,
-                    CtxField::Comm => 0,
+                    CtxField::Container => u64::from(c.is_some()),
+                    _ => 0,
                 }),
             };
             match op {
@@ -265,6 +334,7 @@ fn passes(t: &Test, e: &Event) -> bool {
             let comm;
             let s = match what {
                 StrSource::Arg(i) => e.string_arg(*i as u8).unwrap_or(""),
+                StrSource::Container(f) => container_field(c, *f),
                 StrSource::Comm => {
                     comm = e.process_name();
                     comm.as_str()
@@ -272,5 +342,44 @@ fn passes(t: &Test, e: &Event) -> bool {
             };
             patterns.iter().any(|p| p.matches(s)) != *negate
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::bpf::types;
+    use crate::catalog;
+
+    #[test]
+    fn container_filters_test_the_records_container() {
+        let openat = catalog::by_name("openat").unwrap();
+        let mut f = EventFilters::default();
+        let test = |expr| parse_event_filter(openat, expr).unwrap();
+        f.add(openat.id, 0b001, vec![test("container=true")]);
+        f.add(
+            openat.id,
+            0b010,
+            vec![
+                test("containerImage=busybox*"),
+                test("podNamespace!=kube-system"),
+            ],
+        );
+        f.add(openat.id, 0b100, vec![test("container=false")]);
+        let mut ev = types::event::default();
+        ev.header.event_id = openat.id;
+        let (event, _) = crate::record::decode(&crate::record::build(ev, &[]).unwrap()).unwrap();
+        let c = Container {
+            id: "abc".into(),
+            image: "busybox:1".into(),
+            pod_namespace: "shop".into(),
+            ..Container::default()
+        };
+        assert_eq!(f.apply(&event, 0b111, Some(&c)), 0b011);
+        assert_eq!(f.apply(&event, 0b111, None), 0b100);
+        assert_eq!(
+            parse_event_filter(openat, "container=yes").unwrap_err(),
+            "container: true or false, not 'yes'"
+        );
     }
 }

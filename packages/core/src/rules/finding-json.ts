@@ -1,7 +1,8 @@
 // Findings as Tracee prints its detections in JSON: the triggering event's
 // context at top level, `eventName` the rule's, the threat metadata beside
 // it, the triggering event under `args[0]` (`triggeredBy`). Our additions:
-// `processAncestry`; `eventId` is the rule's own (ruleEventId).
+// `processAncestry` (each ancestor's pid, comm, executable and container);
+// `eventId` is the rule's own (ruleEventId).
 import { bootEpochNs, traceeJson, type TraceeJsonOptions } from '../tracee-json.js';
 import type { Finding } from './rule.js';
 
@@ -38,7 +39,7 @@ export function findingJson(f: Finding, options: TraceeJsonOptions = {}): string
       },
     },
     data: f.data,
-    processAncestry: f.ancestry.map((p) => ({ hostPid: p.hostPid, comm: p.comm, executable: p.executable })),
+    processAncestry: f.ancestry.map((p) => ({ hostPid: p.hostPid, comm: p.comm, executable: p.executable, containerId: p.containerId })),
   };
   // timestamps as exact integers, as traceeJson writes them
   const ts = epoch + BigInt(f.event.timestamp);

@@ -10,15 +10,13 @@ import { argOf } from '../decode.js';
 export { argOf };
 
 /**
- * The process runs in a container. Until containers are identified by their
- * cgroup (a later issue; this is the one place to change), a container is
- * what the scopes call one: a pid namespace other than the host's
- * (PROC_PID_INIT_INO, include/linux/proc_ns.h); 0 is unknown (recorded JSON
- * without the field), not a container. Tracee's signatures ask
- * `event.Container.ID != ""`.
+ * The process runs in a container: its cgroup is a container's (the trace's
+ * container table, from the runtimes' cgroup layouts), as Tracee's
+ * signatures ask `event.Container.ID != ""`. A pid namespace of its own is
+ * not one (`unshare -p`); recorded events without the field are not either.
  */
-export const inContainer = (e: TraceeEvent): boolean => e.pidNamespace !== 0 && e.pidNamespace !== KERNEL_VALUES.PROC_PID_INIT_INO;
-import { CONSTANTS, KERNEL_VALUES, type Sockaddr, type TraceeEvent } from '../generated/schema.js';
+export const inContainer = (e: TraceeEvent): boolean => e.containerId !== '' && e.containerId !== undefined;
+import { CONSTANTS, type Sockaddr, type TraceeEvent } from '../generated/schema.js';
 import type { PolicyRule } from '../policy.js';
 import type { Mitre, Rule, RuleMatch, Severity } from './rule.js';
 
@@ -243,8 +241,8 @@ export function preferTracee(tracee: readonly string[], equivalents: readonly st
 /** The negated errno values of `names` (a syscall refused before the LSM hook Tracee's rule takes: it saw nothing). */
 export const errnos = (...names: string[]) => names.map((n) => -constant(CONSTANTS.errno, n));
 
-/** The kernel-side filter of inContainer's events (a pid namespace other than the host's). */
-export const IN_CONTAINER = `pidns!=${KERNEL_VALUES.PROC_PID_INIT_INO}`;
+/** The event filter of inContainer's events (Tracee's context filter `container`), run on the poll thread with the container table. */
+export const IN_CONTAINER = 'container=true';
 
 /**
  * Tracee's Origin: container, for rules that take containers' events only:

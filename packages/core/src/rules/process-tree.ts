@@ -17,6 +17,8 @@ export interface ProcessInfo {
   /** ns since boot, as events' threadStartTime. */
   startTime: number;
   exited: boolean;
+  /** The container it runs in, as its last event said (a child: its parent's at the fork); '' for none, or not yet seen. */
+  containerId: string;
 }
 
 
@@ -42,11 +44,13 @@ export class ProcessTree {
   observe(e: TraceeEvent): void {
     const before = this.#procs.get(e.hostProcessId)?.comm;
     const self = this.#touch(e.hostProcessId, e.hostParentProcessId, e.processName, e.threadStartTime);
+    // the lifecycle events made by user space have no process of their own
+    if (e.hostProcessId !== 0) self.containerId = e.containerId ?? '';
     switch (e.eventName) {
       case 'sched_process_fork': {
         const child = Number(arg(e, 'child_pid'));
         if (child && child !== e.hostProcessId) {
-          this.#set({ hostPid: child, hostPpid: e.hostProcessId, comm: e.processName, previousComm: '', executable: self.executable, startTime: Number(arg(e, 'start_time')), exited: false });
+          this.#set({ hostPid: child, hostPpid: e.hostProcessId, comm: e.processName, previousComm: '', executable: self.executable, startTime: Number(arg(e, 'start_time')), exited: false, containerId: self.containerId });
         }
         break;
       }
@@ -79,7 +83,7 @@ export class ProcessTree {
     let p = this.#procs.get(hostPid);
     if (!p) {
       const known = this.#fromProc(hostPid);
-      p = known ?? { hostPid, hostPpid, comm, previousComm: '', executable: '', startTime, exited: false };
+      p = known ?? { hostPid, hostPpid, comm, previousComm: '', executable: '', startTime, exited: false, containerId: '' };
       this.#set(p);
     }
     p.comm = comm;
@@ -121,7 +125,7 @@ export class ProcessTree {
         // a kernel thread, or gone
       }
       // field 22 (starttime) is in clock ticks since boot
-      const p: ProcessInfo = { hostPid, hostPpid: Number(fields[1]), comm, previousComm: '', executable, startTime: Number(fields[19]) * 1e7, exited: false };
+      const p: ProcessInfo = { hostPid, hostPpid: Number(fields[1]), comm, previousComm: '', executable, startTime: Number(fields[19]) * 1e7, exited: false, containerId: '' };
       this.#set(p);
       return p;
     } catch {

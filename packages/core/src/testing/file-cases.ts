@@ -64,10 +64,9 @@ export const processExec = (pathname: string, context: Context = {}): TraceeEven
  * Tracee's tests call a signature's OnEvent directly, past the engine's
  * selection of events by origin (`Origin: "container"`), so their events
  * carry no container. For a container-only signature they are restated as
- * a container's: a pid namespace other than the host's, which is what
- * inContainer() calls a container today.
+ * a container's, as Tracee's JSON writes one (inContainer()).
  */
-export const IN_CONTAINER = { pidNamespace: 4026532290 } as const;
+export const IN_CONTAINER = { pidNamespace: 4026532290, containerId: 'c0ffee', container: { id: 'c0ffee' } } as const;
 /** The host's pid namespace (PROC_PID_INIT_INO): not a container. */
 export const ON_HOST = { pidNamespace: KERNEL_VALUES.PROC_PID_INIT_INO } as const;
 

@@ -3,8 +3,9 @@ import { KERNEL_VALUES } from '../../generated/schema.js';
 import { traceeCases } from '../../testing/tracee-cases.js';
 import rule from './disk_mount.js';
 
-// a container is a pid namespace other than the host's (Tracee: a container id)
+// a container's events: its id (as Tracee's JSON carries it) and its own pid namespace
 const NS = 4026532600;
+const CID = 'd15c0a11c0de';
 const HOST_NS = KERNEL_VALUES.PROC_PID_INIT_INO;
 /**
  * Tracee's ContextFlags.ContainerStarted false: our events carry no such
@@ -14,24 +15,24 @@ const HOST_NS = KERNEL_VALUES.PROC_PID_INIT_INO;
  */
 const CLONED_INIT = { eventName: 'sched_process_fork', hostProcessId: 9000, processName: 'runc:[1:CHILD]', pidNamespace: HOST_NS, args: [{ name: 'child_tid', value: 9001 }, { name: 'child_pid', value: 9001 }, { name: 'child_ns_tid', value: 1 }, { name: 'child_ns_pid', value: 1 }] };
 const mount = (hostProcessId: number, source: string, returnValue = 0, pidNamespace = NS) => ({
-  eventName: 'mount', hostProcessId, processId: 1, pidNamespace, returnValue,
+  eventName: 'mount', hostProcessId, processId: 1, pidNamespace, containerId: pidNamespace === NS ? CID : '', returnValue,
   args: [{ name: 'source', value: source }, { name: 'target', value: '/mnt' }, { name: 'filesystemtype', value: 'ext4' }, { name: 'flags', value: 0 }, { name: 'data', value: '' }],
 });
 
 traceeCases(rule, [
   {
     name: 'should trigger detection',
-    events: [{ processName: 'mal', threadId: 8, pidNamespace: NS, eventName: 'security_sb_mount', args: [{ name: 'dev_name', value: '/dev/sda1' }] }],
+    events: [{ processName: 'mal', threadId: 8, pidNamespace: NS, containerId: CID, eventName: 'security_sb_mount', args: [{ name: 'dev_name', value: '/dev/sda1' }] }],
     findings: [{ trigger: 0, data: {} }],
   },
   {
     name: 'should not trigger detection - container not started',
-    events: [CLONED_INIT, { processName: 'runc:[init]', threadId: 1, hostProcessId: 9001, pidNamespace: NS, eventName: 'security_sb_mount', args: [{ name: 'dev_name', value: '/dev/sda1' }] }],
+    events: [CLONED_INIT, { processName: 'runc:[init]', threadId: 1, hostProcessId: 9001, pidNamespace: NS, containerId: CID, eventName: 'security_sb_mount', args: [{ name: 'dev_name', value: '/dev/sda1' }] }],
     findings: [],
   },
   {
     name: 'should not trigger detection - wrong path',
-    events: [{ processName: 'runc:[init]', threadId: 8, pidNamespace: NS, eventName: 'security_sb_mount', args: [{ name: 'dev_name', value: '/tmp/something' }] }],
+    events: [{ processName: 'runc:[init]', threadId: 8, pidNamespace: NS, containerId: CID, eventName: 'security_sb_mount', args: [{ name: 'dev_name', value: '/tmp/something' }] }],
     findings: [],
   },
   // ours: the mount syscall where security_sb_mount does not run
@@ -50,14 +51,14 @@ traceeCases(rule, [
     name: 'ours: once that init has exec\'d the container\'s program, the container has started',
     events: [
       CLONED_INIT,
-      { eventName: 'sched_process_exec', hostProcessId: 9001, processId: 1, pidNamespace: NS, processName: 'sh', args: [{ name: 'pathname', value: '/bin/sh' }] },
+      { eventName: 'sched_process_exec', hostProcessId: 9001, processId: 1, pidNamespace: NS, containerId: CID, processName: 'sh', args: [{ name: 'pathname', value: '/bin/sh' }] },
       mount(9001, '/dev/sdb'),
     ],
     findings: [{ trigger: 2, data: {} }],
   },
   {
     name: 'ours: a kernel with both: security_sb_mount, then the syscall, one finding',
-    events: [{ eventName: 'security_sb_mount', hostProcessId: 500, pidNamespace: NS, args: [{ name: 'dev_name', value: '/dev/sda1' }, { name: 'path', value: '/mnt' }] }, mount(500, '/dev/sda1')],
+    events: [{ eventName: 'security_sb_mount', hostProcessId: 500, pidNamespace: NS, containerId: CID, args: [{ name: 'dev_name', value: '/dev/sda1' }, { name: 'path', value: '/mnt' }] }, mount(500, '/dev/sda1')],
     findings: [{ trigger: 0, data: {} }],
   },
 ]);

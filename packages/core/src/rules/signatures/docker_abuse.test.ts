@@ -3,7 +3,7 @@ import { KERNEL_VALUES } from '../../generated/schema.js';
 import { traceeCases } from '../../testing/tracee-cases.js';
 import rule from './docker_abuse.js';
 
-// Tracee's container dockercontainer; here a container is known by its pid namespace
+// Tracee's container dockercontainer (its id, as Tracee's JSON carries it)
 const C = { pidNamespace: 4026532800, container: { id: 'dockercontainer' } };
 const HOST = { pidNamespace: KERNEL_VALUES.PROC_PID_INIT_INO };
 const O_WRONLY = 1;

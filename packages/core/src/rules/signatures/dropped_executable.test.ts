@@ -4,9 +4,8 @@ import { traceeCases } from '../../testing/tracee-cases.js';
 import rule from './dropped_executable.js';
 
 // Tracee's signature takes containers' events only (Origin: container): its
-// engine gives it no other, and its test feeds the signature directly. Here a
-// container is a pid namespace other than the host's, so Tracee's events are
-// restated as a container's.
+// engine gives it no other, and its test feeds the signature directly, with
+// events that carry no container: they are restated as a container's.
 const CONTAINER = { pidNamespace: 4026532500, container: { id: 'c0ffee' } };
 const HOST = { pidNamespace: KERNEL_VALUES.PROC_PID_INIT_INO };
 const ELF = 'f0VMRg==';

@@ -13,7 +13,7 @@ function apiServerOf(env: unknown): string {
 
 const rule: Rule = {
   ...meta('TRC-1013', 'k8s_api_connection', 'Kubernetes API server connection detected', 1, { tactic: 'Discovery', technique: 'Cloud Service Discovery', id: '', stixId: '', kubernetesTechnique: '' },
-    "A started container connected to the Kubernetes API server (the IP address that the environment of a program it executed gave as KUBERNETES_SERVICE_HOST): from there it can gather secrets or start more containers. Containers are told apart by pid namespace. Where security_socket_connect does not run here, the connect syscall: every call except those refused before the hook."),
+    "A started container connected to the Kubernetes API server (the IP address that the environment of a program it executed gave as KUBERNETES_SERVICE_HOST): from there it can gather secrets or start more containers. Containers are told apart by their id. Where security_socket_connect does not run here, the connect syscall: every call except those refused before the hook."),
   events: [
     { event: 'security_socket_connect', filters: [IN_CONTAINER] },
     // our equivalent of security_socket_connect
@@ -24,8 +24,8 @@ const rule: Rule = {
   execEnv: true,
   detect: () => (events$) => {
     const judged = preferTracee(['security_socket_connect'], ['connect']);
-    // the API server's address per container (Tracee: per container id; here its pid namespace)
-    const apiServer = new Map<number, string>();
+    // the API server's address per container id, as Tracee's
+    const apiServer = new Map<string, string>();
     const started = new StartedContainers();
     return events$.pipe(
       matchEach((e) => {
@@ -33,11 +33,11 @@ const rule: Rule = {
         if (!judged(e) || !started.has(e) || e.eventName === 'sched_process_fork' || e.eventName === 'sched_process_exit') return undefined;
         if (e.eventName === 'sched_process_exec') {
           const host = apiServerOf(argOf(e, 'env'));
-          if (host !== '') apiServer.set(e.pidNamespace, host);
+          if (host !== '') apiServer.set(e.containerId, host);
           if (apiServer.size > 65_536) apiServer.delete(apiServer.keys().next().value!);
           return undefined;
         }
-        const host = apiServer.get(e.pidNamespace);
+        const host = apiServer.get(e.containerId);
         if (host === undefined || (e.eventName === 'connect' && NOT_REACHED.includes(e.returnValue))) return undefined;
         const a = sockaddrOf(e, e.eventName === 'connect' ? 'addr' : 'remote_addr');
         return internet(a) && ip(a!) === host ? { event: e, data: { ip: host } } : undefined;

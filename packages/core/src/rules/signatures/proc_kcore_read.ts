@@ -5,7 +5,7 @@ import { ESCAPE, meta, traceeFileRule } from '../helpers.js';
 
 const rule: Rule = traceeFileRule(
   meta('TRC-1021', 'proc_kcore_read', 'Kcore memory file read', 2, ESCAPE,
-    "A process in a container (its own pid namespace) opened /proc/kcore (the host's physical memory as a core file; any path ending so, as in Tracee) for reading."),
+    "A process in a container opened /proc/kcore (the host's physical memory as a core file; any path ending so, as in Tracee) for reading."),
   { container: true, open: 'read', matches: (p) => p.endsWith('/proc/kcore'), kernel: ['*/proc/kcore'] },
 );
 

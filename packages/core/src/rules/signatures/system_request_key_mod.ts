@@ -7,7 +7,7 @@ const PATHS = ['/proc/sys/kernel/sysrq', '/proc/sysrq-trigger'];
 
 const rule: Rule = traceeFileRule(
   meta('TRC-1031', 'system_request_key_mod', 'System request key configuration modification', 3, ESCAPE,
-    'A process in a container (its own pid namespace) opened /proc/sys/kernel/sysrq or /proc/sysrq-trigger for writing: the magic SysRq key can crash, reboot or freeze the host, or dump its tasks and registers to the kernel log.'),
+    'A process in a container opened /proc/sys/kernel/sysrq or /proc/sysrq-trigger for writing: the magic SysRq key can crash, reboot or freeze the host, or dump its tasks and registers to the kernel log.'),
   { container: true, open: 'write', matches: (p) => PATHS.includes(p), kernel: PATHS },
 );
 
