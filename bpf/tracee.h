@@ -214,7 +214,9 @@ enum scope_field {
 	SCOPE_CONTAINER_NEW = 13,
 	/* container=<id>: the cgroup ids of the containers listed, in scope_nums */
 	SCOPE_CONTAINER_ID = 14,
-	SCOPE_FIELDS = 15,
+	/* pid=new: the process was forked after the trace started (proc_scopes) */
+	SCOPE_PID_NEW = 15,
+	SCOPE_FIELDS = 16,
 };
 
 /* What the containers map says of a cgroup (its id, in the hierarchy that
@@ -269,6 +271,8 @@ struct proc_scope {
 	__u64 tree;
 	__u64 exe;
 	__u64 follow;
+	/* forked after the trace started (pid=new), 1 or 0 */
+	__u64 created;
 };
 
 /* Record flags. */

@@ -157,7 +157,7 @@ describe('embedded minimized BTF', () => {
     expect(lines[0]).toMatch(
       /^tracee-rs: warning: sched_process_exec unavailable on this kernel: tracee_sched_process_exec: struct linux_binprm\.file is not in this kernel's BTF \(TRACEE_BTF_FILE /,
     );
-    expect(lines[1]).toMatch(/^tracee-rs: attached to 3 hooks for 1 events \(execve\); syscalls: 2 per-syscall tracepoints;/);
+    expect(lines[1]).toMatch(/^tracee-rs: attached to 5 hooks for 1 events \(execve\); syscalls: 2 per-syscall tracepoints;/);
     // the rejected attempt left nothing behind
     await noProgramsLeft();
   });

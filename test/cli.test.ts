@@ -32,7 +32,7 @@ describe('tracee-rs CLI', () => {
     const { child, out } = startCli(['--events', 'execve,sched_process_exec', '--output', 'json']);
     await until(() => out.stderr.includes('attached'), 10_000, 'the attached line');
     expect(out.stderr).toMatch(
-      /^tracee-rs: attached to 4 hooks for 2 events \(execve,sched_process_exec\); syscalls: 2 per-syscall tracepoints; BTF: kernel \(\/sys\/kernel\/btf\/vmlinux\) \[case 3\]; via BPF ring buffer\n$/,
+      /^tracee-rs: attached to 6 hooks for 2 events \(execve,sched_process_exec\); syscalls: 2 per-syscall tracepoints; BTF: kernel \(\/sys\/kernel\/btf\/vmlinux\) \[case 3\]; via BPF ring buffer\n$/,
     );
     const t = spawnSync('/bin/true');
     await until(() => out.stdout.includes('"processName":"true"'), 10_000, 'the workload in the output');
@@ -57,8 +57,10 @@ describe('tracee-rs CLI', () => {
     expect(Object.keys(exec)).toEqual([
       'timestamp', 'threadStartTime', 'processorId', 'processId', 'cgroupId', 'threadId', 'parentProcessId',
       'hostProcessId', 'hostThreadId', 'hostParentProcessId', 'userId', 'mountNamespace', 'pidNamespace',
-      'processName', 'hostName', 'containerId', 'eventId', 'eventName', 'matchedPolicies', 'argsNum', 'returnValue', 'syscall', 'args',
+      'processName', 'hostName', 'containerId', 'container', 'kubernetes', 'eventId', 'eventName', 'matchedPolicies', 'argsNum', 'returnValue', 'syscall', 'args',
     ]);
+    // on the host: Tracee's empty container and kubernetes objects
+    expect([exec.container, exec.kubernetes]).toEqual([{}, {}]);
     const execve = events.find((e) => e.eventName === 'execve' && e.hostProcessId === t.pid);
     expect(execve).toMatchObject({ syscall: 'execve', eventId: '59', returnValue: 0 });
     // timestamps in ns since the epoch, written exactly (beyond 2^53)

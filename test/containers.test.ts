@@ -9,6 +9,7 @@
 // host process and an `unshare -p` one are no container.
 import { spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
+import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { TraceSession, type ContainerEnrichment, type TraceeEvent, type TraceOptions } from '@tracee/core';
@@ -150,6 +151,29 @@ describe('docker: identity, enrichment and lifecycle', () => {
     expect(opens.find((e) => e.containerId === fresh!.id)!.container).toEqual({ id: fresh!.id });
   });
 
+  it("cgroup v1 (Tracee's container.cgroupfs.path at the cpuset hierarchy): the ids are the v1 cgroups', the containers the same", async () => {
+    // this host is hybrid: the runtimes make each container's cgroup in every hierarchy
+    const v1 = '/sys/fs/cgroup/cpuset';
+    const { session, seen, done } = collect({
+      events: ['openat'],
+      scope: ['container'],
+      enrichment: { ...enrichment(), cgroupfs: { path: v1, force: true } },
+    });
+    try {
+      await session.containersDescribed();
+      await docker.exec(before.id, ['cat', MARKER]);
+      await until(() => opensOf(seen, MARKER).some((e) => e.containerId === before.id), 15_000, 'the open in the container');
+    } finally {
+      session.stop();
+      await done;
+    }
+    const e = opensOf(seen, MARKER).find((x) => x.containerId === before.id)!;
+    expect([e.cgroupId, e.container]).toEqual([statSync(`${v1}/docker/${before.id}`).ino, { id: before.id, name: 'trc-before', image: IMAGE }]);
+    expect(() => TraceSession.start({ events: ['openat'], enrichment: { ...enrichment(), cgroupfs: { path: '/sys/fs/cgroup', force: true } } })).toThrow(
+      /cgroupfs \(--enrichment container.cgroupfs.path\): \/sys\/fs\/cgroup is not where a cgroup filesystem is mounted/,
+    );
+  });
+
   it('a container id no running container has, or one too short, is refused before anything is attached', () => {
     expect(() => TraceSession.start({ scope: [`container=${'0'.repeat(12)}`], events: ['openat'], enrichment: false })).toThrow(
       /container=000000000000: no running container has that id .*use container=new for those started later/,
@@ -225,6 +249,50 @@ describe('podman, containerd (ctr and a CRI pod), bare runc', () => {
 });
 
 describe('the CLI', () => {
+  it("a Tracee policy with container=new validates, and traces only the containers started after the trace began", async () => {
+    const file = join(WORK, 'new-containers.yaml');
+    // as Tracee's docs write one (docs/docs/policies: scope container=new)
+    writeFileSync(
+      file,
+      [
+        'apiVersion: tracee.aquasec.com/v1beta1',
+        'kind: Policy',
+        'metadata:',
+        '  name: new-containers',
+        '  annotations:',
+        '    description: what new containers execute',
+        'spec:',
+        '  scope:',
+        '    - container=new',
+        '  rules:',
+        '    - event: sched_process_exec',
+        '',
+      ].join('\n'),
+    );
+    const valid = spawnSync('node', [CLI, 'policy', 'validate', file], { encoding: 'utf8' });
+    expect([valid.status, valid.stderr]).toEqual([0, '']);
+    const child = spawn('node', [CLI, '--policy', file, '-o', 'json', '--enrichment', 'none'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    let fresh: Started | undefined;
+    try {
+      await until(() => stderr.includes('attached'), 15_000, 'the attached line');
+      await docker.exec(before.id, ['cat', MARKER]);
+      fresh = await docker.run('trc-policy-new', {}, LATE_CAT);
+      // its entry point's exec (busybox's sh runs cat in itself: no exec of it)
+      await until(() => stdout.includes(`"containerId":"${fresh!.id}"`), 15_000, "the new container's exec");
+    } finally {
+      child.kill('SIGTERM');
+      await once(child, 'exit');
+      if (fresh) await docker.cli(['rm', '-f', fresh.id]);
+    }
+    const lines = stdout.trim().split('\n').map((l) => JSON.parse(l) as { containerId: string; matchedPolicies: string[]; eventName: string });
+    expect(new Set(lines.map((l) => l.containerId))).toEqual(new Set([fresh!.id]));
+    expect(new Set(lines.map((l) => `${l.eventName} ${l.matchedPolicies.join(',')}`))).toEqual(new Set(['sched_process_exec new-containers']));
+  });
+
   it('JSON lines (the native writer) carry the container with its name and image, in Tracee\'s shape', async () => {
     const child = spawn('node', [CLI, '-e', 'openat', '-s', 'container', '-o', 'json', '--enrichment', `container.docker.socket=${docker.socket}`], { stdio: ['ignore', 'pipe', 'pipe'] });
     let stdout = '';

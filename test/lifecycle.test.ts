@@ -18,8 +18,11 @@ describe('lifecycle', () => {
       const mine = tracePrograms().filter((p) => held.has(p.id));
       // only the programs the selection needs are loaded
       // (execve succeeds at sched_process_exec: tracee_exec_syscall; where
-      // bpf_find_vma runs, as here, sched_process_exec's program is the one using it)
+      // bpf_find_vma runs, as here, sched_process_exec's program is the one
+      // using it), and the container table's cgroup_mkdir and cgroup_rmdir
       expect(mine.map((p) => p.name).sort()).toEqual([
+        'tracee_cgroup_mkdir',
+        'tracee_cgroup_rmdir',
         'tracee_exec_syscall',
         'tracee_sched_process_exec_find_vma',
         'tracee_sched_process_exit',

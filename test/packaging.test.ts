@@ -47,7 +47,7 @@ describe('npm packages', () => {
     expect(readdirSync(join(app, 'node_modules/@tracee/core'))).not.toContain('native');
     const cli = join(app, 'node_modules/tracee-rs/dist/cli.js');
     const r = spawnSync(join(bin, 'node'), [cli, '-e', 'sched_process_exec', '-d', '300ms'], { cwd: app, env: env(), encoding: 'utf8' });
-    expect(r.stderr).toMatch(/^tracee-rs: attached to 1 hooks for 1 events \(sched_process_exec\); syscalls: no syscalls selected;/);
+    expect(r.stderr).toMatch(/^tracee-rs: attached to 3 hooks for 1 events \(sched_process_exec\); syscalls: no syscalls selected;/);
     expect(r.status).toBe(0);
   });
 

@@ -29,7 +29,8 @@ describe('rootkit checks', () => {
     try {
       expect(s.info.disabled).toEqual([]);
       expect(s.info.events.sort()).toEqual(['hooked_proc_fops', 'hooked_syscall']);
-      expect(s.info.programs).toEqual(['BPF_PROG_TEST_RUN tracee_rootkit_check']);
+      // and the container table's cgroup_mkdir, cgroup_rmdir
+      expect(s.info.programs).toEqual(['raw_tracepoint/cgroup_mkdir', 'raw_tracepoint/cgroup_rmdir', 'BPF_PROG_TEST_RUN tracee_rootkit_check']);
       // this kernel's kallsyms has no sys_call_table: it is found in .rodata
       const inKallsyms = / sys_call_table$/m.test(readFileSync('/proc/kallsyms', 'utf8'));
       expect(s.info.rootkitChecks).toMatch(inKallsyms ? /^sys_call_table at 0x[0-9a-f]+ \(kallsyms: \d+ entries/ : /^sys_call_table at 0x[0-9a-f]+ \(found in \.rodata: \d+ entries, \d+ of \d+ as kallsyms names them\)/);

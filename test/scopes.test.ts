@@ -85,6 +85,8 @@ describe('scopes in the kernel', () => {
     // its file): matched from /proc/<pid>/exe; the real cat not
     gated.exeBefore = new Gated([mycat, '-', file('exe-before', true)]);
     gated.catBefore = new Gated([cat, '-', file('exe-before', false)]);
+    // pid=new: a process older than the trace is not new, even once it execs
+    gated.old = new Gated(['sh', '-c', `read x; exec cat ${file('pid-new', false)}`]);
     const [pidA, pidB] = [gated.pidA.pid, gated.pidB.pid];
     const pidnsInner = await gated.pidns.innerPid();
     await until(() => nsOf(gated.mnt.pid, 'mnt') !== nsOf(process.pid, 'mnt'), 5000, 'unshare -m');
@@ -109,6 +111,7 @@ describe('scopes in the kernel', () => {
       'pid-lt': [pidA < pidB ? `pid<${pidB}` : `pid>${pidB}`],
       'pid-ge': [pidA < pidB ? `pid>=${pidB}` : `pid<=${pidB}`],
       'tid-eq': [`tid=${pidA}`],
+      'pid-new': ['pid=new'],
       'cgroup-eq': [`cgroup=${cgroupId}`],
       'cgroup-ne': [`cgroupId!=${cgroupId}`],
       'uid-eq': [`uid=${UID}`],
@@ -192,6 +195,7 @@ describe('scopes in the kernel', () => {
       run(['sh', '-c', `echo $$ > ${ctrCgroup}/cgroup.procs && exec cat ${file('container', true)} ${file('not-container', false)}`]);
       run(['unshare', '-p', '-f', cat, file('container', false), file('not-container', true)]);
       run([cat, file('container', false), file('not-container', true)]);
+      run([cat, file('pid-new', true)]);
       run(asUid(UID, [commA, file('and-of-two', true)]));
       run([commA, file('and-of-two', false)]);
       run(asUid(UID, [commB, file('and-of-two', false)]));

@@ -19,6 +19,9 @@ describe('syscall hooks', () => {
     const run = parseRun(spawnSync(process.execPath, [FIXTURE], { encoding: 'utf8', env: withHooks('per-syscall') }));
     expect(run.info.programs.sort()).toEqual(
       [
+        // the container table's, whatever is traced
+        'raw_tracepoint/cgroup_mkdir',
+        'raw_tracepoint/cgroup_rmdir',
         'raw_tracepoint/sched_process_exec',
         'raw_tracepoint/sched_process_exec', // a successful execve, reported when the new program is in place
         'tracepoint/syscalls/sys_enter_execve', // its arguments, before exec replaces them
@@ -53,8 +56,9 @@ describe('syscall hooks', () => {
     };
     const fixed = await run(['getppid', 'dup2']);
     const full = await run(['getppid', 'dup2', 'openat']);
-    expect(fixed.programs).toEqual(['tracee_sys_exit_fixed_per_syscall']);
-    expect(full.programs).toEqual(['tracee_sys_exit_per_syscall']);
+    // (and the container table's, whatever is traced)
+    expect(fixed.programs.sort()).toEqual(['tracee_cgroup_mkdir', 'tracee_cgroup_rmdir', 'tracee_sys_exit_fixed_per_syscall']);
+    expect(full.programs.sort()).toEqual(['tracee_cgroup_mkdir', 'tracee_cgroup_rmdir', 'tracee_sys_exit_per_syscall']);
     expect(fixed.events).toEqual([
       { eventName: 'getppid', args: [], returnValue: process.pid },
       {
@@ -71,7 +75,7 @@ describe('syscall hooks', () => {
 
   it('raw tracepoints: the same events through sys_enter/sys_exit', () => {
     const run = parseRun(spawnSync(process.execPath, [FIXTURE], { encoding: 'utf8', env: withHooks('raw') }));
-    expect(run.info.programs.sort()).toEqual(['raw_tracepoint/sched_process_exec', 'raw_tracepoint/sched_process_exec', 'raw_tracepoint/sys_enter', 'raw_tracepoint/sys_exit']);
+    expect(run.info.programs.sort()).toEqual(['raw_tracepoint/cgroup_mkdir', 'raw_tracepoint/cgroup_rmdir', 'raw_tracepoint/sched_process_exec', 'raw_tracepoint/sched_process_exec', 'raw_tracepoint/sys_enter', 'raw_tracepoint/sys_exit']);
     expect(run.info.syscallHooks).toBe('raw tracepoints sys_enter/sys_exit (forced)');
     expectWorkload(run);
   });

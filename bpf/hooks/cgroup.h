@@ -30,12 +30,15 @@ static __always_inline int cgroup_dir_event(struct bpf_raw_tracepoint_args *ctx,
 	struct cgroup *cgrp = (struct cgroup *)ctx->args[0];
 	const char *path = (const char *)ctx->args[1];
 	__u32 hierarchy = BPF_CORE_READ(cgrp, root, hierarchy_id);
-	__u32 wanted = cgroup_hierarchy_id;
+	__u32 wanted;
 
+	/* the legacy programs have no .rodata: not even a read of it */
 	if (legacy) {
 		__u32 zero = 0;
 		struct legacy_settings *s = bpf_map_lookup_elem(&legacy_settings, &zero);
 		wanted = s ? s->cgroup_hierarchy_id : 0;
+	} else {
+		wanted = cgroup_hierarchy_id;
 	}
 	if (hierarchy != wanted)
 		return 0;

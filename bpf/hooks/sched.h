@@ -32,7 +32,7 @@ static __always_inline int on_sched_process_fork(struct bpf_raw_tracepoint_args 
 
 	/* runs in the parent: the child inherits its tree and executable, and
 	 * is followed where the parent matches (or is followed itself) */
-	if (c && (c->fields[SCOPE_TREE] | c->fields[SCOPE_EXE] | c->follow)) {
+	if (c && (c->fields[SCOPE_TREE] | c->fields[SCOPE_EXE] | c->fields[SCOPE_PID_NEW] | c->follow)) {
 		__u32 parent_tgid = bpf_get_current_pid_tgid() >> 32;
 		__u32 child_tgid = BPF_CORE_READ(child, tgid);
 		if (child_tgid != parent_tgid) {
@@ -45,7 +45,9 @@ static __always_inline int on_sched_process_fork(struct bpf_raw_tracepoint_args 
 			}
 			if (c->follow)
 				cs.follow |= in_scope(c->follow, legacy);
-			if (cs.tree | cs.exe | cs.follow)
+			/* a process made now: after the trace started */
+			cs.created = c->fields[SCOPE_PID_NEW] != 0;
+			if (cs.tree | cs.exe | cs.follow | cs.created)
 				bpf_map_update_elem(&proc_scopes, &child_tgid, &cs, BPF_ANY);
 		}
 	}

@@ -71,12 +71,15 @@ static __always_inline __u64 kernfs_node_id(struct kernfs_node *kn)
  * programs read the setting from legacy_settings (no .rodata there). */
 static __always_inline __u64 current_cgroup_id(const bool legacy)
 {
-	__s32 ssid = cgroup_v1_subsys;
+	__s32 ssid;
 
+	/* the legacy programs have no .rodata: not even a read of it */
 	if (legacy) {
 		__u32 zero = 0;
 		struct legacy_settings *s = bpf_map_lookup_elem(&legacy_settings, &zero);
 		ssid = s ? s->cgroup_v1_subsys : -1;
+	} else {
+		ssid = cgroup_v1_subsys;
 	}
 	if (ssid < 0)
 		return bpf_get_current_cgroup_id();

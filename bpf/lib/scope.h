@@ -144,7 +144,7 @@ static __always_inline __u64 in_scope(__u64 policies, const bool legacy)
 	__u32 tgid = 0;
 	__u64 ok = policies;
 
-	if (scoped & (c->fields[SCOPE_PID] | c->fields[SCOPE_PID_RANGE] | c->fields[SCOPE_TID] | c->fields[SCOPE_TREE] | c->fields[SCOPE_EXE] | c->follow)) {
+	if (scoped & (c->fields[SCOPE_PID] | c->fields[SCOPE_PID_RANGE] | c->fields[SCOPE_TID] | c->fields[SCOPE_TREE] | c->fields[SCOPE_EXE] | c->fields[SCOPE_PID_NEW] | c->follow)) {
 		pid_tgid = bpf_get_current_pid_tgid();
 		tgid = pid_tgid >> 32;
 	}
@@ -217,10 +217,11 @@ static __always_inline __u64 in_scope(__u64 policies, const bool legacy)
 			ok &= field_ok(c, SCOPE_UTS, listed(&scope_utss, k->uts));
 		}
 	}
-	if (scoped & (c->fields[SCOPE_TREE] | c->fields[SCOPE_EXE] | c->follow)) {
+	if (scoped & (c->fields[SCOPE_TREE] | c->fields[SCOPE_EXE] | c->fields[SCOPE_PID_NEW] | c->follow)) {
 		struct proc_scope *ps = bpf_map_lookup_elem(&proc_scopes, &tgid);
 		ok &= field_ok(c, SCOPE_TREE, ps ? ps->tree : 0);
 		ok &= field_ok(c, SCOPE_EXE, ps ? ps->exe : 0);
+		ok &= field_ok(c, SCOPE_PID_NEW, ps && ps->created ? c->fields[SCOPE_PID_NEW] : 0);
 		/* followed from a matching ancestor: in, whatever the rest says */
 		if (ps)
 			ok |= scoped & c->follow & ps->follow;

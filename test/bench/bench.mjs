@@ -12,6 +12,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { writeDocSection } from '../docs-section.mjs';
 import { measureRules } from './rules.mjs';
+import { measureContainers } from './containers.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const OUT = join(ROOT, 'target/bench');
@@ -19,7 +20,7 @@ const QUICK = process.argv.includes('--quick');
 // --only a,b: just the configurations whose names contain one of these (and the baseline)
 const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1].split(',') : null;
 // --sections a,b: only these parts of the run (default: all); the rule layer's alone: --sections rules
-const ALL_SECTIONS = ['table', 'throughput', 'startup', 'memory', 'rules'];
+const ALL_SECTIONS = ['table', 'throughput', 'startup', 'memory', 'rules', 'containers'];
 const SECTIONS = new Set(process.argv.includes('--sections') ? process.argv[process.argv.indexOf('--sections') + 1].split(',') : ALL_SECTIONS);
 for (const s of SECTIONS) if (!ALL_SECTIONS.includes(s)) throw new Error(`--sections: unknown section '${s}' (the sections: ${ALL_SECTIONS.join(', ')})`);
 const RUNS = 5;
@@ -218,6 +219,7 @@ async function main() {
   const startup = SECTIONS.has('startup') ? await measureStartup() : undefined;
   const memory = SECTIONS.has('memory') ? await measureMemory() : undefined;
   const rules = SECTIONS.has('rules') ? await measureRules({ ROOT, OUT, QUICK, RUNS, node, startTracer, stopTracer, median, log }) : undefined;
+  const containers = SECTIONS.has('containers') ? await measureContainers({ ROOT, OUT, QUICK, RUNS, node, median, log, startConsumer, throughputConsumers }) : undefined;
   mkdirSync(OUT, { recursive: true });
   // a full run's report is docs/performance.md's table (never pasted by hand)
   if (!QUICK && !ONLY && SECTIONS.size === ALL_SECTIONS.length) {
@@ -226,7 +228,7 @@ async function main() {
     log('report written to docs/performance.md');
   }
   const file = join(OUT, `results-${machine.date.replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, JSON.stringify({ machine, versions: versions(), results, throughput, startup, memory, rules }, null, 2));
+  writeFileSync(file, JSON.stringify({ machine, versions: versions(), results, throughput, startup, memory, rules, containers }, null, 2));
   log(`samples: ${file}`);
   if (!SECTIONS.has('table')) return;
   const chart = file.replace(/\.json$/, '.svg');

@@ -61,6 +61,10 @@ pub struct TraceOptions {
     /// How often the rootkit checks (hooked_syscall, hooked_proc_fops) run
     /// after the one at start, where selected (rootkit.rs).
     pub rootkit_check_interval: Duration,
+    /// Where the cgroup hierarchy that tells containers is mounted (Tracee's
+    /// `--enrichment container.cgroupfs.path`): cgroup2, or a v1
+    /// controller's; None: cgroup2 where mounted, else cpuset's v1.
+    pub cgroupfs: Option<std::path::PathBuf>,
     /// How long existing_container and container_create wait for a
     /// runtime's details of their container
     /// ([`crate::containers::ContainerTable::enrich`]) before they are sent
@@ -91,6 +95,7 @@ impl Default for TraceOptions {
             exec_env: false,
             rootkit_check_interval: crate::rootkit::DEFAULT_INTERVAL,
             enrich_wait: Duration::ZERO,
+            cgroupfs: None,
         }
     }
 }
@@ -333,10 +338,13 @@ impl Tracer {
             && helper_supported(libbpf_rs::libbpf_sys::BPF_FUNC_get_current_task_btf);
         // the containers running now: for container=<id>, the containers
         // map, existing_container
-        let containers = crate::containers::Tracking::start().map_err(|cause| Error::Load {
-            cause,
-            log: String::new(),
-        })?;
+        let containers =
+            crate::containers::Tracking::start(opts.cgroupfs.as_deref()).map_err(|cause| {
+                Error::Invalid {
+                    option: "cgroupfs (--enrichment container.cgroupfs.path)",
+                    cause,
+                }
+            })?;
         compiled
             .resolve_containers(&containers.table.read().expect("the table's lock"))
             .map_err(|cause| Error::Invalid {

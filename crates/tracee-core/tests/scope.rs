@@ -220,8 +220,9 @@ fn load<'o>(
             tree,
             exe,
             follow: if pid == follow.0 { follow.1 } else { 0 },
+            created: 0,
         };
-        // SAFETY: struct proc_scope is three u64.
+        // SAFETY: struct proc_scope is plain u64s.
         let bytes =
             unsafe { std::slice::from_raw_parts((&raw const v).cast::<u8>(), size_of_val(&v)) };
         map("proc_scopes")

@@ -125,6 +125,9 @@ pub struct NativeTraceOptions {
     /// runtime's details (ms, 0 to 60000; 0, the default, where no runtime
     /// is asked).
     pub enrich_wait_ms: Option<f64>,
+    /// Where the cgroup hierarchy that tells containers is mounted (cgroup2,
+    /// or a v1 controller's); default: cgroup2 where mounted, else cpuset's.
+    pub cgroupfs: Option<String>,
 }
 
 /// What was attached, and with which BTF (TypeScript's `TraceInfo`).
@@ -302,6 +305,7 @@ impl NativeTracer {
             legacy_programs: options.legacy_programs.unwrap_or(false),
             exec_env: options.exec_env.unwrap_or(false),
             rootkit_check_interval,
+            cgroupfs: options.cgroupfs.map(std::path::PathBuf::from),
             enrich_wait: match options.enrich_wait_ms {
                 None => Duration::ZERO,
                 Some(ms) if ms.is_finite() && (0.0..=60_000.0).contains(&ms) => {

@@ -179,9 +179,6 @@ export class TraceSession {
     const policies = plan?.policies ?? given;
     const execEnv = options.execEnv || [...(plan?.selections.keys() ?? [])].some((r) => r.execEnv);
     const enrichment = options.enrichment ?? { enabled: true, sockets: {}, cgroupfs: { force: false } };
-    if (enrichment && enrichment.cgroupfs.path !== undefined) {
-      throw new TraceeError('EINVAL', 'enrichment container.cgroupfs.path is not supported: tracee-rs finds the cgroup filesystem in /proc/self/mountinfo (cgroup v2, else the cpuset controller\'s v1 hierarchy); leave it out');
-    }
     const runtimes = enrichment ? presentRuntimes(runtimeSockets(enrichment)) : [];
     let session: TraceSession;
     try {
@@ -197,6 +194,8 @@ export class TraceSession {
           execEnv,
           rootkitCheckIntervalS: options.rootkitCheckInterval,
           enrichWaitMs: options.enrichWaitMs ?? (runtimes.length ? DEFAULT_ENRICH_WAIT_MS : 0),
+          // Tracee's container.cgroupfs.path: where the hierarchy that tells containers is mounted
+          cgroupfs: enrichment ? enrichment.cgroupfs.path : undefined,
         }),
         plan && new SignatureStage(plan, { onRuleError: options.onRuleError }),
       );

@@ -495,6 +495,36 @@ struct Mount<'a> {
     super_options: &'a str,
 }
 
+/// The cgroup filesystem mounted at `mount_point` in `mountinfo`: None for
+/// no cgroup mount there, Some(None) for cgroup2, Some(Some(controllers))
+/// for a v1 hierarchy (its controllers, from the super options: `cpuset`,
+/// `cpu,cpuacct`, `name=systemd`).
+pub fn cgroup_mount_at(mountinfo: &str, mount_point: &str) -> Option<Option<Vec<String>>> {
+    let m = mountinfo
+        .lines()
+        .filter_map(parse_mountinfo_line)
+        // the last mount there is the one seen
+        .rfind(|m| unescape_octal(m.mount_point) == mount_point.as_bytes())?;
+    match m.fstype {
+        "cgroup2" => Some(None),
+        "cgroup" => Some(Some(
+            m.super_options
+                .split(',')
+                .filter(|o| {
+                    *o != "rw"
+                        && *o != "ro"
+                        && !o.starts_with("release_agent=")
+                        && *o != "clone_children"
+                        && *o != "noprefix"
+                        && *o != "xattr"
+                })
+                .map(str::to_string)
+                .collect(),
+        )),
+        _ => None,
+    }
+}
+
 fn parse_mountinfo_line(line: &str) -> Option<Mount<'_>> {
     let (fields, filesystem) = line.split_once(" - ")?;
     let mut fields = fields.split(' ');
@@ -925,6 +955,26 @@ mod tests {
         );
         // only whole options match
         assert_eq!(cgroup_v1_mount_in(LEGACY, "cpuac"), None);
+        // what is mounted at a given path (--enrichment container.cgroupfs.path)
+        let v1 = |c: &[&str]| Some(Some(c.iter().map(|s| s.to_string()).collect::<Vec<_>>()));
+        assert_eq!(
+            cgroup_mount_at(HYBRID, "/sys/fs/cgroup/unified"),
+            Some(None)
+        );
+        assert_eq!(
+            cgroup_mount_at(HYBRID, "/sys/fs/cgroup/cpuset"),
+            v1(&["cpuset"])
+        );
+        assert_eq!(
+            cgroup_mount_at(LEGACY, "/sys/fs/cgroup/cpu,cpuacct"),
+            v1(&["cpuacct", "cpu"])
+        );
+        assert_eq!(
+            cgroup_mount_at(LEGACY, "/sys/fs/cgroup/systemd"),
+            v1(&["name=systemd"])
+        );
+        assert_eq!(cgroup_mount_at(HYBRID, "/sys/fs/cgroup"), None);
+        assert_eq!(cgroup_mount_at(HYBRID, "/nowhere"), None);
         assert_eq!(cgroup2_mount_in(""), None);
         assert_eq!(cgroup2_mount_in("garbage\n1 2\n"), None);
     }

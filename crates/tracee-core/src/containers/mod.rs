@@ -32,6 +32,29 @@ pub struct Hierarchy {
     pub hierarchy_id: u32,
 }
 
+/// The [`Hierarchy`] mounted at `mount` (Tracee's
+/// `--enrichment container.cgroupfs.path`): cgroup2, or a v1 hierarchy of a
+/// controller. Err: no cgroup filesystem is mounted there, or a v1 one of
+/// no controller (`name=systemd` alone), whose cgroups the kernel cannot
+/// be asked about per task.
+pub fn hierarchy_at(mount: &std::path::Path) -> Result<Hierarchy, String> {
+    let mountinfo = std::fs::read_to_string("/proc/self/mountinfo")
+        .map_err(|e| format!("reading /proc/self/mountinfo: {e}"))?;
+    let at = mount.to_string_lossy();
+    match cgroup_path::cgroup_mount_at(&mountinfo, &at) {
+        None => Err(format!("{at} is not where a cgroup filesystem is mounted (/proc/self/mountinfo); give the mount point of cgroup2 or of a v1 controller, e.g. /sys/fs/cgroup/cpuset")),
+        Some(None) => Ok(Hierarchy { mount: mount.to_path_buf(), v1_subsys: None, hierarchy_id: 0 }),
+        Some(Some(controllers)) => {
+            let cgroups = std::fs::read_to_string("/proc/cgroups").map_err(|e| format!("reading /proc/cgroups: {e}"))?;
+            v1_controllers(&cgroups)
+                .into_iter()
+                .find(|(name, _, _)| controllers.iter().any(|c| c == name))
+                .map(|(_, ssid, hierarchy_id)| Hierarchy { mount: mount.to_path_buf(), v1_subsys: Some(ssid), hierarchy_id })
+                .ok_or_else(|| format!("{at} is a cgroup v1 hierarchy of no controller ({}); give one of a controller's, e.g. /sys/fs/cgroup/cpuset", controllers.join(",")))
+        }
+    }
+}
+
 /// This host's [`Hierarchy`]; None where no cgroup filesystem is mounted
 /// (no container can be told then).
 pub fn hierarchy() -> Option<Hierarchy> {
@@ -82,10 +105,15 @@ pub struct Tracking {
 }
 
 impl Tracking {
-    /// The containers running now, from a scan of the hierarchy. Err: the
-    /// scan failed (the message says where).
-    pub fn start() -> Result<Tracking, String> {
-        let hierarchy = hierarchy();
+    /// The containers running now, from a scan of the hierarchy: the one
+    /// mounted at `cgroupfs` if given, else this host's ([`hierarchy`]).
+    /// Err: that is no cgroup mount, or the scan failed (the message says
+    /// where).
+    pub fn start(cgroupfs: Option<&std::path::Path>) -> Result<Tracking, String> {
+        let hierarchy = match cgroupfs {
+            Some(mount) => Some(hierarchy_at(mount)?),
+            None => hierarchy(),
+        };
         let table = match &hierarchy {
             Some(h) => {
                 let cgroups = scan_cgroup_mount(&h.mount)

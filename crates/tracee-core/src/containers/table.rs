@@ -284,34 +284,39 @@ impl ContainerTable {
         Some(Change::Removed(removed))
     }
 
-    /// What a runtime said of container `id`: set on its entry (every
-    /// cgroup of it). False if no container has that id.
+    /// What a runtime said of container `id`: set on its entries (every
+    /// cgroup of it; a container restarted under the same id has a removed
+    /// entry and a running one, both described). False if no container has
+    /// that id.
     pub fn enrich(&mut self, id: &str, e: &Enrichment) -> bool {
-        let Some(old) = self
-            .by_cgroup
-            .values()
-            .find(|x| x.container.id == id)
-            .cloned()
-        else {
-            return false;
-        };
-        let mut c = old.container.clone();
-        c.name.clone_from(&e.name);
-        c.image.clone_from(&e.image);
-        c.image_digest.clone_from(&e.image_digest);
-        c.pod_name.clone_from(&e.pod_name);
-        c.pod_namespace.clone_from(&e.pod_namespace);
-        if !e.pod_uid.is_empty() {
-            c.pod_uid.clone_from(&e.pod_uid);
+        let mut olds: Vec<Arc<Entry>> = Vec::new();
+        for x in self.by_cgroup.values() {
+            if x.container.id == id && !olds.iter().any(|o| Arc::ptr_eq(o, x)) {
+                olds.push(x.clone());
+            }
         }
-        c.pod_sandbox = e.pod_sandbox;
-        c.enriched = true;
-        let mut new = Entry::new(c);
-        new.removed = old.removed;
-        let new = Arc::new(new);
-        for x in self.by_cgroup.values_mut() {
-            if Arc::ptr_eq(x, &old) {
-                *x = new.clone();
+        if olds.is_empty() {
+            return false;
+        }
+        for old in olds {
+            let mut c = old.container.clone();
+            c.name.clone_from(&e.name);
+            c.image.clone_from(&e.image);
+            c.image_digest.clone_from(&e.image_digest);
+            c.pod_name.clone_from(&e.pod_name);
+            c.pod_namespace.clone_from(&e.pod_namespace);
+            if !e.pod_uid.is_empty() {
+                c.pod_uid.clone_from(&e.pod_uid);
+            }
+            c.pod_sandbox = e.pod_sandbox;
+            c.enriched = true;
+            let mut new = Entry::new(c);
+            new.removed = old.removed;
+            let new = Arc::new(new);
+            for x in self.by_cgroup.values_mut() {
+                if Arc::ptr_eq(x, &old) {
+                    *x = new.clone();
+                }
             }
         }
         self.generation += 1;
@@ -391,6 +396,25 @@ mod tests {
             )
         );
         assert!(!t.enrich(B, &Enrichment::default()));
+    }
+
+    #[test]
+    fn a_container_restarted_under_its_id_is_described_in_both_lives() {
+        let mut t = ContainerTable::default();
+        t.add(10, &format!("/docker/{A}"), 5, false);
+        t.remove(10);
+        t.add(12, &format!("/docker/{A}"), 6, true);
+        assert!(t.enrich(
+            A,
+            &Enrichment {
+                name: "web".into(),
+                ..Enrichment::default()
+            }
+        ));
+        assert_eq!(t.get(10).unwrap().container.name, "web");
+        assert_eq!(t.get(12).unwrap().container.name, "web");
+        assert!(t.get(12).unwrap().container.new && t.get(12).unwrap().container.enriched);
+        assert_eq!(t.find_by_id(A).len(), 1);
     }
 
     #[test]

@@ -174,7 +174,7 @@ pub(crate) fn load_one(program: &str, event: &str) -> Result<Object, Error> {
         transport: Transport::RingBuffer,
         legacy: false,
         direct_task_reads: false,
-        containers: crate::containers::Tracking::start().map_err(|cause| Error::Load {
+        containers: crate::containers::Tracking::start(None).map_err(|cause| Error::Load {
             cause,
             log: String::new(),
         })?,

@@ -187,7 +187,11 @@ pub(super) fn parse_event_filter(e: &EventDef, expr: &str) -> Result<Test, Strin
     if field == "retval" {
         return num_test(NumSource::Retval, op, raw).map_err(|m| format!("retval: {m}"));
     }
-    let ctx = field.strip_prefix("scope.").unwrap_or(field);
+    // Tracee's event filters name context fields as scope.x or context.x
+    let ctx = field
+        .strip_prefix("scope.")
+        .or_else(|| field.strip_prefix("context."))
+        .unwrap_or(field);
     match CTX_FIELDS.iter().find(|(n, _)| *n == ctx) {
         Some((_, CtxField::Comm)) => str_test(StrSource::Comm, op, raw),
         Some((_, CtxField::Container)) => {
@@ -356,7 +360,7 @@ mod tests {
         let openat = catalog::by_name("openat").unwrap();
         let mut f = EventFilters::default();
         let test = |expr| parse_event_filter(openat, expr).unwrap();
-        f.add(openat.id, 0b001, vec![test("container=true")]);
+        f.add(openat.id, 0b001, vec![test("context.container=true")]);
         f.add(
             openat.id,
             0b010,

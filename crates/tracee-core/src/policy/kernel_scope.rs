@@ -138,6 +138,9 @@ impl KernelScope {
         if s.container_new {
             c.fields[F::SCOPE_CONTAINER_NEW.0 as usize] |= bit;
         }
+        if s.pid_new {
+            c.fields[F::SCOPE_PID_NEW.0 as usize] |= bit;
+        }
         if let Some((negate, ids)) = &s.container_ids {
             c.fields[F::SCOPE_CONTAINER_ID.0 as usize] |= bit;
             if *negate {
@@ -304,8 +307,11 @@ impl Compiled {
         }
         k.inline_comms();
         let c = &k.config;
-        k.needs_fork =
-            c.fields[F::SCOPE_TREE.0 as usize] | c.fields[F::SCOPE_EXE.0 as usize] | c.follow != 0;
+        k.needs_fork = c.fields[F::SCOPE_TREE.0 as usize]
+            | c.fields[F::SCOPE_EXE.0 as usize]
+            | c.fields[F::SCOPE_PID_NEW.0 as usize]
+            | c.follow
+            != 0;
         k.needs_exec = c.fields[F::SCOPE_EXE.0 as usize] != 0;
         if !seeds.tree_roots.is_empty() || !seeds.exe_paths.is_empty() {
             k.procs = seed_processes(&seeds.tree_roots, &seeds.exe_paths);

@@ -99,6 +99,8 @@ pub(super) struct Scope {
     pub(super) container: Option<bool>,
     /// `container=new`: in a container made after the trace started.
     pub(super) container_new: bool,
+    /// `pid=new`: a process forked after the trace started.
+    pub(super) pid_new: bool,
     /// `container=<id>` (false) or `container!=<id>` (true): full ids or
     /// prefixes of at least 12 hex digits (or LXC/nspawn names, whole),
     /// resolved against the running containers at start.
@@ -242,6 +244,14 @@ impl Scope {
         if field == "container" {
             return self.add_container(expr, op, raw);
         }
+        // Tracee's pid=new: processes started after the trace
+        if field == "pid" && raw == "new" {
+            if op != Op::Eq {
+                return Err(format!("'{expr}': new takes =, as pid=new"));
+            }
+            self.pid_new = true;
+            return Ok(());
+        }
         let Some(f) = scope_field(field) else {
             return Err(format!(
                 "unknown scope field '{field}'; did you mean {}?",
@@ -343,6 +353,7 @@ impl Scope {
     fn narrows(&self) -> bool {
         self.container.is_some()
             || self.container_new
+            || self.pid_new
             || self.container_ids.is_some()
             || !self.lists.is_empty()
             || self.uid_range.is_some()

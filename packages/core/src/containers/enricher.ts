@@ -54,7 +54,7 @@ export class ContainerEnricher {
   readonly #clients: RuntimeClient[];
   readonly #warn: (message: string) => void;
   readonly #warned = new Set<RuntimeName>();
-  /** Ids asked about (or being asked). */
+  /** Containers asked about (or being asked), by id and own cgroup: one restarted under its id is another. */
   readonly #asked = new Set<string>();
   #generation = -1;
   #timer: NodeJS.Timeout | undefined;
@@ -90,9 +90,14 @@ export class ContainerEnricher {
     const generation = this.#table.containersGeneration;
     if (generation === this.#generation) return;
     this.#generation = generation;
-    const todo = this.#table.containers().filter((c) => !c.enriched && !c.removed && !this.#asked.has(c.id));
+    const key = (c: NativeContainer) => `${c.id}/${c.cgroupIds[0]}`;
+    const all = this.#table.containers();
+    // bounded by the table: those it no longer holds are forgotten
+    const present = new Set(all.map(key));
+    for (const k of this.#asked) if (!present.has(k)) this.#asked.delete(k);
+    const todo = all.filter((c) => !c.enriched && !c.removed && !this.#asked.has(key(c)));
     if (todo.length === 0) return;
-    for (const c of todo) this.#asked.add(c.id);
+    for (const c of todo) this.#asked.add(key(c));
     this.#busy = true;
     this.#work = Promise.all(todo.map((c) => this.#describe(c))).then(() => {
       this.#busy = false;

@@ -6,8 +6,9 @@ import { DEFAULT_SOCKETS, type RuntimeName } from './types.js';
  * `container` enables container enrichment; `container.<runtime>.socket=PATH`
  * (runtime: docker, containerd, crio, podman) names a runtime's socket and
  * enables it; `container.cgroupfs.path=PATH` names where the cgroup
- * filesystem is mounted (a hint; `container.cgroupfs.force` uses it without
- * looking elsewhere, and needs it).
+ * filesystem is mounted (tracee-rs uses the hierarchy mounted there, cgroup2 or
+ * a v1 controller's, instead of finding one; `container.cgroupfs.force`, which
+ * in Tracee makes it do so, is accepted and needs the path).
  */
 export interface ContainerEnrichment {
   enabled: boolean;
