@@ -12,7 +12,7 @@ import { once } from 'node:events';
 import { statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { TraceSession, type ContainerEnrichment, type TraceeEvent, type TraceOptions } from '@tracee/core';
+import { TraceSession, traceeJson, type ContainerEnrichment, type TraceeEvent, type TraceOptions } from '@tracee/core';
 import { arg, CLI, until } from './helpers.js';
 import {
   buildImage,
@@ -179,6 +179,28 @@ describe('docker: identity, enrichment and lifecycle', () => {
       /container=000000000000: no running container has that id .*use container=new for those started later/,
     );
     expect(() => TraceSession.start({ scope: ['container=abc'], events: ['openat'], enrichment: false })).toThrow(/'abc' is too short a container id: give at least 12 hex digits/);
+  });
+});
+
+describe('findings', () => {
+  it("a finding from a container carries its id, name and image, in the event and in Tracee's JSON of it", async () => {
+    const token = '/var/run/secrets/kubernetes.io/serviceaccount/token';
+    const { session, seen, done } = collect({ events: ['k8s_service_account_token'], enrichment: enrichment() });
+    try {
+      await session.containersDescribed();
+      await docker.exec(before.id, ['sh', '-c', `mkdir -p ${token.slice(0, token.lastIndexOf('/'))} && echo t > ${token} && cat ${token}`]);
+      await until(() => seen.some((e) => e.eventName === 'k8s_service_account_token'), 15_000, 'the finding');
+    } finally {
+      session.stop();
+      await done;
+    }
+    const f = seen.find((e) => e.eventName === 'k8s_service_account_token')!;
+    const want = { id: before.id, name: 'trc-before', image: IMAGE };
+    expect([f.containerId, f.container]).toEqual([before.id, want]);
+    const json = JSON.parse(traceeJson(f)) as { containerId: string; container: object; processAncestry: { containerId: string }[] };
+    expect([json.containerId, json.container]).toEqual([before.id, want]);
+    // the process and its ancestors in the container carry it too
+    expect(json.processAncestry[0].containerId).toBe(before.id);
   });
 });
 

@@ -18,6 +18,8 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 struct scope_test_anchor {
 	enum tracee_limits limits;
 	enum tracee_kernel_values kernel_values;
+	enum container_state container_state;
+	struct legacy_settings legacy_settings;
 };
 
 struct {

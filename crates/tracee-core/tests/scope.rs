@@ -31,7 +31,9 @@ enum Task {
     /// A thread of this process named scope-b, with real uid 1000.
     B,
     /// A process named scope-c in pid, mount and UTS namespaces of its own
-    /// (hostname scope-test): a container, as the kernel side tells one.
+    /// (hostname scope-test) and in a cgroup of its own that the containers
+    /// map holds (made after the trace started): a container, as the kernel
+    /// side tells one.
     C,
 }
 use Task::{A, B, C};
@@ -108,7 +110,7 @@ fn test_run(fd: i32, ctx: &[u64; 2]) -> bool {
 /// makes new pid, mount and UTS namespaces and forks into them (a new pid
 /// namespace holds only the children made after it). Between fork and
 /// exit only syscalls: the other threads' locks are not in the child.
-fn run_in_container(runs: &[(i32, [u64; 2])]) {
+fn run_in_container(runs: &[(i32, [u64; 2])], cgroup_procs: &std::ffi::CStr) {
     let hostname = C_HOSTNAME.as_bytes();
     let comm = std::ffi::CString::new("scope-c").unwrap();
     // SAFETY: the child calls only async-signal-safe functions and _exit.
@@ -117,6 +119,12 @@ fn run_in_container(runs: &[(i32, [u64; 2])]) {
     if child == 0 {
         // SAFETY: syscalls on memory prepared before the fork.
         unsafe {
+            // into the container's cgroup ("0": the writer itself)
+            let fd = libc::open(cgroup_procs.as_ptr(), libc::O_WRONLY);
+            if fd < 0 || libc::write(fd, b"0".as_ptr().cast(), 1) != 1 {
+                libc::_exit(6);
+            }
+            libc::close(fd);
             if libc::unshare(libc::CLONE_NEWPID | libc::CLONE_NEWNS | libc::CLONE_NEWUTS) != 0
                 || libc::sethostname(hostname.as_ptr().cast(), hostname.len()) != 0
             {
@@ -144,7 +152,7 @@ fn run_in_container(runs: &[(i32, [u64; 2])]) {
     assert_eq!(unsafe { libc::waitpid(child, &mut status, 0) }, child);
     assert!(
         libc::WIFEXITED(status) && libc::WEXITSTATUS(status) == 0,
-        "the container task failed (status {status:#x}: exit 2 namespaces, 3 test run, 4 wait, 5 killed)"
+        "the container task failed (status {status:#x}: exit 2 namespaces, 3 test run, 4 wait, 5 killed, 6 cgroup)"
     );
 }
 
@@ -177,6 +185,7 @@ fn load<'o>(
     image: &ScopeImage,
     direct_task_reads: bool,
     follow: (u32, u64),
+    container: &ContainerCgroup,
 ) -> (ScopeTestSkel<'o>, u64) {
     let mut open = ScopeTestSkelBuilder::default()
         .open(storage)
@@ -205,6 +214,27 @@ fn load<'o>(
     };
     map("legacy_scope")
         .update(&0u32.to_ne_bytes(), &image.config, MapFlags::ANY)
+        .unwrap();
+    // cgroup v2 identifies containers, as on this host (lib/cgroup.h)
+    let settings = types::legacy_settings {
+        self_tgid: 0,
+        cgroup_v1_subsys: -1,
+        cgroup_hierarchy_id: 0,
+    };
+    // SAFETY: struct legacy_settings is integers only.
+    let bytes = unsafe {
+        std::slice::from_raw_parts((&raw const settings).cast::<u8>(), size_of_val(&settings))
+    };
+    map("legacy_settings")
+        .update(&0u32.to_ne_bytes(), bytes, MapFlags::ANY)
+        .unwrap();
+    // C's cgroup is a container's, made after the trace started
+    map("containers")
+        .update(
+            &container.id.to_ne_bytes(),
+            &types::container_state::CONTAINER_NEW.0.to_ne_bytes(),
+            MapFlags::ANY,
+        )
         .unwrap();
     for (name, key, policies) in &image.listed {
         map(name)
@@ -239,16 +269,50 @@ fn ns_inode(ns: &str) -> u64 {
 }
 
 /// This process's cgroup v2 id: its cgroup directory's inode.
-fn cgroup_id() -> u64 {
+/// A cgroup v2 directory named as containerd names its containers' (a
+/// 64-hex id), for task C; removed when dropped.
+struct ContainerCgroup {
+    dir: std::path::PathBuf,
+    procs: std::ffi::CString,
+    id: u64,
+}
+
+impl ContainerCgroup {
+    fn new() -> ContainerCgroup {
+        let root = cgroup2_root();
+        let dir = std::path::PathBuf::from(format!(
+            "{root}/tracee-scope-test-{}/{}",
+            std::process::id(),
+            "5c0be".repeat(12) + "5c0b"
+        ));
+        std::fs::create_dir_all(&dir).unwrap();
+        let procs = std::ffi::CString::new(format!("{}/cgroup.procs", dir.display())).unwrap();
+        let id = std::fs::metadata(&dir).unwrap().ino();
+        ContainerCgroup { dir, procs, id }
+    }
+}
+
+impl Drop for ContainerCgroup {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir(&self.dir);
+        let _ = std::fs::remove_dir(self.dir.parent().unwrap());
+    }
+}
+
+fn cgroup2_root() -> String {
     let mountinfo = std::fs::read_to_string("/proc/self/mountinfo").unwrap();
-    let root = mountinfo
+    mountinfo
         .lines()
         .find_map(|l| {
             let (fields, fs) = l.split_once(" - ")?;
             fs.starts_with("cgroup2 ")
                 .then(|| fields.split(' ').nth(4).unwrap().to_string())
         })
-        .expect("cgroup v2 mounted");
+        .expect("cgroup v2 mounted")
+}
+
+fn cgroup_id() -> u64 {
+    let root = cgroup2_root();
     let cgroups = std::fs::read_to_string("/proc/self/cgroup").unwrap();
     let path = cgroups
         .lines()
@@ -265,6 +329,7 @@ fn check(
     cases: &[(Vec<String>, &[Task])],
     follow: (u32, u64),
     inline: bool,
+    container: &ContainerCgroup,
 ) {
     let scopes: Vec<Vec<String>> = cases.iter().map(|(s, _)| s.clone()).collect();
     let image = scope_image(&scopes);
@@ -282,7 +347,7 @@ fn check(
     };
     for direct_task_reads in [false, true] {
         let mut storage = MaybeUninit::uninit();
-        let (skel, comm_inline) = load(&mut storage, &image, direct_task_reads, follow);
+        let (skel, comm_inline) = load(&mut storage, &image, direct_task_reads, follow, container);
         // the comm values are compared in place, or looked up in scope_comms
         assert_eq!(comm_inline != 0, inline, "comm_inline {comm_inline}");
         let programs = [
@@ -308,7 +373,7 @@ fn check(
                 }
             }
         }
-        run_in_container(&container_runs);
+        run_in_container(&container_runs, &container.procs);
         for (t, &task) in TASKS.iter().enumerate() {
             for (p, (program, _)) in programs.iter().enumerate() {
                 for (s, &selected) in selections.iter().enumerate() {
@@ -352,6 +417,7 @@ fn in_scope_gives_the_exact_policies_of_each_task() {
     ];
     let a_tid = workers[0].1.tid;
     let (mnt, pidns, cgroup) = (ns_inode("mnt"), ns_inode("pid"), cgroup_id());
+    let container = ContainerCgroup::new();
     let exe = std::env::current_exe().unwrap();
     let exe = exe.to_str().unwrap();
     let follow_bit = 25;
@@ -380,8 +446,8 @@ fn in_scope_gives_the_exact_policies_of_each_task() {
         (scope(&["not-container"]), &[A, B]),
         (scope(&[&format!("uts={C_HOSTNAME}")]), &[C]),
         (scope(&[&format!("uts!={C_HOSTNAME}")]), &[A, B]),
-        (scope(&[&format!("cgroup={cgroup}")]), &[A, B, C]),
-        (scope(&[&format!("cgroup!={cgroup}")]), &[]),
+        (scope(&[&format!("cgroup={cgroup}")]), &[A, B]),
+        (scope(&[&format!("cgroup!={cgroup}")]), &[C]),
         // proc_scopes, seeded from /proc for this process only: C was
         // forked since (the fork hook, not run here, would mark it)
         (scope(&[&format!("tree={pid}")]), &[A, B]),
@@ -402,6 +468,7 @@ fn in_scope_gives_the_exact_policies_of_each_task() {
             ]),
             &[C],
         ),
+        (scope(&["container=new"]), &[C]),
     ];
     assert_eq!(cases[follow_bit].0, scope(&["comm=nobody", "follow"]));
     // up to the last bit of the bitmaps: unscoped policies, then one that is
@@ -409,7 +476,7 @@ fn in_scope_gives_the_exact_policies_of_each_task() {
         cases.push((scope(&["global"]), &[A, B, C]));
     }
     cases.push((scope(&["comm=scope-b"]), &[B]));
-    check(&workers, &cases, (pid, 1 << follow_bit), true);
+    check(&workers, &cases, (pid, 1 << follow_bit), true, &container);
 
     // more comm values than are compared in place: scope_comms
     let mut many = vec!["scope-a".to_string()];
@@ -419,5 +486,5 @@ fn in_scope_gives_the_exact_policies_of_each_task() {
         (scope(&["comm!=scope-b"]), &[A, C]),
         (scope(&["comm=scope-b,scope-c"]), &[B, C]),
     ];
-    check(&workers, &cases, (pid, 0), false);
+    check(&workers, &cases, (pid, 0), false, &container);
 }
