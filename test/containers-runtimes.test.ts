@@ -9,6 +9,7 @@
 //
 // Also prints the cgroup paths (v1 cpuset, unified) each runtime gives its
 // containers, and each runtime's start-up time.
+import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -58,6 +59,27 @@ let tStarted = 0;
 function note(what: string, pid: number): void {
   const c = cgroupsOf(pid);
   seen.push(`${what}: cpuset ${c.cpuset} | unified ${c.unified}`);
+}
+
+/**
+ * SIGSTOP to a daemon, resolved once every thread of it has stopped: a
+ * thread already handling a request when the signal comes finishes its
+ * answer first (seen once, on a loaded machine).
+ */
+async function hang(pid: number): Promise<void> {
+  process.kill(pid, 'SIGSTOP');
+  const stopped = () =>
+    readdirSync(`/proc/${pid}/task`).every((tid) => {
+      try {
+        return /^\d+ \(.*\) [tT] /.test(readFileSync(`/proc/${pid}/task/${tid}/stat`, 'utf8'));
+      } catch {
+        return true; // a thread gone
+      }
+    });
+  for (const deadline = Date.now() + 5000; !stopped(); ) {
+    if (Date.now() > deadline) throw new Error(`pid ${pid} did not stop within 5 s of SIGSTOP`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
 }
 
 /** What a call rejected with (fails the test if it resolved). */
@@ -323,7 +345,7 @@ describe('errors: one line, quickly, never a hang', () => {
       client(c);
       // a first call connects, so the hang is the daemon's, not the dial's
       expect(await c.inspect(hexId())).toBeUndefined();
-      process.kill(rt.pid, 'SIGSTOP');
+      await hang(rt.pid);
       try {
         const t = Date.now();
         const e = await rejection(c.inspect(hexId())).catch((x: Error) => new Error(`${c.runtime} ${c.constructor.name}: ${x.message}`) as ContainerRuntimeError);
@@ -342,7 +364,7 @@ describe('errors: one line, quickly, never a hang', () => {
   it("the caller's abort: an AbortError, not a runtime error", async () => {
     const dc = client(new DockerClient({ socket: docker!.socket }));
     const ac = new AbortController();
-    process.kill(docker!.pid, 'SIGSTOP');
+    await hang(docker!.pid);
     try {
       setTimeout(() => ac.abort(), 100);
       const e = await rejection(dc.inspect(hexId(), ac.signal));
