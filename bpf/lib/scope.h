@@ -155,7 +155,7 @@ static __always_inline __u64 in_scope(__u64 policies, const bool legacy)
 	if (scoped & c->fields[SCOPE_TID])
 		ok &= field_ok(c, SCOPE_TID, listed_num(SCOPE_TID, (__u32)pid_tgid));
 	if (scoped & c->fields[SCOPE_CGROUP])
-		ok &= field_ok(c, SCOPE_CGROUP, listed_num(SCOPE_CGROUP, bpf_get_current_cgroup_id()));
+		ok &= field_ok(c, SCOPE_CGROUP, listed_num(SCOPE_CGROUP, current_cgroup_id(legacy)));
 	if (scoped & c->fields[SCOPE_PID_RANGE])
 		ok &= ~c->fields[SCOPE_PID_RANGE] | in_ranges(c->pid_min, c->pid_max, scoped & c->fields[SCOPE_PID_RANGE], tgid);
 	if (scoped & (c->fields[SCOPE_UID] | c->fields[SCOPE_UID_RANGE])) {

@@ -690,7 +690,10 @@ fn run(plan: &Plan, out: &Handoff, ready: &Sender<Result<TracerInfo, Error>>) ->
     if ready.send(Ok(info)).is_err() {
         return Ok(());
     }
-    // existing_container: one per container running at start
+    // the containers made between the scan at start and the attach of
+    // cgroup_mkdir, which no record tells: a second scan, now that it is
+    // attached; then existing_container, one per container running at start
+    cgroups.rescan();
     push_all(cgroups.existing());
 
     let result = poll(
@@ -816,6 +819,34 @@ impl<'a> CgroupRecords<'a> {
             .table
             .write()
             .unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Adds the cgroups of the hierarchy not in the table yet (made before
+    /// cgroup_mkdir was attached, after the scan at start), to it and to the
+    /// kernel's containers map, as there at start.
+    fn rescan(&self) {
+        let Some(h) = &self.plan.containers.hierarchy else {
+            return;
+        };
+        let Ok(cgroups) = crate::containers::scan_cgroup_mount(&h.mount) else {
+            return;
+        };
+        let mut table = self.table();
+        for c in &cgroups {
+            if table.get(c.id).is_some() {
+                continue;
+            }
+            if let Some(
+                crate::containers::Change::Created(e)
+                | crate::containers::Change::Nested { container: e, .. },
+            ) = table.add(c.id, &c.path, c.ctime_ns, false)
+            {
+                let state = crate::loader::container_state(e.container.new);
+                let _ = self
+                    .map
+                    .update(&c.id.to_ne_bytes(), &state.to_ne_bytes(), MapFlags::ANY);
+            }
+        }
     }
 
     /// existing_container, one per container running at start: due once

@@ -263,15 +263,16 @@ impl Compiled {
     /// prefix must name exactly one. Err: the message, naming the policy.
     pub(crate) fn resolve_containers(&self, containers: &ContainerTable) -> Result<(), String> {
         for (i, s) in self.scopes.iter().enumerate() {
-            let Some((_, ids)) = &s.container_ids else {
+            let Some((negate, ids)) = &s.container_ids else {
                 continue;
             };
+            let op = if *negate { "!=" } else { "=" };
             for id in ids {
                 let found = containers.find_by_id(id);
                 match found.len() {
                     1 => {}
-                    0 => return Err(format!("policy '{}': container={id}: no running container has that id (docker ps, podman ps, crictl ps show them); start it first, or use container=new for those started later", self.names[i])),
-                    _ => return Err(format!("policy '{}': container={id} names {} containers ({}); give more of the id", self.names[i], found.len(), found.iter().map(|e| e.container.id.as_str()).collect::<Vec<_>>().join(", "))),
+                    0 => return Err(format!("policy '{}': container{op}{id}: no running container has that id (docker ps, podman ps, crictl ps show them); start it first, or use container=new for those started later", self.names[i])),
+                    _ => return Err(format!("policy '{}': container{op}{id} names {} containers ({}); give more of the id", self.names[i], found.len(), found.iter().map(|e| e.container.id.as_str()).collect::<Vec<_>>().join(", "))),
                 }
             }
         }

@@ -2,7 +2,7 @@
 // (the real clients' own failure), and a table that records what it is told.
 import { describe, expect, it } from 'vitest';
 import type { NativeContainer, NativeEnrichment } from '../generated/native.js';
-import { ContainerEnricher, enrichmentOf, presentRuntimes, type EnrichedTable } from './enricher.js';
+import { ContainerEnricher, presentRuntimes, type EnrichedTable } from './enricher.js';
 
 class Table implements EnrichedTable {
   containersGeneration = 1;
@@ -31,7 +31,7 @@ const container = (id: string, cgroup: number, runtime = 'docker'): NativeContai
 });
 
 describe('ContainerEnricher', () => {
-  it('a runtime that cannot be asked: one warning for all its containers, each described with nothing (ids only)', async () => {
+  it('a runtime that cannot be asked: one warning for all its containers, which keep their ids and are asked again later', async () => {
     const table = new Table([container('a'.repeat(64), 10), container('b'.repeat(64), 11)]);
     const warnings: string[] = [];
     const socket = '/nonexistent/trc-docker.sock';
@@ -45,8 +45,8 @@ describe('ContainerEnricher', () => {
     } finally {
       enricher.close();
     }
-    expect(table.told.map(([id]) => id[0])).toEqual(['a', 'b', 'c']);
-    expect(table.told.every(([, info]) => JSON.stringify(info) === JSON.stringify(enrichmentOf(undefined)))).toBe(true);
+    // not described: asked again once the runtime may be back (RETRY_MS)
+    expect(table.told).toEqual([]);
     expect(warnings).toHaveLength(1);
     expect(warnings[0]).toMatch(new RegExp(`^containers of docker go on with their ids only: .*${socket}`));
   });

@@ -19,6 +19,9 @@ export interface EnrichedTable {
 /** How often the table is looked at for containers not yet described, in ms. */
 export const ENRICH_POLL_MS = 20;
 
+/** How long after a runtime could not be asked its containers are asked again, in ms. */
+export const RETRY_MS = 5000;
+
 /**
  * The runtimes of `sockets` whose socket exists now: the others are not on
  * this host (Tracee's autodiscovery). Their order is the order asked in.
@@ -41,13 +44,13 @@ export function enrichmentOf(c: RuntimeContainer | undefined): NativeEnrichment 
 }
 
 /**
- * Describes each container of a trace's table once, asking the runtimes:
- * first the one its cgroup path names, then the others (a bare id's path
- * does not say whose it is). A runtime that cannot be asked (refused, timed
- * out, failing) gives one warning, and is asked again for the next
- * container; its containers keep their ids only. A container no runtime
- * knows (a bare runc container) is marked described with nothing, so its
- * container_create waits no longer.
+ * Describes each container of a trace's table once, asking every runtime at
+ * once (a bare id's path does not say whose it is). A runtime that cannot
+ * be asked (refused, timed out, failing) gives one warning; a container
+ * none of the others knows is asked about again {@link RETRY_MS} later, and
+ * keeps its id only until then. A container no runtime knows (a bare runc
+ * container) is marked described with nothing, so its container_create
+ * waits no longer.
  */
 export class ContainerEnricher {
   readonly #table: EnrichedTable;
@@ -108,22 +111,36 @@ export class ContainerEnricher {
   }
 
   async #describe(c: NativeContainer): Promise<void> {
-    // the runtime its path names first
+    // every runtime at once (a bare id's path does not say whose it is; a
+    // hung one must not hold the others back), the one its path names first
     const clients = [...this.#clients].sort((a, b) => Number(b.runtime === c.runtime) - Number(a.runtime === c.runtime));
-    let found: RuntimeContainer | undefined;
-    for (const client of clients) {
-      try {
-        found = await client.inspect(c.id);
-      } catch (e) {
-        if (!this.#warned.has(client.runtime)) {
-          this.#warned.add(client.runtime);
-          const why = e instanceof ContainerRuntimeError ? e.message : String(e);
-          this.#warn(`containers of ${client.runtime} go on with their ids only: ${why}`);
+    let failed = false;
+    const answers = await Promise.all(
+      clients.map(async (client) => {
+        try {
+          return await client.inspect(c.id);
+        } catch (e) {
+          failed = true;
+          if (!this.#warned.has(client.runtime)) {
+            this.#warned.add(client.runtime);
+            const why = e instanceof ContainerRuntimeError ? e.message : String(e);
+            this.#warn(`containers of ${client.runtime} go on with their ids only: ${why}`);
+          }
+          return undefined;
         }
-        continue;
-      }
-      if (found) break;
+      }),
+    );
+    if (this.#closed) return;
+    const found = answers.find((a) => a !== undefined);
+    if (!found && failed) {
+      // a runtime could not be asked: asked again a while later (it may
+      // be back); its events carry the id until then
+      setTimeout(() => {
+        this.#asked.delete(`${c.id}/${c.cgroupIds[0]}`);
+        this.#generation = -1;
+      }, RETRY_MS).unref();
+      return;
     }
-    if (!this.#closed) this.#table.enrichContainer(c.id, enrichmentOf(found));
+    this.#table.enrichContainer(c.id, enrichmentOf(found));
   }
 }
