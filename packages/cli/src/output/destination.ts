@@ -1,0 +1,51 @@
+// What every output destination is to the agent (Tracee's "destinations":
+// file, webhook; ours: otlp). The trace's batches fan out to each
+// destination's own bounded queue, so a slow or dead destination never
+// stalls the tracer or the other destinations: what does not fit is
+// dropped there and counted, never buffered without bound.
+import type { TraceeEvent } from '@tracee/core';
+
+/** Destination types: Tracee's `file` and `webhook`; ours `otlp` (OpenTelemetry logs). */
+export const DESTINATION_TYPES = ['file', 'webhook', 'otlp'] as const;
+export type DestinationType = (typeof DESTINATION_TYPES)[number];
+
+/** How a destination serializes events: Tracee's JSON lines, or the CLI's table. */
+export const DESTINATION_FORMATS = ['json', 'table'] as const;
+export type DestinationFormat = (typeof DESTINATION_FORMATS)[number];
+
+/**
+ * A destination's counters, in events (findings are events), exact at any
+ * moment: `written` = `sent` + `dropped` + `queued`.
+ */
+export interface DestinationStats {
+  /** Events handed to write() (after the stream's filter). */
+  written: number;
+  /** Events the destination accepted (a file written, a 2xx answer, an OTLP export that succeeded). */
+  sent: number;
+  /** Events given up: the queue was full, every retry failed, or close() ran out of time. */
+  dropped: number;
+  /** Events waiting or in flight now. */
+  queued: number;
+  /** Failed attempts (a request that failed and is retried counts once per attempt). */
+  failed: number;
+}
+
+export interface Destination {
+  /** Its name in the configuration (Tracee's `output.destinations[].name`). */
+  readonly name: string;
+  readonly type: DestinationType;
+  /**
+   * Takes a batch (already filtered by the destination's stream); never
+   * blocks and never throws: events past the queue's bound are dropped and
+   * counted in stats().dropped.
+   */
+  write(events: readonly TraceeEvent[]): void;
+  stats(): DestinationStats;
+  /** Reopens what it writes to (a file moved by logrotate: SIGUSR1); a no-op where nothing is open. */
+  reopen(): void;
+  /**
+   * Sends what is queued, waiting at most `timeoutMs`; what is still queued
+   * then is counted as dropped. Idempotent; write() after close() drops.
+   */
+  close(timeoutMs: number): Promise<void>;
+}
