@@ -19,13 +19,19 @@
 /* The policies' scopes (tracee.h), for the programs with global data. */
 const volatile struct scope_config scope = {};
 
-/* The same, for the legacy programs. */
+/* The same in a map, which user space can rewrite while the programs run:
+ * read by the legacy programs (no global data), and by every program of a
+ * trace whose policies can be reloaded (scope_reloadable). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
 	__type(value, struct scope_config);
-} legacy_scope SEC(".maps");
+} live_scope SEC(".maps");
+
+/* The policies can be replaced while attached (a reload): the scopes are
+ * read from live_scope, and the verifier keeps the tests of every field. */
+const volatile bool scope_reloadable = false;
 
 /* The values the scopes list, each with the policies that list it. Sized
  * for what user space writes; it refuses more. */
@@ -79,13 +85,14 @@ struct {
 	__type(value, struct scope_keys);
 } scope_keys SEC(".maps");
 
-/* The scopes: .rodata's for the programs with global data, legacy_scope's
- * for the legacy ones (NULL if it cannot be read). */
+/* The scopes: .rodata's for the programs with global data, live_scope's
+ * for the legacy ones and where they can be reloaded (NULL if it cannot be
+ * read). */
 static __always_inline const volatile struct scope_config *scope_config(const bool legacy)
 {
-	if (legacy) {
+	if (legacy || scope_reloadable) {
 		__u32 zero = 0;
-		return bpf_map_lookup_elem(&legacy_scope, &zero);
+		return bpf_map_lookup_elem(&live_scope, &zero);
 	}
 	/* .rodata: constant to the verifier, which drops the tests of the
 	 * fields no policy uses (volatile: not to clang, which would fold the

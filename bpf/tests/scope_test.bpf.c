@@ -56,7 +56,7 @@ int scope_test(struct bpf_raw_tracepoint_args *ctx)
 	return run_in_scope(ctx, false);
 }
 
-/* the same from the legacy_scope map, as the legacy programs do */
+/* the same from the live_scope map, as the legacy programs do */
 SEC("raw_tp")
 int scope_test_legacy(struct bpf_raw_tracepoint_args *ctx)
 {

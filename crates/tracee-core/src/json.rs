@@ -77,6 +77,11 @@ pub struct JsonWriter {
     /// The trace's container table, if it has one: each record's container
     /// (`containerId`, `container`, `kubernetes`) by its cgroupId.
     pub containers: Option<SharedContainers>,
+    /// The trace's policy names as reloads change them; None: `policies`
+    /// stay as given.
+    pub policy_names: Option<std::sync::Arc<crate::PolicyNames>>,
+    /// The generation of `policy_names` that `policies` are of.
+    policies_generation: u64,
     /// The table's entries as of its generation `view_generation`, copied
     /// once per batch that finds it changed: no lock per record.
     container_view: HashMap<u64, Arc<Entry>>,
@@ -137,6 +142,8 @@ impl JsonWriter {
             last_matched: None,
             events: Vec::new(),
             containers: None,
+            policy_names: None,
+            policies_generation: 0,
             container_view: HashMap::new(),
             view_generation: None,
         }
@@ -144,6 +151,19 @@ impl JsonWriter {
 
     /// Copies the container table's entries if it changed since the last
     /// copy (a read lock once per batch).
+    /// The policy names of the last reload, where they changed.
+    fn refresh_policies(&mut self) {
+        let Some(names) = &self.policy_names else {
+            return;
+        };
+        if names.generation() == self.policies_generation {
+            return;
+        }
+        (self.policies_generation, self.policies) = names.get();
+        self.matched.clear();
+        self.last_matched = None;
+    }
+
     fn refresh_containers(&mut self) {
         let Some(shared) = &self.containers else {
             return;
@@ -160,6 +180,7 @@ impl JsonWriter {
     /// how many. On a malformed record, what came before it stays in `out`.
     pub fn write_batch(&mut self, batch: &[u8], out: &mut Vec<u8>) -> Result<usize, DecodeError> {
         self.refresh_containers();
+        self.refresh_policies();
         let mut rest = batch;
         let mut n = 0;
         while !rest.is_empty() {

@@ -42,8 +42,9 @@ pub use policy::{Policy, PolicyIssue, Rule, MAX_POLICIES};
 pub use record::{DecodeError, Event, Header, Records};
 pub use syscall_hooks::{SyscallHookMode, PER_SYSCALL_MAX};
 pub use tracer::{
-    check_integer_option, check_ring_buffer_bytes, Batch, Stats, TraceOptions, Tracer, TracerInfo,
-    BATCH_EVENTS_RANGE, FLUSH_INTERVAL_MS_RANGE, QUEUE_BATCHES_RANGE,
+    check_integer_option, check_ring_buffer_bytes, Batch, PolicyNames, Reloader, Stats,
+    TraceOptions, Tracer, TracerInfo, BATCH_EVENTS_RANGE, FLUSH_INTERVAL_MS_RANGE,
+    QUEUE_BATCHES_RANGE,
 };
 
 /// The record layout and the event catalog as JSON: what the TypeScript

@@ -18,8 +18,8 @@ use crate::btf::{self, BtfSource, Decision};
 use crate::catalog;
 use crate::containers::SharedContainers;
 use crate::features::{global_data_supported, helper_supported, ring_buffer_supported, Transport};
-use crate::loader::{load_and_attach, map, Disabled, Plan};
-use crate::policy::{self, EventFilters, Policy};
+use crate::loader::{load_and_attach, map, reload, Disabled, Live, Plan};
+use crate::policy::{self, EventFilters, Policy, Slots};
 use crate::syscall_hooks::SyscallHookMode;
 use crate::{libbpf_log, privileges, rootkit, timing, Error};
 
@@ -70,6 +70,11 @@ pub struct TraceOptions {
     /// ([`crate::containers::ContainerTable::enrich`]) before they are sent
     /// without them; zero where no runtime is asked.
     pub enrich_wait: Duration,
+    /// The policies can be replaced while the programs stay attached
+    /// ([`Tracer::reload`]): the kernel side reads the scopes from a map
+    /// instead of .rodata, so the verifier keeps the tests of every scope
+    /// field (a few ns per event that a scoped policy selects).
+    pub reloadable: bool,
 }
 
 impl Default for TraceOptions {
@@ -96,6 +101,7 @@ impl Default for TraceOptions {
             rootkit_check_interval: crate::rootkit::DEFAULT_INTERVAL,
             enrich_wait: Duration::ZERO,
             cgroupfs: None,
+            reloadable: false,
         }
     }
 }
@@ -272,6 +278,65 @@ struct Shared {
     batches: AtomicU64,
     per_event: Box<[AtomicU64]>,
     rootkit_checks: AtomicU64,
+    policies: Arc<PolicyNames>,
+}
+
+/// The policies' names by bit (matched_policies bit N names `names[N]`),
+/// as the last reload left them (at start: TracerInfo's), and how many
+/// reloads made them: a consumer that caches the names refreshes them
+/// when `generation` moves ([`crate::json::JsonWriter::policy_names`]).
+#[derive(Debug, Default)]
+pub struct PolicyNames {
+    generation: AtomicU64,
+    names: std::sync::RwLock<Vec<String>>,
+}
+
+impl PolicyNames {
+    /// How many reloads made the names.
+    pub fn generation(&self) -> u64 {
+        self.generation.load(Ordering::Acquire)
+    }
+
+    /// The names, with the generation they are of.
+    pub fn get(&self) -> (u64, Vec<String>) {
+        let names = self.names.read().unwrap_or_else(|e| e.into_inner());
+        (self.generation(), names.clone())
+    }
+
+    fn set(&self, names: Vec<String>, reloaded: bool) {
+        let mut guard = self.names.write().unwrap_or_else(|e| e.into_inner());
+        *guard = names;
+        if reloaded {
+            self.generation.fetch_add(1, Ordering::AcqRel);
+        }
+    }
+}
+
+/// A request to the poll thread: the new policies, and where to answer.
+type ReloadRequest = (Vec<Policy>, Sender<Result<(), Error>>);
+
+/// Reloads a trace's policies ([`Tracer::reload`]) from any thread.
+#[derive(Debug, Clone)]
+pub struct Reloader(Option<Sender<ReloadRequest>>);
+
+impl Reloader {
+    /// See [`Tracer::reload`].
+    pub fn reload(&self, policies: Vec<Policy>) -> Result<(), Error> {
+        let invalid = |cause: &str| Error::Invalid {
+            option: "reload",
+            cause: cause.into(),
+        };
+        let Some(reloads) = &self.0 else {
+            return Err(invalid("this trace was started without reloadable (TraceOptions::reloadable): its scopes are constants the verifier saw; start it reloadable"));
+        };
+        let (answer_tx, answer_rx) = bounded(1);
+        reloads
+            .send((policies, answer_tx))
+            .map_err(|_| invalid("the trace has stopped"))?;
+        answer_rx
+            .recv()
+            .map_err(|_| invalid("the trace stopped before the reload was applied"))?
+    }
 }
 
 /// A running trace. Dropping it stops it.
@@ -282,6 +347,8 @@ pub struct Tracer {
     batches: Receiver<Batch>,
     stop: Arc<AtomicBool>,
     shared: Arc<Shared>,
+    /// To the poll thread, where the object is (None: not reloadable).
+    reloads: Option<Sender<ReloadRequest>>,
     thread: Option<JoinHandle<Result<(), Error>>>,
 }
 
@@ -366,7 +433,10 @@ impl Tracer {
             batches: AtomicU64::new(0),
             per_event: (0..MAX_EVENT_ID).map(|_| AtomicU64::new(0)).collect(),
             rootkit_checks: AtomicU64::new(0),
+            policies: Arc::default(),
         });
+        let (reloads_tx, reloads_rx) = bounded::<ReloadRequest>(1);
+        let reloadable = opts.reloadable;
         let thread = {
             let (stop, shared) = (stop.clone(), shared.clone());
             std::thread::Builder::new()
@@ -376,6 +446,7 @@ impl Tracer {
                         &Plan {
                             opts,
                             events,
+                            policies,
                             compiled,
                             decision,
                             transport,
@@ -387,6 +458,7 @@ impl Tracer {
                             tx: &tx,
                             stop: &stop,
                             shared: &shared,
+                            reloads: &reloads_rx,
                         },
                         &ready_tx,
                     )
@@ -397,6 +469,7 @@ impl Tracer {
         };
         match ready_rx.recv() {
             Ok(Ok(info)) => Ok(Tracer {
+                reloads: reloadable.then_some(reloads_tx),
                 info,
                 containers: table,
                 max_batch_bytes,
@@ -455,6 +528,35 @@ impl Tracer {
             per_event,
             rootkit_checks: s.rootkit_checks.load(Ordering::Relaxed),
         }
+    }
+
+    /// Replaces the policies while every program stays attached (a trace
+    /// started with [`TraceOptions::reloadable`]): scopes, filters, names,
+    /// and which policies select each event, among the events this trace
+    /// attached hooks for. A policy keeps its bit (matched_policies) while
+    /// its name stays. Returns once the kernel and the poll thread apply
+    /// them: records read after carry the new policies.
+    ///
+    /// Errors (the running policies stay): not reloadable, stopped, the
+    /// policies do not compile (Error::Policy), or they select an event
+    /// whose hooks are not attached, or scopes that need process tracking
+    /// the trace did not attach (Error::Invalid).
+    pub fn reload(&self, policies: Vec<Policy>) -> Result<(), Error> {
+        self.reloader().reload(policies)
+    }
+
+    /// What [`Tracer::reload`]s from another thread: it waits for the poll
+    /// thread, which may itself wait for the consumer to take a batch, so
+    /// a consumer must not wait for it on the thread that takes batches.
+    pub fn reloader(&self) -> Reloader {
+        Reloader(self.reloads.clone())
+    }
+
+    /// The policies' names by bit, kept up to date by reloads: TracerInfo's
+    /// policies until the first; then also the names of the policies
+    /// removed, at their bits, for the records made before.
+    pub fn policy_names(&self) -> Arc<PolicyNames> {
+        self.shared.policies.clone()
     }
 
     /// Detaches every program and frees every map; idempotent. Returns the
@@ -627,6 +729,7 @@ struct Handoff<'a> {
     tx: &'a Sender<Batch>,
     stop: &'a AtomicBool,
     shared: &'a Shared,
+    reloads: &'a Receiver<ReloadRequest>,
 }
 
 impl Handoff<'_> {
@@ -637,7 +740,7 @@ impl Handoff<'_> {
 
 /// The poll thread: everything the kernel holds for this trace lives here.
 fn run(plan: &Plan, out: &Handoff, ready: &Sender<Result<TracerInfo, Error>>) -> Result<(), Error> {
-    let (obj, links, info, mut checker) = match load_and_attach(plan) {
+    let (obj, links, info, mut checker, hooked) = match load_and_attach(plan) {
         Ok(v) => v,
         Err(e) => {
             let _ = ready.send(Err(e));
@@ -647,11 +750,19 @@ fn run(plan: &Plan, out: &Handoff, ready: &Sender<Result<TracerInfo, Error>>) ->
 
     let batcher = RefCell::new(Batcher::new(&plan.opts));
     let lost_map = map!(&obj, lost)?;
-    let filters = &plan.compiled.filters;
-    let cgroups = CgroupRecords::new(&obj, plan)?;
+    let live = RefCell::new(Live {
+        compiled: plan.compiled.clone(),
+        slots: Slots::first(&plan.policies),
+    });
+    out.shared.policies.set(info.policies.clone(), false);
+    let cgroups = CgroupRecords::new(&obj, plan, &live)?;
     // false: stopping, leave the rest in the kernel
     let push = |b: &mut Batcher, record: &[u8]| -> bool {
-        if !b.push(record, filters, &plan.containers.table) {
+        if !b.push(
+            record,
+            &live.borrow().compiled.filters,
+            &plan.containers.table,
+        ) {
             out.shared.filtered.fetch_add(1, Ordering::Relaxed);
             return true;
         }
@@ -704,8 +815,23 @@ fn run(plan: &Plan, out: &Handoff, ready: &Sender<Result<TracerInfo, Error>>) ->
         &plan.opts,
         out,
         // records made since (container_create that waited for a
-        // runtime), then the batch handed over if due
-        &|| push_all(cgroups.due(false)) && batcher.borrow_mut().deliver(out, Duration::ZERO),
+        // runtime), then the batch handed over if due; a reload asked for
+        &|| {
+            if let Ok((policies, answer)) = out.reloads.try_recv() {
+                let table = plan
+                    .containers
+                    .table
+                    .read()
+                    .unwrap_or_else(|e| e.into_inner());
+                let mut l = live.borrow_mut();
+                let r = reload(&obj, &mut l, &hooked, &policies, &table, plan.opts.exec_env);
+                if r.is_ok() {
+                    out.shared.policies.set(l.compiled.names.clone(), true);
+                }
+                let _ = answer.send(r);
+            }
+            push_all(cgroups.due(false)) && batcher.borrow_mut().deliver(out, Duration::ZERO)
+        },
     );
     push_all(cgroups.due(true));
     // Records already taken from the ring reach the consumer if it still reads.
@@ -767,13 +893,11 @@ struct CgroupRecords<'a> {
     mkdir: u32,
     rmdir: u32,
     ids: crate::containers::events::LifecycleIds,
-    /// Policies selecting each lifecycle event.
-    create_policies: u64,
-    remove_policies: u64,
-    existing_policies: u64,
     map: Map<'a>,
     nums: Map<'a>,
     plan: &'a Plan,
+    /// The policies in force (they change with a reload).
+    live: &'a RefCell<Live>,
     /// existing_container and container_create records waiting for a
     /// runtime's details: the event, the container's cgroup, the context
     /// (the cgroup_mkdir record's; none for existing_container), the deadline.
@@ -781,28 +905,33 @@ struct CgroupRecords<'a> {
 }
 
 impl<'a> CgroupRecords<'a> {
-    fn new(obj: &'a Object, plan: &'a Plan) -> Result<CgroupRecords<'a>, Error> {
+    fn new(
+        obj: &'a Object,
+        plan: &'a Plan,
+        live: &'a RefCell<Live>,
+    ) -> Result<CgroupRecords<'a>, Error> {
         let id = |name| catalog::by_name(name).map_or(u32::MAX, |e| e.id);
-        let ids = crate::containers::events::LifecycleIds::get();
-        let policies = |id: u32| {
-            plan.compiled
-                .events
-                .iter()
-                .find(|(e, _)| e.id == id)
-                .map_or(0, |(_, bits)| *bits)
-        };
         Ok(CgroupRecords {
             mkdir: id("cgroup_mkdir"),
             rmdir: id("cgroup_rmdir"),
-            create_policies: policies(ids.create),
-            remove_policies: policies(ids.remove),
-            existing_policies: policies(ids.existing),
-            ids,
+            ids: crate::containers::events::LifecycleIds::get(),
             map: map!(obj, containers)?,
             nums: map!(obj, scope_nums)?,
             plan,
+            live,
             pending: RefCell::new(Vec::new()),
         })
+    }
+
+    /// The policies in force that select event `id`.
+    fn policies(&self, id: u32) -> u64 {
+        self.live
+            .borrow()
+            .compiled
+            .events
+            .iter()
+            .find(|(e, _)| e.id == id)
+            .map_or(0, |(_, bits)| *bits)
     }
 
     fn is_cgroup_record(&self, record: &[u8]) -> bool {
@@ -852,7 +981,8 @@ impl<'a> CgroupRecords<'a> {
     /// existing_container, one per container running at start: due once
     /// a runtime has described it, or the wait is over ([`Self::due`]).
     fn existing(&self) -> Vec<Vec<u8>> {
-        if self.existing_policies == 0 {
+        let existing_policies = self.policies(self.ids.existing);
+        if existing_policies == 0 {
             return Vec::new();
         }
         let header = crate::containers::events::no_process(boot_time_ns());
@@ -867,7 +997,7 @@ impl<'a> CgroupRecords<'a> {
             .borrow_mut()
             .extend(cgroups.into_iter().map(|cgroup| Pending {
                 event: self.ids.existing,
-                policies: self.existing_policies,
+                policies: existing_policies,
                 cgroup,
                 header,
                 deadline,
@@ -926,7 +1056,8 @@ impl<'a> CgroupRecords<'a> {
                 .update(&cgroup.to_ne_bytes(), &state.to_ne_bytes(), MapFlags::ANY);
             // a container a policy lists by id, made again (restarted)
             let bits = self
-                .plan
+                .live
+                .borrow()
                 .compiled
                 .container_id_policies(&entry.container.id);
             if bits != 0 {
@@ -941,10 +1072,11 @@ impl<'a> CgroupRecords<'a> {
                     MapFlags::ANY,
                 );
             }
-            if created && self.create_policies != 0 {
+            let create_policies = self.policies(self.ids.create);
+            if created && create_policies != 0 {
                 self.pending.borrow_mut().push(Pending {
                     event: self.ids.create,
-                    policies: self.create_policies,
+                    policies: create_policies,
                     cgroup,
                     header: event.header,
                     deadline: std::time::Instant::now() + self.plan.opts.enrich_wait,
@@ -971,10 +1103,11 @@ impl<'a> CgroupRecords<'a> {
                 let _ = self.map.delete(&cgroup.to_ne_bytes());
             }
             if let Some(Change::Removed(e)) = change {
-                if self.remove_policies != 0 {
+                let remove_policies = self.policies(self.ids.remove);
+                if remove_policies != 0 {
                     made.extend(events::removed(
                         self.ids.remove,
-                        self.remove_policies,
+                        remove_policies,
                         &event.header,
                         &e.container,
                     ));

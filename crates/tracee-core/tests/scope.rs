@@ -177,7 +177,7 @@ fn scope_image(scopes: &[Vec<String>]) -> ScopeImage {
 }
 
 /// The test object with `image` written into it as the loader writes it
-/// (.rodata's scope, legacy_scope, the scope maps, proc_scopes' seeds),
+/// (.rodata's scope, live_scope, the scope maps, proc_scopes' seeds),
 /// and `follow` (host pid, policies) as tracee_sched_process_fork marks
 /// the children of a matching process.
 fn load<'o>(
@@ -212,7 +212,7 @@ fn load<'o>(
             .find(|m| m.name() == name)
             .unwrap_or_else(|| panic!("no map {name}"))
     };
-    map("legacy_scope")
+    map("live_scope")
         .update(&0u32.to_ne_bytes(), &image.config, MapFlags::ANY)
         .unwrap();
     // cgroup v2 identifies containers, as on this host (lib/cgroup.h)

@@ -128,6 +128,9 @@ pub struct NativeTraceOptions {
     /// Where the cgroup hierarchy that tells containers is mounted (cgroup2,
     /// or a v1 controller's); default: cgroup2 where mounted, else cpuset's.
     pub cgroupfs: Option<String>,
+    /// The policies can be replaced while attached (`reload`); the
+    /// scopes are then read from a map (a few ns per scoped event).
+    pub reloadable: Option<bool>,
 }
 
 /// What was attached, and with which BTF (TypeScript's `TraceInfo`).
@@ -192,6 +195,8 @@ pub struct NativeTracer {
     info: NativeTraceInfo,
     last_stats: Mutex<tracee_core::Stats>,
     containers: SharedContainers,
+    policy_names: Arc<tracee_core::PolicyNames>,
+    reloader: tracee_core::Reloader,
 }
 
 fn to_enrichment(info: NativeEnrichment) -> Enrichment {
@@ -237,6 +242,41 @@ pub struct NativeEnrichment {
     pub pod_namespace: Option<String>,
     pub pod_uid: Option<String>,
     pub pod_sandbox: Option<bool>,
+}
+
+/// Why a reload was refused: tracee-core's error code and message (the
+/// running policies stay).
+#[napi(object)]
+pub struct NativeReloadError {
+    pub code: String,
+    pub message: String,
+}
+
+/// `reload`, on a thread of libuv's pool: it waits for the poll thread,
+/// which may wait for JavaScript to take a batch.
+pub struct Reload {
+    reloader: tracee_core::Reloader,
+    policies: Vec<tracee_core::Policy>,
+}
+
+impl Task for Reload {
+    type Output = Option<NativeReloadError>;
+    type JsValue = Option<NativeReloadError>;
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        Ok(self
+            .reloader
+            .reload(std::mem::take(&mut self.policies))
+            .err()
+            .map(|e| NativeReloadError {
+                code: e.code().as_str().to_string(),
+                message: e.to_string(),
+            }))
+    }
+
+    fn resolve(&mut self, _: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
+        Ok(output)
+    }
 }
 
 #[napi]
@@ -331,6 +371,7 @@ impl NativeTracer {
                     )
                 })?,
             },
+            reloadable: options.reloadable.unwrap_or(false),
             ..defaults
         };
         let tracer = Tracer::start(opts).map_err(to_napi)?;
@@ -357,6 +398,8 @@ impl NativeTracer {
         };
         Ok(NativeTracer {
             containers: tracer.containers().clone(),
+            policy_names: tracer.policy_names(),
+            reloader: tracer.reloader(),
             batches: tracer.batches().clone(),
             written: Arc::new(AtomicU64::new(0)),
             max_batch_bytes: tracer.max_batch_bytes(),
@@ -421,6 +464,7 @@ impl NativeTracer {
         let mut writer = tracee_core::json::JsonWriter::new(&self.info.policies);
         writer.parse_arguments = parse_arguments.unwrap_or(false);
         writer.containers = Some(self.containers.clone());
+        writer.policy_names = Some(self.policy_names.clone());
         let mut task = WriteJson {
             batches: self.batches.clone(),
             fd,
@@ -493,6 +537,32 @@ impl NativeTracer {
             result.map_err(to_napi)?;
         }
         Ok(())
+    }
+
+    /// Replaces the policies while every program stays attached (a trace
+    /// started with `reloadable: true`); resolves once records read after
+    /// carry them, with null, or with why not (the running policies kept):
+    /// not reloadable, a policy problem, or events or scopes the attached
+    /// hooks cannot give.
+    #[napi(ts_return_type = "Promise<NativeReloadError | null>")]
+    pub fn reload(&self, policies: Vec<NativePolicy>) -> AsyncTask<Reload> {
+        AsyncTask::new(Reload {
+            reloader: self.reloader.clone(),
+            policies: to_core(policies),
+        })
+    }
+
+    /// Moves on each reload: `policies()` is stale when this differs.
+    #[napi(getter)]
+    pub fn policies_generation(&self) -> f64 {
+        self.policy_names.generation() as f64
+    }
+
+    /// The policy names by bit (matched policies bit N names `[N]`), as the
+    /// last reload left them: also the removed policies', at their bits.
+    #[napi]
+    pub fn policies(&self) -> Vec<String> {
+        self.policy_names.get().1
     }
 
     /// Moves on every change of the container table: a mirror of it

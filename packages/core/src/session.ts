@@ -97,7 +97,17 @@ export interface TraceOptions {
    * where a runtime is asked, else 0.
    */
   enrichWaitMs?: number;
+  /**
+   * Let {@link TraceSession.reload} replace the policies while every
+   * program stays attached. The kernel side then reads the scopes from a
+   * map rather than from constants the verifier saw (a few ns more per
+   * event that a scoped policy selects). Default: false.
+   */
+  reloadable?: boolean;
 }
+
+/** What {@link TraceSession.reload} replaces: the policies (or events and scope), and the rules they may name. */
+export type ReloadOptions = Pick<TraceOptions, 'events' | 'scope' | 'policies' | 'rules' | 'onRuleError'>;
 
 /** {@link TraceOptions}`.enrichWaitMs` where a runtime is asked: a runtime answers in ms; one that hangs holds the lifecycle events back no longer. */
 export const DEFAULT_ENRICH_WAIT_MS = 1000;
@@ -124,6 +134,7 @@ const TRACE_OPTION_NAMES = [
   'rootkitCheckInterval',
   'enrichment',
   'enrichWaitMs',
+  'reloadable',
 ] as const satisfies readonly (keyof TraceOptions)[];
 // every key of TraceOptions is listed (else: "Type 'false' is not assignable to type 'true'")
 const everyOptionListed: Exclude<keyof TraceOptions, (typeof TRACE_OPTION_NAMES)[number]> extends never ? true : false = true;
@@ -196,6 +207,7 @@ export class TraceSession {
           enrichWaitMs: options.enrichWaitMs ?? (runtimes.length ? DEFAULT_ENRICH_WAIT_MS : 0),
           // Tracee's container.cgroupfs.path: where the hierarchy that tells containers is mounted
           cgroupfs: enrichment ? enrichment.cgroupfs.path : undefined,
+          reloadable: options.reloadable,
         }),
         plan && new SignatureStage(plan, { onRuleError: options.onRuleError }),
       );
@@ -207,6 +219,50 @@ export class TraceSession {
     if (plan) session.#signaturesAvailable(plan);
     if (runtimes.length) session.#enricher = new ContainerEnricher(session.#native, runtimes);
     return session;
+  }
+
+  /**
+   * Replaces the policies (or events and scope) and the rules they name,
+   * while every program stays attached: no record is lost across it, and
+   * one read after it resolves carries the new policies (a policy keeps
+   * its name in matchedPolicies; a removed one's name stays on the records
+   * made before). Needs a session started with `reloadable: true`. The
+   * rules selected start afresh (their state, the process tree, is new).
+   *
+   * Rejects with a {@link TraceeError}, the running policies kept: `EINVAL`
+   * (not reloadable, stopped, or events whose hooks this trace did not
+   * attach at start: such events need a new trace), `EPOLICY`,
+   * `EUNKNOWNEVENT`.
+   */
+  async reload(options: ReloadOptions): Promise<void> {
+    checkOptionNames(options, ['events', 'scope', 'policies', 'rules', 'onRuleError']);
+    if (options.policies && (options.events || options.scope)) {
+      throw new TraceeError('EINVAL', 'policies cannot be combined with events or scope (as in Tracee): put those events and scopes in a policy');
+    }
+    const rules = options.rules ?? BUILTIN_RULES;
+    const given = options.policies ?? [policyFromFlags(options.scope, options.events, rules.map((r) => r.eventName))];
+    const plan = planSignatures(given, rules);
+    const policies = plan?.policies ?? given;
+    const refused = await this.#native.reload(policies.map(toNative));
+    if (refused) {
+      throw new TraceeError(refused.code as TraceeErrorCode, userPolicyMessage(refused.message));
+    }
+    // the rules' last findings go out with the next batch
+    const pending = this.#signatures?.end() ?? [];
+    this.#signatures = plan && new SignatureStage(plan, { onRuleError: options.onRuleError });
+    this.#pending.push(...pending);
+    this.#refreshPolicies();
+  }
+
+  /** Findings of the rules a reload replaced, emitted with the next batch. */
+  #pending: TraceeEvent[] = [];
+  #policiesGeneration = 0;
+
+  /** The policy names by bit as the last reload left them. */
+  #refreshPolicies(): void {
+    if (this.#native.policiesGeneration === this.#policiesGeneration) return;
+    this.#policiesGeneration = this.#native.policiesGeneration;
+    this.info.policies = this.#native.policies();
   }
 
   /** Asks the runtimes about the table's containers (none where enrichment is off or no runtime is here). */
@@ -252,7 +308,11 @@ export class TraceSession {
       this.#ended = true;
       return last.length > 0 ? last : null;
     }
-    return this.#signatures ? this.#signatures.process(events) : events;
+    const out = this.#signatures ? this.#signatures.process(events) : events;
+    if (this.#pending.length === 0) return out;
+    const pending = this.#pending;
+    this.#pending = [];
+    return [...pending, ...out];
   }
 
   /**
@@ -267,7 +327,7 @@ export class TraceSession {
    * of 32 after 30 s at 1 M events/s (`npm run bench -- --sections memory`).
    */
   async nextEach(emit: (event: TraceeEvent) => void): Promise<boolean> {
-    if (this.#signatures) {
+    if (this.#signatures || this.#pending.length > 0) {
       const events = await this.next();
       for (const e of events ?? []) emit(e);
       return events !== null;
@@ -298,6 +358,7 @@ export class TraceSession {
         return false;
       }
       if (this.#native.containersGeneration !== this.#containersGeneration) this.#refreshContainers();
+      this.#refreshPolicies();
       decodeBatch(buf.subarray(0, length), emit, this.info.policies, this.#containerOf);
       return true;
     } catch (e) {

@@ -16,7 +16,9 @@ mod fallback;
 mod object;
 mod plan;
 mod programs;
+mod reload;
 mod settings;
+pub(crate) use reload::{reload, Hooked, Live};
 pub(crate) use settings::container_state;
 
 use libbpf_rs::{Link, Map, MapCore, Object};
@@ -73,7 +75,9 @@ pub(crate) fn find_map<'o>(obj: &'o Object, name: &str) -> Result<Map<'o>, Error
 pub(crate) struct Plan {
     pub opts: TraceOptions,
     pub events: Vec<&'static EventDef>,
-    /// The policies: which select each event, their scopes and filters.
+    /// The policies as given, and compiled: which select each event, their
+    /// scopes and filters.
+    pub policies: Vec<crate::Policy>,
     pub compiled: Compiled,
     pub decision: Decision,
     pub transport: Transport,
@@ -93,12 +97,20 @@ pub struct Disabled {
     pub reason: String,
 }
 
+/// What a trace holds once attached: the object, its links, what was
+/// attached, the rootkit checks, and what the hooks can give a reload.
+pub(crate) type Loaded = (
+    Object,
+    Vec<Link>,
+    TracerInfo,
+    Option<rootkit::Checker>,
+    Hooked,
+);
+
 /// Loads and attaches what `plan` selects; the events that cannot run
 /// here are off (TracerInfo's `disabled`) while the rest runs. Err: none
 /// of the selected events can run, or a failure that is not one event's.
-pub(crate) fn load_and_attach(
-    plan: &Plan,
-) -> Result<(Object, Vec<Link>, TracerInfo, Option<rootkit::Checker>), Error> {
+pub(crate) fn load_and_attach(plan: &Plan) -> Result<Loaded, Error> {
     // the memfd is held until load() has resolved the CO-RE relocations
     let (custom_btf, _memfd) = object::custom_btf(&plan.decision)?;
     let mut sel = plan::select(plan)?;
@@ -115,6 +127,12 @@ pub(crate) fn load_and_attach(
     // the fork and exec hooks keep the map for the ones to come.
     settings::seed_proc_scopes(&obj, &sel.scope)?;
     crate::timing::mark("attached");
+    let hooked = Hooked {
+        events: events.clone(),
+        fork: sel.enabled("tracee_sched_process_fork"),
+        exec: sel.enabled("tracee_sched_process_exec")
+            || sel.enabled(programs::SCHED_PROCESS_EXEC_FIND_VMA),
+    };
     let info = TracerInfo {
         policies: plan.compiled.names.clone(),
         disabled: sel.disabled,
@@ -133,7 +151,7 @@ pub(crate) fn load_and_attach(
             Transport::PerfBuffer(why) => why.into(),
         },
     };
-    Ok((obj, attached.links, info, checker))
+    Ok((obj, attached.links, info, checker, hooked))
 }
 
 /// Nothing selected can run: why each event is off.
@@ -169,6 +187,7 @@ pub(crate) fn load_one(program: &str, event: &str) -> Result<Object, Error> {
     let plan = Plan {
         opts: TraceOptions::default(),
         events: crate::catalog::by_name(event).into_iter().collect(),
+        policies,
         compiled,
         decision,
         transport: Transport::RingBuffer,

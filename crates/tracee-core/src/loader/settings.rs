@@ -120,6 +120,7 @@ fn set_rodata(r: &mut types::rodata, plan: &Plan, scope: &KernelScope, derive: &
             || (selected(name) && catalog::by_name(name).is_some_and(|e| !e.after.is_empty()))
     });
     r.scope = scope.config;
+    r.scope_reloadable = plan.opts.reloadable;
     let (ssid, hierarchy) = cgroup_settings(plan);
     r.cgroup_v1_subsys = ssid;
     r.cgroup_hierarchy_id = hierarchy;
@@ -167,22 +168,37 @@ pub(super) fn after_load(
             &index,
             bytes_of(&settings),
         )?;
-        let config = bytes_of(&scope.config);
-        update(&map!(obj, legacy_scope)?, "legacy_scope", &index, config)?;
+    }
+    if plan.legacy || plan.opts.reloadable {
+        write_live_scope(obj, scope)?;
     }
     write_scope_maps(obj, scope)?;
     write_containers(obj, plan)?;
+    write_selection(obj, &plan.compiled, events, plan.opts.exec_env)
+}
+
+/// The selection into event_configs: each of `events` (those loaded) with
+/// the policies of `compiled` that select it, none for the others.
+pub(super) fn write_selection(
+    obj: &Object,
+    compiled: &crate::policy::Compiled,
+    events: &[&EventDef],
+    exec_env: bool,
+) -> Result<(), Error> {
     let configs = map!(obj, event_configs)?;
     for e in events {
-        let policies = plan
-            .compiled
+        let policies = compiled
             .events
             .iter()
             .find(|(d, _)| d.id == e.id)
             .map_or(0, |(_, bits)| *bits);
-        let cfg = event_config(e, policies, plan.opts.exec_env);
-        let what = format!("selecting {}", e.name);
-        update(&configs, &what, &e.id.to_ne_bytes(), bytes_of(&cfg))?;
+        let cfg = event_config(e, policies, exec_env);
+        configs
+            .update(&e.id.to_ne_bytes(), bytes_of(&cfg), MapFlags::ANY)
+            .map_err(|err| Error::Load {
+                cause: format!("selecting {}: {err}", e.name),
+                log: String::new(),
+            })?;
     }
     Ok(())
 }
@@ -220,8 +236,19 @@ pub(crate) fn container_state(new: bool) -> u32 {
     }
 }
 
+/// The scopes' configuration into live_scope, which the legacy programs
+/// and a reloadable trace's read (bpf/lib/scope.h).
+pub(crate) fn write_live_scope(obj: &Object, scope: &KernelScope) -> Result<(), Error> {
+    map!(obj, live_scope)?
+        .update(&0u32.to_ne_bytes(), bytes_of(&scope.config), MapFlags::ANY)
+        .map_err(|err| Error::Load {
+            cause: format!("live_scope: {err}"),
+            log: String::new(),
+        })
+}
+
 /// The values the scopes list, into the scope_* maps.
-fn write_scope_maps(obj: &Object, scope: &KernelScope) -> Result<(), Error> {
+pub(super) fn write_scope_maps(obj: &Object, scope: &KernelScope) -> Result<(), Error> {
     for (name, key, bits) in scope.map_entries() {
         find_map(obj, name)?
             .update(&key, &bits.to_ne_bytes(), MapFlags::ANY)

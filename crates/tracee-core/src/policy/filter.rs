@@ -233,6 +233,23 @@ impl EventFilters {
         self.by_event[id].push((bit, tests));
     }
 
+    /// The same filters with each policy's bit `i` moved to `to[i]`
+    /// (policy/slots.rs).
+    pub(super) fn moved(self, to: &[usize]) -> EventFilters {
+        EventFilters {
+            by_event: self
+                .by_event
+                .into_iter()
+                .map(|rules| {
+                    rules
+                        .into_iter()
+                        .map(|(bit, tests)| (super::slots::move_bits(bit, to), tests))
+                        .collect()
+                })
+                .collect(),
+        }
+    }
+
     /// Whether any record of event `id` is filtered here.
     pub fn filters(&self, id: u32) -> bool {
         self.by_event

@@ -69,7 +69,7 @@ impl KernelScope {
 #[derive(Debug)]
 pub struct ScopeImage {
     /// `struct scope_config`: .rodata's `scope`, or the legacy programs'
-    /// `legacy_scope` map at key 0.
+    /// `live_scope` map at key 0.
     pub config: Vec<u8>,
     /// The scope maps' entries: (map, key, the policies listing the value).
     pub listed: Vec<(&'static str, Vec<u8>, u64)>,

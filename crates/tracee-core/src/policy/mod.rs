@@ -17,12 +17,14 @@ mod expr;
 mod filter;
 mod kernel_scope;
 mod scope;
+mod slots;
 
 pub use compiled::{compile, Compiled};
 pub use filter::EventFilters;
 pub(crate) use kernel_scope::KernelScope;
 pub use kernel_scope::ScopeImage;
 pub use scope::scope_syntax;
+pub use slots::Slots;
 
 use crate::bpf::types;
 use crate::ErrorCode;
