@@ -188,6 +188,21 @@ describe('the otlp destination with a real OpenTelemetry Collector', () => {
     }
   }, 60_000);
 
+  it('writes of one event each go out together: a partial batch after scheduledDelayMs, without close()', async () => {
+    const collector = await startCollector();
+    const dests = TRANSPORTS.map((t) => destination(t.name, `${t.scheme}:${t.scheme === 'otlp' ? collector.http : collector.grpc}`, { scheduledDelayMs: 300 }));
+    for (let i = 0; i < 20; i++) for (const d of dests) d.write([podEvent(i)]);
+    // nothing goes before the delay
+    for (const d of dests) expect(d.stats()).toEqual({ written: 20, sent: 0, dropped: 0, queued: 20, failed: 0 });
+    await until(() => dests.every((d) => d.stats().sent === 20), 10_000, 'the delayed batch');
+    await Promise.all(dests.map((d) => d.close(5000)));
+    const received = await collector.stop();
+    for (const [i, t] of TRANSPORTS.entries()) {
+      expect([t.name, dests[i].stats()]).toEqual([t.name, { written: 20, sent: 20, dropped: 0, queued: 0, failed: 0 }]);
+      expect([t.name, received[t.received].requests, received[t.received].logs.length]).toEqual([t.name, 1, 20]);
+    }
+  }, 60_000);
+
   it('no collector (connection refused): exports fail after the exporter’s retries and are dropped, exactly; write() never throws; close() keeps its time', async () => {
     const port = await freePort();
     for (const t of TRANSPORTS) {
