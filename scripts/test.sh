@@ -16,6 +16,9 @@ source <(bash scripts/setup.sh --print-env)
 
 # The container runtimes the container tests start (none is started here).
 bash scripts/setup-containers.sh
+# The OpenTelemetry Collector the OTLP destination's tests start (built
+# once with the collector builder; cached under /var/cache/tracee-rs/otelcol)
+bash scripts/setup-otelcol.sh >/dev/null
 
 # Debian's kernels for the qemu matrix (test/qemu/matrix.mjs): the ones
 # embedded, and one that is not; fetched once, cached outside the repo.
