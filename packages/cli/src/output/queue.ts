@@ -149,3 +149,14 @@ export class Batch<T> {
     readonly bytes: number,
   ) {}
 }
+
+/** Whether `work` finished within `ms` (how close() gives a destination its time). */
+export async function finishedWithin(work: Promise<unknown>, ms: number): Promise<boolean> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), ms)));
+  try {
+    return await Promise.race([work.then(() => true), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
