@@ -3,6 +3,7 @@ import { closeSync, constants, mkdtempSync, openSync, readFileSync, readSync, re
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { until } from '../../../../test/helpers.js';
 import { jsonLine, tableHeader, tableRow } from '../format.js';
 import { openatEvent } from '../testing/events.js';
 import { FileDestination } from './file.js';
@@ -153,14 +154,6 @@ describe('file destination', () => {
     expect(() => new FileDestination({ name: 'f', path: join(dir, 'missing', 'events.json') })).toThrow(/^destination f: cannot open .*missing\/events\.json: ENOENT/);
   });
 });
-
-async function until(done: () => boolean, ms = 5000): Promise<void> {
-  const deadline = Date.now() + ms;
-  while (!done()) {
-    if (Date.now() > deadline) throw new Error(`timed out after ${ms} ms`);
-    await new Promise((r) => setTimeout(r, 5));
-  }
-}
 
 /** How many 10 ms timers fire in `ms`: near ms/10 when nothing holds the event loop. */
 async function countTicks(ms: number): Promise<number> {
