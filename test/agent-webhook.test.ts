@@ -88,6 +88,15 @@ describe('webhook destination', () => {
     await r.close();
   });
 
+  it("credentials in the URL are sent as Basic authorization (fetch refuses them in the URL)", async () => {
+    const r = await receiver(() => 204);
+    const d = new WebhookDestination({ name: 'hook', url: r.url.replace('http://', 'http://agent:p%40ss@') });
+    d.write(events(0, 1));
+    await d.close(10_000);
+    expect(r.received.map((x) => x.headers.authorization)).toEqual(['Basic ' + Buffer.from('agent:p@ss').toString('base64')]);
+    expect(d.stats()).toEqual({ written: 1, sent: 1, dropped: 0, queued: 0, failed: 0 });
+  });
+
   it('batches what arrives while a request is out, in order, each event once', async () => {
     const r = await receiver(() => 200);
     const d = new WebhookDestination({ name: 'hook', url: r.url, batchEvents: 300 });

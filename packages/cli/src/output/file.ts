@@ -32,8 +32,8 @@ const writeAsync = promisify(write);
 export interface FileDestinationOptions {
   /** Its name in the configuration. */
   name: string;
-  /** A file, created if missing and appended to; or `stdout` / `stderr`, as in Tracee. */
-  path: string;
+  /** A file, created if missing and appended to; or `stdout` (default) / `stderr`, as in Tracee. */
+  path?: string;
   /** Tracee's JSON lines (default) or the CLI's table (with its header at the top of a new or empty file). */
   format?: DestinationFormat;
   /** JSON only: argument values as people read them (`O_RDONLY|O_CLOEXEC`), as `--parse-arguments`. */
@@ -76,7 +76,7 @@ export class FileDestination implements Destination {
   /** Opens `path` at once; throws a TraceeError (`EOUTPUT`) naming the path and the cause. */
   constructor(options: FileDestinationOptions) {
     this.name = options.name;
-    this.path = options.path;
+    this.path = options.path ?? 'stdout';
     this.format = options.format ?? 'json';
     const parseArguments = options.parseArguments ?? false;
     this.#line = this.format === 'table' ? tableRow : (e) => jsonLine(e, parseArguments);

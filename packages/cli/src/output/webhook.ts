@@ -23,6 +23,8 @@ export const WEBHOOK_DEFAULTS = {
 const RETRIED = (status: number) => status >= 500 || status === 408 || status === 425 || status === 429;
 /** An HTTP header name (RFC 9110 token). */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
+/** An HTTP header value fetch sends as it is (RFC 9110 field-value: no CR, LF, NUL or other controls; Latin-1). */
+const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 
 export interface WebhookDestinationOptions {
   /** Its name in the configuration. */
@@ -103,7 +105,8 @@ export class WebhookDestination implements Destination {
     this.url = url.href;
     for (const [name, value] of Object.entries(options.headers ?? {})) {
       if (!HEADER_NAME.test(name)) throw fail(`header name ${JSON.stringify(name)} is not a valid HTTP header name`);
-      if (typeof value !== 'string' || /[\r\n\0]/.test(value)) throw fail(`header ${name}: its value must be a string without CR, LF or NUL`);
+      // what fetch refuses, refused here without its words (they could quote the value)
+      if (typeof value !== 'string' || !HEADER_VALUE.test(value)) throw fail(`header ${name}: its value must be a string without control characters (CR, LF, NUL...) or characters past Latin-1`);
       this.#headers.set(name, value);
     }
     this.#settings = {
