@@ -88,12 +88,13 @@ describe('webhook destination', () => {
     await r.close();
   });
 
-  it("credentials in the URL are sent as Basic authorization (fetch refuses them in the URL)", async () => {
+  it("credentials in the URL are sent as Basic authorization (fetch refuses them in the URL); Tracee's contentType sets the header", async () => {
     const r = await receiver(() => 204);
-    const d = new WebhookDestination({ name: 'hook', url: r.url.replace('http://', 'http://agent:p%40ss@') });
+    const d = new WebhookDestination({ name: 'hook', url: r.url.replace('http://', 'http://agent:p%40ss@') + '?contentType=application/x-ndjson' });
     d.write(events(0, 1));
     await d.close(10_000);
     expect(r.received.map((x) => x.headers.authorization)).toEqual(['Basic ' + Buffer.from('agent:p@ss').toString('base64')]);
+    expect(r.received[0].headers['content-type']).toBe('application/x-ndjson');
     expect(d.stats()).toEqual({ written: 1, sent: 1, dropped: 0, queued: 0, failed: 0 });
   });
 
@@ -110,7 +111,8 @@ describe('webhook destination', () => {
 
   it('a receiver that hangs past the timeout: each attempt failed, then the batch dropped', async () => {
     const r = await receiver(() => 'hang');
-    const d = new WebhookDestination({ name: 'hook', url: r.url, timeoutMs: 200, attempts: 3, backoffMs: 10 });
+    // Tracee's form of the timeout: in the URL
+    const d = new WebhookDestination({ name: 'hook', url: `${r.url}?timeout=200ms`, attempts: 3, backoffMs: 10 });
     d.write(events(0, 5));
     const started = performance.now();
     await d.close(10_000);

@@ -206,7 +206,7 @@ export class FileDestination implements Destination {
     return wholeLines(progress);
   }
 
-  /** The table's header goes at the top of a file that is empty (new, or truncated by logrotate's copytruncate). */
+  /** The table's header goes at the top of a file that is empty when opened (new, or emptied). */
   #headerWanted(fd: number): boolean {
     return this.format === 'table' && fstatSync(fd).size === 0;
   }

@@ -15,6 +15,7 @@ describe('webhook destination settings', () => {
     expect(make({ attempts: 0 })).toThrow('attempts must be a whole number ≥ 1, not 0');
     expect(make({ timeoutMs: 1.5 })).toThrow('timeoutMs must be a whole number ≥ 1, not 1.5');
     expect(make({ backoffMs: -1 })).toThrow('backoffMs must be a whole number ≥ 0, not -1');
+    expect(make({ url: 'http://127.0.0.1:9/?timeout=soon' })).toThrow("url's timeout: invalid duration 'soon'");
   });
 
   it("never puts a header's value in an error", () => {

@@ -6,6 +6,7 @@
 // counted.
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TraceeError, traceeJson, type TraceeEvent } from '@tracee/core';
+import { parseDuration } from '../format.js';
 import type { Destination, DestinationStats } from './destination.js';
 import { DeliveryQueue, finishedWithin, type Batch, type QueueBound } from './queue.js';
 
@@ -29,13 +30,18 @@ const HEADER_VALUE = /^[\t\x20-\x7e\x80-\xff]*$/;
 export interface WebhookDestinationOptions {
   /** Its name in the configuration. */
   name: string;
-  /** Where to POST: an http: or https: URL; credentials in it (`http://user:pass@host/`) are sent as Basic authorization. */
+  /**
+   * Where to POST: an http: or https: URL; credentials in it
+   * (`http://user:pass@host/`) are sent as Basic authorization. Tracee's
+   * query parameters are read as Tracee reads them: `timeout` (`5s`; where
+   * `timeoutMs` is not given) and `contentType` (the Content-Type header).
+   */
   url: string;
   /** Only `json` (Tracee's webhook also takes a Go template, which we do not). */
   format?: 'json';
   /** Headers sent with every request (an API key, say): their values are never logged nor put in errors. */
   headers?: Record<string, string>;
-  /** Per attempt, from sending to the whole answer, in ms. */
+  /** Per attempt, from sending to the whole answer, in ms (Tracee's default, 10 s). */
   timeoutMs?: number;
   /** Attempts per batch before its events are dropped (1: no retry). */
   attempts?: number;
@@ -103,6 +109,18 @@ export class WebhookDestination implements Destination {
       url.username = url.password = '';
     }
     this.url = url.href;
+    // Tracee's settings in the URL's query (sent on with it, as Tracee does)
+    const contentType = url.searchParams.get('contentType');
+    if (contentType) this.#headers.set('content-type', contentType);
+    let urlTimeoutMs: number | undefined;
+    const timeout = url.searchParams.get('timeout');
+    if (timeout) {
+      try {
+        urlTimeoutMs = parseDuration(timeout);
+      } catch (e) {
+        throw fail(`url's timeout: ${(e as Error).message}`);
+      }
+    }
     for (const [name, value] of Object.entries(options.headers ?? {})) {
       if (!HEADER_NAME.test(name)) throw fail(`header name ${JSON.stringify(name)} is not a valid HTTP header name`);
       // what fetch refuses, refused here without its words (they could quote the value)
@@ -110,7 +128,7 @@ export class WebhookDestination implements Destination {
       this.#headers.set(name, value);
     }
     this.#settings = {
-      timeoutMs: options.timeoutMs ?? WEBHOOK_DEFAULTS.timeoutMs,
+      timeoutMs: options.timeoutMs ?? urlTimeoutMs ?? WEBHOOK_DEFAULTS.timeoutMs,
       attempts: options.attempts ?? WEBHOOK_DEFAULTS.attempts,
       backoffMs: options.backoffMs ?? WEBHOOK_DEFAULTS.backoffMs,
       maxBackoffMs: options.maxBackoffMs ?? WEBHOOK_DEFAULTS.maxBackoffMs,
