@@ -193,13 +193,15 @@ export class WebhookDestination implements Destination {
     const { timeoutMs, attempts, backoffMs, maxBackoffMs } = this.#settings;
     for (let attempt = 1; ; attempt++) {
       let retry = true;
+      // The attempt's own controller and timer, not AbortSignal.any([AbortSignal.timeout(), ...]):
+      // Node 20 may collect the timeout signal before it fires (nodejs/node#57736: seen here,
+      // an attempt that never timed out), and any() leaves a listener on its sources per call.
+      const abort = new AbortController();
+      const timer = setTimeout(() => abort.abort(new DOMException(`no answer in ${timeoutMs} ms`, 'TimeoutError')), timeoutMs);
+      const onClose = () => abort.abort(this.#abort.signal.reason);
+      this.#abort.signal.addEventListener('abort', onClose);
       try {
-        const response = await fetch(this.url, {
-          method: 'POST',
-          headers: this.#headers,
-          body,
-          signal: AbortSignal.any([AbortSignal.timeout(timeoutMs), this.#abort.signal]),
-        });
+        const response = await fetch(this.url, { method: 'POST', headers: this.#headers, body, signal: abort.signal });
         // read the answer out, so the connection can carry the next request
         await response.arrayBuffer().catch(() => undefined);
         if (response.ok) return true;
@@ -208,6 +210,9 @@ export class WebhookDestination implements Destination {
       } catch (e) {
         if (this.#abort.signal.aborted) return false;
         this.lastError = errorName(e);
+      } finally {
+        clearTimeout(timer);
+        this.#abort.signal.removeEventListener('abort', onClose);
       }
       this.#queue.failed();
       if (!retry || attempt >= attempts) return false;
