@@ -208,7 +208,11 @@ describe('a real trace through Fanout', () => {
           { type: 'file', name: 'file', path: file },
           { type: 'webhook', name: 'hook', url: r.url },
         ],
-        streams: [{ name: 'execs', destinations: ['hook'], filters: { events: ['sched_process_exec'] } }],
+        // the host's other execs come too (builds beside the test): queues roomy enough that none is dropped
+        streams: [
+          { name: 'everything', destinations: ['file'], buffer: { size: 1_000_000 } },
+          { name: 'execs', destinations: ['hook'], filters: { events: ['sched_process_exec'] }, buffer: { size: 1_000_000 } },
+        ],
       });
       const session = TraceSession.start({ events: ['sched_process_exec', 'sched_process_exit'], enrichment: false });
       const all: TraceeEvent[] = [];
