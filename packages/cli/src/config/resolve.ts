@@ -11,6 +11,7 @@ import type { DestinationFormat, DestinationType } from '../output/destination.j
 import type { TraceArgs } from '../trace-command.js';
 import { DEFAULT_BUFFER_SIZE, DEFAULT_HTTP_ADDRESS, type AgentConfig, type DestinationConfig, type StreamConfig } from './agent-config.js';
 import { parseOutputFlags, parseServerFlags } from './flags.js';
+import { maskUrl } from './show.js';
 import { CONFIG_SCHEMA, type ConfigFile, type DestinationFile, type StreamFile } from './schema.js';
 
 /** Bytes in a MiB: `ring-buffer-mb`'s unit. */
@@ -249,9 +250,9 @@ export function resolveConfig(text: string | undefined, file: string | undefined
     target[field] = v;
     origins.set([...path, field], { flag });
   };
+  // a field set by name, or an address, is checked by the schema like the file; the other forms are valid as made
   let edited = false;
   for (const edit of outputFlags.edits) {
-    edited = true;
     switch (edit.kind) {
       case 'file': {
         const i = destinations.findIndex((d) => isMap(d) && (d.type ?? 'file') === 'file' && (d.path ?? 'stdout') === edit.path);
@@ -269,6 +270,7 @@ export function resolveConfig(text: string | undefined, file: string | undefined
         set(['output', 'options'], options, edit.option, true, edit.flag);
         break;
       case 'field': {
+        edited = true;
         const list = edit.section === 'destinations' ? destinations : streams;
         let i = list.findIndex((d) => isMap(d) && d.name === edit.name);
         if (i < 0) {
@@ -292,7 +294,7 @@ export function resolveConfig(text: string | undefined, file: string | undefined
   if (argv['exec-env'] !== undefined) set(['output', 'options'], options, 'exec-env', argv['exec-env'], '--exec-env');
   const server: Json = isMap(value.server) ? value.server : {};
   for (const edit of serverFlags.edits) {
-    edited = true;
+    edited ||= edit.field === 'http-address';
     set(['server'], server, edit.field, edit.value, edit.flag);
   }
   if (issues.length > 0) throw new ConfigError(issues);
@@ -303,15 +305,15 @@ export function resolveConfig(text: string | undefined, file: string | undefined
   if (Object.keys(server).length > 0 || 'server' in value) merged.server = server;
 
   // the shape: checked by the schema (ajv and yaml load only when there is a file or a field edit to check)
-  if (text !== undefined || edited) {
-    for (const p of schemaProblems(CONFIG_SCHEMA, merged)) at(p.key, p.message, p.atKey);
-    if (issues.length > 0) throw new ConfigError(issues);
-  }
+  const problems = text !== undefined || edited ? schemaProblems(CONFIG_SCHEMA, merged) : [];
+  for (const p of problems) at(p.key, p.message, p.atKey);
+  // the values of the sections whose shape is right are checked too: every problem at once
+  const shapeOk = (section: string): boolean => !problems.some((p) => p.key.length === 0 || p.key[0] === section);
   const c = merged as ConfigFile;
 
   // the values: durations, names, references, what each type takes
-  const durationOf = (path: Path, text: string | null | undefined, positive = true): number | undefined => {
-    if (text == null) return undefined;
+  const durationOf = (path: Path, text: unknown, positive = true): number | undefined => {
+    if (typeof text !== 'string') return undefined;
     try {
       const ms = parseDuration(text);
       if (positive && ms <= 0) at(path, `must be longer than 0, e.g. 10s`);
@@ -340,14 +342,14 @@ export function resolveConfig(text: string | undefined, file: string | undefined
   // the file's values are checked here, at their place; the flags' where the trace reads them (runTrace), as ever
   if (argv.duration === undefined) durationOf(['duration'], c.duration);
   if (argv['rootkit-check-interval'] === undefined) durationOf(['rootkit-check-interval'], c['rootkit-check-interval']);
-  if (argv.enrichment === undefined && trace.enrichment !== undefined && trace.enrichment[0] !== 'none') {
+  if (argv.enrichment === undefined && shapeOk('enrichment') && trace.enrichment !== undefined && trace.enrichment[0] !== 'none') {
     try {
       parseEnrichment(trace.enrichment);
     } catch (e) {
       at(['enrichment', 'container'], (e as Error).message.replace(/--enrichment value '[^']*'/, 'enrichment'));
     }
   }
-  if (argv.policy === undefined && c.policy != null && ((argv.events === undefined && c.events != null) || (argv.scope === undefined && c.scope != null))) {
+  if (argv.policy === undefined && c.policy != null && shapeOk('policy') && ((argv.events === undefined && c.events != null) || (argv.scope === undefined && c.scope != null))) {
     at(['policy'], 'policy cannot be combined with scope or events (as in Tracee): put those events and scopes in a policy');
   }
 
@@ -355,7 +357,8 @@ export function resolveConfig(text: string | undefined, file: string | undefined
   const out: DestinationConfig[] = [];
   const seen = new Map<string, number>();
   const paths = new Map<string, string>();
-  for (const [i, d] of (c.output?.destinations ?? []).entries()) {
+  const outputOk = shapeOk('output');
+  for (const [i, d] of (outputOk ? (c.output?.destinations ?? []) : []).entries()) {
     const p: Path = ['output', 'destinations', i];
     if (seen.has(d.name)) at([...p, 'name'], `destination '${d.name}' is named twice (also output.destinations[${seen.get(d.name)}]); names are unique`);
     seen.set(d.name, i);
@@ -383,9 +386,9 @@ export function resolveConfig(text: string | undefined, file: string | undefined
     try {
       url = new URL(d.url);
     } catch {
-      at([...p, 'url'], `'${d.url}' is not a URL (http://HOST:PORT/PATH)`);
+      at([...p, 'url'], `'${maskUrl(d.url)}' is not a URL (http://HOST:PORT/PATH)`);
     }
-    if (url && url.protocol !== 'http:' && url.protocol !== 'https:') at([...p, 'url'], `'${d.url}': expected an http: or https: URL`);
+    if (url && url.protocol !== 'http:' && url.protocol !== 'https:') at([...p, 'url'], `'${maskUrl(d.url)}': expected an http: or https: URL`);
     const timeoutMs = durationOf([...p, 'timeout'], d.timeout);
     out.push({
       name: d.name,
@@ -405,7 +408,7 @@ export function resolveConfig(text: string | undefined, file: string | undefined
   const streamsOut: StreamConfig[] = [];
   const inStream = new Map<string, string>();
   const streamNames = new Map<string, number>();
-  for (const [i, s] of (c.output?.streams ?? [] as StreamFile[]).entries()) {
+  for (const [i, s] of (outputOk ? (c.output?.streams ?? []) : ([] as StreamFile[])).entries()) {
     const p: Path = ['output', 'streams', i];
     if (streamNames.has(s.name)) at([...p, 'name'], `stream '${s.name}' is named twice (also output.streams[${streamNames.get(s.name)}]); names are unique`);
     streamNames.set(s.name, i);
@@ -429,11 +432,11 @@ export function resolveConfig(text: string | undefined, file: string | undefined
   }
 
   // the server, when anything asks for it
-  const sv = c.server;
+  const sv = shapeOk('server') ? c.server : undefined;
   const serverOut = sv && (sv.metrics === true || sv.healthz === true || sv['http-address'] != null) ? { httpAddress: sv['http-address'] ?? DEFAULT_HTTP_ADDRESS, metrics: sv.metrics === true, healthz: sv.healthz === true } : undefined;
   if (serverOut && Number(/:(\d+)$/.exec(serverOut.httpAddress)?.[1]) > 65535) at(['server', 'http-address'], `'${serverOut.httpAddress}': a port is at most 65535`);
-  const windowMs = durationOf(['aggregate', 'window'], c.aggregate?.window);
-  if (c.aggregate != null && c.aggregate.window == null) at(['aggregate'], 'aggregate needs a window (window: 10s)');
+  const windowMs = shapeOk('aggregate') ? durationOf(['aggregate', 'window'], c.aggregate?.window) : undefined;
+  if (shapeOk('aggregate') && c.aggregate != null && c.aggregate.window == null) at(['aggregate'], 'aggregate needs a window (window: 10s)');
 
   if (issues.length > 0) throw new ConfigError(issues);
   return {
