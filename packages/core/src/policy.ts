@@ -361,7 +361,10 @@ function readDocuments(file: string, issues: PolicyIssue[]): Parsed[] {
     return [];
   };
   if (text.trim() === '') return empty();
+  const reported = issues.length;
   const source = parseSource(text, file, issues);
+  // not JSON: said, and no document to read
+  if (source.documents.length === 0 && issues.length > reported) return [];
   const { lines } = source;
   const out: Parsed[] = [];
   let documents = 0;

@@ -77,11 +77,11 @@ class Origins {
   set(path: Path, origin: Origin): void {
     this.map.set(key(path), origin);
   }
-  /** The origin of `path`, or of its nearest ancestor that has one. */
-  get(path: Path): Origin | undefined {
+  /** The origin of `path`, or of its nearest ancestor that has one (`exact`: of `path` itself). */
+  get(path: Path): (Origin & { exact: boolean }) | undefined {
     for (let n = path.length; n >= 0; n--) {
       const o = this.map.get(key(path.slice(0, n)));
-      if (o) return o;
+      if (o) return { ...o, exact: n === path.length };
     }
     return undefined;
   }
@@ -180,13 +180,14 @@ function enrichmentFlags(e: ConfigFile['enrichment']): string[] | undefined {
   if (!c) return undefined;
   const flags: string[] = [];
   if (c.enabled === false) return ['none'];
-  if (c.enabled === true) flags.push('container');
   if (c.cgroupfs?.path != null) flags.push(`container.cgroupfs.path=${c.cgroupfs.path}`);
   if (c.cgroupfs?.force === true) flags.push('container.cgroupfs.force');
   for (const r of RUNTIMES) {
     const socket = c[`${r}-socket`];
     if (socket != null) flags.push(`container.${r}.socket=${socket}`);
   }
+  // a socket or a cgroupfs path turns it on already (Tracee's rule)
+  if (c.enabled === true && !flags.some((f) => f.includes('='))) flags.unshift('container');
   return flags.length > 0 ? flags : undefined;
 }
 
@@ -228,7 +229,7 @@ export function resolveConfig(text: string | undefined, file: string | undefined
   const at = (path: Path, message: string, atKey = false): void => {
     const o = origins.get(path);
     if (o && 'flag' in o) issues.push({ flag: o.flag, path: dottedPath(path), message });
-    else if (source) issues.push({ file: fileName, ...sourcePosition(source, o?.doc ?? [], atKey && o !== undefined && key(o.doc) === key(path)), path: dottedPath(path), message });
+    else if (source) issues.push({ file: fileName, ...sourcePosition(source, o?.doc ?? [], atKey && o?.exact === true), path: dottedPath(path), message });
     // not from the file nor a flag: a default, which is valid by construction
     else issues.push({ file: fileName, path: dottedPath(path), message });
   };
@@ -346,7 +347,7 @@ export function resolveConfig(text: string | undefined, file: string | undefined
     try {
       parseEnrichment(trace.enrichment);
     } catch (e) {
-      at(['enrichment', 'container'], (e as Error).message.replace(/--enrichment value '[^']*'/, 'enrichment'));
+      at(['enrichment', 'container'], (e as Error).message.replace(/--enrichment value '[^']*'/, 'enrichment'), true);
     }
   }
   if (argv.policy === undefined && c.policy != null && shapeOk('policy') && ((argv.events === undefined && c.events != null) || (argv.scope === undefined && c.scope != null))) {

@@ -20,8 +20,11 @@ export function maskUrl(url: string): string {
   } catch {
     return url;
   }
+  const secrets = [...u.searchParams.keys()].filter((k) => SECRET_PARAM.test(k));
+  // nothing to mask: as written (URL's href would normalize it)
+  if (!u.password && secrets.length === 0) return url;
   if (u.password) u.password = MASK;
-  for (const k of [...u.searchParams.keys()]) if (SECRET_PARAM.test(k)) u.searchParams.set(k, MASK);
+  for (const k of secrets) u.searchParams.set(k, MASK);
   return u.href;
 }
 
@@ -36,11 +39,12 @@ function durationText(ms: number): string {
 function enrichmentFile(flags: readonly string[]): ConfigFile['enrichment'] {
   if (flags.length === 1 && flags[0] === 'none') return { container: { enabled: false } };
   const e: ContainerEnrichment = parseEnrichment(flags);
-  const container: ContainerEnrichmentFile = { enabled: e.enabled };
+  const container: ContainerEnrichmentFile = {};
   if (e.cgroupfs.path !== undefined) container.cgroupfs = { path: e.cgroupfs.path, force: e.cgroupfs.force };
   // the sockets named (runtimeSockets gives the defaults when none is)
   for (const [runtime, socket] of runtimeSockets(e)) if (e.sockets[runtime] !== undefined) container[`${runtime}-socket`] = socket;
-  return { container };
+  // a socket or a cgroupfs path turns it on (Tracee's rule): said only when nothing else says it
+  return { container: Object.keys(container).length > 0 ? container : { enabled: e.enabled } };
 }
 
 function destinationFile(d: DestinationConfig, mask: boolean): DestinationFile {
