@@ -52,6 +52,12 @@ describe('tracee-rs config', () => {
     const j = run('config', 'validate', json);
     expect([j.status, j.stdout, j.stderr]).toEqual([1, '', `tracee-rs: error: ${json}:2:30: not valid JSON: Expected double-quoted property name\n`]);
 
+    // the policy files it names are checked too, at their own lines
+    write('p.yaml', 'type: policy\nname: p\nscope: [global]\nrules:\n  - event: opnat\n');
+    const withPolicy = write('with-policy.yaml', `policy: [${join(dir, 'p.yaml')}]\n`);
+    const p = run('config', 'validate', withPolicy);
+    expect([p.status, p.stdout, p.stderr]).toEqual([1, '', `tracee-rs: error: ${join(dir, 'p.yaml')}:5:12: policy 'p': rules[0].event: unknown event 'opnat'; did you mean openat, openat2, creat? (\`tracee-rs list events\` lists them all)\n`]);
+
     const missing = run('config', 'validate', join(dir, 'none.yaml'));
     expect([missing.status, missing.stderr]).toEqual([1, `tracee-rs: error: ${join(dir, 'none.yaml')}: cannot read it: ENOENT: no such file or directory, open '${join(dir, 'none.yaml')}'\n`]);
   });

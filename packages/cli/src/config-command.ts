@@ -1,6 +1,6 @@
 // `tracee-rs config validate|show|schema`: check, print and describe the
 // agent's configuration without tracing.
-import { toYaml } from '@tracee/core';
+import { BUILTIN_RULES, PolicyError, formatIssue, loadPolicies, loadRules, toYaml } from '@tracee/core';
 import type { AgentConfig } from './config/agent-config.js';
 import { loadConfig } from './config/load.js';
 import { ConfigError, type ConfigArgs } from './config/resolve.js';
@@ -19,10 +19,25 @@ function resolved(argv: ConfigArgs & { config?: string }): AgentConfig | undefin
   }
 }
 
-/** Checks a config file: `ok FILE: ...` with what it sets up, or every problem at its line. */
-export function configValidateCommand(file: string): void {
+/**
+ * Checks a config file: `ok FILE: ...` with what it sets up, or every
+ * problem at its line; the policy files it names are checked too (and the
+ * rules of its rules-dir loaded, for the signatures they may name).
+ */
+export async function configValidateCommand(file: string): Promise<void> {
   const config = resolved({ config: file });
   if (!config) return;
+  if (config.trace.policy !== undefined) {
+    try {
+      const dir = config.trace['rules-dir'];
+      loadPolicies(config.trace.policy, dir === undefined ? BUILTIN_RULES : [...BUILTIN_RULES, ...(await loadRules(dir, BUILTIN_RULES))]);
+    } catch (e) {
+      if (e instanceof PolicyError) for (const i of e.issues) process.stderr.write(`tracee-rs: error: ${formatIssue(i)}\n`);
+      else process.stderr.write(`tracee-rs: error: ${(e as Error).message}\n`);
+      process.exitCode = 1;
+      return;
+    }
+  }
   const { destinations, streams } = config.output;
   const named = streams.filter((s) => !s.implicit);
   const server = config.server ? `; server ${config.server.httpAddress} (${[config.server.metrics && 'metrics', config.server.healthz && 'healthz'].filter(Boolean).join(', ') || 'no endpoints'})` : '';

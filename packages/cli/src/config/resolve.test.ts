@@ -389,3 +389,16 @@ server: {http-address: "127.0.0.1:99999"}
     ]);
   });
 });
+
+describe("resolveConfig: the file's events and scope, by the tracer's checks", () => {
+  it('an unknown event, a bad filter, a bad scope: at their item in the file', () => {
+    expect(problems('events:\n  - execve\n  - opnat,close\n  - openat.data.flags=O_RDONLY\nscope: [comm=bash, "uid>=x"]\n')).toEqual([
+      "agent.yaml:3:5: events[1]: unknown event 'opnat'; did you mean openat, openat2, creat? (`tracee-rs list events` lists them all)",
+      "agent.yaml:4:5: events[2]: openat.data.flags: 'O_RDONLY' is not a number",
+      "agent.yaml:5:20: scope[1]: 'uid>=x': 'x' is not a uid (a number from 0 to 4294967295)",
+    ]);
+    // signatures are events too; the flags' values are the trace's to check, as without a file
+    expect(file('events: [anti_debugging, execve]\n').trace.events).toEqual(['anti_debugging', 'execve']);
+    expect(file('events: [execve]\n', { events: ['opnat'] }).trace.events).toEqual(['opnat']);
+  });
+});

@@ -5,7 +5,7 @@
 // against CONFIG_SCHEMA by @tracee/core's machinery for policy files), the
 // flag as typed for the command line. Pure: it reads no file and starts
 // nothing, so a bad configuration attaches nothing.
-import { DEFAULTS, dottedPath, parseEnrichment, parseSource, schemaProblems, sourcePosition, type SourceDocument, type SourceIssue } from '@tracee/core';
+import { BUILTIN_RULES, DEFAULTS, checkPolicies, dottedPath, parseEnrichment, policyFromFlags, parseSource, schemaProblems, sourcePosition, type SourceDocument, type SourceIssue } from '@tracee/core';
 import { parseDuration } from '../format.js';
 import type { DestinationFormat, DestinationType } from '../output/destination.js';
 import type { TraceArgs } from '../trace-command.js';
@@ -352,6 +352,24 @@ export function resolveConfig(text: string | undefined, file: string | undefined
   }
   if (argv.policy === undefined && c.policy != null && shapeOk('policy') && ((argv.events === undefined && c.events != null) || (argv.scope === undefined && c.scope != null))) {
     at(['policy'], 'policy cannot be combined with scope or events (as in Tracee): put those events and scopes in a policy');
+  }
+
+  // the file's events and scope, by the tracer's own checks (the flags' are checked where the trace starts, as ever);
+  // with --rules-dir its signatures are not known yet: the trace checks them when it has loaded them
+  const fileEvents = argv.events === undefined && c.events != null && shapeOk('events');
+  const fileScope = argv.scope === undefined && c.scope != null && shapeOk('scope');
+  if ((fileEvents || fileScope) && trace['rules-dir'] === undefined && trace.policy === undefined) {
+    const policy = policyFromFlags(trace.scope ?? [], trace.events ?? DEFAULTS.events, BUILTIN_RULES.map((r) => r.eventName));
+    for (const i of checkPolicies([policy])) {
+      const [, list, index] = /^\/(scope|rules)\/(\d+)/.exec(i.path) ?? [];
+      if (list === 'scope' && fileScope) at(['scope', Number(index)], i.message);
+      else if (list === 'rules' && fileEvents) {
+        // the events item that names the rule's event
+        const event = policy.rules[Number(index)]?.event ?? '';
+        const item = (trace.events ?? []).findIndex((e) => e.split(',').some((t) => t.trim().replace(/^-/, '').split('.')[0] === event.replace(/^-/, '')));
+        at(['events', Math.max(0, item)], i.message);
+      } else if (list === undefined && fileEvents) at(['events'], i.message);
+    }
   }
 
   // destinations: Tracee's defaults, what each type takes
