@@ -5,7 +5,7 @@
 // against CONFIG_SCHEMA by @tracee/core's machinery for policy files), the
 // flag as typed for the command line. Pure: it reads no file and starts
 // nothing, so a bad configuration attaches nothing.
-import { BUILTIN_RULES, DEFAULTS, checkPolicies, dottedPath, parseEnrichment, policyFromFlags, parseSource, schemaProblems, sourcePosition, type SourceDocument, type SourceIssue } from '@tracee/core';
+import { BUILTIN_RULES, DEFAULTS, DEFAULT_SOCKETS, checkPolicies, dottedPath, parseEnrichment, policyFromFlags, parseSource, schemaProblems, sourcePosition, type RuntimeName, type SourceDocument, type SourceIssue } from '@tracee/core';
 import { parseDuration } from '../format.js';
 import type { DestinationFormat, DestinationType } from '../output/destination.js';
 import type { TraceArgs } from '../trace-command.js';
@@ -172,7 +172,8 @@ function freeName(base: string, taken: ReadonlySet<string>): string {
   for (let n = 2; ; n++) if (!taken.has(`${base}-${n}`)) return `${base}-${n}`;
 }
 
-const RUNTIMES = ['docker', 'containerd', 'crio', 'podman'] as const satisfies readonly (keyof typeof import('@tracee/core').DEFAULT_SOCKETS)[];
+/** The runtimes whose socket can be named: those tracee-rs asks (Tracee's). */
+const RUNTIMES = Object.keys(DEFAULT_SOCKETS) as RuntimeName[];
 
 /** The file's `enrichment` in `--enrichment`'s words (what parseEnrichment reads), or undefined when it says nothing. */
 function enrichmentFlags(e: ConfigFile['enrichment']): string[] | undefined {
@@ -205,8 +206,9 @@ export function resolveConfig(text: string | undefined, file: string | undefined
   const origins = new Origins();
   let source: SourceDocument | undefined;
   let value: Json = {};
+  const fileName = file ?? 'config';
   if (text !== undefined) {
-    const name = file ?? 'config';
+    const name = fileName;
     const syntax: SourceIssue[] = [];
     const parsed = parseSource(text, name, syntax);
     issues.push(...syntax);
@@ -224,7 +226,6 @@ export function resolveConfig(text: string | undefined, file: string | undefined
       value = normalized;
     }
   }
-  const fileName = file ?? 'config';
   // an issue at a path of the merged configuration, placed where that value came from
   const at = (path: Path, message: string, atKey = false): void => {
     const o = origins.get(path);
