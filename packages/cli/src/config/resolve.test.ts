@@ -397,6 +397,10 @@ describe("resolveConfig: the file's events and scope, by the tracer's checks", (
       "agent.yaml:4:5: events[2]: openat.data.flags: 'O_RDONLY' is not a number",
       "agent.yaml:5:20: scope[1]: 'uid>=x': 'x' is not a uid (a number from 0 to 4294967295)",
     ]);
+    // a stream's events: events and signatures by name
+    expect(problems('output:\n  destinations: [{name: a}]\n  streams:\n    - {name: s, destinations: [a], filters: {events: [execve, anti_debuging, ptrace_code_injection]}}\n')).toEqual([
+      "agent.yaml:4:63: output.streams[0].filters.events[1]: unknown event 'anti_debuging'; did you mean anti_debugging? (`tracee-rs list events` lists them all)",
+    ]);
     // signatures are events too; the flags' values are the trace's to check, as without a file
     expect(file('events: [anti_debugging, execve]\n').trace.events).toEqual(['anti_debugging', 'execve']);
     expect(file('events: [execve]\n', { events: ['opnat'] }).trace.events).toEqual(['opnat']);

@@ -5,7 +5,7 @@
 // against CONFIG_SCHEMA by @tracee/core's machinery for policy files), the
 // flag as typed for the command line. Pure: it reads no file and starts
 // nothing, so a bad configuration attaches nothing.
-import { BUILTIN_RULES, DEFAULTS, DEFAULT_SOCKETS, checkPolicies, dottedPath, parseEnrichment, policyFromFlags, parseSource, schemaProblems, sourcePosition, type RuntimeName, type SourceDocument, type SourceIssue } from '@tracee/core';
+import { BUILTIN_RULES, DEFAULTS, DEFAULT_SOCKETS, EVENTS, checkPolicies, nearestNames, dottedPath, parseEnrichment, policyFromFlags, parseSource, schemaProblems, sourcePosition, type RuntimeName, type SourceDocument, type SourceIssue } from '@tracee/core';
 import { parseDuration } from '../format.js';
 import type { DestinationFormat, DestinationType } from '../output/destination.js';
 import type { TraceArgs } from '../trace-command.js';
@@ -426,6 +426,7 @@ export function resolveConfig(text: string | undefined, file: string | undefined
 
   // streams: every destination in one stream, Tracee's implicit one if no stream names it
   const streamsOut: StreamConfig[] = [];
+  const knownEvents = new Set([...EVENTS.map((e) => e.name), ...BUILTIN_RULES.map((r) => r.eventName)]);
   const inStream = new Map<string, string>();
   const streamNames = new Map<string, number>();
   for (const [i, s] of (outputOk ? (c.output?.streams ?? []) : ([] as StreamFile[])).entries()) {
@@ -438,6 +439,15 @@ export function resolveConfig(text: string | undefined, file: string | undefined
         at([...p, 'destinations', j], `no destination is named '${d}'${near ? `; did you mean '${near}'?` : ''} (destinations: ${out.map((x) => x.name).join(', ')})`);
       } else if (inStream.has(d)) at([...p, 'destinations', j], `destination '${d}' is in stream '${inStream.get(d)}' already; a destination is in one stream at most (as in Tracee)`);
       else inStream.set(d, s.name);
+    }
+    // the events a stream passes: known ones (a rules-dir's signatures are known only once loaded)
+    if (trace['rules-dir'] === undefined) {
+      for (const [j, event] of (s.filters?.events ?? []).entries()) {
+        if (!knownEvents.has(event)) {
+          const near = nearestNames(event, [...knownEvents], 3, 2);
+          at([...p, 'filters', 'events', j], `unknown event '${event}'${near.length > 0 ? `; did you mean ${near.join(', ')}?` : ''} (\`tracee-rs list events\` lists them all)`);
+        }
+      }
     }
     streamsOut.push({
       name: s.name,
