@@ -3,7 +3,8 @@
 // steps: their shape against POLICY_SCHEMA (ajv), then their scope and
 // filter strings by tracee-core's parser (crates/tracee-core/src/policy/),
 // which the tracer itself uses. Every problem is reported at its file, line
-// and column.
+// and column. The reader and the schema checks (parseSource, schemaProblems,
+// sourcePosition) are shared with the CLI's config file.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
