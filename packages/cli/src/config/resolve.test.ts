@@ -385,7 +385,11 @@ server: {http-address: "127.0.0.1:99999"}
 
   it('a URL\'s secrets are masked in its errors too', () => {
     expect(problems(undefined, { output: ['destinations.o.type=otlp', 'destinations.o.url=ftp://user:hunter2@h/?token=abc'] })).toEqual([
-      "--output destinations.o.url=ftp://user:hunter2@h/?token=abc: 'ftp://user:********@h/?token=********': expected an http: or https: URL",
+      "--output destinations.o.url=ftp://user:********@h/?token=********: 'ftp://user:********@h/?token=********': expected an http: or https: URL",
+    ]);
+    // and a header's value in the flag that set it
+    expect(problems(undefined, { output: ['destinations.f.path=/tmp/x', 'destinations.f.headers.Authorization=Bearer hunter2'] })).toEqual([
+      '--output destinations.f.headers.Authorization=********: headers is for webhook and otlp destinations, not file',
     ]);
   });
 });

@@ -11,7 +11,7 @@ import type { DestinationFormat, DestinationType } from '../output/destination.j
 import type { TraceArgs } from '../trace-command.js';
 import { DEFAULT_BUFFER_SIZE, DEFAULT_HTTP_ADDRESS, type AgentConfig, type DestinationConfig, type StreamConfig } from './agent-config.js';
 import { parseOutputFlags, parseServerFlags } from './flags.js';
-import { maskUrl } from './show.js';
+import { maskFlag, maskUrl } from './show.js';
 import { CONFIG_SCHEMA, type ConfigFile, type DestinationFile, type StreamFile } from './schema.js';
 
 /** Bytes in a MiB: `ring-buffer-mb`'s unit. */
@@ -38,7 +38,7 @@ export interface ConfigIssue {
 
 /** `FILE:LINE:COLUMN: path: message`, or `--flag value: message`. */
 export function formatConfigIssue(i: ConfigIssue): string {
-  if (i.flag !== undefined) return `${i.flag}: ${i.message}`;
+  if (i.flag !== undefined) return `${maskFlag(i.flag)}: ${i.message}`;
   const place = i.line === undefined ? `${i.file}` : `${i.file}:${i.line}:${i.column}`;
   return `${place}: ${i.path ? `${i.path}: ` : ''}${i.message}`;
 }

@@ -28,6 +28,18 @@ export function maskUrl(url: string): string {
   return u.href;
 }
 
+/**
+ * A flag as typed with its secrets masked: a header's value
+ * (`destinations.NAME.headers.KEY=VALUE`), a URL's password and secret
+ * query values (`webhook:URL`, `otlp:URL`, `destinations.NAME.url=URL`).
+ */
+export function maskFlag(flag: string): string {
+  const header = /^(--output destinations\.[^.=]+\.headers\.[^=]+=)/.exec(flag);
+  if (header) return `${header[1]}${MASK}`;
+  const url = /^(--output (?:webhook|otlp|otlp\+grpc):|--output destinations\.[^.=]+\.url=)(.*)$/.exec(flag);
+  return url ? `${url[1]}${maskUrl(url[2])}` : flag;
+}
+
 /** ms as a duration the file takes: `10s`, `1m`, `250ms`. */
 function durationText(ms: number): string {
   if (ms % 60_000 === 0 && ms >= 60_000) return `${ms / 60_000}m`;
