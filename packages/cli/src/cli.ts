@@ -15,11 +15,30 @@ function quietOnClosedPipe(): void {
   });
 }
 import { fail, MIB, runTrace } from './trace-command.js';
+import { traceArgs, type AgentConfig } from './config/agent-config.js';
+import { loadConfig } from './config/load.js';
+import { ConfigError, type ConfigArgs } from './config/resolve.js';
+
+/**
+ * The configuration --config and the flags make, or exit 1 with every
+ * problem, one line each: nothing is attached before it is whole.
+ */
+function configOrFail(argv: ConfigArgs & { config?: string }): AgentConfig {
+  try {
+    return loadConfig(argv);
+  } catch (e) {
+    if (!(e instanceof ConfigError)) throw e;
+    const lines = e.lines();
+    for (const line of lines.slice(0, -1)) process.stderr.write(`tracee-rs: error: ${line}\n`);
+    return fail(lines[lines.length - 1]);
+  }
+}
 
 // The other commands' modules are loaded when run: tracing, the command
 // that must start fast, loads none of them.
 const btfCommand = () => import('./btf-command.js');
 const policyCommand = () => import('./policy-command.js');
+const configCommand = () => import('./config-command.js');
 const rulesCommand = () => import('./rules-command.js');
 
 // yargs's CommonJS build: its ES module build lays help out with cliui's
@@ -34,7 +53,7 @@ mark('modules loaded');
 const HELP_WIDTH = process.stdout.isTTY ? Math.min(100, process.stdout.columns) : 80;
 
 /** The top-level commands, besides the default one (tracing). */
-const COMMANDS = ['btf', 'policy', 'list', 'analyze', 'doctor'];
+const COMMANDS = ['btf', 'policy', 'config', 'list', 'analyze', 'doctor'];
 
 /** The options yargs knows in the running command (its instance's, not typed by @types/yargs). */
 interface KnownOptions {
@@ -88,96 +107,117 @@ function unknownArguments(argv: Arguments, y: Argv): void {
 /** What is traced when nothing is named, as help says it. */
 const defaultEvents = DEFAULTS.events.map((e) => ((EVENT_SETS as readonly string[]).includes(e) ? `the set '${e}'` : `'${e}'`)).join(', ');
 
+/**
+ * The trace command's options (also `config show`'s, which resolves them
+ * without tracing). No yargs defaults: an option not given is undefined, so
+ * the config file's value applies (the defaults are filled in by
+ * resolveConfig; help shows them).
+ */
+function traceOptions<T>(y: Argv<T>) {
+  return y
+    .option('events', {
+      alias: 'e',
+      type: 'string',
+      array: true,
+      describe: `events, comma-separated (default: ${defaultEvents}): names (openat, sched_process_exec), sets (${EVENT_SETS.join(', ')}), patterns (open*), exclusions (-close), filters (openat.data.pathname=/etc/*, openat.retval<0, openat.scope.comm=cat); signatures by their event name (anti_debugging) or all (${SIGNATURES_SET}): their findings are events`,
+    })
+    .option('scope', {
+      alias: 's',
+      type: 'string',
+      array: true,
+      describe: `which processes, as Tracee: ${SCOPE_SYNTAX.join(', ')}; != negates; flags AND, values (a,b) OR`,
+    })
+    .option('rules', {
+      type: 'boolean',
+      defaultDescription: 'false',
+      describe: 'run the builtin rules (tracee-rs list rules) and print their findings instead of events; only the events they need are traced',
+    })
+    .option('rules-dir', {
+      type: 'string',
+      describe: 'also run the rules of the *.js/*.mjs/*.ts/*.mts modules in this directory (default export: a rule or a list); implies --rules, unless --events or --policy select signatures by name (then these rules can be named too)',
+    })
+    .option('policy', {
+      alias: 'p',
+      type: 'string',
+      array: true,
+      describe: `Tracee Policy files or directories (YAML or JSON, CRD or plain form; up to ${LIMITS.MAX_POLICIES} policies); not with --scope/--events`,
+    })
+    .option('output', {
+      alias: 'o',
+      type: 'string',
+      array: true,
+      defaultDescription: 'table',
+      describe:
+        "table: aligned columns, arguments decoded; json: one JSON object per line, as Tracee prints events. As Tracee's: json:FILE, table:FILE, webhook:URL, option:parse-arguments, option:exec-env, destinations.NAME.FIELD=VALUE (type, format, path, url), streams.NAME.FIELD=VALUE (destinations, filters.events, ...); ours: otlp:URL (OTLP/HTTP), otlp+grpc:URL",
+    })
+    .option('parse-arguments', {
+      type: 'boolean',
+      defaultDescription: 'false',
+      describe: 'in JSON, arguments as people read them (O_RDONLY|O_CLOEXEC, AT_FDCWD, SIGCHLD) instead of raw numbers',
+    })
+    .option('duration', {
+      alias: 'd',
+      type: 'string',
+      // given twice: the last one, as most tools take it
+      coerce: (v: string | string[]) => (Array.isArray(v) ? v[v.length - 1] : v),
+      describe: 'stop after this long, e.g. 10s, 500ms, 2m (default: until Ctrl-C or SIGTERM)',
+    })
+    .option('ring-buffer-mb', {
+      type: 'number',
+      defaultDescription: String(DEFAULTS.ringBufferBytes / MIB),
+      describe: 'size of the kernel ring buffer in MiB (a power of two)',
+    })
+    .option('perf-buffer', {
+      type: 'boolean',
+      defaultDescription: String(DEFAULTS.perfBuffer),
+      describe: 'send records through a perf buffer even where the kernel has a BPF ring buffer (used anyway before Linux 5.8)',
+    })
+    .option('legacy-programs', {
+      type: 'boolean',
+      defaultDescription: String(DEFAULTS.legacyPrograms),
+      describe: 'load the programs for kernels before 5.2 (no BPF global data; perf buffer, monotonic clock) even on newer ones',
+    })
+    .option('exec-env', {
+      type: 'boolean',
+      defaultDescription: String(DEFAULTS.execEnv),
+      describe: "execve's envp as its strings, not an address (Tracee's --output option:exec-env)",
+    })
+    .option('rootkit-check-interval', {
+      type: 'string',
+      coerce: (v: string | string[]) => (Array.isArray(v) ? v[v.length - 1] : v),
+      describe: `how often hooked_syscall and hooked_proc_fops check the kernel after the check at start, e.g. 60s, 5m (default ${DEFAULTS.rootkitCheckIntervalS}s)`,
+    })
+    .option('enrichment', {
+      type: 'string',
+      array: true,
+      describe:
+        "container runtimes to ask for names, images and pods, as Tracee's --enrichment: container (every runtime at its default socket: the default where a socket exists), container.<docker|containerd|crio|podman>.socket=PATH (only those given); none: ask no runtime (events carry container ids only)",
+    })
+    .option('syscall-hooks', {
+      choices: DEFAULTS.syscallHooksModes,
+      defaultDescription: DEFAULTS.syscallHooks,
+      describe: `raw: raw tracepoints sys_enter/sys_exit (every syscall runs the program); per-syscall: the tracepoints of the selected syscalls only (needs tracefs); auto: per-syscall for up to ${DEFAULTS.perSyscallMax} syscalls where tracefs has them`,
+    })
+    .option('server', {
+      type: 'string',
+      array: true,
+      describe: "the HTTP server, as Tracee's --server: metrics (Prometheus, at /metrics), healthz (/healthz), http-address=HOST:PORT (default 127.0.0.1:3366)",
+    })
+    .option('config', {
+      type: 'string',
+      coerce: (v: string | string[]) => (Array.isArray(v) ? v[v.length - 1] : v),
+      describe: 'read options from this YAML or JSON file (tracee-rs config schema; docs/config.md); flags given override it',
+    });
+}
+
 await yargs(hideBin(process.argv))
   .scriptName('tracee-rs')
   .usage('$0 [options]\n\nTrace this Linux host with eBPF and print every selected event (needs root).')
   .command(
     '$0',
     'trace the host and print events (default)',
-    (y) =>
-      y
-        .option('events', {
-          alias: 'e',
-          type: 'string',
-          array: true,
-          describe: `events, comma-separated (default: ${defaultEvents}): names (openat, sched_process_exec), sets (${EVENT_SETS.join(', ')}), patterns (open*), exclusions (-close), filters (openat.data.pathname=/etc/*, openat.retval<0, openat.scope.comm=cat); signatures by their event name (anti_debugging) or all (${SIGNATURES_SET}): their findings are events`,
-        })
-        .option('scope', {
-          alias: 's',
-          type: 'string',
-          array: true,
-          describe: `which processes, as Tracee: ${SCOPE_SYNTAX.join(', ')}; != negates; flags AND, values (a,b) OR`,
-        })
-        .option('rules', {
-          type: 'boolean',
-          default: false,
-          describe: 'run the builtin rules (tracee-rs list rules) and print their findings instead of events; only the events they need are traced',
-        })
-        .option('rules-dir', {
-          type: 'string',
-          describe: 'also run the rules of the *.js/*.mjs/*.ts/*.mts modules in this directory (default export: a rule or a list); implies --rules, unless --events or --policy select signatures by name (then these rules can be named too)',
-        })
-        .option('policy', {
-          alias: 'p',
-          type: 'string',
-          array: true,
-          describe: `Tracee Policy files or directories (YAML or JSON, CRD or plain form; up to ${LIMITS.MAX_POLICIES} policies); not with --scope/--events`,
-        })
-        .option('output', {
-          alias: 'o',
-          choices: ['table', 'json'] as const,
-          default: 'table' as const,
-          describe: 'table: aligned columns, arguments decoded; json: one JSON object per line, as Tracee prints events',
-        })
-        .option('parse-arguments', {
-          type: 'boolean',
-          default: false,
-          describe: 'in JSON, arguments as people read them (O_RDONLY|O_CLOEXEC, AT_FDCWD, SIGCHLD) instead of raw numbers',
-        })
-        .option('duration', {
-          alias: 'd',
-          type: 'string',
-          // given twice: the last one, as most tools take it
-          coerce: (v: string | string[]) => (Array.isArray(v) ? v[v.length - 1] : v),
-          describe: 'stop after this long, e.g. 10s, 500ms, 2m (default: until Ctrl-C or SIGTERM)',
-        })
-        .option('ring-buffer-mb', {
-          type: 'number',
-          default: DEFAULTS.ringBufferBytes / MIB,
-          describe: 'size of the kernel ring buffer in MiB (a power of two)',
-        })
-        .option('perf-buffer', {
-          type: 'boolean',
-          default: DEFAULTS.perfBuffer,
-          describe: 'send records through a perf buffer even where the kernel has a BPF ring buffer (used anyway before Linux 5.8)',
-        })
-        .option('legacy-programs', {
-          type: 'boolean',
-          default: DEFAULTS.legacyPrograms,
-          describe: 'load the programs for kernels before 5.2 (no BPF global data; perf buffer, monotonic clock) even on newer ones',
-        })
-        .option('exec-env', {
-          type: 'boolean',
-          default: DEFAULTS.execEnv,
-          describe: "execve's envp as its strings, not an address (Tracee's --output option:exec-env)",
-        })
-        .option('rootkit-check-interval', {
-          type: 'string',
-          coerce: (v: string | string[]) => (Array.isArray(v) ? v[v.length - 1] : v),
-          describe: `how often hooked_syscall and hooked_proc_fops check the kernel after the check at start, e.g. 60s, 5m (default ${DEFAULTS.rootkitCheckIntervalS}s)`,
-        })
-        .option('enrichment', {
-          type: 'string',
-          array: true,
-          describe:
-            "container runtimes to ask for names, images and pods, as Tracee's --enrichment: container (every runtime at its default socket: the default where a socket exists), container.<docker|containerd|crio|podman>.socket=PATH (only those given); none: ask no runtime (events carry container ids only)",
-        })
-        .option('syscall-hooks', {
-          choices: DEFAULTS.syscallHooksModes,
-          default: DEFAULTS.syscallHooks,
-          describe: `raw: raw tracepoints sys_enter/sys_exit (every syscall runs the program); per-syscall: the tracepoints of the selected syscalls only (needs tracefs); auto: per-syscall for up to ${DEFAULTS.perSyscallMax} syscalls where tracefs has them`,
-        }),
-    (argv) => runTrace(argv),
+    traceOptions,
+    (argv) => runTrace(traceArgs(configOrFail(argv))),
   )
   .command('btf', 'which BTF tracee-rs uses on this kernel, and the minimized BTFs it embeds', (y) =>
     y
@@ -215,6 +255,23 @@ await yargs(hideBin(process.argv))
         async (argv) => (await policyCommand()).policyValidateCommand(argv.paths as string[]),
       )
       .demandCommand(1, 'name a policy command: validate'),
+  )
+  .command('config', "the agent's configuration file (--config): check it, print what it resolves to, its schema", (y) =>
+    y
+      .command(
+        'validate <file>',
+        'check a config file (YAML or JSON) without tracing; every problem at its line and column',
+        (y) => y.positional('file', { type: 'string', demandOption: true, describe: 'the config file' }),
+        async (argv) => (await configCommand()).configValidateCommand(argv.file),
+      )
+      .command(
+        'show',
+        'print the configuration --config and the other flags make, as YAML (every default filled in, secrets masked)',
+        (y) => traceOptions(y),
+        async (argv) => (await configCommand()).configShowCommand(argv),
+      )
+      .command('schema', "print the config file's JSON Schema", {}, async () => (await configCommand()).configSchemaCommand())
+      .demandCommand(1, 'name a config command: validate, show or schema'),
   )
   .command('list', 'what can be traced', (y) =>
     y
@@ -260,6 +317,8 @@ await yargs(hideBin(process.argv))
   .example("$0 -s comm=bash -s follow -e execve,openat.data.pathname='/etc/*'", 'what bash and its children execute, and which files under /etc they open')
   .example('$0 -p ./policies/', 'trace as the Tracee Policies in a directory say; each event names the policies it matched')
   .example('$0 policy validate ./policies/', 'check policy files without tracing')
+  .example('$0 --config agent.yaml --server metrics', 'run as the config file says, with Prometheus metrics at 127.0.0.1:3366/metrics')
+  .example('$0 -o json:/var/log/tracee.jsonl -o otlp:http://127.0.0.1:4318', 'JSON lines to a file and OpenTelemetry logs to a collector')
   .example('$0 list events --tag fs', 'the file-system events and their arguments')
   .example('$0 --rules -o json', 'detections of the builtin rules (reverse shells, code injection, persistence, ...) as JSON lines')
   .example('$0 analyze events.jsonl', 'the builtin rules on recorded events')

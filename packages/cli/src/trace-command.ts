@@ -3,6 +3,7 @@
 // into the kernel ring, where the loss is counted and reported, not memory.
 import { once } from 'node:events';
 import { BUILTIN_RULES, PolicyError, TraceSession, TraceeError, loadPolicies, loadRules, parseEnrichment, type ContainerEnrichment, type Policy, type SyscallHooks, type TraceeEvent } from '@tracee/core';
+import type { AgentConfig } from './config/agent-config.js';
 import { jsonLine, parseDuration, tableHeader, tableRow } from './format.js';
 import { mark } from './timing.js';
 
@@ -39,6 +40,12 @@ export interface TraceArgs {
   'parse-arguments': boolean;
   rules: boolean;
   'rules-dir'?: string;
+  /**
+   * The whole resolved configuration (--config FILE and the flags), of
+   * which the fields above are the trace's part: destinations, streams,
+   * server and aggregation are read from it.
+   */
+  agent?: AgentConfig;
 }
 
 /** The default command: trace until Ctrl-C, SIGTERM or --duration. */

@@ -3,7 +3,8 @@
 // steps: their shape against POLICY_SCHEMA (ajv), then their scope and
 // filter strings by tracee-core's parser (crates/tracee-core/src/policy/),
 // which the tracer itself uses. Every problem is reported at its file, line
-// and column.
+// and column. The reader and the schema checks (parseSource, schemaProblems,
+// sourcePosition) are shared with the CLI's config file.
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
@@ -144,7 +145,6 @@ function place(i: Pick<PolicyIssue, 'file' | 'line' | 'column'>): string {
 const require = createRequire(import.meta.url);
 let yamlLib: typeof import('yaml') | undefined;
 const yaml = (): typeof import('yaml') => (yamlLib ??= require('yaml') as typeof import('yaml'));
-let validator: ReturnType<AjvClass['compile']> | undefined;
 
 interface Parsed {
   policy: Policy;
@@ -157,14 +157,22 @@ interface Parsed {
   body: (string | number)[];
 }
 
-const dotted = (path: (string | number)[]): string =>
+/** A path in a document as people write it: `spec.rules[1].filters[0]`. */
+export const dottedPath = (path: readonly (string | number)[]): string =>
   path.map((p, i) => (typeof p === 'number' ? `[${p}]` : i === 0 ? p : `.${p}`)).join('');
+const dotted = dottedPath;
+
+/** A YAML or JSON document with where each of its nodes is in its file. */
+export interface SourceDocument {
+  doc: Document;
+  lines: LineCounter;
+}
 
 /**
- * Line and column of the deepest node on `path` that exists (of the last
- * key itself, not its value, with `atKey`).
+ * Line and column (1-based) of the deepest node on `path` that exists in
+ * the document (of the last key itself, not its value, with `atKey`).
  */
-function position(p: { doc: Document; lines: LineCounter }, path: (string | number)[], atKey = false): { line: number; column: number } {
+export function sourcePosition(p: SourceDocument, path: readonly (string | number)[], atKey = false): { line: number; column: number } {
   let node: unknown = p.doc.contents;
   let range: [number, number, number] | undefined = (node as YamlNode | null)?.range ?? undefined;
   for (const [i, seg] of path.entries()) {
@@ -182,6 +190,7 @@ function position(p: { doc: Document; lines: LineCounter }, path: (string | numb
   const { line, col } = p.lines.linePos(range?.[0] ?? 0);
   return { line, column: col };
 }
+const position = sourcePosition;
 
 function ajvMessage(e: ErrorObject): string {
   const params = e.params as Record<string, unknown>;
@@ -198,14 +207,21 @@ function ajvMessage(e: ErrorObject): string {
       return `expected ${JSON.stringify(params.allowedValue)}`;
     case 'enum':
       return `expected one of: ${(params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
-    case 'type':
-      return `expected ${String(params.type) === 'array' ? 'a list' : `a ${String(params.type)}`}`;
+    case 'type': {
+      const type = String(params.type);
+      return `expected ${type === 'array' ? 'a list' : `${/^[aeiou]/.test(type) ? 'an' : 'a'} ${type}`}`;
+    }
+    case 'minimum':
+      return `expected at least ${String(params.limit)}`;
+    case 'maximum':
+      return `expected at most ${String(params.limit)}`;
     case 'minItems':
       return `expected at least ${String(params.limit)} item${params.limit === 1 ? '' : 's'}`;
     case 'minLength':
       return 'expected a non-empty string';
     case 'pattern':
-      return 'expected a name of letters, digits, -, _ and . (starting and ending with a letter or digit)';
+      // a pattern's schema may say in words what it takes
+      return (e.parentSchema as { patternDescription?: string } | undefined)?.patternDescription ?? 'expected a name of letters, digits, -, _ and . (starting and ending with a letter or digit)';
     default:
       return e.message ?? e.keyword;
   }
@@ -242,6 +258,97 @@ function jsonError(text: string): { line: number; column: number; cause: string 
   }
 }
 
+/** A problem in a YAML or JSON file, where it is (`line` absent: the file itself). */
+export interface SourceIssue {
+  file: string;
+  line?: number;
+  column?: number;
+  path: string;
+  message: string;
+}
+
+/**
+ * Reads YAML or JSON text (`file` names it; by its name `.json` is strict
+ * JSON, `.yaml`/`.yml` YAML, others either) into its documents with their
+ * places; syntax errors go to `issues` at their line and column, and their
+ * documents are given with `errors` true and no value. Policy files and
+ * the agent's config file are read by it.
+ */
+export function parseSource(text: string, file: string, issues: SourceIssue[]): { lines: LineCounter; documents: { doc: Document; value: unknown; errors: boolean }[] } {
+  const format = formatOf(file);
+  const lines = new (yaml().LineCounter)();
+  if (format === 'JSON') {
+    // YAML takes what JSON does not (trailing commas, comments, bare words):
+    // a .json file is checked as JSON first, then read for its places
+    const error = jsonError(text);
+    if (error) {
+      issues.push({ file, line: error.line, column: error.column, path: '', message: `not valid JSON: ${error.cause}` });
+      return { lines, documents: [] };
+    }
+  }
+  const documents: { doc: Document; value: unknown; errors: boolean }[] = [];
+  for (const doc of yaml().parseAllDocuments(text, { lineCounter: lines, prettyErrors: false })) {
+    if (!('errors' in doc)) continue;
+    if (doc.errors.length > 0) {
+      for (const err of doc.errors) {
+        const { line, col } = lines.linePos(err.pos[0]);
+        issues.push({ file, line, column: col, path: '', message: `not valid ${format}: ${err.message.split('\n')[0]}` });
+      }
+      documents.push({ doc, value: undefined, errors: true });
+      continue;
+    }
+    documents.push({ doc, value: doc.toJS() as unknown, errors: false });
+  }
+  return { lines, documents };
+}
+
+/** `value` as YAML text (`tracee-rs config show`), in the library that reads it. */
+export function toYaml(value: unknown): string {
+  return yaml().stringify(value, { lineWidth: 0 });
+}
+
+/** One way a value breaks a JSON Schema: where (`key`: the node to point at), and why, in words. */
+export interface SchemaProblem {
+  /** The node that is wrong, e.g. `['rules', 1]`. */
+  path: (string | number)[];
+  /** The node to point at: `path`, or an unknown field's own key. */
+  key: (string | number)[];
+  /** `key` is a field's key (an unknown field), not a value. */
+  atKey: boolean;
+  message: string;
+}
+
+const validators = new WeakMap<object, ReturnType<AjvClass['compile']>>();
+
+/**
+ * The problems of `value` against a JSON Schema (draft-07), each once, in
+ * words (an unknown field with the nearest known one: "did you mean"); none
+ * when it is valid. The schema is compiled on its first use (ajv, every
+ * error, unknown keywords allowed: `description` and such).
+ */
+export function schemaProblems(schema: object, value: unknown): SchemaProblem[] {
+  let validate = validators.get(schema);
+  if (!validate) {
+    const { Ajv } = require('ajv') as typeof import('ajv');
+    validate = new Ajv({ allErrors: true, strict: false, verbose: true }).compile(schema);
+    validators.set(schema, validate);
+  }
+  if (validate(value)) return [];
+  const seen = new Set<string>();
+  const out: SchemaProblem[] = [];
+  // an if/then/else wrapper's own errors say nothing the inner ones do not
+  for (const e of (validate.errors ?? []).filter((e) => e.keyword !== 'if')) {
+    const path = e.instancePath.split('/').slice(1).map((s) => (/^\d+$/.test(s) ? Number(s) : s.replace(/~1/g, '/').replace(/~0/g, '~')));
+    const atKey = e.keyword === 'additionalProperties';
+    const key = atKey ? [...path, String((e.params as { additionalProperty: string }).additionalProperty)] : path;
+    const message = ajvMessage(e);
+    if (seen.has(dotted(key) + message)) continue;
+    seen.add(dotted(key) + message);
+    out.push({ path, key, atKey, message });
+  }
+  return out;
+}
+
 function readDocuments(file: string, issues: PolicyIssue[]): Parsed[] {
   let text: string;
   try {
@@ -250,55 +357,34 @@ function readDocuments(file: string, issues: PolicyIssue[]): Parsed[] {
     issues.push({ file, path: '', message: `cannot read it: ${(e as Error).message}` });
     return [];
   }
-  const format = formatOf(file);
   const empty = (): Parsed[] => {
     issues.push({ file, path: '', message: 'empty policy file: it holds no policy; write one (apiVersion: tracee.aquasec.com/v1beta1, kind: Policy, metadata, spec) or remove the file' });
     return [];
   };
   if (text.trim() === '') return empty();
-  if (format === 'JSON') {
-    // YAML takes what JSON does not (trailing commas, comments, bare words):
-    // a .json file is checked as JSON first, then read for its places
-    const error = jsonError(text);
-    if (error) {
-      issues.push({ file, line: error.line, column: error.column, path: '', message: `not valid JSON: ${error.cause}` });
-      return [];
-    }
-  }
-  const { Ajv } = require('ajv') as typeof import('ajv');
-  validator ??= new Ajv({ allErrors: true, strict: false, verbose: true }).compile(POLICY_SCHEMA);
-  const lines = new (yaml().LineCounter)();
+  const reported = issues.length;
+  const source = parseSource(text, file, issues);
+  // not JSON: said, and no document to read
+  if (source.documents.length === 0 && issues.length > reported) return [];
+  const { lines } = source;
   const out: Parsed[] = [];
   let documents = 0;
-  for (const doc of yaml().parseAllDocuments(text, { lineCounter: lines, prettyErrors: false })) {
-    if (!('errors' in doc)) continue;
-    if (doc.errors.length > 0) {
+  for (const { doc, value, errors } of source.documents) {
+    if (errors) {
       documents++;
-      for (const err of doc.errors) {
-        const { line, col } = lines.linePos(err.pos[0]);
-        issues.push({ file, line, column: col, path: '', message: `not valid ${format}: ${err.message.split('\n')[0]}` });
-      }
       continue;
     }
-    const value = doc.toJS() as unknown;
     if (value === null || value === undefined) continue; // an empty document (e.g. after a trailing ---)
     const items: [unknown, (string | number)[]][] = Array.isArray(value) ? value.map((v, i) => [v, [i]]) : [[value, []]];
     documents += items.length;
     for (const [item, at] of items) {
       const p = { doc, lines };
-      if (!validator(item)) {
-        // the if/then/else wrapper's own errors say nothing the inner ones do not
-        const errors = (validator.errors ?? []).filter((e) => e.keyword !== 'if');
-        const seen = new Set<string>();
-        for (const e of errors) {
-          const path = [...at, ...e.instancePath.split('/').slice(1).map((s) => (/^\d+$/.test(s) ? Number(s) : s.replace(/~1/g, '/').replace(/~0/g, '~')))];
-          const key = e.keyword === 'additionalProperties' ? [...path, String((e.params as { additionalProperty: string }).additionalProperty)] : path;
-          const message = ajvMessage(e);
-          if (seen.has(dotted(key) + message)) continue;
-          seen.add(dotted(key) + message);
-          const named = item as { name?: unknown; metadata?: { name?: unknown } } | null;
-          const policy = typeof named?.metadata?.name === 'string' ? named.metadata.name : typeof named?.name === 'string' ? named.name : undefined;
-          issues.push({ file, ...position(p, key, e.keyword === 'additionalProperties'), ...(policy !== undefined ? { policy } : {}), path: dotted(path), message });
+      const problems = schemaProblems(POLICY_SCHEMA, item);
+      if (problems.length > 0) {
+        const named = item as { name?: unknown; metadata?: { name?: unknown } } | null;
+        const policy = typeof named?.metadata?.name === 'string' ? named.metadata.name : typeof named?.name === 'string' ? named.name : undefined;
+        for (const e of problems) {
+          issues.push({ file, ...position(p, [...at, ...e.key], e.atKey), ...(policy !== undefined ? { policy } : {}), path: dotted([...at, ...e.path]), message: e.message });
         }
         continue;
       }
