@@ -217,7 +217,7 @@ await yargs(hideBin(process.argv))
     '$0',
     'trace the host and print events (default)',
     traceOptions,
-    (argv) => runTrace(traceArgs(configOrFail(argv))),
+    (argv) => runTrace(traceArgs(configOrFail(argv)), () => loadConfig(argv)),
   )
   .command('btf', 'which BTF tracee-rs uses on this kernel, and the minimized BTFs it embeds', (y) =>
     y

@@ -2,7 +2,8 @@
 // the tracer only as fast as stdout takes them, so a slow reader backs up
 // into the kernel ring, where the loss is counted and reported, not memory.
 import { once } from 'node:events';
-import { BUILTIN_RULES, PolicyError, TraceSession, TraceeError, loadPolicies, loadRules, parseEnrichment, type ContainerEnrichment, type Policy, type SyscallHooks, type TraceeEvent } from '@tracee/core';
+import { BUILTIN_RULES, PolicyError, SIGNATURES_SET, TraceSession, TraceeError, loadPolicies, loadRules, parseEnrichment, type ContainerEnrichment, type Policy, type Rule, type SyscallHooks, type TraceeEvent } from '@tracee/core';
+import type { Agent } from './agent.js';
 import type { AgentConfig } from './config/agent-config.js';
 import { jsonLine, parseDuration, tableHeader, tableRow } from './format.js';
 import { mark } from './timing.js';
@@ -48,8 +49,21 @@ export interface TraceArgs {
   agent?: AgentConfig;
 }
 
-/** The default command: trace until Ctrl-C, SIGTERM or --duration. */
-export async function runTrace(argv: TraceArgs): Promise<void> {
+/** The message of an error from loading rules, policies or a configuration. */
+const messageOf = (e: unknown): string => (e instanceof TraceeError || e instanceof PolicyError ? e.message : String((e as Error).message ?? e));
+
+/** The builtin rules and --rules-dir's: the signatures --events and policies may name. */
+async function rulesOf(rulesDir: string | undefined): Promise<Rule[]> {
+  return [...BUILTIN_RULES, ...(rulesDir === undefined ? [] : await loadRules(rulesDir, BUILTIN_RULES))];
+}
+
+/**
+ * The default command: trace until Ctrl-C, SIGTERM or --duration.
+ * `reread` reads the configuration again (--config and the flags): on
+ * SIGHUP, the policies, rules, destinations and streams are re-read and
+ * applied while the programs stay attached.
+ */
+export async function runTrace(argv: TraceArgs, reread?: () => AgentConfig): Promise<void> {
   mark('arguments parsed');
   let durationMs: number | undefined;
   try {
@@ -83,19 +97,24 @@ export async function runTrace(argv: TraceArgs): Promise<void> {
     enrichment,
   };
   const selects = argv.policy !== undefined || argv.events !== undefined;
+  // destinations, streams, the server, aggregation or a config file: the agent
+  const agentMode = argv.agent !== undefined && (await import('./agent.js')).needsAgent(argv.agent);
+  if (agentMode && (argv.rules || (argv['rules-dir'] !== undefined && !selects))) {
+    // the agent prints findings as events: --rules is every signature selected as an event
+    if (argv.policy || argv.events || argv.scope) fail('--rules chooses its own events: it cannot be combined with --policy, --scope or --events (select signatures by name there instead: --events anti_debugging, or --events signatures for all)');
+    argv = { ...argv, rules: false, events: [SIGNATURES_SET] };
+  }
   if (argv.rules || (argv['rules-dir'] !== undefined && !selects)) {
     if (argv.policy || argv.events || argv.scope) fail('--rules chooses its own events: it cannot be combined with --policy, --scope or --events (select signatures by name there instead: --events anti_debugging, or --events signatures for all)');
     // loaded here: a trace without --rules needs none of it
     return (await import('./rules-command.js')).runRules(argv.output, durationMs, argv['rules-dir'], fail, how);
   }
   // the signatures --events and policies may name: the builtin rules, and --rules-dir's
-  const rules = [...BUILTIN_RULES];
-  if (argv['rules-dir'] !== undefined) {
-    try {
-      rules.push(...(await loadRules(argv['rules-dir'], BUILTIN_RULES)));
-    } catch (e) {
-      fail(e instanceof TraceeError ? e.message : String(e));
-    }
+  let rules: Rule[] = [];
+  try {
+    rules = await rulesOf(argv['rules-dir']);
+  } catch (e) {
+    fail(messageOf(e));
   }
   if (argv.policy && (argv.events || argv.scope)) {
     fail('--policy cannot be combined with --scope or --events (as in Tracee): put those events and scopes in a policy');
@@ -108,6 +127,15 @@ export async function runTrace(argv: TraceArgs): Promise<void> {
       fail(e instanceof PolicyError ? e.message : String((e as Error).message ?? e));
     }
   }
+  // the destinations open before anything is attached: one that cannot fails the start
+  let agent: Agent | undefined;
+  if (agentMode) {
+    try {
+      agent = (await import('./agent.js')).Agent.open(argv.agent!);
+    } catch (e) {
+      fail(messageOf(e));
+    }
+  }
   let session: TraceSession;
   try {
     session = TraceSession.start({
@@ -115,9 +143,12 @@ export async function runTrace(argv: TraceArgs): Promise<void> {
       ...(policies ? { policies } : { events: argv.events, scope: argv.scope }),
       ...how,
       rules,
+      // policies a SIGHUP may replace: from files
+      reloadable: argv.agent?.file !== undefined || policies !== undefined,
     });
   } catch (e) {
-    fail(e instanceof TraceeError ? e.message : String((e as Error).message ?? e));
+    await agent?.close(0);
+    fail(messageOf(e));
   }
   mark('session started');
   const { info } = session;
@@ -131,15 +162,27 @@ export async function runTrace(argv: TraceArgs): Promise<void> {
   );
 
   const stop = (): void => session.stop();
-  const nativeJson = argv.output === 'json' && !session.hasSignatures;
+  const nativeJson = !agent && argv.output === 'json' && !session.hasSignatures;
   const printed = { count: 0 };
   const summary = (): void => {
     const stats = session.stats();
     const filtered = stats.filtered > 0 ? `, ${stats.filtered} dropped by event filters` : '';
     const checks = info.rootkitChecks ? `, ${stats.rootkitChecks} rootkit checks` : '';
     const count = nativeJson ? session.written : printed.count;
-    process.stderr.write(`tracee-rs: ${stats.received} events seen, ${stats.lost} lost${filtered}, ${count} printed${checks}\n`);
+    process.stderr.write(`tracee-rs: ${stats.received} events seen, ${stats.lost} lost${filtered}, ${count} ${agent ? 'sent to the destinations' : 'printed'}${checks}\n`);
+    if (agent) for (const line of (agentSummary ?? (() => []))(agent)) process.stderr.write(`tracee-rs: ${line}\n`);
   };
+  const agentSummary = agent && (await import('./agent.js')).destinationSummary;
+  // SIGHUP: the configuration read again and applied, the programs attached
+  // throughout; what cannot be applied is refused and the running one stays
+  let reloading = Promise.resolve();
+  const onReload = (): void => {
+    reloading = reloading.then(() => reloadConfig(session, agent, argv, reread));
+  };
+  process.on('SIGHUP', onReload);
+  // SIGUSR1: logrotate moved the files
+  const onReopen = (): void => agent?.reopen();
+  process.on('SIGUSR1', onReopen);
   // on, not once: a second Ctrl-C must not kill the process mid-summary.
   // The first stops the trace; what was taken is still printed. One more
   // while output is pending (a reader that takes no more) abandons it.
@@ -168,7 +211,9 @@ export async function runTrace(argv: TraceArgs): Promise<void> {
   const parse = argv['parse-arguments'];
   let failure: unknown;
   try {
-    if (nativeJson) {
+    if (agent) {
+      await agent.run(session, printed);
+    } else if (nativeJson) {
       // written by tracee-core from the records, on a thread of its own
       printed.count = (await session.writeJson(process.stdout.fd, { parseArguments: parse })).written;
     } else {
@@ -178,6 +223,10 @@ export async function runTrace(argv: TraceArgs): Promise<void> {
     failure = e;
   }
   if (timer) clearTimeout(timer);
+  process.off('SIGHUP', onReload);
+  process.off('SIGUSR1', onReopen);
+  await reloading;
+  await agent?.close();
   summary();
   if (writeError) fail(`writing events to stdout failed: ${writeError.message}`);
   if (failure) fail(failure instanceof Error ? failure.message : String(failure));
@@ -201,4 +250,52 @@ async function printEvents(session: TraceSession, format: (e: TraceeEvent) => st
     printed.count += batch.length;
     if (!more) await drained();
   }
+}
+
+/**
+ * SIGHUP: reads the configuration again (--config, the flags, the policy
+ * files and --rules-dir) and applies it while every program stays
+ * attached: policies and rules through TraceSession.reload, destinations
+ * and streams through the agent. Anything that cannot be applied is
+ * refused, with its reasons, and the running configuration stays.
+ * Options that only a start can change are named and left as they are.
+ */
+async function reloadConfig(session: TraceSession, agent: Agent | undefined, argv: TraceArgs, reread: (() => AgentConfig) | undefined): Promise<void> {
+  const refuse = (lines: string[]): void => {
+    for (const line of lines) process.stderr.write(`tracee-rs: reload refused: ${line}\n`);
+    process.stderr.write('tracee-rs: the running configuration stays\n');
+  };
+  if (!argv.agent?.file && !argv.policy) {
+    refuse(['nothing to re-read: the policies came from flags (give --config or --policy files to reload them)']);
+    return;
+  }
+  let next: AgentConfig | undefined;
+  try {
+    next = reread?.();
+  } catch (e) {
+    const lines = (e as { lines?: () => string[] }).lines?.() ?? [messageOf(e)];
+    refuse(lines);
+    return;
+  }
+  const trace = next?.trace ?? argv;
+  try {
+    const rules = await rulesOf(trace['rules-dir']);
+    const policies = trace.policy ? loadPolicies(trace.policy, rules) : undefined;
+    await session.reload({ ...(policies ? { policies } : { events: trace.rules ? [SIGNATURES_SET] : trace.events, scope: trace.scope }), rules });
+    if (agent && next) agent.replace(next);
+    const kept = next ? restartOnly(argv, next) : [];
+    if (kept.length) process.stderr.write(`tracee-rs: warning: ${kept.join(', ')} changed: applied at the next start only\n`);
+    const names = session.info.policies.length;
+    process.stderr.write(`tracee-rs: reloaded${policies ? `: ${policies.length} polic${policies.length === 1 ? 'y' : 'ies'} (${policies.map((p) => p.name).join(', ')})` : ''}${agent && next ? `; destinations: ${next.output.destinations.map((d) => d.name).join(', ')}` : ''} (policy bits in use: ${names})\n`);
+  } catch (e) {
+    refuse([messageOf(e)]);
+  }
+}
+
+/** The options a reload does not apply (they shape what was loaded and attached): those `next` changes. */
+function restartOnly(argv: TraceArgs, next: AgentConfig): string[] {
+  const keys = ['ring-buffer-mb', 'perf-buffer', 'legacy-programs', 'syscall-hooks', 'exec-env', 'rootkit-check-interval', 'enrichment'] as const;
+  const changed: string[] = keys.filter((k) => JSON.stringify(argv[k]) !== JSON.stringify(k === 'exec-env' ? next.output.options.execEnv : next.trace[k])).map((k) => `--${k}`);
+  if (JSON.stringify(argv.agent?.server) !== JSON.stringify(next.server)) changed.push('server');
+  return changed;
 }

@@ -42,7 +42,7 @@ import {
   ATTR_SERVICE_NAME,
   ATTR_SERVICE_VERSION,
 } from '@opentelemetry/semantic-conventions';
-import { isFindingEvent, traceeJson, bootEpochNs, type Severity, type TraceeEvent } from '@tracee/core';
+import { isFindingEvent, traceeJson, bootEpochNs, TraceeError, type Severity, type TraceeEvent } from '@tracee/core';
 import type { Destination, DestinationStats } from './destination.js';
 
 // The OpenTelemetry modules are loaded when the first otlp destination is
@@ -257,6 +257,8 @@ export interface OtlpDestinationOptions {
   scheduledDelayMs?: number;
   /** An export's time (ms), the exporter's retries included; then the batch is dropped. */
   exportTimeoutMs?: number;
+  /** OTLP/HTTP only: headers of each request (an API key): never logged. */
+  headers?: Record<string, string>;
 }
 
 /**
@@ -281,7 +283,7 @@ export class OtlpDestination implements Destination {
   readonly type = 'otlp' as const;
   readonly name: string;
   readonly endpoint: OtlpEndpoint;
-  readonly #options: Required<Omit<OtlpDestinationOptions, 'name' | 'endpoint'>>;
+  readonly #options: Required<Omit<OtlpDestinationOptions, 'name' | 'endpoint' | 'headers'>>;
   readonly #exporter: LogRecordExporter;
   readonly #resource: Resources.Resource;
   /** The records' instrumentation scope: tracee-rs and its version. */
@@ -309,7 +311,11 @@ export class OtlpDestination implements Destination {
       scheduledDelayMs: options.scheduledDelayMs ?? OTLP_DEFAULTS.scheduledDelayMs,
       exportTimeoutMs: options.exportTimeoutMs ?? OTLP_DEFAULTS.exportTimeoutMs,
     };
-    const config = { url: options.endpoint.url, timeoutMillis: this.#options.exportTimeoutMs };
+    if (options.headers && options.endpoint.protocol === 'grpc') {
+      // the gRPC exporter takes a grpc-js Metadata, not plain headers
+      throw new TraceeError('EINVAL', `destination ${options.name}: headers are supported on OTLP/HTTP (otlp:) only, not yet on OTLP/gRPC (otlp+grpc:): use otlp:http://HOST:4318, or set OTEL_EXPORTER_OTLP_LOGS_HEADERS`);
+    }
+    const config = { url: options.endpoint.url, timeoutMillis: this.#options.exportTimeoutMs, ...(options.headers ? { headers: options.headers } : {}) };
     const { grpc, proto } = otel();
     this.#exporter = options.endpoint.protocol === 'grpc' ? new grpc.OTLPLogExporter(config) : new proto.OTLPLogExporter(config);
     this.#resource = otlpResource();

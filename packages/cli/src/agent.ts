@@ -1,0 +1,144 @@
+// The agent: one trace fanned out to its destinations through Tracee's
+// streams (output/streams.ts), findings aggregated where asked, and the
+// configuration re-read on SIGHUP and applied without detaching
+// (TraceSession.reload); SIGUSR1 reopens the files (logrotate). A slow or
+// dead destination never holds the trace back: each has its own bounded
+// queue, whose losses it counts; batches are pulled from the tracer as
+// fast as the fan-out takes them.
+import { TraceSession, type TraceeEvent } from '@tracee/core';
+import type { AgentConfig, DestinationConfig, StreamConfig } from './config/agent-config.js';
+import type { DestinationStats } from './output/destination.js';
+import { OtlpDestination, parseOtlpUrl } from './output/otlp.js';
+import { Fanout, type DestinationOpener, type DestinationSpec, type OutputSpec } from './output/streams.js';
+
+/** How long stopping waits for each destination to send what it holds, in ms. */
+export const CLOSE_TIMEOUT_MS = 5000;
+
+/**
+ * Whether `config` needs the agent rather than the plain printer: a
+ * destination other than one stdout, a stream filter, the server,
+ * aggregation, or a config file (whose SIGHUP reload may add them).
+ */
+export function needsAgent(config: AgentConfig): boolean {
+  const { destinations, streams } = config.output;
+  const plainStdout = destinations.length === 1 && destinations[0].type === 'file' && (destinations[0].path ?? 'stdout') === 'stdout';
+  const filtered = streams.some((s) => !s.implicit);
+  return !plainStdout || filtered || config.server !== undefined || config.aggregate !== undefined || config.file !== undefined;
+}
+
+/** A destination's spec for the fan-out, from its resolved configuration. */
+function destinationSpec(d: DestinationConfig, parseArguments: boolean): DestinationSpec {
+  switch (d.type) {
+    case 'file':
+      return { type: 'file', name: d.name, path: d.path, format: d.format, parseArguments };
+    case 'webhook':
+      return {
+        type: 'webhook',
+        name: d.name,
+        url: d.url!,
+        headers: d.headers,
+        timeoutMs: d.timeoutMs,
+        attempts: d.retries === undefined ? undefined : d.retries + 1,
+        parseArguments,
+      };
+    case 'otlp':
+      return { type: 'otlp', name: d.name, url: d.url, protocol: d.protocol, headers: d.headers, timeoutMs: d.timeoutMs };
+  }
+}
+
+/** The `output` section as the fan-out takes it. */
+export function outputSpec(config: AgentConfig): OutputSpec {
+  const { destinations, streams, options } = config.output;
+  return {
+    destinations: destinations.map((d) => destinationSpec(d, options.parseArguments)),
+    streams: streams.map((s: StreamConfig) => ({
+      name: s.name,
+      destinations: s.destinations,
+      filters: s.filters,
+      buffer: s.buffer,
+    })),
+  };
+}
+
+/** Opens OTLP destinations (the OpenTelemetry SDK itself is loaded when the first one opens). */
+const otlpOpener: DestinationOpener = (spec) => {
+  const s = spec as { name: string; url: string; protocol?: string; headers?: Record<string, string>; timeoutMs?: number; queue?: { events?: number } };
+  const endpoint = parseOtlpUrl(`${s.protocol === 'grpc' ? 'otlp+grpc' : 'otlp'}:${s.url}`);
+  return new OtlpDestination({ name: s.name, endpoint, headers: s.headers, exportTimeoutMs: s.timeoutMs, maxQueueSize: s.queue?.events });
+};
+
+/** The agent's part of a trace: its destinations, and what a reload changes. */
+export class Agent {
+  #fanout: Fanout;
+  #config: AgentConfig;
+
+  private constructor(fanout: Fanout, config: AgentConfig) {
+    this.#fanout = fanout;
+    this.#config = config;
+  }
+
+  /**
+   * Opens every destination of `config` before anything is attached;
+   * throws (a TraceeError naming each problem) when one cannot be opened.
+   */
+  static open(config: AgentConfig): Agent {
+    return new Agent(new Fanout(outputSpec(config), { otlp: otlpOpener }), config);
+  }
+
+  get config(): AgentConfig {
+    return this.#config;
+  }
+
+  /** Each destination's counters, by name. */
+  stats(): Record<string, DestinationStats> {
+    return this.#fanout.stats();
+  }
+
+  /** Each destination's type, by name. */
+  types(): Record<string, string> {
+    return Object.fromEntries([...this.#fanout.destinations()].map(([name, d]) => [name, d.type]));
+  }
+
+  /** Takes every batch of `session` into the destinations until the trace ends; counts them in `taken`. */
+  async run(session: TraceSession, taken: { count: number }, transform: (batch: TraceeEvent[]) => TraceeEvent[] = (b) => b): Promise<void> {
+    for (let batch: TraceeEvent[] | null; (batch = await session.next()) !== null; ) {
+      const out = transform(batch);
+      taken.count += out.length;
+      this.#fanout.write(out);
+    }
+  }
+
+  /** Writes events made outside the trace's batches (aggregated findings flushed at the end). */
+  write(events: TraceeEvent[]): void {
+    this.#fanout.write(events);
+  }
+
+  /** SIGUSR1: reopens every file destination (logrotate moved them). */
+  reopen(): void {
+    this.#fanout.reopen();
+  }
+
+  /**
+   * Applies `next`'s destinations and streams: unchanged destinations keep
+   * their queues and counters, removed ones are closed (in the
+   * background, each given CLOSE_TIMEOUT_MS), new ones opened. Throws,
+   * the running ones kept, when `next`'s cannot be opened.
+   */
+  replace(next: AgentConfig): void {
+    void this.#fanout.replace(outputSpec(next), CLOSE_TIMEOUT_MS);
+    this.#config = next;
+  }
+
+  /** Sends what the destinations hold, each within `timeoutMs`. */
+  close(timeoutMs = CLOSE_TIMEOUT_MS): Promise<void> {
+    return this.#fanout.close(timeoutMs);
+  }
+}
+
+/** One line per destination for the summary at exit: what it sent, dropped and failed. */
+export function destinationSummary(agent: Agent): string[] {
+  const types = agent.types();
+  return Object.entries(agent.stats()).map(
+    ([name, s]) => `destination ${name} (${types[name]}): ${s.sent} sent, ${s.dropped} dropped${s.failed ? `, ${s.failed} failed attempts` : ''}${s.queued ? `, ${s.queued} still queued` : ''}`,
+  );
+}
