@@ -104,6 +104,7 @@ export class Agent {
     for (let batch: TraceeEvent[] | null; (batch = await session.next()) !== null; ) {
       const out = transform(batch);
       taken.count += out.length;
+      await this.#fanout.whenRoom(out.length, () => session.stopped);
       this.#fanout.write(out);
     }
   }

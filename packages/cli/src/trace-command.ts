@@ -281,8 +281,15 @@ async function reloadConfig(session: TraceSession, agent: Agent | undefined, arg
   try {
     const rules = await rulesOf(trace['rules-dir']);
     const policies = trace.policy ? loadPolicies(trace.policy, rules) : undefined;
-    await session.reload({ ...(policies ? { policies } : { events: trace.rules ? [SIGNATURES_SET] : trace.events, scope: trace.scope }), rules });
+    // the destinations first: one that cannot open refuses the whole reload
+    const previous = agent?.config;
     if (agent && next) agent.replace(next);
+    try {
+      await session.reload({ ...(policies ? { policies } : { events: trace.rules ? [SIGNATURES_SET] : trace.events, scope: trace.scope }), rules });
+    } catch (e) {
+      if (agent && previous) agent.replace(previous);
+      throw e;
+    }
     const kept = next ? restartOnly(argv, next) : [];
     if (kept.length) process.stderr.write(`tracee-rs: warning: ${kept.join(', ')} changed: applied at the next start only\n`);
     const names = session.info.policies.length;

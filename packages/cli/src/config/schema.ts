@@ -8,19 +8,20 @@
 // type, checked against it by the compiler (ajv's JSONSchemaType).
 import type { JSONSchemaType } from 'ajv';
 import { DEFAULTS, type RuntimeName, type SyscallHooks } from '@tracee/core';
-import { DESTINATION_FORMATS, DESTINATION_TYPES, type DestinationFormat, type DestinationType } from '../output/destination.js';
+import {
+  BUFFER_MODES,
+  DESTINATION_FORMATS,
+  DESTINATION_TYPES,
+  OTLP_PROTOCOLS,
+  STREAM_KINDS,
+  type BufferMode,
+  type DestinationFormat,
+  type DestinationType,
+  type OtlpProtocol,
+  type StreamKind,
+} from '../output/destination.js';
 
-/** How OTLP is carried: OpenTelemetry's names (OTEL_EXPORTER_OTLP_PROTOCOL). */
-export const OTLP_PROTOCOLS = ['http/protobuf', 'grpc'] as const;
-export type OtlpProtocol = (typeof OTLP_PROTOCOLS)[number];
-
-/** Which records a stream passes (ours): events, findings (events of signatures), or both. */
-export const STREAM_KINDS = ['all', 'events', 'findings'] as const;
-export type StreamKind = (typeof STREAM_KINDS)[number];
-
-/** What a stream does when its destinations' queue is full (Tracee's `buffer.mode`). */
-export const BUFFER_MODES = ['drop', 'block'] as const;
-export type BufferMode = (typeof BUFFER_MODES)[number];
+export { BUFFER_MODES, OTLP_PROTOCOLS, STREAM_KINDS, type BufferMode, type OtlpProtocol, type StreamKind };
 
 /** One `output.destinations[]` entry as written (Tracee's, plus ours for webhook and otlp). */
 export interface DestinationFile {

@@ -9,6 +9,24 @@ import type { TraceeEvent } from '@tracee/core';
 export const DESTINATION_TYPES = ['file', 'webhook', 'otlp'] as const;
 export type DestinationType = (typeof DESTINATION_TYPES)[number];
 
+/** Which records a stream passes (ours): plain events, findings (events of signatures), or both. */
+export const STREAM_KINDS = ['all', 'events', 'findings'] as const;
+export type StreamKind = (typeof STREAM_KINDS)[number];
+
+/**
+ * What a stream does when a destination's queue is full (Tracee's
+ * `buffer.mode`): drop (ours by default: the newest are dropped and
+ * counted; a slow destination never holds the tracer back) or block
+ * (Tracee's default: the tracer waits for room, and the kernel's ring
+ * buffer loses records instead, counted as `lost`).
+ */
+export const BUFFER_MODES = ['drop', 'block'] as const;
+export type BufferMode = (typeof BUFFER_MODES)[number];
+
+/** How OTLP is carried: OpenTelemetry's names (OTEL_EXPORTER_OTLP_PROTOCOL). */
+export const OTLP_PROTOCOLS = ['http/protobuf', 'grpc'] as const;
+export type OtlpProtocol = (typeof OTLP_PROTOCOLS)[number];
+
 /** How a destination serializes events: Tracee's JSON lines, or the CLI's table. */
 export const DESTINATION_FORMATS = ['json', 'table'] as const;
 export type DestinationFormat = (typeof DESTINATION_FORMATS)[number];

@@ -43,7 +43,7 @@ import {
   ATTR_SERVICE_VERSION,
 } from '@opentelemetry/semantic-conventions';
 import { isFindingEvent, traceeJson, bootEpochNs, TraceeError, type Severity, type TraceeEvent } from '@tracee/core';
-import type { Destination, DestinationStats } from './destination.js';
+import type { Destination, DestinationStats, OtlpProtocol } from './destination.js';
 
 // The OpenTelemetry modules are loaded when the first otlp destination is
 // made: with grpc-js they take ~0.3 s to load, which a trace without one
@@ -200,8 +200,7 @@ export function logRecordOf(e: TraceeEvent): EventLogRecord {
   };
 }
 
-/** The OTLP transports: OpenTelemetry's names for them (OTEL_EXPORTER_OTLP_PROTOCOL). */
-export type OtlpProtocol = 'http/protobuf' | 'grpc';
+export type { OtlpProtocol };
 
 /** Where an otlp destination sends: the transport and the full URL (with /v1/logs for HTTP). */
 export interface OtlpEndpoint {

@@ -7,6 +7,7 @@ import { until } from '../../../../test/helpers.js';
 import { jsonLine } from '../format.js';
 import { findingOf, openatEvent } from '../testing/events.js';
 import { FileDestination } from './file.js';
+import type { Destination } from './destination.js';
 import { Fanout, type DestinationSpec, type OutputSpec } from './streams.js';
 
 let dir: string;
@@ -80,7 +81,7 @@ describe('Fanout: streams', () => {
         { name: 's', destinations: ['x', 'nope'], filters: { kind: 'alerts', severity: 5 } },
         { name: 's', destinations: ['x'] },
         { name: 'empty', destinations: [] },
-        { name: 'blocking', destinations: ['y'], buffer: { mode: 'block', size: 0 } },
+        { name: 'blocking', destinations: ['y'], buffer: { mode: 'wait', size: 0 } },
       ],
     } as unknown as OutputSpec;
     expect(() => new Fanout(output)).toThrow(
@@ -89,12 +90,12 @@ describe('Fanout: streams', () => {
         'destination o: otlp destinations cannot be opened here',
         'destination f: type forward is none of file, webhook, otlp',
         'stream s: no destination is named nope',
-        'stream s: filters.kind alerts is none of events, findings, all',
+        'stream s: filters.kind alerts is none of all, events, findings',
         'stream s: filters.severity must be 0 (info) to 4 (critical), not 5',
         'stream s: defined twice',
         'stream s: destination x is already in stream s (a destination is in one stream at most)',
         'stream empty: names no destination (a stream needs one or more)',
-        'stream blocking: buffer.mode block is not supported: only drop (a slow destination never holds the tracer back; what its queue cannot take is dropped and counted)',
+        'stream blocking: buffer.mode wait is none of drop, block',
         'stream blocking: buffer.size must be a whole number of events ≥ 1, not 0',
       ].join('\n'),
     );
@@ -110,6 +111,34 @@ describe('Fanout: streams', () => {
     await fanout.close(5000);
     expect(opened).toEqual([{ type: 'otlp', name: 'o', endpoint: 'http://127.0.0.1:4318' }]);
     expect(read('o')).toBe(text([a]));
+  });
+
+  it("block (Tracee's buffer.mode): whenRoom waits until the destination's queue has room for the batch, and stops waiting once the trace is over", async () => {
+    // a destination that takes nothing until told: its queue is what the test says
+    const held = { queued: 0 };
+    const slow: Destination = {
+      name: 'slow',
+      type: 'otlp',
+      write: (events) => void (held.queued += events.length),
+      stats: () => ({ written: 0, sent: 0, dropped: 0, queued: held.queued, failed: 0 }),
+      reopen: () => undefined,
+      close: async () => undefined,
+    };
+    const fanout = new Fanout({ destinations: [{ type: 'otlp', name: 'slow' }], streams: [{ name: 's', destinations: ['slow'], buffer: { mode: 'block', size: 10 } }] }, { otlp: () => slow });
+    fanout.write(Array.from({ length: 8 }, (_, i) => openatEvent(i)));
+    let waited = false;
+    const room = fanout.whenRoom(5, () => false).then(() => (waited = true));
+    await new Promise((r) => setTimeout(r, 30));
+    expect(waited).toBe(false);
+    held.queued = 5;
+    await room;
+    expect(waited).toBe(true);
+    // a batch larger than the bound waits for an empty queue; a stopped trace does not wait
+    held.queued = 1;
+    let stopped = false;
+    const big = fanout.whenRoom(50, () => stopped);
+    stopped = true;
+    await big;
   });
 
   it('reopen() reopens every destination (SIGUSR1 after logrotate)', async () => {

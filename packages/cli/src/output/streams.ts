@@ -5,13 +5,12 @@
 // stream's destinations do not share a buffer: each has its own bounded
 // queue of the stream's `buffer.size`, so a slow one never delays the others.
 import { isFindingEvent, TraceeError, type Severity, type TraceeEvent } from '@tracee/core';
-import { DESTINATION_TYPES, type Destination, type DestinationStats, type DestinationType } from './destination.js';
+import { BUFFER_MODES, DESTINATION_TYPES, STREAM_KINDS, type Destination, type DestinationStats, type DestinationType, type StreamKind } from './destination.js';
+import { DEFAULT_QUEUE_EVENTS } from './queue.js';
 import { FileDestination, type FileDestinationOptions } from './file.js';
 import { WebhookDestination, type WebhookDestinationOptions } from './webhook.js';
 
-/** What a stream's filter lets through: plain events, findings (events made by rules), or both. */
-export const STREAM_KINDS = ['events', 'findings', 'all'] as const;
-export type StreamKind = (typeof STREAM_KINDS)[number];
+export { STREAM_KINDS, type StreamKind };
 
 /** A destination in the configuration (Tracee's `output.destinations[]`): its name, type, and its type's options. */
 export type DestinationSpec =
@@ -43,10 +42,10 @@ export interface StreamSpec {
   filters?: StreamFilters;
   /**
    * `size`: the bound of each of the stream's destinations' queues, in
-   * events (default DEFAULT_QUEUE_EVENTS, queue.ts); `mode`: only `drop`
-   * (default): a full queue drops the newest and counts them. Tracee's
-   * `block` is refused: it would hold the tracer back, and loss would move
-   * into the kernel's ring buffer.
+   * events (default DEFAULT_QUEUE_EVENTS, queue.ts); `mode` (BUFFER_MODES):
+   * `drop` (default), a full queue drops the newest and counts them; or
+   * Tracee's `block`, the tracer waits for room ({@link Fanout.whenRoom})
+   * and the kernel's ring buffer loses records instead, counted as lost.
    */
   buffer?: { mode?: string; size?: number };
 }
@@ -81,6 +80,8 @@ interface Route {
 interface Planned {
   spec: DestinationSpec;
   key: string;
+  /** In a `block` stream: its queue's bound, which the tracer waits below. */
+  block?: number;
 }
 
 /**
@@ -100,6 +101,7 @@ function plan(output: OutputSpec, openers: Partial<Record<DestinationType, Desti
   const streamOf = new Map<string, string>();
   const routes: Route[] = [];
   const bounds = new Map<string, number | undefined>();
+  const blocking = new Set<string>();
   const names = new Set<string>();
   for (const s of output.streams ?? []) {
     const at = `stream ${s.name}`;
@@ -115,7 +117,8 @@ function plan(output: OutputSpec, openers: Partial<Record<DestinationType, Desti
     if (!(STREAM_KINDS as readonly string[]).includes(kind)) problems.push(`${at}: filters.kind ${kind} is none of ${STREAM_KINDS.join(', ')}`);
     if (severity !== undefined && !(Number.isInteger(severity) && severity >= 0 && severity <= 4)) problems.push(`${at}: filters.severity must be 0 (info) to 4 (critical), not ${severity}`);
     const { mode = 'drop', size } = s.buffer ?? {};
-    if (mode !== 'drop') problems.push(`${at}: buffer.mode ${mode} is not supported: only drop (a slow destination never holds the tracer back; what its queue cannot take is dropped and counted)`);
+    if (!(BUFFER_MODES as readonly string[]).includes(mode)) problems.push(`${at}: buffer.mode ${mode} is none of ${BUFFER_MODES.join(', ')}`);
+    if (mode === 'block') for (const d of s.destinations) blocking.add(d);
     if (size !== undefined && !(Number.isSafeInteger(size) && size >= 1)) problems.push(`${at}: buffer.size must be a whole number of events ≥ 1, not ${size}`);
     for (const d of s.destinations) bounds.set(d, size);
     routes.push({ name: s.name, pass: compileFilter(s.filters ?? {}), destinations: [...new Set(s.destinations)] });
@@ -127,7 +130,8 @@ function plan(output: OutputSpec, openers: Partial<Record<DestinationType, Desti
   for (const [name, spec] of specs) {
     const size = bounds.get(name);
     const bounded = size === undefined ? spec : ({ ...spec, queue: { ...(spec as { queue?: object }).queue, events: size } } as DestinationSpec);
-    destinations.set(name, { spec: bounded, key: canonical(bounded) });
+    const block = blocking.has(name);
+    destinations.set(name, { spec: bounded, key: canonical(bounded) + (block ? ' block' : ''), block: block ? (size ?? DEFAULT_QUEUE_EVENTS) : undefined });
   }
   return { routes, destinations };
 }
@@ -168,6 +172,8 @@ export class Fanout {
   #routes: { pass: Route['pass']; destinations: Destination[] }[] = [];
   /** The open destinations by name, with the key of the spec they were opened from. */
   #open = new Map<string, { destination: Destination; key: string }>();
+  /** The destinations of `block` streams, with their queues' bounds. */
+  #blocking: { destination: Destination; bound: number }[] = [];
 
   /** Checks and opens `output`; throws a TraceeError listing every problem, or the first destination that cannot open (those opened before it are closed). */
   constructor(output: OutputSpec, openers: Partial<Record<DestinationType, DestinationOpener>> = {}) {
@@ -180,6 +186,20 @@ export class Fanout {
     for (const route of this.#routes) {
       const events = route.pass ? batch.filter(route.pass) : batch;
       if (events.length > 0) for (const d of route.destinations) d.write(events);
+    }
+  }
+
+  /**
+   * Resolves once every destination of a `block` stream has room for `n`
+   * more events (all of its bound, for a larger batch), or `stopped()`
+   * says the trace is over: Tracee's block mode, where the tracer waits
+   * and the kernel's ring buffer loses records (counted as lost) instead
+   * of the destination.
+   */
+  async whenRoom(n: number, stopped: () => boolean): Promise<void> {
+    for (const { destination, bound } of this.#blocking) {
+      const need = Math.min(n, bound);
+      while (destination.stats().queued + need > bound && !stopped()) await new Promise((r) => setTimeout(r, 2));
     }
   }
 
@@ -227,6 +247,7 @@ export class Fanout {
     const retired = [...this.#open].filter(([name, entry]) => next.get(name) !== entry);
     this.#open = next;
     this.#routes = routes.map((r) => ({ pass: r.pass, destinations: r.destinations.map((d) => next.get(d)!.destination) }));
+    this.#blocking = [...destinations].filter(([, p]) => p.block !== undefined).map(([name, p]) => ({ destination: next.get(name)!.destination, bound: p.block! }));
     return Promise.all(
       retired.map(async ([name, { destination }]) => {
         await destination.close(closeTimeoutMs);
