@@ -16,6 +16,8 @@ source <(bash scripts/setup.sh --print-env)
 
 # The container runtimes the container tests start (none is started here).
 bash scripts/setup-containers.sh
+# The Prometheus server the metrics test scrapes the agent with.
+bash scripts/setup-prometheus.sh
 
 # Debian's kernels for the qemu matrix (test/qemu/matrix.mjs): the ones
 # embedded, and one that is not; fetched once, cached outside the repo.
