@@ -14,6 +14,7 @@ use crossbeam_channel::{bounded, Receiver, SendTimeoutError, Sender};
 use libbpf_rs::{Map, MapCore, MapFlags, Object, PerfBufferBuilder};
 
 use crate::bpf::types;
+use crate::bpf_stats::{KernelIds, ProgramStats, RingFill};
 use crate::btf::{self, BtfSource, Decision};
 use crate::catalog;
 use crate::containers::SharedContainers;
@@ -263,6 +264,10 @@ pub struct Stats {
     /// Rootkit checks run (each reads the syscall table and/or /proc's
     /// operations; a clean kernel gives no event).
     pub rootkit_checks: u64,
+    /// Polls of the kernel side done by the poll thread (one per wake-up
+    /// or flush interval): more than 0 once it has polled, and moving while
+    /// it runs (a health check's sign of life).
+    pub polls: u64,
 }
 
 struct Shared {
@@ -272,6 +277,10 @@ struct Shared {
     batches: AtomicU64,
     per_event: Box<[AtomicU64]>,
     rootkit_checks: AtomicU64,
+    polls: AtomicU64,
+    /// The kernel's ids of the programs and ring, set by the poll thread
+    /// before the trace is reported started (bpf_stats.rs).
+    kernel_ids: std::sync::OnceLock<KernelIds>,
 }
 
 /// A running trace. Dropping it stops it.
@@ -366,6 +375,8 @@ impl Tracer {
             batches: AtomicU64::new(0),
             per_event: (0..MAX_EVENT_ID).map(|_| AtomicU64::new(0)).collect(),
             rootkit_checks: AtomicU64::new(0),
+            polls: AtomicU64::new(0),
+            kernel_ids: std::sync::OnceLock::new(),
         });
         let thread = {
             let (stop, shared) = (stop.clone(), shared.clone());
@@ -454,7 +465,30 @@ impl Tracer {
             batches: s.batches.load(Ordering::Relaxed),
             per_event,
             rootkit_checks: s.rootkit_checks.load(Ordering::Relaxed),
+            polls: s.polls.load(Ordering::Relaxed),
         }
+    }
+
+    /// Each loaded program's run time and runs as the kernel counts them
+    /// now (while its BPF stats are on: [`ProgramStats::run_time_ns`]);
+    /// empty once stopped. Read by id, from any thread (bpf_stats.rs).
+    pub fn program_stats(&self) -> Vec<ProgramStats> {
+        if self.is_stopped() {
+            return Vec::new();
+        }
+        self.shared
+            .kernel_ids
+            .get()
+            .map_or_else(Vec::new, KernelIds::program_stats)
+    }
+
+    /// How full the BPF ring buffer is now; None with a perf buffer (not
+    /// measured) and once stopped.
+    pub fn ring_fill(&self) -> Option<RingFill> {
+        if self.is_stopped() {
+            return None;
+        }
+        self.shared.kernel_ids.get()?.ring_fill()
     }
 
     /// Detaches every program and frees every map; idempotent. Returns the
@@ -687,6 +721,10 @@ fn run(plan: &Plan, out: &Handoff, ready: &Sender<Result<TracerInfo, Error>>) ->
         }
     };
     timing::mark("ready to poll");
+    let _ = out.shared.kernel_ids.set(KernelIds::of(
+        &obj,
+        matches!(transport, Transport::RingBuffer),
+    ));
     if ready.send(Ok(info)).is_err() {
         return Ok(());
     }
@@ -1045,6 +1083,7 @@ fn poll(
                 });
             }
         }
+        out.shared.polls.fetch_add(1, Ordering::Relaxed);
         if !tick() {
             break;
         }
