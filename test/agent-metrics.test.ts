@@ -189,9 +189,15 @@ describe('agent metrics scraped by Prometheus', () => {
     expect(perEvent).toEqual(settled.perEvent);
     expect(perEvent).toEqual(Object.fromEntries(consumed));
 
-    // the ring: its size, and what is unread now (nothing is written in this scope)
-    expect(await value(`${METRICS.ringBuffer}size_bytes{map="events"}`)).toBe(s.info.ringBufferBytes);
-    expect(await value(`${METRICS.ringBuffer}used_bytes{map="events"}`)).toBe(0);
+    // the ring: its size, and what was unread at the scrape: whole 8-byte
+    // aligned records (the host's cgroup_mkdir/rmdir records, which keep the
+    // container table, pass through it whatever the scope; the fill's
+    // dynamics are tested in crates/tracee-core/tests/bpf_stats.rs)
+    const size = await value(`${METRICS.ringBuffer}size_bytes{map="events"}`);
+    expect(size).toBe(s.info.ringBufferBytes);
+    const used = await value(`${METRICS.ringBuffer}used_bytes{map="events"}`);
+    expect(used % 8).toBe(0);
+    expect(used).toBeLessThan(size);
     // per program: between the kernel's counts read before and after the scrape
     expect(await value(METRICS.bpfStatsEnabled)).toBe(1);
     const runs = Object.fromEntries((await query(`${METRICS.bpfProgram}runs_total`)).map((r) => [r.metric.program, Number(r.value[1])]));
@@ -214,8 +220,8 @@ describe('agent metrics scraped by Prometheus', () => {
     expect(running.code).toBe(0);
     const lines = running.stdout.split('\n');
     expect(lines[0]).toBe(`tracee-rs at ${agent}: healthy, ready`);
-    expect(lines[1]).toMatch(new RegExp(`^events: ${settled.received} received \\(0/s over the last 0\\.\\d s\\), ${settled.lost} lost, ${settled.filtered} filtered, 0 errors$`));
-    expect(lines[2]).toMatch(/^ring buffer: 0 B of 32\.0 MiB used \(0\.0%\)$/);
+    expect(lines[1]).toMatch(new RegExp(`^events: ${settled.received} received \\(0/s over the last \\d+\\.\\d s\\), ${settled.lost} lost, ${settled.filtered} filtered, 0 errors$`));
+    expect(lines[2]).toMatch(/^ring buffer: \d+(\.\d KiB| B) of 32\.0 MiB used \(\d+\.\d%\)$/);
 
     // stopped: neither alive nor ready; status says so, exit 1
     s.stop();
