@@ -2,6 +2,7 @@
 // /metrics (its --server) and prints one summary a person reads: healthy
 // or not, events, losses, the rate, the ring's fill, findings, each
 // destination. Exit code 0 healthy, 1 not healthy, 2 nothing answers.
+import { get as httpGet } from 'node:http';
 import { parseDuration } from './format.js';
 import { DEFAULT_HTTP_ADDRESS, formatHttpAddress, parseHttpAddress } from './server/address.js';
 import { parseExposition, sampleValue, type Sample } from './server/exposition.js';
@@ -28,15 +29,23 @@ interface Answer {
 /** Nothing answered at `url`: why, in a word or two (ECONNREFUSED, a timeout). */
 class Unreachable extends Error {}
 
-async function get(url: string): Promise<Answer> {
-  try {
-    const res = await fetch(url, { signal: AbortSignal.timeout(REQUEST_TIMEOUT_MS) });
-    return { status: res.status, body: await res.text() };
-  } catch (e) {
-    const cause = (e as { cause?: { code?: string; message?: string } }).cause;
-    const why = (e as Error).name === 'TimeoutError' ? `no answer within ${REQUEST_TIMEOUT_MS / 1000} s` : (cause?.code ?? cause?.message ?? (e as Error).message);
-    throw new Unreachable(why);
-  }
+/**
+ * GETs `url` with node:http (fetch refuses the ports browsers block, 6000
+ * and 6665-6669 among them, which an agent may listen on); rejects with
+ * {@link Unreachable} when nothing answers.
+ */
+function get(url: string): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = httpGet(url, { timeout: REQUEST_TIMEOUT_MS }, (res) => {
+      let body = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      res.on('error', (e) => reject(new Unreachable(e.message)));
+    });
+    req.on('timeout', () => req.destroy(new Unreachable(`no answer within ${REQUEST_TIMEOUT_MS / 1000} s`)));
+    req.on('error', (e: NodeJS.ErrnoException) => reject(e instanceof Unreachable ? e : new Unreachable(e.code ?? e.message)));
+  });
 }
 
 /**
