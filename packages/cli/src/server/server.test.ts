@@ -65,6 +65,16 @@ describe('startServer', () => {
     }
   });
 
+  it("':0' (no host): every address of the host, on a port the kernel picks", async () => {
+    const server = await startServer(new AgentMetrics({ defaultMetrics: false }), { address: ':0', metrics: false, healthz: true });
+    try {
+      expect(server.address.host).toBe('');
+      expect((await get(server.address.port, '/healthz')).status).toBe(503);
+    } finally {
+      await server.close();
+    }
+  });
+
   it('names the address and the fix when it cannot listen', async () => {
     const metrics = new AgentMetrics({ defaultMetrics: false });
     const first = await startServer(metrics, { address: '127.0.0.1:0', metrics: true, healthz: false });
