@@ -19,6 +19,8 @@ bash scripts/setup-containers.sh
 # The OpenTelemetry Collector the OTLP destination's tests start (built
 # once with the collector builder; cached under /var/cache/tracee-rs/otelcol)
 bash scripts/setup-otelcol.sh >/dev/null
+# The Prometheus server the metrics test scrapes the agent with.
+bash scripts/setup-prometheus.sh
 
 # Debian's kernels for the qemu matrix (test/qemu/matrix.mjs): the ones
 # embedded, and one that is not; fetched once, cached outside the repo.

@@ -16,6 +16,7 @@ mod bpf {
     include!(concat!(env!("OUT_DIR"), "/tracee.skel.rs"));
 }
 
+mod bpf_stats;
 pub mod btf;
 pub mod catalog;
 pub mod containers;
@@ -35,6 +36,7 @@ mod syscall_hooks;
 pub mod timing;
 mod tracer;
 
+pub use bpf_stats::{ProgramStats, RingFill};
 pub use catalog::{ArgDef, ArgKind, EventDef};
 pub use error::{Error, ErrorCode};
 pub use loader::Disabled;

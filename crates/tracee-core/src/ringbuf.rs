@@ -111,6 +111,26 @@ impl<'a> RingBuffer<'a> {
     }
 }
 
+/// Bytes the programs have reserved or written in the ring `map` (a
+/// BPF_MAP_TYPE_RINGBUF) that its consumer has not taken yet, now: the
+/// producer position less the consumer's, read through a read-only mapping
+/// of their two pages made for the read, so from any thread (the kernel
+/// allows any read-only mapping of a ring, kernel/bpf/ringbuf.c
+/// `ringbuf_map_mmap_kern`).
+pub(crate) fn unread_bytes(map: std::os::fd::BorrowedFd<'_>) -> io::Result<u64> {
+    let page = crate::features::page_size() as usize;
+    let positions = Mapping::new(map, 2 * page, libc::PROT_READ, 0)?;
+    // SAFETY: each position is a u64 at the start of its page (the
+    // kernel's struct bpf_ringbuf), 8-aligned, mapped while `positions` lives.
+    let (consumer, producer) = unsafe {
+        (
+            (*positions.ptr.cast::<AtomicU64>()).load(Ordering::Acquire),
+            (*positions.ptr.add(page).cast::<AtomicU64>()).load(Ordering::Acquire),
+        )
+    };
+    Ok(producer.saturating_sub(consumer))
+}
+
 /// Where a ring's positions and data are: in its mappings, or in a test's memory.
 struct Ring {
     consumer_pos: *const AtomicU64,

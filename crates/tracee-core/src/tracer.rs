@@ -14,6 +14,7 @@ use crossbeam_channel::{bounded, Receiver, SendTimeoutError, Sender};
 use libbpf_rs::{Map, MapCore, MapFlags, Object, PerfBufferBuilder};
 
 use crate::bpf::types;
+use crate::bpf_stats::{KernelIds, ProgramStats, RingFill};
 use crate::btf::{self, BtfSource, Decision};
 use crate::catalog;
 use crate::containers::SharedContainers;
@@ -269,6 +270,10 @@ pub struct Stats {
     /// Rootkit checks run (each reads the syscall table and/or /proc's
     /// operations; a clean kernel gives no event).
     pub rootkit_checks: u64,
+    /// Polls of the kernel side done by the poll thread (one per wake-up
+    /// or flush interval): more than 0 once it has polled, and moving while
+    /// it runs (a health check's sign of life).
+    pub polls: u64,
 }
 
 struct Shared {
@@ -278,6 +283,10 @@ struct Shared {
     batches: AtomicU64,
     per_event: Box<[AtomicU64]>,
     rootkit_checks: AtomicU64,
+    polls: AtomicU64,
+    /// The kernel's ids of the programs and ring, set by the poll thread
+    /// before the trace is reported started (bpf_stats.rs).
+    kernel_ids: std::sync::OnceLock<KernelIds>,
     policies: Arc<PolicyNames>,
 }
 
@@ -434,6 +443,8 @@ impl Tracer {
             per_event: (0..MAX_EVENT_ID).map(|_| AtomicU64::new(0)).collect(),
             rootkit_checks: AtomicU64::new(0),
             policies: Arc::default(),
+            polls: AtomicU64::new(0),
+            kernel_ids: std::sync::OnceLock::new(),
         });
         let (reloads_tx, reloads_rx) = bounded::<ReloadRequest>(1);
         let reloadable = opts.reloadable;
@@ -527,6 +538,7 @@ impl Tracer {
             batches: s.batches.load(Ordering::Relaxed),
             per_event,
             rootkit_checks: s.rootkit_checks.load(Ordering::Relaxed),
+            polls: s.polls.load(Ordering::Relaxed),
         }
     }
 
@@ -557,6 +569,28 @@ impl Tracer {
     /// removed, at their bits, for the records made before.
     pub fn policy_names(&self) -> Arc<PolicyNames> {
         self.shared.policies.clone()
+    }
+
+    /// Each loaded program's run time and runs as the kernel counts them
+    /// now (while its BPF stats are on: [`ProgramStats::run_time_ns`]);
+    /// empty once stopped. Read by id, from any thread (bpf_stats.rs).
+    pub fn program_stats(&self) -> Vec<ProgramStats> {
+        if self.is_stopped() {
+            return Vec::new();
+        }
+        self.shared
+            .kernel_ids
+            .get()
+            .map_or_else(Vec::new, KernelIds::program_stats)
+    }
+
+    /// How full the BPF ring buffer is now; None with a perf buffer (not
+    /// measured) and once stopped.
+    pub fn ring_fill(&self) -> Option<RingFill> {
+        if self.is_stopped() {
+            return None;
+        }
+        self.shared.kernel_ids.get()?.ring_fill()
     }
 
     /// Detaches every program and frees every map; idempotent. Returns the
@@ -798,6 +832,10 @@ fn run(plan: &Plan, out: &Handoff, ready: &Sender<Result<TracerInfo, Error>>) ->
         }
     };
     timing::mark("ready to poll");
+    let _ = out.shared.kernel_ids.set(KernelIds::of(
+        &obj,
+        matches!(transport, Transport::RingBuffer),
+    ));
     if ready.send(Ok(info)).is_err() {
         return Ok(());
     }
@@ -1178,6 +1216,7 @@ fn poll(
                 });
             }
         }
+        out.shared.polls.fetch_add(1, Ordering::Relaxed);
         if !tick() {
             break;
         }

@@ -182,6 +182,35 @@ pub struct NativeStats {
     /// Rootkit checks run so far (at start, then every
     /// rootkitCheckInterval); 0 if none is selected.
     pub rootkit_checks: f64,
+    /// Polls of the kernel side by the poll thread: more than 0 once it
+    /// has polled, moving while it runs.
+    pub polls: f64,
+}
+
+/// One loaded program's counters in the kernel (tracee-core
+/// `ProgramStats`): counted only while the kernel's BPF stats are on
+/// (sysctl `kernel.bpf_stats_enabled`).
+#[napi(object)]
+pub struct NativeProgramStats {
+    /// Its name in the object (`tracee_sys_enter`).
+    pub name: String,
+    /// The kernel's id of it (`bpftool prog show id N`).
+    pub id: u32,
+    /// Time spent running it since it was loaded, in ns.
+    pub run_time_ns: f64,
+    /// Times it ran.
+    pub run_count: f64,
+    /// Runs the kernel skipped because it was already running on that CPU.
+    pub recursion_misses: f64,
+}
+
+/// How full the BPF ring buffer is (tracee-core `RingFill`).
+#[napi(object)]
+pub struct NativeRingFill {
+    /// Bytes reserved or written and not yet taken by the poll thread.
+    pub used_bytes: f64,
+    /// The ring's size in bytes.
+    pub size_bytes: f64,
 }
 
 /// A running trace; `stop()` detaches everything.
@@ -523,7 +552,39 @@ impl NativeTracer {
                 .map(|(k, v)| (k.to_string(), v as f64))
                 .collect(),
             rootkit_checks: stats.rootkit_checks as f64,
+            polls: stats.polls as f64,
         }
+    }
+
+    /// Each loaded program's run time and runs as the kernel counts them
+    /// now; empty once stopped.
+    #[napi]
+    pub fn program_stats(&self) -> Vec<NativeProgramStats> {
+        let guard = self.tracer.lock().unwrap_or_else(|e| e.into_inner());
+        guard.as_ref().map_or_else(Vec::new, |t| {
+            t.program_stats()
+                .into_iter()
+                .map(|p| NativeProgramStats {
+                    name: p.name,
+                    id: p.id,
+                    run_time_ns: p.run_time_ns as f64,
+                    run_count: p.run_count as f64,
+                    recursion_misses: p.recursion_misses as f64,
+                })
+                .collect()
+        })
+    }
+
+    /// How full the BPF ring buffer is now; null with a perf buffer (not
+    /// measured) and once stopped.
+    #[napi]
+    pub fn ring_fill(&self) -> Option<NativeRingFill> {
+        let guard = self.tracer.lock().unwrap_or_else(|e| e.into_inner());
+        let fill = guard.as_ref()?.ring_fill()?;
+        Some(NativeRingFill {
+            used_bytes: fill.used_bytes as f64,
+            size_bytes: fill.size_bytes as f64,
+        })
     }
 
     /// Detaches every program and frees every map; idempotent. Throws the

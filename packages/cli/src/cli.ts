@@ -33,6 +33,7 @@ function configOrFail(argv: ConfigArgs & { config?: string }): AgentConfig {
     return fail(lines[lines.length - 1]);
   }
 }
+import { DEFAULT_HTTP_ADDRESS } from './server/address.js';
 
 // The other commands' modules are loaded when run: tracing, the command
 // that must start fast, loads none of them.
@@ -53,7 +54,7 @@ mark('modules loaded');
 const HELP_WIDTH = process.stdout.isTTY ? Math.min(100, process.stdout.columns) : 80;
 
 /** The top-level commands, besides the default one (tracing). */
-const COMMANDS = ['btf', 'policy', 'config', 'list', 'analyze', 'doctor'];
+const COMMANDS = ['btf', 'policy', 'config', 'list', 'analyze', 'doctor', 'status'];
 
 /** The options yargs knows in the running command (its instance's, not typed by @types/yargs). */
 interface KnownOptions {
@@ -310,6 +311,17 @@ await yargs(hideBin(process.argv))
     (y) => y.option('json', { type: 'boolean', default: false, describe: 'print JSON' }),
     async (argv) => (await import('./doctor-command.js')).doctorCommand(argv.json),
   )
+  .command(
+    'status',
+    'ask a running agent (started with --server healthz,metrics) how it is: health, events, losses, rate, ring buffer, findings, destinations; exit 0 healthy, 1 not, 2 nothing answers',
+    (y) =>
+      y
+        .option('address', { type: 'string', default: DEFAULT_HTTP_ADDRESS, describe: "the agent's server.http-address, [host]:port (no host: this machine)" })
+        .option('interval', { type: 'string', default: '1s', describe: 'the event rate is measured over this long between two reads of /metrics (0: no rate)' }),
+    async (argv) => {
+      process.exitCode = await (await import('./status-command.js')).statusCommand(argv);
+    },
+  )
   .example('$0 --events execve,openat --output json', 'JSON lines of every execve and openat on the host')
   .example('$0 -e fs -o table -d 10s', 'a table of file-system syscalls for 10 seconds')
   .example('$0 -e sched_process_exec,sched_process_exit', 'process starts and exits')
@@ -324,6 +336,7 @@ await yargs(hideBin(process.argv))
   .example('$0 analyze events.jsonl', 'the builtin rules on recorded events')
   .example('$0 btf info', 'which BTF tracee-rs would use on this kernel, and why')
   .example('$0 doctor', 'what this host allows, and what is missing')
+  .example('$0 status', 'health, event counts, losses and rate of the agent running here with --server healthz,metrics')
   .example('$0 -e execve --perf-buffer', 'the transport of kernels before 5.8, on this one')
   .example('$0 -e execve --legacy-programs', 'the programs of kernels before 5.2, on this one')
   .epilogue('Once every program is attached, one line on stderr says so; at exit a summary line gives events seen and lost.')

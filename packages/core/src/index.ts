@@ -1,5 +1,5 @@
 export { trace, type TraceObserverOptions } from './trace.js';
-export { DEFAULT_ENRICH_WAIT_MS, TraceSession, type TraceInfo, type ReloadOptions, type TraceOptions, type TraceStats } from './session.js';
+export { DEFAULT_ENRICH_WAIT_MS, TraceSession, type ProgramStats, type ReloadOptions, type RingFill, type TraceInfo, type TraceOptions, type TraceStats } from './session.js';
 export { ContainerEnricher, ENRICH_POLL_MS, enrichmentOf, presentRuntimes, type EnrichedTable } from './containers/enricher.js';
 export type { NativeContainer, NativeEnrichment } from './generated/native.js';
 export { TraceeError, type TraceeErrorCode } from './errors.js';

@@ -5,7 +5,7 @@ import { TraceeError, type TraceeErrorCode } from './errors.js';
 import type { DEFAULTS, SyscallHooks } from './generated/core.js';
 // eslint-disable-next-line @typescript-eslint/no-unused-vars
 import { CorruptBatchError, decodeBatch, type ContainerView, type EVENT_SETS, type EventName, type EventSet, type LIMITS, type TraceeEvent } from './generated/schema.js';
-import type { NativeContainer, NativeEnrichment, NativeStats, NativeTraceInfo, NativeTracer } from './generated/native.js';
+import type { NativeContainer, NativeEnrichment, NativeProgramStats, NativeRingFill, NativeStats, NativeTraceInfo, NativeTracer } from './generated/native.js';
 import { policyFromFlags, toNative, type Policy } from './policy.js';
 import { ContainerEnricher, presentRuntimes } from './containers/enricher.js';
 import { runtimeSockets, type ContainerEnrichment } from './containers/runtimes/enrichment.js';
@@ -154,6 +154,16 @@ export type TraceInfo = NativeTraceInfo;
 
 /** Counters of a trace (`lost` is exact: records the kernel could not write), and how it runs. */
 export interface TraceStats extends NativeStats, Pick<TraceInfo, 'btf' | 'decisionCase' | 'transport'> {}
+
+/**
+ * One loaded program's run time (ns) and runs as the kernel counts them
+ * (`struct bpf_prog_info`): they move only while the kernel's BPF stats
+ * are on (sysctl `kernel.bpf_stats_enabled=1`).
+ */
+export type ProgramStats = NativeProgramStats;
+
+/** How full the kernel's BPF ring buffer is, in bytes: used (written or reserved, not yet read) of size. */
+export type RingFill = NativeRingFill;
 
 /**
  * One trace, pulled batch by batch: the next batch is read from the kernel
@@ -454,6 +464,28 @@ export class TraceSession {
   stats(): TraceStats {
     const { btf, decisionCase, transport } = this.info;
     return { ...this.#native.stats(), btf, decisionCase, transport };
+  }
+
+  /**
+   * Each loaded program's run time and runs, read from the kernel now
+   * (see {@link ProgramStats}); empty once the trace has ended.
+   */
+  programStats(): ProgramStats[] {
+    return this.#native.programStats();
+  }
+
+  /** How full the kernel's ring buffer is now; null with a perf buffer (not measured) and once the trace has ended. */
+  ringFill(): RingFill | null {
+    return this.#native.ringFill();
+  }
+
+  /**
+   * True while the poll thread runs: every program attached and polled;
+   * false once the trace has ended, by {@link stop} or by an error (which
+   * the next read or stop() throws).
+   */
+  get polling(): boolean {
+    return !this.#native.stopped;
   }
 
   get stopped(): boolean {

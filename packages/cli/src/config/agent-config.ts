@@ -79,8 +79,6 @@ export interface AgentConfig {
   aggregate?: AggregateConfig;
 }
 
-/** Tracee's default HTTP address (`--server metrics` without `http-address`). */
-export const DEFAULT_HTTP_ADDRESS = '127.0.0.1:3366';
 /** Records a stream's destinations may each hold queued (Tracee's `buffer.size` default). */
 export const DEFAULT_BUFFER_SIZE = 1024;
 

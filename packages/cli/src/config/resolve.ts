@@ -9,7 +9,8 @@ import { BUILTIN_RULES, DEFAULTS, DEFAULT_SOCKETS, EVENTS, checkPolicies, neares
 import { parseDuration } from '../format.js';
 import type { DestinationFormat, DestinationType } from '../output/destination.js';
 import type { TraceArgs } from '../trace-command.js';
-import { DEFAULT_BUFFER_SIZE, DEFAULT_HTTP_ADDRESS, type AgentConfig, type DestinationConfig, type StreamConfig } from './agent-config.js';
+import { DEFAULT_BUFFER_SIZE, type AgentConfig, type DestinationConfig, type StreamConfig } from './agent-config.js';
+import { DEFAULT_HTTP_ADDRESS } from '../server/address.js';
 import { parseOutputFlags, parseServerFlags } from './flags.js';
 import { maskFlag, maskUrl } from './show.js';
 import { CONFIG_SCHEMA, type ConfigFile, type DestinationFile, type StreamFile } from './schema.js';
