@@ -5,11 +5,13 @@
 // dead destination never holds the trace back: each has its own bounded
 // queue, whose losses it counts; batches are pulled from the tracer as
 // fast as the fan-out takes them.
-import { TraceSession, type TraceeEvent } from '@tracee/core';
+import { isFindingEvent, TraceSession, type TraceeEvent } from '@tracee/core';
 import type { AgentConfig, DestinationConfig, StreamConfig } from './config/agent-config.js';
 import type { DestinationStats } from './output/destination.js';
 import { OtlpDestination, parseOtlpUrl } from './output/otlp.js';
 import { Fanout, type DestinationOpener, type DestinationSpec, type OutputSpec } from './output/streams.js';
+import { AgentMetrics } from './server/metrics.js';
+import { startServer, type AgentServer } from './server/server.js';
 
 /** How long stopping waits for each destination to send what it holds, in ms. */
 export const CLOSE_TIMEOUT_MS = 5000;
@@ -71,18 +73,43 @@ const otlpOpener: DestinationOpener = (spec) => {
 export class Agent {
   #fanout: Fanout;
   #config: AgentConfig;
+  /** The metrics the server reads at each scrape, the server's health from the trace. */
+  readonly metrics = new AgentMetrics();
+  #server: AgentServer | undefined;
 
   private constructor(fanout: Fanout, config: AgentConfig) {
     this.#fanout = fanout;
     this.#config = config;
+    this.metrics.setDestinations(() => [...this.#fanout.destinations().values()]);
   }
 
   /**
    * Opens every destination of `config` before anything is attached;
    * throws (a TraceeError naming each problem) when one cannot be opened.
    */
-  static open(config: AgentConfig): Agent {
-    return new Agent(new Fanout(outputSpec(config), { otlp: otlpOpener }), config);
+  static async open(config: AgentConfig): Promise<Agent> {
+    const agent = new Agent(new Fanout(outputSpec(config), { otlp: otlpOpener }), config);
+    const server = config.server;
+    if (server) {
+      try {
+        agent.#server = await startServer(agent.metrics, { address: server.httpAddress, metrics: server.metrics, healthz: server.healthz });
+      } catch (e) {
+        await agent.close(0);
+        throw e;
+      }
+    }
+    return agent;
+  }
+
+  /** Where the server listens (`host:port`), if there is one. */
+  get serverAddress(): string | undefined {
+    const a = this.#server?.address;
+    return a && `${a.host.includes(':') ? `[${a.host}]` : a.host}:${a.port}`;
+  }
+
+  /** The trace the metrics and health endpoints read, once attached. */
+  attach(session: TraceSession): void {
+    this.metrics.trace = session;
   }
 
   get config(): AgentConfig {
@@ -104,6 +131,7 @@ export class Agent {
     for (let batch: TraceeEvent[] | null; (batch = await session.next()) !== null; ) {
       const out = transform(batch);
       taken.count += out.length;
+      for (const e of out) if (isFindingEvent(e)) this.metrics.countFinding(e.finding.rule);
       await this.#fanout.whenRoom(out.length, () => session.stopped);
       this.#fanout.write(out);
     }
@@ -131,8 +159,9 @@ export class Agent {
   }
 
   /** Sends what the destinations hold, each within `timeoutMs`. */
-  close(timeoutMs = CLOSE_TIMEOUT_MS): Promise<void> {
-    return this.#fanout.close(timeoutMs);
+  async close(timeoutMs = CLOSE_TIMEOUT_MS): Promise<void> {
+    await this.#fanout.close(timeoutMs);
+    await this.#server?.close();
   }
 }
 

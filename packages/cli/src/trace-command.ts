@@ -131,7 +131,7 @@ export async function runTrace(argv: TraceArgs, reread?: () => AgentConfig): Pro
   let agent: Agent | undefined;
   if (agentMode) {
     try {
-      agent = (await import('./agent.js')).Agent.open(argv.agent!);
+      agent = await (await import('./agent.js')).Agent.open(argv.agent!);
     } catch (e) {
       fail(messageOf(e));
     }
@@ -151,6 +151,7 @@ export async function runTrace(argv: TraceArgs, reread?: () => AgentConfig): Pro
     fail(messageOf(e));
   }
   mark('session started');
+  agent?.attach(session);
   const { info } = session;
   for (const d of info.disabled) {
     process.stderr.write(`tracee-rs: warning: ${d.events.join(',')} unavailable on this kernel: ${d.reason}\n`);
@@ -158,7 +159,7 @@ export async function runTrace(argv: TraceArgs, reread?: () => AgentConfig): Pro
   const names = info.events.length <= 16 ? info.events.join(',') : `${info.events.slice(0, 8).join(',')},...`;
   const scoped = policies ? `; ${policies.length} polic${policies.length === 1 ? 'y' : 'ies'} (${policies.map((p) => p.name).join(', ')})` : argv.scope ? `; scope ${argv.scope.join(' ')}` : '';
   process.stderr.write(
-    `tracee-rs: attached to ${info.programs.length} hooks for ${info.events.length} events (${names})${scoped}; syscalls: ${info.syscallHooks}; BTF: ${info.btf} [case ${info.decisionCase}]; via ${info.transport}${info.rootkitChecks ? `; rootkit checks: ${info.rootkitChecks}` : ''}\n`,
+    `tracee-rs: attached to ${info.programs.length} hooks for ${info.events.length} events (${names})${scoped}; syscalls: ${info.syscallHooks}; BTF: ${info.btf} [case ${info.decisionCase}]; via ${info.transport}${info.rootkitChecks ? `; rootkit checks: ${info.rootkitChecks}` : ''}${agent?.serverAddress ? `; server: http://${agent.serverAddress}` : ''}\n`,
   );
 
   const stop = (): void => session.stop();
