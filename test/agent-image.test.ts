@@ -5,9 +5,10 @@
 // another container, each under its host pid, the container's with its id,
 // name and image (asked of Docker through the socket mounted in); stopped
 // with `docker stop`, it detaches every program it loaded.
-import { execFile, spawn, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawn, spawnSync } from 'node:child_process';
 import { once } from 'node:events';
-import { hostname } from 'node:os';
+import { readFileSync } from 'node:fs';
+import { hostname, release } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -152,6 +153,17 @@ describe('the agent image', () => {
     expect(held.size).toBeGreaterThan(0);
     await until(() => !tracePrograms().some((p) => held.has(p.id)), 5000, "the kernel to free the agent's programs");
     expect((await docker.cli(['ps', '-a', '--format', '{{.Names}}'])).split('\n')).toEqual(['trc-agent-other']);
+  });
+
+  it("keys the kernel by the host's os-release, mounted where Tracee's image reads it (LIBBPFGO_OSRELEASE_FILE), not by the image's", async () => {
+    const osRelease = readFileSync('/etc/os-release', 'utf8');
+    const field = (k: string) => new RegExp(`^${k}=["']?([^"'\n]*)`, 'm').exec(osRelease)![1];
+    const key = `${field('ID')}/${field('VERSION_ID')}/${execFileSync('uname', ['-m'], { encoding: 'utf8' }).trim()}/${release()}`;
+    const kernelLine = (out: string) => /^ {2}kernel {11}(.*)$/m.exec(out)?.[1];
+    const info = (mounts: string[]) => docker.cli(['run', '--rm', ...mounts, tag, 'btf', 'info']);
+    expect(kernelLine(await info(['-v', '/etc/os-release:/etc/os-release-host:ro']))).toBe(key);
+    // the image has no os-release of its own to fall back on
+    expect(kernelLine(await info([]))).toBe('unknown: LIBBPFGO_OSRELEASE_FILE=/etc/os-release-host: No such file or directory (os error 2)');
   });
 
   it('without CAP_SYS_ADMIN (Docker here grants no CAP_BPF/CAP_PERFMON) it refuses to start, naming the capabilities', async () => {
