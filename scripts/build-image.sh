@@ -91,7 +91,9 @@ echo '{ "name": "tracee-rs-agent", "private": true }' >"$ctx/opt/tracee-rs/packa
 
 # 5. the image, with Docker's classic builder (no buildx needed, no network
 # used: FROM the imported base, COPY only)
-DOCKER_BUILDKIT=0 docker build -q --build-arg "BASE=$base_tag" --label "org.opencontainers.image.title=tracee-rs" -t "$tag" "$ctx" >/dev/null
+# (its notice that the classic builder is deprecated is shown only with a failure)
+DOCKER_BUILDKIT=0 docker build -q --build-arg "BASE=$base_tag" --label "org.opencontainers.image.title=tracee-rs" -t "$tag" "$ctx" >/dev/null 2>"$work/build.log" ||
+  die "docker build failed: $(cat "$work/build.log")"
 docker save -o "$saved.part" "$tag"
 mv "$saved.part" "$saved"
 # the images saved before are superseded (the bases are kept: a few, small)

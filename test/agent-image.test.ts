@@ -123,7 +123,7 @@ describe('the agent image', () => {
     const other: Started = await docker.run('trc-agent-other', {}, ['sh', '-c', `while [ ! -e /tmp/go ]; do sleep 0.1; done; exec /bin/echo ${token}-container`]);
     const agent = runAgent('trc-agent', LEAST, ['-e', 'execve', '-o', 'json', '--enrichment', `container.docker.socket=${docker.socket}`, '-d', '60s']);
     let held = new Set<number>();
-    let hostPid = 0;
+    let hostPid: number | undefined;
     try {
       await until(() => /^tracee-rs: attached to/m.test(agent.stderr()), 60_000, `the agent to attach (stderr: ${agent.stderr()})`);
       const agentPid = Number(await docker.cli(['inspect', '-f', '{{.State.Pid}}', 'trc-agent']));
