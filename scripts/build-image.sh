@@ -96,7 +96,7 @@ DOCKER_BUILDKIT=0 docker build -q --build-arg "BASE=$base_tag" --label "org.open
   die "docker build failed: $(cat "$work/build.log")"
 docker save -o "$saved.part" "$tag"
 mv "$saved.part" "$saved"
-# the images saved before are superseded (the bases are kept: a few, small)
-find "$CACHE" -maxdepth 1 -name 'image-*.tar' ! -name "$(basename "$saved")" -delete
+# the images and bases saved before are superseded (100 MB and more each)
+find "$CACHE" -maxdepth 1 \( -name 'image-*.tar' ! -name "$(basename "$saved")" -o -name 'base-*.tar' ! -name "$(basename "$base_tar")" \) -delete
 log "$tag built in $(elapsed): $(docker image inspect -f '{{.Size}}' "$tag" | awk '{printf "%.0f MB", $1 / 1e6}')"
 echo "$tag"
