@@ -18,12 +18,13 @@ die() { printf 'setup: error: %s\n' "$*" >&2; exit 1; }
 # strace and python3 are the oracle and a workload of test/strace.test.ts
 # (python3 and bpftool also the tests' probe of fentry and kprobes,
 # test/fixtures/hook-probe.py); curl and unzip fetch the pinned build
-# inputs (scripts/fetch-inputs.sh). The headers the build reads (syscall
+# inputs (scripts/fetch-inputs.sh); systemd's systemd-analyze verifies the
+# service unit (test/unit/deploy.test.ts; nothing is started). The headers the build reads (syscall
 # numbers and prototypes, constants) are not this host's: they are
 # Debian's packages pinned in inputs.lock, which fetch-inputs.sh extracts.
 DEBIAN_PACKAGES=(clang llvm bpftool make pkg-config gcc libc6-dev linux-libc-dev binutils xz-utils zstd curl unzip
   autoconf autopoint automake libtool flex bison gawk zlib1g-dev libelf-dev util-linux
-  qemu-system-x86 busybox-static cpio strace python3)
+  qemu-system-x86 busybox-static cpio strace python3 systemd)
 
 missing=()
 for p in "${DEBIAN_PACKAGES[@]}"; do

@@ -30,12 +30,12 @@ export function bpfFds(pid: number | 'self' = 'self'): number {
   return n;
 }
 
-/** Ids of the BPF programs this process holds (directly or through links), from fdinfo. */
-export function heldProgramIds(): Set<number> {
+/** Ids of the BPF programs a process (default: this one) holds (directly or through links), from fdinfo. */
+export function heldProgramIds(pid: number | 'self' = 'self'): Set<number> {
   const ids = new Set<number>();
-  for (const fd of readdirSync('/proc/self/fdinfo')) {
+  for (const fd of readdirSync(`/proc/${pid}/fdinfo`)) {
     try {
-      const m = /^prog_id:\s*(\d+)$/m.exec(readFileSync(`/proc/self/fdinfo/${fd}`, 'utf8'));
+      const m = /^prog_id:\s*(\d+)$/m.exec(readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8'));
       if (m) ids.add(Number(m[1]));
     } catch {
       // fd closed while listing

@@ -100,9 +100,30 @@ pub fn uname() -> Result<(String, String), String> {
     Ok((field(&u.release), field(&u.machine)))
 }
 
+/// The environment variable naming an os-release file to read instead of
+/// the system's: libbpfgo's, which Tracee reads, so that a container started
+/// as Tracee's documentation shows (`-v /etc/os-release:/etc/os-release-host:ro
+/// -e LIBBPFGO_OSRELEASE_FILE=/etc/os-release-host`) is keyed by the host's
+/// distribution, not its image's.
+pub const OS_RELEASE_FILE_VAR: &str = "LIBBPFGO_OSRELEASE_FILE";
+
+/// The os-release of the system whose kernel runs: `file` (the value of
+/// [`OS_RELEASE_FILE_VAR`]) when given and not empty, else [`read_os_release`]
+/// under `/`. A named file that cannot be read is an error naming the
+/// variable (no fallback: the image's own os-release would key the wrong
+/// kernel).
+pub fn host_os_release(file: Option<&std::ffi::OsStr>) -> Result<OsRelease, String> {
+    match file.filter(|f| !f.is_empty()) {
+        Some(f) => std::fs::read_to_string(f)
+            .map(|text| parse_os_release(&text))
+            .map_err(|e| format!("{OS_RELEASE_FILE_VAR}={}: {e}", Path::new(f).display())),
+        None => read_os_release(Path::new("/")),
+    }
+}
+
 /// The key of the kernel this process runs on.
 pub fn this_kernel() -> Result<KernelKey, String> {
-    let os = read_os_release(Path::new("/"))?;
+    let os = host_os_release(std::env::var_os(OS_RELEASE_FILE_VAR).as_deref())?;
     let (release, machine) = uname()?;
     kernel_key(&os, &machine, &release)
 }
@@ -160,6 +181,29 @@ mod tests {
         std::fs::write(root.join("etc/os-release"), "ID=first\n").unwrap();
         assert_eq!(read_os_release(&root).unwrap().id.as_deref(), Some("first"));
         std::fs::remove_dir_all(&root).unwrap();
+    }
+
+    #[test]
+    fn os_release_file_override() {
+        let dir = std::env::temp_dir().join(format!("btfhub-osr-file-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let file = dir.join("os-release-host");
+        std::fs::write(&file, "ID=ubuntu\nVERSION_ID=\"22.04\"\n").unwrap();
+        let host = host_os_release(Some(file.as_os_str())).unwrap();
+        assert_eq!(
+            (host.id.as_deref(), host.version_id.as_deref()),
+            (Some("ubuntu"), Some("22.04"))
+        );
+        // empty: as if unset, the system's own
+        assert_eq!(
+            host_os_release(Some(std::ffi::OsStr::new(""))),
+            read_os_release(Path::new("/"))
+        );
+        let missing = dir.join("missing");
+        assert!(host_os_release(Some(missing.as_os_str()))
+            .unwrap_err()
+            .starts_with(&format!("LIBBPFGO_OSRELEASE_FILE={}: ", missing.display())));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]
