@@ -4,12 +4,13 @@
 // broken config is refused with its errors and the running one stays;
 // SIGUSR1 reopens a file destination that logrotate moved (every record in
 // one of the two files, once).
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { freePort } from './fixtures/otelcol.js';
 import { CLI, heldProgramIds, until } from './helpers.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tracee-rs-reload-'));
@@ -58,7 +59,9 @@ describe('agent: reload and reopen under a steady workload', () => {
     const good = `policy: [${policies}]\noutput:\n  destinations:\n    - {name: events, type: file, format: json, path: ${out}}\n`;
     writeFileSync(config, good);
     const before = heldProgramIds();
-    const agent = spawn(process.execPath, [CLI, '--config', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+    const pidFile = join(dir, 'agent.pid');
+    const port = await freePort();
+    const agent = spawn(process.execPath, [CLI, '--config', config, '--pid-file', pidFile, '--status-interval', '300ms', '--server', 'metrics', '--server', `http-address=127.0.0.1:${port}`], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     agent.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     const work = opener();
@@ -67,9 +70,11 @@ describe('agent: reload and reopen under a steady workload', () => {
       await until(() => stderr.includes('attached to'), 20_000, 'the agent attached');
       const programs = new Set([...heldProgramIds()].filter((id) => !before.has(id)));
       await until(() => lines() > 2000, 20_000, 'records of p1');
-      // a second policy file, then SIGHUP
+      expect(readFileSync(pidFile, 'utf8')).toBe(`${agent.pid}\n`);
+      // a second policy file, then `tracee-rs reload` (SIGHUP to the pid file's process)
       writeFileSync(join(policies, 'p2.yaml'), policy('p2'));
-      agent.kill('SIGHUP');
+      const reload = spawnSync(process.execPath, [CLI, 'reload', '--pid-file', pidFile], { encoding: 'utf8' });
+      expect([reload.status, reload.stdout]).toEqual([0, expect.stringContaining(`sent SIGHUP to tracee-rs (pid ${agent.pid})`)]);
       await until(() => stderr.includes('tracee-rs: reloaded: 2 policies (p1, p2)'), 10_000, 'the reload');
       const atReload = lines();
       await until(() => lines() > atReload + 2000, 20_000, 'records after the reload');
@@ -85,11 +90,24 @@ describe('agent: reload and reopen under a steady workload', () => {
       await until(() => lines() > 2000, 20_000, 'records in the reopened file');
       // the programs stayed attached throughout: the same ones
       expect(new Set([...heldProgramIds()].filter((id) => !before.has(id)))).toEqual(programs);
+      // one applied, one refused, as the metrics count them; status lines meanwhile
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      expect(metrics).toContain('tracee_rs_reloads_total{result="applied"} 1');
+      expect(metrics).toContain('tracee_rs_reloads_total{result="refused"} 1');
+      expect(stderr).toMatch(/tracee-rs: status: \d+ events\/s; \d+ seen, 0 lost \(0\.00%\); events: \d+ sent, 0 dropped/);
       work.kill('SIGKILL');
       await new Promise((r) => setTimeout(r, 300));
       agent.kill('SIGTERM');
       const [code] = (await once(agent, 'exit')) as [number];
       expect(code).toBe(0);
+      // the pid file goes with the process; reload then says why it cannot
+      expect(existsSync(pidFile)).toBe(false);
+      const none = spawnSync(process.execPath, [CLI, 'reload', '--pid-file', pidFile], { encoding: 'utf8' });
+      expect([none.status, none.stderr]).toEqual([2, `tracee-rs: error: cannot read ${pidFile} (ENOENT): start the agent with --pid-file ${pidFile}, or give its --pid-file here\n`]);
+      writeFileSync(pidFile, `${process.pid}\n`);
+      const notOurs = spawnSync(process.execPath, [CLI, 'reload', '--pid-file', pidFile], { encoding: 'utf8' });
+      expect(notOurs.status).toBe(1);
+      expect(notOurs.stderr).toMatch(/names process \d+, which is not tracee-rs/);
       const all = [...records(readFileSync(rotated, 'utf8')), ...records(readFileSync(out, 'utf8'))];
       // every number once, from the first to the last: none lost at the reloads or the reopen
       const ns = all.map((r) => r.n);

@@ -34,6 +34,7 @@ function configOrFail(argv: ConfigArgs & { config?: string }): AgentConfig {
   }
 }
 import { DEFAULT_HTTP_ADDRESS } from './server/address.js';
+import { DEFAULT_PID_FILE } from './reload-command.js';
 
 // The other commands' modules are loaded when run: tracing, the command
 // that must start fast, loads none of them.
@@ -54,7 +55,7 @@ mark('modules loaded');
 const HELP_WIDTH = process.stdout.isTTY ? Math.min(100, process.stdout.columns) : 80;
 
 /** The top-level commands, besides the default one (tracing). */
-const COMMANDS = ['btf', 'policy', 'config', 'list', 'analyze', 'doctor', 'status'];
+const COMMANDS = ['btf', 'policy', 'config', 'list', 'analyze', 'doctor', 'status', 'reload'];
 
 /** The options yargs knows in the running command (its instance's, not typed by @types/yargs). */
 interface KnownOptions {
@@ -188,6 +189,15 @@ function traceOptions<T>(y: Argv<T>) {
       coerce: (v: string | string[]) => (Array.isArray(v) ? v[v.length - 1] : v),
       describe: `how often hooked_syscall and hooked_proc_fops check the kernel after the check at start, e.g. 60s, 5m (default ${DEFAULTS.rootkitCheckIntervalS}s)`,
     })
+    .option('status-interval', {
+      type: 'string',
+      coerce: (v: string | string[]) => (Array.isArray(v) ? v[v.length - 1] : v),
+      describe: "a status line on stderr this often, e.g. 10s: events/s, lost, each destination's sent and dropped (default: none; the summary at exit only)",
+    })
+    .option('pid-file', {
+      type: 'string',
+      describe: 'write the process id here while tracing, removed at exit: what `tracee-rs reload` signals',
+    })
     .option('enrichment', {
       type: 'string',
       array: true,
@@ -304,6 +314,12 @@ await yargs(hideBin(process.argv))
         .option('rules-dir', { type: 'string', describe: 'also run the rules of the modules in this directory' }),
     // yargs gives '-' (standard input) as ''
     async (argv) => (await rulesCommand()).analyze(argv.file === '' ? '-' : argv.file, argv.output, argv['rules-dir'], fail),
+  )
+  .command(
+    'reload',
+    'ask a running tracee-rs to re-read its configuration and policies and apply them while attached (SIGHUP to the process of --pid-file)',
+    (y) => y.option('pid-file', { type: 'string', default: DEFAULT_PID_FILE, describe: 'the --pid-file the agent was started with' }),
+    async (argv) => (await import('./reload-command.js')).reloadCommand(argv['pid-file']),
   )
   .command(
     'doctor',

@@ -2,6 +2,7 @@
 // the tracer only as fast as stdout takes them, so a slow reader backs up
 // into the kernel ring, where the loss is counted and reported, not memory.
 import { once } from 'node:events';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { BUILTIN_RULES, PolicyError, SIGNATURES_SET, TraceSession, TraceeError, loadPolicies, loadRules, parseEnrichment, type ContainerEnrichment, type Policy, type Rule, type SyscallHooks, type TraceeEvent } from '@tracee/core';
 import type { Agent } from './agent.js';
 import type { AgentConfig } from './config/agent-config.js';
@@ -37,6 +38,10 @@ export interface TraceArgs {
   'syscall-hooks': SyscallHooks;
   'exec-env': boolean;
   'rootkit-check-interval'?: string;
+  /** A status line on stderr this often (a duration), or none. */
+  'status-interval'?: string;
+  /** Where the process id is written while tracing (`tracee-rs reload` signals it). */
+  'pid-file'?: string;
   enrichment?: string[];
   'parse-arguments': boolean;
   rules: boolean;
@@ -85,6 +90,14 @@ export async function runTrace(argv: TraceArgs, reread?: () => AgentConfig): Pro
   } catch (e) {
     fail((e as Error).message);
   }
+  let statusMs: number | undefined;
+  try {
+    statusMs = argv['status-interval'] === undefined ? undefined : parseDuration(argv['status-interval']);
+  } catch (e) {
+    fail(`--status-interval: ${(e as Error).message}`);
+  }
+  if (statusMs !== undefined && statusMs < 100) fail('--status-interval must be at least 100ms, e.g. 10s');
+  if (argv['pid-file'] !== undefined) claimPidFile(argv['pid-file']);
   // how the kernel side runs, whatever is traced; the ring's size is
   // checked where the tracer sizes it (tracee-core), for the library too
   const how = {
@@ -199,6 +212,8 @@ export async function runTrace(argv: TraceArgs, reread?: () => AgentConfig): Pro
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   const timer = durationMs === undefined ? undefined : setTimeout(stop, durationMs);
+  // asked for: a line now and then, for a person watching a long or background run
+  const status = statusMs === undefined ? undefined : statusLines(session, agent, statusMs);
   let readerGone = false;
   let writeError: Error | undefined;
   process.stdout.on('error', (e: NodeJS.ErrnoException) => {
@@ -224,10 +239,12 @@ export async function runTrace(argv: TraceArgs, reread?: () => AgentConfig): Pro
     failure = e;
   }
   if (timer) clearTimeout(timer);
+  if (status) clearInterval(status);
   process.off('SIGHUP', onReload);
   process.off('SIGUSR1', onReopen);
   await reloading;
   await agent?.close();
+  if (argv['pid-file'] !== undefined) rmSync(argv['pid-file'], { force: true });
   summary();
   if (writeError) fail(`writing events to stdout failed: ${writeError.message}`);
   if (failure) fail(failure instanceof Error ? failure.message : String(failure));
@@ -265,6 +282,7 @@ async function reloadConfig(session: TraceSession, agent: Agent | undefined, arg
   const refuse = (lines: string[]): void => {
     for (const line of lines) process.stderr.write(`tracee-rs: reload refused: ${line}\n`);
     process.stderr.write('tracee-rs: the running configuration stays\n');
+    agent?.metrics.countReload('refused');
   };
   if (!argv.agent?.file && !argv.policy) {
     refuse(['nothing to re-read: the policies came from flags (give --config or --policy files to reload them)']);
@@ -294,6 +312,7 @@ async function reloadConfig(session: TraceSession, agent: Agent | undefined, arg
     const kept = next ? restartOnly(argv, next) : [];
     if (kept.length) process.stderr.write(`tracee-rs: warning: ${kept.join(', ')} changed: applied at the next start only\n`);
     const names = session.info.policies.length;
+    agent?.metrics.countReload('applied');
     process.stderr.write(`tracee-rs: reloaded${policies ? `: ${policies.length} polic${policies.length === 1 ? 'y' : 'ies'} (${policies.map((p) => p.name).join(', ')})` : ''}${agent && next ? `; destinations: ${next.output.destinations.map((d) => d.name).join(', ')}` : ''} (policy bits in use: ${names})\n`);
   } catch (e) {
     refuse([messageOf(e)]);
@@ -306,4 +325,48 @@ function restartOnly(argv: TraceArgs, next: AgentConfig): string[] {
   const changed: string[] = keys.filter((k) => JSON.stringify(argv[k]) !== JSON.stringify(k === 'exec-env' ? next.output.options.execEnv : next.trace[k])).map((k) => `--${k}`);
   if (JSON.stringify(argv.agent?.server) !== JSON.stringify(next.server)) changed.push('server');
   return changed;
+}
+
+/**
+ * Writes this process's id into `path` (what `tracee-rs reload` signals);
+ * fails when a live process holds it already (another tracee-rs), or it
+ * cannot be written. Removed at exit.
+ */
+function claimPidFile(path: string): void {
+  let held: number | undefined;
+  try {
+    held = Number(readFileSync(path, 'utf8').trim());
+  } catch {
+    // none yet
+  }
+  if (held && held !== process.pid && existsSync(`/proc/${held}`)) fail(`--pid-file ${path}: process ${held} holds it (another tracee-rs?); stop it, or give another file`);
+  try {
+    writeFileSync(path, `${process.pid}\n`);
+  } catch (e) {
+    fail(`--pid-file ${path}: cannot write it: ${(e as Error).message}`);
+  }
+  // removed whichever way the process ends
+  process.once('exit', () => {
+    try {
+      if (readFileSync(path, 'utf8').trim() === String(process.pid)) rmSync(path, { force: true });
+    } catch {
+      // gone already
+    }
+  });
+}
+
+/** A status line on stderr every `ms`: the rate since the last, what was lost, each destination's sent and dropped. */
+function statusLines(session: TraceSession, agent: Agent | undefined, ms: number): NodeJS.Timeout {
+  let last = { at: Date.now(), received: 0 };
+  const timer = setInterval(() => {
+    const s = session.stats();
+    const now = Date.now();
+    const rate = Math.round(((s.received - last.received) * 1000) / Math.max(1, now - last.at));
+    last = { at: now, received: s.received };
+    const ratio = s.received + s.lost > 0 ? ` (${((100 * s.lost) / (s.received + s.lost)).toFixed(2)}%)` : '';
+    const destinations = agent ? Object.entries(agent.stats()).map(([name, d]) => `; ${name}: ${d.sent} sent, ${d.dropped} dropped${d.queued ? `, ${d.queued} queued` : ''}`).join('') : '';
+    process.stderr.write(`tracee-rs: status: ${rate} events/s; ${s.received} seen, ${s.lost} lost${ratio}${destinations}\n`);
+  }, ms);
+  timer.unref();
+  return timer;
 }

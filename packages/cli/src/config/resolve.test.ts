@@ -314,7 +314,7 @@ aggregate: {window: soon}
 duration: forever
 `),
     ).toEqual([
-      "agent.yaml:1:1: evnts: unknown field 'evnts'; did you mean 'events'? (expected: events, scope, policy, rules, rules-dir, duration, ring-buffer-mb, perf-buffer, legacy-programs, syscall-hooks, rootkit-check-interval, enrichment, output, server, aggregate)",
+      "agent.yaml:1:1: evnts: unknown field 'evnts'; did you mean 'events'? (expected: events, scope, policy, rules, rules-dir, duration, ring-buffer-mb, perf-buffer, legacy-programs, syscall-hooks, rootkit-check-interval, status-interval, pid-file, enrichment, output, server, aggregate)",
       'agent.yaml:2:17: ring-buffer-mb: expected a number',
       "agent.yaml:4:3: output.destinatons: unknown field 'destinatons'; did you mean 'destinations'? (expected: destinations, streams, options)",
       "agent.yaml:7:7: output.destinations[0].tpye: unknown field 'tpye'; did you mean 'type'? (expected: name, type, format, path, url, protocol, headers, timeout, retries)",

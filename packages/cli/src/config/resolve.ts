@@ -340,11 +340,14 @@ export function resolveConfig(text: string | undefined, file: string | undefined
     'legacy-programs': argv['legacy-programs'] ?? c['legacy-programs'] ?? DEFAULTS.legacyPrograms,
     'syscall-hooks': argv['syscall-hooks'] ?? c['syscall-hooks'] ?? DEFAULTS.syscallHooks,
     'rootkit-check-interval': argv['rootkit-check-interval'] ?? fileTrace('rootkit-check-interval'),
+    'status-interval': argv['status-interval'] ?? fileTrace('status-interval'),
+    'pid-file': argv['pid-file'] ?? fileTrace('pid-file'),
     enrichment: argv.enrichment ?? enrichmentFlags(c.enrichment),
   };
   // the file's values are checked here, at their place; the flags' where the trace reads them (runTrace), as ever
   if (argv.duration === undefined) durationOf(['duration'], c.duration);
   if (argv['rootkit-check-interval'] === undefined) durationOf(['rootkit-check-interval'], c['rootkit-check-interval']);
+  if (argv['status-interval'] === undefined) durationOf(['status-interval'], c['status-interval']);
   if (argv.enrichment === undefined && shapeOk('enrichment') && trace.enrichment !== undefined && trace.enrichment[0] !== 'none') {
     try {
       parseEnrichment(trace.enrichment);

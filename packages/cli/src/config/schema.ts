@@ -63,6 +63,8 @@ export interface ConfigFile {
   'legacy-programs'?: boolean | null;
   'syscall-hooks'?: SyscallHooks | null;
   'rootkit-check-interval'?: string | null;
+  'status-interval'?: string | null;
+  'pid-file'?: string | null;
   enrichment?: { container?: ContainerEnrichmentFile | null } | null;
   output?: {
     destinations?: DestinationFile[] | null;
@@ -161,6 +163,8 @@ export const CONFIG_SCHEMA: JSONSchemaType<ConfigFile> & { $schema: string; $id:
     'legacy-programs': flag('the programs for kernels before 5.2, as --legacy-programs'),
     'syscall-hooks': { type: 'string', nullable: true, enum: [...DEFAULTS.syscallHooksModes], description: `how syscalls are hooked, as --syscall-hooks (default ${DEFAULTS.syscallHooks})` },
     'rootkit-check-interval': duration(`how often the rootkit checks run after the first, as --rootkit-check-interval (default ${DEFAULTS.rootkitCheckIntervalS}s)`),
+    'status-interval': duration('a status line on stderr this often (events/s, lost, each destination\'s sent and dropped), as --status-interval (default: none)'),
+    'pid-file': { type: 'string', nullable: true, minLength: 1, description: 'write the process id here while running (what `tracee-rs reload` signals), as --pid-file' },
     enrichment: {
       type: 'object',
       nullable: true,

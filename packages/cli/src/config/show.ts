@@ -87,6 +87,7 @@ export function configFile(config: AgentConfig, mask = true): ConfigFile {
   // the flags' values are checked where the trace reads them: here too
   if (t.duration !== undefined) parseDuration(t.duration);
   if (t['rootkit-check-interval'] !== undefined) parseDuration(t['rootkit-check-interval']);
+  if (t['status-interval'] !== undefined) parseDuration(t['status-interval']);
   const out: ConfigFile = {
     ...(t.events !== undefined ? { events: [...t.events] } : {}),
     ...(t.scope !== undefined ? { scope: [...t.scope] } : {}),
@@ -99,6 +100,8 @@ export function configFile(config: AgentConfig, mask = true): ConfigFile {
     'legacy-programs': t['legacy-programs'],
     'syscall-hooks': t['syscall-hooks'],
     ...(t['rootkit-check-interval'] !== undefined ? { 'rootkit-check-interval': t['rootkit-check-interval'] } : {}),
+    ...(t['status-interval'] !== undefined ? { 'status-interval': t['status-interval'] } : {}),
+    ...(t['pid-file'] !== undefined ? { 'pid-file': t['pid-file'] } : {}),
     ...(t.enrichment !== undefined ? { enrichment: enrichmentFile(t.enrichment) } : {}),
     output: {
       destinations: config.output.destinations.map((d) => destinationFile(d, mask)),

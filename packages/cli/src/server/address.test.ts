@@ -11,7 +11,7 @@ describe('server.http-address', () => {
   });
 
   it('refuses what is not [host]:port, naming the value and the form', () => {
-    expect(() => parseHttpAddress('3366')).toThrow("server.http-address '3366': no port (expected [host]:port, e.g. :3366 or 127.0.0.1:3366)");
+    expect(() => parseHttpAddress('3366')).toThrow("server.http-address '3366': no port (expected [host]:port, e.g. 127.0.0.1:3366, or :3366 for every address)");
     expect(() => parseHttpAddress('127.0.0.1:70000')).toThrow("port '70000' is not a number from 0 to 65535");
     expect(() => parseHttpAddress('127.0.0.1:')).toThrow("port '' is not a number");
     expect(() => parseHttpAddress('::1:3366')).toThrow('an IPv6 host goes in brackets, e.g. [::1]:3366');

@@ -19,7 +19,7 @@ export interface HttpAddress {
  * `localhost:0`). Throws an Error naming the value and the form expected.
  */
 export function parseHttpAddress(address: string): HttpAddress {
-  const bad = (why: string): Error => new Error(`server.http-address '${address}': ${why} (expected [host]:port, e.g. ${DEFAULT_HTTP_ADDRESS} or 127.0.0.1:3366)`);
+  const bad = (why: string): Error => new Error(`server.http-address '${address}': ${why} (expected [host]:port, e.g. ${DEFAULT_HTTP_ADDRESS}, or :3366 for every address)`);
   const colon = address.lastIndexOf(':');
   if (colon < 0) throw bad('no port');
   let host = address.slice(0, colon);

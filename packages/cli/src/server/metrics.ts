@@ -61,6 +61,8 @@ export const METRICS = {
   eventsByName: 'tracee_rs_events_total',
   polls: 'tracee_rs_polls_total',
   findings: 'tracee_rs_findings_total',
+  /** Label `result`: applied or refused (SIGHUP, `tracee-rs reload`). */
+  reloads: 'tracee_rs_reloads_total',
   /** Per destination, label `destination` and `type`: `${destination}written_total`, sent_total, dropped_total, failed_total, queued. */
   destination: 'tracee_rs_destination_',
   /** Label `map`: `${ringBuffer}used_bytes`, size_bytes. */
@@ -84,6 +86,7 @@ export class AgentMetrics {
   #destinations: () => readonly Destination[] = () => [];
   #errors = 0;
   readonly #findings: Counter<'signature_id' | 'signature_name' | 'severity'>;
+  readonly #reloads: Counter<'result'>;
 
   /** `defaultMetrics`: also the process's (prom-client's collectDefaultMetrics: memory, CPU, event loop lag, ...). Default true. */
   constructor({ defaultMetrics = true }: { defaultMetrics?: boolean } = {}) {
@@ -130,6 +133,15 @@ export class AgentMetrics {
         this.inc(stats()?.polls ?? 0);
       },
     });
+    this.#reloads = new Counter({
+      name: METRICS.reloads,
+      help: 'configuration reloads (SIGHUP), by result: applied, or refused (the running configuration stayed)',
+      labelNames: ['result'],
+      registers,
+    });
+    // both results exist from the start, at 0
+    this.#reloads.inc({ result: 'applied' }, 0);
+    this.#reloads.inc({ result: 'refused' }, 0);
     this.#findings = new Counter({
       name: METRICS.findings,
       help: "findings of the signatures, by Tracee's signature id and name, and severity (0 informative ... 4 critical)",
@@ -222,6 +234,11 @@ export class AgentMetrics {
   /** Counts one finding of `rule` (tracee_rs_findings_total). */
   countFinding(rule: FindingRule): void {
     this.#findings.inc({ signature_id: rule.id, signature_name: rule.name, severity: String(rule.severity) });
+  }
+
+  /** Counts one reload: applied, or refused (tracee_rs_reloads_total). */
+  countReload(result: 'applied' | 'refused'): void {
+    this.#reloads.inc({ result });
   }
 
   /** Counts one error (tracee_ebpf_errors_total): a rule that threw, an event that could not be written, ... */
