@@ -2,7 +2,8 @@
 // context at top level, `eventName` the rule's, the threat metadata beside
 // it, the triggering event under `args[0]` (`triggeredBy`). Our additions:
 // `processAncestry` (each ancestor's pid, comm, executable and container);
-// `eventId` is the rule's own (ruleEventId).
+// `eventId` is the rule's own (ruleEventId); `aggregate`, last, where
+// identical findings were aggregated (FindingAggregator: Tracee has none).
 import { bootEpochNs, traceeJson, type TraceeJsonOptions } from '../tracee-json.js';
 import type { Finding } from './rule.js';
 
@@ -44,5 +45,8 @@ export function findingJson(f: Finding, options: TraceeJsonOptions = {}): string
   // timestamps as exact integers, as traceeJson writes them
   const ts = epoch + BigInt(f.event.timestamp);
   const start = epoch + BigInt(f.event.threadStartTime);
-  return `{"timestamp":${ts},"threadStartTime":${start},${JSON.stringify(body).slice(1)}`;
+  const head = `{"timestamp":${ts},"threadStartTime":${start},${JSON.stringify(body).slice(1)}`;
+  if (f.aggregate === undefined) return head;
+  const { count, first, last } = f.aggregate;
+  return `${head.slice(0, -1)},"aggregate":{"count":${count},"firstTimestamp":${epoch + BigInt(first)},"lastTimestamp":${epoch + BigInt(last)}}}`;
 }

@@ -88,6 +88,23 @@ export interface Finding {
   /** The triggering process, then its parent, and so on. */
   ancestry: ProcessInfo[];
   data: Record<string, unknown>;
+  /** Set where identical findings were aggregated: this finding stands for them all. */
+  aggregate?: FindingAggregate;
+}
+
+/**
+ * Ours (Tracee has no aggregation): identical findings gathered in one
+ * window (FindingAggregator, aggregate.ts), the finding's `event` the
+ * first's. JSON: `"aggregate":{"count","firstTimestamp","lastTimestamp"}`
+ * (finding-json.ts, epoch ns).
+ */
+export interface FindingAggregate {
+  /** How many identical findings (>= 1). */
+  count: number;
+  /** The earliest of their triggering events' timestamps: ns since boot, as TraceeEvent.timestamp. */
+  first: number;
+  /** The latest of them, likewise. */
+  last: number;
 }
 
 /** A rule's operator threw, or its stream failed: it is stopped, the others run on. */
