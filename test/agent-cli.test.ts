@@ -7,7 +7,7 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage } from 'node:http';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { AddressInfo } from 'node:net';
@@ -98,4 +98,32 @@ describe('the agent through the command', () => {
     }
     expect([...heldProgramIds()].filter((id) => !before.has(id))).toEqual([]);
   }, 120_000);
+
+  it('aggregate: identical findings of one process within the window go out once, with their exact count and first and last times', async () => {
+    const out = join(dir, 'aggregated.json');
+    const config = join(dir, 'aggregate.yaml');
+    writeFileSync(config, `events: [anti_debugging]\naggregate: {window: 2s}\noutput:\n  destinations:\n    - {name: alerts, type: file, format: json, path: ${out}}\n`);
+    const agent = spawn(process.execPath, [CLI, '--config', config], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    agent.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    const pids: number[] = [];
+    try {
+      await until(() => stderr.includes('attached to'), 20_000, 'the agent attached');
+      // two processes, five PTRACE_TRACEME each: two groups of five
+      for (let i = 0; i < 2; i++) {
+        const p = spawn('python3', [ACTIONS, 'traceme', '5'], { stdio: 'ignore' });
+        pids.push(p.pid!);
+        expect((await once(p, 'close'))[0]).toBe(0);
+      }
+      // the windows close, and their groups go out, before the agent stops
+      await until(() => existsSync(out) && readFileSync(out, 'utf8').split('\n').length > 2, 10_000, 'the aggregated findings');
+      agent.kill('SIGTERM');
+      expect((await once(agent, 'exit'))[0]).toBe(0);
+    } finally {
+      agent.kill('SIGKILL');
+    }
+    const findings = readFileSync(out, 'utf8').split('\n').filter((l) => l.length > 0).map((l) => JSON.parse(l) as { hostProcessId: number; eventName: string; timestamp: number; aggregate?: { count: number; firstTimestamp: number; lastTimestamp: number } });
+    expect(findings.map((f) => [f.eventName, f.hostProcessId, f.aggregate?.count])).toEqual(pids.map((pid) => ['anti_debugging', pid, 5]));
+    for (const f of findings) expect(f.aggregate!.firstTimestamp < f.aggregate!.lastTimestamp).toBe(true);
+  }, 60_000);
 });

@@ -11,6 +11,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { DEFAULT_SOCKETS } from '@tracee/core';
+import { resolveConfig } from '../../packages/cli/src/config/resolve.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const INSTALL = join(ROOT, 'scripts/install-service.sh');
@@ -157,6 +158,18 @@ describe('Kubernetes: deploy/kubernetes/daemonset.yaml', () => {
     expect([portOf(container.readinessProbe), container.readinessProbe.httpGet.path]).toEqual([Number(port), '/readyz']);
     const annotations = ds.spec!.template.metadata.annotations;
     expect([annotations['prometheus.io/scrape'], annotations['prometheus.io/port'], annotations['prometheus.io/path']]).toEqual(['true', port, '/metrics']);
+  });
+
+  it("both shipped configurations (the ConfigMap's, systemd's) are valid configs that resolve to a server with metrics and health", () => {
+    const configMap = objects.find((o) => o.kind === 'ConfigMap')!;
+    const files: [string, string][] = [
+      ['ConfigMap config.yaml', Object.values(configMap.data!)[0]],
+      ['deploy/systemd/config.yaml', readFileSync(join(ROOT, 'deploy/systemd/config.yaml'), 'utf8')],
+    ];
+    for (const [name, text] of files) {
+      const config = resolveConfig(text, name, {});
+      expect([name, config.server?.metrics, config.server?.healthz]).toEqual([name, true, true]);
+    }
   });
 
   it('runs unprivileged with the capabilities measured (docs/deploy.md), the host pid namespace and read-only mounts of what it reads', () => {

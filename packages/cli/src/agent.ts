@@ -5,7 +5,7 @@
 // dead destination never holds the trace back: each has its own bounded
 // queue, whose losses it counts; batches are pulled from the tracer as
 // fast as the fan-out takes them.
-import { isFindingEvent, TraceSession, type TraceeEvent } from '@tracee/core';
+import { FindingAggregator, isFindingEvent, TraceSession, type TraceeEvent } from '@tracee/core';
 import type { AgentConfig, DestinationConfig, StreamConfig } from './config/agent-config.js';
 import type { DestinationStats } from './output/destination.js';
 import { OtlpDestination, parseOtlpUrl } from './output/otlp.js';
@@ -76,11 +76,37 @@ export class Agent {
   /** The metrics the server reads at each scrape, the server's health from the trace. */
   readonly metrics = new AgentMetrics();
   #server: AgentServer | undefined;
+  /** Identical findings gathered per window (config `aggregate`), and the timer that emits the closed ones. */
+  #aggregator: FindingAggregator | undefined;
+  #aggregateTimer: NodeJS.Timeout | undefined;
+  /** Records handed to the destinations (after aggregation). */
+  #taken = { count: 0 };
 
   private constructor(fanout: Fanout, config: AgentConfig) {
     this.#fanout = fanout;
     this.#config = config;
     this.metrics.setDestinations(() => [...this.#fanout.destinations().values()]);
+    this.#aggregate(config);
+  }
+
+  /** Starts aggregating as `config` says (a window of its own), or stops; what an old window held goes out first. */
+  #aggregate(config: AgentConfig): void {
+    const windowMs = config.aggregate?.windowMs;
+    if (this.#aggregator?.windowMs === windowMs) return;
+    if (this.#aggregator) this.#deliver(this.#aggregator.flush());
+    clearInterval(this.#aggregateTimer);
+    this.#aggregator = windowMs === undefined ? undefined : new FindingAggregator({ windowMs });
+    this.metrics.aggregation = this.#aggregator;
+    // closed windows go out within a tenth of the window (at most a second late)
+    this.#aggregateTimer = this.#aggregator && setInterval(() => this.#deliver(this.#aggregator?.due() ?? []), Math.max(10, Math.min(1000, windowMs! / 10)));
+    this.#aggregateTimer?.unref();
+  }
+
+  /** Into the destinations, counted. */
+  #deliver(events: readonly TraceeEvent[]): void {
+    if (events.length === 0) return;
+    this.#taken.count += events.length;
+    this.#fanout.write(events);
   }
 
   /**
@@ -126,20 +152,23 @@ export class Agent {
     return Object.fromEntries([...this.#fanout.destinations()].map(([name, d]) => [name, d.type]));
   }
 
-  /** Takes every batch of `session` into the destinations until the trace ends; counts them in `taken`. */
-  async run(session: TraceSession, taken: { count: number }, transform: (batch: TraceeEvent[]) => TraceeEvent[] = (b) => b): Promise<void> {
+  /**
+   * Takes every batch of `session` into the destinations until the trace
+   * ends (findings through the aggregation, where there is one; what it
+   * holds at the end goes out then); `taken.count`: the records handed to
+   * the destinations.
+   */
+  async run(session: TraceSession, taken: { count: number }): Promise<void> {
+    this.#taken = taken;
     for (let batch: TraceeEvent[] | null; (batch = await session.next()) !== null; ) {
-      const out = transform(batch);
-      taken.count += out.length;
-      for (const e of out) if (isFindingEvent(e)) this.metrics.countFinding(e.finding.rule);
+      // every finding counted, before aggregation
+      for (const e of batch) if (isFindingEvent(e)) this.metrics.countFinding(e.finding.rule);
+      const out = this.#aggregator ? this.#aggregator.push(batch) : batch;
       await this.#fanout.whenRoom(out.length, () => session.stopped);
-      this.#fanout.write(out);
+      this.#deliver(out);
     }
-  }
-
-  /** Writes events made outside the trace's batches (aggregated findings flushed at the end). */
-  write(events: TraceeEvent[]): void {
-    this.#fanout.write(events);
+    clearInterval(this.#aggregateTimer);
+    if (this.#aggregator) this.#deliver(this.#aggregator.flush());
   }
 
   /** SIGUSR1: reopens every file destination (logrotate moved them). */
@@ -156,6 +185,7 @@ export class Agent {
   replace(next: AgentConfig): void {
     void this.#fanout.replace(outputSpec(next), CLOSE_TIMEOUT_MS);
     this.#config = next;
+    this.#aggregate(next);
   }
 
   /** Sends what the destinations hold, each within `timeoutMs`. */

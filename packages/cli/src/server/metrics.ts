@@ -6,7 +6,7 @@
 // destinations.
 import { readFileSync } from 'node:fs';
 import { collectDefaultMetrics, Counter, Gauge, Registry } from 'prom-client';
-import type { ProgramStats, RingFill, TraceStats } from '@tracee/core';
+import type { AggregateStats, ProgramStats, RingFill, TraceStats } from '@tracee/core';
 import type { Destination } from '../output/destination.js';
 
 /**
@@ -61,6 +61,8 @@ export const METRICS = {
   eventsByName: 'tracee_rs_events_total',
   polls: 'tracee_rs_polls_total',
   findings: 'tracee_rs_findings_total',
+  /** Aggregated findings: `${aggregate}findings_in_total`, findings_out_total, groups_out_total, early_flushes_total, held. */
+  aggregate: 'tracee_rs_aggregate_',
   /** Label `result`: applied or refused (SIGHUP, `tracee-rs reload`). */
   reloads: 'tracee_rs_reloads_total',
   /** Per destination, label `destination` and `type`: `${destination}written_total`, sent_total, dropped_total, failed_total, queued. */
@@ -133,6 +135,36 @@ export class AgentMetrics {
         this.inc(stats()?.polls ?? 0);
       },
     });
+    const aggregate = () => this.aggregation?.stats();
+    const aggregateMetric = (name: string, help: string, value: (s: AggregateStats) => number, type: 'counter' | 'gauge') => {
+      const config = { name: `${METRICS.aggregate}${name}`, help, registers };
+      const read = () => {
+        const s = aggregate();
+        return s && value(s);
+      };
+      if (type === 'counter') {
+        return new Counter({
+          ...config,
+          collect() {
+            const v = read();
+            this.reset();
+            if (v !== undefined) this.inc(v);
+          },
+        });
+      }
+      return new Gauge({
+        ...config,
+        collect() {
+          const v = read();
+          if (v !== undefined) this.set(v);
+        },
+      });
+    };
+    aggregateMetric('findings_in_total', 'findings the aggregation took in', (s) => s.findingsIn, 'counter');
+    aggregateMetric('findings_out_total', 'findings it emitted, as the counts of its groups (findings_in = findings_out + held)', (s) => s.findingsOut, 'counter');
+    aggregateMetric('groups_out_total', 'aggregated findings emitted, one per group of identical findings', (s) => s.groupsOut, 'counter');
+    aggregateMetric('early_flushes_total', 'groups emitted before their window closed, to keep the open groups within their bound (never dropped)', (s) => s.earlyFlushes, 'counter');
+    aggregateMetric('held', 'findings held in open groups now', (s) => s.held, 'gauge');
     this.#reloads = new Counter({
       name: METRICS.reloads,
       help: 'configuration reloads (SIGHUP), by result: applied, or refused (the running configuration stayed)',
@@ -235,6 +267,9 @@ export class AgentMetrics {
   countFinding(rule: FindingRule): void {
     this.#findings.inc({ signature_id: rule.id, signature_name: rule.name, severity: String(rule.severity) });
   }
+
+  /** Where the aggregation's counters are read at each scrape (tracee_rs_aggregate_*); none: no aggregation. */
+  aggregation: { stats(): AggregateStats } | undefined;
 
   /** Counts one reload: applied, or refused (tracee_rs_reloads_total). */
   countReload(result: 'applied' | 'refused'): void {
