@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TraceSession } from '@tracee/core';
 import { AgentMetrics, METRICS, traceeMetric } from '../packages/cli/src/server/metrics.js';
 import { startServer, type AgentServer } from '../packages/cli/src/server/server.js';
+import { DEFAULT_HTTP_ADDRESS } from '../packages/cli/src/server/address.js';
 import { CLI } from './helpers.js';
 
 /** The metric names Tracee's own metrics test expects (tests/perftests/metrics_test.go). */
@@ -238,7 +239,7 @@ describe('agent metrics scraped by Prometheus', () => {
     expect(gone.code).toBe(2);
     expect(gone.stdout).toBe('');
     expect(gone.stderr).toBe(
-      `tracee-rs: error: nothing answers at http://${agent} (ECONNREFUSED): start the agent with --server healthz,metrics (it listens on :3366 unless --server http-address=HOST:PORT says otherwise), or name its address with --address\n`,
+      `tracee-rs: error: nothing answers at http://${agent} (ECONNREFUSED): start the agent with --server healthz,metrics (it listens on ${DEFAULT_HTTP_ADDRESS} unless --server http-address=HOST:PORT says otherwise), or name its address with --address\n`,
     );
   });
 });

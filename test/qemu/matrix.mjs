@@ -155,6 +155,8 @@ export function verdict(kernel, run) {
   const own = run.said.filter((m) => m.phase === 'kernel-btf');
   const ownTrace = own.find((m) => 'hooks' in m);
   if (own.find((m) => !('hooks' in m))?.case !== 3) problems.push(`with kernel BTF: decision ${JSON.stringify(own[0])} is not case 3`);
+  // its scoped trace is reloadable (every scope test kept for the verifier) and reloads
+  if (ownTrace?.attached && !ownTrace.reloaded) problems.push(`with kernel BTF: the reloadable trace did not reload (${JSON.stringify(ownTrace.failures)})`);
   if (!ownTrace?.attached || ownTrace.error || ownTrace.seen !== ownTrace.expected || ownTrace.failures?.length) {
     problems.push(`with kernel BTF: ${JSON.stringify(ownTrace?.error ?? ownTrace?.failures ?? ownTrace)}`);
   }

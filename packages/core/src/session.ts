@@ -238,6 +238,8 @@ export class TraceSession {
    * its name in matchedPolicies; a removed one's name stays on the records
    * made before). Needs a session started with `reloadable: true`. The
    * rules selected start afresh (their state, the process tree, is new).
+   * Keep taking batches while it runs: the kernel side applies it between
+   * two batches, and waits for room to hand the next one over.
    *
    * Rejects with a {@link TraceeError}, the running policies kept: `EINVAL`
    * (not reloadable, stopped, or events whose hooks this trace did not

@@ -111,9 +111,14 @@ fn collect(tracer: &mut Tracer, pid: u32) -> Result<Vec<Event>, String> {
 pub fn run(name: &str, mode: SyscallHookMode, kernel_btf: bool) -> Value {
     let selected = selected_events();
     let scoped = mode == SyscallHookMode::Auto;
+    // with the kernel's BTF, the scoped trace is reloadable: its programs
+    // keep every scope test (the scopes in a map, not .rodata), which this
+    // kernel's verifier must take, and a reload must apply
+    let reloadable = kernel_btf && scoped;
     let opts = TraceOptions {
         policies: policies(&selected, scoped),
         syscall_hooks: mode,
+        reloadable,
         ..Default::default()
     };
     let started = Instant::now();
@@ -132,10 +137,14 @@ pub fn run(name: &str, mode: SyscallHookMode, kernel_btf: bool) -> Value {
             return json!({ "hooks": name, "attached": true, "error": { "code": tracee_core::ErrorCode::Corrupt.as_str(), "message": message } })
         }
     };
+    let reload = reloadable.then(|| tracer.reload(policies(&selected, scoped)));
     let stats = tracer.stats();
     let _ = tracer.stop();
 
     let mut failures = header_failures(&events, workload.pid);
+    if let Some(Err(e)) = &reload {
+        failures.push(format!("reload: {e}"));
+    }
     let expected = expected(&workload, kernel_btf);
     failures.extend(function_event_failures(&info, kernel_btf, &expected));
     let (seen, missing) = expected_seen(&events, &expected);
@@ -143,6 +152,8 @@ pub fn run(name: &str, mode: SyscallHookMode, kernel_btf: bool) -> Value {
     json!({
         "hooks": name,
         "scoped": scoped,
+        "reloadable": reloadable,
+        "reloaded": matches!(reload, Some(Ok(()))),
         "attached": true,
         "attachMs": attach_ms,
         "programs": info.programs,

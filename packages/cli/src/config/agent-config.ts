@@ -3,6 +3,7 @@
 // (resolve.ts). What runs the agent reads this, never the file or argv.
 import type { DestinationFormat, DestinationType } from '../output/destination.js';
 import type { TraceArgs } from '../trace-command.js';
+import { DEFAULT_QUEUE_EVENTS } from '../output/queue.js';
 import type { BufferMode, OtlpProtocol, StreamKind } from './schema.js';
 
 /** One destination (Tracee's `output.destinations[]`), with its defaults. */
@@ -80,7 +81,7 @@ export interface AgentConfig {
 }
 
 /** Records a stream's destinations may each hold queued (Tracee's `buffer.size` default). */
-export const DEFAULT_BUFFER_SIZE = 1024;
+export const DEFAULT_BUFFER_SIZE = DEFAULT_QUEUE_EVENTS;
 
 /** The destination writing to stdout, if any (the one today's printing path serves). */
 export function stdoutDestination(config: AgentConfig): DestinationConfig | undefined {

@@ -3,7 +3,7 @@
 // flags over the file, and every problem at its line and column.
 import { describe, expect, it } from 'vitest';
 import { DEFAULTS } from '@tracee/core';
-import { stdoutDestination, traceArgs, type AgentConfig, type DestinationConfig, type StreamConfig } from './agent-config.js';
+import { DEFAULT_BUFFER_SIZE, stdoutDestination, traceArgs, type AgentConfig, type DestinationConfig, type StreamConfig } from './agent-config.js';
 import { ConfigError, resolveConfig, type ConfigArgs } from './resolve.js';
 
 const flags = (argv: ConfigArgs): AgentConfig => resolveConfig(undefined, undefined, argv);
@@ -18,7 +18,7 @@ function problems(text: string | undefined, argv: ConfigArgs = {}, name = 'agent
   }
   throw new Error('the configuration was accepted');
 }
-const implicit = (name: string): StreamConfig => ({ name, destinations: [name], filters: { events: [], policies: [], kind: 'all' }, buffer: { mode: 'drop', size: 1024 }, implicit: true });
+const implicit = (name: string): StreamConfig => ({ name, destinations: [name], filters: { events: [], policies: [], kind: 'all' }, buffer: { mode: 'drop', size: DEFAULT_BUFFER_SIZE }, implicit: true });
 const STDOUT_TABLE: DestinationConfig = { name: 'stdout', type: 'file', format: 'table', path: 'stdout' };
 
 describe('resolveConfig: the command line', () => {
@@ -199,8 +199,8 @@ describe('resolveConfig: the config file', () => {
       { name: 'webhook_destination', type: 'webhook', format: 'json', url: 'http://localhost:8080/processes?timeout=5s' },
     ]);
     expect(c.output.streams).toEqual([
-      { name: 'tracing', destinations: ['json_destination'], filters: { events: [], policies: [], kind: 'all' }, buffer: { mode: 'drop', size: 1024 }, implicit: false },
-      { name: 'processes', destinations: ['webhook_destination'], filters: { events: ['sched_process_exec', 'sched_process_fork', 'sched_process_exit'], policies: [], kind: 'all' }, buffer: { mode: 'drop', size: 1024 }, implicit: false },
+      { name: 'tracing', destinations: ['json_destination'], filters: { events: [], policies: [], kind: 'all' }, buffer: { mode: 'drop', size: DEFAULT_BUFFER_SIZE }, implicit: false },
+      { name: 'processes', destinations: ['webhook_destination'], filters: { events: ['sched_process_exec', 'sched_process_fork', 'sched_process_exit'], policies: [], kind: 'all' }, buffer: { mode: 'drop', size: DEFAULT_BUFFER_SIZE }, implicit: false },
     ]);
     // and its first one, with Tracee's block mode
     expect(file('output:\n    destinations:\n    - name: json_destination\n      format: json\n    streams:\n    - name: tracing\n      destinations: ["json_destination"]\n      filters:\n        events: []\n        policies: []\n      buffer:\n        mode: block # or drop\n        size: 1024\n').output.streams[0].buffer).toEqual({ mode: 'block', size: 1024 });

@@ -8,6 +8,7 @@
 // type, checked against it by the compiler (ajv's JSONSchemaType).
 import type { JSONSchemaType } from 'ajv';
 import { DEFAULTS, type RuntimeName, type SyscallHooks } from '@tracee/core';
+import { DEFAULT_QUEUE_EVENTS } from '../output/queue.js';
 import {
   BUFFER_MODES,
   DESTINATION_FORMATS,
@@ -137,7 +138,7 @@ const stream: JSONSchemaType<StreamFile> = {
       additionalProperties: false,
       properties: {
         mode: { type: 'string', nullable: true, enum: [...BUFFER_MODES], description: "drop (default: a slow destination loses records, counted, and never stalls the tracer) or block (Tracee's default: the tracer waits, and the kernel ring loses records, counted)" },
-        size: { type: 'integer', nullable: true, minimum: 1, description: 'records each destination of the stream may hold queued (default 1024, as Tracee)' },
+        size: { type: 'integer', nullable: true, minimum: 1, description: `records each destination of the stream may hold queued (default ${DEFAULT_QUEUE_EVENTS}: four of the tracer's largest batches; Tracee's is 1024)` },
       },
     },
   },

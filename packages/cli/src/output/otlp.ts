@@ -44,6 +44,7 @@ import {
 } from '@opentelemetry/semantic-conventions';
 import { isFindingEvent, traceeJson, bootEpochNs, TraceeError, type Severity, type TraceeEvent } from '@tracee/core';
 import type { Destination, DestinationStats, OtlpProtocol } from './destination.js';
+import { DEFAULT_QUEUE_EVENTS } from './queue.js';
 
 // The OpenTelemetry modules are loaded when the first otlp destination is
 // made: with grpc-js they take ~0.3 s to load, which a trace without one
@@ -264,7 +265,7 @@ export interface OtlpDestinationOptions {
  * Defaults: the SDK's BatchLogRecordProcessor's batch size (512) and a
  * queue of 16 Ki events (at ~1.5 KiB a record, ~24 MiB at most).
  */
-export const OTLP_DEFAULTS = { maxQueueSize: 16_384, maxExportBatchSize: 512, scheduledDelayMs: 1000, exportTimeoutMs: 10_000 } as const;
+export const OTLP_DEFAULTS = { maxQueueSize: DEFAULT_QUEUE_EVENTS, maxExportBatchSize: 512, scheduledDelayMs: 1000, exportTimeoutMs: 10_000 } as const;
 
 /**
  * An `otlp` destination (see the file's head). write() makes each event's

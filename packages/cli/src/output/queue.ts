@@ -5,8 +5,14 @@
 // flight) until it is settled as sent or dropped.
 import type { DestinationStats } from './destination.js';
 
-/** Default bound of a destination's queue, in events (Tracee's stream `buffer.size`). */
-export const DEFAULT_QUEUE_EVENTS = 10_000;
+/**
+ * Default bound of a destination's queue, in events (a stream's
+ * `buffer.size`): four of the tracer's largest batches (DEFAULTS.batchEvents,
+ * 4096), so that a burst the kernel ring took whole is not dropped at the
+ * destination at once. Tracee's default, 1024, bounds a channel fed one
+ * event at a time.
+ */
+export const DEFAULT_QUEUE_EVENTS = 16_384;
 /** Default bound of a destination's queue, in bytes of what it holds (serialized events). */
 export const DEFAULT_QUEUE_BYTES = 16 * 1024 * 1024;
 
