@@ -43,7 +43,7 @@ import {
   ATTR_SERVICE_VERSION,
 } from '@opentelemetry/semantic-conventions';
 import { isFindingEvent, traceeJson, bootEpochNs, TraceeError, type Severity, type TraceeEvent } from '@tracee/core';
-import type { Destination, DestinationStats, OtlpProtocol } from './destination.js';
+import type { Destination, DestinationStats, JsonLines, OtlpProtocol } from './destination.js';
 import { DEFAULT_QUEUE_EVENTS } from './queue.js';
 
 // The OpenTelemetry modules are loaded when the first otlp destination is
@@ -187,8 +187,11 @@ export function hrTimeOfNs(ns: bigint): [number, number] {
 /** What a log record says of its event (the rest is the destination's: resource, scope, observed time). */
 export type EventLogRecord = Required<Pick<ReadableLogRecord, 'eventName' | 'hrTime' | 'severityNumber' | 'severityText' | 'body' | 'attributes'>>;
 
-/** The log record of one event or finding (see the file's head for the mapping). */
-export function logRecordOf(e: TraceeEvent): EventLogRecord {
+/**
+ * The log record of one event or finding (see the file's head for the
+ * mapping); `body`, where given, is its traceeJson(e) made beforehand.
+ */
+export function logRecordOf(e: TraceeEvent, body: string = traceeJson(e)): EventLogRecord {
   const severity = isFindingEvent(e) ? FINDING_SEVERITY[e.finding.rule.severity] : EVENT_SEVERITY;
   return {
     eventName: e.eventName,
@@ -196,7 +199,7 @@ export function logRecordOf(e: TraceeEvent): EventLogRecord {
     hrTime: hrTimeOfNs(bootEpochNs() + BigInt(e.timestamp)),
     severityNumber: severity.number,
     severityText: severity.text,
-    body: traceeJson(e),
+    body,
     attributes: recordAttributes(e),
   };
 }
@@ -321,16 +324,19 @@ export class OtlpDestination implements Destination {
     this.#resource = otlpResource();
   }
 
-  write(events: readonly TraceeEvent[]): void {
+  write(events: readonly TraceeEvent[], json?: JsonLines): void {
     this.#stats.written += events.length;
     const observed = hrTimeOfNs(BigInt(Date.now()) * 1_000_000n);
-    for (const e of events) {
+    // the body is traceeJson's default form: lines made with parseArguments are not it
+    const lines = json && !json.parseArguments ? json.lines : undefined;
+    for (let i = 0; i < events.length; i++) {
+      const e = events[i];
       if (this.#closed || this.#queue.length + this.#inFlight >= this.#options.maxQueueSize) {
         this.#stats.dropped++;
         continue;
       }
       try {
-        this.#queue.push({ ...logRecordOf(e), hrTimeObserved: observed, resource: this.#resource, instrumentationScope: this.#scope, droppedAttributesCount: 0 });
+        this.#queue.push({ ...logRecordOf(e, lines?.[i]), hrTimeObserved: observed, resource: this.#resource, instrumentationScope: this.#scope, droppedAttributesCount: 0 });
       } catch {
         // an event that cannot be made into a record (none known): counted, not thrown
         this.#stats.dropped++;
