@@ -10,7 +10,7 @@ import { mkdirSync, readFileSync, rmdirSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BUILTIN_RULES, bootEpochNs, isFindingEvent, trace, traceeJson, type TraceeEvent } from '@tracee/core';
-import { OtlpDestination, parseOtlpUrl, recordAttributes, type OtlpDestinationOptions } from '../packages/cli/src/output/otlp.js';
+import { OTLP_DEFAULTS, OtlpDestination, parseOtlpUrl, recordAttributes, type OtlpDestinationOptions } from '../packages/cli/src/output/otlp.js';
 import type { DestinationStats } from '../packages/cli/src/output/destination.js';
 import { freePort, startCollector, type Received, type ReceivedLog } from './fixtures/otelcol.js';
 import { arg, cgroup2Mount, until } from './helpers.js';
@@ -172,7 +172,7 @@ describe('the otlp destination with a real OpenTelemetry Collector', () => {
 
   it('past its bound the queue drops at once and counts; what it kept is sent exactly once', async () => {
     const collector = await startCollector();
-    const dests = TRANSPORTS.map((t) => destination(t.name, `${t.scheme}:${t.scheme === 'otlp' ? collector.http : collector.grpc}`, { maxQueueSize: 100, maxExportBatchSize: 40 }));
+    const dests = TRANSPORTS.map((t) => destination(t.name, `${t.scheme}:${t.scheme === 'otlp' ? collector.http : collector.grpc}`, { maxQueueSize: 100, maxExportBatchSize: 40, maxConcurrentExports: 1 }));
     const events = Array.from({ length: 250 }, (_, i) => podEvent(i));
     for (const d of dests) {
       d.write(events);
@@ -182,9 +182,25 @@ describe('the otlp destination with a real OpenTelemetry Collector', () => {
     const received = await collector.stop();
     for (const [i, t] of TRANSPORTS.entries()) {
       expect([t.name, dests[i].stats()]).toEqual([t.name, { written: 250, sent: 100, dropped: 150, queued: 0, failed: 0 }]);
-      // the first 100 (the queue kept them, in order), each once
+      // the first 100 (the queue kept them, in order: one export at a time), each once
       expect([t.name, received[t.received].logs.map((l) => l.body)]).toEqual([t.name, events.slice(0, 100).map((e) => traceeJson(e))]);
       expect([t.name, received[t.received].requests]).toEqual([t.name, 3]);
+    }
+  }, 60_000);
+
+  it('several exports in flight (OTLP_DEFAULTS.maxConcurrentExports): every record arrives exactly once', async () => {
+    expect(OTLP_DEFAULTS.maxConcurrentExports).toBeGreaterThan(1);
+    const collector = await startCollector();
+    const dests = TRANSPORTS.map((t) => destination(t.name, `${t.scheme}:${t.scheme === 'otlp' ? collector.http : collector.grpc}`, { maxExportBatchSize: 50 }));
+    const events = Array.from({ length: 1000 }, (_, i) => podEvent(i));
+    for (const d of dests) d.write(events);
+    await Promise.all(dests.map((d) => d.close(20_000)));
+    const received = await collector.stop();
+    for (const [i, t] of TRANSPORTS.entries()) {
+      expect([t.name, dests[i].stats()]).toEqual([t.name, { written: 1000, sent: 1000, dropped: 0, queued: 0, failed: 0 }]);
+      // exports in flight together may arrive in any order: each record once
+      expect([t.name, received[t.received].logs.map((l) => l.body as string).sort()]).toEqual([t.name, events.map((e) => traceeJson(e)).sort()]);
+      expect([t.name, received[t.received].requests]).toEqual([t.name, 20]);
     }
   }, 60_000);
 

@@ -98,6 +98,18 @@ describe('webhook destination', () => {
     expect(d.stats()).toEqual({ written: 1, sent: 1, dropped: 0, queued: 0, failed: 0 });
   });
 
+  it('posts the JSON lines made beforehand where their parseArguments is its own, else makes its own', async () => {
+    const r = await receiver(() => 200);
+    const es = events(0, 3);
+    const made = es.map((e, i) => `{"made":${i}}`);
+    const d = new WebhookDestination({ name: 'hook', url: r.url });
+    d.write(es, { lines: made, parseArguments: false });
+    d.write(es, { lines: made, parseArguments: true });
+    await d.close(10_000);
+    expect(accepted(r.received)).toEqual([...made.map((l) => JSON.parse(l) as unknown), ...objects(es)]);
+    expect(d.stats()).toEqual({ written: 6, sent: 6, dropped: 0, queued: 0, failed: 0 });
+  });
+
   it('batches what arrives while a request is out, in order, each event once', async () => {
     const r = await receiver(() => 200);
     const d = new WebhookDestination({ name: 'hook', url: r.url, batchEvents: 300 });

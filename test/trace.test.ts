@@ -5,7 +5,7 @@ import { closeSync, openSync, readFileSync, realpathSync, rmSync, statSync } fro
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { eventById, trace, TraceSession, type TraceeEvent } from '@tracee/core';
+import { eventById, trace, TraceSession, traceeJson, type TraceeEvent } from '@tracee/core';
 import { arg, cgroup2Mount, hookSupport, nsId, until } from './helpers.js';
 
 /** The method the loader must hook kernel function `fn` with here (fentry first), or undefined where neither attaches. */
@@ -402,6 +402,41 @@ print(a, to, b, c, flush=True)
     );
     expect(err.code).toBe('EUNKNOWNEVENT');
     expect(err.message).toMatch(/unknown event 'opnat'; did you mean openat/);
+  });
+
+  it('TraceSession.nextWithJson: each event with its line of Tracee\'s JSON, the text traceeJson makes of it; refused where signatures run', async () => {
+    const signed = TraceSession.start({ events: ['anti_debugging'] });
+    try {
+      expect(signed.hasSignatures).toBe(true);
+      await expect(signed.nextWithJson()).rejects.toMatchObject({ code: 'EINVAL', message: expect.stringMatching(/read the events with next\(\)/) });
+    } finally {
+      signed.stop();
+    }
+    const session = TraceSession.start({ events: ['openat', 'getppid'] });
+    try {
+      const marker = join(tmpdir(), `tracee-rs-nextwithjson-${process.pid}`);
+      spawnSync('python3', ['-c', `import os\nfor _ in range(50): os.getppid(); os.close(os.open(${JSON.stringify(marker)}, os.O_RDONLY | os.O_CREAT | os.O_CLOEXEC, 0o600))`]);
+      rmSync(marker, { force: true });
+      const got: TraceeEvent[] = [];
+      const lines: string[] = [];
+      const opens = () => got.filter((e) => e.eventName === 'openat' && arg(e, 'pathname') === marker).length;
+      while (opens() < 50) {
+        const batch = await session.nextWithJson({ parseArguments: true });
+        expect(batch).not.toBeNull();
+        expect(batch!.lines.length).toBe(batch!.events.length);
+        got.push(...batch!.events);
+        lines.push(...batch!.lines);
+      }
+      expect(got.filter((e) => e.eventName === 'getppid').length).toBeGreaterThanOrEqual(50);
+      // parsed arguments: the flags by name
+      expect(lines.some((l) => l.includes('O_RDONLY|O_CREAT|O_CLOEXEC'))).toBe(true);
+      got.forEach((e, i) => expect(lines[i]).toBe(traceeJson(e, { parseArguments: true })));
+      session.stop();
+      // drained, then null as next()'s
+      while ((await session.nextWithJson()) !== null);
+    } finally {
+      session.stop();
+    }
   });
 
   it('TraceSession.writeJson: one reader per trace, a file descriptor that is a whole number; the events written, then the trace stopped', async () => {

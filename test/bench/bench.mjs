@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { writeDocSection } from '../docs-section.mjs';
 import { measureRules } from './rules.mjs';
 import { measureContainers } from './containers.mjs';
+import { measureAgent } from './agent.mjs';
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), '../..');
 const OUT = join(ROOT, 'target/bench');
@@ -20,7 +21,7 @@ const QUICK = process.argv.includes('--quick');
 // --only a,b: just the configurations whose names contain one of these (and the baseline)
 const ONLY = process.argv.includes('--only') ? process.argv[process.argv.indexOf('--only') + 1].split(',') : null;
 // --sections a,b: only these parts of the run (default: all); the rule layer's alone: --sections rules
-const ALL_SECTIONS = ['table', 'throughput', 'startup', 'memory', 'rules', 'containers'];
+const ALL_SECTIONS = ['table', 'throughput', 'startup', 'memory', 'rules', 'containers', 'agent'];
 const SECTIONS = new Set(process.argv.includes('--sections') ? process.argv[process.argv.indexOf('--sections') + 1].split(',') : ALL_SECTIONS);
 for (const s of SECTIONS) if (!ALL_SECTIONS.includes(s)) throw new Error(`--sections: unknown section '${s}' (the sections: ${ALL_SECTIONS.join(', ')})`);
 const RUNS = 5;
@@ -220,6 +221,7 @@ async function main() {
   const memory = SECTIONS.has('memory') ? await measureMemory() : undefined;
   const rules = SECTIONS.has('rules') ? await measureRules({ ROOT, OUT, QUICK, RUNS, node, startTracer, stopTracer, median, log }) : undefined;
   const containers = SECTIONS.has('containers') ? await measureContainers({ ROOT, OUT, QUICK, RUNS, node, median, log, startConsumer, throughputConsumers }) : undefined;
+  const agent = SECTIONS.has('agent') ? await measureAgent({ ROOT, OUT, QUICK, node, log, startTracer, stopTracer }) : undefined;
   mkdirSync(OUT, { recursive: true });
   // a full run's report is docs/performance.md's table (never pasted by hand)
   if (!QUICK && !ONLY && SECTIONS.size === ALL_SECTIONS.length) {
@@ -228,7 +230,7 @@ async function main() {
     log('report written to docs/performance.md');
   }
   const file = join(OUT, `results-${machine.date.replace(/[:.]/g, '-')}.json`);
-  writeFileSync(file, JSON.stringify({ machine, versions: versions(), results, throughput, startup, memory, rules, containers }, null, 2));
+  writeFileSync(file, JSON.stringify({ machine, versions: versions(), results, throughput, startup, memory, rules, containers, agent }, null, 2));
   log(`samples: ${file}`);
   if (!SECTIONS.has('table')) return;
   const chart = file.replace(/\.json$/, '.svg');

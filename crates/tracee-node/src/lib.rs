@@ -226,6 +226,9 @@ pub struct NativeTracer {
     containers: SharedContainers,
     policy_names: Arc<tracee_core::PolicyNames>,
     reloader: tracee_core::Reloader,
+    /// The JSON writer of `nextBatchJson`, made at its first call (its
+    /// caches of event heads and policy arrays last across batches).
+    json_writer: Arc<Mutex<Option<tracee_core::json::JsonWriter>>>,
 }
 
 fn to_enrichment(info: NativeEnrichment) -> Enrichment {
@@ -429,6 +432,7 @@ impl NativeTracer {
             containers: tracer.containers().clone(),
             policy_names: tracer.policy_names(),
             reloader: tracer.reloader(),
+            json_writer: Arc::new(Mutex::new(None)),
             batches: tracer.batches().clone(),
             written: Arc::new(AtomicU64::new(0)),
             max_batch_bytes: tracer.max_batch_bytes(),
@@ -471,6 +475,50 @@ impl NativeTracer {
         Ok(AsyncTask::new(NextBatch {
             batches: self.batches.clone(),
             into,
+        }))
+    }
+
+    /// As `nextBatch`, and also makes the batch's Tracee JSON lines (the
+    /// text `writeJson` writes, with `parseArguments` as there, following
+    /// the trace's container table and policy names as it does) on the same
+    /// libuv thread: resolves with the batch's length in bytes and its lines,
+    /// one per record in the batch's order (what `decodeBatch` emits one
+    /// event for), without their newline; or null once the trace has
+    /// stopped and every batch has been taken. Each line is a string of its
+    /// own (not a slice of the batch's text, which a line kept in a queue
+    /// would keep alive whole). `lines` is null for a batch the writer
+    /// cannot decode (then `decodeBatch` reports it). Beside `nextBatch`
+    /// (either takes the next batch), not beside `writeJson`.
+    #[napi(ts_return_type = "Promise<NativeBatchJson | null>")]
+    pub fn next_batch_json(
+        &self,
+        into: Buffer,
+        parse_arguments: Option<bool>,
+    ) -> Result<AsyncTask<NextBatchJson>> {
+        if into.len() < self.max_batch_bytes {
+            return Err(napi::Error::new(
+                ErrorCode::Invalid,
+                format!(
+                    "nextBatchJson: a buffer of {} bytes is shorter than maxBatchBytes() ({})",
+                    into.len(),
+                    self.max_batch_bytes
+                ),
+            ));
+        }
+        self.json_writer
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .get_or_insert_with(|| {
+                let mut w = tracee_core::json::JsonWriter::new(&self.info.policies);
+                w.containers = Some(self.containers.clone());
+                w.policy_names = Some(self.policy_names.clone());
+                w
+            });
+        Ok(AsyncTask::new(NextBatchJson {
+            batches: self.batches.clone(),
+            into,
+            writer: self.json_writer.clone(),
+            parse_arguments: parse_arguments.unwrap_or(false),
         }))
     }
 
@@ -828,6 +876,62 @@ impl Task for NextBatch {
         into[..batch.data.len()].copy_from_slice(&batch.data);
         // the batch's Vec is freed here, for the poll thread to reuse
         Ok(Some(batch.data.len() as u32))
+    }
+
+    fn resolve(&mut self, _env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {
+        Ok(output)
+    }
+}
+
+/// A batch as `nextBatchJson` gives it: its packed records' length in
+/// bytes (copied into the caller's buffer) and their JSON lines.
+#[napi(object)]
+pub struct NativeBatchJson {
+    pub length: u32,
+    /// One line of Tracee's JSON per record, in order, without newline;
+    /// null where a record does not decode.
+    pub lines: Option<Vec<String>>,
+}
+
+/// Waits on the libuv pool for the next batch, copies it into `into` and
+/// writes its JSON lines.
+pub struct NextBatchJson {
+    batches: Receiver<Batch>,
+    /// At least the tracer's max_batch_bytes (checked by next_batch_json).
+    into: Buffer,
+    /// The tracer's writer (one task at a time uses it: a lock per batch).
+    writer: Arc<Mutex<Option<tracee_core::json::JsonWriter>>>,
+    parse_arguments: bool,
+}
+
+impl Task for NextBatchJson {
+    type Output = Option<NativeBatchJson>;
+    type JsValue = Option<NativeBatchJson>;
+
+    fn compute(&mut self) -> napi::Result<Self::Output> {
+        let Ok(batch) = self.batches.recv() else {
+            return Ok(None);
+        };
+        // SAFETY: as NextBatch's: the caller leaves `into` alone until this
+        // task settles, and the Buffer's reference keeps its memory alive.
+        let into: &mut [u8] = self.into.as_mut();
+        into[..batch.data.len()].copy_from_slice(&batch.data);
+        let mut guard = self.writer.lock().unwrap_or_else(|e| e.into_inner());
+        let writer = guard.as_mut().expect("next_batch_json made the writer");
+        writer.parse_arguments = self.parse_arguments;
+        // a record's line is a few times its packed size
+        let mut out = Vec::with_capacity(batch.data.len() * 4);
+        let written = writer.write_batch(&batch.data, &mut out);
+        drop(guard);
+        let lines = written.ok().map(|_| {
+            let text = String::from_utf8(out).expect("the writer writes UTF-8");
+            // every line ends in a newline, and none has one inside (JSON escapes it)
+            text.split_terminator('\n').map(str::to_owned).collect()
+        });
+        Ok(Some(NativeBatchJson {
+            length: batch.data.len() as u32,
+            lines,
+        }))
     }
 
     fn resolve(&mut self, _env: Env, output: Self::Output) -> napi::Result<Self::JsValue> {

@@ -7,7 +7,7 @@
 // fast as the fan-out takes them.
 import { FindingAggregator, isFindingEvent, TraceSession, type TraceeEvent } from '@tracee/core';
 import type { AgentConfig, DestinationConfig, StreamConfig } from './config/agent-config.js';
-import type { DestinationStats } from './output/destination.js';
+import type { DestinationStats, JsonLines } from './output/destination.js';
 import { OtlpDestination, parseOtlpUrl } from './output/otlp.js';
 import { Fanout, type DestinationOpener, type DestinationSpec, type OutputSpec } from './output/streams.js';
 import { AgentMetrics } from './server/metrics.js';
@@ -26,6 +26,11 @@ export function needsAgent(config: AgentConfig): boolean {
   const plainStdout = destinations.length === 1 && destinations[0].type === 'file' && (destinations[0].path ?? 'stdout') === 'stdout';
   const filtered = streams.some((s) => !s.implicit);
   return !plainStdout || filtered || config.server !== undefined || config.aggregate !== undefined || config.file !== undefined;
+}
+
+/** Whether a destination of `config` writes Tracee's JSON (webhook and otlp always do; a file unless as a table). */
+function wantsJson(config: AgentConfig): boolean {
+  return config.output.destinations.some((d) => d.type !== 'file' || d.format !== 'table');
 }
 
 /** A destination's spec for the fan-out, from its resolved configuration. */
@@ -102,11 +107,11 @@ export class Agent {
     this.#aggregateTimer?.unref();
   }
 
-  /** Into the destinations, counted. */
-  #deliver(events: readonly TraceeEvent[]): void {
+  /** Into the destinations, counted; `json`: the events' lines made beforehand, if any. */
+  #deliver(events: readonly TraceeEvent[], json?: JsonLines): void {
     if (events.length === 0) return;
     this.#taken.count += events.length;
-    this.#fanout.write(events);
+    this.#fanout.write(events, json);
   }
 
   /**
@@ -156,16 +161,24 @@ export class Agent {
    * Takes every batch of `session` into the destinations until the trace
    * ends (findings through the aggregation, where there is one; what it
    * holds at the end goes out then); `taken.count`: the records handed to
-   * the destinations.
+   * the destinations. Where no signatures run and a destination writes
+   * JSON, each batch comes with its events' JSON lines made by the native
+   * writer (TraceSession.nextWithJson), handed on while the aggregation
+   * returns the batch itself (else the destinations make their own).
    */
   async run(session: TraceSession, taken: { count: number }): Promise<void> {
     this.#taken = taken;
-    for (let batch: TraceeEvent[] | null; (batch = await session.next()) !== null; ) {
+    for (;;) {
+      const parseArguments = this.#config.output.options.parseArguments;
+      const withJson = !session.hasSignatures && wantsJson(this.#config);
+      const got = withJson ? await session.nextWithJson({ parseArguments }) : await session.next().then((events) => events && { events, lines: undefined });
+      if (got === null) break;
+      const batch = got.events;
       // every finding counted, before aggregation
       for (const e of batch) if (isFindingEvent(e)) this.metrics.countFinding(e.finding.rule);
       const out = this.#aggregator ? this.#aggregator.push(batch) : batch;
       await this.#fanout.whenRoom(out.length, () => session.stopped);
-      this.#deliver(out);
+      this.#deliver(out, got.lines && out === batch ? { lines: got.lines, parseArguments } : undefined);
     }
     clearInterval(this.#aggregateTimer);
     if (this.#aggregator) this.#deliver(this.#aggregator.flush());

@@ -48,6 +48,18 @@ export interface DestinationStats {
   failed: number;
 }
 
+/**
+ * The lines of Tracee's JSON made for a batch beforehand (by the native
+ * writer: TraceSession.nextWithJson), `lines[i]` the line of the batch's
+ * `events[i]`, without its newline; made with `parseArguments` as given. A
+ * destination whose JSON is made otherwise (with other parseArguments)
+ * makes its own with traceeJson.
+ */
+export interface JsonLines {
+  readonly lines: readonly string[];
+  readonly parseArguments: boolean;
+}
+
 export interface Destination {
   /** Its name in the configuration (Tracee's `output.destinations[].name`). */
   readonly name: string;
@@ -55,9 +67,10 @@ export interface Destination {
   /**
    * Takes a batch (already filtered by the destination's stream); never
    * blocks and never throws: events past the queue's bound are dropped and
-   * counted in stats().dropped.
+   * counted in stats().dropped. `json`, where given, holds the events'
+   * lines of Tracee's JSON, aligned with `events` (see {@link JsonLines}).
    */
-  write(events: readonly TraceeEvent[]): void;
+  write(events: readonly TraceeEvent[], json?: JsonLines): void;
   stats(): DestinationStats;
   /** Reopens what it writes to (a file moved by logrotate: SIGUSR1); a no-op where nothing is open. */
   reopen(): void;

@@ -8,7 +8,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { TraceeError, type TraceeEvent } from '@tracee/core';
 import { jsonLine, tableHeader, tableRow } from '../format.js';
-import type { Destination, DestinationFormat, DestinationStats } from './destination.js';
+import type { Destination, DestinationFormat, DestinationStats, JsonLines } from './destination.js';
 import { DeliveryQueue, finishedWithin, type Batch, type QueueBound } from './queue.js';
 
 /** Most bytes handed to one write(2). */
@@ -60,6 +60,7 @@ export class FileDestination implements Destination {
   lastError: string | undefined;
   readonly #queue: DeliveryQueue<string>;
   readonly #line: (e: TraceeEvent) => string;
+  readonly #parseArguments: boolean;
   #fd: number;
   /** The table's header goes before the next line written (a new or empty file, or the first line on stdout/stderr). */
   #needHeader: boolean;
@@ -78,7 +79,7 @@ export class FileDestination implements Destination {
     this.name = options.name;
     this.path = options.path ?? 'stdout';
     this.format = options.format ?? 'json';
-    const parseArguments = options.parseArguments ?? false;
+    const parseArguments = (this.#parseArguments = options.parseArguments ?? false);
     this.#line = this.format === 'table' ? tableRow : (e) => jsonLine(e, parseArguments);
     this.#queue = new DeliveryQueue(options.queue, (line) => Buffer.byteLength(line));
     const std = STD_STREAMS[this.path];
@@ -95,9 +96,11 @@ export class FileDestination implements Destination {
     }
   }
 
-  write(events: readonly TraceeEvent[]): void {
+  write(events: readonly TraceeEvent[], json?: JsonLines): void {
     if (this.#closing) return this.#queue.reject(events.length);
-    for (const e of events) this.#queue.offer(() => this.#line(e));
+    const lines = this.format === 'json' && json?.parseArguments === this.#parseArguments ? json.lines : undefined;
+    if (lines) for (let i = 0; i < events.length; i++) this.#queue.offer(() => lines[i] + '\n');
+    else for (const e of events) this.#queue.offer(() => this.#line(e));
     this.#kick();
   }
 

@@ -155,6 +155,8 @@ describe('logRecordOf', () => {
     expect(r.hrTime).toEqual(hrTimeOfNs(bootEpochNs() + 5_000_000_123n));
     expect([r.severityNumber, r.severityText]).toEqual([9, 'INFO']);
     expect(r.attributes).toEqual(recordAttributes(e));
+    // a body made beforehand (the native writer's line) is taken as it is
+    expect(logRecordOf(e, '{"made":1}').body).toBe('{"made":1}');
   });
 
   it('a finding: its severity 0..4 as INFO, WARN, WARN3, ERROR, FATAL with Tracee’s name; its JSON as the body', () => {

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { TraceeEvent } from '@tracee/core';
 import { until } from '../../../../test/helpers.js';
-import { jsonLine } from '../format.js';
+import { jsonLine, tableHeader, tableRow } from '../format.js';
 import { findingOf, openatEvent } from '../testing/events.js';
 import { FileDestination } from './file.js';
 import type { Destination } from './destination.js';
@@ -51,6 +51,22 @@ describe('Fanout: streams', () => {
     expect(read('named')).toBe(text([b, ab]));
     expect(read('eventsOnly')).toBe(text([a, b, ab]));
     expect(fanout.stats().high).toEqual({ written: 2, sent: 2, dropped: 0, queued: 0, failed: 0 });
+  });
+
+  it("JSON lines made beforehand: each JSON file destination writes them, aligned through its stream's filter; a table, or a file whose parseArguments differs, makes its own", async () => {
+    // lines that traceeJson would not make: proof they are the ones written
+    const made = batch.map((e, i) => `{"made":${i},"eventName":"${e.eventName}"}`);
+    const fanout = new Fanout({
+      destinations: [file('all'), file('policyB'), file('table', { format: 'table' }), file('parsed', { parseArguments: true })],
+      streams: [{ name: 's', destinations: ['policyB'], filters: { policies: ['b'] } }],
+    });
+    fanout.write(batch, { lines: made, parseArguments: false });
+    await fanout.close(5000);
+    expect(read('all')).toBe(made.map((l) => l + '\n').join(''));
+    expect(read('policyB')).toBe([made[1], made[2]].map((l) => l + '\n').join(''));
+    expect(read('table')).toBe(tableHeader() + batch.map(tableRow).join(''));
+    expect(read('parsed')).toBe(batch.map((e) => jsonLine(e, true)).join(''));
+    expect(fanout.stats().policyB).toEqual({ written: 2, sent: 2, dropped: 0, queued: 0, failed: 0 });
   });
 
   it('severity alone holds back low findings, not plain events (they have none)', async () => {

@@ -5,7 +5,7 @@
 // stream's destinations do not share a buffer: each has its own bounded
 // queue of the stream's `buffer.size`, so a slow one never delays the others.
 import { isFindingEvent, TraceeError, type Severity, type TraceeEvent } from '@tracee/core';
-import { BUFFER_MODES, DESTINATION_TYPES, STREAM_KINDS, type Destination, type DestinationStats, type DestinationType, type StreamKind } from './destination.js';
+import { BUFFER_MODES, DESTINATION_TYPES, STREAM_KINDS, type Destination, type DestinationStats, type DestinationType, type JsonLines, type StreamKind } from './destination.js';
 import { DEFAULT_QUEUE_EVENTS } from './queue.js';
 import { FileDestination, type FileDestinationOptions } from './file.js';
 import { WebhookDestination, type WebhookDestinationOptions } from './webhook.js';
@@ -181,11 +181,24 @@ export class Fanout {
     this.replace(output);
   }
 
-  write(batch: readonly TraceeEvent[]): void {
+  /** Routes `batch`; `json`, where given, holds its events' JSON lines, handed on aligned with what each filter keeps. */
+  write(batch: readonly TraceeEvent[], json?: JsonLines): void {
     if (batch.length === 0) return;
     for (const route of this.#routes) {
-      const events = route.pass ? batch.filter(route.pass) : batch;
-      if (events.length > 0) for (const d of route.destinations) d.write(events);
+      let events = batch;
+      let lines = json;
+      if (route.pass && json) {
+        const kept: TraceeEvent[] = [];
+        const keptLines: string[] = [];
+        for (let i = 0; i < batch.length; i++) {
+          if (!route.pass(batch[i])) continue;
+          kept.push(batch[i]);
+          keptLines.push(json.lines[i]);
+        }
+        events = kept;
+        lines = { lines: keptLines, parseArguments: json.parseArguments };
+      } else if (route.pass) events = batch.filter(route.pass);
+      if (events.length > 0) for (const d of route.destinations) d.write(events, lines);
     }
   }
 

@@ -7,7 +7,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TraceeError, traceeJson, type TraceeEvent } from '@tracee/core';
 import { parseDuration } from '../format.js';
-import type { Destination, DestinationStats } from './destination.js';
+import type { Destination, DestinationStats, JsonLines } from './destination.js';
 import { DeliveryQueue, finishedWithin, type Batch, type QueueBound } from './queue.js';
 
 /** Defaults of {@link WebhookDestinationOptions} (ours: Tracee's webhook posts one event per request). */
@@ -144,9 +144,11 @@ export class WebhookDestination implements Destination {
     this.#queue = new DeliveryQueue(options.queue, (json) => Buffer.byteLength(json));
   }
 
-  write(events: readonly TraceeEvent[]): void {
+  write(events: readonly TraceeEvent[], json?: JsonLines): void {
     if (this.#closing) return this.#queue.reject(events.length);
-    for (const e of events) this.#queue.offer(() => traceeJson(e, { parseArguments: this.#parseArguments }));
+    const lines = json?.parseArguments === this.#parseArguments ? json.lines : undefined;
+    if (lines) for (let i = 0; i < events.length; i++) this.#queue.offer(() => lines[i]);
+    else for (const e of events) this.#queue.offer(() => traceeJson(e, { parseArguments: this.#parseArguments }));
     this.#sending ??= this.#send().finally(() => (this.#sending = undefined));
   }
 
