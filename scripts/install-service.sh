@@ -46,6 +46,11 @@ else
   install -m 0644 "$src/config.yaml" "$config"
   echo "install-service: wrote $config"
 fi
+# the file destination's log, rotated; SIGUSR1 reopens it (nothing lost)
+logrotate=$root/etc/logrotate.d/tracee-rs
+install -d -m 0755 "$(dirname "$logrotate")"
+install -m 0644 "$src/logrotate" "$logrotate"
+echo "install-service: wrote $logrotate"
 if [[ $root == / && -d /run/systemd/system ]]; then
   systemctl daemon-reload
   echo "install-service: systemd reloaded; start it with: systemctl enable --now tracee-rs"

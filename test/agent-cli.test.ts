@@ -128,4 +128,22 @@ describe('the agent through the command', () => {
     expect(ours.map((f) => [f.eventName, f.hostProcessId, f.aggregate?.count])).toEqual(pids.map((pid) => ['anti_debugging', pid, 5]));
     for (const f of ours) expect(f.aggregate!.firstTimestamp < f.aggregate!.lastTimestamp).toBe(true);
   }, 60_000);
+
+  it('a destination that fails says so while it happens, with why, not only in the summary at exit', async () => {
+    // nothing listens on port 1
+    const agent = spawn(process.execPath, [CLI, '--events', 'sched_process_exec', '--output', 'webhook:http://127.0.0.1:1/in'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    agent.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
+    try {
+      await until(() => stderr.includes('attached to'), 20_000, 'the agent attached');
+      expect(await run(['/bin/true'])).toBe(0);
+      await until(() => stderr.includes('tracee-rs: warning: destination webhook (webhook): '), 15_000, 'the warning');
+      expect(stderr).toMatch(/tracee-rs: warning: destination webhook \(webhook\): \d+ records dropped, [1-9]\d* failed attempts since the start; last error: ECONNREFUSED\n/);
+      agent.kill('SIGTERM');
+      expect((await once(agent, 'exit'))[0]).toBe(0);
+      expect(stderr).toMatch(/tracee-rs: destination webhook \(webhook\): 0 sent, [1-9]\d* dropped, [1-9]\d* failed attempts/);
+    } finally {
+      agent.kill('SIGKILL');
+    }
+  }, 60_000);
 });

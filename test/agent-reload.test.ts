@@ -116,7 +116,7 @@ describe('agent: reload and reopen under a steady workload', () => {
       // p1 until the reload, then p1 and p2; never anything else
       const runs = all.map((r) => r.policies).filter((p, i, a) => i === 0 || p !== a[i - 1]);
       expect(runs).toEqual(['p1', 'p1+p2']);
-      expect(stderr, stderr).toMatch(/tracee-rs: \d+ events seen, 0 lost, \d+ sent to the destinations/);
+      expect(stderr, stderr).toMatch(/tracee-rs: \d+ events seen, 0 lost, \d+ handed to the destinations/);
     } finally {
       work.kill('SIGKILL');
       agent.kill('SIGKILL');

@@ -13,6 +13,7 @@ import { runInNewContext } from 'node:vm';
 import { afterEach, describe, expect, it } from 'vitest';
 import { traceeJson, TraceSession, type TraceeEvent } from '@tracee/core';
 import { jsonLine } from '../packages/cli/src/format.js';
+import { FileDestination } from '../packages/cli/src/output/file.js';
 import { Fanout } from '../packages/cli/src/output/streams.js';
 import { WebhookDestination } from '../packages/cli/src/output/webhook.js';
 import { openatEvent } from '../packages/cli/src/testing/events.js';
@@ -203,6 +204,36 @@ describe('webhook destination', () => {
       slow: { written: 300, sent: 0, dropped: 300, queued: 0, failed: 0 },
       fast: { written: 300, sent: 300, dropped: 0, queued: 0, failed: 0 },
     });
+  });
+});
+
+describe('file destination on a full disk', () => {
+  it('a write the disk took in part: the partial line is cut off, so every line in the file parses and the next is not appended to half of one', async () => {
+    const mnt = mkdtempSync(join(tmpdir(), 'trc-fulldisk-'));
+    expect(spawnSync('mount', ['-t', 'tmpfs', '-o', 'size=16k', 'none', mnt]).status).toBe(0);
+    try {
+      const path = join(mnt, 'events.json');
+      const d = new FileDestination({ name: 'full', path });
+      // far more than 16 KiB of lines, in batches that straddle the end of the space
+      for (let i = 0; i < 20; i++) {
+        d.write(Array.from({ length: 25 }, (_, j) => openatEvent(i * 25 + j)));
+        await until(() => d.stats().queued === 0);
+      }
+      await d.close(5000);
+      const text = readFileSync(path, 'utf8');
+      const lines = text.split('\n');
+      // whole lines only, each one parses, and the file ends with a newline
+      expect(lines.pop()).toBe('');
+      for (const l of lines) expect(() => JSON.parse(l)).not.toThrow();
+      const s = d.stats();
+      expect(s.sent).toBe(lines.length);
+      expect([s.written, s.sent + s.dropped, s.queued]).toEqual([500, 500, 0]);
+      expect(s.dropped).toBeGreaterThan(0);
+      expect(d.lastError).toMatch(/ENOSPC/);
+    } finally {
+      spawnSync('umount', [mnt]);
+      rmSync(mnt, { recursive: true, force: true });
+    }
   });
 });
 

@@ -12,6 +12,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { parse, parseAllDocuments } from 'yaml';
 import { DEFAULT_SOCKETS } from '@tracee/core';
 import { resolveConfig } from '../../packages/cli/src/config/resolve.js';
+import { DEFAULT_PID_FILE } from '../../packages/cli/src/reload-command.js';
 
 const ROOT = new URL('../..', import.meta.url).pathname;
 const INSTALL = join(ROOT, 'scripts/install-service.sh');
@@ -43,11 +44,18 @@ describe('systemd: scripts/install-service.sh', () => {
     expect(first.stdout.split('\n')).toEqual([
       `install-service: wrote ${unitPath} (ExecStart=${process.execPath})`,
       `install-service: wrote ${configPath}`,
+      `install-service: wrote ${join(root, 'etc/logrotate.d/tracee-rs')}`,
       `install-service: installed under ${root}; on that system: systemctl daemon-reload && systemctl enable --now tracee-rs`,
       '',
     ]);
     const unit = readFileSync(unitPath, 'utf8');
     const service = new Map(section(unit, 'Service'));
+    // the config's pid-file is in the unit's runtime directory (/run is read-only under ProtectSystem=strict)
+    const config = parse(readFileSync(configPath, 'utf8')) as { 'pid-file': string };
+    expect(config['pid-file']).toBe(`/run/${service.get('RuntimeDirectory')}/tracee-rs.pid`);
+    expect(config['pid-file']).toBe(DEFAULT_PID_FILE);
+    // logrotate signals the main process to reopen its files
+    expect(readFileSync(join(root, 'etc/logrotate.d/tracee-rs'), 'utf8')).toMatch(/postrotate\n\s+systemctl kill --kill-whom=main --signal=SIGUSR1 tracee-rs.service/);
     expect(service.get('ExecStart')).toBe(`${process.execPath} --config /etc/tracee-rs/config.yaml`);
     expect([service.get('Type'), service.get('Restart'), service.get('ExecReload')]).toEqual(['simple', 'on-failure', '/bin/kill -HUP $MAINPID']);
     expect(service.get('CapabilityBoundingSet')!.split(' ')).toEqual(['CAP_BPF', 'CAP_PERFMON', 'CAP_SYS_PTRACE', 'CAP_SYSLOG']);

@@ -7,7 +7,7 @@
 // fast as the fan-out takes them.
 import { FindingAggregator, isFindingEvent, TraceSession, type TraceeEvent } from '@tracee/core';
 import type { AgentConfig, DestinationConfig, StreamConfig } from './config/agent-config.js';
-import type { DestinationStats, JsonLines } from './output/destination.js';
+import type { Destination, DestinationStats, JsonLines } from './output/destination.js';
 import { OtlpDestination, parseOtlpUrl } from './output/otlp.js';
 import { Fanout, type DestinationOpener, type DestinationSpec, type OutputSpec } from './output/streams.js';
 import { AgentMetrics } from './server/metrics.js';
@@ -152,6 +152,11 @@ export class Agent {
     return this.#fanout.stats();
   }
 
+  /** The open destinations, by name. */
+  destinations(): ReadonlyMap<string, Destination> {
+    return this.#fanout.destinations();
+  }
+
   /** Each destination's type, by name. */
   types(): Record<string, string> {
     return Object.fromEntries([...this.#fanout.destinations()].map(([name, d]) => [name, d.type]));
@@ -206,6 +211,39 @@ export class Agent {
     await this.#fanout.close(timeoutMs);
     await this.#server?.close();
   }
+}
+
+/** How often the agent looks for destinations that drop or fail, in ms. */
+const WATCH_MS = 5000;
+/** The least time between two warnings about one destination, in ms. */
+const WARN_EVERY_MS = 60_000;
+
+/**
+ * Warns on stderr when a destination drops records or fails, with why (its
+ * last error): at the first, then at most once a minute per destination,
+ * each line counting what happened since the last. Returns what stops it.
+ */
+export function watchDestinations(agent: Agent, warn: (line: string) => void): () => void {
+  const seen = new Map<string, { dropped: number; failed: number; warnedAt: number }>();
+  const timer = setInterval(() => {
+    const now = Date.now();
+    const destinations = agent.destinations();
+    for (const [name, s] of Object.entries(agent.stats())) {
+      const last = seen.get(name) ?? { dropped: 0, failed: 0, warnedAt: -Infinity };
+      const dropped = s.dropped - last.dropped;
+      const failed = s.failed - last.failed;
+      if ((dropped > 0 || failed > 0) && now - last.warnedAt >= WARN_EVERY_MS) {
+        const d = destinations.get(name);
+        const why = d?.lastError ? `; last error: ${d.lastError}` : dropped > 0 && failed === 0 ? '; its queue was full (it takes records more slowly than they come)' : '';
+        warn(`destination ${name} (${d?.type}): ${dropped} records dropped${failed ? `, ${failed} failed attempts` : ''} since ${last.warnedAt === -Infinity ? 'the start' : 'the last warning'}${why}`);
+        seen.set(name, { dropped: s.dropped, failed: s.failed, warnedAt: now });
+      } else if (!seen.has(name)) {
+        seen.set(name, last);
+      }
+    }
+  }, WATCH_MS);
+  timer.unref();
+  return () => clearInterval(timer);
 }
 
 /** One line per destination for the summary at exit: what it sent, dropped and failed. */

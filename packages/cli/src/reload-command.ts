@@ -4,8 +4,8 @@
 // made of it goes to its stderr and to tracee_rs_reloads_total.
 import { readFileSync } from 'node:fs';
 
-/** Where `tracee-rs reload` looks when no --pid-file is given (start the agent with --pid-file /run/tracee-rs.pid). */
-export const DEFAULT_PID_FILE = '/run/tracee-rs.pid';
+/** Where `tracee-rs reload` looks when no --pid-file is given: the systemd unit's (deploy/systemd: RuntimeDirectory=tracee-rs). */
+export const DEFAULT_PID_FILE = '/run/tracee-rs/tracee-rs.pid';
 
 /** Exit 0: signalled; 1: the file names no running tracee-rs; 2: no such file. */
 export function reloadCommand(pidFile: string): void {

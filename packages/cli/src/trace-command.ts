@@ -3,7 +3,7 @@
 // into the kernel ring, where the loss is counted and reported, not memory.
 import { once } from 'node:events';
 import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { BUILTIN_RULES, PolicyError, SIGNATURES_SET, TraceSession, TraceeError, loadPolicies, loadRules, parseEnrichment, type ContainerEnrichment, type Policy, type Rule, type SyscallHooks, type TraceeEvent } from '@tracee/core';
+import { BUILTIN_RULES, PolicyError, SIGNATURES_SET, formatIssue, TraceSession, TraceeError, loadPolicies, loadRules, parseEnrichment, type ContainerEnrichment, type Policy, type Rule, type SyscallHooks, type TraceeEvent } from '@tracee/core';
 import type { Agent } from './agent.js';
 import type { AgentConfig } from './config/agent-config.js';
 import { jsonLine, parseDuration, tableHeader, tableRow } from './format.js';
@@ -183,7 +183,7 @@ export async function runTrace(argv: TraceArgs, reread?: () => AgentConfig): Pro
     const filtered = stats.filtered > 0 ? `, ${stats.filtered} dropped by event filters` : '';
     const checks = info.rootkitChecks ? `, ${stats.rootkitChecks} rootkit checks` : '';
     const count = nativeJson ? session.written : printed.count;
-    process.stderr.write(`tracee-rs: ${stats.received} events seen, ${stats.lost} lost${filtered}, ${count} ${agent ? 'sent to the destinations' : 'printed'}${checks}\n`);
+    process.stderr.write(`tracee-rs: ${stats.received} events seen, ${stats.lost} lost${filtered}, ${count} ${agent ? 'handed to the destinations (each one\'s sent and dropped below)' : 'printed'}${checks}\n`);
     if (agent) for (const line of (agentSummary ?? (() => []))(agent)) process.stderr.write(`tracee-rs: ${line}\n`);
   };
   const agentSummary = agent && (await import('./agent.js')).destinationSummary;
@@ -197,17 +197,24 @@ export async function runTrace(argv: TraceArgs, reread?: () => AgentConfig): Pro
   // SIGUSR1: logrotate moved the files
   const onReopen = (): void => agent?.reopen();
   process.on('SIGUSR1', onReopen);
+  // a destination that drops or fails says so while it happens, not only at exit
+  const unwatch = agent && (await import('./agent.js')).watchDestinations(agent, (line) => process.stderr.write(`tracee-rs: warning: ${line}\n`));
   // on, not once: a second Ctrl-C must not kill the process mid-summary.
   // The first stops the trace; what was taken is still printed. One more
   // while output is pending (a reader that takes no more) abandons it.
   let signalled = false;
+  let signalledAt = 0;
   const onSignal = (): void => {
     if (!signalled) {
       signalled = true;
+      signalledAt = Date.now();
       return stop();
     }
+    // the same stop again (timeout(1) and kill(1) of a process group signal
+    // it twice at once): not a second Ctrl-C
+    if (Date.now() - signalledAt < 1000) return;
     summary();
-    fail('stopped with output still pending: the reader of stdout took no more (what it took is counted as printed)');
+    fail(agent ? 'stopped again while the destinations were sending what they held (what they had not sent is counted as dropped)' : 'stopped with output still pending: the reader of stdout took no more (what it took is counted as printed)');
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
@@ -240,6 +247,7 @@ export async function runTrace(argv: TraceArgs, reread?: () => AgentConfig): Pro
   }
   if (timer) clearTimeout(timer);
   if (status) clearInterval(status);
+  unwatch?.();
   process.off('SIGHUP', onReload);
   process.off('SIGUSR1', onReopen);
   await reloading;
@@ -315,7 +323,8 @@ async function reloadConfig(session: TraceSession, agent: Agent | undefined, arg
     agent?.metrics.countReload('applied');
     process.stderr.write(`tracee-rs: reloaded${policies ? `: ${policies.length} polic${policies.length === 1 ? 'y' : 'ies'} (${policies.map((p) => p.name).join(', ')})` : ''}${agent && next ? `; destinations: ${next.output.destinations.map((d) => d.name).join(', ')}` : ''} (policy bits in use: ${names})\n`);
   } catch (e) {
-    refuse([messageOf(e)]);
+    // every problem of the policy files, each at its place; tracee-core's refusals without their 'reload: '
+    refuse(e instanceof PolicyError ? e.issues.map(formatIssue) : [messageOf(e).replace(/^reload: /, '')]);
   }
 }
 

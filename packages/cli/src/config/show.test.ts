@@ -30,6 +30,9 @@ describe('config show', () => {
   it('masks every secret: header values, URL passwords, secret-looking query values', () => {
     expect(maskUrl('https://bob:hunter2@siem.example:8443/in?api_key=k3y&tenant=blue&token=t&sig=s')).toBe(`https://bob:${MASK}@siem.example:8443/in?api_key=${MASK}&tenant=blue&token=${MASK}&sig=${MASK}`);
     expect(maskUrl('not a url')).toBe('not a url');
+    // one that does not parse is masked by its shape: its errors are printed
+    expect(maskUrl('http://u:pw9999@[::1/x')).toBe(`http://u:${MASK}@[::1/x`);
+    expect(maskUrl('http://u:hunter2@[::1/in?token=ZZTOP&x=1')).toBe(`http://u:${MASK}@[::1/in?token=${MASK}&x=1`);
     const shown = toYaml(configFile(resolveConfig(TEXT, 'agent.yaml', {})));
     for (const secret of ['hunter2', 'k3y', 's3cret', 'abc']) expect(shown).not.toContain(secret);
     expect(shown).toContain('tenant=blue');

@@ -7,26 +7,8 @@ import type { AgentConfig, DestinationConfig } from './agent-config.js';
 import type { ConfigFile, ContainerEnrichmentFile, DestinationFile } from './schema.js';
 
 /** What a masked secret reads as. */
-export const MASK = '********';
-
-/** Query parameters whose values are secrets (`?token=`, `?api_key=`, `?sig=`, ...). */
-const SECRET_PARAM = /token|key|secret|pass|auth|sig|credential/i;
-
-/** `url` with its password and secret-looking query values masked; as given when it is not a URL. */
-export function maskUrl(url: string): string {
-  let u: URL;
-  try {
-    u = new URL(url);
-  } catch {
-    return url;
-  }
-  const secrets = [...u.searchParams.keys()].filter((k) => SECRET_PARAM.test(k));
-  // nothing to mask: as written (URL's href would normalize it)
-  if (!u.password && secrets.length === 0) return url;
-  if (u.password) u.password = MASK;
-  for (const k of secrets) u.searchParams.set(k, MASK);
-  return u.href;
-}
+export { MASK, maskUrl } from '../output/secrets.js';
+import { MASK, maskUrl } from '../output/secrets.js';
 
 /**
  * A flag as typed with its secrets masked: a header's value

@@ -72,6 +72,8 @@ export interface Destination {
    */
   write(events: readonly TraceeEvent[], json?: JsonLines): void;
   stats(): DestinationStats;
+  /** Why its last attempt failed (`HTTP 500`, `ECONNREFUSED`, `writing F failed: ENOSPC`), if one did: never a secret. */
+  readonly lastError?: string;
   /** Reopens what it writes to (a file moved by logrotate: SIGUSR1); a no-op where nothing is open. */
   reopen(): void;
   /**

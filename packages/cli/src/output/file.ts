@@ -3,7 +3,7 @@
 // the destination's bounded queue, one write(2) at a time, so a full disk or
 // a pipe nobody reads never stalls the tracer: lines wait in the queue, and
 // what does not fit is dropped and counted.
-import { close, constants, fstatSync, open, openSync, write } from 'node:fs';
+import { close, constants, fstatSync, ftruncateSync, open, openSync, write } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { promisify } from 'node:util';
 import { TraceeError, type TraceeEvent } from '@tracee/core';
@@ -204,9 +204,30 @@ export class FileDestination implements Destination {
     } catch (e) {
       this.#queue.failed();
       this.lastError = `writing ${this.path} failed: ${(e as Error).message}`;
+      this.#dropPartialLine(progress);
     }
     if (progress.done >= progress.headerBytes) this.#needHeader = false;
     return wholeLines(progress);
+  }
+
+  /**
+   * After a failed write (a full disk) that left part of a line in a file,
+   * cuts the file back to the end of its last whole line: the next line
+   * must not be appended to half of one, and a reader must not find a line
+   * that does not parse. (stdout and stderr, not files of ours, are left.)
+   */
+  #dropPartialLine(progress: Progress): void {
+    if (STD_STREAMS[this.path] !== undefined) return;
+    const whole = wholeLines(progress);
+    const wholeBytes = progress.headerBytes + progress.lines.slice(0, whole).reduce((n, l) => n + Buffer.byteLength(l), 0);
+    const partial = progress.done - Math.max(wholeBytes, Math.min(progress.done, progress.headerBytes));
+    if (partial <= 0) return;
+    try {
+      ftruncateSync(this.#fd, fstatSync(this.#fd).size - partial);
+      progress.done -= partial;
+    } catch (e) {
+      this.lastError += `; cutting its partial line failed: ${(e as Error).message}`;
+    }
   }
 
   /** The table's header goes at the top of a file that is empty when opened (new, or emptied). */

@@ -45,6 +45,7 @@ import {
 import { isFindingEvent, traceeJson, bootEpochNs, TraceeError, type Severity, type TraceeEvent } from '@tracee/core';
 import type { Destination, DestinationStats, JsonLines, OtlpProtocol } from './destination.js';
 import { DEFAULT_QUEUE_EVENTS } from './queue.js';
+import { maskUrl } from './secrets.js';
 
 // The OpenTelemetry modules are loaded when the first otlp destination is
 // made: with grpc-js they take ~0.3 s to load, which a trace without one
@@ -229,18 +230,18 @@ const USAGE = 'use e.g. otlp:http://127.0.0.1:4318 (OTLP/HTTP) or otlp+grpc:http
 export function parseOtlpUrl(spec: string): OtlpEndpoint {
   const colon = spec.indexOf(':');
   const protocol = colon > 0 ? OTLP_SCHEMES[spec.slice(0, colon)] : undefined;
-  if (!protocol) throw new Error(`invalid otlp destination '${spec}': ${USAGE}`);
+  if (!protocol) throw new Error(`invalid otlp destination '${maskUrl(spec)}': ${USAGE}`);
   const rest = spec.slice(colon + 1);
   let url: URL;
   try {
     url = new URL(rest);
   } catch {
-    throw new Error(`invalid otlp destination '${spec}': '${rest}' is not a URL; ${USAGE}`);
+    throw new Error(`invalid otlp destination '${maskUrl(spec)}': '${maskUrl(rest)}' is not a URL; ${USAGE}`);
   }
-  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`invalid otlp destination '${spec}': the URL must be http:// or https://; ${USAGE}`);
-  if (url.search || url.hash) throw new Error(`invalid otlp destination '${spec}': no query or fragment is sent; ${USAGE}`);
+  if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`invalid otlp destination '${maskUrl(spec)}': the URL must be http:// or https://; ${USAGE}`);
+  if (url.search || url.hash) throw new Error(`invalid otlp destination '${maskUrl(spec)}': no query or fragment is sent; ${USAGE}`);
   if (protocol === 'grpc') {
-    if (url.pathname !== '/') throw new Error(`invalid otlp destination '${spec}': OTLP/gRPC has no path, give host and port only; ${USAGE}`);
+    if (url.pathname !== '/') throw new Error(`invalid otlp destination '${maskUrl(spec)}': OTLP/gRPC has no path, give host and port only; ${USAGE}`);
     return { protocol, url: url.origin };
   }
   const path = url.pathname.replace(/\/+$/, '');
@@ -314,6 +315,8 @@ export class OtlpDestination implements Destination {
   #flushing = false;
   #drained: (() => void) | undefined;
   #stats: Omit<DestinationStats, 'queued'> = { written: 0, sent: 0, dropped: 0, failed: 0 };
+  /** Why the last export failed (the exporter's error), if one did. */
+  lastError: string | undefined;
 
   constructor(options: OtlpDestinationOptions) {
     this.name = options.name;
@@ -435,6 +438,7 @@ export class OtlpDestination implements Destination {
       else {
         this.#stats.failed++;
         this.#stats.dropped += batch.length;
+        this.lastError = result.error?.message ?? 'export failed';
       }
       this.#pump();
     };
