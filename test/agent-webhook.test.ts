@@ -178,7 +178,7 @@ describe('webhook destination', () => {
 
   it('close() that runs out of time aborts the request under way and counts all it held as dropped', async () => {
     const r = await receiver(() => 'hang');
-    const d = new WebhookDestination({ name: 'hook', url: r.url, timeoutMs: 60_000, batchEvents: 10 });
+    const d = new WebhookDestination({ name: 'hook', url: r.url, timeoutMs: 60_000, batchEvents: 10, requestsInFlight: 3 });
     d.write(events(0, 25));
     // its three batches (10, 10, 5), in flight together
     await until(() => r.received.length === 3);
@@ -211,7 +211,7 @@ describe('webhook destination', () => {
     const fast = await receiver(() => 200);
     const fanout = new Fanout({
       destinations: [
-        { type: 'webhook', name: 'slow', url: slow.url, timeoutMs: 30_000 },
+        { type: 'webhook', name: 'slow', url: slow.url, timeoutMs: 30_000, requestsInFlight: 3 },
         { type: 'webhook', name: 'fast', url: fast.url },
       ],
     });

@@ -18,7 +18,7 @@ export const WEBHOOK_DEFAULTS = {
   maxBackoffMs: 30_000,
   batchEvents: 1000,
   batchBytes: 4 * 1024 * 1024,
-  requestsInFlight: 4,
+  requestsInFlight: 2,
 } as const;
 
 /** Answers worth another attempt: timeouts, rate limits and the server's own errors; any other 4xx would be answered the same again. */
@@ -57,8 +57,10 @@ export interface WebhookDestinationOptions {
    * Requests in flight at most, retries included: while one waits for its
    * answer (or its backoff), the next batches are posted, so batches may
    * arrive out of order (each event still in the order written within its
-   * batch). One request at a time held a receiver answering in ~1 ms to
-   * ~98 k events/s here (docs/performance.md); 1: strictly in order.
+   * batch). Default 2: one request at a time held a receiver answering in
+   * ~1 ms to ~98 k events/s here, dropping ~2 %; 4 delivered more at 300 k/s
+   * offered but kept the event loop busy enough that the kernel ring lost
+   * events in 2 of 4 runs, 2 in none (docs/performance.md). 1: strictly in order.
    */
   requestsInFlight?: number;
   /** Argument values as people read them (`O_RDONLY|O_CLOEXEC`), as `--parse-arguments`. */
