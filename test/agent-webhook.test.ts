@@ -15,7 +15,7 @@ import { traceeJson, TraceSession, type TraceeEvent } from '@tracee/core';
 import { jsonLine } from '../packages/cli/src/format.js';
 import { FileDestination } from '../packages/cli/src/output/file.js';
 import { Fanout } from '../packages/cli/src/output/streams.js';
-import { WebhookDestination } from '../packages/cli/src/output/webhook.js';
+import { WEBHOOK_DEFAULTS, WebhookDestination } from '../packages/cli/src/output/webhook.js';
 import { openatEvent } from '../packages/cli/src/testing/events.js';
 import { arg, until } from './helpers.js';
 
@@ -71,6 +71,8 @@ const events = (from: number, n: number) => Array.from({ length: n }, (_, i) => 
 const objects = (es: readonly TraceeEvent[]) => es.map((e) => JSON.parse(traceeJson(e)) as unknown);
 /** The events of the requests answered 2xx, in order. */
 const accepted = (received: Received[]) => received.filter((r) => r.status !== undefined && r.status < 300).flatMap((r) => JSON.parse(r.body) as unknown[]);
+/** Events in an order of their own (requests in flight together arrive in any order): to compare which arrived, each how often. */
+const anyOrder = (xs: unknown[]) => xs.map((x) => JSON.stringify(x)).sort();
 
 describe('webhook destination', () => {
   it('posts JSON arrays of Tracee events with its headers; a 500 is retried, and what it held is delivered once', async () => {
@@ -103,7 +105,8 @@ describe('webhook destination', () => {
     const r = await receiver(() => 200);
     const es = events(0, 3);
     const made = es.map((e, i) => `{"made":${i}}`);
-    const d = new WebhookDestination({ name: 'hook', url: r.url });
+    // one request at a time: the requests in the order written
+    const d = new WebhookDestination({ name: 'hook', url: r.url, requestsInFlight: 1 });
     d.write(es, { lines: made, parseArguments: false });
     d.write(es, { lines: made, parseArguments: true });
     await d.close(10_000);
@@ -113,13 +116,33 @@ describe('webhook destination', () => {
 
   it('batches what arrives while a request is out, in order, each event once', async () => {
     const r = await receiver(() => 200);
-    const d = new WebhookDestination({ name: 'hook', url: r.url, batchEvents: 300 });
+    const d = new WebhookDestination({ name: 'hook', url: r.url, batchEvents: 300, requestsInFlight: 1 });
     for (let i = 0; i < 10; i++) d.write(events(i * 100, 100));
     await d.close(10_000);
     // the first write's 100 went out alone; the other 900 waited, in batches of 300 at most
     expect(r.received.map((x) => (JSON.parse(x.body) as unknown[]).length)).toEqual([100, 300, 300, 300]);
     expect(accepted(r.received)).toEqual(objects(events(0, 1000)));
     expect(d.stats()).toEqual({ written: 1000, sent: 1000, dropped: 0, queued: 0, failed: 0 });
+  });
+
+  it('up to requestsInFlight requests at a time (WEBHOOK_DEFAULTS), each retried on its own: every event once, batches in any order', async () => {
+    const inFlight = WEBHOOK_DEFAULTS.requestsInFlight;
+    expect(inFlight).toBeGreaterThan(1);
+    // the first `inFlight` requests hang past the timeout; every later one is answered
+    const r = await receiver((n) => (n < inFlight ? 'hang' : 200));
+    const d = new WebhookDestination({ name: 'hook', url: r.url, timeoutMs: 500, backoffMs: 10, batchEvents: 10 });
+    const n = 10 * (inFlight + 2);
+    d.write(events(0, n));
+    await until(() => r.received.length === inFlight);
+    // the two other batches wait for a request to end
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    expect(r.received).toHaveLength(inFlight);
+    expect(d.stats()).toEqual({ written: n, sent: 0, dropped: 0, queued: n, failed: 0 });
+    await d.close(10_000);
+    // each timed-out batch posted again, then the two that waited
+    expect(r.received).toHaveLength(2 * inFlight + 2);
+    expect(anyOrder(accepted(r.received))).toEqual(anyOrder(objects(events(0, n))));
+    expect(d.stats()).toEqual({ written: n, sent: n, dropped: 0, queued: 0, failed: inFlight });
   });
 
   it('a receiver that hangs past the timeout: each attempt failed, then the batch dropped', async () => {
@@ -156,9 +179,10 @@ describe('webhook destination', () => {
 
   it('close() that runs out of time aborts the request under way and counts all it held as dropped', async () => {
     const r = await receiver(() => 'hang');
-    const d = new WebhookDestination({ name: 'hook', url: r.url, timeoutMs: 60_000, batchEvents: 10 });
+    const d = new WebhookDestination({ name: 'hook', url: r.url, timeoutMs: 60_000, batchEvents: 10, requestsInFlight: 3 });
     d.write(events(0, 25));
-    await until(() => r.received.length === 1);
+    // its three batches (10, 10, 5), in flight together
+    await until(() => r.received.length === 3);
     const started = performance.now();
     await d.close(300);
     expect(performance.now() - started).toBeLessThan(2000);
@@ -188,7 +212,7 @@ describe('webhook destination', () => {
     const fast = await receiver(() => 200);
     const fanout = new Fanout({
       destinations: [
-        { type: 'webhook', name: 'slow', url: slow.url, timeoutMs: 30_000 },
+        { type: 'webhook', name: 'slow', url: slow.url, timeoutMs: 30_000, requestsInFlight: 3 },
         { type: 'webhook', name: 'fast', url: fast.url },
       ],
     });
@@ -196,8 +220,9 @@ describe('webhook destination', () => {
     for (let i = 0; i < 3; i++) fanout.write(events(i * 100, 100));
     await until(() => fanout.stats().fast.sent === 300, 5000, 'the fast receiver');
     expect(performance.now() - started).toBeLessThan(5000);
-    expect(accepted(fast.received)).toEqual(objects(events(0, 300)));
-    expect(slow.received).toHaveLength(1);
+    // one request per write, in flight together
+    expect(anyOrder(accepted(fast.received))).toEqual(anyOrder(objects(events(0, 300))));
+    await until(() => slow.received.length === 3, 5000, 'the slow receiver’s three requests');
     expect(fanout.stats().slow).toEqual({ written: 300, sent: 0, dropped: 0, queued: 300, failed: 0 });
     await fanout.close(100);
     expect(fanout.stats()).toEqual({
@@ -278,7 +303,7 @@ describe('a real trace through Fanout', () => {
       expect(execs.filter((e) => arg(e, 'pathname') === marker)).toHaveLength(5);
       expect(all.length).toBeGreaterThan(execs.length);
       expect(readFileSync(file, 'utf8')).toBe(all.map((e) => jsonLine(e)).join(''));
-      expect(accepted(r.received)).toEqual(objects(execs));
+      expect(anyOrder(accepted(r.received))).toEqual(anyOrder(objects(execs)));
       expect(r.received.every((x) => x.status === 200)).toBe(true);
       expect(fanout.stats()).toEqual({
         file: { written: all.length, sent: all.length, dropped: 0, queued: 0, failed: 0 },

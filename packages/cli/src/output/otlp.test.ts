@@ -1,7 +1,8 @@
+import { existsSync, readFileSync } from 'node:fs';
 import * as incubating from '@opentelemetry/semantic-conventions/incubating';
 import { BUILTIN_RULES, EVENTS, bootEpochNs, findingEvent, ruleEventId, traceeJson, type Finding, type Severity, type TraceeEvent } from '@tracee/core';
 import { describe, expect, it } from 'vitest';
-import { INCUBATING, hrTimeOfNs, logRecordOf, parseOtlpUrl, recordAttributes } from './otlp.js';
+import { EXPORTER_NICE, INCUBATING, OtlpDestination, hrTimeOfNs, logRecordOf, parseOtlpUrl, recordAttributes } from './otlp.js';
 
 const idOf = (name: string) => EVENTS.find((d) => d.name === name)!.id;
 
@@ -179,5 +180,48 @@ describe('logRecordOf', () => {
   it('hrTimeOfNs keeps every nanosecond past 2^53', () => {
     expect(hrTimeOfNs(1_764_000_000_123_456_789n)).toEqual([1_764_000_000, 123_456_789]);
     expect(hrTimeOfNs(999n)).toEqual([0, 999]);
+  });
+});
+
+// The exporter's own thread (otlp-worker.ts, run from the build: `npm run
+// build`), without a collector: nothing listens on 127.0.0.1:9 here.
+describe('the otlp destination’s exporter thread', () => {
+  const refused = { protocol: 'http/protobuf', url: 'http://127.0.0.1:9/v1/logs' } as const;
+  const until = async (ok: () => boolean, what: string) => {
+    for (const start = Date.now(); !ok(); await new Promise((r) => setTimeout(r, 10))) if (Date.now() - start > 10_000) throw new Error(`timed out waiting for ${what}`);
+  };
+
+  /** A thread's nice value: the 19th field of /proc/self/task/TID/stat (counted after the comm, which may hold spaces). */
+  const niceOf = (tid: number) => {
+    const stat = readFileSync(`/proc/self/task/${tid}/stat`, 'utf8');
+    return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
+  };
+
+  it('is a thread of this process at EXPORTER_NICE above this thread, and has exited after close()', async () => {
+    const d = new OtlpDestination({ name: 'otel', endpoint: refused });
+    await until(() => d.exporterTid !== undefined, 'the thread to start');
+    const tid = d.exporterTid!;
+    expect(tid).not.toBe(process.pid);
+    expect(niceOf(tid)).toBe(Math.min(19, niceOf(process.pid) + EXPORTER_NICE));
+    await d.close(1000);
+    expect(existsSync(`/proc/self/task/${tid}`)).toBe(false);
+    expect(d.lastError).toBeUndefined();
+  });
+
+  it('that fails drops what is queued and everything after, exactly, and says why once', async () => {
+    // the gRPC exporter refuses this URL when it is made, on the thread
+    const d = new OtlpDestination({ name: 'otel', endpoint: { protocol: 'grpc', url: 'not a url' } });
+    d.write([event('openat'), event('openat'), event('openat')]);
+    expect(d.stats()).toEqual({ written: 3, sent: 0, dropped: 0, queued: 3, failed: 0 });
+    await until(() => d.lastError !== undefined, 'the thread to fail');
+    expect(d.lastError).toBe('the exporter thread failed: Invalid URL');
+    expect(d.stats()).toEqual({ written: 3, sent: 0, dropped: 3, queued: 0, failed: 0 });
+    d.write([event('openat')]);
+    expect(d.stats()).toEqual({ written: 4, sent: 0, dropped: 4, queued: 0, failed: 0 });
+    const start = Date.now();
+    await d.close(5000);
+    expect(Date.now() - start).toBeLessThan(1000);
+    // its exit after the failure is not a second reason
+    expect(d.lastError).toBe('the exporter thread failed: Invalid URL');
   });
 });

@@ -9,7 +9,10 @@
 // the SDK's ReadableLogRecord made here, not by a LoggerProvider: its
 // emit() cost 4.3 µs an event against 0.2 µs (measured on this 2-core
 // machine, loaded), for what these records do not use (a context's trace
-// ids, attribute limits).
+// ids, attribute limits). The exporter itself runs on the destination's own
+// thread (otlp-worker.ts): its protobuf serialization, ~11 µs a record, on
+// the event loop held a destination below 40 k records/s and, at 300 k
+// events/s offered, let the kernel's ring lose records (docs/performance.md).
 //
 // One log record per event:
 // - body: the event's line of Tracee's JSON (traceeJson: what `--output json`
@@ -25,12 +28,10 @@
 // what OTEL_RESOURCE_ATTRIBUTES / OTEL_SERVICE_NAME say (a DaemonSet's pod).
 import { createRequire } from 'node:module';
 import { hostname } from 'node:os';
+import { Worker } from 'node:worker_threads';
 import { SeverityNumber, type LogAttributes } from '@opentelemetry/api-logs';
-import type * as Core from '@opentelemetry/core';
-import type * as OtlpGrpc from '@opentelemetry/exporter-logs-otlp-grpc';
-import type * as OtlpProto from '@opentelemetry/exporter-logs-otlp-proto';
 import type * as Resources from '@opentelemetry/resources';
-import type { LogRecordExporter, ReadableLogRecord } from '@opentelemetry/sdk-logs';
+import type { ReadableLogRecord } from '@opentelemetry/sdk-logs';
 import {
   ATTR_CONTAINER_ID,
   ATTR_CONTAINER_IMAGE_NAME,
@@ -44,21 +45,23 @@ import {
 } from '@opentelemetry/semantic-conventions';
 import { isFindingEvent, traceeJson, bootEpochNs, TraceeError, type Severity, type TraceeEvent } from '@tracee/core';
 import type { Destination, DestinationStats, JsonLines, OtlpProtocol } from './destination.js';
+import type { ExporterSettings, FromExporter, ToExporter, WireLogRecord } from './otlp-worker.js';
 import { DEFAULT_QUEUE_EVENTS } from './queue.js';
 import { maskUrl } from './secrets.js';
 
-// The OpenTelemetry modules are loaded when the first otlp destination is
-// made: with grpc-js they take ~0.3 s to load, which a trace without one
-// should not pay. (CommonJS builds, loaded synchronously.)
+// The OpenTelemetry resources module is loaded when the first otlp
+// destination is made (a trace without one should not pay for it); the
+// exporters are loaded by each destination's exporter thread
+// (otlp-worker.ts), with grpc-js in ~0.3 s, beside the event loop.
+// (CommonJS builds, loaded synchronously.)
 const load = createRequire(import.meta.url);
-let modules: { core: typeof Core; grpc: typeof OtlpGrpc; proto: typeof OtlpProto; resources: typeof Resources } | undefined;
-const otel = () =>
-  (modules ??= {
-    core: load('@opentelemetry/core') as typeof Core,
-    grpc: load('@opentelemetry/exporter-logs-otlp-grpc') as typeof OtlpGrpc,
-    proto: load('@opentelemetry/exporter-logs-otlp-proto') as typeof OtlpProto,
-    resources: load('@opentelemetry/resources') as typeof Resources,
-  });
+let resources: typeof Resources | undefined;
+/**
+ * The exporter thread's script: otlp-worker.js next to this module; run
+ * from its sources (vitest), the built one (`npm run build`), as Node 20
+ * runs no TypeScript in a Worker.
+ */
+const EXPORTER_THREAD = import.meta.url.endsWith('.ts') ? new URL('../../dist/output/otlp-worker.js', import.meta.url) : new URL('./otlp-worker.js', import.meta.url);
 /** This package (tracee-rs): service.name, service.version, the records' instrumentation scope. */
 const pkg = load('../../package.json') as { name: string; version: string };
 
@@ -273,6 +276,13 @@ export interface OtlpDestinationOptions {
 }
 
 /**
+ * The exporter thread's nice value above the tracer's thread (at most 19):
+ * its CFS weight is ~1/10 of the tracer's, so the tracer gets ~90 % of a
+ * CPU both want, and the exporter the rest and every idle cycle.
+ */
+export const EXPORTER_NICE = 10;
+
+/**
  * Defaults: the SDK's BatchLogRecordProcessor's batch size (512) and a
  * queue of 16 Ki events (at ~1.5 KiB a record, ~24 MiB at most).
  */
@@ -283,41 +293,53 @@ export const OTLP_DEFAULTS = { maxQueueSize: DEFAULT_QUEUE_EVENTS, maxExportBatc
  * log record at once (the event is not kept) and queues it; up to
  * maxConcurrentExports exports are in flight at a time, each of up to
  * maxExportBatchSize records, sent when that many are queued or
- * scheduledDelayMs after the first. An export the
- * exporter gives up on (after its own retries of what is retryable:
- * connection refused, 429/502/503/504, gRPC UNAVAILABLE, up to 5 attempts
- * within exportTimeoutMs) is dropped and counted once in `failed`; its
- * retries are not visible to us. `sent` counts records of exports that
- * succeeded (the collector answered 2xx / gRPC OK; a partial success the
- * collector reports is logged by the exporter, not counted here).
+ * scheduledDelayMs after the first. The SDK's exporter runs on the
+ * destination's own thread (otlp-worker.ts, at a lower priority): an export
+ * is its records posted there (structured-cloned, ~2 µs a record here,
+ * against the exporter's ~11 µs of serializing, which no longer runs on the
+ * event loop). An export the exporter gives up on (after its own retries of
+ * what is retryable: connection refused, 429/502/503/504, gRPC UNAVAILABLE,
+ * up to 5 attempts within exportTimeoutMs) is dropped and counted once in
+ * `failed`, its reason in `lastError`; its retries are not visible to us.
+ * `sent` counts records of exports that succeeded (the collector answered
+ * 2xx / gRPC OK; a partial success the collector reports is logged by the
+ * exporter, not counted here). If the thread fails, what is queued and in
+ * flight is dropped, and so is everything written after; `lastError` says
+ * why.
  */
 export class OtlpDestination implements Destination {
   readonly type = 'otlp' as const;
   readonly name: string;
   readonly endpoint: OtlpEndpoint;
+  /** Why the last export failed (the exporter's error), or why the exporter thread ended; never a header. */
+  lastError: string | undefined;
   readonly #options: Required<Omit<OtlpDestinationOptions, 'name' | 'endpoint' | 'headers'>>;
-  readonly #exporter: LogRecordExporter;
-  readonly #resource: Resources.Resource;
-  /** The records' instrumentation scope: tracee-rs and its version. */
-  readonly #scope = { name: pkg.name, version: pkg.version };
+  readonly #worker: Worker;
+  /** The exporter thread's id in the kernel, once it started. */
+  #tid: number | undefined;
+  /** Resolved when the exporter thread has exited. */
+  readonly #exited: Promise<void>;
   /** Records made and not yet exported. */
-  #queue: ReadableLogRecord[] = [];
+  #queue: WireLogRecord[] = [];
+  /** The exports in flight, by id: their records. */
+  #exports = new Map<number, number>();
+  #nextId = 0;
   /** Records in the exports in flight. */
   #inFlight = 0;
-  /** Exports in flight. */
-  #exports = 0;
-  /** Bumped when close() gives up on the exports in flight: their late answers are not counted again. */
-  #generation = 0;
   #timer: NodeJS.Timeout | undefined;
   #closing: Promise<void> | undefined;
   #closed = false;
+  /** close() ends the thread: its exit is not a failure. */
+  #ending = false;
+  /** The exporter thread failed: set once. */
+  #failed = false;
   /** close() is draining: partial batches go at once. */
   #flushing = false;
   #drained: (() => void) | undefined;
+  #shutdown: (() => void) | undefined;
   #stats: Omit<DestinationStats, 'queued'> = { written: 0, sent: 0, dropped: 0, failed: 0 };
-  /** Why the last export failed (the exporter's error), if one did. */
-  lastError: string | undefined;
 
+  /** Throws a TraceeError (`EINVAL`) for headers over OTLP/gRPC. */
   constructor(options: OtlpDestinationOptions) {
     this.name = options.name;
     this.endpoint = options.endpoint;
@@ -332,10 +354,31 @@ export class OtlpDestination implements Destination {
       // the gRPC exporter takes a grpc-js Metadata, not plain headers
       throw new TraceeError('EINVAL', `destination ${options.name}: headers are supported on OTLP/HTTP (otlp:) only, not yet on OTLP/gRPC (otlp+grpc:): use otlp:http://HOST:4318, or set OTEL_EXPORTER_OTLP_LOGS_HEADERS`);
     }
-    const config = { url: options.endpoint.url, timeoutMillis: this.#options.exportTimeoutMs, ...(options.headers ? { headers: options.headers } : {}) };
-    const { grpc, proto } = otel();
-    this.#exporter = options.endpoint.protocol === 'grpc' ? new grpc.OTLPLogExporter(config) : new proto.OTLPLogExporter(config);
-    this.#resource = otlpResource();
+    const settings: ExporterSettings = {
+      role: 'otlp-exporter',
+      nice: EXPORTER_NICE,
+      endpoint: options.endpoint,
+      exportTimeoutMs: this.#options.exportTimeoutMs,
+      ...(options.headers ? { headers: options.headers } : {}),
+      resource: otlpResource().attributes,
+      scope: { name: pkg.name, version: pkg.version },
+    };
+    this.#worker = new Worker(EXPORTER_THREAD, { workerData: settings, name: `otlp ${options.name}` });
+    // a destination keeps nothing alive: close() is what waits
+    this.#worker.unref();
+    this.#worker.on('message', (m: FromExporter) => this.#onMessage(m));
+    this.#worker.on('error', (error) => this.#fail(`the exporter thread failed: ${error.message}`));
+    this.#exited = new Promise((resolve) =>
+      this.#worker.once('exit', (code) => {
+        if (!this.#ending) this.#fail(`the exporter thread exited (code ${code})`);
+        resolve();
+      }),
+    );
+  }
+
+  /** The exporter thread's id in the kernel (`/proc/self/task/TID`) once it started; it is gone after close(). */
+  get exporterTid(): number | undefined {
+    return this.#tid;
   }
 
   write(events: readonly TraceeEvent[], json?: JsonLines): void {
@@ -350,7 +393,7 @@ export class OtlpDestination implements Destination {
         continue;
       }
       try {
-        this.#queue.push({ ...logRecordOf(e, lines?.[i]), hrTimeObserved: observed, resource: this.#resource, instrumentationScope: this.#scope, droppedAttributesCount: 0 });
+        this.#queue.push({ ...logRecordOf(e, lines?.[i]), hrTimeObserved: observed });
       } catch {
         // an event that cannot be made into a record (none known): counted, not thrown
         this.#stats.dropped++;
@@ -366,6 +409,11 @@ export class OtlpDestination implements Destination {
   /** Nothing is open: a no-op. */
   reopen(): void {}
 
+  /**
+   * Sends what is queued for at most `timeoutMs`, then counts what is left
+   * as dropped, shuts the exporter down (within the same time) and ends its
+   * thread. Idempotent.
+   */
   close(timeoutMs: number): Promise<void> {
     this.#closing ??= this.#close(timeoutMs);
     return this.#closing;
@@ -380,30 +428,68 @@ export class OtlpDestination implements Destination {
       await race(new Promise<void>((resolve) => (this.#drained = resolve)), timeoutMs);
       this.#drained = undefined;
     }
-    // out of time: what is left is dropped, and the export in flight too (if
-    // it succeeds later, it is not counted again)
-    const left = this.#queue.length + this.#inFlight;
-    if (left > 0) {
-      this.#generation++;
-      this.#stats.dropped += left;
-      this.#queue = [];
-      this.#inFlight = 0;
-      this.#exports = 0;
-    }
+    // out of time: what is left is dropped, and the exports in flight too (if
+    // they succeed later, they are not counted again)
+    this.#dropAll();
     clearTimeout(this.#timer);
-    // the exporter's shutdown waits for its sends (an abandoned one retries
-    // until its own timeout): not past ours
-    const rest = Math.max(0, deadline - Date.now());
-    await race(this.#exporter.shutdown().catch(() => {}), rest);
+    this.#ending = true;
+    if (!this.#failed) {
+      // the exporter's shutdown waits for its sends (an abandoned one retries
+      // until its own timeout): not past ours
+      const shutdown = new Promise<void>((resolve) => (this.#shutdown = resolve));
+      this.#worker.postMessage({ type: 'shutdown' } satisfies ToExporter);
+      await race(Promise.race([shutdown, this.#exited]), Math.max(0, deadline - Date.now()));
+    }
+    await this.#worker.terminate();
+    await this.#exited;
+  }
+
+  #onMessage(m: FromExporter): void {
+    if (m.type === 'ready') this.#tid = m.tid;
+    else if (m.type === 'shutdown') this.#shutdown?.();
+    else {
+      const records = this.#exports.get(m.id);
+      // close() gave up on it and counted it dropped
+      if (records === undefined) return;
+      this.#exports.delete(m.id);
+      this.#inFlight -= records;
+      if (m.ok) this.#stats.sent += records;
+      else {
+        this.#stats.failed++;
+        this.#stats.dropped += records;
+        this.lastError = m.error ?? 'the export failed';
+      }
+      this.#pump();
+    }
+  }
+
+  /** The exporter thread failed: what is queued and in flight is dropped, and everything written after; said once. */
+  #fail(why: string): void {
+    if (this.#failed) return;
+    this.#failed = true;
+    this.#closed = true;
+    this.lastError = why;
+    this.#dropAll();
+    this.#drained?.();
+  }
+
+  /** Counts what is queued and in flight as dropped; late answers of those exports are ignored. */
+  #dropAll(): void {
+    const left = this.#queue.length + this.#inFlight;
+    if (left === 0) return;
+    this.#stats.dropped += left;
+    this.#queue = [];
+    this.#inFlight = 0;
+    this.#exports.clear();
   }
 
   /** Starts exports while batches are due and fewer than maxConcurrentExports are in flight. */
   #pump(): void {
     if (this.#queue.length === 0) {
-      if (this.#exports === 0) this.#drained?.();
+      if (this.#exports.size === 0) this.#drained?.();
       return;
     }
-    if (this.#exports >= this.#options.maxConcurrentExports) return;
+    if (this.#exports.size >= this.#options.maxConcurrentExports) return;
     if (this.#queue.length < this.#options.maxExportBatchSize && !this.#flushing) {
       if (!this.#timer) {
         this.#timer = setTimeout(() => {
@@ -421,32 +507,14 @@ export class OtlpDestination implements Destination {
   }
 
   #export(): void {
-    if (this.#exports >= this.#options.maxConcurrentExports || this.#queue.length === 0) return;
+    if (this.#failed || this.#exports.size >= this.#options.maxConcurrentExports || this.#queue.length === 0) return;
     clearTimeout(this.#timer);
     this.#timer = undefined;
-    const batch = this.#queue.splice(0, this.#options.maxExportBatchSize);
-    this.#inFlight += batch.length;
-    this.#exports++;
-    const generation = this.#generation;
-    const { ExportResultCode } = otel().core;
-    const done = (result: Core.ExportResult) => {
-      // close() gave up on it and counted it dropped
-      if (generation !== this.#generation) return;
-      this.#inFlight -= batch.length;
-      this.#exports--;
-      if (result.code === ExportResultCode.SUCCESS) this.#stats.sent += batch.length;
-      else {
-        this.#stats.failed++;
-        this.#stats.dropped += batch.length;
-        this.lastError = result.error?.message ?? 'export failed';
-      }
-      this.#pump();
-    };
-    try {
-      this.#exporter.export(batch, done);
-    } catch (error) {
-      done({ code: ExportResultCode.FAILED, error: error as Error });
-    }
+    const records = this.#queue.splice(0, this.#options.maxExportBatchSize);
+    const id = this.#nextId++;
+    this.#inFlight += records.length;
+    this.#exports.set(id, records.length);
+    this.#worker.postMessage({ type: 'export', id, records } satisfies ToExporter);
   }
 }
 
@@ -458,7 +526,7 @@ function race(p: Promise<void>, ms: number): Promise<void> {
 
 /** The resource of every record: service.name tracee-rs, service.version, host.name; OTEL_RESOURCE_ATTRIBUTES and OTEL_SERVICE_NAME over them. */
 export function otlpResource(): Resources.Resource {
-  const { detectResources, envDetector, resourceFromAttributes } = otel().resources;
+  const { detectResources, envDetector, resourceFromAttributes } = (resources ??= load('@opentelemetry/resources') as typeof Resources);
   return resourceFromAttributes({
     [ATTR_SERVICE_NAME]: pkg.name,
     [ATTR_SERVICE_VERSION]: pkg.version,
