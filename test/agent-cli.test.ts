@@ -130,8 +130,9 @@ describe('the agent through the command', () => {
   }, 60_000);
 
   it('a destination that fails says so while it happens, with why, not only in the summary at exit', async () => {
-    // nothing listens on port 1
-    const agent = spawn(process.execPath, [CLI, '--events', 'sched_process_exec', '--output', 'webhook:http://127.0.0.1:1/in'], { stdio: ['ignore', 'ignore', 'pipe'] });
+    // a port free a moment ago: nothing listens there
+    const port = await freePort();
+    const agent = spawn(process.execPath, [CLI, '--events', 'sched_process_exec', '--output', `webhook:http://127.0.0.1:${port}/in`], { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
     agent.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
     try {

@@ -250,7 +250,9 @@ export class WebhookDestination implements Destination {
 
 /** What failed, as a word: the errno code of the connection (`ECONNREFUSED`), `timeout`, or the error's name. */
 function errorName(e: unknown): string {
-  const error = e as Error & { cause?: { code?: string } };
+  const error = e as Error & { cause?: { code?: string; message?: string } };
   if (error.name === 'TimeoutError') return 'timeout';
-  return error.cause?.code ?? error.name;
+  // fetch's own refusals have no code: `bad port` (a port the fetch
+  // standard blocks, e.g. 1, 6000), an unsupported scheme...
+  return error.cause?.code ?? (error.cause?.message ? `${error.name}: ${error.cause.message}` : `${error.name}: ${error.message}`);
 }
