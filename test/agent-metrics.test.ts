@@ -6,7 +6,6 @@
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -14,6 +13,7 @@ import { TraceSession } from '@tracee/core';
 import { AgentMetrics, METRICS, traceeMetric } from '../packages/cli/src/server/metrics.js';
 import { startServer, type AgentServer } from '../packages/cli/src/server/server.js';
 import { DEFAULT_HTTP_ADDRESS } from '../packages/cli/src/server/address.js';
+import { freePort } from './fixtures/otelcol.js';
 import { CLI } from './helpers.js';
 
 /** The metric names Tracee's own metrics test expects (tests/perftests/metrics_test.go). */
@@ -35,16 +35,6 @@ interface PromSample {
   value: [number, string];
 }
 
-/** A port free on 127.0.0.1 now (the kernel's pick, released for the caller). */
-async function freePort(): Promise<number> {
-  const s = createServer();
-  s.listen(0, '127.0.0.1');
-  await once(s, 'listening');
-  const { port } = s.address() as { port: number };
-  s.close();
-  await once(s, 'close');
-  return port;
-}
 
 /** Resolves once `done()` resolves true, polling every 100 ms; rejects after `ms`. */
 async function eventually(what: string, done: () => Promise<boolean> | boolean, ms = 20_000): Promise<void> {

@@ -166,6 +166,21 @@ export type ProgramStats = NativeProgramStats;
 export type RingFill = NativeRingFill;
 
 /**
+ * The tracer's policies for `options`: the given policies (or one of
+ * events and scope), with the signature policies of the rules they name.
+ * Throws EINVAL for policies together with events or scope.
+ */
+function tracerPolicies(options: ReloadOptions): { rules: readonly Rule[]; plan: SignaturePlan | undefined; policies: readonly Policy[] } {
+  if (options.policies && (options.events || options.scope)) {
+    throw new TraceeError('EINVAL', 'policies cannot be combined with events or scope (as in Tracee): put those events and scopes in a policy');
+  }
+  const rules = options.rules ?? BUILTIN_RULES;
+  const given = options.policies ?? [policyFromFlags(options.scope, options.events, rules.map((r) => r.eventName))];
+  const plan = planSignatures(given, rules);
+  return { rules, plan, policies: plan?.policies ?? given };
+}
+
+/**
  * One trace, pulled batch by batch: the next batch is read from the kernel
  * side only when the last one was taken, so a slow consumer backs up into
  * the kernel ring (where loss is counted) instead of into memory.
@@ -191,13 +206,7 @@ export class TraceSession {
   static start(options: TraceOptions = {}): TraceSession {
     const { NativeTracer } = loadBinding();
     checkOptionNames(options, TRACE_OPTION_NAMES);
-    if (options.policies && (options.events || options.scope)) {
-      throw new TraceeError('EINVAL', 'policies cannot be combined with events or scope (as in Tracee): put those events and scopes in a policy');
-    }
-    const rules = options.rules ?? BUILTIN_RULES;
-    const given = options.policies ?? [policyFromFlags(options.scope, options.events, rules.map((r) => r.eventName))];
-    const plan = planSignatures(given, rules);
-    const policies = plan?.policies ?? given;
+    const { plan, policies } = tracerPolicies(options);
     const execEnv = options.execEnv || [...(plan?.selections.keys() ?? [])].some((r) => r.execEnv);
     const enrichment = options.enrichment ?? { enabled: true, sockets: {}, cgroupfs: { force: false } };
     const runtimes = enrichment ? presentRuntimes(runtimeSockets(enrichment)) : [];
@@ -248,13 +257,7 @@ export class TraceSession {
    */
   async reload(options: ReloadOptions): Promise<void> {
     checkOptionNames(options, ['events', 'scope', 'policies', 'rules', 'onRuleError']);
-    if (options.policies && (options.events || options.scope)) {
-      throw new TraceeError('EINVAL', 'policies cannot be combined with events or scope (as in Tracee): put those events and scopes in a policy');
-    }
-    const rules = options.rules ?? BUILTIN_RULES;
-    const given = options.policies ?? [policyFromFlags(options.scope, options.events, rules.map((r) => r.eventName))];
-    const plan = planSignatures(given, rules);
-    const policies = plan?.policies ?? given;
+    const { plan, policies } = tracerPolicies(options);
     const refused = await this.#native.reload(policies.map(toNative));
     if (refused) {
       throw new TraceeError(refused.code as TraceeErrorCode, userPolicyMessage(refused.message));
