@@ -274,6 +274,13 @@ pub struct Stats {
     /// or flush interval): more than 0 once it has polled, and moving while
     /// it runs (a health check's sign of life).
     pub polls: u64,
+    /// Records read from the kernel (and counted in `received`) that the
+    /// consumer had not taken when the trace stopped: the last batch waits
+    /// [`FINAL_PATIENCE`] for room and is then let go. Only a consumer that
+    /// stopped reading (e.g. one that blocks on a full destination) makes
+    /// them; `received - undelivered` is what it was handed. Every counter
+    /// here only grows (Prometheus counters are built on them).
+    pub undelivered: u64,
 }
 
 struct Shared {
@@ -284,6 +291,7 @@ struct Shared {
     per_event: Box<[AtomicU64]>,
     rootkit_checks: AtomicU64,
     polls: AtomicU64,
+    undelivered: AtomicU64,
     /// The kernel's ids of the programs and ring, set by the poll thread
     /// before the trace is reported started (bpf_stats.rs).
     kernel_ids: std::sync::OnceLock<KernelIds>,
@@ -444,6 +452,7 @@ impl Tracer {
             rootkit_checks: AtomicU64::new(0),
             policies: Arc::default(),
             polls: AtomicU64::new(0),
+            undelivered: AtomicU64::new(0),
             kernel_ids: std::sync::OnceLock::new(),
         });
         let (reloads_tx, reloads_rx) = bounded::<ReloadRequest>(1);
@@ -539,6 +548,7 @@ impl Tracer {
             per_event,
             rootkit_checks: s.rootkit_checks.load(Ordering::Relaxed),
             polls: s.polls.load(Ordering::Relaxed),
+            undelivered: s.undelivered.load(Ordering::Relaxed),
         }
     }
 
@@ -693,20 +703,15 @@ impl Batcher {
             || self.batch.data.len() >= self.max_bytes
     }
 
-    /// Adds this batch to the shared counters, or takes it back out.
-    fn count(&self, shared: &Shared, add_it: bool) {
-        let add = |c: &AtomicU64, n: u64| {
-            if add_it {
-                c.fetch_add(n, Ordering::Relaxed);
-            } else {
-                c.fetch_sub(n, Ordering::Relaxed);
-            }
-        };
-        add(&shared.batches, 1);
-        add(&shared.received, self.ids.len() as u64);
+    /// Adds this batch to the shared counters.
+    fn count(&self, shared: &Shared) {
+        shared.batches.fetch_add(1, Ordering::Relaxed);
+        shared
+            .received
+            .fetch_add(self.ids.len() as u64, Ordering::Relaxed);
         for &id in &self.ids {
             if let Some(n) = shared.per_event.get(id as usize) {
-                add(n, 1);
+                n.fetch_add(1, Ordering::Relaxed);
             }
         }
     }
@@ -729,8 +734,11 @@ impl Batcher {
         // Counted before the send: a consumer that has taken a batch must
         // find it in the stats it reads next (counting after the send raced
         // with the consumer). A batch that cannot be delivered (only when
-        // stopping) is taken back out.
-        self.count(out.shared, true);
+        // stopping) stays counted, and is counted as undelivered too:
+        // taking it back out made `received` go down, which a rate or a
+        // Prometheus counter cannot show.
+        let events = self.ids.len() as u64;
+        self.count(out.shared);
         let deadline = std::time::Instant::now() + patience;
         let delivered = loop {
             match out.tx.send_timeout(batch, Duration::from_millis(50)) {
@@ -744,7 +752,7 @@ impl Batcher {
             }
         };
         if !delivered {
-            self.count(out.shared, false);
+            out.shared.undelivered.fetch_add(events, Ordering::Relaxed);
         } else if self.first {
             self.first = false;
             timing::mark("first batch handed over");

@@ -185,6 +185,9 @@ pub struct NativeStats {
     /// Polls of the kernel side by the poll thread: more than 0 once it
     /// has polled, moving while it runs.
     pub polls: f64,
+    /// Records counted in `received` that JavaScript had not taken when
+    /// the trace stopped (it had stopped reading); 0 while it reads.
+    pub undelivered: f64,
 }
 
 /// One loaded program's counters in the kernel (tracee-core
@@ -601,6 +604,7 @@ impl NativeTracer {
                 .collect(),
             rootkit_checks: stats.rootkit_checks as f64,
             polls: stats.polls as f64,
+            undelivered: stats.undelivered as f64,
         }
     }
 

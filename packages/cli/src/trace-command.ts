@@ -182,8 +182,10 @@ export async function runTrace(argv: TraceArgs, reread?: () => AgentConfig): Pro
     const stats = session.stats();
     const filtered = stats.filtered > 0 ? `, ${stats.filtered} dropped by event filters` : '';
     const checks = info.rootkitChecks ? `, ${stats.rootkitChecks} rootkit checks` : '';
+    // read from the kernel, not taken when the trace stopped: a reader that had stopped taking (a blocking destination)
+    const undelivered = stats.undelivered > 0 ? `, ${stats.undelivered} of them read from the kernel but not taken when the trace stopped` : '';
     const count = nativeJson ? session.written : printed.count;
-    process.stderr.write(`tracee-rs: ${stats.received} events seen, ${stats.lost} lost${filtered}, ${count} ${agent ? 'handed to the destinations (each one\'s sent and dropped below)' : 'printed'}${checks}\n`);
+    process.stderr.write(`tracee-rs: ${stats.received} events seen${undelivered}, ${stats.lost} lost${filtered}, ${count} ${agent ? 'handed to the destinations (each one\'s sent and dropped below)' : 'printed'}${checks}\n`);
     if (agent) for (const line of (agentSummary ?? (() => []))(agent)) process.stderr.write(`tracee-rs: ${line}\n`);
   };
   const agentSummary = agent && (await import('./agent.js')).destinationSummary;
