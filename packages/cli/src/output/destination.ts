@@ -23,6 +23,16 @@ export type StreamKind = (typeof STREAM_KINDS)[number];
 export const BUFFER_MODES = ['drop', 'block'] as const;
 export type BufferMode = (typeof BUFFER_MODES)[number];
 
+/**
+ * The nice value, above the tracer's thread (at most 19), of the threads
+ * that send a destination's records (an otlp destination's exporter, a
+ * webhook's requests): their CFS weight is ~1/10 of the tracer's, so the
+ * tracer gets ~90 % of a CPU both want, and the sender the rest and every
+ * idle cycle; what a sender cannot keep up with is dropped at its queue
+ * (counted) instead of lost in the kernel's ring.
+ */
+export const SENDER_NICE = 10;
+
 /** How OTLP is carried: OpenTelemetry's names (OTEL_EXPORTER_OTLP_PROTOCOL). */
 export const OTLP_PROTOCOLS = ['http/protobuf', 'grpc'] as const;
 export type OtlpProtocol = (typeof OTLP_PROTOCOLS)[number];

@@ -5,7 +5,7 @@
 // batches, never on it. The destination's thread keeps the queue, the
 // batching and the counters; it posts each export's records here and this
 // thread answers whether the collector took them. It runs at a lower
-// priority (otlp.ts: EXPORTER_NICE) than the tracer's thread: on a busy CPU the
+// priority (destination.ts: SENDER_NICE) than the tracer's thread: on a busy CPU the
 // kernel ring is drained first, and what the exporter cannot keep up with is
 // dropped (counted) at the destination's queue instead of lost in the kernel.
 //
@@ -26,7 +26,7 @@ import type { EventLogRecord, OtlpEndpoint } from './otlp.js';
 export interface ExporterSettings {
   /** Says the thread is an otlp destination's exporter (a module importing this one on another thread runs nothing). */
   role: 'otlp-exporter';
-  /** The thread's nice value above its starter's (otlp.ts: EXPORTER_NICE). */
+  /** The thread's nice value above its starter's (destination.ts: SENDER_NICE). */
   nice: number;
   endpoint: OtlpEndpoint;
   /** An export's time (ms), the exporter's retries included. */

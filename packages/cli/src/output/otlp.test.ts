@@ -2,7 +2,8 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as incubating from '@opentelemetry/semantic-conventions/incubating';
 import { BUILTIN_RULES, EVENTS, bootEpochNs, findingEvent, ruleEventId, traceeJson, type Finding, type Severity, type TraceeEvent } from '@tracee/core';
 import { describe, expect, it } from 'vitest';
-import { EXPORTER_NICE, INCUBATING, OtlpDestination, hrTimeOfNs, logRecordOf, parseOtlpUrl, recordAttributes } from './otlp.js';
+import { SENDER_NICE } from './destination.js';
+import { INCUBATING, OtlpDestination, hrTimeOfNs, logRecordOf, parseOtlpUrl, recordAttributes } from './otlp.js';
 
 const idOf = (name: string) => EVENTS.find((d) => d.name === name)!.id;
 
@@ -197,12 +198,12 @@ describe('the otlp destination’s exporter thread', () => {
     return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[16]);
   };
 
-  it('is a thread of this process at EXPORTER_NICE above this thread, and has exited after close()', async () => {
+  it('is a thread of this process at SENDER_NICE above this thread, and has exited after close()', async () => {
     const d = new OtlpDestination({ name: 'otel', endpoint: refused });
     await until(() => d.exporterTid !== undefined, 'the thread to start');
     const tid = d.exporterTid!;
     expect(tid).not.toBe(process.pid);
-    expect(niceOf(tid)).toBe(Math.min(19, niceOf(process.pid) + EXPORTER_NICE));
+    expect(niceOf(tid)).toBe(Math.min(19, niceOf(process.pid) + SENDER_NICE));
     await d.close(1000);
     expect(existsSync(`/proc/self/task/${tid}`)).toBe(false);
     expect(d.lastError).toBeUndefined();

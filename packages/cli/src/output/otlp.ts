@@ -44,7 +44,7 @@ import {
   ATTR_SERVICE_VERSION,
 } from '@opentelemetry/semantic-conventions';
 import { isFindingEvent, traceeJson, bootEpochNs, TraceeError, type Severity, type TraceeEvent } from '@tracee/core';
-import type { Destination, DestinationStats, JsonLines, OtlpProtocol } from './destination.js';
+import { SENDER_NICE, type Destination, type DestinationStats, type JsonLines, type OtlpProtocol } from './destination.js';
 import type { ExporterSettings, FromExporter, ToExporter, WireLogRecord } from './otlp-worker.js';
 import { DEFAULT_QUEUE_EVENTS } from './queue.js';
 import { maskUrl } from './secrets.js';
@@ -275,12 +275,6 @@ export interface OtlpDestinationOptions {
   headers?: Record<string, string>;
 }
 
-/**
- * The exporter thread's nice value above the tracer's thread (at most 19):
- * its CFS weight is ~1/10 of the tracer's, so the tracer gets ~90 % of a
- * CPU both want, and the exporter the rest and every idle cycle.
- */
-export const EXPORTER_NICE = 10;
 
 /**
  * Defaults: the SDK's BatchLogRecordProcessor's batch size (512) and a
@@ -356,7 +350,7 @@ export class OtlpDestination implements Destination {
     }
     const settings: ExporterSettings = {
       role: 'otlp-exporter',
-      nice: EXPORTER_NICE,
+      nice: SENDER_NICE,
       endpoint: options.endpoint,
       exportTimeoutMs: this.#options.exportTimeoutMs,
       ...(options.headers ? { headers: options.headers } : {}),

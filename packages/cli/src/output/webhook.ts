@@ -3,12 +3,21 @@
 // keep up with a trace), a few requests at a time, each retried with
 // exponential backoff and jitter, out of the destination's bounded queue: a
 // slow or dead receiver never stalls the tracer, what cannot be sent is
-// dropped and counted.
-import { setTimeout as sleep } from 'node:timers/promises';
+// dropped and counted. The requests are made on the destination's own
+// thread (webhook-worker.ts, at a lower priority than the tracer's).
+import { Worker } from 'node:worker_threads';
 import { TraceeError, traceeJson, type TraceeEvent } from '@tracee/core';
 import { parseDuration } from '../format.js';
-import type { Destination, DestinationStats, JsonLines } from './destination.js';
+import { SENDER_NICE, type Destination, type DestinationStats, type JsonLines } from './destination.js';
 import { DeliveryQueue, finishedWithin, type Batch, type QueueBound } from './queue.js';
+import type { FromSender, SenderSettings, ToSender } from './webhook-worker.js';
+
+/**
+ * The sender thread's script: webhook-worker.js next to this module; run
+ * from its sources (vitest), the built one (`npm run build`), as Node 20
+ * runs no TypeScript in a Worker.
+ */
+const SENDER_THREAD = import.meta.url.endsWith('.ts') ? new URL('../../dist/output/webhook-worker.js', import.meta.url) : new URL('./webhook-worker.js', import.meta.url);
 
 /** Defaults of {@link WebhookDestinationOptions} (ours: Tracee's webhook posts one event per request). */
 export const WEBHOOK_DEFAULTS = {
@@ -21,8 +30,6 @@ export const WEBHOOK_DEFAULTS = {
   requestsInFlight: 2,
 } as const;
 
-/** Answers worth another attempt: timeouts, rate limits and the server's own errors; any other 4xx would be answered the same again. */
-const RETRIED = (status: number) => status >= 500 || status === 408 || status === 425 || status === 429;
 /** An HTTP header name (RFC 9110 token). */
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]+$/;
 /** An HTTP header value fetch sends as it is (RFC 9110 field-value: no CR, LF, NUL or other controls; Latin-1). */
@@ -58,9 +65,8 @@ export interface WebhookDestinationOptions {
    * answer (or its backoff), the next batches are posted, so batches may
    * arrive out of order (each event still in the order written within its
    * batch). Default 2: one request at a time held a receiver answering in
-   * ~1 ms to ~98 k events/s here, dropping ~2 %; 4 delivered more at 300 k/s
-   * offered but kept the event loop busy enough that the kernel ring lost
-   * events in 2 of 4 runs, 2 in none (docs/performance.md). 1: strictly in order.
+   * ~1 ms to ~98 k events/s here, dropping ~2 % (docs/performance.md).
+   * 1: strictly in order.
    */
   requestsInFlight?: number;
   /** Argument values as people read them (`O_RDONLY|O_CLOEXEC`), as `--parse-arguments`. */
@@ -84,6 +90,12 @@ export interface WebhookDestinationOptions {
  * retried (408, 425 and 429 are), or close() ran out of time. A receiver
  * that took a request but did not answer in time may have it, and get it
  * again on the retry: `sent` counts only what was acknowledged.
+ *
+ * The requests are made on the destination's own thread (webhook-worker.ts,
+ * started at the first request, at SENDER_NICE above the caller's): each
+ * batch's body is posted there (a copy), and it answers whether a 2xx took
+ * it. If that thread fails, what is queued and in flight is dropped, and so
+ * is everything written after; `lastError` says why.
  */
 export class WebhookDestination implements Destination {
   readonly name: string;
@@ -96,8 +108,21 @@ export class WebhookDestination implements Destination {
   readonly #headers: Headers;
   readonly #queue: DeliveryQueue<string>;
   readonly #parseArguments: boolean;
-  /** Aborts the request or the backoff under way when close() runs out of time. */
-  readonly #abort = new AbortController();
+  /** close() ran out of time: the requests under way were aborted, no more are made. */
+  #aborted = false;
+  /** The sender thread (started at the first request). */
+  #worker: Worker | undefined;
+  /** The sender thread's id in the kernel, once it started. */
+  #tid: number | undefined;
+  /** Resolved when the sender thread has exited. */
+  #exited: Promise<void> = Promise.resolve();
+  /** close() ends the thread: its exit is not a failure. */
+  #ending = false;
+  /** The sender thread failed: set once. */
+  #failed = false;
+  /** The requests posted to the sender thread, by id: what to call with its result. */
+  readonly #requests = new Map<number, (ok: boolean) => void>();
+  #nextId = 0;
   /** The senders posting now, each one request (and its retries) at a time. */
   readonly #senders = new Set<Promise<void>>();
   /** The batches of the requests in flight. */
@@ -175,13 +200,18 @@ export class WebhookDestination implements Destination {
     return this.#queue.stats();
   }
 
+  /** The sender thread's id in the kernel (`/proc/self/task/TID`) once it started; it is gone after close(). */
+  get senderTid(): number | undefined {
+    return this.#tid;
+  }
+
   /** Nothing to reopen: each request stands alone. */
   reopen(): void {}
 
   /**
    * Sends what is queued (retries included) for at most `timeoutMs`; then
    * aborts the request or wait under way and counts what is still queued as
-   * dropped. Idempotent.
+   * dropped; then ends the sender thread. Idempotent.
    */
   close(timeoutMs: number): Promise<void> {
     this.#closing ??= this.#close(timeoutMs);
@@ -191,17 +221,22 @@ export class WebhookDestination implements Destination {
   async #close(timeoutMs: number): Promise<void> {
     // no sender starts after this (write() drops): these are the last
     const sending = Promise.all(this.#senders);
-    if (this.#senders.size === 0 || (await finishedWithin(sending, timeoutMs))) return;
-    this.#abort.abort();
-    this.#queue.dropWaiting();
-    for (const batch of this.#current) if (!batch.settled) this.#queue.drop(batch);
-    // the aborted requests settle at once
-    await sending;
+    if (this.#senders.size > 0 && !(await finishedWithin(sending, timeoutMs))) {
+      this.#aborted = true;
+      this.#worker?.postMessage({ type: 'abort' } satisfies ToSender);
+      this.#queue.dropWaiting();
+      for (const batch of this.#current) if (!batch.settled) this.#queue.drop(batch);
+      // the aborted requests settle at once
+      await sending;
+    }
+    this.#ending = true;
+    await this.#worker?.terminate();
+    await this.#exited;
   }
 
   /** Posts batches, one request at a time, while events wait. */
   async #send(): Promise<void> {
-    while (this.#queue.waiting > 0 && !this.#abort.signal.aborted) {
+    while (this.#queue.waiting > 0 && !this.#aborted) {
       const batch = this.#queue.take(this.#settings.batchEvents, this.#settings.batchBytes);
       this.#current.add(batch);
       const ok = await this.#post('[' + batch.items.join(',') + ']');
@@ -210,49 +245,50 @@ export class WebhookDestination implements Destination {
     }
   }
 
-  /** One batch, with its retries: whether a 2xx answered it. */
-  async #post(body: string): Promise<boolean> {
-    const { timeoutMs, attempts, backoffMs, maxBackoffMs } = this.#settings;
-    for (let attempt = 1; ; attempt++) {
-      let retry = true;
-      // The attempt's own controller and timer, not AbortSignal.any([AbortSignal.timeout(), ...]):
-      // Node 20 may collect the timeout signal before it fires (nodejs/node#57736: seen here,
-      // an attempt that never timed out), and any() leaves a listener on its sources per call.
-      const abort = new AbortController();
-      const timer = setTimeout(() => abort.abort(new DOMException(`no answer in ${timeoutMs} ms`, 'TimeoutError')), timeoutMs);
-      const onClose = () => abort.abort(this.#abort.signal.reason);
-      this.#abort.signal.addEventListener('abort', onClose);
-      try {
-        const response = await fetch(this.url, { method: 'POST', headers: this.#headers, body, signal: abort.signal });
-        // read the answer out, so the connection can carry the next request
-        await response.arrayBuffer().catch(() => undefined);
-        if (response.ok) return true;
-        this.lastError = `HTTP ${response.status}`;
-        retry = RETRIED(response.status);
-      } catch (e) {
-        if (this.#abort.signal.aborted) return false;
-        this.lastError = errorName(e);
-      } finally {
-        clearTimeout(timer);
-        this.#abort.signal.removeEventListener('abort', onClose);
-      }
-      this.#queue.failed();
-      if (!retry || attempt >= attempts) return false;
-      const delay = Math.min(maxBackoffMs, backoffMs * 2 ** (attempt - 1));
-      try {
-        await sleep(delay / 2 + (Math.random() * delay) / 2, undefined, { signal: this.#abort.signal });
-      } catch {
-        return false;
-      }
-    }
+  /** One batch, with its retries, on the sender thread: whether a 2xx answered it. */
+  #post(body: string): Promise<boolean> {
+    if (this.#failed) return Promise.resolve(false);
+    const worker = (this.#worker ??= this.#startSender());
+    const id = this.#nextId++;
+    return new Promise((resolve) => {
+      this.#requests.set(id, resolve);
+      worker.postMessage({ type: 'post', id, body } satisfies ToSender);
+    });
   }
-}
 
-/** What failed, as a word: the errno code of the connection (`ECONNREFUSED`), `timeout`, or the error's name. */
-function errorName(e: unknown): string {
-  const error = e as Error & { cause?: { code?: string; message?: string } };
-  if (error.name === 'TimeoutError') return 'timeout';
-  // fetch's own refusals have no code: `bad port` (a port the fetch
-  // standard blocks, e.g. 1, 6000), an unsupported scheme...
-  return error.cause?.code ?? (error.cause?.message ? `${error.name}: ${error.cause.message}` : `${error.name}: ${error.message}`);
+  #startSender(): Worker {
+    const { timeoutMs, attempts, backoffMs, maxBackoffMs } = this.#settings;
+    const settings: SenderSettings = { role: 'webhook-sender', nice: SENDER_NICE, url: this.url, headers: [...this.#headers], timeoutMs, attempts, backoffMs, maxBackoffMs };
+    const worker = new Worker(SENDER_THREAD, { workerData: settings, name: `webhook ${this.name}` });
+    // a destination keeps nothing alive: close() is what waits
+    worker.unref();
+    worker.on('message', (m: FromSender) => {
+      if (m.type === 'ready') this.#tid = m.tid;
+      else if (m.type === 'attempt-failed') {
+        this.lastError = m.error;
+        this.#queue.failed();
+      } else {
+        const resolve = this.#requests.get(m.id);
+        this.#requests.delete(m.id);
+        resolve?.(m.ok);
+      }
+    });
+    worker.on('error', (error) => this.#fail(`the sender thread failed: ${error.message}`));
+    this.#exited = new Promise((resolve) =>
+      worker.once('exit', (code) => {
+        if (!this.#ending) this.#fail(`the sender thread exited (code ${code})`);
+        resolve();
+      }),
+    );
+    return worker;
+  }
+
+  /** The sender thread failed: its requests are answered not ok (their batches dropped), and so is every later one; said once. */
+  #fail(why: string): void {
+    if (this.#failed) return;
+    this.#failed = true;
+    this.lastError = why;
+    for (const resolve of this.#requests.values()) resolve(false);
+    this.#requests.clear();
+  }
 }
