@@ -58,6 +58,21 @@ describe('tracee-rs config', () => {
     const p = run('config', 'validate', withPolicy);
     expect([p.status, p.stdout, p.stderr]).toEqual([1, '', `tracee-rs: error: ${join(dir, 'p.yaml')}:5:12: policy 'p': rules[0].event: unknown event 'opnat'; did you mean openat, openat2, creat? (\`tracee-rs list events\` lists them all)\n`]);
 
+    // a stream filtering on a policy no file defines passes nothing: refused; a directory not made yet: a warning, still ok
+    write('q.yaml', 'type: policy\nname: prod\nscope: [global]\nrules:\n  - event: openat\n');
+    const streams = (policies: string) =>
+      `policy: [${join(dir, 'q.yaml')}]\noutput:\n  destinations: [{name: f, format: json, path: ${join(dir, 'later', 'events.json')}}]\n  streams: [{name: s, destinations: [f], filters: {policies: [${policies}]}}]\n`;
+    const unknownPolicy = write('unknown-policy.yaml', streams('prod, Prod'));
+    const u = run('config', 'validate', unknownPolicy);
+    expect([u.status, u.stdout, u.stderr]).toEqual([1, '', `tracee-rs: error: ${unknownPolicy}: output.streams[0].filters.policies[1] (stream 's'): no policy is named 'Prod'; did you mean prod? (policies: prod)\n`]);
+    const later = write('later.yaml', streams('prod'));
+    const l = run('config', 'validate', later);
+    expect([l.status, l.stdout, l.stderr]).toEqual([
+      0,
+      `ok ${later}: 1 destination (f: file json); 1 stream (s)\n`,
+      `tracee-rs: warning: ${later}: destination 'f': directory '${join(dir, 'later')}' does not exist here: the start fails unless it is made first (mkdir -p ${join(dir, 'later')}, or systemd's LogsDirectory=)\n`,
+    ]);
+
     const missing = run('config', 'validate', join(dir, 'none.yaml'));
     expect([missing.status, missing.stderr]).toEqual([1, `tracee-rs: error: ${join(dir, 'none.yaml')}: cannot read it: ENOENT: no such file or directory, open '${join(dir, 'none.yaml')}'\n`]);
   });
@@ -67,6 +82,10 @@ describe('tracee-rs config', () => {
     const trace = join(dir, 'bpf.strace');
     for (const [args, lines] of [
       [['--config', bad, '-d', '2s'], BAD_LINES(bad)],
+      // a stream's policy filter naming no policy: refused before anything loads
+      [['-e', 'execve', '-o', `json:${join(dir, 'x.json')}`, '-o', 'streams.s.destinations=file', '-o', 'streams.s.filters.policies=prod', '-d', '2s'], [
+        "tracee-rs: error: output.streams[0].filters.policies[0] (stream 's'): names policy 'prod', but no policy files are given (--policy or trace.policy): the stream would pass nothing",
+      ]],
       [['-e', 'execve', '-o', 'forward:tcp://127.0.0.1:24224', '--server', 'pprof', '-d', '2s'], [
         "tracee-rs: error: --output forward:tcp://127.0.0.1:24224: forward is Tracee's Fluent Forward destination; tracee-rs sends to webhook and otlp destinations",
         "tracee-rs: error: --server pprof: pprof is Tracee's; tracee-rs serves metrics and healthz over HTTP",

@@ -83,6 +83,12 @@ describe('agent: reload and reopen under a steady workload', () => {
       agent.kill('SIGHUP');
       await until(() => stderr.includes('the running configuration stays'), 10_000, 'the refusal');
       expect(stderr).toContain(`tracee-rs: reload refused: ${config}:4:22: output.destinations[0].tpye: unknown field 'tpye'; did you mean 'type'?`);
+      // a stream filtering on a policy no file defines would pass nothing: refused too
+      writeFileSync(config, `${good}  streams: [{name: s, destinations: [events], filters: {policies: [p3]}}]\n`);
+      agent.kill('SIGHUP');
+      await until(() => stderr.includes("(stream 's')"), 10_000, 'the second refusal');
+      expect(stderr).toContain("tracee-rs: reload refused: output.streams[0].filters.policies[0] (stream 's'): no policy is named 'p3'; did you mean p1, p2? (policies: p1, p2)\ntracee-rs: the running configuration stays\n");
+      writeFileSync(config, good);
       // logrotate: the file moved, then SIGUSR1
       const rotated = `${out}.1`;
       renameSync(out, rotated);
@@ -90,10 +96,10 @@ describe('agent: reload and reopen under a steady workload', () => {
       await until(() => lines() > 2000, 20_000, 'records in the reopened file');
       // the programs stayed attached throughout: the same ones
       expect(new Set([...heldProgramIds()].filter((id) => !before.has(id)))).toEqual(programs);
-      // one applied, one refused, as the metrics count them; status lines meanwhile
+      // one applied, two refused, as the metrics count them; status lines meanwhile
       const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
       expect(metrics).toContain('tracee_rs_reloads_total{result="applied"} 1');
-      expect(metrics).toContain('tracee_rs_reloads_total{result="refused"} 1');
+      expect(metrics).toContain('tracee_rs_reloads_total{result="refused"} 2');
       expect(stderr).toMatch(/tracee-rs: status: \d+ events\/s; \d+ seen, 0 lost \(0\.00%\); events: \d+ sent, 0 dropped/);
       work.kill('SIGKILL');
       await new Promise((r) => setTimeout(r, 300));

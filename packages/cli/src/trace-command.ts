@@ -6,6 +6,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { BUILTIN_RULES, PolicyError, SIGNATURES_SET, formatIssue, TraceSession, TraceeError, loadPolicies, loadRules, parseEnrichment, type ContainerEnrichment, type Policy, type Rule, type SyscallHooks, type TraceeEvent } from '@tracee/core';
 import type { Agent } from './agent.js';
 import type { AgentConfig } from './config/agent-config.js';
+import { streamPolicyProblems } from './config/resolve.js';
 import { jsonLine, parseDuration, tableHeader, tableRow } from './format.js';
 import { mark } from './timing.js';
 
@@ -140,6 +141,10 @@ export async function runTrace(argv: TraceArgs, reread?: () => AgentConfig): Pro
       fail(e instanceof PolicyError ? e.message : String((e as Error).message ?? e));
     }
   }
+  // a stream filtering on a policy that does not exist would pass nothing
+  const streamProblems = argv.agent ? streamPolicyProblems(argv.agent, policies?.map((p) => p.name)) : [];
+  for (const line of streamProblems.slice(0, -1)) process.stderr.write(`tracee-rs: error: ${line}\n`);
+  if (streamProblems.length > 0) fail(streamProblems[streamProblems.length - 1]);
   // the destinations open before anything is attached: one that cannot fails the start
   let agent: Agent | undefined;
   if (agentMode) {
@@ -310,6 +315,8 @@ async function reloadConfig(session: TraceSession, agent: Agent | undefined, arg
   try {
     const rules = await rulesOf(trace['rules-dir']);
     const policies = trace.policy ? loadPolicies(trace.policy, rules) : undefined;
+    const streamProblems = next ? streamPolicyProblems(next, policies?.map((p) => p.name)) : [];
+    if (streamProblems.length > 0) return refuse(streamProblems);
     // the destinations first: one that cannot open refuses the whole reload
     const previous = agent?.config;
     if (agent && next) agent.replace(next);

@@ -4,7 +4,7 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULTS } from '@tracee/core';
 import { DEFAULT_BUFFER_SIZE, stdoutDestination, traceArgs, type AgentConfig, type DestinationConfig, type StreamConfig } from './agent-config.js';
-import { ConfigError, resolveConfig, type ConfigArgs } from './resolve.js';
+import { ConfigError, resolveConfig, streamPolicyProblems, type ConfigArgs } from './resolve.js';
 
 const flags = (argv: ConfigArgs): AgentConfig => resolveConfig(undefined, undefined, argv);
 const file = (text: string, argv: ConfigArgs = {}, name = 'agent.yaml'): AgentConfig => resolveConfig(text, name, argv);
@@ -408,5 +408,43 @@ describe("resolveConfig: the file's events and scope, by the tracer's checks", (
     // signatures are events too; the flags' values are the trace's to check, as without a file
     expect(file('events: [anti_debugging, execve]\n').trace.events).toEqual(['anti_debugging', 'execve']);
     expect(file('events: [execve]\n', { events: ['opnat'] }).trace.events).toEqual(['opnat']);
+  });
+});
+
+describe('one file, one destination; streams name policies that exist', () => {
+  it('a path is one file however it is spelled, and stdout is /dev/stdout', () => {
+    expect(
+      problems(`output:
+  destinations:
+    - {name: a, path: /tmp/x/a.json}
+    - {name: b, path: /tmp/x/../x/a.json}
+    - {name: c, path: stdout}
+    - {name: d, path: /dev/stdout}
+`),
+    ).toEqual([
+      "agent.yaml:4:23: output.destinations[1].path: '/tmp/x/../x/a.json' is the same file as '/tmp/x/a.json', written by destination 'a' already; a path is written by one destination",
+      "agent.yaml:6:23: output.destinations[3].path: '/dev/stdout' is the same file as 'stdout', written by destination 'c' already; a path is written by one destination",
+    ]);
+    expect(problems(undefined, { output: [`json:${process.cwd()}/a.json`, 'destinations.b.path=./a.json'] })).toEqual([
+      "--output destinations.b.path=./a.json: './a.json' is the same file as '" + process.cwd() + "/a.json', written by destination 'file' already; a path is written by one destination",
+    ]);
+  });
+
+  it("a stream's filters.policies must name a policy of the policy files: one line each, with the policies there are", () => {
+    const config = file(`output:
+  destinations: [{name: a, path: /tmp/a.json}, {name: b, path: /tmp/b.json}]
+  streams:
+    - {name: s, destinations: [a], filters: {policies: [prod, Prod-2, staging]}}
+    - {name: t, destinations: [b], filters: {policies: [staging]}}
+`);
+    expect(streamPolicyProblems(config, ['prod', 'prod-2', 'dev'])).toEqual([
+      "output.streams[0].filters.policies[1] (stream 's'): no policy is named 'Prod-2'; did you mean prod-2? (policies: prod, prod-2, dev)",
+      "output.streams[0].filters.policies[2] (stream 's'): no policy is named 'staging' (policies: prod, prod-2, dev)",
+      "output.streams[1].filters.policies[0] (stream 't'): no policy is named 'staging' (policies: prod, prod-2, dev)",
+    ]);
+    expect(streamPolicyProblems(config, ['prod', 'Prod-2', 'staging'])).toEqual([]);
+    expect(streamPolicyProblems(config, undefined)[0]).toBe(
+      "output.streams[0].filters.policies[0] (stream 's'): names policy 'prod', but no policy files are given (--policy or trace.policy): the stream would pass nothing",
+    );
   });
 });

@@ -6,6 +6,7 @@
 // flag as typed for the command line. Pure: it reads no file and starts
 // nothing, so a bad configuration attaches nothing.
 import { BUILTIN_RULES, DEFAULTS, DEFAULT_SOCKETS, EVENTS, checkPolicies, nearestNames, dottedPath, parseEnrichment, policyFromFlags, parseSource, schemaProblems, sourcePosition, type RuntimeName, type SourceDocument, type SourceIssue } from '@tracee/core';
+import { resolve as resolvePath } from 'node:path';
 import { parseDuration } from '../format.js';
 import type { DestinationFormat, DestinationType } from '../output/destination.js';
 import type { TraceArgs } from '../trace-command.js';
@@ -17,6 +18,14 @@ import { CONFIG_SCHEMA, type ConfigFile, type DestinationFile, type StreamFile }
 
 /** Bytes in a MiB: `ring-buffer-mb`'s unit. */
 const MIB = 1024 * 1024;
+
+/** A file destination's path for the process's own output, by every name it goes by. */
+export const STANDARD_STREAMS = new Map([
+  ['stdout', 'stdout'],
+  ['/dev/stdout', 'stdout'],
+  ['stderr', 'stderr'],
+  ['/dev/stderr', 'stderr'],
+]);
 
 /**
  * The command line as yargs gives it to the trace command: each option
@@ -380,7 +389,7 @@ export function resolveConfig(text: string | undefined, file: string | undefined
   // destinations: Tracee's defaults, what each type takes
   const out: DestinationConfig[] = [];
   const seen = new Map<string, number>();
-  const paths = new Map<string, string>();
+  const paths = new Map<string, { name: string; path: string }>();
   const outputOk = shapeOk('output');
   for (const [i, d] of (outputOk ? (c.output?.destinations ?? []) : []).entries()) {
     const p: Path = ['output', 'destinations', i];
@@ -395,8 +404,11 @@ export function resolveConfig(text: string | undefined, file: string | undefined
       for (const f of ['url', 'headers', 'timeout', 'retries'] as const) only(f, 'webhook and otlp');
       only('protocol', 'otlp');
       const path = d.path ?? 'stdout';
-      if (paths.has(path)) at([...p, 'path'], `'${path}' is written by destination '${paths.get(path)}' already; a path is written by one destination`);
-      paths.set(path, d.name);
+      // the same file however it is spelled (./x, x, /dir/../dir/x), and the standard streams by their /dev names
+      const file = STANDARD_STREAMS.get(path) ?? resolvePath(path);
+      const other = paths.get(file);
+      if (other) at([...p, 'path'], `'${path}' is ${path === other.path ? '' : `the same file as '${other.path}', `}written by destination '${other.name}' already; a path is written by one destination`);
+      else paths.set(file, { name: d.name, path });
       out.push({ name: d.name, type, format, path });
       continue;
     }
@@ -484,4 +496,30 @@ export function resolveConfig(text: string | undefined, file: string | undefined
     ...(serverOut ? { server: serverOut } : {}),
     ...(windowMs !== undefined ? { aggregate: { windowMs } } : {}),
   };
+}
+
+/**
+ * What a config's streams say about policies that do not exist: each name
+ * in a stream's `filters.policies` that none of `policies` (the policy
+ * files' names, loaded after the config resolves; undefined: no policy
+ * files, so every record's only policy is the unnamed one of events and
+ * scopes) has. Such a stream would pass nothing, silently: start, reload
+ * and `config validate` refuse it. One line each, naming the stream and
+ * the policies there are.
+ */
+export function streamPolicyProblems(config: AgentConfig, policies: readonly string[] | undefined): string[] {
+  const problems: string[] = [];
+  for (const [i, s] of config.output.streams.filter((x) => !x.implicit).entries()) {
+    for (const [j, name] of s.filters.policies.entries()) {
+      if (policies?.includes(name)) continue;
+      const where = `output.streams[${i}].filters.policies[${j}] (stream '${s.name}')`;
+      if (!policies?.length) {
+        problems.push(`${where}: names policy '${name}', but no policy files are given (--policy or trace.policy): the stream would pass nothing`);
+        continue;
+      }
+      const near = nearestNames(name, [...policies], 3, 2);
+      problems.push(`${where}: no policy is named '${name}'${near.length > 0 ? `; did you mean ${near.join(', ')}?` : ''} (policies: ${policies.join(', ')})`);
+    }
+  }
+  return problems;
 }
