@@ -2,7 +2,9 @@
 # Builds the tracee-rs agent image (deploy/Dockerfile) offline, with the
 # Docker daemon `docker` talks to (DOCKER_HOST), and prints its tag on stdout:
 # tracee-rs:<12 hex>, a sha256 of every input (the packed npm tarballs, the
-# base's files, the Dockerfile, this script). Run after the build
+# base's files, the Dockerfile, this script); it is also tagged
+# tracee-rs:<version> (packages/cli's, the tag deploy/kubernetes names).
+# Run after the build
 # (npm run build). Idempotent: when the daemon has that tag nothing is
 # built; when it does not but the image was saved before (CACHE) it is
 # loaded.
@@ -47,17 +49,20 @@ base_files+=("${libs[@]}")
 base_id=$( (sha256sum deploy/Dockerfile scripts/build-image.sh | awk '{print $1}'; for f in "${base_files[@]}"; do printf '%s ' "$f"; sha256sum <"$f"; done) | sha256sum | cut -c1-12)
 base_tag=tracee-rs-base:$base_id
 tag=tracee-rs:$( (echo "$base_id"; sha256sum "${tgzs[@]}" | awk '{print $1}') | sha256sum | cut -c1-12)
+version_tag=tracee-rs:$(node -p 'require("./packages/cli/package.json").version')
+# the version's tag follows the last image built or loaded; the hash is printed
+finish() { docker tag "$tag" "$version_tag"; echo "$tag"; }
 
 if docker image inspect "$tag" >/dev/null 2>&1; then
   log "$tag is present; nothing to build"
-  echo "$tag"
+  finish
   exit 0
 fi
 saved=$CACHE/image-${tag#*:}.tar
 if [[ -f $saved ]]; then
   docker load -q -i "$saved" >/dev/null
   log "$tag loaded from $saved in $(elapsed)"
-  echo "$tag"
+  finish
   exit 0
 fi
 
@@ -99,4 +104,4 @@ mv "$saved.part" "$saved"
 # the images and bases saved before are superseded (100 MB and more each)
 find "$CACHE" -maxdepth 1 \( -name 'image-*.tar' ! -name "$(basename "$saved")" -o -name 'base-*.tar' ! -name "$(basename "$base_tar")" \) -delete
 log "$tag built in $(elapsed): $(docker image inspect -f '{{.Size}}' "$tag" | awk '{printf "%.0f MB", $1 / 1e6}')"
-echo "$tag"
+finish

@@ -114,7 +114,10 @@ describe('Kubernetes: deploy/kubernetes/daemonset.yaml', () => {
   }
   interface PodSpec {
     hostPID?: boolean;
+    priorityClassName?: string;
     containers: {
+      image: string;
+      env: { name: string; value?: string; valueFrom?: { fieldRef: { fieldPath: string } } }[];
       args: string[];
       ports: { name: string; containerPort: number }[];
       livenessProbe: Probe;
@@ -147,6 +150,18 @@ describe('Kubernetes: deploy/kubernetes/daemonset.yaml', () => {
       ['Namespace', ''],
       ['ConfigMap', 'tracee-rs'],
       ['DaemonSet', 'tracee-rs'],
+    ]);
+  });
+
+  it("runs the image build-image.sh tags with this version (never :latest), as node-critical, naming the node in OTLP's resource", () => {
+    const version = (JSON.parse(readFileSync(join(ROOT, 'packages/cli/package.json'), 'utf8')) as { version: string }).version;
+    expect(container.image).toBe(`tracee-rs:${version}`);
+    expect(readFileSync(join(ROOT, 'scripts/build-image.sh'), 'utf8')).toContain('version_tag=tracee-rs:$(node -p \'require("./packages/cli/package.json").version\')');
+    expect(pod.priorityClassName).toBe('system-node-critical');
+    // $(NODE_NAME) is expanded by the kubelet only from a variable defined before it
+    expect(container.env).toEqual([
+      { name: 'NODE_NAME', valueFrom: { fieldRef: { fieldPath: 'spec.nodeName' } } },
+      { name: 'OTEL_RESOURCE_ATTRIBUTES', value: 'host.name=$(NODE_NAME),k8s.node.name=$(NODE_NAME)' },
     ]);
   });
 

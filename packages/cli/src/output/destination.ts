@@ -3,7 +3,11 @@
 // destination's own bounded queue, so a slow or dead destination never
 // stalls the tracer or the other destinations: what does not fit is
 // dropped there and counted, never buffered without bound.
+import { createRequire } from 'node:module';
 import type { TraceeEvent } from '@tracee/core';
+
+/** This package (tracee-rs), as its package.json says: OTLP's service.name and service.version, a webhook's User-Agent. */
+export const PACKAGE = createRequire(import.meta.url)('../../package.json') as { name: string; version: string };
 
 /** Destination types: Tracee's `file` and `webhook`; ours `otlp` (OpenTelemetry logs). */
 export const DESTINATION_TYPES = ['file', 'webhook', 'otlp'] as const;

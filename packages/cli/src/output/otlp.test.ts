@@ -2,8 +2,9 @@ import { existsSync, readFileSync } from 'node:fs';
 import * as incubating from '@opentelemetry/semantic-conventions/incubating';
 import { BUILTIN_RULES, EVENTS, bootEpochNs, findingEvent, ruleEventId, traceeJson, type Finding, type Severity, type TraceeEvent } from '@tracee/core';
 import { describe, expect, it } from 'vitest';
-import { SENDER_NICE } from './destination.js';
-import { INCUBATING, OtlpDestination, hrTimeOfNs, logRecordOf, parseOtlpUrl, recordAttributes } from './otlp.js';
+import { PACKAGE, SENDER_NICE } from './destination.js';
+import { hostname } from 'node:os';
+import { INCUBATING, OtlpDestination, hrTimeOfNs, logRecordOf, otlpResource, parseOtlpUrl, recordAttributes } from './otlp.js';
 
 const idOf = (name: string) => EVENTS.find((d) => d.name === name)!.id;
 
@@ -36,6 +37,21 @@ function finding(severity: Severity, trigger: TraceeEvent): TraceeEvent {
 describe('the semantic conventions copied from the incubating entry point', () => {
   it('are its names, letter for letter', () => {
     for (const [key, name] of Object.entries(INCUBATING)) expect([key, (incubating as Record<string, unknown>)[key]]).toEqual([key, name]);
+  });
+});
+
+describe('otlpResource', () => {
+  it('is service.name, service.version and host.name; OTEL_RESOURCE_ATTRIBUTES over them (the DaemonSet names the node so)', () => {
+    const before = process.env.OTEL_RESOURCE_ATTRIBUTES;
+    try {
+      delete process.env.OTEL_RESOURCE_ATTRIBUTES;
+      expect(otlpResource().attributes).toMatchObject({ 'service.name': 'tracee-rs', 'service.version': PACKAGE.version, 'host.name': hostname() });
+      process.env.OTEL_RESOURCE_ATTRIBUTES = 'host.name=node-1,k8s.node.name=node-1';
+      expect(otlpResource().attributes).toMatchObject({ 'service.name': 'tracee-rs', 'host.name': 'node-1', 'k8s.node.name': 'node-1' });
+    } finally {
+      if (before === undefined) delete process.env.OTEL_RESOURCE_ATTRIBUTES;
+      else process.env.OTEL_RESOURCE_ATTRIBUTES = before;
+    }
   });
 });
 

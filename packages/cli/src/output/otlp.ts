@@ -44,7 +44,7 @@ import {
   ATTR_SERVICE_VERSION,
 } from '@opentelemetry/semantic-conventions';
 import { isFindingEvent, traceeJson, bootEpochNs, TraceeError, type Severity, type TraceeEvent } from '@tracee/core';
-import { SENDER_NICE, type Destination, type DestinationStats, type JsonLines, type OtlpProtocol } from './destination.js';
+import { PACKAGE, SENDER_NICE, type Destination, type DestinationStats, type JsonLines, type OtlpProtocol } from './destination.js';
 import type { ExporterSettings, FromExporter, ToExporter, WireLogRecord } from './otlp-worker.js';
 import { DEFAULT_QUEUE_EVENTS } from './queue.js';
 import { maskUrl } from './secrets.js';
@@ -63,7 +63,7 @@ let resources: typeof Resources | undefined;
  */
 const EXPORTER_THREAD = import.meta.url.endsWith('.ts') ? new URL('../../dist/output/otlp-worker.js', import.meta.url) : new URL('./otlp-worker.js', import.meta.url);
 /** This package (tracee-rs): service.name, service.version, the records' instrumentation scope. */
-const pkg = load('../../package.json') as { name: string; version: string };
+const pkg = PACKAGE;
 
 /**
  * The semantic conventions' attributes still "incubating" in

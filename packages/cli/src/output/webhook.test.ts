@@ -5,7 +5,7 @@ import { createServer, type IncomingHttpHeaders } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { describe, expect, it } from 'vitest';
 import { openatEvent } from '../testing/events.js';
-import { SENDER_NICE } from './destination.js';
+import { PACKAGE, SENDER_NICE } from './destination.js';
 import { WebhookDestination, type WebhookDestinationOptions } from './webhook.js';
 
 const make = (options: Partial<WebhookDestinationOptions>) => () => new WebhookDestination({ name: 'hook', url: 'http://127.0.0.1:9/events', ...options });
@@ -79,7 +79,7 @@ describe('the webhook destination’s sender thread', () => {
       expect(tid).not.toBe(process.pid);
       expect(niceOf(tid)).toBe(Math.min(19, niceOf(process.pid) + SENDER_NICE));
       expect(requests).toHaveLength(1);
-      expect(requests[0].headers).toMatchObject({ authorization: `Basic ${Buffer.from('user:secret').toString('base64')}`, 'x-api-key': 'k1', 'content-type': 'application/json' });
+      expect(requests[0].headers).toMatchObject({ authorization: `Basic ${Buffer.from('user:secret').toString('base64')}`, 'x-api-key': 'k1', 'content-type': 'application/json', 'user-agent': `tracee-rs/${PACKAGE.version}` });
       expect((JSON.parse(requests[0].body) as { hostProcessId: number }[]).map((e) => e.hostProcessId)).toEqual([1000, 1001]);
       await d.close(1000);
       expect(existsSync(`/proc/self/task/${tid}`)).toBe(false);

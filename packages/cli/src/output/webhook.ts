@@ -8,7 +8,7 @@
 import { Worker } from 'node:worker_threads';
 import { TraceeError, traceeJson, type TraceeEvent } from '@tracee/core';
 import { parseDuration } from '../format.js';
-import { SENDER_NICE, type Destination, type DestinationStats, type JsonLines } from './destination.js';
+import { PACKAGE, SENDER_NICE, type Destination, type DestinationStats, type JsonLines } from './destination.js';
 import { DeliveryQueue, finishedWithin, type Batch, type QueueBound } from './queue.js';
 import type { FromSender, SenderSettings, ToSender } from './webhook-worker.js';
 
@@ -141,7 +141,8 @@ export class WebhookDestination implements Destination {
       throw fail(`url is not a URL (e.g. http://127.0.0.1:8080/events)`);
     }
     if (url.protocol !== 'http:' && url.protocol !== 'https:') throw fail(`url must be http: or https:, not ${url.protocol}`);
-    this.#headers = new Headers({ 'content-type': 'application/json' });
+    // who is posting, for the receiver's logs (fetch's own is `node`); the headers given may replace it
+    this.#headers = new Headers({ 'content-type': 'application/json', 'user-agent': `${PACKAGE.name}/${PACKAGE.version}` });
     // fetch refuses URLs with credentials: they become the header they stand for
     if (url.username || url.password) {
       this.#headers.set('authorization', 'Basic ' + Buffer.from(`${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}`).toString('base64'));
