@@ -227,7 +227,9 @@ export class WebhookDestination implements Destination {
       this.#worker?.postMessage({ type: 'abort' } satisfies ToSender);
       this.#queue.dropWaiting();
       for (const batch of this.#current) if (!batch.settled) this.#queue.drop(batch);
-      // the aborted requests settle at once
+      // the aborted requests settle now, without waiting for the thread's answers (ignored when they come)
+      for (const resolve of this.#requests.values()) resolve(false);
+      this.#requests.clear();
       await sending;
     }
     this.#ending = true;
